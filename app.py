@@ -1,0 +1,34 @@
+"""Deep-learning classroom: interactive comparisons of the course's models.
+
+`python app.py` serves the UI on http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT honoured).
+Importing this module builds the UI but loads no weights: models load lazily on first use.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from core.model_store import current_profile
+from demo.image_tab import build_image_tab
+
+# Each model call holds one of these slots; with 30 students the rest wait in the queue instead of
+# exhausting memory by running 30 forward passes at once.
+MODEL_CONCURRENCY = 2
+QUEUE_MAX_SIZE = 128
+
+
+def build_demo(profile: str | None = None) -> gr.Blocks:
+    profile = profile or current_profile()
+    with gr.Blocks(title="Deep Learning Classroom") as demo:
+        gr.Markdown("# Deep Learning Classroom · Lớp học Học sâu")
+        with gr.Tabs():
+            with gr.Tab("ResNet vs ViT", id="image"):
+                build_image_tab(profile)
+    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY)
+    return demo
+
+
+demo = build_demo()
+
+if __name__ == "__main__":
+    demo.launch(max_file_size="60mb", show_error=True)

@@ -1,0 +1,1 @@
+"""Models, weights, preprocessing and inference. Never imports gradio (DESIGN.md)."""

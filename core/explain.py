@@ -1,0 +1,40 @@
+"""Grad-CAM for CNN feature maps and for ViT patch tokens, and the heat-map overlay.
+
+One forward with gradients gives both the prediction and the map: the backward pass goes only to the chosen
+feature tensor (torch.autograd.grad), so parameter gradients are never computed or stored. No hooks are
+registered, so concurrent requests on the same shared module cannot see each other's activations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+def forward_with_gradcam(module, x: torch.Tensor, class_index: int | None = None) -> tuple[torch.Tensor, np.ndarray]:
+    """Logits (1, C) and a Grad-CAM map (h, w) in [0, 1] for `class_index` (default: the top class)."""
+    with torch.enable_grad():
+        logits, feats = module.forward_with_features(x)
+        idx = int(logits[0].argmax()) if class_index is None else class_index
+        (grads,) = torch.autograd.grad(logits[0, idx], feats)
+    fmap = module.features_to_grid(feats.detach())  # (1, C, h, w)
+    gmap = module.features_to_grid(grads)
+    weights = gmap.mean(dim=(2, 3), keepdim=True)  # (1, C, 1, 1): channel importance
+    cam = torch.relu((weights * fmap).sum(dim=1))[0]  # (h, w)
+    cam = cam / cam.max() if float(cam.max()) > 0 else cam
+    return logits.detach(), cam.numpy()
+
+
+def _jet(values: np.ndarray) -> np.ndarray:
+    """Matplotlib's 'jet' colour map in closed form (avoids importing matplotlib on the request path)."""
+    v = np.clip(values, 0.0, 1.0)[..., None]
+    rgb = np.clip(1.5 - np.abs(4.0 * v - np.array([3.0, 2.0, 1.0])), 0.0, 1.0)
+    return (rgb * 255).astype(np.uint8)
+
+
+def overlay_heatmap(image: Image.Image, cam: np.ndarray, alpha: float = 0.45) -> Image.Image:
+    """Blend a [0, 1] map over an RGB image, upsampling the map smoothly to the image size."""
+    heat = Image.fromarray((np.clip(cam, 0, 1) * 255).astype(np.uint8)).resize(image.size, Image.Resampling.BICUBIC)
+    colours = Image.fromarray(_jet(np.asarray(heat, dtype=np.float32) / 255.0))
+    return Image.blend(image.convert("RGB"), colours, alpha)

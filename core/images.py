@@ -1,0 +1,155 @@
+"""Safe image loading for anything a user uploads.
+
+Every tab funnels uploads through `load_image`, which returns an RGB PIL image or raises `ImageInputError` with a
+message a student can act on. It guards against decompression bombs before decoding, honours EXIF orientation,
+takes the first frame of animations and maps odd modes (CMYK, 16-bit, palette, alpha) to plain 8-bit RGB.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+# Above this many pixels we do not fully decode: JPEGs are decoded at reduced scale (cheap, the DCT does it),
+# other formats are refused. 40 MP covers every phone camera; models see at most a few hundred pixels a side.
+MAX_DECODE_PIXELS = 40_000_000
+# Upload size cap: a real photo is a few MB; anything bigger is almost surely not what the user meant.
+MAX_FILE_BYTES = 60 * 1024 * 1024
+# Images are shrunk to this longest side right after decoding: every model crops far smaller, and it keeps
+# resizing and drawing overlays cheap next to the forward pass.
+WORKING_MAX_SIDE = 1024
+
+
+class ImageInputError(ValueError):
+    """An upload that cannot be used; the message says what to do."""
+
+
+@dataclass
+class LoadedImage:
+    image: Image.Image  # RGB, longest side <= WORKING_MAX_SIDE
+    original_size: tuple[int, int]  # (width, height) as stored in the file, before EXIF rotation
+    notes: list[str] = field(default_factory=list)
+
+
+def load_image(source: str | os.PathLike | Image.Image | np.ndarray | None) -> LoadedImage:
+    """Open, validate and normalise an uploaded image (path, PIL image or HxW[xC] uint8 array)."""
+    if source is None:
+        raise ImageInputError("No image given: upload a photo, take one with the webcam, or pick an example.")
+    if isinstance(source, np.ndarray):
+        return _normalise(_array_to_pil(source), notes=[])
+    if isinstance(source, Image.Image):
+        return _normalise(source, notes=[])
+    return _normalise(*_open_file(Path(source)))
+
+
+def _open_file(path: Path) -> tuple[Image.Image, list[str]]:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImageInputError(f"Cannot read the uploaded file ({exc.strerror}). Please upload it again.") from exc
+    if size == 0:
+        raise ImageInputError("The uploaded file is empty (0 bytes). Please choose a real image file.")
+    if size > MAX_FILE_BYTES:
+        raise ImageInputError(
+            f"The file is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB. Please upload a smaller image."
+        )
+    try:
+        im = Image.open(path)
+    except Image.DecompressionBombError as exc:
+        raise ImageInputError(_too_big_message(None)) from exc
+    except Exception as exc:  # PIL raises UnidentifiedImageError, OSError, SyntaxError... for non-images
+        raise ImageInputError(
+            f"'{path.name}' is not an image we can read. Upload a JPEG, PNG, WebP, BMP or GIF file."
+        ) from exc
+    notes: list[str] = []
+    w, h = im.size
+    if w * h > MAX_DECODE_PIXELS:
+        if im.format != "JPEG":
+            raise ImageInputError(_too_big_message((w, h)))
+        # draft() picks a DCT scale (1/2, 1/4, 1/8) so the decoder never builds the full-size bitmap.
+        scale = (w * h / MAX_DECODE_PIXELS) ** 0.5
+        im.draft("RGB", (int(w / scale), int(h / scale)))
+        if im.size[0] * im.size[1] > MAX_DECODE_PIXELS:
+            raise ImageInputError(_too_big_message((w, h)))
+        notes.append(f"very large photo ({w * h / 1e6:.0f} MP) decoded at reduced resolution")
+    if getattr(im, "is_animated", False):
+        notes.append(f"animated image: using the first of {im.n_frames} frames")
+        im.seek(0)
+    try:
+        im.load()
+    except Exception as exc:
+        raise ImageInputError(
+            f"'{path.name}' is damaged or incomplete (the image data ends early or is corrupt). Please upload it again."
+        ) from exc
+    return im, notes
+
+
+def _too_big_message(size: tuple[int, int] | None) -> str:
+    what = f" ({size[0]}x{size[1]} = {size[0] * size[1] / 1e6:.0f} MP)" if size else ""
+    return (
+        f"The image is too large{what}. The limit is {MAX_DECODE_PIXELS // 1_000_000} MP "
+        "(larger JPEGs are downscaled automatically); resize it before uploading."
+    )
+
+
+def _array_to_pil(arr: np.ndarray) -> Image.Image:
+    if arr.size == 0:
+        raise ImageInputError("The image is empty (0 pixels).")
+    if arr.dtype != np.uint8:
+        arr = _to_uint8(arr)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
+        raise ImageInputError(f"Unsupported image array shape {arr.shape}; expected HxW, HxWx3 or HxWx4.")
+    return Image.fromarray(arr)
+
+
+def _to_uint8(arr: np.ndarray) -> np.ndarray:
+    if np.issubdtype(arr.dtype, np.floating):
+        top = 1.0 if float(np.nanmax(arr)) <= 1.0 else 255.0
+        return (np.clip(np.nan_to_num(arr), 0, top) / top * 255).round().astype(np.uint8)
+    # integer images with more than 8 bits (16-bit PNG, 32-bit mode "I"): scale by the type's range
+    top = 65535 if arr.max() > 255 else 255
+    return (np.clip(arr, 0, top) / top * 255).round().astype(np.uint8)
+
+
+def _normalise(im: Image.Image, notes: list[str]) -> LoadedImage:
+    original_size = im.size
+    if im.size[0] * im.size[1] == 0:
+        raise ImageInputError("The image has no pixels (zero width or height).")
+    rotated = ImageOps.exif_transpose(im)
+    if rotated is not None and rotated.size != im.size:
+        notes.append("rotated according to the photo's EXIF orientation")
+    im = rotated if rotated is not None else im
+    im = _to_rgb(im, notes)
+    if max(im.size) > WORKING_MAX_SIDE:
+        im = im.copy()
+        im.thumbnail((WORKING_MAX_SIDE, WORKING_MAX_SIDE), Image.Resampling.BILINEAR)
+    if min(original_size) < 8:
+        notes.append(f"tiny image ({original_size[0]}x{original_size[1]} px): it is upscaled, expect a guess")
+    return LoadedImage(image=im, original_size=original_size, notes=notes)
+
+
+def _to_rgb(im: Image.Image, notes: list[str]) -> Image.Image:
+    mode = im.mode
+    if mode == "RGB":
+        return im
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # PIL's convert("RGB") clips 16-bit values at 255 (a white image); scale the range instead.
+        notes.append(f"high bit-depth image (mode {mode}) scaled to 8 bits")
+        return Image.fromarray(_to_uint8(np.asarray(im))).convert("RGB")
+    if mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+        mode = im.mode
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        notes.append("transparent areas shown on white")
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if mode == "CMYK":
+        notes.append("CMYK image converted to RGB")
+    return im.convert("RGB")

@@ -1,0 +1,160 @@
+"""Lazy, load-once model cache (DESIGN.md #5) and the app profiles.
+
+Nothing is loaded at import. `load_model(name, profile)` resolves weights on first use, keeps the module in eval
+mode in memory, and returns the same object afterwards. One lock per name so two students' first requests do not
+load the same 300 MB twice.
+
+Profiles:
+- "default": real weights from the sources in the registry.
+- "tiny":    every model swapped for a tiny random-initialised instance of the same class (tests, offline UI).
+- "random":  full-size architectures with random weights (benchmarks: same compute, no download).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.labels import label_set
+from core.preprocess import Preprocess
+from core.registry import ModelSpec, get_spec
+from core.weights import SourceFailed, WeightsUnavailable
+
+PROFILES = ("default", "tiny", "random")
+
+
+def current_profile() -> str:
+    """APP_PROFILE, read once by whoever builds the app and then passed down explicitly."""
+    profile = os.environ.get("APP_PROFILE", "default").strip().lower() or "default"
+    if profile not in PROFILES:
+        raise ValueError(f"APP_PROFILE={profile!r} is not one of {', '.join(PROFILES)}")
+    return profile
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    spec: ModelSpec
+    module: Any  # torch.nn.Module in eval mode
+    preprocess: Preprocess
+    labels: tuple[str, ...]
+    source: str  # where the weights came from, in words
+    num_params: int
+    profile: str
+    checkpoint_dir: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        suffix = {"tiny": " [tiny random]", "random": " [random init]"}.get(self.profile, "")
+        return self.spec.display_name + suffix
+
+
+_cache: dict[tuple[str, str], LoadedModel] = {}
+_locks: dict[tuple[str, str], threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def load_model(name: str, profile: str = "default") -> LoadedModel:
+    """The model `name` for `profile`, loaded once. Raises WeightsUnavailable with reasons and fixes."""
+    key = (name, profile)
+    if key in _cache:
+        return _cache[key]
+    with _locks_guard:
+        lock = _locks.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _cache:
+            _cache[key] = _load_uncached(get_spec(name), profile)
+    return _cache[key]
+
+
+def load_with_fallback(name: str, profile: str = "default") -> LoadedModel:
+    """Like load_model, but a model without weights falls back to its registered fallback (e.g. ImageNet)."""
+    spec = get_spec(name)
+    try:
+        return load_model(name, profile)
+    except WeightsUnavailable as primary:
+        if not spec.fallback:
+            raise
+        try:
+            model = load_model(spec.fallback, profile)
+        except WeightsUnavailable as secondary:
+            raise WeightsUnavailable(
+                name, primary.reasons + secondary.reasons, _unique(primary.fixes + secondary.fixes)
+            ) from None
+        note = (
+            f"{spec.display_name} weights are not available ({'; '.join(primary.reasons)}), so this panel shows "
+            f"{model.spec.display_name} with ImageNet-1k labels instead. To get the CIFAR-100 model: "
+            f"{primary.fixes[0]}"
+        )
+        return _with_note(model, note)
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def _with_note(model: LoadedModel, note: str) -> LoadedModel:
+    # A shallow copy: the module is shared, only the notes differ between the direct and the fallback use.
+    return LoadedModel(**{**model.__dict__, "notes": [*model.notes, note]})
+
+
+def _load_uncached(spec: ModelSpec, profile: str) -> LoadedModel:
+    if profile in ("tiny", "random"):
+        return _random_init(spec, profile)
+    reasons: list[str] = []
+    for source in spec.weights:
+        try:
+            module, meta = source.load(spec)
+        except SourceFailed as exc:
+            reasons.append(str(exc))
+            continue
+        config = meta.get("config") or {}
+        labels = config.get("labels") or meta.get("labels") or label_set(spec.labels)
+        preprocess = Preprocess.from_dict(config["preprocess"]) if "preprocess" in config else spec.preprocess
+        return LoadedModel(
+            name=spec.name,
+            spec=spec,
+            module=module,
+            preprocess=preprocess,
+            labels=tuple(labels),
+            source=source.describe(),
+            num_params=_count_params(module),
+            profile=profile,
+            checkpoint_dir=meta.get("checkpoint_dir"),
+        )
+    raise WeightsUnavailable(spec.name, reasons, _unique(s.fix() for s in spec.weights))
+
+
+def _random_init(spec: ModelSpec, profile: str) -> LoadedModel:
+    import torch
+
+    from core.models import build_architecture
+
+    args = dict(spec.model_args)
+    if profile == "tiny":
+        args.update(spec.tiny_args)
+    with torch.random.fork_rng():  # deterministic weights without disturbing anyone else's RNG
+        torch.manual_seed(0)
+        module = build_architecture(spec.arch, **args).eval()
+    what = "tiny random-initialised" if profile == "tiny" else "full-size random-initialised"
+    return LoadedModel(
+        name=spec.name,
+        spec=spec,
+        module=module,
+        preprocess=spec.preprocess,
+        labels=label_set(spec.labels),
+        source=f"{what} {type(module).__name__} (APP_PROFILE={profile}): predictions are meaningless",
+        num_params=_count_params(module),
+        profile=profile,
+    )
+
+
+def _count_params(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _unique(items) -> list[str]:
+    return list(dict.fromkeys(items))

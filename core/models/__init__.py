@@ -1,0 +1,32 @@
+"""Architectures, each defined once and shared by train/, demo/ and tests (DESIGN.md #6).
+
+An architecture is separate from its weights (DESIGN.md #2): `build_architecture("resnet50", num_classes=100)` makes
+the module; the registry in core/registry.py says where its weights come from. Modules are imported lazily so that
+importing the app does not import torch or transformers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# arch name -> "module:ClassName"; every class takes keyword-only hyperparameters and implements
+# forward(x) -> logits, forward_with_features(x) -> (logits, features) and features_to_grid(features).
+ARCHITECTURES: dict[str, str] = {
+    "resnet50": "core.models.resnet:ResNetClassifier",
+    "vit_b16": "core.models.vit:ViTClassifier",
+}
+
+
+def architecture_class(arch: str) -> Any:
+    try:
+        target = ARCHITECTURES[arch]
+    except KeyError:
+        raise KeyError(f"unknown architecture {arch!r}; valid: {', '.join(sorted(ARCHITECTURES))}") from None
+    module_name, class_name = target.split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def build_architecture(arch: str, **model_args: Any):
+    """Random-initialised module of `arch` with the given hyperparameters."""
+    return architecture_class(arch)(**model_args)

@@ -1,0 +1,139 @@
+"""The one registry of models (DESIGN.md #1). Tabs fill their dropdowns from here.
+
+An entry names an architecture (core/models), its hyperparameters, where its weights come from in order, the
+preprocessing used when the weights do not carry their own, the label set, and a one-line description. The
+`tiny_args` make the same class small enough for tests and for APP_PROFILE=tiny.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from core.preprocess import (
+    Preprocess,
+    cifar_course_preprocess,
+    resnet_imagenet_preprocess,
+    vit_google_preprocess,
+)
+from core.weights import HubCheckpoint, LocalCheckpoint, TorchvisionWeights, TransformersHub, WeightSource
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    display_name: str
+    task: str
+    arch: str
+    model_args: Mapping[str, Any]
+    weights: tuple[WeightSource, ...]
+    preprocess: Preprocess
+    labels: str  # a label set name from core.labels, used when the weights carry no labels
+    description: str
+    family: str
+    tiny_args: Mapping[str, Any] = field(default_factory=dict)
+    # Registry name to fall back to when no source has weights (e.g. the ImageNet variant of a CIFAR model).
+    fallback: str | None = None
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    if spec.name in _REGISTRY:
+        raise ValueError(f"model {spec.name!r} registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown model {name!r}; valid names: {', '.join(list_models())}") from None
+
+
+def list_models(task: str | None = None) -> list[str]:
+    return [n for n, s in _REGISTRY.items() if task is None or s.task == task]
+
+
+def _frozen(**kwargs: Any) -> Mapping[str, Any]:
+    return MappingProxyType(kwargs)
+
+
+FINETUNE_CMD = "python -m train.finetune_cifar100 --model {model}"
+TINY_RESNET = _frozen(layers=(1, 1, 1, 1))
+TINY_VIT = _frozen(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+
+register(
+    ModelSpec(
+        name="resnet50",
+        display_name="ResNet-50 (CIFAR-100)",
+        task="image-classification",
+        arch="resnet50",
+        model_args=_frozen(num_classes=100, dropout=0.3),
+        weights=(
+            LocalCheckpoint("resnet50_cifar100", FINETUNE_CMD.format(model="resnet50")),
+            HubCheckpoint("resnet50_cifar100"),
+        ),
+        preprocess=cifar_course_preprocess(32),
+        labels="cifar100",
+        description="CNN, 25.6M params: ImageNet-1k ResNet-50 fine-tuned on CIFAR-100 (course Task 1).",
+        family="CNN",
+        tiny_args=TINY_RESNET,
+        fallback="resnet50_imagenet",
+    )
+)
+register(
+    ModelSpec(
+        name="vit_b16",
+        display_name="ViT-B/16 (CIFAR-100)",
+        task="image-classification",
+        arch="vit_b16",
+        model_args=_frozen(num_classes=100),
+        weights=(
+            LocalCheckpoint("vit_b16_cifar100", FINETUNE_CMD.format(model="vit_b16")),
+            HubCheckpoint("vit_b16_cifar100"),
+        ),
+        preprocess=cifar_course_preprocess(224, resize=256, imagenet_stats=False),
+        labels="cifar100",
+        description="Transformer, 85.9M params: ImageNet-21k ViT-B/16 fine-tuned on CIFAR-100 (course Task 1).",
+        family="Transformer",
+        tiny_args=TINY_VIT,
+        fallback="vit_b16_imagenet",
+    )
+)
+register(
+    ModelSpec(
+        name="resnet50_imagenet",
+        display_name="ResNet-50 (ImageNet-1k)",
+        task="image-classification",
+        arch="resnet50",
+        model_args=_frozen(num_classes=1000),
+        weights=(TorchvisionWeights("ResNet50_Weights.IMAGENET1K_V2"),),
+        preprocess=resnet_imagenet_preprocess(),
+        labels="imagenet1k",
+        description="CNN, 25.6M params: torchvision's IMAGENET1K_V2 weights, 1000 ImageNet classes.",
+        family="CNN",
+        tiny_args=TINY_RESNET,
+    )
+)
+register(
+    ModelSpec(
+        name="vit_b16_imagenet",
+        display_name="ViT-B/16 (ImageNet-1k)",
+        task="image-classification",
+        arch="vit_b16",
+        model_args=_frozen(num_classes=1000),
+        weights=(TransformersHub("google/vit-base-patch16-224"),),
+        preprocess=vit_google_preprocess(),
+        labels="imagenet1k",
+        description="Transformer, 86.6M params: google/vit-base-patch16-224 (21k pre-training, 1k fine-tuning).",
+        family="Transformer",
+        tiny_args=TINY_VIT,
+    )
+)
+
+# Backbone the train script starts ViT fine-tuning from (no classification head on the Hub).
+VIT_IN21K_REPO = "google/vit-base-patch16-224-in21k"

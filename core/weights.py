@@ -1,0 +1,198 @@
+"""Where weights come from, in order: a local checkpoint, then the Hub (DESIGN.md #1).
+
+Each source either returns a loaded module or says, in words a student can act on, why it could not and which
+command fixes it. Network access is probed with a short timeout first, so an offline classroom never waits on a
+hanging download. Downloads are safetensors, or torchvision's .pth read with torch.load(weights_only=True), which
+refuses anything but tensors (no arbitrary unpickling).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HUB_REPO_ENV = "DL_CLASSROOM_HUB_REPO"
+NETWORK_TIMEOUT_S = 3.0
+
+
+class WeightsUnavailable(RuntimeError):
+    """No source could provide the weights; `reasons` and `fixes` are shown to the user."""
+
+    def __init__(self, model_name: str, reasons: list[str], fixes: list[str]):
+        self.model_name, self.reasons, self.fixes = model_name, reasons, fixes
+        lines = [f"No weights for '{model_name}':"] + [f"  - {r}" for r in reasons]
+        if fixes:
+            lines += ["To fix, run one of:"] + [f"  {f}" for f in fixes]
+        super().__init__("\n".join(lines))
+
+
+class SourceFailed(Exception):
+    pass
+
+
+def checkpoint_dir() -> Path:
+    return Path(os.environ.get("CHECKPOINT_DIR", REPO_ROOT / "checkpoints"))
+
+
+def hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+
+
+_reachable_cache: dict[str, tuple[float, bool]] = {}
+_reachable_lock = threading.Lock()
+
+
+def host_reachable(host: str, port: int = 443, timeout: float = NETWORK_TIMEOUT_S) -> bool:
+    """TCP connect with a short timeout, remembered for a minute so a page of requests pays it once."""
+    now = time.monotonic()
+    with _reachable_lock:
+        hit = _reachable_cache.get(host)
+        if hit and now - hit[0] < 60:
+            return hit[1]
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+        ok = True
+    except OSError:
+        ok = False
+    with _reachable_lock:
+        _reachable_cache[host] = (now, ok)
+    return ok
+
+
+def hub_available() -> bool:
+    return not hub_offline() and host_reachable("huggingface.co")
+
+
+@dataclass(frozen=True)
+class LocalCheckpoint:
+    """A folder under checkpoints/ written by a train/ script."""
+
+    dirname: str
+    train_command: str
+
+    def describe(self) -> str:
+        return f"local checkpoint {self.path()}"
+
+    def path(self) -> Path:
+        return checkpoint_dir() / self.dirname
+
+    def fix(self) -> str:
+        return self.train_command
+
+    def load(self, spec) -> tuple[Any, dict[str, Any]]:
+        from core.checkpoint import WEIGHTS_FILE, load_checkpoint
+
+        path = self.path()
+        if not (path / WEIGHTS_FILE).is_file():
+            raise SourceFailed(f"missing file {path / WEIGHTS_FILE}")
+        module, config = load_checkpoint(path)
+        return module, {"config": config, "checkpoint_dir": str(path)}
+
+
+@dataclass(frozen=True)
+class HubCheckpoint:
+    """The same checkpoint folder published in a Hub model repo (repo id from $DL_CLASSROOM_HUB_REPO)."""
+
+    subfolder: str
+
+    def describe(self) -> str:
+        repo = os.environ.get(HUB_REPO_ENV)
+        return f"Hub repo {repo}/{self.subfolder}" if repo else f"Hub repo (${HUB_REPO_ENV} not set)"
+
+    def fix(self) -> str:
+        return f"{HUB_REPO_ENV}=<user>/<repo> python -m core.prefetch  # a repo holding {self.subfolder}/"
+
+    def load(self, spec) -> tuple[Any, dict[str, Any]]:
+        from core.checkpoint import CONFIG_FILE, WEIGHTS_FILE, load_checkpoint
+
+        repo = os.environ.get(HUB_REPO_ENV)
+        if not repo:
+            raise SourceFailed(f"no Hub repo configured for fine-tuned checkpoints (set ${HUB_REPO_ENV})")
+        local_only = not hub_available()
+        try:
+            from huggingface_hub import hf_hub_download
+
+            paths = [
+                hf_hub_download(repo, f"{self.subfolder}/{f}", local_files_only=local_only)
+                for f in (CONFIG_FILE, WEIGHTS_FILE)
+            ]
+        except Exception as exc:
+            where = "not in the local Hub cache and the Hub is unreachable" if local_only else type(exc).__name__
+            raise SourceFailed(f"{repo}/{self.subfolder}: {where}") from exc
+        module, config = load_checkpoint(Path(paths[0]).parent)
+        return module, {"config": config, "checkpoint_dir": str(Path(paths[0]).parent)}
+
+
+@dataclass(frozen=True)
+class TorchvisionWeights:
+    """torchvision's weights API, e.g. "ResNet50_Weights.IMAGENET1K_V2" (cached under torch.hub's dir)."""
+
+    weights: str
+
+    def describe(self) -> str:
+        return f"torchvision {self.weights}"
+
+    def fix(self) -> str:
+        return "python -m core.prefetch  # downloads torchvision and Hub weights into the local cache"
+
+    def _enum(self):
+        import torchvision.models as tvm
+
+        enum_name, member = self.weights.split(".")
+        return getattr(getattr(tvm, enum_name), member)
+
+    def cached_file(self) -> Path:
+        import torch
+
+        return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(self._enum().url)
+
+    def load(self, spec) -> tuple[Any, dict[str, Any]]:
+        import torch
+
+        from core.models import build_architecture
+
+        weights, path = self._enum(), self.cached_file()
+        if path.is_file():
+            state_dict = torch.load(path, map_location="cpu", weights_only=True)
+        elif hub_offline() or not host_reachable("download.pytorch.org"):
+            raise SourceFailed(f"missing file {path} (not downloaded yet, and no network)")
+        else:
+            state_dict = torch.hub.load_state_dict_from_url(
+                weights.url, map_location="cpu", progress=False, check_hash=True, weights_only=True
+            )
+        module = build_architecture(spec.arch, **spec.model_args)
+        module.load_torchvision_state_dict(state_dict)
+        return module.eval(), {"labels": list(weights.meta["categories"])}
+
+
+@dataclass(frozen=True)
+class TransformersHub:
+    """A transformers model repo on the Hub, loaded with use_safetensors=True."""
+
+    repo_id: str
+
+    def describe(self) -> str:
+        return f"Hub model {self.repo_id}"
+
+    def fix(self) -> str:
+        return "python -m core.prefetch  # downloads torchvision and Hub weights into the local cache"
+
+    def load(self, spec) -> tuple[Any, dict[str, Any]]:
+        from core.models import architecture_class
+
+        local_only = not hub_available()
+        try:
+            module = architecture_class(spec.arch).from_pretrained(self.repo_id, local_files_only=local_only)
+        except Exception as exc:
+            where = "not in the local Hub cache and the Hub is unreachable" if local_only else str(exc)[:200]
+            raise SourceFailed(f"{self.repo_id}: {where}") from exc
+        return module.eval(), {"labels": module.hub_labels()}
+
+
+WeightSource = LocalCheckpoint | HubCheckpoint | TorchvisionWeights | TransformersHub

@@ -1,0 +1,180 @@
+"""Tab "ResNet vs ViT": two image classifiers side by side, with Grad-CAM and training reports.
+
+Handlers only convert between UI values and core/ calls (DESIGN.md: data flows one way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from typing import TYPE_CHECKING
+
+from core.model_store import load_with_fallback
+from core.registry import get_spec, list_models
+from core.training_report import find_report, plot_confusion, plot_curves
+from core.weights import WeightsUnavailable
+from demo.components import UploadImage, example_images, read_user_image
+
+if TYPE_CHECKING:
+    from core.classify import ClassifyResult
+
+TASK = "image-classification"
+DEFAULT_A, DEFAULT_B = "resnet50", "vit_b16"
+TOP_K = 5
+
+
+@dataclass
+class Panel:
+    header: gr.Markdown
+    label: gr.Label
+    model_input: gr.Image
+    explanation: gr.Image
+
+    def outputs(self) -> list:
+        return [self.header, self.label, self.model_input, self.explanation]
+
+
+def model_choices() -> list[tuple[str, str]]:
+    return [(f"{get_spec(n).display_name}  [{n}]", n) for n in list_models(TASK)]
+
+
+def build_image_tab(profile: str) -> None:
+    gr.Markdown(
+        "### ResNet-50 (CNN) vs ViT-B/16 (Transformer)\n"
+        "Upload, paste or photograph an image (or pick an example) and compare what a convolutional network and a "
+        "Vision Transformer predict, how fast they are, what input they actually see, and where they look."
+    )
+    if profile != "default":
+        gr.Markdown(f"**APP_PROFILE={profile}**: every model is a random-initialised stand-in; predictions are meaningless.")
+    with gr.Row():
+        with gr.Column(scale=2):
+            image = UploadImage(label="Image", height=320)
+            gr.Examples(examples=[[p] for p in example_images()], inputs=[image], label="Examples")
+        with gr.Column(scale=1):
+            model_a = gr.Dropdown(model_choices(), value=DEFAULT_A, label="Model A")
+            model_b = gr.Dropdown(model_choices(), value=DEFAULT_B, label="Model B")
+            explain = gr.Checkbox(value=True, label="Explanation map (Grad-CAM: one extra backward pass)")
+            run = gr.Button("Compare", variant="primary")
+    panels = []
+    with gr.Row(equal_height=False):
+        for side in ("A", "B"):
+            with gr.Column():
+                panels.append(
+                    Panel(
+                        header=gr.Markdown(f"**Model {side}**"),
+                        label=gr.Label(num_top_classes=TOP_K, label=f"Top-{TOP_K} (superclass)"),
+                        model_input=gr.Image(label="What the model sees", height=224, interactive=False),
+                        explanation=gr.Image(label="Where it looks", height=224, interactive=False),
+                    )
+                )
+    with gr.Accordion("Raw result (JSON, as returned by the API)", open=False):
+        raw = gr.JSON()
+    with gr.Accordion("Training report of the selected models (curves, confusion matrix)", open=False):
+        report_btn = gr.Button("Show training reports")
+        report_md = gr.Markdown()
+        with gr.Row():
+            curves_a, curves_b = gr.Plot(label="Model A curves"), gr.Plot(label="Model B curves")
+        with gr.Row():
+            confusion_a, confusion_b = gr.Plot(label="Model A confusion"), gr.Plot(label="Model B confusion")
+
+    def compare(image_path, name_a, name_b, explain_map=True):
+        loaded = read_user_image(image_path)
+        outputs, raw_results = [], {}
+        for side, name in (("A", name_a or DEFAULT_A), ("B", name_b or DEFAULT_B)):
+            result, error = _run_one(loaded.image, name, profile, bool(explain_map))
+            outputs += _format_panel(side, name, result, error, loaded.notes)
+            raw_results[side] = _raw(name, result, error)
+        return (*outputs, raw_results)
+
+    run.click(
+        compare,
+        inputs=[image, model_a, model_b, explain],
+        outputs=[*panels[0].outputs(), *panels[1].outputs(), raw],
+        api_name="classify_image",
+        concurrency_limit=2,
+        concurrency_id="models",
+    )
+    report_btn.click(
+        _reports,
+        inputs=[model_a, model_b],
+        outputs=[report_md, curves_a, curves_b, confusion_a, confusion_b],
+        api_visibility="private",
+    )
+
+
+def _run_one(image, name: str, profile: str, explain: bool) -> tuple[ClassifyResult | None, str | None]:
+    from core.classify import classify  # imports torch: deferred so that building the UI stays fast
+
+    try:
+        model = load_with_fallback(name, profile)
+    except KeyError as exc:
+        raise gr.Error(str(exc.args[0]), title="Unknown model") from exc
+    except WeightsUnavailable as exc:
+        gr.Warning(f"{name}: weights not available. See the panel for the command that fixes it.")
+        return None, str(exc)
+    return classify(image, model, top_k=TOP_K, explain=explain), None
+
+
+def _format_panel(side: str, name: str, result: ClassifyResult | None, error: str | None, image_notes: list[str]):
+    if result is None:
+        header = f"#### Model {side}: `{name}`\n**Cannot run this model.**\n```\n{error}\n```"
+        return [header, None, None, None]
+    notes = [*result.notes, *image_notes]
+    lines = [
+        f"#### Model {side}: {result.display_name}",
+        f"**{result.num_params / 1e6:.1f}M parameters** · input {result.input_size}x{result.input_size} px · "
+        f"forward{' + Grad-CAM' if result.explanation else ''} **{result.forward_ms:.0f} ms** · "
+        f"total {result.total_ms:.0f} ms",
+        f"Weights: {result.source}",
+    ]
+    if result.explanation_method:
+        lines.append(f"Map: {result.explanation_method}")
+    lines += [f"> {n}" for n in notes]
+    scores = {_label_text(p): p.probability for p in result.predictions}
+    return ["\n\n".join(lines), scores, result.model_input, result.explanation]
+
+
+def _label_text(p) -> str:
+    return f"{p.label} ({p.superclass})" if p.superclass else p.label
+
+
+def _raw(name: str, result: ClassifyResult | None, error: str | None) -> dict:
+    if result is None:
+        return {"model": name, "error": error}
+    return {
+        "model": result.model_name,
+        "display_name": result.display_name,
+        "top_k": [
+            {"label": p.label, "superclass": p.superclass, "probability": round(p.probability, 6)}
+            for p in result.predictions
+        ],
+        "forward_ms": round(result.forward_ms, 2),
+        "total_ms": round(result.total_ms, 2),
+        "num_params": result.num_params,
+        "input_size": result.input_size,
+        "weights": result.source,
+        "notes": result.notes,
+    }
+
+
+def _reports(name_a: str, name_b: str):
+    texts, curves, confusions = [], [], []
+    for name in (name_a, name_b):
+        found = find_report(name)
+        if found is None:
+            texts.append(f"- `{name}`: no local checkpoint with a training report yet.")
+            curves.append(None)
+            confusions.append(None)
+            continue
+        config, metrics = found
+        test = metrics.get("test", {})
+        pairs = ", ".join(f"{p['true']}→{p['pred']} ({p['count']})" for p in test.get("most_confused", [])[:5])
+        texts.append(
+            f"- `{name}`: test accuracy **{100 * test.get('accuracy', 0):.2f}%**, F1-macro "
+            f"**{test.get('f1_macro', 0):.3f}** on {test.get('num_samples', '?')} images; most confused: {pairs}"
+        )
+        curves.append(plot_curves(metrics, title=name))
+        confusions.append(plot_confusion(metrics, config.get("labels", []), title=f"{name}: confusion (test)"))
+    return "\n".join(texts), curves[0], curves[1], confusions[0], confusions[1]
