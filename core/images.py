@@ -55,7 +55,8 @@ def _open_file(path: Path) -> tuple[Image.Image, list[str]]:
         raise ImageInputError("The uploaded file is empty (0 bytes). Please choose a real image file.")
     if size > MAX_FILE_BYTES:
         raise ImageInputError(
-            f"The file is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB. Please upload a smaller image."
+            f"The file is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB. "
+            "Please upload a smaller image."
         )
     try:
         im = Image.open(path)

@@ -8,7 +8,6 @@ checkpoint trained with torchvision transforms sees the same pixels here; tests 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # torch is imported lazily so that building the UI stays fast

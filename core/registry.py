@@ -7,9 +7,10 @@ preprocessing used when the weights do not carry their own, the label set, and a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from core.preprocess import (
     Preprocess,

@@ -10,8 +10,6 @@ from core.images import ImageInputError, LoadedImage, load_image
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "images"
 
-from gradio.events import Dependency
-
 class UploadImage(gr.Image):
     """gr.Image that hands the raw upload path to our validator instead of opening it itself.
 
@@ -37,12 +35,14 @@ class UploadImage(gr.Image):
             return super().preprocess(payload)
         except Exception as exc:
             raise gr.Error("The pasted image could not be decoded. Save it as a PNG or JPEG and upload that.") from exc
-    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from collections.abc import Callable, Sequence
+    from typing import TYPE_CHECKING, Any, Literal
+
     from gradio.blocks import Block
+
     if TYPE_CHECKING:
         from gradio.components import Timer
         from gradio.components.base import Component
-
 
 def read_user_image(path) -> LoadedImage:
     """core.images.load_image with its errors turned into a message in the UI (the app keeps serving)."""
@@ -50,7 +50,6 @@ def read_user_image(path) -> LoadedImage:
         return load_image(path)
     except ImageInputError as exc:
         raise gr.Error(str(exc), title="Cannot use this image") from exc
-
 
 def example_images() -> list[str]:
     return sorted(str(p) for p in EXAMPLES_DIR.glob("*.jpg"))

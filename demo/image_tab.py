@@ -6,10 +6,9 @@ Handlers only convert between UI values and core/ calls (DESIGN.md: data flows o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import gradio as gr
-
-from typing import TYPE_CHECKING
 
 from core.model_store import load_with_fallback
 from core.registry import get_spec, list_models
@@ -47,7 +46,9 @@ def build_image_tab(profile: str) -> None:
         "Vision Transformer predict, how fast they are, what input they actually see, and where they look."
     )
     if profile != "default":
-        gr.Markdown(f"**APP_PROFILE={profile}**: every model is a random-initialised stand-in; predictions are meaningless.")
+        gr.Markdown(
+            f"**APP_PROFILE={profile}**: every model is a random-initialised stand-in; predictions are meaningless."
+        )
     with gr.Row():
         with gr.Column(scale=2):
             image = UploadImage(label="Image", height=320)

@@ -1,0 +1,101 @@
+"""Training-loop pieces shared by the train/ scripts: device choice, seeding, epochs, evaluation, hardware."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from core.metrics import classification_metrics
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def hardware_description(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (CUDA), torch {torch.__version__}"
+    cpu = platform.processor() or platform.machine()
+    return f"CPU {cpu} x{os.cpu_count()} (torch threads {torch.get_num_threads()}), torch {torch.__version__}"
+
+
+def train_one_epoch(
+    model: nn.Module,
+    loader: DataLoader,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    device: torch.device,
+    *,
+    grad_clip: float = 1.0,
+    autocast_dtype: torch.dtype | None = None,
+    log: Callable[[str], None] = print,
+) -> tuple[float, float]:
+    """One pass over `loader`; returns (mean loss, accuracy). The scheduler steps per batch."""
+    model.train()
+    loss_fn = nn.CrossEntropyLoss()
+    total_loss, correct, seen = 0.0, 0, 0
+    for step, (x, y) in enumerate(loader):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+            logits = model(x)
+            loss = loss_fn(logits.float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        scheduler.step()
+        if not math.isfinite(loss.item()):
+            raise FloatingPointError(f"loss became {loss.item()} at step {step}; lower the learning rate")
+        total_loss += loss.item() * len(y)
+        correct += int((logits.argmax(1) == y).sum())
+        seen += len(y)
+        if step % 50 == 0:
+            log(f"  step {step}/{len(loader)} loss {loss.item():.4f}")
+    return total_loss / max(seen, 1), correct / max(seen, 1)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, loader: DataLoader, device: torch.device) -> tuple[float, list[int], list[int]]:
+    """Mean loss, true labels and predicted labels over `loader`."""
+    model.eval()
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    total, y_true, y_pred = 0.0, [], []
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        logits = model(x).float()
+        total += loss_fn(logits, y).item()
+        y_true += y.tolist()
+        y_pred += logits.argmax(1).tolist()
+    return total / max(len(y_true), 1), y_true, y_pred
+
+
+def evaluate(model: nn.Module, loader: DataLoader, device: torch.device, labels: list[str]) -> dict:
+    loss, y_true, y_pred = predict(model, loader, device)
+    return {"loss": loss, **classification_metrics(y_true, y_pred, labels)}
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
