@@ -46,7 +46,7 @@ def load_image(source: str | os.PathLike | Image.Image | np.ndarray | None) -> L
     return _normalise(*_open_file(Path(source)))
 
 
-def _open_file(path: Path) -> tuple[Image.Image, list[str]]:
+def _open_file(path: Path) -> tuple[Image.Image, list[str], tuple[int, int]]:
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -71,11 +71,11 @@ def _open_file(path: Path) -> tuple[Image.Image, list[str]]:
     if w * h > MAX_DECODE_PIXELS:
         if im.format != "JPEG":
             raise ImageInputError(_too_big_message((w, h)))
-        # draft() picks a DCT scale (1/2, 1/4, 1/8) so the decoder never builds the full-size bitmap.
-        scale = (w * h / MAX_DECODE_PIXELS) ** 0.5
-        im.draft("RGB", (int(w / scale), int(h / scale)))
-        if im.size[0] * im.size[1] > MAX_DECODE_PIXELS:
+        # draft() makes libjpeg decode at 1/2, 1/4 or 1/8 scale: the full-size bitmap is never built.
+        scale = next((k for k in (2, 4, 8) if (w / k) * (h / k) <= MAX_DECODE_PIXELS), None)
+        if scale is None:
             raise ImageInputError(_too_big_message((w, h)))
+        im.draft(im.mode, (-(-w // scale), -(-h // scale)))
         notes.append(f"very large photo ({w * h / 1e6:.0f} MP) decoded at reduced resolution")
     if getattr(im, "is_animated", False):
         notes.append(f"animated image: using the first of {im.n_frames} frames")
@@ -86,7 +86,7 @@ def _open_file(path: Path) -> tuple[Image.Image, list[str]]:
         raise ImageInputError(
             f"'{path.name}' is damaged or incomplete (the image data ends early or is corrupt). Please upload it again."
         ) from exc
-    return im, notes
+    return im, notes, (w, h)
 
 
 def _too_big_message(size: tuple[int, int] | None) -> str:
@@ -118,8 +118,8 @@ def _to_uint8(arr: np.ndarray) -> np.ndarray:
     return (np.clip(arr, 0, top) / top * 255).round().astype(np.uint8)
 
 
-def _normalise(im: Image.Image, notes: list[str]) -> LoadedImage:
-    original_size = im.size
+def _normalise(im: Image.Image, notes: list[str], original_size: tuple[int, int] | None = None) -> LoadedImage:
+    original_size = original_size or im.size
     if im.size[0] * im.size[1] == 0:
         raise ImageInputError("The image has no pixels (zero width or height).")
     rotated = ImageOps.exif_transpose(im)

@@ -1,7 +1,7 @@
 """Preprocessing that travels with the weights (DESIGN.md #3).
 
 A `Preprocess` is stored in every checkpoint's JSON and in every registry entry. It mirrors torchvision's
-`ImageClassification` preset exactly (uint8 tensor -> antialiased resize -> centre crop -> scale -> normalise), so a
+`ImageClassification` preset exactly (resize -> centre crop -> uint8 tensor -> scale -> normalise), so a
 checkpoint trained with torchvision transforms sees the same pixels here; tests compare against the libraries.
 """
 
@@ -45,17 +45,21 @@ class Preprocess:
         )
 
     def crop(self, image: Image.Image | torch.Tensor) -> torch.Tensor:
-        """The uint8 (3, crop, crop) tensor the model sees, before normalisation."""
+        """The uint8 (3, crop, crop) tensor the model sees, before normalisation.
+
+        Resizing happens in PIL for PIL input, exactly as torchvision's presets do, so pixels match theirs.
+        """
         from PIL import Image
         from torchvision.transforms import InterpolationMode
         from torchvision.transforms import functional as F
 
-        x = F.pil_to_tensor(image) if isinstance(image, Image.Image) else image
         mode = InterpolationMode(self.interpolation)
         if self.resize_size is None:
-            return F.resize(x, [self.crop_size, self.crop_size], interpolation=mode, antialias=True)
-        x = F.resize(x, [self.resize_size], interpolation=mode, antialias=True)
-        return F.center_crop(x, [self.crop_size, self.crop_size])
+            x = F.resize(image, [self.crop_size, self.crop_size], interpolation=mode, antialias=True)
+        else:
+            x = F.resize(image, [self.resize_size], interpolation=mode, antialias=True)
+            x = F.center_crop(x, [self.crop_size, self.crop_size])
+        return F.pil_to_tensor(x) if isinstance(x, Image.Image) else x
 
     def normalise(self, crop_uint8: torch.Tensor) -> torch.Tensor:
         from torchvision.transforms import functional as F

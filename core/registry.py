@@ -80,7 +80,7 @@ register(
         ),
         preprocess=cifar_course_preprocess(32),
         labels="cifar100",
-        description="CNN, 25.6M params: ImageNet-1k ResNet-50 fine-tuned on CIFAR-100 (course Task 1).",
+        description="CNN, 23.7M params: ImageNet-1k ResNet-50 fine-tuned on CIFAR-100 (course Task 1).",
         family="CNN",
         tiny_args=TINY_RESNET,
         fallback="resnet50_imagenet",

@@ -1,0 +1,102 @@
+"""Shared fixtures: a launched app on a loopback port, tiny models, and image files for bad-input tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LaunchedApp:
+    def __init__(self, url: str, proc: subprocess.Popen, log: Path):
+        self.url, self.proc, self.log = url, proc, log
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+
+def launch_app(tmp: Path, **env: str) -> LaunchedApp:
+    port = free_port()
+    log = tmp / "app.log"
+    full_env = {
+        **os.environ,
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        **env,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=REPO, env=full_env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited early:\n{log.read_text()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return LaunchedApp(url, proc, log)
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError(f"app.py did not start in 90 s:\n{log.read_text()}")
+
+
+def stop_app(app: LaunchedApp) -> None:
+    app.proc.terminate()
+    try:
+        app.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        app.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def tiny_app(tmp_path_factory):
+    """app.py with APP_PROFILE=tiny, offline."""
+    tmp = tmp_path_factory.mktemp("tiny_app")
+    app = launch_app(tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1")
+    yield app
+    stop_app(app)
+
+
+@pytest.fixture(scope="session")
+def offline_default_app(tmp_path_factory):
+    """app.py with real-weight profile but no weights anywhere: empty checkpoint dir, empty caches, offline."""
+    tmp = tmp_path_factory.mktemp("default_app")
+    (tmp / "ckpt").mkdir()
+    app = launch_app(
+        tmp,
+        APP_PROFILE="default",
+        HF_HUB_OFFLINE="1",
+        CHECKPOINT_DIR=str(tmp / "ckpt"),
+        TORCH_HOME=str(tmp / "torch"),
+        HF_HOME=str(tmp / "hf"),
+    )
+    yield app
+    stop_app(app)
+
+
+@pytest.fixture
+def client_for():
+    from gradio_client import Client
+
+    return lambda app: Client(app.url, verbose=False)
+
+
+@pytest.fixture
+def example_image() -> str:
+    return str(REPO / "examples" / "images" / "ten_lua.jpg")

@@ -1,0 +1,93 @@
+"""The /classify_image API through gradio_client against the launched app (loopback only)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from tests import bad_images as bad
+
+pytestmark = pytest.mark.server
+
+
+def test_only_the_image_is_required(tiny_app, client_for, example_image):
+    client = client_for(tiny_app)
+    *panels, raw = client.predict(handle_file(example_image), api_name="/classify_image")
+    assert raw["A"]["model"] == "resnet50" and raw["B"]["model"] == "vit_b16"
+    for side in ("A", "B"):
+        top = raw[side]["top_k"]
+        assert len(top) == 5 and all(0 <= t["probability"] <= 1 for t in top)
+        assert raw[side]["forward_ms"] > 0 and raw[side]["num_params"] > 0
+    header_a, label_a, view_a, map_a = panels[:4]
+    assert "tiny random" in header_a and len(label_a["confidences"]) == 5
+    assert view_a is not None and map_a is not None  # the model input and the Grad-CAM overlay
+
+
+def test_models_can_be_chosen_and_the_map_switched_off(tiny_app, client_for, example_image):
+    client = client_for(tiny_app)
+    *panels, raw = client.predict(
+        handle_file(example_image), "vit_b16_imagenet", "resnet50_imagenet", False, api_name="/classify_image"
+    )
+    assert raw["A"]["model"] == "vit_b16_imagenet" and raw["B"]["input_size"] == 224
+    assert panels[3] is None and panels[7] is None  # no explanation requested
+
+
+@pytest.mark.parametrize(
+    "writer, fragment",
+    [
+        (bad.text_named_png, "not an image"),
+        (bad.empty_file, "empty"),
+        (bad.truncated_jpeg, "damaged"),
+        (bad.huge_png_header, "too large"),
+    ],
+)
+def test_bad_uploads_get_a_message_and_the_app_keeps_serving(
+    tiny_app, client_for, tmp_path, writer, fragment, example_image
+):
+    client = client_for(tiny_app)
+    with pytest.raises(AppError, match=fragment):
+        client.predict(handle_file(str(writer(tmp_path))), api_name="/classify_image")
+    assert tiny_app.alive()
+    *_, raw = client.predict(handle_file(example_image), api_name="/classify_image")
+    assert raw["A"]["top_k"]
+
+
+@pytest.mark.parametrize(
+    "writer",
+    [
+        bad.cmyk_jpeg,
+        bad.png16,
+        bad.rgba_png,
+        bad.palette_png,
+        bad.gray_png,
+        bad.one_pixel,
+        bad.exif_rotated,
+        bad.animated_gif,
+    ],
+)
+def test_odd_but_valid_images_are_classified(tiny_app, client_for, tmp_path, writer):
+    *_, raw = client_for(tiny_app).predict(handle_file(str(writer(tmp_path))), api_name="/classify_image")
+    assert len(raw["A"]["top_k"]) == 5 and len(raw["B"]["top_k"]) == 5
+
+
+def test_without_weights_the_panel_names_the_file_and_command(offline_default_app, client_for, example_image):
+    *panels, raw = client_for(offline_default_app).predict(handle_file(example_image), api_name="/classify_image")
+    assert "resnet50_cifar100/model.safetensors" in raw["A"]["error"]
+    assert "python -m train.finetune_cifar100 --model resnet50" in panels[0]
+    assert "python -m train.finetune_cifar100 --model vit_b16" in raw["B"]["error"]
+    assert offline_default_app.alive()
+
+
+def test_app_import_loads_no_weights():
+    import subprocess
+
+    code = (
+        "import sys, app; from core import model_store; "
+        "assert not model_store._cache, model_store._cache; "
+        "assert 'transformers' not in sys.modules and 'torch' not in sys.modules; print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr

@@ -1,0 +1,99 @@
+"""Weight resolution: local checkpoints, offline behaviour, fallbacks, and never unpickling downloads."""
+
+from __future__ import annotations
+
+import pickle
+import time
+
+import pytest
+import torch
+
+from core import model_store
+from core.checkpoint import load_checkpoint, read_config, save_checkpoint
+from core.models import build_architecture
+from core.registry import get_spec
+from core.weights import TorchvisionWeights, WeightsUnavailable
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """No checkpoints, empty caches, offline: the state of a fresh classroom laptop without network."""
+    monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path / "ckpt"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("DL_CLASSROOM_HUB_REPO", raising=False)
+    model_store.clear_cache()
+    yield tmp_path
+    model_store.clear_cache()
+
+
+def test_missing_weights_name_the_file_and_the_command_quickly(isolated):
+    start = time.perf_counter()
+    with pytest.raises(WeightsUnavailable) as info:
+        model_store.load_with_fallback("resnet50")
+    assert time.perf_counter() - start < 5
+    message = str(info.value)
+    assert str(isolated / "ckpt" / "resnet50_cifar100" / "model.safetensors") in message
+    assert "python -m train.finetune_cifar100 --model resnet50" in message
+    assert "python -m core.prefetch" in message
+
+
+def test_checkpoint_round_trip_rebuilds_from_json_alone(tmp_path):
+    spec = get_spec("vit_b16")
+    args = {**spec.model_args, **spec.tiny_args}
+    model = build_architecture(spec.arch, **args).eval()
+    save_checkpoint(
+        tmp_path, model, arch=spec.arch, model_args=args, labels=["a"] * 100, preprocess=spec.preprocess.to_dict()
+    )
+    loaded, config = load_checkpoint(tmp_path)
+    x = torch.randn(1, 3, 224, 224)
+    assert torch.equal(model(x), loaded(x))
+    assert read_config(tmp_path)["arch"] == "vit_b16" and (tmp_path / "model.safetensors").is_file()
+
+
+def _write_tiny_local_checkpoint(ckpt_root, name="resnet50", dirname="resnet50_cifar100"):
+    spec = get_spec(name)
+    args = {**spec.model_args, **spec.tiny_args}
+    torch.manual_seed(1)
+    model = build_architecture(spec.arch, **args).eval()
+    labels = [f"class_{i}" for i in range(100)]
+    save_checkpoint(
+        ckpt_root / dirname, model, arch=spec.arch, model_args=args, labels=labels, preprocess=spec.preprocess.to_dict()
+    )
+    return model
+
+
+def test_local_checkpoint_is_preferred_and_loaded_once(isolated):
+    original = _write_tiny_local_checkpoint(isolated / "ckpt")
+    loaded = model_store.load_model("resnet50")
+    assert loaded is model_store.load_model("resnet50")
+    assert loaded.labels[3] == "class_3" and "local checkpoint" in loaded.source
+    x = torch.randn(1, 3, 32, 32)
+    assert torch.equal(loaded.module(x), original(x))
+
+
+def test_falls_back_to_imagenet_weights_and_says_so(isolated):
+    # A full-size ResNet-50 state dict where torchvision caches IMAGENET1K_V2, as if downloaded earlier.
+    source = TorchvisionWeights("ResNet50_Weights.IMAGENET1K_V2")
+    path = source.cached_file()
+    path.parent.mkdir(parents=True)
+    torch.save(build_architecture("resnet50", num_classes=1000).net.state_dict(), path)
+    model = model_store.load_with_fallback("resnet50")
+    assert model.name == "resnet50_imagenet" and len(model.labels) == 1000
+    assert "ImageNet-1k labels" in model.notes[0] and "train.finetune_cifar100" in model.notes[0]
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (exec, ("import pathlib; pathlib.Path('PWNED').write_text('x')",))
+
+
+def test_downloaded_pth_is_never_unpickled(isolated, monkeypatch):
+    monkeypatch.chdir(isolated)
+    path = TorchvisionWeights("ResNet50_Weights.IMAGENET1K_V2").cached_file()
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as f:
+        pickle.dump(_Exploit(), f)
+    with pytest.raises(pickle.UnpicklingError):
+        model_store.load_model("resnet50_imagenet")
+    assert not (isolated / "PWNED").exists()
