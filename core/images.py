@@ -7,6 +7,7 @@ takes the first frame of animations and maps odd modes (CMYK, 16-bit, palette, a
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,22 +36,25 @@ class LoadedImage:
     notes: list[str] = field(default_factory=list)
 
 
-def load_image(source: str | os.PathLike | Image.Image | np.ndarray | None) -> LoadedImage:
-    """Open, validate and normalise an uploaded image (path, PIL image or HxW[xC] uint8 array)."""
+def load_image(source: str | os.PathLike | bytes | Image.Image | np.ndarray | None) -> LoadedImage:
+    """Open, validate and normalise an uploaded image (path, encoded bytes, PIL image or HxW[xC] array)."""
     if source is None:
         raise ImageInputError("No image given: upload a photo, take one with the webcam, or pick an example.")
     if isinstance(source, np.ndarray):
         return _normalise(_array_to_pil(source), notes=[])
     if isinstance(source, Image.Image):
         return _normalise(source, notes=[])
-    return _normalise(*_open_file(Path(source)))
-
-
-def _open_file(path: Path) -> tuple[Image.Image, list[str], tuple[int, int]]:
+    if isinstance(source, bytes):
+        return _normalise(*_open_file(io.BytesIO(source), "pasted image", len(source)))
+    path = Path(source)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise ImageInputError(f"Cannot read the uploaded file ({exc.strerror}). Please upload it again.") from exc
+    return _normalise(*_open_file(path, path.name, size))
+
+
+def _open_file(file: Path | io.BytesIO, name: str, size: int) -> tuple[Image.Image, list[str], tuple[int, int]]:
     if size == 0:
         raise ImageInputError("The uploaded file is empty (0 bytes). Please choose a real image file.")
     if size > MAX_FILE_BYTES:
@@ -59,12 +63,12 @@ def _open_file(path: Path) -> tuple[Image.Image, list[str], tuple[int, int]]:
             "Please upload a smaller image."
         )
     try:
-        im = Image.open(path)
+        im = Image.open(file)
     except Image.DecompressionBombError as exc:
         raise ImageInputError(_too_big_message(None)) from exc
     except Exception as exc:  # PIL raises UnidentifiedImageError, OSError, SyntaxError... for non-images
         raise ImageInputError(
-            f"'{path.name}' is not an image we can read. Upload a JPEG, PNG, WebP, BMP or GIF file."
+            f"'{name}' is not an image we can read. Upload a JPEG, PNG, WebP, BMP or GIF file."
         ) from exc
     notes: list[str] = []
     w, h = im.size
@@ -84,7 +88,7 @@ def _open_file(path: Path) -> tuple[Image.Image, list[str], tuple[int, int]]:
         im.load()
     except Exception as exc:
         raise ImageInputError(
-            f"'{path.name}' is damaged or incomplete (the image data ends early or is corrupt). Please upload it again."
+            f"'{name}' is damaged or incomplete (the image data ends early or is corrupt). Please upload it again."
         ) from exc
     return im, notes, (w, h)
 

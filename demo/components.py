@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import gradio as gr
@@ -11,40 +12,38 @@ from core.images import ImageInputError, LoadedImage, load_image
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "images"
 
 
-class UploadImage(gr.Image):
-    """gr.Image that hands the raw upload path to our validator instead of opening it itself.
+def image_input(**kwargs) -> gr.Image:
+    """The image input every tab uses. Wire its events with `preprocess=False` and `read_user_image`.
 
-    Gradio's own preprocess calls PIL.Image.open on every upload, so a text file named .png or a decompression
-    bomb would fail inside Gradio with a message the user cannot act on. Decoding is core.images' job.
-    `is_template` makes the browser render the stock Image component.
+    Gradio's own preprocess calls PIL.Image.open on the upload, so a text file named .png or a decompression
+    bomb would fail inside Gradio with a message the user cannot act on. With preprocess=False Gradio still moves
+    the upload into its cache folder and refuses paths outside it; decoding is then core.images' job.
     """
-
-    is_template = True
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("type", "filepath")
-        kwargs.setdefault("image_mode", None)
-        kwargs.setdefault("sources", ["upload", "webcam", "clipboard"])
-        super().__init__(**kwargs)
-
-    def preprocess(self, payload):
-        if payload is None:
-            return None
-        if payload.path is not None and not (payload.url or "").startswith("data:"):
-            return str(payload.path)
-        try:
-            return super().preprocess(payload)
-        except Exception as exc:
-            raise gr.Error("The pasted image could not be decoded. Save it as a PNG or JPEG and upload that.") from exc
+    kwargs.setdefault("type", "filepath")
+    kwargs.setdefault("image_mode", None)
+    kwargs.setdefault("sources", ["upload", "webcam", "clipboard"])
+    return gr.Image(**kwargs)
 
 
-def read_user_image(path) -> LoadedImage:
-    """core.images.load_image with its errors turned into a message in the UI (the app keeps serving)."""
+def read_user_image(payload) -> LoadedImage:
+    """Raw gr.Image payload (or a path) -> validated image; errors become a message in the UI."""
     try:
-        return load_image(path)
+        return load_image(_payload_source(payload))
     except ImageInputError as exc:
         raise gr.Error(str(exc), title="Cannot use this image") from exc
 
 
 def example_images() -> list[str]:
     return sorted(str(p) for p in EXAMPLES_DIR.glob("*.jpg"))
+
+
+def _payload_source(payload):
+    if payload is None or isinstance(payload, str):
+        return payload
+    url = payload.get("url") or ""
+    if url.startswith("data:"):  # an inline image: decode the bytes, never a path the client chose
+        try:
+            return base64.b64decode(url.split(",", 1)[1], validate=False)
+        except Exception as exc:
+            raise ImageInputError("The pasted image could not be decoded. Upload it as a file instead.") from exc
+    return payload.get("path")

@@ -14,7 +14,7 @@ from core.model_store import load_with_fallback
 from core.registry import get_spec, list_models
 from core.training_report import find_report, plot_confusion, plot_curves
 from core.weights import WeightsUnavailable
-from demo.components import UploadImage, example_images, read_user_image
+from demo.components import example_images, image_input, read_user_image
 
 if TYPE_CHECKING:
     from core.classify import ClassifyResult
@@ -51,7 +51,7 @@ def build_image_tab(profile: str) -> None:
         )
     with gr.Row():
         with gr.Column(scale=2):
-            image = UploadImage(label="Image", height=320)
+            image = image_input(label="Image", height=320)
             gr.Examples(examples=[[p] for p in example_images()], inputs=[image], label="Examples")
         with gr.Column(scale=1):
             model_a = gr.Dropdown(model_choices(), value=DEFAULT_A, label="Model A")
@@ -94,6 +94,7 @@ def build_image_tab(profile: str) -> None:
         inputs=[image, model_a, model_b, explain],
         outputs=[*panels[0].outputs(), *panels[1].outputs(), raw],
         api_name="classify_image",
+        preprocess=False,  # the image is validated by core.images (see demo.components.image_input)
         concurrency_limit=2,
         concurrency_id="models",
     )

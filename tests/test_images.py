@@ -81,3 +81,10 @@ def test_150_megapixel_jpeg_is_downscaled_quickly(tmp_path):
 def test_numpy_float_and_uint8_arrays():
     assert load_image(np.zeros((4, 5, 3), dtype=np.uint8)).image.size == (5, 4)
     assert np.asarray(load_image(np.ones((4, 4), dtype=np.float32)).image).min() == 255
+
+
+def test_encoded_bytes_like_a_pasted_image(tmp_path):
+    data = bad.palette_png(tmp_path).read_bytes()
+    assert load_image(data).image.getpixel((0, 0)) == (0, 0, 255)
+    with pytest.raises(ImageInputError, match="not an image"):
+        load_image(b"<html>not an image</html>")

@@ -1,0 +1,62 @@
+"""A real browser (Playwright driving Debian's Chromium) uploads an image and sees both models' results."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        pytest.skip("no Chromium found (.ci/run installs Debian's 'chromium'; or set CHROMIUM_PATH)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def test_upload_and_compare_shows_both_results(browser, tiny_app, example_image):
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(tiny_app.url, wait_until="networkidle")
+    page.locator("input[type=file]").first.set_input_files(example_image)
+    page.get_by_role("button", name="Compare").click()
+    # Both headers carry the model name once the results arrive.
+    page.get_by_text("Model A: ResNet-50 (CIFAR-100) [tiny random]").wait_for(timeout=60_000)
+    page.get_by_text("Model B: ViT-B/16 (CIFAR-100) [tiny random]").wait_for(timeout=60_000)
+    assert page.get_by_text("What the model sees").count() == 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "image_tab.png"), full_page=True)
+    page.close()
+
+
+def test_bad_upload_shows_an_error_toast(browser, tiny_app, tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    page = browser.new_page()
+    page.goto(tiny_app.url, wait_until="networkidle")
+    page.locator("input[type=file]").first.set_input_files(str(bad))
+    page.get_by_role("button", name="Compare").click()
+    page.get_by_text("is not an image we can read").first.wait_for(timeout=30_000)
+    page.close()
