@@ -64,6 +64,12 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
     ]
     view = _model_view(crop)
     explanation = overlay_heatmap(view, cam) if cam is not None else None
+    notes = list(model.notes)
+    if cam is not None and cam.size == 1:
+        notes.append(
+            f"At {crop.shape[-1]} px input the last feature map is 1x1, so the map cannot point anywhere: the "
+            "network has lost all spatial detail (one reason the course's 32 px ResNet-50 scored low)."
+        )
     return ClassifyResult(
         model_name=model.name,
         display_name=model.display_name,
@@ -76,7 +82,7 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
         explanation=explanation,
         explanation_method=getattr(model.module, "explanation", None) if explain else None,
         source=model.source,
-        notes=list(model.notes),
+        notes=notes,
     )
 
 
