@@ -105,7 +105,12 @@ def test_prefetch_command_reports_status_and_fixes_offline(tmp_path):
     import sys
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHECKPOINT_DIR": str(tmp_path), "TORCH_HOME": str(tmp_path / "t")}
-    out = subprocess.run([sys.executable, "-m", "core.prefetch", "resnet50_imagenet", "--skip-backbones"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "core.prefetch", "resnet50_imagenet", "--skip-backbones"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 1
     assert "missing  resnet50_imagenet" in out.stdout and "fix: python -m core.prefetch" in out.stdout

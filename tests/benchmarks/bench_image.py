@@ -19,14 +19,17 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "images" / "ten_lua.jpg"
 
 
-def median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def interleaved_medians_ms(fns: dict, repeats: int) -> dict[str, float]:
+    """Median time of each function, run round-robin so that machine noise hits all of them alike."""
+    for fn in fns.values():
+        fn()  # warm-up
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+        for key, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[key].append((time.perf_counter() - t) * 1000)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def import_and_build_seconds() -> tuple[float, float]:
@@ -41,11 +44,12 @@ def import_and_build_seconds() -> tuple[float, float]:
 
 def peak_rss_mb_with_default_models() -> float:
     code = (
-        "import resource, app; from core.model_store import load_model; from core.classify import classify;"
-        "from core.images import load_image; img = load_image(%r).image;"
+        "import app; from core.model_store import load_model; from core.classify import classify;"
+        f"from core.images import load_image; img = load_image({str(EXAMPLE)!r}).image;"
         "[classify(img, load_model(n, 'random')) for n in ('resnet50', 'vit_b16')];"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
-    ) % str(EXAMPLE)
+        # VmHWM, not ru_maxrss: the latter is inherited from this (big) parent process across fork+exec.
+        "print(int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024)"
+    )
     env = {**os.environ, "APP_PROFILE": "random"}
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     return float(out.stdout.split()[-1])
@@ -82,15 +86,25 @@ def main(argv: list[str] | None = None) -> None:
             forward_with_gradcam(model.module, x)
 
         # The handler runs both panels; pass the same model twice and halve, so the ratio is per model.
-        fwd = median_ms(forward, args.repeats)
-        fwd_cam = median_ms(forward_cam, args.repeats)
-        hnd = median_ms(lambda n=name: handler(payload, n, n, False), args.repeats) / 2
-        hnd_cam = median_ms(lambda n=name: handler(payload, n, n, True), args.repeats) / 2
-        print(f"{name:<18} {fwd:>7.1f}ms {hnd:>7.1f}ms {hnd / fwd:>6.2f} {fwd_cam:>7.1f}ms {hnd_cam:>10.1f}ms "
-              f"{fwd_cam / fwd:>8.2f}")
+        m = interleaved_medians_ms(
+            {
+                "fwd": forward,
+                "fwd_cam": forward_cam,
+                "hnd": lambda n=name: handler(payload, n, n, False),
+                "hnd_cam": lambda n=name: handler(payload, n, n, True),
+            },
+            args.repeats,
+        )
+        fwd, fwd_cam, hnd, hnd_cam = m["fwd"], m["fwd_cam"], m["hnd"] / 2, m["hnd_cam"] / 2
+        print(
+            f"{name:<18} {fwd:>7.1f}ms {hnd:>7.1f}ms {hnd / fwd:>6.2f} {fwd_cam:>7.1f}ms {hnd_cam:>10.1f}ms "
+            f"{fwd_cam / fwd:>8.2f}"
+        )
     gradio_s, app_s = import_and_build_seconds()
-    print(f"import gradio: {gradio_s:.2f}s; import app.py + build UI on top of it: {app_s:.2f}s "
-          f"(total {gradio_s + app_s:.2f}s, no weights loaded)")
+    print(
+        f"import gradio: {gradio_s:.2f}s; import app.py + build UI on top of it: {app_s:.2f}s "
+        f"(total {gradio_s + app_s:.2f}s, no weights loaded)"
+    )
     print(f"peak RSS, app + ResNet-50 + ViT-B/16 loaded and run once: {peak_rss_mb_with_default_models():.0f} MB")
 
 
