@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from core.explain import forward_with_gradcam, overlay_heatmap
+from core.explain import draw_reading_grid, forward_with_gradcam, overlay_heatmap
 from core.labels import superclass_of
 from core.model_store import LoadedModel
 
@@ -65,6 +65,9 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
     view = _model_view(crop)
     explanation = overlay_heatmap(view, cam) if cam is not None else None
     notes = list(model.notes)
+    if hasattr(model.module, "reading_grid"):  # sequence models: show the steps they read
+        view = draw_reading_grid(view, *model.module.reading_grid)
+        notes.append(f"Reads the image as {model.module.reading_description}.")
     if cam is not None and cam.size == 1:
         notes.append(
             f"At {crop.shape[-1]} px input the last feature map is 1x1, so the map cannot point anywhere: the "

@@ -13,15 +13,22 @@ from PIL import Image
 
 
 def forward_with_gradcam(module, x: torch.Tensor, class_index: int | None = None) -> tuple[torch.Tensor, np.ndarray]:
-    """Logits (1, C) and a Grad-CAM map (h, w) in [0, 1] for `class_index` (default: the top class)."""
+    """Logits (1, C) and a map (h, w) in [0, 1] for `class_index` (default: the top class).
+
+    Grad-CAM for feature maps and tokens; gradient x input for models whose `saliency` says so.
+    """
     with torch.enable_grad():
         logits, feats = module.forward_with_features(x)
         idx = int(logits[0].argmax()) if class_index is None else class_index
         (grads,) = torch.autograd.grad(logits[0, idx], feats)
     fmap = module.features_to_grid(feats.detach())  # (1, C, h, w)
     gmap = module.features_to_grid(grads)
-    weights = gmap.mean(dim=(2, 3), keepdim=True)  # (1, C, 1, 1): channel importance
-    cam = torch.relu((weights * fmap).sum(dim=1))[0]  # (h, w)
+    if getattr(module, "saliency", "gradcam") == "grad_x_input":
+        # Models explained on their input (pixels, RNN steps): per-position gradient x value.
+        cam = torch.relu((gmap * fmap).sum(dim=1))[0]  # (h, w)
+    else:
+        weights = gmap.mean(dim=(2, 3), keepdim=True)  # (1, C, 1, 1): channel importance
+        cam = torch.relu((weights * fmap).sum(dim=1))[0]  # (h, w)
     cam = cam / cam.max() if float(cam.max()) > 0 else cam
     return logits.detach(), cam.numpy()
 
@@ -38,3 +45,23 @@ def overlay_heatmap(image: Image.Image, cam: np.ndarray, alpha: float = 0.45) ->
     heat = Image.fromarray((np.clip(cam, 0, 1) * 255).astype(np.uint8)).resize(image.size, Image.Resampling.BICUBIC)
     colours = Image.fromarray(_jet(np.asarray(heat, dtype=np.float32) / 255.0))
     return Image.blend(image.convert("RGB"), colours, alpha)
+
+
+def draw_reading_grid(image: Image.Image, rows: int, cols: int) -> Image.Image:
+    """Lines showing how a sequence model cuts the image into steps (rows, or patches in raster order)."""
+    from PIL import ImageDraw
+
+    out = image.convert("RGB").copy()
+    draw = ImageDraw.Draw(out)
+    w, h = out.size
+    for r in range(1, rows):
+        y = round(r * h / rows)
+        draw.line([(0, y), (w, y)], fill=(255, 215, 0), width=1)
+    for c in range(1, cols):
+        x = round(c * w / cols)
+        draw.line([(x, 0), (x, h)], fill=(255, 215, 0), width=1)
+    if rows * cols <= 64:  # number the steps when they are few enough to read
+        for i in range(rows * cols):
+            r, c = divmod(i, cols)
+            draw.text((c * w / cols + 2, r * h / rows + 1), str(i + 1), fill=(255, 255, 255))
+    return out

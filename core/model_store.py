@@ -23,6 +23,7 @@ from core.registry import ModelSpec, get_spec
 from core.weights import SourceFailed, WeightsUnavailable
 
 PROFILES = ("default", "tiny", "random")
+DATASET_NAMES = {"cifar100": "CIFAR-100", "fashion_mnist": "Fashion-MNIST", "imagenet1k": "ImageNet-1k"}
 
 
 def current_profile() -> str:
@@ -44,12 +45,16 @@ class LoadedModel:
     num_params: int
     profile: str
     checkpoint_dir: str | None = None
+    dataset: str | None = None  # what the weights were trained on, from the checkpoint's JSON
     notes: list[str] = field(default_factory=list)
 
     @property
     def display_name(self) -> str:
-        suffix = {"tiny": " [tiny random]", "random": " [random init]"}.get(self.profile, "")
-        return self.spec.display_name + suffix
+        name = self.spec.display_name
+        trained_on = DATASET_NAMES.get(self.dataset or "", self.dataset)
+        if trained_on and trained_on not in name:
+            name += f" ({trained_on})"
+        return name + {"tiny": " [tiny random]", "random": " [random init]"}.get(self.profile, "")
 
 
 _cache: dict[tuple[str, str], LoadedModel] = {}
@@ -124,6 +129,7 @@ def _load_uncached(spec: ModelSpec, profile: str) -> LoadedModel:
             num_params=_count_params(module),
             profile=profile,
             checkpoint_dir=meta.get("checkpoint_dir"),
+            dataset=config.get("dataset") or config.get("train_config", {}).get("dataset") or spec.labels,
         )
     raise WeightsUnavailable(spec.name, reasons, _unique(s.fix() for s in spec.weights))
 

@@ -30,6 +30,8 @@ class Preprocess:
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     interpolation: str = "bilinear"
+    # Models trained on grey images (Fashion-MNIST) see photos in grey too, replicated to 3 channels.
+    grayscale: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -42,6 +44,7 @@ class Preprocess:
             mean=tuple(float(v) for v in d["mean"]),
             std=tuple(float(v) for v in d["std"]),
             interpolation=str(d.get("interpolation", "bilinear")),
+            grayscale=bool(d.get("grayscale", False)),
         )
 
     def crop(self, image: Image.Image | torch.Tensor) -> torch.Tensor:
@@ -54,6 +57,8 @@ class Preprocess:
         from torchvision.transforms import functional as F
 
         mode = InterpolationMode(self.interpolation)
+        if self.grayscale:
+            image = image.convert("L").convert("RGB") if isinstance(image, Image.Image) else _gray3(image)
         if self.resize_size is None:
             x = F.resize(image, [self.crop_size, self.crop_size], interpolation=mode, antialias=True)
         else:
@@ -82,7 +87,18 @@ def vit_google_preprocess() -> Preprocess:
     return Preprocess(crop_size=224, resize_size=None, mean=HALF_MEAN_STD, std=HALF_MEAN_STD)
 
 
-def cifar_course_preprocess(size: int = 32, *, resize: int | None = None, imagenet_stats: bool = True) -> Preprocess:
-    """Course Task 1: ResNet at the CIFAR size, ViT at Resize(256)+CenterCrop(224)."""
+def cifar_course_preprocess(
+    size: int = 32, *, resize: int | None = None, imagenet_stats: bool = True, cifar_stats: bool = False
+) -> Preprocess:
+    """Course Task 1: ResNet at the CIFAR size, ViT at Resize(256)+CenterCrop(224); the zoo: CIFAR statistics."""
     mean, std = (IMAGENET_MEAN, IMAGENET_STD) if imagenet_stats else (HALF_MEAN_STD, HALF_MEAN_STD)
+    if cifar_stats:
+        mean, std = CIFAR100_MEAN, CIFAR100_STD
     return Preprocess(crop_size=size, resize_size=resize if resize is not None else size, mean=mean, std=std)
+
+
+def _gray3(x: torch.Tensor) -> torch.Tensor:
+    """(3, H, W) uint8 -> ITU-R 601 luma replicated to 3 channels, as PIL's convert("L").convert("RGB")."""
+    w = x.new_tensor([0.299, 0.587, 0.114], dtype=x.dtype if x.is_floating_point() else None).float()
+    luma = (x.float() * w[:, None, None]).sum(0, keepdim=True).round().clamp(0, 255).to(x.dtype)
+    return luma.expand(3, -1, -1).contiguous()

@@ -138,3 +138,105 @@ register(
 
 # Backbone the train script starts ViT fine-tuning from (no classification head on the Hub).
 VIT_IN21K_REPO = "google/vit-base-patch16-224-in21k"
+
+# ---- The course's from-scratch CIFAR-100 zoo (report 2). Weights: a CIFAR-100 checkpoint if one was trained,
+# else the Fashion-MNIST checkpoint committed to the repo (so the tab works offline on a fresh machine).
+SCRATCH_CMD = "python -m train.scratch --dataset {dataset} --models {model}"
+ZOO_DATASETS = ("cifar100", "fashion_mnist")
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str
+    display_name: str
+    arch: str
+    model_args: Mapping[str, Any]
+    tiny_args: Mapping[str, Any]
+    family: str
+    course_params: str  # the course's count at C=100, shown next to ours
+
+
+_TINY_VIT = _frozen(dim=16, depth=2, heads=2, ffn=32)
+_TINY_RNN = _frozen(hidden=8)
+ZOO: tuple[ZooEntry, ...] = (
+    ZooEntry("softmax", "Softmax regression", "softmax", _frozen(), _frozen(), "Linear / MLP", "307.3K"),
+    ZooEntry("mlp", "MLP 512-256", "mlp", _frozen(), _frozen(hidden=(16, 8)), "Linear / MLP", "1.7M"),
+    ZooEntry("simple_cnn", "SimpleCNN", "simple_cnn", _frozen(), _frozen(channels=(4, 8, 8)), "CNN", "346.6K"),
+    ZooEntry("simple_vit", "SimpleViT", "simple_vit", _frozen(), _TINY_VIT, "Transformer", "821.0K"),
+    ZooEntry("custom_vit", "CustomViT (einsum)", "custom_vit", _frozen(), _TINY_VIT, "Transformer", "819.4K"),
+    ZooEntry(
+        "cnn_transformer",
+        "CNN+Transformer hybrid",
+        "cnn_transformer",
+        _frozen(),
+        _frozen(dim=16, heads=2, ffn=32),
+        "CNN + Transformer",
+        "446.1K",
+    ),
+    ZooEntry(
+        "spatial_token_vit",
+        "SpatialToken ViT (pixels)",
+        "spatial_token_vit",
+        _frozen(),
+        _TINY_VIT,
+        "Transformer",
+        "172.4K",
+    ),
+    ZooEntry(
+        "channel_token_vit",
+        "ChannelToken ViT (channels)",
+        "channel_token_vit",
+        _frozen(),
+        _frozen(channels=8, dim=16, heads=2, ffn=32),
+        "Transformer",
+        "549.5K",
+    ),
+    ZooEntry("gru_row", "GRU reading rows", "image_rnn", _frozen(cell="gru", reading="row"), _TINY_RNN, "RNN", "1.8M"),
+    ZooEntry(
+        "gru_patch4",
+        "GRU reading 4x4 patches",
+        "image_rnn",
+        _frozen(cell="gru", reading="patch4"),
+        _TINY_RNN,
+        "RNN",
+        "1.7M",
+    ),
+    ZooEntry(
+        "lstm_row", "LSTM reading rows", "image_rnn", _frozen(cell="lstm", reading="row"), _TINY_RNN, "RNN", "2.4M"
+    ),
+    ZooEntry(
+        "lstm_patch4",
+        "LSTM reading 4x4 patches",
+        "image_rnn",
+        _frozen(cell="lstm", reading="patch4"),
+        _TINY_RNN,
+        "RNN",
+        "2.3M",
+    ),
+)
+
+
+def zoo_checkpoint_dir(dataset: str, name: str) -> str:
+    return f"zoo/{dataset}/{name}"
+
+
+for _z in ZOO:
+    register(
+        ModelSpec(
+            name=_z.name,
+            display_name=_z.display_name,
+            task="image-classification",
+            arch=_z.arch,
+            model_args=_frozen(num_classes=100, **_z.model_args),
+            weights=tuple(
+                LocalCheckpoint(zoo_checkpoint_dir(d, _z.name), SCRATCH_CMD.format(dataset=d, model=_z.name))
+                for d in ZOO_DATASETS
+            )
+            + (HubCheckpoint(zoo_checkpoint_dir("cifar100", _z.name)),),
+            preprocess=cifar_course_preprocess(32, cifar_stats=True),
+            labels="cifar100",
+            description=f"From scratch, course report 2 ({_z.course_params} params at 100 classes).",
+            family=_z.family,
+            tiny_args=_z.tiny_args,
+        )
+    )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from core.model_store import load_with_fallback
+from core.model_store import DATASET_NAMES, load_with_fallback
 from core.registry import get_spec, list_models
 from core.training_report import find_report, plot_confusion, plot_curves
 from core.weights import WeightsUnavailable
@@ -35,8 +35,22 @@ class Panel:
         return [self.header, self.label, self.model_input, self.explanation]
 
 
-def model_choices() -> list[tuple[str, str]]:
-    return [(f"{get_spec(n).display_name}  [{n}]", n) for n in list_models(TASK)]
+FAMILY_ORDER = ("CNN", "Transformer", "CNN + Transformer", "RNN", "Linear / MLP")
+
+
+def model_choices(profile: str) -> list[tuple[str, str]]:
+    """Dropdown entries grouped by family; trained checkpoints show their dataset and test accuracy."""
+    rows = []
+    for name in list_models(TASK):
+        spec = get_spec(name)
+        label = f"{spec.family} · {spec.display_name}"
+        report = find_report(name) if profile == "default" else None
+        if report:
+            config, metrics = report
+            dataset = DATASET_NAMES.get(config.get("dataset", ""), config.get("dataset", "?"))
+            label += f" — {dataset}, test {100 * metrics['test']['accuracy']:.1f}%"
+        rows.append((FAMILY_ORDER.index(spec.family), f"{label}  [{name}]", name))
+    return [(label, name) for _, label, name in sorted(rows, key=lambda r: r[0])]
 
 
 def build_image_tab(profile: str) -> None:
@@ -54,8 +68,9 @@ def build_image_tab(profile: str) -> None:
             image = image_input(label="Image", height=320)
             gr.Examples(examples=[[p] for p in example_images()], inputs=[image], label="Examples")
         with gr.Column(scale=1):
-            model_a = gr.Dropdown(model_choices(), value=DEFAULT_A, label="Model A")
-            model_b = gr.Dropdown(model_choices(), value=DEFAULT_B, label="Model B")
+            choices = model_choices(profile)
+            model_a = gr.Dropdown(choices, value=DEFAULT_A, label="Model A")
+            model_b = gr.Dropdown(choices, value=DEFAULT_B, label="Model B")
             explain = gr.Checkbox(value=True, label="Explanation map (Grad-CAM: one extra backward pass)")
             run = gr.Button("Compare", variant="primary")
     panels = []
@@ -130,6 +145,7 @@ def _format_panel(side: str, name: str, result: ClassifyResult | None, error: st
         f"forward{' + Grad-CAM' if result.explanation else ''} **{result.forward_ms:.0f} ms** · "
         f"total {result.total_ms:.0f} ms",
         f"Weights: {result.source}",
+        get_spec(result.model_name).description,
     ]
     if result.explanation_method:
         lines.append(f"Map: {result.explanation_method}")

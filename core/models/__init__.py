@@ -15,6 +15,16 @@ from typing import Any
 ARCHITECTURES: dict[str, str] = {
     "resnet50": "core.models.resnet:ResNetClassifier",
     "vit_b16": "core.models.vit:ViTClassifier",
+    # the course's from-scratch CIFAR-100 zoo
+    "softmax": "core.models.zoo_linear:SoftmaxRegression",
+    "mlp": "core.models.zoo_linear:MLP",
+    "simple_cnn": "core.models.zoo_cnn:SimpleCNN",
+    "simple_vit": "core.models.zoo_vit:SimpleViT",
+    "custom_vit": "core.models.zoo_vit:CustomViT",
+    "cnn_transformer": "core.models.zoo_vit:CNNTransformer",
+    "spatial_token_vit": "core.models.zoo_vit:SpatialTokenViT",
+    "channel_token_vit": "core.models.zoo_vit:ChannelTokenViT",
+    "image_rnn": "core.models.zoo_rnn:ImageRNN",
 }
 
 

@@ -1,0 +1,126 @@
+"""In-memory 3x32x32 uint8 datasets for the from-scratch zoo: CIFAR-100 and Fashion-MNIST.
+
+Both fit in memory (60k x 3 KB), so training augments whole batches of tensors instead of decoding PIL images
+one by one: on a 2-core CPU that keeps the data pipeline far below the model's cost.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from core.preprocess import CIFAR100_MEAN, CIFAR100_STD, Preprocess
+
+# Debian's dataset-fashion-mnist package puts the original idx files here.
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+FASHION_MNIST_LABELS = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+DATASETS = ("cifar100", "fashion_mnist")
+
+
+@dataclass
+class TensorSplits:
+    train_x: torch.Tensor  # (N, 3, 32, 32) uint8
+    train_y: torch.Tensor  # (N,) int64
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    labels: list[str]
+    preprocess: Preprocess  # what the app must do to a photo for models trained on this data
+
+
+def load_dataset(name: str, root: str | os.PathLike) -> TensorSplits:
+    if name == "cifar100":
+        return _cifar100(Path(root))
+    if name == "fashion_mnist":
+        return _fashion_mnist(Path(root))
+    raise ValueError(f"unknown dataset {name!r}; valid: {', '.join(DATASETS)}")
+
+
+def _cifar100(root: Path) -> TensorSplits:
+    from torchvision.datasets import CIFAR100
+
+    try:
+        train, test = CIFAR100(str(root), train=True, download=True), CIFAR100(str(root), train=False, download=True)
+    except Exception as exc:
+        raise RuntimeError(
+            f"CIFAR-100 is not in {root} and could not be downloaded ({type(exc).__name__}). Put the extracted "
+            "'cifar-100-python' folder there, or run once with network access."
+        ) from exc
+
+    def to_tensor(ds):
+        return torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous(), torch.tensor(ds.targets)
+
+    (tx, ty), (vx, vy) = to_tensor(train), to_tensor(test)
+    pre = Preprocess(crop_size=32, resize_size=32, mean=CIFAR100_MEAN, std=CIFAR100_STD)
+    return TensorSplits(tx, ty, vx, vy, list(train.classes), pre)
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def _fashion_mnist_files(root: Path) -> Path:
+    for folder in (root / "fashion-mnist", root / "FashionMNIST" / "raw", DEBIAN_FASHION_MNIST):
+        if (folder / "train-images-idx3-ubyte.gz").is_file():
+            return folder
+    from torchvision.datasets import FashionMNIST
+
+    try:  # torchvision's download leaves the same .gz files in root/FashionMNIST/raw
+        FashionMNIST(str(root), train=True, download=True)
+        FashionMNIST(str(root), train=False, download=True)
+    except Exception as exc:
+        raise RuntimeError(
+            "Fashion-MNIST not found: `apt-get install dataset-fashion-mnist` (offline, Debian) or run once with "
+            "network access so torchvision can download it."
+        ) from exc
+    return root / "FashionMNIST" / "raw"
+
+
+def _fashion_mnist(root: Path) -> TensorSplits:
+    folder = _fashion_mnist_files(root)
+
+    def load(prefix: str) -> tuple[torch.Tensor, torch.Tensor]:
+        images = torch.from_numpy(_read_idx(folder / f"{prefix}-images-idx3-ubyte.gz").copy())  # (N, 28, 28)
+        labels = torch.from_numpy(_read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64))
+        # 28 -> 32 px (the zoo's input size), grey -> 3 identical channels
+        x = F.interpolate(images[:, None].float(), size=(32, 32), mode="bilinear", align_corners=False)
+        return x.round().clamp(0, 255).to(torch.uint8).expand(-1, 3, -1, -1).contiguous(), labels
+
+    (tx, ty), (vx, vy) = load("train"), load("t10k")
+    mean = float(tx[:, 0].float().mean() / 255)
+    std = float(tx[:, 0].float().std() / 255)
+    pre = Preprocess(crop_size=32, resize_size=32, mean=(mean,) * 3, std=(std,) * 3, grayscale=True)
+    return TensorSplits(tx, ty, vx, vy, FASHION_MNIST_LABELS, pre)
+
+
+def augment_batch(x: torch.Tensor, generator: torch.Generator, pad: int = 4) -> torch.Tensor:
+    """RandomCrop(32, padding=pad) + RandomHorizontalFlip on a uint8 batch (B, 3, H, W)."""
+    b, _, h, w = x.shape
+    padded = F.pad(x, (pad, pad, pad, pad))
+    dx = torch.randint(0, 2 * pad + 1, (b,), generator=generator)
+    dy = torch.randint(0, 2 * pad + 1, (b,), generator=generator)
+    rows = (dy[:, None] + torch.arange(h))[:, None, :, None]  # (B, 1, H, 1)
+    cols = (dx[:, None] + torch.arange(w))[:, None, None, :]  # (B, 1, 1, W)
+    out = padded[torch.arange(b)[:, None, None, None], torch.arange(3)[None, :, None, None], rows, cols]
+    flip = torch.rand(b, generator=generator) < 0.5
+    return torch.where(flip[:, None, None, None], out.flip(3), out)

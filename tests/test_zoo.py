@@ -1,0 +1,163 @@
+"""The course's twelve from-scratch architectures: sizes, the einsum encoder, training, committed checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from core import model_store
+from core.checkpoint import load_checkpoint
+from core.classify import classify
+from core.models import build_architecture
+from core.models.einsum_transformer import copy_from_torch_encoder
+from core.registry import ZOO
+from core.zoo_data import DEBIAN_FASHION_MNIST, load_dataset
+from train import scratch
+
+REPO = Path(__file__).resolve().parent.parent
+COMMITTED = REPO / "checkpoints" / "zoo" / "fashion_mnist"
+needs_fmnist = pytest.mark.skipif(
+    not (DEBIAN_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file(),
+    reason="Fashion-MNIST not installed: apt-get install dataset-fashion-mnist (.ci/run does)",
+)
+
+# Exact counts at C=100; the course's report rounds them (307.3K, 1.7M, ...).
+EXPECTED_PARAMS = {
+    "softmax": 307_300,
+    "mlp": 1_731_940,
+    "simple_cnn": 346_628,
+    "simple_vit": 820_964,
+    "custom_vit": 819_428,
+    "cnn_transformer": 446_052,
+    "spatial_token_vit": 172_388,
+    "channel_token_vit": 549_476,
+    "gru_row": 1_777_764,
+    "gru_patch4": 1_704_036,
+    "lstm_row": 2_353_252,
+    "lstm_patch4": 2_254_948,
+}
+
+
+@pytest.mark.parametrize("entry", ZOO, ids=lambda z: z.name)
+def test_parameter_counts_match_the_course(entry):
+    assert scratch.count_params(entry) == EXPECTED_PARAMS[entry.name]
+    course = entry.course_params
+    value = float(course[:-1]) * (1e3 if course.endswith("K") else 1e6)
+    tolerance = 50 if course.endswith("K") else 50_000  # the report's rounding
+    assert abs(EXPECTED_PARAMS[entry.name] - value) <= tolerance
+
+
+def test_list_models_prints_every_name_with_its_count(capsys):
+    scratch.main(["--list-models"])
+    out = capsys.readouterr().out
+    for entry in ZOO:
+        assert entry.name in out and f"{EXPECTED_PARAMS[entry.name]:,}" in out
+
+
+def test_einsum_encoder_matches_torch_transformer_encoder():
+    torch.manual_seed(0)
+    simple = build_architecture("simple_vit", num_classes=100).eval()
+    custom = build_architecture("custom_vit", num_classes=100).eval()
+    for layer in simple.encoder.layers:
+        torch.nn.init.zeros_(layer.self_attn.in_proj_bias)  # CustomViT's Q/K/V have no bias
+    copy_from_torch_encoder(simple.encoder, custom.encoder)
+    for name in ("patch_embed", "norm", "head"):
+        getattr(custom, name).load_state_dict(getattr(simple, name).state_dict())
+    with torch.no_grad():
+        custom.cls.copy_(simple.cls)
+        custom.pos.copy_(torch.randn_like(simple.pos))
+        simple.pos.copy_(custom.pos)
+    x = torch.randn(4, 3, 32, 32)
+    with torch.no_grad():
+        tokens = simple._embed(x)
+        assert torch.allclose(custom.encoder(tokens), simple.encoder(tokens), atol=1e-5)
+        assert torch.allclose(custom(x), simple(x), atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    if not (DEBIAN_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip("Fashion-MNIST not installed: apt-get install dataset-fashion-mnist (.ci/run does)")
+    out = tmp_path_factory.mktemp("zoo") / "zoo" / "fashion_mnist"
+    results = scratch.main(
+        [
+            "--dataset",
+            "fashion_mnist",
+            "--models",
+            "simple_cnn",
+            "--epochs",
+            "3",
+            "--max-samples",
+            "3000",
+            "--val-size",
+            "500",
+            "--max-test",
+            "500",
+            "--lr",
+            "2e-3",
+            "--out-dir",
+            str(out),
+        ]
+    )
+    return out, results
+
+
+@needs_fmnist
+def test_short_training_run_beats_chance_clearly(short_run):
+    out, results = short_run
+    assert results["simple_cnn"]["test_accuracy"] > 0.5  # chance is 0.1 on ten classes
+    board = json.loads((out / "leaderboard.json").read_text())
+    assert board["simple_cnn"]["params"] == 323_498  # 10-class head
+    assert "simple_cnn" in (out / "leaderboard.md").read_text()
+
+
+@needs_fmnist
+def test_checkpoint_round_trip_through_the_app(short_run, monkeypatch):
+    out, results = short_run
+    monkeypatch.setenv("CHECKPOINT_DIR", str(out.parent.parent))
+    model_store.clear_cache()
+    loaded = model_store.load_model("simple_cnn")
+    assert loaded.dataset == "fashion_mnist" and loaded.labels[9] == "Ankle boot"
+    assert "Fashion-MNIST" in loaded.display_name
+    data = load_dataset("fashion_mnist", REPO / "data")
+    x, y = data.test_x[:500], data.test_y[:500]
+    with torch.no_grad():
+        pred = loaded.module(loaded.preprocess.normalise(x)).argmax(1)
+    assert (pred == y).float().mean().item() == pytest.approx(results["simple_cnn"]["test_accuracy"], abs=1e-6)
+    # The app's PIL path (grey conversion, resize) gives the same answer as the tensor path.
+    from torchvision.transforms.functional import to_pil_image
+
+    for i in range(5):
+        label = classify(to_pil_image(x[i]), loaded, explain=False).predictions[0].label
+        assert label == loaded.labels[pred[i]]
+    model_store.clear_cache()
+
+
+def _committed() -> list[str]:
+    return (
+        sorted(p.name for p in COMMITTED.iterdir() if (p / "model.safetensors").is_file()) if COMMITTED.is_dir() else []
+    )
+
+
+def test_every_architecture_has_a_committed_checkpoint():
+    assert _committed() == sorted(EXPECTED_PARAMS)
+
+
+@needs_fmnist
+@pytest.mark.parametrize("name", _committed())
+def test_committed_checkpoint_reaches_its_recorded_accuracy(name):
+    """On test images 5000-5999, never used for training or for the recorded figure (test images 0-4999)."""
+    module, config = load_checkpoint(COMMITTED / name)
+    recorded = json.loads((COMMITTED / name / "metrics.json").read_text())["test"]["accuracy"]
+    assert config["train_config"]["max_test"] == 5000
+    data = load_dataset("fashion_mnist", REPO / "data")
+    from core.preprocess import Preprocess
+
+    pre = Preprocess.from_dict(config["preprocess"])
+    x, y = data.test_x[5000:6000], data.test_y[5000:6000]
+    with torch.no_grad():
+        acc = (module(pre.normalise(x)).argmax(1) == y).float().mean().item()
+    assert acc >= 0.9 * recorded, f"{name}: {acc:.3f} on held-out vs {recorded:.3f} recorded"

@@ -1,0 +1,255 @@
+"""Course report 2: train the twelve from-scratch architectures on CIFAR-100 (or Fashion-MNIST) and rank them.
+
+The course's loop: AdamW(weight_decay 1e-4) + CosineAnnealingLR, gradient clipping 1.0, cross-entropy; CIFAR-100
+normalisation; RandomCrop(32, padding 4) + HFlip; 45,000 / 5,000 / 10,000 split. Per-model lr / batch / epochs as
+the course where it gave them (RECIPES below). Each model gets checkpoints/zoo/<dataset>/<name>/ (safetensors +
+config.json + metrics.json) and the folder gets leaderboard.json / leaderboard.md.
+
+Examples:
+  python -m train.scratch --list-models
+  python -m train.scratch --dataset cifar100                      # all twelve, course recipes
+  python -m train.scratch --dataset fashion_mnist --models simple_cnn simple_vit --epochs 3 --max-samples 15000
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+import torch
+
+from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
+from core.models import build_architecture
+from core.registry import ZOO, ZooEntry
+from core.weights import REPO_ROOT
+from core.zoo_data import DATASETS, augment_batch, load_dataset
+from train.common import Timer, evaluate, hardware_description, pick_device, seed_everything, train_one_epoch
+
+# name -> (lr, batch size, epochs). The course gave the first four; the rest follow the closest documented one:
+# Transformers like SimpleViT (3e-4/128) for 50 epochs, RNNs like the MLP/CNN (1e-3/128) for 30.
+RECIPES: dict[str, tuple[float, int, int]] = {
+    "softmax": (0.1, 256, 30),
+    "mlp": (1e-3, 128, 50),
+    "simple_cnn": (1e-3, 128, 50),
+    "simple_vit": (3e-4, 128, 100),
+    "custom_vit": (3e-4, 128, 100),
+    "cnn_transformer": (3e-4, 128, 50),
+    "spatial_token_vit": (3e-4, 128, 50),
+    "channel_token_vit": (3e-4, 128, 50),
+    "gru_row": (1e-3, 128, 30),
+    "gru_patch4": (1e-3, 128, 30),
+    "lstm_row": (1e-3, 128, 30),
+    "lstm_patch4": (1e-3, 128, 30),
+}
+ZOO_BY_NAME = {z.name: z for z in ZOO}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--list-models", action="store_true", help="print each model with its parameter count and exit")
+    p.add_argument(
+        "--models",
+        nargs="+",
+        default=list(RECIPES),
+        choices=list(RECIPES),
+        metavar="NAME",
+        help="which architectures to train (default: all twelve)",
+    )
+    p.add_argument("--dataset", choices=DATASETS, default="cifar100", help="cifar100 or fashion_mnist")
+    p.add_argument("--data-dir", default=str(REPO_ROOT / "data"), help="dataset root (default: ./data)")
+    p.add_argument("--epochs", type=int, help="override every model's epoch count")
+    p.add_argument("--lr", type=float, help="override every model's learning rate")
+    p.add_argument("--batch-size", type=int, help="override every model's batch size")
+    p.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (course: 1e-4)")
+    p.add_argument("--grad-clip", type=float, default=1.0, help="max gradient norm (course: 1.0)")
+    p.add_argument("--val-size", type=int, default=5000, help="images held out of train for validation (5,000)")
+    p.add_argument("--max-samples", type=int, help="cap the training images (quick runs; val is not capped)")
+    p.add_argument(
+        "--max-test", type=int, help="evaluate on the first N test images only (the rest stay unseen, e.g. for checks)"
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda ...")
+    p.add_argument("--seed", type=int, default=0, help="seed for init, split, shuffling and augmentation")
+    p.add_argument("--fp16", action="store_true", help="store weights as float16 (half the size; for committing)")
+    p.add_argument("--tiny", action="store_true", help="tiny instances of the same classes (tests)")
+    p.add_argument("--out-dir", help="output folder (default: checkpoints/zoo/<dataset>)")
+    return p.parse_args(argv)
+
+
+def count_params(entry: ZooEntry, num_classes: int = 100) -> int:
+    model = build_architecture(entry.arch, num_classes=num_classes, **entry.model_args)
+    return sum(p.numel() for p in model.parameters())
+
+
+class Batches:
+    """Shuffled, augmented, normalised batches from uint8 tensors (an epoch per iteration)."""
+
+    def __init__(self, x, y, batch_size: int, normalise, generator: torch.Generator, augment: bool):
+        self.x, self.y, self.batch_size, self.normalise = x, y, batch_size, normalise
+        self.generator, self.augment = generator, augment
+
+    def __len__(self) -> int:
+        return -(-len(self.y) // self.batch_size)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.y), generator=self.generator) if self.augment else torch.arange(len(self.y))
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            x = self.x[idx]
+            if self.augment:
+                x = augment_batch(x, self.generator)
+            yield self.normalise(x), self.y[idx]
+
+
+def train_model(entry: ZooEntry, args, data, split, device, out_dir: Path, command: str) -> dict:
+    lr, batch, epochs = RECIPES[entry.name]
+    lr, batch, epochs = args.lr or lr, args.batch_size or batch, args.epochs or epochs
+    seed_everything(args.seed)
+    model_args = {"num_classes": len(data.labels), **entry.model_args, **(entry.tiny_args if args.tiny else {})}
+    model = build_architecture(entry.arch, **model_args).to(device)
+    params = sum(p.numel() for p in model.parameters())
+    gen = torch.Generator().manual_seed(args.seed)
+    norm = data.preprocess.normalise
+    train_x, train_y, val_x, val_y, test_x, test_y = split
+    train_batches = Batches(train_x, train_y, batch, norm, gen, augment=True)
+    val_batches = Batches(val_x, val_y, 512, norm, gen, augment=False)
+    test_batches = Batches(test_x, test_y, 512, norm, gen, augment=False)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=args.weight_decay)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * len(train_batches)))
+    print(
+        f"== {entry.name}: {params:,} params, lr {lr}, batch {batch}, {epochs} epochs, "
+        f"{len(train_y)} train / {len(val_y)} val / {len(test_y)} test"
+    )
+    history = []
+    with Timer() as total:
+        for epoch in range(1, epochs + 1):
+            with Timer() as t:
+                loss, acc = train_one_epoch(
+                    model, train_batches, optimizer, scheduler, device, grad_clip=args.grad_clip, log=lambda s: None
+                )
+                val = evaluate(model, val_batches, device, data.labels)
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": loss,
+                    "train_acc": acc,
+                    "val_loss": val["loss"],
+                    "val_acc": val["accuracy"],
+                    "seconds": round(t.seconds, 1),
+                }
+            )
+            print(
+                f"  epoch {epoch}: train {loss:.4f}/{acc:.4f} val {val['loss']:.4f}/{val['accuracy']:.4f} "
+                f"({t.seconds:.0f}s)",
+                flush=True,
+            )
+    test = evaluate(model, test_batches, device, data.labels)
+    print(f"  test accuracy {test['accuracy']:.4f}, F1-macro {test['f1_macro']:.4f}", flush=True)
+    model = model.cpu().eval()
+    if args.fp16:
+        model = model.half()
+    folder = out_dir / entry.name
+    train_config = {
+        **vars(args),
+        "models": [entry.name],
+        "lr": lr,
+        "batch_size": batch,
+        "epochs": epochs,
+        "train_samples": len(train_y),
+        "test_samples": len(test_y),
+        "command": command,
+    }
+    save_checkpoint(
+        folder,
+        model,
+        arch=entry.arch,
+        model_args=model_args,
+        labels=data.labels,
+        preprocess=data.preprocess.to_dict(),
+        train_config=train_config,
+        extra={"dataset": args.dataset, "dtype": "float16" if args.fp16 else "float32"},
+    )
+    summary = {
+        "params": params,
+        "test_accuracy": test["accuracy"],
+        "f1_macro": test["f1_macro"],
+        "val_accuracy": history[-1]["val_acc"] if history else None,
+        "accuracy_per_million_params": test["accuracy"] * 100 / (params / 1e6),
+        "epochs": epochs,
+        "train_samples": len(train_y),
+        "test_samples": len(test_y),
+        "train_seconds": round(total.seconds, 1),
+    }
+    write_json(
+        folder / METRICS_FILE,
+        {
+            "history": history,
+            "test": test,
+            "summary": summary,
+            "hardware": hardware_description(device),
+            "command": command,
+            "train_seconds": round(total.seconds, 1),
+        },
+    )
+    return summary
+
+
+def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> None:
+    path = out_dir / "leaderboard.json"
+    board = {}
+    if path.is_file():
+        import json
+
+        board = json.loads(path.read_text())
+    board.update(results)
+    write_json(path, board)
+    rows = sorted(board.items(), key=lambda kv: -kv[1]["test_accuracy"])
+    lines = [
+        f"# Leaderboard: {dataset}",
+        "",
+        "| rank | model | params | test acc | F1-macro | acc %/M params | epochs | train imgs | time (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for rank, (name, r) in enumerate(rows, 1):
+        lines.append(
+            f"| {rank} | {name} | {r['params']:,} | {100 * r['test_accuracy']:.2f}% | {r['f1_macro']:.3f} | "
+            f"{r['accuracy_per_million_params']:.1f} | {r['epochs']} | {r['train_samples']} | "
+            f"{r['train_seconds']} |"
+        )
+    (out_dir / "leaderboard.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict]:
+    args = parse_args(argv)
+    if args.list_models:
+        for entry in ZOO:
+            print(f"{entry.name:<18} {count_params(entry):>10,}  (course: {entry.course_params})  {entry.family}")
+        return {}
+    command = "python -m train.scratch " + shlex.join(sys.argv[1:] if argv is None else argv)
+    device = pick_device(args.device)
+    data = load_dataset(args.dataset, args.data_dir)
+    order = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(args.seed))
+    val_idx, train_idx = order[: args.val_size], order[args.val_size :]
+    if args.max_samples:
+        train_idx = train_idx[: args.max_samples]
+    n_test = min(args.max_test or len(data.test_y), len(data.test_y))
+    split = (
+        data.train_x[train_idx],
+        data.train_y[train_idx],
+        data.train_x[val_idx],
+        data.train_y[val_idx],
+        data.test_x[:n_test],
+        data.test_y[:n_test],
+    )
+    out_dir = Path(args.out_dir or REPO_ROOT / "checkpoints" / "zoo" / args.dataset)
+    results = {}
+    for name in args.models:
+        results[name] = train_model(ZOO_BY_NAME[name], args, data, split, device, out_dir, command)
+        write_leaderboard(out_dir, {name: results[name]}, args.dataset)
+    print(f"leaderboard: {out_dir / 'leaderboard.md'}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
