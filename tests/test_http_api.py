@@ -91,3 +91,21 @@ def test_app_import_loads_no_weights():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr
+
+
+def test_committed_zoo_models_classify_offline(repo_default_app, client_for, example_image):
+    from core.zoo_data import FASHION_MNIST_LABELS
+
+    *panels, raw = client_for(repo_default_app).predict(handle_file(example_image), "simple_cnn", "simple_vit",
+                                                        api_name="/classify_image")
+    for side, name in (("A", "simple_cnn"), ("B", "simple_vit")):
+        assert raw[side]["model"] == name and "error" not in raw[side]
+        assert "Fashion-MNIST" in raw[side]["display_name"] and "local checkpoint" in raw[side]["weights"]
+        assert {t["label"] for t in raw[side]["top_k"]} <= set(FASHION_MNIST_LABELS)
+        assert abs(sum(t["probability"] for t in raw[side]["top_k"]) - 1) < 0.3  # 5 of 10 classes
+
+
+def test_sequence_models_show_how_they_read(repo_default_app, client_for, example_image):
+    *panels, raw = client_for(repo_default_app).predict(handle_file(example_image), "gru_row", "lstm_patch4",
+                                                        api_name="/classify_image")
+    assert "32 rows" in panels[0] and "64 patches of 4x4" in panels[4]
