@@ -10,6 +10,7 @@ import gradio as gr
 
 from core.model_store import current_profile
 from demo.image_tab import build_image_tab
+from demo.vqa_tab import build_vqa_tab
 
 # Each model call holds one of these slots; with 30 students the rest wait in the queue instead of
 # exhausting memory by running 30 forward passes at once.
@@ -24,6 +25,8 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("ResNet vs ViT", id="image"):
                 build_image_tab(profile)
+            with gr.Tab("Hỏi đáp ảnh (VQA)", id="vqa"):
+                build_vqa_tab(profile)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY)
     return demo
 

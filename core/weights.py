@@ -152,23 +152,26 @@ class TorchvisionWeights:
 
         return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(self._enum().url)
 
-    def load(self, spec) -> tuple[Any, dict[str, Any]]:
+    def state_dict(self) -> dict[str, Any]:
+        """The published tensors, from torch.hub's cache or downloaded (tensors only: weights_only=True)."""
         import torch
-
-        from core.models import build_architecture
 
         weights, path = self._enum(), self.cached_file()
         if path.is_file():
-            state_dict = torch.load(path, map_location="cpu", weights_only=True)
-        elif hub_offline() or not host_reachable("download.pytorch.org"):
+            return torch.load(path, map_location="cpu", weights_only=True)
+        if hub_offline() or not host_reachable("download.pytorch.org"):
             raise SourceFailed(f"missing file {path} (not downloaded yet, and no network)")
-        else:
-            state_dict = torch.hub.load_state_dict_from_url(
-                weights.url, map_location="cpu", progress=False, check_hash=True, weights_only=True
-            )
+        return torch.hub.load_state_dict_from_url(
+            weights.url, map_location="cpu", progress=False, check_hash=True, weights_only=True
+        )
+
+    def load(self, spec) -> tuple[Any, dict[str, Any]]:
+        from core.models import build_architecture
+
+        state_dict = self.state_dict()
         module = build_architecture(spec.arch, **spec.model_args)
         module.load_torchvision_state_dict(state_dict)
-        return module.eval(), {"labels": list(weights.meta["categories"])}
+        return module.eval(), {"labels": list(self._enum().meta["categories"])}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ ARCHITECTURES: dict[str, str] = {
     "spatial_token_vit": "core.models.zoo_vit:SpatialTokenViT",
     "channel_token_vit": "core.models.zoo_vit:ChannelTokenViT",
     "image_rnn": "core.models.zoo_rnn:ImageRNN",
+    # visual question answering (course VQA report)
+    "vqa": "core.vqa.model:VQAModel",
 }
 
 

@@ -1,0 +1,206 @@
+"""Answering questions about one photo, turn after turn: checkpoints loaded once, image features cached.
+
+The chat encodes a photo once (the CNN is most of the cost) and reuses its cell features for every later
+question about it; the cache is keyed by the file's content hash, so a repeated upload skips decoding too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from core.checkpoint import WEIGHTS_FILE, load_checkpoint
+from core.images import load_image
+from core.preprocess import Preprocess
+from core.vqa.catalog import EASY_VQA_VI, TRAIN_CMD, UNSURE_BELOW, VARIANT_NAMES
+from core.vqa.model import VQAModel, pad_batch
+from core.vqa.text import Vocabulary
+from core.weights import WeightsUnavailable, checkpoint_dir
+
+
+@dataclass
+class LoadedVQA:
+    variant: str
+    dataset: str
+    model: VQAModel
+    vocab: Vocabulary
+    answers: list[str]
+    preprocess: Preprocess
+    source: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.dataset}/{self.variant}/{id(self.model)}"
+
+
+@dataclass
+class VQAAnswer:
+    answer: str
+    confidence: float
+    alternatives: list[tuple[str, float]]
+    unsure: bool
+    unknown_fraction: float
+    attention: np.ndarray | None  # (h, w) over image cells, sums to 1
+    view: Image.Image  # the model's input, for drawing the attention on
+    cached_features: bool
+    notes: list[str] = field(default_factory=list)
+
+
+_models: dict[tuple[str, str, str], LoadedVQA] = {}
+_lock = threading.Lock()
+
+
+def checkpoint_path(dataset: str, variant: str) -> Path:
+    return checkpoint_dir() / "vqa" / dataset / variant
+
+
+def load_vqa(variant: str, dataset: str, profile: str = "default") -> LoadedVQA:
+    if variant not in VARIANT_NAMES:
+        raise KeyError(f"unknown VQA variant {variant!r}; valid: {', '.join(VARIANT_NAMES)}")
+    key = (variant, dataset, profile)
+    with _lock:
+        if key not in _models:
+            _models[key] = _tiny(variant, dataset) if profile != "default" else _from_checkpoint(variant, dataset)
+        return _models[key]
+
+
+def _from_checkpoint(variant: str, dataset: str) -> LoadedVQA:
+    path = checkpoint_path(dataset, variant)
+    if not (path / WEIGHTS_FILE).is_file():
+        kind = "easy_vqa" if dataset == "easy_vqa" else f"folder --data-dir data/{dataset}"
+        raise WeightsUnavailable(
+            f"{variant} ({dataset})",
+            [f"missing file {path / WEIGHTS_FILE}"],
+            [TRAIN_CMD.format(kind=kind, variant=variant)],
+        )
+    model, config = load_checkpoint(path)
+    vocab = Vocabulary(config["vocab"], segment_words=config.get("segment_words", False))
+    return LoadedVQA(
+        variant,
+        dataset,
+        model,
+        vocab,
+        config["labels"],
+        Preprocess.from_dict(config["preprocess"]),
+        f"local checkpoint {path}",
+    )
+
+
+def _tiny(variant: str, dataset: str) -> LoadedVQA:
+    from core.vqa.model import VQAModel
+
+    encoder, attention = ("mobilenet_v2" if variant.startswith("mobilenet") else "small_cnn"), variant.endswith("_att")
+    vocab = Vocabulary.build(
+        [
+            "what color is the shape",
+            "what shape is in the image",
+            "is there a circle",
+            "món này là món gì",
+            "màu chủ đạo của món này là gì",
+        ]
+    )
+    answers = list(EASY_VQA_VI)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = VQAModel(
+            vocab_size=len(vocab),
+            num_answers=len(answers),
+            encoder=encoder,
+            attention=attention,
+            embed_dim=16,
+            hidden=16,
+            cnn_width=16,
+        ).eval()
+    size = 128 if encoder == "mobilenet_v2" else 64
+    return LoadedVQA(
+        variant,
+        dataset,
+        model,
+        vocab,
+        answers,
+        Preprocess(crop_size=size, resize_size=size),
+        "tiny random-initialised VQAModel (APP_PROFILE=tiny): answers are meaningless",
+    )
+
+
+class FeatureCache:
+    """LRU of (model, image content hash) -> (cell features, model view)."""
+
+    def __init__(self, capacity: int = 64):
+        self.capacity, self._items, self._lock = capacity, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+
+FEATURES = FeatureCache()
+
+
+def image_key(source) -> str:
+    """Content hash of an uploaded file (or of a PIL image's pixels)."""
+    if isinstance(source, Image.Image):
+        return hashlib.sha1(source.tobytes()).hexdigest()
+    return hashlib.sha1(Path(source).read_bytes()).hexdigest()
+
+
+def image_features(vqa: LoadedVQA, source, *, use_cache: bool = True) -> tuple[torch.Tensor, Image.Image, bool]:
+    """(1, N, hidden) cell features and the model's view; computed once per (model, image)."""
+    key = (vqa.key, image_key(source))
+    hit = FEATURES.get(key) if use_cache else None
+    if hit is not None:
+        return hit[0], hit[1], True
+    image = source if isinstance(source, Image.Image) else load_image(source).image
+    crop = vqa.preprocess.crop(image)  # (3, S, S) uint8
+    with torch.inference_mode():
+        cells = vqa.model.encode_image(vqa.preprocess.normalise(crop)[None])
+    view = Image.fromarray(crop.permute(1, 2, 0).numpy())
+    FEATURES.put(key, (cells, view))
+    return cells, view, False
+
+
+def answer_question(vqa: LoadedVQA, source, question: str, *, use_cache: bool = True) -> VQAAnswer:
+    cells, view, cached = image_features(vqa, source, use_cache=use_cache)
+    ids, unknown = vqa.vocab.encode(question)
+    tokens, lengths = pad_batch([ids])
+    with torch.inference_mode():
+        logits, attn = vqa.model.answer(cells, tokens, lengths)
+    probs = torch.softmax(logits[0].float(), 0)
+    top = torch.topk(probs, min(3, probs.numel()))
+    ranked = [(vqa.answers[i], float(p)) for p, i in zip(top.values.tolist(), top.indices.tolist())]
+    grid = None
+    if attn is not None:
+        side = math.isqrt(attn.shape[1])
+        grid = attn[0].reshape(side, side).float().numpy()
+    notes = []
+    if unknown >= 0.5:
+        notes.append("most of the question's words are unknown to this model")
+    return VQAAnswer(
+        answer=ranked[0][0],
+        confidence=ranked[0][1],
+        alternatives=ranked[1:],
+        unsure=ranked[0][1] < UNSURE_BELOW or unknown >= 0.5,
+        unknown_fraction=unknown,
+        attention=grid,
+        view=view,
+        cached_features=cached,
+        notes=notes,
+    )

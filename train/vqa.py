@@ -1,0 +1,260 @@
+"""Course VQA report: train the four variants ({MobileNetV2, small CNN} x {attention, no attention}).
+
+Datasets: easy-VQA (inside the `easy-vqa` package: offline) or any dataset in the layout of core/vqa/data.py
+(the course's Vietnamese food set, 65,331 samples, is not public; put yours in that layout). Writes
+checkpoints/vqa/<dataset>/<variant>/ (safetensors + config.json with vocabulary and answers + metrics.json) and a
+leaderboard with the majority-answer baseline beside the variants.
+
+Examples:
+  python -m train.vqa --dataset easy_vqa                                   # all four, course settings
+  python -m train.vqa --dataset folder --data-dir data/food_vqa --pretrained-backbone --freeze-backbone
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections import Counter
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
+from core.preprocess import Preprocess
+from core.vqa.data import easy_vqa_splits, load_layout
+from core.vqa.model import VQAModel, pad_batch
+from core.vqa.text import Vocabulary
+from core.weights import REPO_ROOT, SourceFailed, TorchvisionWeights
+from train.common import Timer, hardware_description, pick_device, seed_everything
+
+VARIANTS = {
+    "mobilenet_att": ("mobilenet_v2", True),
+    "mobilenet_noatt": ("mobilenet_v2", False),
+    "cnn_att": ("small_cnn", True),
+    "cnn_noatt": ("small_cnn", False),
+}
+DEFAULT_IMAGE_SIZE = {"mobilenet_v2": 128, "small_cnn": 64}  # MobileNetV2 at 128 px -> 4x4 cells; CNN 64 -> 8x8
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dataset", choices=["easy_vqa", "folder"], default="easy_vqa", help="easy_vqa or a layout folder")
+    p.add_argument("--data-dir", help="layout folder for --dataset folder (see core/vqa/data.py)")
+    p.add_argument("--name", help="dataset name for the output folder (default: easy_vqa, or the folder's name)")
+    p.add_argument(
+        "--variants",
+        nargs="+",
+        choices=list(VARIANTS),
+        default=list(VARIANTS),
+        metavar="VARIANT",
+        help=f"which of {', '.join(VARIANTS)} to train (default: all)",
+    )
+    p.add_argument("--epochs", type=int, default=5, help="training epochs")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    p.add_argument("--batch-size", type=int, default=64, help="batch size")
+    p.add_argument("--image-size", type=int, help="input size (default: 128 MobileNetV2, 64 small CNN)")
+    p.add_argument(
+        "--pretrained-backbone",
+        action="store_true",
+        help="start MobileNetV2 from torchvision's ImageNet weights (needs them cached or network)",
+    )
+    p.add_argument("--freeze-backbone", action="store_true", help="keep the MobileNetV2 backbone frozen")
+    p.add_argument("--segment-words", action="store_true", help="pyvi word segmentation instead of syllables")
+    p.add_argument("--max-samples", type=int, help="cap training questions (quick runs, tests)")
+    p.add_argument("--max-test", type=int, help="cap test questions")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda ...")
+    p.add_argument("--seed", type=int, default=0, help="seed for init, split and shuffling")
+    p.add_argument("--fp16", action="store_true", help="store weights as float16 (for committing)")
+    p.add_argument("--out-dir", help="output folder (default: checkpoints/vqa/<name>)")
+    return p.parse_args(argv)
+
+
+class ImageCache:
+    """Every distinct image decoded once, at the training size, as uint8 (the app's preprocessing)."""
+
+    def __init__(self, paths: list[str], pre: Preprocess):
+        self.index = {p: i for i, p in enumerate(dict.fromkeys(paths))}
+        self.pixels = torch.stack([pre.crop(Image.open(p).convert("RGB")) for p in self.index])  # (N, 3, S, S)
+        self.pre = pre
+
+    def batch(self, paths: list[str]) -> torch.Tensor:
+        return self.pre.normalise(self.pixels[[self.index[p] for p in paths]])
+
+
+def batches(samples, vocab, answer_index, cache, batch_size, generator=None):
+    order = torch.randperm(len(samples), generator=generator).tolist() if generator else range(len(samples))
+    order = list(order)
+    for i in range(0, len(order), batch_size):
+        chunk = [samples[j] for j in order[i : i + batch_size]]
+        ids, lengths = pad_batch([vocab.encode(s.question)[0] for s in chunk])
+        targets = torch.tensor([answer_index.get(s.answer, -100) for s in chunk])
+        yield cache.batch([s.image for s in chunk]), ids, lengths, targets
+
+
+@torch.no_grad()
+def evaluate(model, samples, vocab, answer_index, cache, device) -> dict:
+    model.eval()
+    loss_fn = torch.nn.CrossEntropyLoss(reduction="sum", ignore_index=-100)
+    total, correct, n = 0.0, 0, 0
+    for x, ids, lengths, y in batches(samples, vocab, answer_index, cache, 256):
+        logits, _ = model(x.to(device), ids.to(device), lengths)
+        total += loss_fn(logits, y.to(device)).item()
+        correct += int((logits.argmax(1).cpu() == y).sum())
+        n += len(y)
+    return {"loss": total / max(n, 1), "accuracy": correct / max(n, 1), "num_samples": n}
+
+
+def train_variant(variant, args, splits, vocab, answers, device, out_dir, command) -> dict:
+    encoder, attention = VARIANTS[variant]
+    size = args.image_size or DEFAULT_IMAGE_SIZE[encoder]
+    pre = Preprocess(crop_size=size, resize_size=size)
+    seed_everything(args.seed)
+    model_args = dict(vocab_size=len(vocab), num_answers=len(answers), encoder=encoder, attention=attention)
+    model = VQAModel(**model_args)
+    if args.pretrained_backbone and encoder == "mobilenet_v2":
+        try:
+            model.load_imagenet_backbone(TorchvisionWeights("MobileNet_V2_Weights.IMAGENET1K_V2").state_dict())
+        except SourceFailed as exc:
+            raise SystemExit(
+                f"{exc}. Run `python -m core.prefetch` with network, or drop --pretrained-backbone."
+            ) from None
+    if args.freeze_backbone:
+        model.backbone.requires_grad_(False)
+    model.to(device)
+    answer_index = {a: i for i, a in enumerate(answers)}
+    cache = ImageCache([s.image for part in splits.values() for s in part], pre)
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    gen = torch.Generator().manual_seed(args.seed)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"== {variant}: {params:,} params, {size}px, {len(splits['train'])} train questions", flush=True)
+    history = []
+    with Timer() as total:
+        for epoch in range(1, args.epochs + 1):
+            model.train()
+            if args.freeze_backbone:
+                model.backbone.eval()  # frozen means frozen BatchNorm statistics too
+            seen, loss_sum, correct = 0, 0.0, 0
+            with Timer() as t:
+                for x, ids, lengths, y in batches(splits["train"], vocab, answer_index, cache, args.batch_size, gen):
+                    logits, _ = model(x.to(device), ids.to(device), lengths)
+                    loss = loss_fn(logits, y.to(device))
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    loss_sum += loss.item() * len(y)
+                    correct += int((logits.argmax(1).cpu() == y).sum())
+                    seen += len(y)
+                val = evaluate(model, splits["val"], vocab, answer_index, cache, device)
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": loss_sum / seen,
+                    "train_acc": correct / seen,
+                    "val_loss": val["loss"],
+                    "val_acc": val["accuracy"],
+                    "seconds": round(t.seconds, 1),
+                }
+            )
+            print(
+                f"  epoch {epoch}: train {loss_sum / seen:.4f}/{correct / seen:.4f} "
+                f"val {val['loss']:.4f}/{val['accuracy']:.4f} ({t.seconds:.0f}s)",
+                flush=True,
+            )
+    test = evaluate(model, splits["test"], vocab, answer_index, cache, device)
+    print(f"  test accuracy {test['accuracy']:.4f} (loss {test['loss']:.4f})", flush=True)
+    model = model.cpu().eval()
+    if args.fp16:
+        model = model.half()
+    folder = out_dir / variant
+    save_checkpoint(
+        folder,
+        model,
+        arch="vqa",
+        model_args=model_args,
+        labels=answers,
+        preprocess=pre.to_dict(),
+        train_config={**vars(args), "variants": [variant], "command": command},
+        extra={
+            "dataset": args.name,
+            "vocab": vocab.tokens,
+            "segment_words": vocab.segment_words,
+            "dtype": "float16" if args.fp16 else "float32",
+        },
+    )
+    summary = {
+        "params": params,
+        "test_accuracy": test["accuracy"],
+        "test_loss": test["loss"],
+        "val_accuracy": history[-1]["val_acc"] if history else None,
+        "epochs": args.epochs,
+        "train_samples": len(splits["train"]),
+        "train_seconds": round(total.seconds, 1),
+    }
+    write_json(
+        folder / METRICS_FILE,
+        {
+            "history": history,
+            "test": test,
+            "summary": summary,
+            "hardware": hardware_description(device),
+            "command": command,
+        },
+    )
+    return summary
+
+
+def load_splits(args) -> dict:
+    splits = easy_vqa_splits(seed=args.seed) if args.dataset == "easy_vqa" else load_layout(args.data_dir, args.seed)
+    if args.max_samples:
+        splits["train"] = splits["train"][: args.max_samples]
+        splits["val"] = splits["val"][: max(1, args.max_samples // 5)]
+    if args.max_test:
+        splits["test"] = splits["test"][: args.max_test]
+    return splits
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict]:
+    args = parse_args(argv)
+    if args.dataset == "folder" and not args.data_dir:
+        raise SystemExit("--dataset folder needs --data-dir")
+    args.name = args.name or ("easy_vqa" if args.dataset == "easy_vqa" else Path(args.data_dir).name)
+    command = "python -m train.vqa " + shlex.join(sys.argv[1:] if argv is None else argv)
+    device = pick_device(args.device)
+    splits = load_splits(args)
+    vocab = Vocabulary.build((s.question for s in splits["train"]), segment_words=args.segment_words)
+    answers = [a for a, _ in Counter(s.answer for s in splits["train"]).most_common()]
+    majority = answers[0]
+    baseline = sum(s.answer == majority for s in splits["test"]) / max(len(splits["test"]), 1)
+    print(
+        f"{len(vocab)} question tokens, {len(answers)} answers; majority answer '{majority}' scores "
+        f"{baseline:.4f} on test"
+    )
+    out_dir = Path(args.out_dir or REPO_ROOT / "checkpoints" / "vqa" / args.name)
+    results = {v: train_variant(v, args, splits, vocab, answers, device, out_dir, command) for v in args.variants}
+    board_path = out_dir / "leaderboard.json"
+    board = json.loads(board_path.read_text()) if board_path.is_file() else {}
+    board.update(results)
+    board["majority_baseline"] = {"answer": majority, "test_accuracy": baseline}
+    write_json(board_path, board)
+    lines = [
+        f"# VQA leaderboard: {args.name}",
+        "",
+        "| variant | params | test acc | test loss | epochs | time (s) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, r in sorted(((k, v) for k, v in board.items() if k in VARIANTS), key=lambda kv: -kv[1]["test_accuracy"]):
+        lines.append(
+            f"| {name} | {r['params']:,} | {100 * r['test_accuracy']:.2f}% | {r['test_loss']:.4f} | "
+            f"{r['epochs']} | {r['train_seconds']} |"
+        )
+    lines.append(f"| majority answer ('{majority}') | 0 | {100 * baseline:.2f}% | | | |")
+    (out_dir / "leaderboard.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return results
+
+
+if __name__ == "__main__":
+    main()
