@@ -106,7 +106,8 @@ def example_image() -> str:
 def repo_default_app(tmp_path_factory):
     """app.py with real weights from the repo's committed checkpoints only: a fresh offline machine."""
     tmp = tmp_path_factory.mktemp("repo_app")
-    app = launch_app(tmp, APP_PROFILE="default", HF_HUB_OFFLINE="1", TORCH_HOME=str(tmp / "torch"),
-                     HF_HOME=str(tmp / "hf"))
+    app = launch_app(
+        tmp, APP_PROFILE="default", HF_HUB_OFFLINE="1", TORCH_HOME=str(tmp / "torch"), HF_HOME=str(tmp / "hf")
+    )
     yield app
     stop_app(app)

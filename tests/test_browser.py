@@ -60,3 +60,18 @@ def test_bad_upload_shows_an_error_toast(browser, tiny_app, tmp_path):
     page.get_by_role("button", name="Compare").click()
     page.get_by_text("is not an image we can read").first.wait_for(timeout=30_000)
     page.close()
+
+
+def test_vqa_tab_chat(browser, tiny_app):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(tiny_app.url, wait_until="networkidle")
+    page.get_by_role("tab", name="Hỏi đáp ảnh (VQA)").click()
+    page.locator("input[type=file]").last.set_input_files(
+        str(Path(__file__).parent.parent / "examples" / "vqa" / "easy_vqa_test_0.png")
+    )
+    page.get_by_placeholder("Ask something about the photo").fill("what color is the shape?")
+    page.get_by_role("button", name="Hỏi · Ask").click()
+    page.get_by_text("Best guess").first.wait_for(timeout=60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "vqa_tab.png"), full_page=True)
+    page.close()

@@ -96,8 +96,9 @@ def test_app_import_loads_no_weights():
 def test_committed_zoo_models_classify_offline(repo_default_app, client_for, example_image):
     from core.zoo_data import FASHION_MNIST_LABELS
 
-    *panels, raw = client_for(repo_default_app).predict(handle_file(example_image), "simple_cnn", "simple_vit",
-                                                        api_name="/classify_image")
+    *panels, raw = client_for(repo_default_app).predict(
+        handle_file(example_image), "simple_cnn", "simple_vit", api_name="/classify_image"
+    )
     for side, name in (("A", "simple_cnn"), ("B", "simple_vit")):
         assert raw[side]["model"] == name and "error" not in raw[side]
         assert "Fashion-MNIST" in raw[side]["display_name"] and "local checkpoint" in raw[side]["weights"]
@@ -106,6 +107,56 @@ def test_committed_zoo_models_classify_offline(repo_default_app, client_for, exa
 
 
 def test_sequence_models_show_how_they_read(repo_default_app, client_for, example_image):
-    *panels, raw = client_for(repo_default_app).predict(handle_file(example_image), "gru_row", "lstm_patch4",
-                                                        api_name="/classify_image")
+    *panels, raw = client_for(repo_default_app).predict(
+        handle_file(example_image), "gru_row", "lstm_patch4", api_name="/classify_image"
+    )
     assert "32 rows" in panels[0] and "64 patches of 4x4" in panels[4]
+
+
+VQA_IMAGE = "examples/vqa/easy_vqa_test_0.png"
+
+
+def test_vqa_chat_keeps_the_conversation(tiny_app, client_for):
+    client = client_for(tiny_app)
+    image = handle_file(VQA_IMAGE)
+    history, attention, top3, cleared = client.predict(
+        image, "what color is the shape?", [], "cnn_att", "easy_vqa", api_name="/vqa_chat"
+    )
+    assert len(history) == 2 and history[1]["role"] == "assistant" and cleared == ""
+    assert attention is not None and len(top3["confidences"]) == 3
+    history, *_ = client.predict(image, "is there a circle?", history, "cnn_noatt", "easy_vqa", api_name="/vqa_chat")
+    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
+
+
+def test_vqa_answer_api_returns_answer_and_confidence(tiny_app, client_for):
+    out = client_for(tiny_app).predict(handle_file(VQA_IMAGE), "what shape is in the image?", api_name="/vqa_answer")
+    assert out["answer"] and 0 <= out["confidence"] <= 1 and len(out["alternatives"]) == 2
+
+
+@pytest.mark.parametrize(
+    "image, question, fragment",
+    [(None, "what shape?", "Upload a photo first"), (VQA_IMAGE, "   ", "Type a question")],
+)
+def test_vqa_refuses_missing_image_or_question(tiny_app, client_for, image, question, fragment):
+    with pytest.raises(AppError, match=fragment):
+        client_for(tiny_app).predict(image and handle_file(image), question, [], api_name="/vqa_chat")
+
+
+@pytest.mark.parametrize("question", ["🍜🍔🍕", "what shape " * 1000])
+def test_vqa_answers_odd_questions_honestly(tiny_app, client_for, question):
+    history, *_ = client_for(tiny_app).predict(handle_file(VQA_IMAGE), question, [], api_name="/vqa_chat")
+    reply = history[1]["content"]
+    reply = reply if isinstance(reply, str) else reply[0]["text"]
+    assert "Best guess" in reply or "Next" in reply
+    assert (
+        len(history[0]["content"] if isinstance(history[0]["content"], str) else history[0]["content"][0]["text"])
+        <= 500
+    )
+
+
+def test_vqa_bad_image_gets_a_message(tiny_app, client_for, tmp_path):
+    with pytest.raises(AppError, match="not an image"):
+        client_for(tiny_app).predict(
+            handle_file(str(bad.text_named_png(tmp_path))), "what shape?", [], api_name="/vqa_chat"
+        )
+    assert tiny_app.alive()

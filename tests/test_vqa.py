@@ -1,0 +1,97 @@
+"""VQA: the four variants, the tokenizer, the data layout, training on easy-VQA, and the chat session."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+import torch
+
+from core.vqa import session
+from core.vqa.data import easy_vqa_splits, load_layout
+from core.vqa.model import VQAModel, pad_batch
+from core.vqa.text import MAX_TOKENS, Vocabulary, strip_accents, tokenize
+from train import vqa as train_vqa
+
+
+@pytest.mark.parametrize("variant", list(train_vqa.VARIANTS))
+def test_variants_shapes_and_attention_sums_to_one(variant):
+    encoder, attention = train_vqa.VARIANTS[variant]
+    model = VQAModel(
+        vocab_size=20, num_answers=7, encoder=encoder, attention=attention, embed_dim=8, hidden=16, cnn_width=16
+    )
+    size = train_vqa.DEFAULT_IMAGE_SIZE[encoder]
+    ids, lengths = pad_batch([[2, 3, 4], [5]])
+    logits, attn = model(torch.randn(2, 3, size, size), ids, lengths)
+    assert logits.shape == (2, 7) and torch.isfinite(logits).all()
+    if attention:
+        cells = (size // 32) ** 2 if encoder == "mobilenet_v2" else (size // 8) ** 2
+        assert attn.shape == (2, cells) and torch.allclose(attn.sum(1), torch.ones(2))
+    else:
+        assert attn is None
+
+
+def test_tokenizer_handles_vietnamese_without_diacritics_and_junk():
+    vocab = Vocabulary.build(["món này là món gì", "đây có phải là bánh bèo không"])
+    assert vocab.encode("Mon nay la mon gi?") == vocab.encode("món này là món gì")
+    decomposed = unicodedata.normalize("NFD", "bánh bèo")  # macOS keyboards send decomposed text
+    assert vocab.encode(decomposed)[1] == 0.0
+    assert strip_accents("Đây là bánh đúc") == "Day la banh duc"
+    ids, unknown = vocab.encode("🍜🍜🍜")
+    assert ids == [1] and unknown == 1.0  # nothing readable: [UNK], and the model must say it is unsure
+    assert len(tokenize("a " * 10_000)) == MAX_TOKENS
+
+
+def test_layout_loader_json_csv_and_path_escape(tmp_path):
+    (tmp_path / "images").mkdir()
+    rows = [{"image": f"{i}.jpg", "question": "món này là món gì", "answer": "bánh bèo"} for i in range(20)]
+    (tmp_path / "annotations.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    splits = load_layout(tmp_path)
+    assert sum(len(v) for v in splits.values()) == 20 and splits["test"] and splits["val"]
+    train_images = {s.image for s in splits["train"]}
+    assert not train_images & {s.image for s in splits["test"]}  # split by image
+    (tmp_path / "annotations.json").unlink()
+    (tmp_path / "annotations.csv").write_text("image,question,answer\n../../etc/passwd,q,a\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="leaves"):
+        load_layout(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("vqa")
+    out = root / "vqa" / "easy_vqa"
+    results = train_vqa.main(
+        ["--variants", "cnn_att", "--epochs", "1", "--max-samples", "3000", "--max-test", "1000", "--out-dir", str(out)]
+    )
+    return root, out, results
+
+
+def test_training_beats_the_majority_answer(trained):
+    _, out, results = trained
+    board = json.loads((out / "leaderboard.json").read_text())
+    baseline = board["majority_baseline"]["test_accuracy"]
+    assert results["cnn_att"]["test_accuracy"] > baseline + 0.15, (results, baseline)
+
+
+def test_checkpoint_round_trip_and_feature_cache(trained, monkeypatch):
+    root, out, _ = trained
+    monkeypatch.setenv("CHECKPOINT_DIR", str(root))
+    session._models.clear()
+    vqa = session.load_vqa("cnn_att", "easy_vqa")
+    assert vqa.answers[0] == "yes" and len(vqa.answers) == 13
+    test = easy_vqa_splits()["test"][:200]
+    correct = sum(session.answer_question(vqa, s.image, s.question).answer == s.answer for s in test)
+    recorded = json.loads((out / "cnn_att" / "metrics.json").read_text())["test"]["accuracy"]
+    assert correct / len(test) > recorded - 0.1
+    first = session.answer_question(vqa, test[0].image, "what color is the shape?", use_cache=False)
+    again = session.answer_question(vqa, test[0].image, "what shape is in the image?")
+    assert not first.cached_features and again.cached_features
+    session._models.clear()
+
+
+def test_missing_checkpoint_names_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
+    session._models.clear()
+    with pytest.raises(session.WeightsUnavailable, match="python -m train.vqa --dataset easy_vqa"):
+        session.load_vqa("cnn_noatt", "easy_vqa")
