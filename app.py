@@ -9,6 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from core.model_store import current_profile
+from demo.cnn_tab import build_cnn_tab
 from demo.image_tab import build_image_tab
 from demo.vqa_tab import build_vqa_tab
 
@@ -27,6 +28,8 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
                 build_image_tab(profile)
             with gr.Tab("Hỏi đáp ảnh (VQA)", id="vqa"):
                 build_vqa_tab(profile)
+            with gr.Tab("Tích chập · How a CNN computes", id="cnn"):
+                build_cnn_tab(profile)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY)
     return demo
 

@@ -160,3 +160,26 @@ def test_vqa_bad_image_gets_a_message(tiny_app, client_for, tmp_path):
             handle_file(str(bad.text_named_png(tmp_path))), "what shape?", [], api_name="/vqa_chat"
         )
     assert tiny_app.alive()
+
+
+def test_conv_arithmetic_api(tiny_app, client_for):
+    client = client_for(tiny_app)
+    grid = "9 4 1 2 3\n1 1 1 0 2\n1 2 1 3 1\n0 1 2 1 0\n2 0 1 1 4"
+    size_md, output, pooled, _step, step_md = client.predict(
+        grid, "0 2 1\n4 1 0\n1 0 1", 0, 1, "max", api_name="/conv_arithmetic"
+    )
+    assert output["data"][0][0] == 16 and "= 16" in step_md and "**3**" in size_md
+    with pytest.raises(AppError, match="same number"):
+        client.predict("1 2\n3", "0 2 1\n4 1 0\n1 0 1", 0, 1, "max", api_name="/conv_arithmetic")
+
+
+def test_layer_table_api(tiny_app, client_for):
+    note, table = client_for(tiny_app).predict("lenet5", api_name="/layer_table")
+    assert "61,706" in note and table["data"][0][:3] == ["features.0", "Conv2d", "6x28x28"]
+
+
+def test_feature_maps_of_the_committed_simple_cnn(repo_default_app, client_for, example_image):
+    image, text = client_for(repo_default_app).predict(
+        handle_file(example_image), "simple_cnn", api_name="/feature_maps"
+    )
+    assert image and "32 maps of 32x32" in text and "Fashion-MNIST" in text

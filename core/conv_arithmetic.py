@@ -1,0 +1,103 @@
+"""The arithmetic of a convolution layer, step by step, for the "How a CNN computes" tab.
+
+Plain numpy (no torch): every output cell is a sum of products that the UI can show term by term, so students can
+check the slides' numbers. A test checks these against torch.nn.functional.conv2d / max_pool2d / avg_pool2d.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+KERNELS: dict[str, list[list[float]]] = {
+    "edge (Laplacian)": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
+    "Sobel x": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+    "Sobel y": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+    "blur (box 1/9)": [[1 / 9] * 3, [1 / 9] * 3, [1 / 9] * 3],
+    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "slide example": [[0, 2, 1], [4, 1, 0], [1, 0, 1]],
+}
+# The course slides' worked example: a 5x5 input whose top-left rows start 9 4 1 / 1 1 1 / 1 2 1 (the other
+# cells are ours, the slide's picture is cut off). With the "slide example" kernel, output[0][0] = 16.
+SLIDE_INPUT = [
+    [9, 4, 1, 2, 3],
+    [1, 1, 1, 0, 2],
+    [1, 2, 1, 3, 1],
+    [0, 1, 2, 1, 0],
+    [2, 0, 1, 1, 4],
+]
+MAX_GRID = 32  # a grid bigger than this is unreadable as numbers
+
+
+def output_size(n: int, f: int, p: int, s: int) -> int:
+    """floor((n - f + 2p) / s) + 1, the formula of the slides."""
+    if s < 1:
+        raise ValueError("stride must be at least 1")
+    size = (n - f + 2 * p) // s + 1
+    if size < 1:
+        raise ValueError(f"kernel {f} does not fit an input of {n} with padding {p}")
+    return size
+
+
+@dataclass
+class ConvStep:
+    row: int
+    col: int
+    top: int  # window position in the padded input
+    left: int
+    window: np.ndarray  # (f, f) input values under the kernel (zeros where padding)
+    kernel: np.ndarray
+    total: float
+
+    def formula(self) -> str:
+        terms = " + ".join(f"{_num(w)}·{_num(k)}" for w, k in zip(self.window.ravel(), self.kernel.ravel()))
+        return f"out[{self.row}][{self.col}] = {terms} = {_num(self.total)}"
+
+
+def _num(v: float) -> str:
+    return f"{v:.3g}" if abs(v - round(v)) > 1e-9 else str(int(round(v)))
+
+
+def conv2d(grid, kernel, *, padding: int = 0, stride: int = 1) -> tuple[np.ndarray, list[ConvStep]]:
+    """Cross-correlation (what deep-learning 'convolution' computes) with zero padding; every step recorded."""
+    x, k = np.asarray(grid, dtype=float), np.asarray(kernel, dtype=float)
+    if x.ndim != 2 or k.ndim != 2 or k.shape[0] != k.shape[1]:
+        raise ValueError("the input must be a 2-D grid and the kernel a square matrix")
+    f = k.shape[0]
+    h, w = output_size(x.shape[0], f, padding, stride), output_size(x.shape[1], f, padding, stride)
+    padded = np.pad(x, padding)
+    out, steps = np.zeros((h, w)), []
+    for i in range(h):
+        for j in range(w):
+            window = padded[i * stride : i * stride + f, j * stride : j * stride + f]
+            out[i, j] = (window * k).sum()
+            steps.append(ConvStep(i, j, i * stride, j * stride, window, k, float(out[i, j])))
+    return out, steps
+
+
+def pool2d(x, *, size: int = 2, stride: int = 2, mode: str = "max") -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    h, w = output_size(x.shape[0], size, 0, stride), output_size(x.shape[1], size, 0, stride)
+    reduce = np.max if mode == "max" else np.mean
+    return np.array(
+        [
+            [reduce(x[i * stride : i * stride + size, j * stride : j * stride + size]) for j in range(w)]
+            for i in range(h)
+        ]
+    )
+
+
+def parse_grid(text: str, *, max_size: int = MAX_GRID) -> np.ndarray:
+    """Rows of numbers separated by spaces or commas, one row per line."""
+    rows = [r.replace(",", " ").split() for r in (text or "").strip().splitlines() if r.strip()]
+    if not rows:
+        raise ValueError("the grid is empty: type rows of numbers, one row per line")
+    if len({len(r) for r in rows}) != 1:
+        raise ValueError("every row must have the same number of values")
+    if len(rows) > max_size or len(rows[0]) > max_size:
+        raise ValueError(f"at most {max_size}x{max_size} values")
+    try:
+        return np.array([[float(v) for v in r] for r in rows])
+    except ValueError as exc:
+        raise ValueError(f"not a number: {exc}") from None

@@ -1,0 +1,38 @@
+"""What the first convolution layer of a trained model computes on an image: its feature maps as a tiled picture."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+
+def first_conv_feature_maps(module: nn.Module, x: torch.Tensor) -> tuple[np.ndarray, str]:
+    """(C, H, W) outputs of the first nn.Conv2d for a (1, 3, S, S) input, and that layer's name."""
+    name, conv = next(((n, m) for n, m in module.named_modules() if isinstance(m, nn.Conv2d)), (None, None))
+    if conv is None:
+        raise ValueError("this model has no convolution layer (it reads pixels, rows or patches directly)")
+    captured = {}
+    handle = conv.register_forward_hook(lambda _m, _i, out: captured.setdefault("out", out.detach()))
+    try:
+        with torch.inference_mode():
+            module(x)
+    finally:
+        handle.remove()
+    return captured["out"][0].float().numpy(), name
+
+
+def tile_maps(maps: np.ndarray, cell: int = 64, columns: int = 8) -> Image.Image:
+    """Each map min-max scaled to grey and enlarged with crisp pixels, laid out in a grid."""
+    c = maps.shape[0]
+    rows = math.ceil(c / columns)
+    canvas = Image.new("L", (columns * (cell + 2), rows * (cell + 2)), 255)
+    for i, m in enumerate(maps):
+        lo, hi = float(m.min()), float(m.max())
+        grey = ((m - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(m)).astype(np.uint8)
+        tile = Image.fromarray(grey).resize((cell, cell), Image.Resampling.NEAREST)
+        canvas.paste(tile, ((i % columns) * (cell + 2), (i // columns) * (cell + 2)))
+    return canvas
