@@ -11,6 +11,7 @@ import gradio as gr
 from core.model_store import current_profile
 from demo.cnn_tab import build_cnn_tab
 from demo.image_tab import build_image_tab
+from demo.status_tab import build_status_tab
 from demo.vqa_tab import build_vqa_tab
 
 # Each model call holds one of these slots; with 30 students the rest wait in the queue instead of
@@ -30,6 +31,8 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
                 build_vqa_tab(profile)
             with gr.Tab("Tích chập · How a CNN computes", id="cnn"):
                 build_cnn_tab(profile)
+            with gr.Tab("Trạng thái · Status", id="status"):
+                build_status_tab(profile)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY)
     return demo
 

@@ -183,3 +183,13 @@ def test_feature_maps_of_the_committed_simple_cnn(repo_default_app, client_for, 
         handle_file(example_image), "simple_cnn", api_name="/feature_maps"
     )
     assert image and "32 maps of 32x32" in text and "Fashion-MNIST" in text
+
+
+def test_status_panel_lists_every_model_with_a_fix(offline_default_app, client_for):
+    from core.registry import list_models
+
+    summary, table = client_for(offline_default_app).predict(api_name="/model_status")
+    rows = {r[0]: r for r in table["data"]}
+    assert set(list_models()) <= set(rows) and "not reachable" in summary
+    assert rows["resnet50"][2] == "missing" and "python -m train.finetune_cifar100" in rows["resnet50"][4]
+    assert rows["simple_cnn"][2] == "missing" and "--dataset fashion_mnist" in rows["simple_cnn"][4]
