@@ -11,6 +11,7 @@ import gradio as gr
 from core.model_store import current_profile
 from demo.cnn_tab import build_cnn_tab
 from demo.image_tab import build_image_tab
+from demo.live_tab import build_live_tab
 from demo.status_tab import build_status_tab
 from demo.vqa_tab import build_vqa_tab
 
@@ -31,6 +32,8 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
                 build_vqa_tab(profile)
             with gr.Tab("Tích chập · How a CNN computes", id="cnn"):
                 build_cnn_tab(profile)
+            with gr.Tab("Huấn luyện trực tiếp · Live training", id="live"):
+                build_live_tab(profile)
             with gr.Tab("Trạng thái · Status", id="status"):
                 build_status_tab(profile)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY)

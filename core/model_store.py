@@ -101,6 +101,12 @@ def clear_cache() -> None:
     _cache.clear()
 
 
+def forget(name: str) -> None:
+    """Drop a model from the cache (e.g. after new weights were written); the next request reloads it."""
+    for key in [k for k in _cache if k[0] == name]:
+        _cache.pop(key, None)
+
+
 def _with_note(model: LoadedModel, note: str) -> LoadedModel:
     # A shallow copy: the module is shared, only the notes differ between the direct and the fallback use.
     return LoadedModel(**{**model.__dict__, "notes": [*model.notes, note]})

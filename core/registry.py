@@ -228,7 +228,9 @@ for _z in ZOO:
             task="image-classification",
             arch=_z.arch,
             model_args=_frozen(num_classes=100, **_z.model_args),
-            weights=tuple(
+            # A model trained live in class (Live training tab) wins, then CIFAR-100, then Fashion-MNIST.
+            weights=(LocalCheckpoint(f"live/{_z.name}", SCRATCH_CMD.format(dataset="fashion_mnist", model=_z.name)),)
+            + tuple(
                 LocalCheckpoint(zoo_checkpoint_dir(d, _z.name), SCRATCH_CMD.format(dataset=d, model=_z.name))
                 for d in ZOO_DATASETS
             )

@@ -1,0 +1,207 @@
+"""Train a small zoo model during class, one training at a time for the whole server.
+
+`train_live` is a generator: it yields progress (loss, accuracy, curves so far) a few times per second of
+training, so the UI can draw the curves live, and it checks a cancel event between batches. The finished
+checkpoint goes to checkpoints/live/<name>, which the registry lists before the committed ones, so the image tab
+uses it on the next request (the model cache entry is dropped).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from core import model_store
+from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
+from core.models import build_architecture
+from core.registry import ZOO, ZooEntry
+from core.weights import REPO_ROOT, checkpoint_dir
+
+LIVE_MODELS = ("simple_cnn", "mlp", "softmax", "cnn_transformer", "gru_row", "lstm_row", "simple_vit")
+MAX_TRAIN_SAMPLES = 20_000
+MAX_EPOCHS = 5
+
+
+class TrainingBusy(RuntimeError):
+    pass
+
+
+@dataclass
+class LiveProgress:
+    model: str
+    epoch: int
+    epochs: int
+    step: int
+    steps_per_epoch: int
+    train_loss: float
+    train_acc: float
+    history: list[dict] = field(default_factory=list)  # one dict per finished epoch, with validation
+    done: bool = False
+    cancelled: bool = False
+    test_accuracy: float | None = None
+    checkpoint: str | None = None
+
+    @property
+    def fraction(self) -> float:
+        return ((self.epoch - 1) * self.steps_per_epoch + self.step) / max(self.epochs * self.steps_per_epoch, 1)
+
+
+_lock = threading.Lock()
+_current: dict = {}
+cancel_event = threading.Event()
+_datasets: dict = {}
+
+
+def current_training() -> dict | None:
+    """Who trains what since when, or None: shown to everyone else while the one slot is taken."""
+    return dict(_current) if _current else None
+
+
+def live_checkpoint_dir(name: str):
+    return checkpoint_dir() / "live" / name
+
+
+def _data(dataset: str):
+    from core.zoo_data import load_dataset
+
+    if dataset not in _datasets:  # decoded once per server: 60k images are 180 MB of uint8
+        _datasets[dataset] = load_dataset(dataset, REPO_ROOT / "data")
+    return _datasets[dataset]
+
+
+def train_live(
+    name: str,
+    *,
+    dataset: str = "fashion_mnist",
+    epochs: int = 2,
+    train_samples: int = 5000,
+    batch_size: int = 128,
+    lr: float | None = None,
+    who: str = "",
+    tiny: bool = False,
+    update_every_s: float = 1.0,
+) -> Iterator[LiveProgress]:
+    entry: ZooEntry = next((z for z in ZOO if z.name == name), None)
+    if entry is None:
+        raise KeyError(f"unknown zoo model {name!r}; valid: {', '.join(z.name for z in ZOO)}")
+    if not _lock.acquire(blocking=False):
+        c = _current
+        raise TrainingBusy(
+            f"{c.get('who') or 'someone'} is training {c.get('model')} (started "
+            f"{time.strftime('%H:%M:%S', time.localtime(c.get('since', 0)))}); try again when it ends"
+        )
+    try:
+        cancel_event.clear()
+        _current.update(who=who, model=name, since=time.time())
+        yield from _train(
+            entry,
+            dataset,
+            min(epochs, MAX_EPOCHS),
+            min(train_samples, MAX_TRAIN_SAMPLES),
+            batch_size,
+            lr,
+            tiny,
+            update_every_s,
+        )
+    finally:
+        _current.clear()
+        _lock.release()
+
+
+def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s) -> Iterator[LiveProgress]:
+    import torch  # imported here so that building the UI does not import torch
+
+    from core.zoo_data import augment_batch
+
+    data = _data(dataset)
+    gen = torch.Generator().manual_seed(0)
+    order = torch.randperm(len(data.train_y), generator=gen)
+    train_idx, val_idx = order[:n_train], order[-1000:]
+    model_args = {"num_classes": len(data.labels), **entry.model_args, **(entry.tiny_args if tiny else {})}
+    torch.manual_seed(0)
+    model = build_architecture(entry.arch, **model_args)
+    default_lr = (
+        0.01 if entry.name == "softmax" else (3e-4 if "vit" in entry.name or "transformer" in entry.name else 1e-3)
+    )
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr or default_lr, weight_decay=1e-4)
+    steps = -(-n_train // batch_size)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps)
+    norm = data.preprocess.normalise
+    progress = LiveProgress(entry.name, 1, epochs, 0, steps, float("nan"), 0.0)
+    last = time.monotonic()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        perm = train_idx[torch.randperm(n_train, generator=gen)]
+        loss_sum = correct = seen = 0
+        for step in range(steps):
+            if cancel_event.is_set():
+                progress.cancelled = progress.done = True
+                yield progress
+                return
+            idx = perm[step * batch_size : (step + 1) * batch_size]
+            x, y = norm(augment_batch(data.train_x[idx], gen)), data.train_y[idx]
+            logits = model(x)
+            loss = torch.nn.functional.cross_entropy(logits, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            loss_sum += loss.item() * len(y)
+            correct += int((logits.argmax(1) == y).sum())
+            seen += len(y)
+            progress.epoch, progress.step = epoch, step + 1
+            progress.train_loss, progress.train_acc = loss_sum / seen, correct / seen
+            if time.monotonic() - last >= update_every_s:
+                last = time.monotonic()
+                yield progress
+        val_loss, val_acc = _evaluate(model, norm(data.train_x[val_idx]), data.train_y[val_idx])
+        progress.history.append(
+            {
+                "epoch": epoch,
+                "train_loss": loss_sum / seen,
+                "train_acc": correct / seen,
+                "val_loss": val_loss,
+                "val_acc": val_acc,
+            }
+        )
+        yield progress
+    _, test_acc = _evaluate(model, norm(data.test_x[:2000]), data.test_y[:2000])
+    folder = live_checkpoint_dir(entry.name)
+    save_checkpoint(
+        folder,
+        model.eval(),
+        arch=entry.arch,
+        model_args=model_args,
+        labels=data.labels,
+        preprocess=data.preprocess.to_dict(),
+        extra={"dataset": dataset},
+        train_config={"live": True, "epochs": epochs, "train_samples": n_train, "who": _current.get("who")},
+    )
+    write_json(
+        folder / METRICS_FILE,
+        {
+            "history": progress.history,
+            "test": {
+                "accuracy": test_acc,
+                "num_samples": 2000,
+                "f1_macro": float("nan"),
+                "most_confused": [],
+                "confusion_matrix": [],
+            },
+        },
+    )
+    model_store.forget(entry.name)  # the image tab loads the new weights on its next request
+    progress.done, progress.test_accuracy, progress.checkpoint = True, test_acc, str(folder)
+    yield progress
+
+
+def _evaluate(model, x, y) -> tuple[float, float]:
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        logits = torch.cat([model(x[i : i + 500]) for i in range(0, len(y), 500)])
+    return float(torch.nn.functional.cross_entropy(logits, y)), float((logits.argmax(1) == y).float().mean())
