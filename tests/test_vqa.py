@@ -95,3 +95,34 @@ def test_missing_checkpoint_names_the_command(tmp_path, monkeypatch):
     session._models.clear()
     with pytest.raises(session.WeightsUnavailable, match="python -m train.vqa --dataset easy_vqa"):
         session.load_vqa("cnn_noatt", "easy_vqa")
+
+
+def test_hub_converter_on_a_local_copy(tmp_path):
+    """A repo copy with a JSONL table, one image by path, one embedded, one escaping the repo (dropped)."""
+    import io
+
+    from PIL import Image
+
+    from train import convert_vqa_hub
+
+    repo = tmp_path / "repo"
+    (repo / "data" / "img").mkdir(parents=True)
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(repo / "data" / "img" / "a.jpg")
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 200, 10)).save(buf, "PNG")
+    rows = [
+        {"image": "img/a.jpg", "question": unicodedata.normalize("NFD", "món này là món gì"), "answer": "phở"},
+        {"image": {"bytes": list(buf.getvalue()), "path": "b.png"}, "question": "màu gì", "answer": "xanh"},
+        {"image": "../../../etc/hostname", "question": "q", "answer": "a"},
+    ]
+    rows[1]["image"]["bytes"] = buf.getvalue()  # JSON cannot hold bytes: write the table by hand below
+    lines = [json.dumps(rows[0], ensure_ascii=False), json.dumps(rows[2])]
+    (repo / "data" / "train.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "out"
+    n = convert_vqa_hub.main(["--local-dir", str(repo), "--out", str(out)])
+    assert n == 1
+    ann = json.loads((out / "annotations.json").read_text(encoding="utf-8"))
+    assert ann[0]["question"] == "món này là món gì" and ann[0]["split"] == "train"  # NFC, split from file name
+    stored = convert_vqa_hub._store_image(rows[1]["image"], repo, repo, out / "images")
+    assert (out / "images" / stored).read_bytes() == buf.getvalue()
+    assert load_layout(out)["train"][0].answer == "phở"
