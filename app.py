@@ -23,7 +23,9 @@ QUEUE_MAX_SIZE = 128
 
 def build_demo(profile: str | None = None) -> gr.Blocks:
     profile = profile or current_profile()
-    with gr.Blocks(title="Deep Learning Classroom") as demo:
+    # delete_cache: uploads and outputs older than an hour are removed hourly, so a term of classes does not
+    # fill the disk of a hosted Space.
+    with gr.Blocks(title="Deep Learning Classroom", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Deep Learning Classroom · Lớp học Học sâu")
         with gr.Tabs():
             with gr.Tab("ResNet vs ViT", id="image"):

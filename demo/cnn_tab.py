@@ -7,7 +7,7 @@ import numpy as np
 
 from core.conv_arithmetic import KERNELS, SLIDE_INPUT, conv2d, output_size, parse_grid, pool2d
 from core.registry import ZOO
-from demo.components import image_input, read_user_image
+from demo.components import image_file, image_input, read_user_image
 
 LENET_NOTE = (
     "Ours is computed from the real modules (modern LeNet-5: full C3 connections, biases, max-pooling): "
@@ -182,7 +182,7 @@ def _feature_maps(payload, name: str, profile: str):
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
     return (
-        tile_maps(maps),
+        image_file(tile_maps(maps)),
         f"{maps.shape[0]} maps of {maps.shape[1]}x{maps.shape[2]} from `{layer}` of "
         f"{model.display_name} ({model.source})",
     )

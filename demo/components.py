@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import tempfile
+import time
+import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -47,3 +50,31 @@ def _payload_source(payload):
         except Exception as exc:
             raise ImageInputError("The pasted image could not be decoded. Upload it as a file instead.") from exc
     return payload.get("path")
+
+
+OUTPUT_DIR = Path(tempfile.gettempdir()) / "dl_classroom_outputs"
+OUTPUT_MAX_AGE_S = 600
+
+
+def image_file(image) -> str | None:
+    """Write an output image to a unique file and return its path (what every tab returns, not the PIL image).
+
+    Gradio caches a returned PIL image under a name derived from its pixels and rewrites that file in place, so
+    two students getting the same picture at the same moment (same example, same model) can be sent a half-
+    written file. A returned path is instead copied into the cache atomically. Files here live ten minutes.
+    """
+    if image is None:
+        return None
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    now = time.time()
+    for old in OUTPUT_DIR.glob("*.png"):
+        try:
+            if now - old.stat().st_mtime > OUTPUT_MAX_AGE_S:
+                old.unlink()
+        except OSError:
+            pass  # another request removed it first
+    path = OUTPUT_DIR / f"{uuid.uuid4().hex}.png"
+    tmp = path.with_suffix(".tmp")
+    image.save(tmp, format="PNG")
+    tmp.replace(path)
+    return str(path)

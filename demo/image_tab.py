@@ -14,7 +14,7 @@ from core.model_store import DATASET_NAMES, load_with_fallback
 from core.registry import get_spec, list_models
 from core.training_report import find_report, plot_confusion, plot_curves
 from core.weights import WeightsUnavailable
-from demo.components import example_images, image_input, read_user_image
+from demo.components import example_images, image_file, image_input, read_user_image
 
 if TYPE_CHECKING:
     from core.classify import ClassifyResult
@@ -151,7 +151,7 @@ def _format_panel(side: str, name: str, result: ClassifyResult | None, error: st
         lines.append(f"Map: {result.explanation_method}")
     lines += [f"> {n}" for n in notes]
     scores = {_label_text(p): p.probability for p in result.predictions}
-    return ["\n\n".join(lines), scores, result.model_input, result.explanation]
+    return ["\n\n".join(lines), scores, image_file(result.model_input), image_file(result.explanation)]
 
 
 def _label_text(p) -> str:

@@ -9,7 +9,7 @@ import gradio as gr
 from core.images import ImageInputError
 from core.vqa.catalog import DATASETS, EASY_VQA_VI, VARIANT_NAMES
 from core.weights import WeightsUnavailable
-from demo.components import image_input, read_user_image
+from demo.components import image_file, image_input, read_user_image
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "vqa"
 SUGGESTED = {
@@ -66,7 +66,7 @@ def build_vqa_tab(profile: str) -> None:
             {"role": "user", "content": text.strip()[:MAX_QUESTION_CHARS]},
             {"role": "assistant", "content": _reply_text(answer, dataset_name)},
         ]
-        overlay = _attention_overlay(answer)
+        overlay = image_file(_attention_overlay(answer))
         scores = {_bilingual(a, dataset_name): p for a, p in [(answer.answer, answer.confidence), *answer.alternatives]}
         return history, overlay, scores, ""
 
