@@ -214,7 +214,7 @@ def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> 
     for rank, (name, r) in enumerate(rows, 1):
         lines.append(
             f"| {rank} | {name} | {r['params']:,} | {100 * r['test_accuracy']:.2f}% | {r['f1_macro']:.3f} | "
-            f"{r['accuracy_per_million_params']:.1f} | {r['epochs']} | {r['train_samples']} | "
+            f"{r['accuracy_per_million_params']:.1f} | {r['epochs']} | {r.get('lr', '')} | {r['train_samples']} | "
             f"{r['train_seconds']} |"
         )
     (out_dir / "leaderboard.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
