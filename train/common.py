@@ -99,3 +99,22 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def write_run_metrics(folder, history: list[dict], test: dict, summary: dict, device: torch.device, command: str):
+    """metrics.json beside a checkpoint: curves, test metrics, a summary row, hardware, time and command."""
+    from pathlib import Path
+
+    from core.checkpoint import METRICS_FILE, write_json
+
+    write_json(
+        Path(folder) / METRICS_FILE,
+        {
+            "history": history,
+            "test": test,
+            "summary": summary,
+            "hardware": hardware_description(device),
+            "command": command,
+            "train_seconds": summary.get("train_seconds"),
+        },
+    )

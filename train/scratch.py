@@ -20,12 +20,12 @@ from pathlib import Path
 
 import torch
 
-from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
+from core.checkpoint import save_checkpoint, write_json
 from core.models import build_architecture
 from core.registry import ZOO, ZooEntry
 from core.weights import REPO_ROOT
 from core.zoo_data import DATASETS, augment_batch, load_dataset
-from train.common import Timer, evaluate, hardware_description, pick_device, seed_everything, train_one_epoch
+from train.common import Timer, evaluate, pick_device, seed_everything, train_one_epoch, write_run_metrics
 
 # name -> (lr, batch size, epochs). The course gave the first four; the rest follow the closest documented one:
 # Transformers like SimpleViT (3e-4/128) for 50 epochs, RNNs like the MLP/CNN (1e-3/128) for 30.
@@ -177,21 +177,13 @@ def train_model(entry: ZooEntry, args, data, split, device, out_dir: Path, comma
         "val_accuracy": history[-1]["val_acc"] if history else None,
         "accuracy_per_million_params": test["accuracy"] * 100 / (params / 1e6),
         "epochs": epochs,
+        "lr": lr,
+        "batch_size": batch,
         "train_samples": len(train_y),
         "test_samples": len(test_y),
         "train_seconds": round(total.seconds, 1),
     }
-    write_json(
-        folder / METRICS_FILE,
-        {
-            "history": history,
-            "test": test,
-            "summary": summary,
-            "hardware": hardware_description(device),
-            "command": command,
-            "train_seconds": round(total.seconds, 1),
-        },
-    )
+    write_run_metrics(folder, history, test, summary, device, command)
     return summary
 
 
@@ -208,8 +200,8 @@ def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> 
     lines = [
         f"# Leaderboard: {dataset}",
         "",
-        "| rank | model | params | test acc | F1-macro | acc %/M params | epochs | train imgs | time (s) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| rank | model | params | test acc | F1-macro | acc %/M params | epochs | lr | train imgs | time (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for rank, (name, r) in enumerate(rows, 1):
         lines.append(

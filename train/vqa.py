@@ -22,13 +22,13 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
+from core.checkpoint import save_checkpoint, write_json
 from core.preprocess import Preprocess
 from core.vqa.data import easy_vqa_splits, load_layout
 from core.vqa.model import VQAModel, pad_batch
 from core.vqa.text import Vocabulary
 from core.weights import REPO_ROOT, SourceFailed, TorchvisionWeights
-from train.common import Timer, hardware_description, pick_device, seed_everything
+from train.common import Timer, pick_device, seed_everything, write_run_metrics
 
 VARIANTS = {
     "mobilenet_att": ("mobilenet_v2", True),
@@ -194,16 +194,7 @@ def train_variant(variant, args, splits, vocab, answers, device, out_dir, comman
         "train_samples": len(splits["train"]),
         "train_seconds": round(total.seconds, 1),
     }
-    write_json(
-        folder / METRICS_FILE,
-        {
-            "history": history,
-            "test": test,
-            "summary": summary,
-            "hardware": hardware_description(device),
-            "command": command,
-        },
-    )
+    write_run_metrics(folder, history, test, summary, device, command)
     return summary
 
 
