@@ -194,5 +194,8 @@ def _reports(name_a: str, name_b: str):
             f"**{test.get('f1_macro', 0):.3f}** on {test.get('num_samples', '?')} images; most confused: {pairs}"
         )
         curves.append(plot_curves(metrics, title=name))
-        confusions.append(plot_confusion(metrics, config.get("labels", []), title=f"{name}: confusion (test)"))
+        has_matrix = bool(test.get("confusion_matrix"))  # live-trained checkpoints record accuracy only
+        confusions.append(
+            plot_confusion(metrics, config.get("labels", []), title=f"{name}: confusion (test)") if has_matrix else None
+        )
     return "\n".join(texts), curves[0], curves[1], confusions[0], confusions[1]

@@ -161,3 +161,13 @@ def test_committed_checkpoint_reaches_its_recorded_accuracy(name):
     with torch.no_grad():
         acc = (module(pre.normalise(x)).argmax(1) == y).float().mean().item()
     assert acc >= 0.9 * recorded, f"{name}: {acc:.3f} on held-out vs {recorded:.3f} recorded"
+
+
+@pytest.mark.skipif(not (COMMITTED / "simple_cnn" / "metrics.json").is_file(), reason="no committed simple_cnn")
+def test_training_report_panel_for_committed_models(monkeypatch):
+    from demo.image_tab import _reports
+
+    monkeypatch.delenv("CHECKPOINT_DIR", raising=False)
+    text, curves_a, curves_b, confusion_a, confusion_b = _reports("simple_cnn", "resnet50")
+    assert "simple_cnn`: test accuracy" in text and "no local checkpoint" in text
+    assert curves_a is not None and confusion_a is not None and curves_b is None
