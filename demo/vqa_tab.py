@@ -8,6 +8,7 @@ import gradio as gr
 
 from core.images import ImageInputError
 from core.vqa.catalog import DATASETS, EASY_VQA_VI, VARIANT_NAMES
+from core.vqa.text import MAX_QUESTION_CHARS
 from core.weights import WeightsUnavailable
 from demo.components import image_file, image_input, read_user_image
 
@@ -21,7 +22,6 @@ SUGGESTED = {
     ],
     "food": ["món này là món gì?", "đây có phải là bánh bèo không?", "màu chủ đạo của món này là gì?"],
 }
-MAX_QUESTION_CHARS = 500
 
 
 def build_vqa_tab(profile: str) -> None:
