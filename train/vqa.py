@@ -234,15 +234,15 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     lines = [
         f"# VQA leaderboard: {args.name}",
         "",
-        "| variant | params | test acc | test loss | epochs | time (s) |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| variant | params | test acc | test loss | epochs | train questions | time (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, r in sorted(((k, v) for k, v in board.items() if k in VARIANTS), key=lambda kv: -kv[1]["test_accuracy"]):
         lines.append(
             f"| {name} | {r['params']:,} | {100 * r['test_accuracy']:.2f}% | {r['test_loss']:.4f} | "
-            f"{r['epochs']} | {r['train_seconds']} |"
+            f"{r['epochs']} | {r['train_samples']} | {r['train_seconds']} |"
         )
-    lines.append(f"| majority answer ('{majority}') | 0 | {100 * baseline:.2f}% | | | |")
+    lines.append(f"| majority answer ('{majority}') | 0 | {100 * baseline:.2f}% | | | | |")
     (out_dir / "leaderboard.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return results
 
