@@ -75,3 +75,23 @@ def test_vqa_tab_chat(browser, tiny_app):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "vqa_tab.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.parametrize(
+    "tab, button, expect",
+    [
+        ("Tích chập · How a CNN computes", "Tính · Compute", "= 16"),
+        ("Trạng thái · Status", "Kiểm tra lại · Refresh", "models can run right now"),
+    ],
+)
+def test_other_tabs_work_in_the_browser(browser, tiny_app, tab, button, expect):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(tiny_app.url, wait_until="networkidle")
+    page.get_by_role("tab", name=tab).click()
+    page.get_by_role("button", name=button).click()
+    page.get_by_text(expect).first.wait_for(timeout=60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(
+        path=str(ARTIFACTS / f"tab_{tab.split('·')[-1].strip().replace(' ', '_').lower()}.png"), full_page=True
+    )
+    page.close()
