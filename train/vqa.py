@@ -96,11 +96,20 @@ def batches(samples, vocab, answer_index, cache, batch_size, generator=None):
 
 @torch.no_grad()
 def evaluate(model, samples, vocab, answer_index, cache, device) -> dict:
+    """Each distinct image is encoded once (a few questions share every image), as the chat does."""
     model.eval()
     loss_fn = torch.nn.CrossEntropyLoss(reduction="sum", ignore_index=-100)
+    images = list(dict.fromkeys(s.image for s in samples))
+    row = {p: i for i, p in enumerate(images)}
+    cells = torch.cat(
+        [model.encode_image(cache.batch(images[i : i + 256]).to(device)) for i in range(0, len(images), 256)]
+    )  # (images, N, hidden)
     total, correct, n = 0.0, 0, 0
-    for x, ids, lengths, y in batches(samples, vocab, answer_index, cache, 256):
-        logits, _ = model(x.to(device), ids.to(device), lengths)
+    for i in range(0, len(samples), 512):
+        chunk = samples[i : i + 512]
+        ids, lengths = pad_batch([vocab.encode(s.question)[0] for s in chunk])
+        y = torch.tensor([answer_index.get(s.answer, -100) for s in chunk])
+        logits, _ = model.answer(cells[[row[s.image] for s in chunk]], ids.to(device), lengths)
         total += loss_fn(logits, y.to(device)).item()
         correct += int((logits.argmax(1).cpu() == y).sum())
         n += len(y)
