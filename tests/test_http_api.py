@@ -193,3 +193,12 @@ def test_status_panel_lists_every_model_with_a_fix(offline_default_app, client_f
     assert set(list_models()) <= set(rows) and "not reachable" in summary
     assert rows["resnet50"][2] == "missing" and "python -m train.finetune_cifar100" in rows["resnet50"][4]
     assert rows["simple_cnn"][2] == "missing" and "--dataset fashion_mnist" in rows["simple_cnn"][4]
+
+
+def test_committed_vqa_checkpoint_answers_for_real(repo_default_app, client_for):
+    """easy-VQA test image 0 is a red triangle (the package's own test question: 'what is the red shape?')."""
+    client = client_for(repo_default_app)
+    shape = client.predict(handle_file(VQA_IMAGE), "what is the red shape?", api_name="/vqa_answer")
+    colour = client.predict(handle_file(VQA_IMAGE), "what color is the triangle?", api_name="/vqa_answer")
+    assert shape["answer"] == "triangle" and colour["answer"] == "red", (shape, colour)
+    assert colour["features_cached"]  # same photo, second question: the CNN did not run again
