@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from core.checkpoint import read_config, read_metrics
@@ -63,10 +62,3 @@ def plot_confusion(metrics: dict[str, Any], labels: list[str], title: str = ""):
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
     return fig
-
-
-def checkpoint_path(model_name: str) -> Path | None:
-    for source in get_spec(model_name).weights:
-        if isinstance(source, LocalCheckpoint):
-            return source.path()
-    return None
