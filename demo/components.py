@@ -31,7 +31,7 @@ def image_input(**kwargs) -> gr.Image:
 def read_user_image(payload) -> LoadedImage:
     """Raw gr.Image payload (or a path) -> validated image; errors become a message in the UI."""
     try:
-        return load_image(_payload_source(payload))
+        return load_image(payload_source(payload))
     except ImageInputError as exc:
         raise gr.Error(str(exc), title="Cannot use this image") from exc
 
@@ -40,7 +40,8 @@ def example_images() -> list[str]:
     return sorted(str(p) for p in EXAMPLES_DIR.glob("*.jpg"))
 
 
-def _payload_source(payload):
+def payload_source(payload):
+    """What an image event received (with preprocess=False): a path in Gradio's cache, or decoded inline bytes."""
     if payload is None or isinstance(payload, str):
         return payload
     url = payload.get("url") or ""

@@ -10,7 +10,7 @@ from core.images import ImageInputError
 from core.vqa.catalog import DATASETS, EASY_VQA_VI, VARIANT_NAMES
 from core.vqa.text import MAX_QUESTION_CHARS
 from core.weights import WeightsUnavailable
-from demo.components import image_file, image_input, read_user_image
+from demo.components import image_file, image_input, payload_source
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "vqa"
 SUGGESTED = {
@@ -104,13 +104,11 @@ def _answer(image_payload, text: str, variant: str, dataset: str, profile: str):
         raise gr.Error(str(exc), title="Checkpoint missing") from exc
     except KeyError as exc:
         raise gr.Error(str(exc.args[0]), title="Unknown variant") from exc
-    url = image_payload.get("url") or "" if isinstance(image_payload, dict) else ""
-    # A file upload is hashed first and decoded only on a cache miss; inline data is decoded here.
-    source = (
-        read_user_image(image_payload).image
-        if url.startswith("data:")
-        else (image_payload.get("path") if isinstance(image_payload, dict) else image_payload)
-    )
+    try:
+        # A file upload is hashed first and decoded only on a cache miss (core.vqa.session).
+        source = payload_source(image_payload)
+    except ImageInputError as exc:
+        raise gr.Error(str(exc), title="Cannot use this image") from exc
     try:
         return answer_question(vqa, source, text[:MAX_QUESTION_CHARS])
     except ImageInputError as exc:

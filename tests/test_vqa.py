@@ -126,3 +126,13 @@ def test_hub_converter_on_a_local_copy(tmp_path):
     stored = convert_vqa_hub._store_image(rows[1]["image"], repo, repo, out / "images")
     assert (out / "images" / stored).read_bytes() == buf.getvalue()
     assert load_layout(out)["train"][0].answer == "phở"
+
+
+def test_pasted_bytes_and_file_share_the_feature_cache():
+    from pathlib import Path
+
+    vqa = session.load_vqa("cnn_att", "easy_vqa", "tiny")
+    path = Path(__file__).resolve().parent.parent / "examples" / "vqa" / "easy_vqa_test_3.png"
+    first = session.answer_question(vqa, path.read_bytes(), "what color is the shape?", use_cache=False)
+    again = session.answer_question(vqa, str(path), "what color is the shape?")
+    assert not first.cached_features and again.cached_features and again.answer == first.answer

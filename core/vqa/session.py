@@ -156,9 +156,11 @@ FEATURES = FeatureCache()
 
 
 def image_key(source) -> str:
-    """Content hash of an uploaded file (or of a PIL image's pixels)."""
+    """Content hash of an uploaded file, of encoded image bytes, or of a PIL image's pixels."""
     if isinstance(source, Image.Image):
         return hashlib.sha1(source.tobytes()).hexdigest()
+    if isinstance(source, bytes):
+        return hashlib.sha1(source).hexdigest()
     return hashlib.sha1(Path(source).read_bytes()).hexdigest()
 
 
