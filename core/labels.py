@@ -52,7 +52,9 @@ def label_set(name: str) -> tuple[str, ...]:
         return CIFAR100_FINE
     if name == "imagenet1k":
         return imagenet_labels()
-    raise KeyError(f"unknown label set {name!r}; valid: cifar100, imagenet1k")
+    if name == "open_vocabulary":  # CLIP: the classes are whatever text the user types
+        return ()
+    raise KeyError(f"unknown label set {name!r}; valid: cifar100, imagenet1k, open_vocabulary")
 
 
 def superclass_of(label: str) -> str | None:

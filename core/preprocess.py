@@ -87,6 +87,17 @@ def vit_google_preprocess() -> Preprocess:
     return Preprocess(crop_size=224, resize_size=None, mean=HALF_MEAN_STD, std=HALF_MEAN_STD)
 
 
+def clip_preprocess() -> Preprocess:
+    """OpenAI CLIP: bicubic resize of the short side to 224, centre crop, CLIP statistics."""
+    return Preprocess(
+        crop_size=224,
+        resize_size=224,
+        mean=(0.48145466, 0.4578275, 0.40821073),
+        std=(0.26862954, 0.26130258, 0.27577711),
+        interpolation="bicubic",
+    )
+
+
 def cifar_course_preprocess(
     size: int = 32, *, resize: int | None = None, imagenet_stats: bool = True, cifar_stats: bool = False
 ) -> Preprocess:

@@ -15,10 +15,18 @@ from typing import Any
 from core.preprocess import (
     Preprocess,
     cifar_course_preprocess,
+    clip_preprocess,
     resnet_imagenet_preprocess,
     vit_google_preprocess,
 )
-from core.weights import HubCheckpoint, LocalCheckpoint, TorchvisionWeights, TransformersHub, WeightSource
+from core.weights import (
+    HubCheckpoint,
+    LocalCheckpoint,
+    OpenClipHub,
+    TorchvisionWeights,
+    TransformersHub,
+    WeightSource,
+)
 
 
 @dataclass(frozen=True)
@@ -242,3 +250,48 @@ for _z in ZOO:
             tiny_args=_z.tiny_args,
         )
     )
+
+
+# ---- Frozen CLIP encoders (CLIP playground, captions, video search). Weights and preprocessing come from
+# open_clip for the chosen tag; `preprocess` here only documents them for the status panel.
+CLIP_PREFIX = "clip_"
+TINY_CLIP = _frozen(tiny=True)
+for _name, _display, _arch, _tag, _what in (
+    (
+        "clip_vit_b32_openai",
+        "CLIP ViT-B/32 (OpenAI)",
+        "ViT-B-32-quickgelu",
+        "openai",
+        "OpenAI's weights (QuickGELU), the course's model; English prompts.",
+    ),
+    (
+        "clip_vit_b32_laion",
+        "CLIP ViT-B/32 (LAION-2B)",
+        "ViT-B-32",
+        "laion2b_s34b_b79k",
+        "LAION-2B weights; English prompts.",
+    ),
+    (
+        "clip_xlm_roberta_b32",
+        "CLIP ViT-B/32 + XLM-RoBERTa (multilingual)",
+        "xlm-roberta-base-ViT-B-32",
+        "laion5b_s13b_b90k",
+        "Multilingual text tower: Vietnamese class names and queries work.",
+    ),
+):
+    register(
+        ModelSpec(
+            name=_name,
+            display_name=_display,
+            task="clip",
+            arch="open_clip",
+            model_args=_frozen(model_name=_arch, pretrained=None),
+            weights=(OpenClipHub(_arch, _tag),),
+            preprocess=clip_preprocess(),
+            labels="open_vocabulary",
+            description=f"Frozen CLIP image and text encoders: {_what}",
+            family="CLIP",
+            tiny_args=TINY_CLIP,
+        )
+    )
+DEFAULT_CLIP = "clip_vit_b32_openai"

@@ -11,6 +11,7 @@ from core.weights import (
     HUB_REPO_ENV,
     HubCheckpoint,
     LocalCheckpoint,
+    OpenClipHub,
     TorchvisionWeights,
     TransformersHub,
     hub_available,
@@ -31,6 +32,8 @@ def _cached(source) -> bool:
         return (source.path() / WEIGHTS_FILE).is_file()
     if isinstance(source, TorchvisionWeights):
         return source.cached_file().is_file()
+    if isinstance(source, OpenClipHub):
+        return source.cached_file() is not None
     from huggingface_hub import try_to_load_from_cache
 
     if isinstance(source, TransformersHub):

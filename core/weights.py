@@ -198,4 +198,50 @@ class TransformersHub:
         return module.eval(), {"labels": module.hub_labels()}
 
 
-WeightSource = LocalCheckpoint | HubCheckpoint | TorchvisionWeights | TransformersHub
+@dataclass(frozen=True)
+class OpenClipHub:
+    """open_clip pretrained weights (architecture + tag), downloaded by open_clip from the Hub into HF_HOME."""
+
+    model_name: str
+    pretrained: str
+
+    def describe(self) -> str:
+        return f"open_clip {self.model_name} / {self.pretrained}"
+
+    def fix(self) -> str:
+        return "python -m core.prefetch  # downloads torchvision, Hub and open_clip weights into the local cache"
+
+    def hub_repo(self) -> str | None:
+        import open_clip
+
+        cfg = open_clip.get_pretrained_cfg(self.model_name, self.pretrained) or {}
+        return cfg.get("hf_hub", "").rstrip("/") or None
+
+    def cached_file(self) -> str | None:
+        """The weights file in the local Hub cache, if a previous run (or core.prefetch) downloaded it."""
+        from huggingface_hub import try_to_load_from_cache
+
+        repo = self.hub_repo()
+        for filename in ("open_clip_model.safetensors", "open_clip_pytorch_model.bin"):
+            found = try_to_load_from_cache(repo, filename) if repo else None
+            if isinstance(found, str):
+                return found
+        return None
+
+    def load(self, spec) -> tuple[Any, dict[str, Any]]:
+        from core.models import architecture_class
+
+        # Offline, hand open_clip the cached file itself: given the tag it would retry the Hub for a minute.
+        # A .bin file is read by open_clip with torch.load(weights_only=True), never a full unpickle.
+        online = hub_available()
+        pretrained = self.pretrained if online else self.cached_file()
+        if pretrained is None:
+            raise SourceFailed(f"{self.describe()}: not in the local cache and the Hub is unreachable")
+        try:
+            module = architecture_class(spec.arch)(model_name=self.model_name, pretrained=pretrained)
+        except Exception as exc:
+            raise SourceFailed(f"{self.describe()}: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        return module.eval(), {"labels": []}
+
+
+WeightSource = LocalCheckpoint | HubCheckpoint | TorchvisionWeights | TransformersHub | OpenClipHub

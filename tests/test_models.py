@@ -12,11 +12,13 @@ from core.model_store import load_model
 from core.models import build_architecture
 from core.registry import get_spec, list_models
 
-ALL = list_models()
+ALL = list_models("image-classification")  # CLIP (task "clip") has its own tests
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_tiny_model_forward_and_gradcam(name):
+    # Seeded: with an unlucky random model and input every Grad-CAM cell can be negative, so ReLU gives all zeros.
+    torch.manual_seed(0)
     spec = get_spec(name)
     model = build_architecture(spec.arch, **{**spec.model_args, **spec.tiny_args}).eval()
     size = spec.preprocess.crop_size

@@ -27,6 +27,8 @@ ARCHITECTURES: dict[str, str] = {
     "image_rnn": "core.models.zoo_rnn:ImageRNN",
     # visual question answering (course VQA report)
     "vqa": "core.vqa.model:VQAModel",
+    # frozen CLIP encoders (CLIP playground, captions, video search)
+    "open_clip": "core.clip.model:ClipModel",
 }
 
 
