@@ -10,6 +10,7 @@ import gradio as gr
 
 from core.model_store import current_profile
 from demo.cnn_tab import build_cnn_tab
+from demo.i18n import I18N, tr
 from demo.image_tab import build_image_tab
 from demo.live_tab import build_live_tab
 from demo.status_tab import build_status_tab
@@ -26,17 +27,17 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
     # delete_cache: uploads and outputs older than an hour are removed hourly, so a term of classes does not
     # fill the disk of a hosted Space.
     with gr.Blocks(title="Deep Learning Classroom", delete_cache=(3600, 3600)) as demo:
-        gr.Markdown("# Deep Learning Classroom · Lớp học Học sâu")
+        gr.Markdown(tr("app.title", "# Lớp học Học sâu · Deep Learning Classroom", "# Deep Learning Classroom"))
         with gr.Tabs():
-            with gr.Tab("ResNet vs ViT", id="image"):
+            with gr.Tab(tr("tabs.image", "Phân loại ảnh: ResNet vs ViT", "Images: ResNet vs ViT"), id="image"):
                 build_image_tab(profile)
-            with gr.Tab("Hỏi đáp ảnh (VQA)", id="vqa"):
+            with gr.Tab(tr("tabs.vqa", "Hỏi đáp ảnh (VQA)", "Visual question answering"), id="vqa"):
                 build_vqa_tab(profile)
-            with gr.Tab("Tích chập · How a CNN computes", id="cnn"):
+            with gr.Tab(tr("tabs.cnn", "Tích chập hoạt động thế nào", "How a CNN computes"), id="cnn"):
                 build_cnn_tab(profile)
-            with gr.Tab("Huấn luyện trực tiếp · Live training", id="live"):
+            with gr.Tab(tr("tabs.live", "Huấn luyện trực tiếp", "Live training"), id="live"):
                 build_live_tab(profile)
-            with gr.Tab("Trạng thái · Status", id="status"):
+            with gr.Tab(tr("tabs.status", "Trạng thái mô hình", "Model status"), id="status"):
                 build_status_tab(profile)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY)
     return demo
@@ -45,4 +46,4 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.launch(max_file_size="60mb", show_error=True)
+    demo.launch(max_file_size="60mb", show_error=True, i18n=I18N)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -111,3 +112,31 @@ def repo_default_app(tmp_path_factory):
     )
     yield app
     stop_app(app)
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = REPO / "artifacts"  # browser screenshots, one per tab
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Playwright driving Debian's Chromium; open pages with browser.new_page(locale="en-US" or "vi-VN")."""
+    if not CHROMIUM:
+        pytest.skip("no Chromium found (.ci/run installs Debian's 'chromium'; or set CHROMIUM_PATH)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield b
+        b.close()
