@@ -10,7 +10,7 @@ import gradio as gr
 
 from core.model_store import current_profile
 from demo.cnn_tab import build_cnn_tab
-from demo.i18n import I18N, tr
+from demo.i18n import ClassroomBlocks, launch_kwargs, tr
 from demo.image_tab import build_image_tab
 from demo.live_tab import build_live_tab
 from demo.status_tab import build_status_tab
@@ -26,8 +26,14 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
     profile = profile or current_profile()
     # delete_cache: uploads and outputs older than an hour are removed hourly, so a term of classes does not
     # fill the disk of a hosted Space.
-    with gr.Blocks(title="Deep Learning Classroom", delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(tr("app.title", "# Lớp học Học sâu · Deep Learning Classroom", "# Deep Learning Classroom"))
+    with ClassroomBlocks(title="Deep Learning Classroom", delete_cache=(3600, 3600)) as demo:
+        with gr.Row():
+            gr.Markdown(tr("app.title", "# Lớp học Học sâu", "# Deep Learning Classroom"))
+            # Plain links (a page reload), not a Gradio event: the language is chosen per page load, see demo/i18n.py.
+            gr.HTML(
+                '<div style="text-align:right">🌐 <a href="?lang=vi" target="_self">Tiếng Việt</a> · '
+                '<a href="?lang=en" target="_self">English</a></div>'
+            )
         with gr.Tabs():
             with gr.Tab(tr("tabs.image", "Phân loại ảnh: ResNet vs ViT", "Images: ResNet vs ViT"), id="image"):
                 build_image_tab(profile)
@@ -46,4 +52,4 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.launch(max_file_size="60mb", show_error=True, i18n=I18N)
+    demo.launch(max_file_size="60mb", show_error=True, **launch_kwargs())
