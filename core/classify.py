@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from core.device import module_device
 from core.explain import draw_reading_grid, forward_with_gradcam, overlay_heatmap
 from core.labels import superclass_of
 from core.model_store import LoadedModel
@@ -47,7 +48,7 @@ class ClassifyResult:
 def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain: bool = True) -> ClassifyResult:
     start = time.perf_counter()
     crop = model.preprocess.crop(image)  # (3, S, S) uint8
-    x = model.preprocess.normalise(crop).unsqueeze(0)  # (1, 3, S, S)
+    x = model.preprocess.normalise(crop).unsqueeze(0).to(module_device(model.module))  # (1, 3, S, S)
     t0 = time.perf_counter()
     if explain:
         logits, cam = forward_with_gradcam(model.module, x)
@@ -55,7 +56,7 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
         with torch.inference_mode():
             logits, cam = model.module(x), None
     forward_ms = (time.perf_counter() - t0) * 1000
-    probs = torch.softmax(logits[0].float(), dim=0)
+    probs = torch.softmax(logits[0].float().cpu(), dim=0)
     k = min(top_k, probs.numel())
     top = torch.topk(probs, k)
     predictions = [

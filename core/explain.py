@@ -30,7 +30,7 @@ def forward_with_gradcam(module, x: torch.Tensor, class_index: int | None = None
         weights = gmap.mean(dim=(2, 3), keepdim=True)  # (1, C, 1, 1): channel importance
         cam = torch.relu((weights * fmap).sum(dim=1))[0]  # (h, w)
     cam = cam / cam.max() if float(cam.max()) > 0 else cam
-    return logits.detach(), cam.numpy()
+    return logits.detach(), cam.cpu().numpy()
 
 
 def _jet(values: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.device import inference_device
 from core.labels import label_set
 from core.preprocess import Preprocess
 from core.registry import ModelSpec, get_spec
@@ -71,7 +72,9 @@ def load_model(name: str, profile: str = "default") -> LoadedModel:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:
         if key not in _cache:
-            _cache[key] = _load_uncached(get_spec(name), profile)
+            loaded = _load_uncached(get_spec(name), profile)
+            loaded.module.to(inference_device())  # moved once, at load; a no-op on a CPU-only machine
+            _cache[key] = loaded
     return _cache[key]
 
 
@@ -124,7 +127,9 @@ def _load_uncached(spec: ModelSpec, profile: str) -> LoadedModel:
             continue
         config = meta.get("config") or {}
         labels = config.get("labels") or meta.get("labels") or label_set(spec.labels)
-        preprocess = Preprocess.from_dict(config["preprocess"]) if "preprocess" in config else spec.preprocess
+        # Text checkpoints store their tokenizer instead of image preprocessing (their "preprocess" has no crop).
+        image_pre = config.get("preprocess") or {}
+        preprocess = Preprocess.from_dict(image_pre) if "crop_size" in image_pre else spec.preprocess
         return LoadedModel(
             name=spec.name,
             spec=spec,

@@ -77,9 +77,13 @@ class ClipModel(nn.Module):
     def logit_scale(self) -> float:
         return float(self.clip.logit_scale.exp())
 
+    @property
+    def device(self) -> torch.device:
+        return self.clip.logit_scale.device
+
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        """(B, 3, H, W) preprocessed pixels -> (B, D) normalised image embeddings."""
-        return nn.functional.normalize(self.clip.encode_image(pixels), dim=-1)
+        """(B, 3, H, W) preprocessed pixels -> (B, D) normalised image embeddings (inputs moved to our device)."""
+        return nn.functional.normalize(self.clip.encode_image(pixels.to(self.device)), dim=-1)
 
     def preprocess(self, images: Sequence[Any]) -> torch.Tensor:
         """PIL images -> (B, 3, S, S) with the transform that belongs to these weights."""
@@ -102,7 +106,7 @@ class ClipModel(nn.Module):
         """Strings -> (N, D) float32, unit length. Batched so hundreds of prompts do not build one huge tensor."""
         out = []
         for i in range(0, len(texts), batch_size):
-            tokens = self.tokenizer(list(texts[i : i + batch_size]))
+            tokens = self.tokenizer(list(texts[i : i + batch_size])).to(self.device)
             out.append(nn.functional.normalize(self.clip.encode_text(tokens), dim=-1))
         return _to_numpy(out, self.embed_dim)
 
@@ -110,4 +114,4 @@ class ClipModel(nn.Module):
 def _to_numpy(chunks: list[torch.Tensor], dim: int) -> np.ndarray:
     if not chunks:
         return np.zeros((0, dim), dtype=np.float32)
-    return torch.cat(chunks).float().numpy()
+    return torch.cat(chunks).float().cpu().numpy()

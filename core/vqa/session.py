@@ -18,7 +18,9 @@ import torch
 from PIL import Image
 
 from core.checkpoint import WEIGHTS_FILE, load_checkpoint
+from core.device import inference_device, module_device
 from core.images import load_image
+from core.messages import Bilingual
 from core.preprocess import Preprocess
 from core.vqa.catalog import EASY_VQA_VI, TRAIN_CMD, UNSURE_BELOW, VARIANT_NAMES
 from core.vqa.model import VQAModel, pad_batch
@@ -68,7 +70,9 @@ def load_vqa(variant: str, dataset: str, profile: str = "default") -> LoadedVQA:
     key = (variant, dataset, profile)
     with _lock:
         if key not in _models:
-            _models[key] = _tiny(variant, dataset) if profile != "default" else _from_checkpoint(variant, dataset)
+            loaded = _tiny(variant, dataset) if profile != "default" else _from_checkpoint(variant, dataset)
+            loaded.model.to(inference_device())  # once, at load; a no-op on a CPU-only machine
+            _models[key] = loaded
         return _models[key]
 
 
@@ -173,7 +177,7 @@ def image_features(vqa: LoadedVQA, source, *, use_cache: bool = True) -> tuple[t
     image = source if isinstance(source, Image.Image) else load_image(source).image
     crop = vqa.preprocess.crop(image)  # (3, S, S) uint8
     with torch.inference_mode():
-        cells = vqa.model.encode_image(vqa.preprocess.normalise(crop)[None])
+        cells = vqa.model.encode_image(vqa.preprocess.normalise(crop)[None].to(module_device(vqa.model)))
     view = Image.fromarray(crop.permute(1, 2, 0).numpy())
     FEATURES.put(key, (cells, view))
     return cells, view, False
@@ -184,17 +188,22 @@ def answer_question(vqa: LoadedVQA, source, question: str, *, use_cache: bool = 
     ids, unknown = vqa.vocab.encode(question)
     tokens, lengths = pad_batch([ids])
     with torch.inference_mode():
-        logits, attn = vqa.model.answer(cells, tokens, lengths)
-    probs = torch.softmax(logits[0].float(), 0)
+        logits, attn = vqa.model.answer(cells, tokens.to(cells.device), lengths)
+    probs = torch.softmax(logits[0].float().cpu(), 0)
     top = torch.topk(probs, min(3, probs.numel()))
     ranked = [(vqa.answers[i], float(p)) for p, i in zip(top.values.tolist(), top.indices.tolist())]
     grid = None
     if attn is not None:
         side = math.isqrt(attn.shape[1])
-        grid = attn[0].reshape(side, side).float().numpy()
+        grid = attn[0].reshape(side, side).float().cpu().numpy()
     notes = []
     if unknown >= 0.5:
-        notes.append("most of the question's words are unknown to this model")
+        notes.append(
+            Bilingual(
+                "most of the question's words are unknown to this model",
+                "phần lớn các từ trong câu hỏi là từ mô hình này chưa biết",
+            )
+        )
     return VQAAnswer(
         answer=ranked[0][0],
         confidence=ranked[0][1],
