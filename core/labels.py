@@ -52,6 +52,10 @@ def label_set(name: str) -> tuple[str, ...]:
         return CIFAR100_FINE
     if name == "imagenet1k":
         return imagenet_labels()
+    if name == "20newsgroups":
+        from core.text import NEWSGROUPS
+
+        return NEWSGROUPS
     if name == "open_vocabulary":  # CLIP: the classes are whatever text the user types
         return ()
     raise KeyError(f"unknown label set {name!r}; valid: cifar100, imagenet1k, open_vocabulary")

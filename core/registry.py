@@ -37,7 +37,7 @@ class ModelSpec:
     arch: str
     model_args: Mapping[str, Any]
     weights: tuple[WeightSource, ...]
-    preprocess: Preprocess
+    preprocess: Preprocess | None  # None for text models: their tokenizer travels with the checkpoint
     labels: str  # a label set name from core.labels, used when the weights carry no labels
     description: str
     family: str
@@ -295,3 +295,43 @@ for _name, _display, _arch, _tag, _what in (
         )
     )
 DEFAULT_CLIP = "clip_vit_b32_openai"
+
+# ---- 20 Newsgroups text classifiers (course Task 2): same DistilBERT WordPiece tokens, two architectures.
+# Checkpoints hold tokenizer.json beside the weights; tiny instances use core.text.tokenizer's tiny vocabulary.
+from core.text.tokenizer import TINY_VOCAB_SIZE  # noqa: E402  (no torch, no tokenizers at import)
+
+TEXT_CMD = "python -m train.text --model {model}"
+for _name, _display, _arch, _tiny, _what in (
+    (
+        "gru",
+        "Bidirectional GRU (20 Newsgroups)",
+        "text_bigru",
+        _frozen(vocab_size=TINY_VOCAB_SIZE, embed_dim=16, hidden=16),
+        "RNN from scratch: embedding 300 -> 2-layer BiGRU 256 -> final states 512 -> 20 groups (course Task 2).",
+    ),
+    (
+        "distilbert",
+        "DistilBERT (20 Newsgroups)",
+        "text_distilbert",
+        _frozen(vocab_size=TINY_VOCAB_SIZE, dim=32, n_layers=2, n_heads=2, hidden_dim=64, max_position_embeddings=256),
+        "Transformer, 66M params: distilbert-base-uncased fine-tuned end to end, [CLS] -> 20 groups (course Task 2).",
+    ),
+):
+    register(
+        ModelSpec(
+            name=_name,
+            display_name=_display,
+            task="text-classification",
+            arch=_arch,
+            model_args=_frozen(num_classes=20),
+            weights=(
+                LocalCheckpoint(f"text/{_name}_20ng", TEXT_CMD.format(model=_name)),
+                HubCheckpoint(f"text/{_name}_20ng"),
+            ),
+            preprocess=None,
+            labels="20newsgroups",
+            description=_what,
+            family="RNN" if _name == "gru" else "Transformer",
+            tiny_args=_tiny,
+        )
+    )

@@ -29,6 +29,12 @@ ARCHITECTURES: dict[str, str] = {
     "vqa": "core.vqa.model:VQAModel",
     # frozen CLIP encoders (CLIP playground, captions, video search)
     "open_clip": "core.clip.model:ClipModel",
+    # Vietnamese captioning (ViCLIPCap report): ClipCap's mapping network and the CNN+LSTM baseline's decoder
+    "clipcap_mapper": "core.caption.clipcap:build_mapper",
+    "lstm_captioner": "core.caption.baseline:LSTMCaptioner",
+    # 20 Newsgroups text classifiers (course Task 2)
+    "text_bigru": "core.text.models:BiGRUClassifier",
+    "text_distilbert": "core.text.models:DistilBertClassifier",
 }
 
 

@@ -1,0 +1,163 @@
+"""Classify one text with a registered text model: top-k groups, latency, tokens read, and word highlights.
+
+Plain data in, plain data out (DESIGN.md #7): the tab and the HTTP API format `TextPrediction`; tests call it
+directly. Highlights:
+- GRU: gradient x input on the word embeddings (sum over the embedding dimension) for the predicted class:
+  how much each token's embedding pushed that logit up (positive) or down (negative).
+- DistilBERT: the last layer's attention from [CLS] (the token the classifier reads), averaged over heads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from core.model_store import LoadedModel, load_model
+from core.text import tokenizer as wp
+from core.text.models import BiGRUClassifier, DistilBertClassifier
+
+METHODS = {
+    "gru": "gradient x input",
+    "distilbert": "attention from [CLS], last layer",
+}
+
+
+@dataclass
+class TextModel:
+    loaded: LoadedModel
+    tokenizer: Any
+    tokenizer_source: str
+
+    @property
+    def module(self) -> torch.nn.Module:
+        return self.loaded.module
+
+
+@dataclass
+class TextPrediction:
+    model: str
+    display_name: str
+    top_k: list[tuple[str, float]]
+    forward_ms: float
+    num_tokens: int  # tokens the model read, [CLS] and [SEP] included
+    truncated: bool
+    chars_cut: int
+    method: str
+    highlight_ms: float | None = None
+    source: str = ""  # where the weights and the tokenizer came from, in words
+    # The text the model read, split into (piece, weight): one weight in [-1, 1] per word piece shown,
+    # None for the spaces between them.
+    segments: list[tuple[str, float | None]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+_cache: dict[tuple[str, str], TextModel] = {}
+_lock = threading.Lock()
+
+
+def load_text_model(name: str, profile: str = "default") -> TextModel:
+    """The model and the tokenizer it was trained with, loaded once. Raises WeightsUnavailable."""
+    key = (name, profile)
+    if key not in _cache:
+        loaded = load_model(name, profile)
+        if loaded.spec.task != "text-classification":
+            raise KeyError(f"{name!r} is not a text model")
+        with _lock:
+            if key not in _cache:
+                tok, source = _tokenizer_for(loaded)
+                _cache[key] = TextModel(loaded, tok, source)
+    return _cache[key]
+
+
+def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
+    if loaded.profile != "default":
+        # Tiny and random instances read the tiny vocabulary (its ids fit every registered vocab size).
+        return wp.tiny_tokenizer(), f"tiny WordPiece ({wp.TINY_VOCAB_SIZE} tokens)"
+    if loaded.checkpoint_dir and (Path(loaded.checkpoint_dir) / wp.TOKENIZER_FILE).is_file():
+        path = Path(loaded.checkpoint_dir) / wp.TOKENIZER_FILE
+        return wp.from_file(path), f"{path}"
+    from core.checkpoint import read_config
+
+    name = (read_config(loaded.checkpoint_dir).get("tokenizer") or {}).get("name", wp.DISTILBERT_TOKENIZER)
+    return wp.from_hub(name), f"Hub {name}"
+
+
+def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool = True) -> TextPrediction:
+    """Top-k groups of `text` (stripped; must be non-empty) and, with `explain`, per-token highlights."""
+    encoded = wp.encode(model.tokenizer, text)
+    module = model.module
+    device = next(module.parameters()).device
+    ids = torch.tensor([encoded.ids], device=device)  # (1, T)
+    start = time.perf_counter()
+    with torch.inference_mode():
+        logits = module(ids)
+    forward_ms = (time.perf_counter() - start) * 1000
+    probs = logits.float().softmax(-1)[0].cpu()
+    values, indices = probs.topk(min(top_k, probs.numel()))
+    labels = model.loaded.labels
+    prediction = TextPrediction(
+        model=model.loaded.name,
+        display_name=model.loaded.display_name,
+        top_k=[(labels[i], float(p)) for p, i in zip(values.tolist(), indices.tolist())],
+        forward_ms=forward_ms,
+        num_tokens=len(encoded.ids),
+        truncated=encoded.truncated,
+        chars_cut=encoded.chars_cut,
+        method=METHODS.get(model.loaded.name, _method_of(module)),
+        notes=list(model.loaded.notes),
+        source=f"{model.loaded.source}; tokenizer: {model.tokenizer_source}",
+    )
+    if explain:
+        start = time.perf_counter()
+        weights = token_weights(module, ids, int(indices[0]))
+        prediction.highlight_ms = (time.perf_counter() - start) * 1000
+        prediction.segments = segments(encoded, weights)
+    return prediction
+
+
+def _method_of(module: torch.nn.Module) -> str:
+    return METHODS["gru"] if isinstance(module, BiGRUClassifier) else METHODS["distilbert"]
+
+
+def token_weights(module: torch.nn.Module, ids: torch.Tensor, target: int) -> list[float]:
+    """One weight per token of `ids` (1, T), scaled to [-1, 1] (attention: [0, 1])."""
+    if isinstance(module, DistilBertClassifier):
+        with torch.inference_mode():
+            _, attention = module.forward_with_cls_attention(ids)
+        w = attention[0].float()
+    elif isinstance(module, BiGRUClassifier):
+        w = _gradient_x_input(module, ids, target)
+    else:
+        raise TypeError(f"no highlight method for {type(module).__name__}")
+    w = w.cpu()
+    return (w / w.abs().max().clamp(min=1e-12)).tolist()
+
+
+def _gradient_x_input(module: BiGRUClassifier, ids: torch.Tensor, target: int) -> torch.Tensor:
+    # torch.autograd.grad, not backward(): nothing accumulates in the shared module's .grad between requests.
+    # cuDNN's RNN backward refuses eval mode, so the native kernel serves this one pass on a GPU.
+    padded = module.pad_inputs(ids)
+    with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
+        emb = module.embedding(padded).detach().requires_grad_(True)  # (1, T', E)
+        logit = module.forward_embeddings(emb, padded != module.pad_id)[0, target]
+        (grad,) = torch.autograd.grad(logit, emb)
+    return (grad * emb).sum(-1)[0, : ids.shape[1]].detach()  # (T,)
+
+
+def segments(encoded: wp.Encoded, weights: list[float]) -> list[tuple[str, float | None]]:
+    """The read text as (piece, weight) for each non-special token, with the gaps between them unweighted."""
+    out: list[tuple[str, float | None]] = []
+    cursor = 0
+    for (start, end), special, weight in zip(encoded.offsets, encoded.special, weights):
+        if special or end <= start:
+            continue
+        if start > cursor:
+            out.append((encoded.text[cursor:start], None))
+        out.append((encoded.text[start:end], round(float(weight), 4)))
+        cursor = end
+    return out

@@ -1,0 +1,180 @@
+"""The two text classifiers of course Task 2, each defined once (train/, demo/ and tests import these).
+
+Both take a (B, T) tensor of WordPiece ids, padded with `pad_id`, and return (B, num_classes) logits; the
+padding mask is derived from the ids, so the shared training loop (train/common.py) drives them like any model.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from core.text.tokenizer import MAX_TOKENS
+
+
+class BiGRUClassifier(nn.Module):
+    """Embedding (300, random init) -> 2-layer bidirectional GRU (256) -> [final fwd; final bwd] (512) -> Linear.
+
+    `packed=False` is the course's recipe: every text padded to 256 tokens and the GRU runs through the padding,
+    so the forward direction's final state has read up to 255 [PAD] embeddings after the text. `packed=True` stops
+    each direction at the text's real end (pack_padded_sequence): an improvement offered by train/text.py.
+    """
+
+    def __init__(
+        self,
+        *,
+        vocab_size: int = 30522,
+        num_classes: int = 20,
+        embed_dim: int = 300,
+        hidden: int = 256,
+        num_layers: int = 2,
+        dropout: float = 0.3,
+        pad_id: int = 0,
+        packed: bool = False,
+        max_length: int = MAX_TOKENS,
+    ):
+        super().__init__()
+        self.pad_id, self.packed, self.max_length = pad_id, packed, max_length
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.gru = nn.GRU(
+            embed_dim,
+            hidden,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(2 * hidden, num_classes)
+
+    def pad_inputs(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """Unpacked models read every text padded to max_length, as in training; packed ones need no padding."""
+        if self.packed or input_ids.shape[1] >= self.max_length:
+            return input_ids
+        return nn.functional.pad(input_ids, (0, self.max_length - input_ids.shape[1]), value=self.pad_id)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        input_ids = self.pad_inputs(input_ids)
+        return self.forward_embeddings(self.embedding(input_ids), input_ids != self.pad_id)
+
+    def forward_embeddings(self, embeddings: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, T, E) embeddings and (B, T) mask -> logits; separate so gradient x input can start here."""
+        if self.packed:
+            lengths = mask.sum(1).clamp(min=1).cpu()
+            inputs = pack_padded_sequence(embeddings, lengths, batch_first=True, enforce_sorted=False)
+        else:
+            inputs = embeddings
+        _, h_n = self.gru(inputs)  # (num_layers * 2, B, H)
+        final = torch.cat([h_n[-2], h_n[-1]], dim=1)  # last layer: forward and backward final states (B, 2H)
+        return self.head(self.dropout(final))
+
+
+class DistilBertClassifier(nn.Module):
+    """DistilBERT encoder -> hidden state of [CLS] (768) -> dropout -> Linear(768 -> num_classes).
+
+    The constructor builds the architecture from its hyperparameters alone (random init: the checkpoint loader
+    then fills it from safetensors); `from_pretrained_backbone` starts fine-tuning from distilbert-base-uncased.
+    The defaults are distilbert-base-uncased's configuration.
+    """
+
+    def __init__(
+        self,
+        *,
+        num_classes: int = 20,
+        vocab_size: int = 30522,
+        dim: int = 768,
+        n_layers: int = 6,
+        n_heads: int = 12,
+        hidden_dim: int = 3072,
+        max_position_embeddings: int = 512,
+        dropout: float = 0.1,
+        attention_dropout: float = 0.1,
+        classifier_dropout: float = 0.2,
+        pad_id: int = 0,
+    ):
+        super().__init__()
+        from transformers import DistilBertConfig, DistilBertModel
+
+        self.pad_id = pad_id
+        config = DistilBertConfig(
+            vocab_size=vocab_size,
+            dim=dim,
+            n_layers=n_layers,
+            n_heads=n_heads,
+            hidden_dim=hidden_dim,
+            max_position_embeddings=max_position_embeddings,
+            dropout=dropout,
+            attention_dropout=attention_dropout,
+            pad_token_id=pad_id,
+        )
+        self.encoder = DistilBertModel(config)
+        self.dropout = nn.Dropout(classifier_dropout)
+        self.head = nn.Linear(dim, num_classes)
+
+    @classmethod
+    def from_pretrained_backbone(
+        cls, repo_id: str = "distilbert-base-uncased", *, num_classes: int = 20, local_files_only: bool = False
+    ) -> DistilBertClassifier:
+        from transformers import DistilBertModel
+
+        encoder = DistilBertModel.from_pretrained(repo_id, local_files_only=local_files_only, use_safetensors=True)
+        c = encoder.config
+        model = cls(
+            num_classes=num_classes,
+            vocab_size=c.vocab_size,
+            dim=c.dim,
+            n_layers=c.n_layers,
+            n_heads=c.n_heads,
+            hidden_dim=c.hidden_dim,
+            max_position_embeddings=c.max_position_embeddings,
+            dropout=c.dropout,
+            attention_dropout=c.attention_dropout,
+            pad_id=c.pad_token_id,
+        )
+        model.encoder = encoder
+        return model
+
+    def model_args(self) -> dict:
+        """The constructor arguments that rebuild this architecture (stored in the checkpoint's JSON)."""
+        c = self.encoder.config
+        return {
+            "num_classes": self.head.out_features,
+            "vocab_size": c.vocab_size,
+            "dim": c.dim,
+            "n_layers": c.n_layers,
+            "n_heads": c.n_heads,
+            "hidden_dim": c.hidden_dim,
+            "max_position_embeddings": c.max_position_embeddings,
+            "dropout": c.dropout,
+            "attention_dropout": c.attention_dropout,
+            "classifier_dropout": self.dropout.p,
+            "pad_id": self.pad_id,
+        }
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.forward_with_cls_attention(input_ids, with_attention=False)[0]
+
+    def forward_with_cls_attention(
+        self, input_ids: torch.Tensor, *, with_attention: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits and, optionally, the last layer's attention from [CLS] to every token, averaged over heads (B, T).
+
+        The attention is recomputed from the last layer's input hidden states with that layer's own q/k
+        projections (softmax(q k^T / sqrt(d)) with padding masked), so the fast SDPA kernel serves the forward
+        pass and no hook or global attention setting is shared between concurrent requests.
+        """
+        mask = input_ids != self.pad_id
+        out = self.encoder(input_ids=input_ids, attention_mask=mask.long(), output_hidden_states=with_attention)
+        logits = self.head(self.dropout(out.last_hidden_state[:, 0]))  # (B, C)
+        if not with_attention:
+            return logits, None
+        layer = self.encoder.transformer.layer[-1].attention
+        hidden = out.hidden_states[-2]  # input of the last layer (B, T, D)
+        b, t, d = hidden.shape
+        heads = self.encoder.config.n_heads
+        q = layer.q_lin(hidden[:, :1]).view(b, 1, heads, d // heads).transpose(1, 2)  # (B, h, 1, d/h)
+        k = layer.k_lin(hidden).view(b, t, heads, d // heads).transpose(1, 2)  # (B, h, T, d/h)
+        scores = (q @ k.transpose(-1, -2)) / (d // heads) ** 0.5  # (B, h, 1, T)
+        scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
+        return logits, scores.softmax(-1).mean(1)[:, 0]  # (B, T)
