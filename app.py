@@ -9,12 +9,14 @@ from __future__ import annotations
 import gradio as gr
 
 from core.model_store import current_profile
+from demo.clip_tab import build_clip_tab
 from demo.cnn_tab import build_cnn_tab
 from demo.i18n import ClassroomBlocks, launch_kwargs, tr
 from demo.image_tab import build_image_tab
 from demo.live_tab import build_live_tab
 from demo.status_tab import build_status_tab
 from demo.text_tab import build_text_tab
+from demo.video_tab import build_video_tab
 from demo.vqa_tab import build_vqa_tab
 
 # Each model call holds one of these slots; with 30 students the rest wait in the queue instead of
@@ -46,6 +48,10 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
                 build_live_tab(profile)
             with gr.Tab(tr("tabs.text", "Phân loại văn bản: GRU vs DistilBERT", "Text: GRU vs DistilBERT"), id="text"):
                 build_text_tab(profile)
+            with gr.Tab(tr("tabs.video", "Tìm sự kiện trong video", "Video event search"), id="video"):
+                build_video_tab(profile)
+            with gr.Tab(tr("tabs.clip", "CLIP: zero-shot và k-shot", "CLIP playground"), id="clip"):
+                build_clip_tab(profile)
             with gr.Tab(tr("tabs.status", "Trạng thái mô hình", "Model status"), id="status"):
                 build_status_tab(profile)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY)

@@ -1,0 +1,212 @@
+"""Open a user's video with PyAV and stream its frames, never holding the whole video in memory.
+
+Every failure a student can cause (a renamed text file, an empty or truncated upload, an audio file, a two-hour
+film) becomes a `VideoInputError` carrying the message in Vietnamese and English, so the tab can show it and keep
+serving. Timestamps come from each frame's presentation time, not from index / fps, so variable-frame-rate phone
+videos get correct times.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+DEFAULT_MAX_DURATION_S = 30 * 60.0  # VIDEO_MAX_DURATION_S overrides: a lecture-length clip, not a film
+VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".avi", ".mkv", ".m4v")
+
+
+class VideoInputError(ValueError):
+    """A video the app cannot use; `vi` and `en` are the messages for the user."""
+
+    def __init__(self, vi: str, en: str):
+        super().__init__(en)
+        self.vi, self.en = vi, en
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    duration_s: float
+    fps: float
+    width: int  # as displayed, after the rotation a phone recorded
+    height: int
+    codec: str
+    container: str
+    rotation: int  # degrees counterclockwise from the display matrix (0 for most files)
+    has_audio: bool
+    size_bytes: int
+
+    @property
+    def portrait(self) -> bool:
+        return self.height > self.width
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "portrait": self.portrait}
+
+
+def max_duration_s() -> float:
+    return float(os.environ.get("VIDEO_MAX_DURATION_S", DEFAULT_MAX_DURATION_S))
+
+
+def format_time(seconds: float) -> str:
+    """12.5 -> '0:12.5', 3725 -> '1:02:05.0' (what the gallery captions and the summary show)."""
+    seconds = max(0.0, float(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{int(h)}:{int(m):02d}:{s:04.1f}" if h >= 1 else f"{int(m)}:{s:04.1f}"
+
+
+def _open(path: str | Path) -> av.container.InputContainer:
+    p = Path(path)
+    if not p.is_file():
+        raise VideoInputError("Không tìm thấy tệp video.", "The video file was not found. Upload it again.")
+    if p.stat().st_size == 0:
+        raise VideoInputError("Tệp video rỗng (0 byte).", "The file is empty (0 bytes). Upload a real video file.")
+    try:
+        return av.open(str(p), metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, OSError) as exc:
+        raise VideoInputError(
+            "Không đọc được tệp này như một video: có thể nó không phải video hoặc đã bị hỏng.",
+            "This file could not be read as a video: it is not a video, or it is damaged "
+            f"({type(exc).__name__}). Use an mp4, webm, mov or avi file.",
+        ) from exc
+
+
+def _video_stream(container: av.container.InputContainer):
+    if not container.streams.video:
+        what = "an audio-only file" if container.streams.audio else "a file without any video stream"
+        raise VideoInputError(
+            "Tệp này không có luồng hình ảnh (chỉ có âm thanh?). Hãy tải lên một video.",
+            f"This is {what}: there are no pictures to search. Upload a video.",
+        )
+    return container.streams.video[0]
+
+
+def probe(path: str | Path, *, limit_s: float | None = None) -> VideoInfo:
+    """Metadata of a video, checked against the duration cap before any frame is decoded."""
+    limit_s = max_duration_s() if limit_s is None else limit_s
+    with _open(path) as container:
+        stream = _video_stream(container)
+        duration = _duration(container, stream)
+        rotation = _first_rotation(container, stream)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if not width or not height:
+            raise VideoInputError(
+                "Video không có kích thước khung hình hợp lệ (tệp hỏng?).",
+                "The video stream has no frame size: the file is damaged.",
+            )
+        if abs(rotation) == 90:
+            width, height = height, width
+        info = VideoInfo(
+            duration_s=duration,
+            fps=float(stream.average_rate or stream.guessed_rate or 0.0),
+            width=int(width),
+            height=int(height),
+            codec=stream.codec_context.name,
+            container=container.format.name,
+            rotation=rotation,
+            has_audio=bool(container.streams.audio),
+            size_bytes=Path(path).stat().st_size,
+        )
+    check_duration(info.duration_s, limit_s)
+    return info
+
+
+def check_duration(duration_s: float, limit_s: float) -> None:
+    if duration_s > limit_s:
+        raise VideoInputError(
+            f"Video dài {format_time(duration_s)}, vượt giới hạn {format_time(limit_s)} của bản demo. "
+            "Hãy cắt một đoạn ngắn hơn (ví dụ: ffmpeg -ss 0 -t 600 -i vao.mp4 -c copy ra.mp4).",
+            f"The video lasts {format_time(duration_s)}, over this demo's limit of {format_time(limit_s)}. "
+            "Cut a shorter clip first (e.g. ffmpeg -ss 0 -t 600 -i in.mp4 -c copy out.mp4).",
+        )
+
+
+def _duration(container, stream) -> float:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1_000_000  # AV_TIME_BASE
+    return 0.0  # unknown (some webm files): the decode loop enforces the cap as it goes
+
+
+def _first_rotation(container, stream) -> int:
+    """Rotation of the first frame (phones store portrait video as landscape plus a display matrix)."""
+    try:
+        for frame in container.decode(stream):
+            return int(round(frame.rotation or 0))
+    except av.FFmpegError:
+        return 0  # the decode loop reports damage with a better message
+    return 0
+
+
+@dataclass
+class DecodedFrame:
+    time_s: float
+    frame: av.VideoFrame  # still in the decoder's format; convert only what is needed
+
+
+def iter_frames(
+    path: str | Path, *, limit_s: float | None = None, notes: list[tuple[str, str]] | None = None
+) -> Iterator[DecodedFrame]:
+    """Every decoded frame with its presentation time in seconds from the start, one at a time.
+
+    Raises VideoInputError if nothing decodes, or if the timestamps pass the duration cap (for files whose header
+    did not say how long they are). A file damaged half-way yields the frames before the damage, then stops and
+    appends a (vi, en) note to `notes` so the caller can tell the user that the rest was not searched.
+    """
+    limit_s = max_duration_s() if limit_s is None else limit_s
+    with _open(path) as container:
+        stream = _video_stream(container)
+        stream.thread_type = "AUTO"  # frame threads: decoding dominates indexing time
+        start = None
+        last = -1.0
+        step = 1.0 / float(stream.average_rate) if stream.average_rate else 1.0 / 25
+        decoded = 0
+        try:
+            for frame in container.decode(stream):
+                t = frame.time
+                if t is None:  # no timestamps in the file: count frames instead
+                    t = last + step if last >= 0 else 0.0
+                if start is None:
+                    start = t
+                t = max(t - start, last + 1e-6) if last >= 0 else t - start
+                last = t
+                check_duration(t, limit_s)
+                decoded += 1
+                yield DecodedFrame(t, frame)
+        except av.FFmpegError as exc:
+            if decoded == 0:
+                raise VideoInputError(
+                    "Không giải mã được khung hình nào: tệp video bị hỏng.",
+                    f"No frame could be decoded: the video is damaged ({type(exc).__name__}).",
+                ) from exc
+            if notes is not None:  # damaged tail: keep what decoded
+                notes.append(
+                    (
+                        f"Video bị hỏng sau {format_time(last)}; chỉ phần trước đó được lập chỉ mục.",
+                        f"The video is damaged after {format_time(last)}; only the part before was indexed.",
+                    )
+                )
+            return
+    if decoded == 0:
+        raise VideoInputError(
+            "Video không có khung hình nào giải mã được (tệp hỏng hoặc bị cắt cụt).",
+            "The video contains no decodable frame: the file is damaged or truncated.",
+        )
+
+
+def frame_to_rgb(frame: av.VideoFrame, max_side: int) -> np.ndarray:
+    """(H, W, 3) uint8, scaled so the longer side is at most `max_side`, rotated as the recorder meant."""
+    w, h = frame.width, frame.height
+    scale = min(1.0, max_side / max(w, h))
+    tw, th = max(2, round(w * scale)), max(2, round(h * scale))
+    rgb = frame.to_ndarray(width=tw, height=th, format="rgb24")
+    rotation = int(round(frame.rotation or 0)) % 360
+    if rotation:
+        rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))  # np.rot90 turns counterclockwise, like PyAV
+    return rgb

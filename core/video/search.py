@@ -1,0 +1,225 @@
+"""Queries over a video index: CLIP text-to-image, fuzzy on-screen text, both fused, and "A then B".
+
+Plain numpy over the cached arrays, so a query over 10,000 keyframes costs one text encoding and one matrix-vector
+product (tests/benchmarks/bench_video.py measures it).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from difflib import SequenceMatcher
+
+import numpy as np
+
+from core.video.decode import format_time
+
+MODES = ("clip", "ocr", "combined")
+MAX_QUERY_CHARS = 200
+OCR_MIN_MATCH = 0.6  # in text-only mode a weaker fuzzy match is noise ("●" read from a circle), not a moment
+# "A then B" in either language; the first separator found splits the query.
+THEN = re.compile(r"\s*(?:\bthen\b|\bafterwards\b|\brồi\b|\bsau đó\b|->|→|=>)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Moment:
+    keyframe: int
+    time_s: float
+    score: float
+    clip_score: float | None
+    ocr_score: float | None
+    ocr_text: str
+    end_keyframe: int | None = None  # temporal queries: the keyframe where B was found
+    end_s: float | None = None
+
+    @property
+    def timestamp(self) -> str:
+        return format_time(self.time_s)
+
+    def as_dict(self) -> dict:
+        d = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        return {**d, "timestamp": self.timestamp}
+
+
+def normalize_text(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form: 'XIN CHÀO, Đà Nẵng!' -> 'xin chao da nang'."""
+    text = unicodedata.normalize("NFKD", text.casefold()).replace("đ", "d")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def fuzzy_score(query: str, text: str) -> float:
+    """How well `query` occurs inside `text` (both normalised), in [0, 1]: 1 for an exact substring, otherwise the
+    best SequenceMatcher ratio against a window of the text of the query's length (OCR drops and swaps letters)."""
+    if not query or not text:
+        return 0.0
+    if query in text:
+        return 1.0
+    n = len(query)
+    if len(text) <= n:
+        return SequenceMatcher(None, query, text).ratio()
+    matcher = SequenceMatcher(None, query, autojunk=False)
+    best = 0.0
+    starts = {0, len(text) - n} | {m.start() for m in re.finditer(r"(?<![a-z0-9])[a-z0-9]", text)}
+    for start in sorted(starts):  # windows that start at word boundaries, plus the end
+        for width in (n - 1, n, n + 1):
+            matcher.set_seq1(text[start : start + width])
+            best = max(best, matcher.ratio())
+    return best
+
+
+def ocr_scores(query: str, texts: list[str]) -> np.ndarray:
+    q = normalize_text(query)
+    cache: dict[str, float] = {}  # consecutive keyframes often carry the same caption
+    out = np.zeros(len(texts), dtype=np.float32)
+    for i, t in enumerate(texts):
+        if t not in cache:
+            cache[t] = fuzzy_score(q, normalize_text(t))
+        out[i] = cache[t]
+    return out
+
+
+def clip_scores(text_embedding: np.ndarray, image_embeddings: np.ndarray) -> np.ndarray:
+    """(D,) and (N, D) unit vectors -> (N,) cosine similarities."""
+    return image_embeddings @ text_embedding
+
+
+def fuse(clip: np.ndarray, ocr: np.ndarray, ocr_weight: float = 0.5) -> np.ndarray:
+    """Combined score in [0, 1]. Raw CLIP cosines of one video sit in a narrow band (0.15-0.35), so they are
+    min-max rescaled within the video before being mixed with the OCR match, which is already in [0, 1]."""
+    span = float(clip.max() - clip.min()) if len(clip) else 0.0
+    clip01 = (clip - clip.min()) / span if span > 1e-6 else np.zeros_like(clip)
+    return (1 - ocr_weight) * clip01 + ocr_weight * ocr
+
+
+def top_moments(times: np.ndarray, scores: np.ndarray, k: int, min_gap_s: float) -> list[int]:
+    """Indices of the k best keyframes, skipping any within `min_gap_s` of a better one already chosen
+    (otherwise five keyframes of the same shot fill the gallery)."""
+    chosen: list[int] = []
+    for i in np.argsort(-scores, kind="stable"):
+        if all(abs(times[i] - times[j]) >= min_gap_s for j in chosen):
+            chosen.append(int(i))
+            if len(chosen) == k:
+                break
+    return chosen
+
+
+def split_temporal(query: str) -> tuple[str, str] | None:
+    parts = THEN.split(query, maxsplit=1)
+    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+        return parts[0].strip(), parts[1].strip()
+    return None
+
+
+def temporal_pairs(
+    times: np.ndarray, score_a: np.ndarray, score_b: np.ndarray, window_s: float, k: int, min_gap_s: float = 0.0
+) -> list[tuple[int, int, float]]:
+    """Moments where B follows A within `window_s`: for each keyframe i as A, the best j with
+    0 < t_j - t_i <= window_s as B; pair score = mean of the two. The best k pairs whose A moments are at least
+    `min_gap_s` apart."""
+    pairs = []
+    for i in range(len(times)):
+        lo = np.searchsorted(times, times[i], side="right")
+        hi = np.searchsorted(times, times[i] + window_s, side="right")
+        if hi > lo:
+            j = int(lo + np.argmax(score_b[lo:hi]))
+            pairs.append((i, j, float(score_a[i] + score_b[j]) / 2))
+    pairs.sort(key=lambda p: -p[2])
+    chosen: list[tuple[int, int, float]] = []
+    for pair in pairs:
+        if all(abs(times[pair[0]] - times[c[0]]) >= min_gap_s for c in chosen):
+            chosen.append(pair)
+            if len(chosen) == k:
+                break
+    return chosen
+
+
+_text_cache: OrderedDict[tuple, tuple[object, np.ndarray]] = OrderedDict()
+_text_lock = threading.Lock()
+
+
+def encode_query(clip, text: str) -> np.ndarray:
+    """The (D,) text embedding, remembered: a class asks the same questions again and again. Keyed by the model
+    object (kept alive in the entry, so its id cannot be reused by another model while the entry exists)."""
+    key = (id(clip), text)
+    with _text_lock:
+        if key in _text_cache:
+            _text_cache.move_to_end(key)
+            return _text_cache[key][1]
+    emb = clip.encode_texts([text])[0]
+    with _text_lock:
+        _text_cache[key] = (clip, emb)
+        while len(_text_cache) > 512:
+            _text_cache.popitem(last=False)
+    return emb
+
+
+def score_keyframes(index, query: str, mode: str, clip=None, ocr_weight: float = 0.5):
+    """(combined scores, CLIP cosines or None, OCR matches or None) for one query over every keyframe."""
+    if mode not in MODES:
+        raise ValueError(f"search mode {mode!r} is not one of {', '.join(MODES)}")
+    clip_s = ocr_s = None
+    if mode in ("clip", "combined"):
+        if index.embeddings is None or clip is None:
+            raise ValueError("this index has no CLIP embeddings: index it with a CLIP model")
+        clip_s = clip_scores(encode_query(clip, query), index.embeddings)
+    if mode in ("ocr", "combined"):
+        if index.ocr is None:
+            raise ValueError("this index has no OCR text: index it with OCR switched on")
+        ocr_s = ocr_scores(query, index.ocr)
+    if mode == "clip":
+        return clip_s, clip_s, None
+    if mode == "ocr":
+        return ocr_s, None, ocr_s
+    return fuse(clip_s, ocr_s, ocr_weight), clip_s, ocr_s
+
+
+def search(
+    index,
+    query: str,
+    *,
+    mode: str = "clip",
+    clip=None,
+    top_k: int = 5,
+    min_gap_s: float = 1.0,
+    window_s: float = 10.0,
+    ocr_weight: float = 0.5,
+) -> tuple[list[Moment], tuple[str, str] | None]:
+    """Top-k moments for `query`, and the (A, B) parts if it was read as a temporal query."""
+    query = " ".join(query.split())[:MAX_QUERY_CHARS]
+    times = index.times
+    texts = index.ocr or [""] * len(times)
+    parts = split_temporal(query)
+    if parts is None:
+        total, clip_s, ocr_s = score_keyframes(index, query, mode, clip, ocr_weight)
+        floored = _floor(total, mode)
+        best = [i for i in top_moments(times, floored, top_k, min_gap_s) if np.isfinite(floored[i])]
+        return [_moment(i, times, total, clip_s, ocr_s, texts) for i in best], None
+    score_a, clip_a, ocr_a = score_keyframes(index, parts[0], mode, clip, ocr_weight)
+    score_b, _, _ = score_keyframes(index, parts[1], mode, clip, ocr_weight)
+    score_a, score_b = _floor(score_a, mode), _floor(score_b, mode)
+    moments = []
+    for i, j, score in temporal_pairs(times, score_a, score_b, window_s, top_k, min_gap_s):
+        if not np.isfinite(score):
+            break
+        m = _moment(i, times, score_a, clip_a, ocr_a, texts)
+        moments.append(Moment(**{**asdict(m), "score": score, "end_keyframe": j, "end_s": float(times[j])}))
+    return moments, parts
+
+
+def _floor(scores: np.ndarray, mode: str) -> np.ndarray:
+    return np.where(scores >= OCR_MIN_MATCH, scores, -np.inf) if mode == "ocr" else scores
+
+
+def _moment(i, times, total, clip_s, ocr_s, texts) -> Moment:
+    return Moment(
+        keyframe=i,
+        time_s=float(times[i]),
+        score=float(total[i]),
+        clip_score=None if clip_s is None else float(clip_s[i]),
+        ocr_score=None if ocr_s is None else float(ocr_s[i]),
+        ocr_text=texts[i],
+    )

@@ -1,0 +1,91 @@
+"""One call from a video and a query to moments: what the tab and the /video_search API both run."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.video.index import Progress, VideoIndex, build_index
+from core.video.keyframes import KeyframeParams
+from core.video.search import MODES, Moment, search
+
+CLIP_MODELS = ("clip_vit_b32_openai", "clip_xlm_roberta_b32")  # English; multilingual (Vietnamese queries)
+
+
+@dataclass
+class VideoSearchResult:
+    index: VideoIndex
+    moments: list[Moment]
+    parts: tuple[str, str] | None  # (A, B) when the query was read as "A then B"
+    mode: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        info = self.index.info
+        return {
+            "moments": [m.as_dict() for m in self.moments],
+            "mode": self.mode,
+            "temporal": list(self.parts) if self.parts else None,
+            "model": self.index.model,
+            "keyframes": len(self.index.keyframes),
+            "video": {
+                "duration_s": round(info.duration_s, 3),
+                "fps": round(info.fps, 3),
+                "width": info.width,
+                "height": info.height,
+            },
+            "cached": dict(self.index.cached),
+            "notes": [en for _, en in self.index.notes],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+def video_search(
+    path: str | Path,
+    query: str,
+    *,
+    mode: str = "combined",
+    clip_name: str = CLIP_MODELS[0],
+    profile: str = "default",
+    params: KeyframeParams | None = None,
+    top_k: int = 5,
+    window_s: float = 10.0,
+    min_gap_s: float = 1.0,
+    ocr_weight: float = 0.5,
+    progress: Progress | None = None,
+) -> VideoSearchResult:
+    """Index `path` (or reuse its cached index) and return the top-k moments for `query`."""
+    if mode not in MODES:
+        raise ValueError(f"search mode {mode!r} is not one of {', '.join(MODES)}")
+    if clip_name not in CLIP_MODELS:
+        raise ValueError(f"CLIP model {clip_name!r} is not one of {', '.join(CLIP_MODELS)}")
+    uses_clip, uses_ocr = mode in ("clip", "combined"), mode in ("ocr", "combined")
+    t0 = time.perf_counter()
+    index = build_index(
+        path,
+        params=params,
+        clip_name=clip_name if uses_clip else None,
+        profile=profile,
+        ocr=uses_ocr,
+        progress=progress,
+    )
+    t1 = time.perf_counter()
+    clip = None
+    if uses_clip:
+        from core.model_store import load_model
+
+        clip = load_model(clip_name, profile).module
+    moments, parts = search(
+        index,
+        query,
+        mode=mode,
+        clip=clip,
+        top_k=top_k,
+        min_gap_s=min_gap_s,
+        window_s=window_s,
+        ocr_weight=ocr_weight,
+    )
+    t2 = time.perf_counter()
+    timings = {"index": (t1 - t0) * 1000, "query": (t2 - t1) * 1000}
+    return VideoSearchResult(index, moments, parts, mode, timings)

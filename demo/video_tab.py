@@ -1,0 +1,268 @@
+"""Tab "Video event search": find moments in a video by describing them or by the text on screen, and hear them.
+
+Composes components only; indexing and search are core.video (PyAV, CLIP, RapidOCR, espeak-ng/gTTS).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from core.video.service import CLIP_MODELS as CLIP
+from demo.gpu import gpu_task
+from demo.i18n import lang_of, say, tr
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "video"
+PLAYER_ID = "video_search_player"
+# Seek the player to the chosen moment and play it (the browser does this; the server only sends the time).
+SEEK_JS = f"""(t) => {{
+  const v = document.querySelector('#{PLAYER_ID} video');
+  if (v && t !== null && t !== undefined) {{ v.currentTime = t; v.play().catch(() => {{}}); }}
+  return [];
+}}"""
+
+
+def build_video_tab(profile: str) -> None:
+    gr.Markdown(
+        tr(
+            "video.intro",
+            "### Tìm sự kiện trong video\n"
+            "Tải lên một video (mp4, webm, mov, avi) rồi mô tả khoảnh khắc cần tìm. Video được giải mã từng khung "
+            "hình; các khung hình chính (lấy mẫu đều và/hoặc ranh giới cảnh theo histogram màu) được mã hoá bằng "
+            "CLIP và đọc chữ bằng OCR, rồi lưu vào bộ đệm trên đĩa: câu hỏi thứ hai không phải mã hoá lại. "
+            "Viết “A rồi B” để tìm B xảy ra ngay sau A.",
+            "### Video event search\n"
+            "Upload a video (mp4, webm, mov, avi) and describe the moment you are looking for. The video is decoded "
+            "frame by frame; keyframes (uniform sampling and/or shot boundaries from colour histograms) are encoded "
+            "with CLIP and read with OCR, and cached on disk: a second query does not encode again. "
+            'Write "A then B" to find B happening shortly after A.',
+        )
+    )
+    if profile != "default":
+        gr.Markdown(
+            tr(
+                f"video.profile_note.{profile}",
+                f"**APP_PROFILE={profile}**: CLIP là bản khởi tạo ngẫu nhiên nên điểm hình ảnh không có ý nghĩa; "
+                "OCR vẫn là mô hình thật.",
+                f"**APP_PROFILE={profile}**: CLIP is random-initialised, so image scores are meaningless; OCR is the "
+                "real model.",
+            )
+        )
+    with gr.Row():
+        with gr.Column(scale=3):
+            video = gr.Video(
+                label=tr("video.video", "Video", "Video"), sources=["upload"], height=340, elem_id=PLAYER_ID
+            )
+            gr.Examples(
+                [[str(p)] for p in sorted(EXAMPLES.glob("*.mp4"))],
+                inputs=[video],
+                label=tr("video.examples", "Video ví dụ", "Example videos"),
+            )
+        with gr.Column(scale=2):
+            query = gr.Textbox(
+                label=tr("video.query", "Tìm gì?", "What to find"),
+                placeholder=tr(
+                    "video.query_placeholder",
+                    "ví dụ: một con thỏ trên bãi cỏ · xin chào · hình tròn rồi hình vuông",
+                    "e.g. a rabbit on the grass · xin chao · a circle then a square",
+                ),
+                max_lines=2,
+            )
+            mode = gr.Radio(
+                [
+                    (tr("video.mode_clip", "Hình ảnh (CLIP)", "Picture (CLIP)"), "clip"),
+                    (tr("video.mode_ocr", "Chữ trên màn hình (OCR)", "Text on screen (OCR)"), "ocr"),
+                    (tr("video.mode_combined", "Kết hợp cả hai", "Both, fused"), "combined"),
+                ],
+                value="combined",
+                label=tr("video.mode", "Cách tìm", "Search by"),
+            )
+            model = gr.Dropdown(
+                [
+                    (tr("video.model_en", "CLIP ViT-B/32 (câu hỏi tiếng Anh)", "CLIP ViT-B/32 (English)"), CLIP[0]),
+                    (
+                        tr(
+                            "video.model_multi",
+                            "CLIP đa ngôn ngữ (câu hỏi tiếng Việt)",
+                            "Multilingual CLIP (Vietnamese)",
+                        ),
+                        CLIP[1],
+                    ),
+                ],
+                value=CLIP[0],
+                label=tr("video.model", "Mô hình CLIP", "CLIP model"),
+            )
+            with gr.Accordion(tr("video.settings", "Tuỳ chọn", "Settings"), open=False):
+                top_k = gr.Slider(1, 12, value=5, step=1, label=tr("video.top_k", "Số khoảnh khắc", "Moments"))
+                keyframes = gr.Radio(
+                    [
+                        (tr("video.kf_both", "Đều + ranh giới cảnh", "Uniform + shot cuts"), "both"),
+                        (tr("video.kf_uniform", "Lấy mẫu đều", "Uniform"), "uniform"),
+                        (tr("video.kf_shots", "Ranh giới cảnh", "Shot cuts"), "shots"),
+                    ],
+                    value="both",
+                    label=tr("video.kf", "Khung hình chính", "Keyframes"),
+                )
+                interval = gr.Slider(
+                    0.5, 10, value=2.0, step=0.5, label=tr("video.interval", "Khoảng lấy mẫu (giây)", "Interval (s)")
+                )
+                window = gr.Slider(
+                    1,
+                    60,
+                    value=10,
+                    step=1,
+                    label=tr("video.window", "Cửa sổ “A rồi B” (giây)", '"A then B" window (s)'),
+                )
+            voice = gr.Radio(
+                [
+                    (tr("video.voice_page", "Theo ngôn ngữ trang", "Page language"), "auto"),
+                    ("Tiếng Việt", "vi"),
+                    ("English", "en"),
+                    (tr("video.voice_off", "Tắt", "Off"), "off"),
+                ],
+                value="auto",
+                label=tr("video.voice", "Đọc kết quả", "Spoken summary"),
+            )
+            run = gr.Button(tr("video.run", "Tìm", "Search"), variant="primary")
+    gallery = gr.Gallery(
+        label=tr("video.moments", "Khoảnh khắc (bấm để phát từ đó)", "Moments (click to play from there)"),
+        columns=5,
+        height=220,
+        object_fit="contain",
+        allow_preview=False,
+    )
+    summary = gr.Markdown()
+    audio = gr.Audio(label=tr("video.audio", "Tóm tắt bằng giọng nói", "Spoken summary"), type="filepath")
+    with gr.Accordion(tr("video.details", "Chi tiết (JSON)", "Details (JSON)"), open=False):
+        details = gr.JSON()
+    seek = gr.Number(visible=False)
+    moments = gr.State([])
+    api_button = gr.Button(visible=False)
+
+    def search_ui(
+        payload,
+        text,
+        mode_,
+        model_,
+        k,
+        kf_mode,
+        interval_s,
+        window_s,
+        voice_,
+        request: gr.Request,
+        progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
+    ):
+        options = (payload, text, mode_, model_, k, kf_mode, interval_s, window_s)
+        result = _run(*options, profile=profile, request=request, progress=progress)
+        data = result.as_dict()
+        lang = lang_of(request) if voice_ in ("auto", "off") else voice_
+        spoken = _summary(result, text, lang)
+        items = [(result.index.image_path(m.keyframe), _caption(m)) for m in result.moments]
+        speech = _speak(spoken, lang, request) if voice_ != "off" and result.moments else None
+        notes = "".join(f"\n\n> {say(request, vi, en)}" for vi, en in result.index.notes)
+        times = [m.time_s for m in result.moments]
+        return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times
+
+    def api_search(
+        video,
+        query,
+        mode="combined",
+        model=CLIP[0],
+        top_k=5,
+        keyframes="both",
+        interval_s=2.0,
+        window_s=10.0,
+        language="en",
+        request: gr.Request = None,
+        progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
+    ):
+        """JSON for programs: the moments (keyframe times in seconds, scores) and a summary in `language`."""
+        options = (video, query, mode, model or CLIP[0], top_k, keyframes, interval_s, window_s)
+        result = _run(*options, profile=profile, request=request, progress=progress)
+        return {**result.as_dict(), "summary": _summary(result, query, "vi" if language == "vi" else "en")}
+
+    def play_from(times, evt: gr.SelectData):
+        return times[evt.index] if times and 0 <= evt.index < len(times) else None
+
+    inputs = [video, query, mode, model, top_k, keyframes, interval, window]
+    common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
+    outputs = [gallery, summary, audio, details, moments]
+    run.click(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
+    query.submit(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
+    language = gr.Textbox(value="en", visible=False)
+    api_button.click(gpu_task(api_search), [*inputs, language], [details], api_name="video_search", **common)
+    gallery.select(play_from, [moments], [seek], api_visibility="private").then(
+        None, [seek], None, js=SEEK_JS, api_visibility="private"
+    )
+
+
+def _run(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profile, request, progress):
+    from core.video.decode import VideoInputError
+    from core.video.keyframes import KeyframeParams
+    from core.video.service import video_search
+    from core.weights import WeightsUnavailable
+
+    path = payload.get("path") if isinstance(payload, dict) else payload
+    if not path:
+        raise gr.Error(say(request, "Hãy tải video lên trước.", "Upload a video first."), title="Video")
+    text = (text or "").strip()
+    if not text:
+        raise gr.Error(say(request, "Hãy nhập điều cần tìm.", "Type what to look for."), title="Query")
+    try:
+        params = KeyframeParams(mode=kf_mode, interval_s=float(interval_s))
+        report = lambda f, m: progress(f, desc=m)  # noqa: E731
+        common = dict(clip_name=model, profile=profile, params=params, top_k=int(k), window_s=float(window_s))
+        try:
+            return video_search(path, text, mode=mode, progress=report, **common)
+        except WeightsUnavailable as exc:
+            if mode != "combined":
+                raise
+            gr.Warning(say(request, "Chưa có trọng số CLIP: chỉ tìm theo chữ (OCR).", f"{exc} Searching OCR only."))
+            return video_search(path, text, mode="ocr", progress=report, **common)
+    except VideoInputError as exc:
+        title = say(request, "Không dùng được video", "Cannot use this video")
+        raise gr.Error(say(request, exc.vi, exc.en), title=title) from exc
+    except WeightsUnavailable as exc:
+        raise gr.Error(str(exc), title=say(request, "Thiếu trọng số CLIP", "CLIP weights missing")) from exc
+    except ValueError as exc:  # a bad option sent through the API
+        raise gr.Error(str(exc), title=say(request, "Tuỳ chọn không hợp lệ", "Invalid option")) from exc
+
+
+def _summary(result, text: str, lang: str) -> str:
+    from core.video.speech import summary_text
+
+    return summary_text(" ".join(text.split())[:200], result.moments, lang, result.parts)
+
+
+def _speak(text: str, lang: str, request):
+    from core.video.speech import SpeechUnavailable, synthesize
+
+    try:
+        return synthesize(text, lang).path
+    except SpeechUnavailable as exc:
+        gr.Warning(say(request, exc.vi, exc.en))
+        return None
+
+
+def _caption(m) -> str:
+    when = m.timestamp if m.end_s is None else f"{m.timestamp} → {m.end_s:.1f}s"
+    words = f" · {m.ocr_text[:40]}" if m.ocr_text else ""
+    return f"{when} · {m.score:.3f}{words}"
+
+
+def _cache_line(result, request) -> str:
+    hit = all(result.index.cached.values())
+    t = result.timings_ms
+    if hit:
+        return say(
+            request,
+            f"\n\n*Chỉ mục lấy từ bộ đệm · truy vấn {t['query']:.0f} ms.*",
+            f"\n\n*Index from cache · query {t['query']:.0f} ms.*",
+        )
+    n = len(result.index.keyframes)
+    return say(
+        request,
+        f"\n\n*Đã lập chỉ mục {n} khung hình chính trong {t['index'] / 1000:.1f} s · truy vấn {t['query']:.0f} ms.*",
+        f"\n\n*Indexed {n} keyframes in {t['index'] / 1000:.1f} s · query {t['query']:.0f} ms.*",
+    )
