@@ -1,0 +1,92 @@
+"""What the CLIP playground tab and its HTTP API call: plain Python in, plain data out (no Gradio).
+
+The model comes from core.model_store (one ClipModel per registry name and profile, loaded once); the query
+image's embedding, the prompt embeddings and the built-in support features are all cached, so a repeated query or a
+slider move runs no encoder at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.clip.kshot import KShotResult, k_shot
+from core.clip.support import BUILTIN_SETS, builtin_support, embed_image, user_support
+from core.clip.zero_shot import ZeroShotResult, parse_class_names, parse_templates, zero_shot
+from core.messages import Bilingual
+from core.model_store import load_model
+from core.registry import DEFAULT_CLIP, get_spec
+
+USER_SUPPORT = "user"
+
+
+@dataclass
+class ClipQuery:
+    model_name: str
+    model_display: str
+    model_key: str
+    image_cached: bool
+
+
+def clip_model(name: str | None, profile: str):
+    """(ClipModel, cache key, display name); KeyError for a name that is not a CLIP registry entry."""
+    name = name or DEFAULT_CLIP
+    if get_spec(name).task != "clip":
+        raise KeyError(f"{name!r} is not a CLIP model")
+    loaded = load_model(name, profile)
+    return loaded.module, f"{name}/{profile}", loaded.display_name
+
+
+def classify_zero_shot(
+    image_source, class_text, template_text, model_name: str | None, profile: str
+) -> tuple[ZeroShotResult, ClipQuery]:
+    """Parse the user's classes and templates, embed the image (cached), and classify it."""
+    names, notes = parse_class_names(class_text)
+    templates, template_notes = parse_templates(template_text)
+    model, key, display = clip_model(model_name, profile)
+    vector, cached = embed_image(model, key, image_source)
+    result = zero_shot(model, key, vector, names, templates)
+    result.notes = notes + template_notes
+    return result, ClipQuery(model_name or DEFAULT_CLIP, display, key, cached)
+
+
+def classify_k_shot(
+    image_source,
+    k: int,
+    support: str,
+    class_text,
+    template_text,
+    model_name: str | None,
+    profile: str,
+    user_files: Sequence[Sequence] = (),
+) -> tuple[KShotResult, ClipQuery]:
+    """k-shot on a built-in support set or on the user's images (user_files[i] belongs to the i-th class)."""
+    templates, template_notes = parse_templates(template_text)
+    model, key, display = clip_model(model_name, profile)
+    notes: list[str] = []
+    if support == USER_SUPPORT:
+        names, notes = parse_class_names(class_text)
+        if len(user_files) < len(names):
+            left = ", ".join(names[len(user_files) :])
+            notes.append(
+                Bilingual(
+                    f"Only the first {len(user_files)} classes can have support images here; {left} were left out.",
+                    f"Chỉ {len(user_files)} lớp đầu có ô ảnh mẫu; đã bỏ {left}.",
+                )
+            )
+            names = names[: len(user_files)]
+        support_set = user_support(model, key, names, user_files)
+    elif support in BUILTIN_SETS:
+        support_set = builtin_support(model, key, support)
+    else:
+        raise KeyError(f"unknown support set {support!r}; choose {', '.join([*BUILTIN_SETS, USER_SUPPORT])}")
+    vector, cached = embed_image(model, key, image_source)
+    result = k_shot(model, key, vector, support_set, int(k), templates)
+    result.notes = notes + template_notes + result.notes
+    return result, ClipQuery(model_name or DEFAULT_CLIP, display, key, cached)
+
+
+def as_dict(probabilities: np.ndarray, names: Sequence[str]) -> dict[str, float]:
+    return {n: float(p) for n, p in zip(names, probabilities)}

@@ -1,0 +1,183 @@
+"""Support sets for k-shot CLIP: built-in ones that work offline, or the user's own images per class.
+
+Built-in: easy-VQA (the PyPI package `easy-vqa` ships 4,000 training images of one coloured shape each). Its
+questions give every image a shape (circle, rectangle, triangle) and a colour (8 colours), so it makes a clear
+3-class and a harder 8-class support set with no download. Photos of real objects would suit CLIP better, but no
+labelled photo collection with 20 images per class is available offline; the UI says so.
+
+Image embeddings are cached: built-in sets per (model, set) once, single images per (model, content hash), so
+moving the k slider or asking again about the same picture never re-runs the image encoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.images import ImageInputError, load_image
+from core.messages import Bilingual, vietnamese_of
+
+MAX_SHOTS = 20
+EASY_VQA_SHAPES = ("circle", "rectangle", "triangle")
+EASY_VQA_COLORS = ("red", "green", "blue", "yellow", "teal", "brown", "gray", "black")
+BUILTIN_SETS = {
+    "easy_vqa_shapes": ("easy-VQA shapes (3 classes)", "shape", EASY_VQA_SHAPES),
+    "easy_vqa_colors": ("easy-VQA colours (8 classes)", "color", EASY_VQA_COLORS),
+}
+
+
+@dataclass
+class SupportSet:
+    names: list[str]
+    features: np.ndarray  # (N, D) unit image embeddings
+    labels: np.ndarray  # (N,) index into names
+    paths: list[str]
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+    def per_class(self) -> list[int]:
+        return np.bincount(self.labels, minlength=len(self.names)).tolist()
+
+
+class ImageEmbeddingCache:
+    """(N, D) embeddings keyed by (model key, content key); least recently used entries leave first."""
+
+    def __init__(self, capacity: int = 4096):
+        self.capacity = capacity
+        self._items: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> np.ndarray | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, str], value: np.ndarray) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+IMAGE_CACHE = ImageEmbeddingCache()
+_builtin_lock = threading.Lock()
+
+
+def content_key(source) -> str | None:
+    """A hash of a file's bytes (or of raw bytes); None for in-memory images, which are not cached."""
+    if isinstance(source, bytes):
+        return hashlib.sha1(source).hexdigest()
+    if isinstance(source, (str, Path)):
+        try:
+            return hashlib.sha1(Path(source).read_bytes()).hexdigest()
+        except OSError:
+            return None
+    return None
+
+
+def embed_image(model, model_key: str, source, *, use_cache: bool = True) -> tuple[np.ndarray, bool]:
+    """One image (path, bytes or PIL) -> ((D,) unit embedding, whether it came from the cache).
+
+    Raises core.images.ImageInputError for files that are not usable images."""
+    key = content_key(source) if use_cache else None
+    if key is not None and (hit := IMAGE_CACHE.get((model_key, key))) is not None:
+        return hit, True
+    vector = model.encode_images([load_image(source).image])[0]
+    if key is not None:
+        IMAGE_CACHE.put((model_key, key), vector)
+    return vector, False
+
+
+def easy_vqa_labels(split: str = "train") -> dict[int, dict[str, str]]:
+    """image id -> {"shape": ..., "color": ...}, read from the answers to easy-VQA's "what ..." questions."""
+    import easy_vqa
+
+    questions, answers, ids = easy_vqa.get_train_questions() if split == "train" else easy_vqa.get_test_questions()
+    labels: dict[int, dict[str, str]] = {}
+    for q, a, i in zip(questions, answers, ids):
+        if not q.startswith("what"):
+            continue  # yes/no questions name a shape or colour that may be absent
+        kind = "shape" if a in EASY_VQA_SHAPES else "color" if a in EASY_VQA_COLORS else None
+        if kind:
+            labels.setdefault(int(i), {})[kind] = a
+    return labels
+
+
+def builtin_paths(name: str, per_class: int = MAX_SHOTS, seed: int = 0) -> dict[str, list[str]]:
+    """class -> `per_class` training image paths of a built-in set, the same ones every time for a seed."""
+    import easy_vqa
+
+    if name not in BUILTIN_SETS:
+        raise KeyError(f"unknown support set {name!r}; choose one of {', '.join(BUILTIN_SETS)}")
+    _, kind, classes = BUILTIN_SETS[name]
+    paths = easy_vqa.get_train_image_paths()
+    by_class: dict[str, list[int]] = {c: [] for c in classes}
+    for image_id, lab in sorted(easy_vqa_labels("train").items()):
+        if lab.get(kind) in by_class:
+            by_class[lab[kind]].append(image_id)
+    rng = np.random.default_rng(seed)
+    return {c: [paths[i] for i in rng.permutation(ids)[:per_class]] for c, ids in by_class.items()}
+
+
+_builtin_cache: dict[tuple[str, str], SupportSet] = {}
+
+
+def builtin_support(model, model_key: str, name: str) -> SupportSet:
+    """A built-in support set with its features, encoded once per model (a few seconds for 160 images)."""
+    with _builtin_lock:
+        if (model_key, name) not in _builtin_cache:
+            by_class = builtin_paths(name)
+            names = list(by_class)
+            paths = [p for c in names for p in by_class[c]]
+            labels = np.array([i for i, c in enumerate(names) for _ in by_class[c]], dtype=np.int64)
+            images = [load_image(p).image for p in paths]
+            _builtin_cache[(model_key, name)] = SupportSet(
+                names=names,
+                features=model.encode_images(images),
+                labels=labels,
+                paths=paths,
+                source=BUILTIN_SETS[name][0],
+            )
+    return _builtin_cache[(model_key, name)]
+
+
+def user_support(model, model_key: str, names: Sequence[str], files: Sequence[Sequence]) -> SupportSet:
+    """The user's images, `files[i]` for class `names[i]`; unreadable files are skipped and named in the notes."""
+    feats, labels, paths, skipped = [], [], [], []
+    for label, class_files in enumerate(files[: len(names)]):
+        for source in class_files or []:
+            try:
+                vector, _ = embed_image(model, model_key, source)
+            except ImageInputError as exc:
+                name = f"{Path(str(source)).name} ({names[label]})"
+                skipped.append(
+                    Bilingual(
+                        f"Skipped unreadable support image {name}: {exc}",
+                        f"Đã bỏ qua ảnh mẫu không đọc được {name}: {vietnamese_of(exc) or exc}",
+                    )
+                )
+                continue
+            feats.append(vector)
+            labels.append(label)
+            paths.append(str(source))
+    dim = model.embed_dim
+    return SupportSet(
+        names=list(names),
+        features=np.stack(feats) if feats else np.zeros((0, dim), np.float32),
+        labels=np.array(labels, dtype=np.int64),
+        paths=paths,
+        source="your images",
+        notes=skipped,
+    )

@@ -1,0 +1,230 @@
+"""CLIP zero-shot classification with a text-embedding cache per (model, template, class name).
+
+A class's text weight is the normalised mean of the embeddings of its prompts (one per template): CLIP's
+"prompt ensembling". Each prompt embedding is cached under (model key, template, class name), so editing one class
+name re-encodes only that class's prompts and repeating a query encodes no text at all; only the image passes
+through an encoder.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.clip.probe import softmax
+from core.messages import Bilingual
+
+MAX_CLASSES = 1000
+MAX_PROMPTS = 20_000  # classes x templates encoded in one request (80 templates x 250 classes)
+MAX_NAME_CHARS = 100
+MAX_TEMPLATES = 100
+
+
+class ClipInputError(ValueError):
+    """Class names, templates or support images that cannot be used; the message says what to do."""
+
+
+def parse_class_names(text: str | Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """Comma- or newline-separated names -> (unique names in order, notes about what was changed)."""
+    parts = re.split(r"[,\n;]", text) if isinstance(text, str) else list(text or [])
+    names, notes, seen, dupes = [], [], set(), []
+    for raw in parts:
+        name = " ".join(str(raw).split())  # trims and collapses inner whitespace
+        if not name:
+            continue
+        if len(name) > MAX_NAME_CHARS:
+            notes.append(
+                Bilingual(
+                    f"'{name[:30]}…' was cut to {MAX_NAME_CHARS} characters.",
+                    f"'{name[:30]}…' đã được cắt còn {MAX_NAME_CHARS} ký tự.",
+                )
+            )
+            name = name[:MAX_NAME_CHARS]
+        if name.casefold() in seen:
+            dupes.append(name)
+            continue
+        seen.add(name.casefold())
+        names.append(name)
+    if not names:
+        raise ClipInputError(
+            Bilingual(
+                "No class names: type at least two, separated by commas or new lines (e.g. cat, dog).",
+                "Chưa có tên lớp: hãy gõ ít nhất hai lớp, cách nhau bởi dấu phẩy hoặc xuống dòng (vd. mèo, chó).",
+            )
+        )
+    if len(names) > MAX_CLASSES:
+        raise ClipInputError(
+            Bilingual(
+                f"{len(names)} classes is too many; the limit is {MAX_CLASSES}.",
+                f"{len(names)} lớp là quá nhiều; tối đa {MAX_CLASSES} lớp.",
+            )
+        )
+    if dupes:
+        listed = ", ".join(sorted(set(dupes)))
+        notes.append(Bilingual(f"Duplicate class names removed: {listed}.", f"Đã bỏ tên lớp trùng: {listed}."))
+    if len(names) == 1:
+        notes.append(
+            Bilingual(
+                f"Only one class ('{names[0]}'): its probability is always 100 %. Add more classes to compare.",
+                f"Chỉ có một lớp ('{names[0]}'): xác suất của nó luôn là 100 %. Thêm lớp khác để so sánh.",
+            )
+        )
+    return names, notes
+
+
+def parse_templates(text: str | Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """One template per line, each with "{}" where the class name goes -> (templates, notes)."""
+    lines = text.splitlines() if isinstance(text, str) else list(text or [])
+    templates, notes, seen = [], [], set()
+    for raw in lines:
+        line = " ".join(str(raw).split())
+        if not line or line in seen:
+            continue
+        seen.add(line)
+        if "{}" not in line:
+            notes.append(
+                Bilingual(
+                    f"Template '{line[:60]}' has no {{}} for the class name and was skipped.",
+                    f"Mẫu câu '{line[:60]}' không có {{}} cho tên lớp nên đã bị bỏ qua.",
+                )
+            )
+            continue
+        templates.append(line)
+    if not templates:
+        raise ClipInputError(
+            Bilingual(
+                "No usable prompt template: each line needs {} where the class name goes, e.g. 'a photo of a {}.'",
+                "Không có mẫu câu dùng được: mỗi dòng cần {} ở chỗ tên lớp, vd. 'a photo of a {}.'",
+            )
+        )
+    if len(templates) > MAX_TEMPLATES:
+        raise ClipInputError(
+            Bilingual(
+                f"{len(templates)} templates is too many; the limit is {MAX_TEMPLATES}.",
+                f"{len(templates)} mẫu câu là quá nhiều; tối đa {MAX_TEMPLATES}.",
+            )
+        )
+    return templates, notes
+
+
+def fill(template: str, name: str) -> str:
+    # str.replace, not str.format: a template may contain other braces, and a class name may contain "{}".
+    return template.replace("{}", name)
+
+
+class TextEmbeddingCache:
+    """Prompt embeddings keyed by (model key, template, class name); least recently used entries leave first."""
+
+    def __init__(self, capacity: int = 100_000):
+        self.capacity = capacity
+        self._items: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.encoded = 0  # prompts sent through the text encoder since creation (tests and the UI read it)
+
+    def prompt_embeddings(self, model, model_key: str, names: Sequence[str], templates: Sequence[str]) -> np.ndarray:
+        """(C, T, D) unit prompt embeddings; only prompts never seen for this model go through the encoder."""
+        keys = [(model_key, t, n) for n in names for t in templates]
+        with self._lock:
+            missing = list(dict.fromkeys(k for k in keys if k not in self._items))
+        if missing:
+            # One batched call (ClipModel.encode_texts splits it into chunks of 256 prompts).
+            vectors = model.encode_texts([fill(t, n) for _, t, n in missing])
+            with self._lock:
+                self.encoded += len(missing)
+                for k, v in zip(missing, vectors):
+                    self._items[k] = v
+                while len(self._items) > self.capacity:
+                    self._items.popitem(last=False)
+        with self._lock:
+            found = []
+            for k in keys:
+                vec = self._items.get(k)
+                if vec is None:  # evicted by a concurrent request between the two locks: encode it again
+                    vec = model.encode_texts([fill(k[1], k[2])])[0]
+                else:
+                    self._items.move_to_end(k)
+                found.append(vec)
+        return np.stack(found).reshape(len(names), len(templates), -1)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+TEXT_CACHE = TextEmbeddingCache()
+
+
+def class_weights(prompt_embeddings: np.ndarray) -> np.ndarray:
+    """(C, T, D) prompt embeddings -> (C, D) unit class weights (mean over templates, then renormalised)."""
+    mean = prompt_embeddings.mean(axis=1)
+    return (mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+@dataclass
+class ZeroShotResult:
+    names: list[str]
+    templates: list[str]
+    probabilities: np.ndarray  # (C,) softmax(logit_scale * cosine)
+    cosine: np.ndarray  # (C,) image vs the class weight (the averaged prompts)
+    prompt_cosine: np.ndarray  # (C, T) image vs each single prompt, before any averaging or softmax
+    weights: np.ndarray  # (C, D) unit class text weights (the k-shot zero-shot-initialised probe starts here)
+    logit_scale: float
+    prompts_encoded: int  # how many prompts this call had to encode (0 when all were cached)
+    text_ms: float
+    notes: list[str] = field(default_factory=list)
+
+    def ranked(self) -> list[tuple[str, float]]:
+        order = np.argsort(-self.probabilities)
+        return [(self.names[i], float(self.probabilities[i])) for i in order]
+
+
+def text_weights(model, model_key: str, names: Sequence[str], templates: Sequence[str], cache=None):
+    """(C, D) class weights and (C, T, D) prompt embeddings, through the cache; raises on too many prompts."""
+    if len(names) * len(templates) > MAX_PROMPTS:
+        n = len(names) * len(templates)
+        raise ClipInputError(
+            Bilingual(
+                f"{len(names)} classes x {len(templates)} templates = {n} prompts; the limit is {MAX_PROMPTS}. "
+                "Use fewer templates (e.g. the 18 CIFAR ones) or fewer classes.",
+                f"{len(names)} lớp x {len(templates)} mẫu = {n} câu; tối đa {MAX_PROMPTS}. "
+                "Hãy dùng ít mẫu hơn (vd. 18 mẫu CIFAR) hoặc ít lớp hơn.",
+            )
+        )
+    prompts = (cache or TEXT_CACHE).prompt_embeddings(model, model_key, names, templates)
+    return class_weights(prompts), prompts
+
+
+def zero_shot(
+    model,
+    model_key: str,
+    image_embedding: np.ndarray,
+    names: Sequence[str],
+    templates: Sequence[str],
+    *,
+    cache: TextEmbeddingCache | None = None,
+) -> ZeroShotResult:
+    """Classify one (D,) unit image embedding among `names`, prompting with `templates`."""
+    cache = cache or TEXT_CACHE
+    before, start = cache.encoded, time.perf_counter()
+    weights, prompts = text_weights(model, model_key, names, templates, cache)
+    text_ms = (time.perf_counter() - start) * 1000
+    image = np.asarray(image_embedding, dtype=np.float32).reshape(-1)
+    cosine = weights @ image  # (C,)
+    scale = model.logit_scale
+    return ZeroShotResult(
+        names=list(names),
+        templates=list(templates),
+        probabilities=softmax(scale * cosine),
+        cosine=cosine,
+        prompt_cosine=prompts @ image,  # (C, T)
+        weights=weights,
+        logit_scale=scale,
+        prompts_encoded=cache.encoded - before,
+        text_ms=text_ms,
+    )

@@ -1,0 +1,326 @@
+"""Tab "CLIP playground": zero-shot with editable classes and prompts, a k-shot slider, and the accuracy-vs-k study."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from core.clip.templates import CIFAR_TEMPLATES, DEFAULT_TEMPLATE, IMAGENET_TEMPLATES
+from core.registry import DEFAULT_CLIP, get_spec, list_models
+from demo.components import example_images, image_error, image_file, image_input, localized, payload_source
+from demo.gpu import gpu_task
+from demo.i18n import say, tr
+
+REPO = Path(__file__).resolve().parent.parent
+STUDY_PLOT = REPO / "checkpoints" / "clip_study" / "accuracy_vs_k.png"
+VQA_EXAMPLES = sorted(str(p) for p in (REPO / "examples" / "vqa").glob("*.png"))
+USER_CLASSES = 5  # galleries for the user's own support images (the i-th gallery is the i-th class name)
+DEFAULT_CLASSES = "cat, coffee cup, rocket, astronaut, dog"
+MAX_TABLE_ROWS = 1000
+
+
+def build_clip_tab(profile: str) -> None:
+    gr.Markdown(
+        tr(
+            "clip.intro",
+            "### CLIP: phân loại zero-shot và k-shot\n"
+            "CLIP so khớp ảnh với câu mô tả. **Zero-shot**: gõ tên các lớp, mỗi lớp thành các câu theo mẫu "
+            '("a photo of a {}."), lớp có độ tương đồng cosine cao nhất với ảnh thắng. **k-shot**: thêm k ảnh mẫu '
+            "mỗi lớp và huấn luyện một bộ phân loại tuyến tính trên đặc trưng CLIP (đã đóng băng).",
+            "### CLIP: zero-shot and k-shot classification\n"
+            "CLIP matches images against sentences. **Zero-shot**: type class names; each becomes prompts from the "
+            'templates ("a photo of a {}.") and the class whose prompts are most cosine-similar to the image wins. '
+            "**k-shot**: add k example images per class and fit a linear classifier on the frozen CLIP features.",
+        )
+    )
+    if profile != "default":
+        gr.Markdown(
+            tr(
+                f"clip.profile_note.{profile}",
+                f"**APP_PROFILE={profile}**: CLIP là bản khởi tạo ngẫu nhiên; xác suất không có ý nghĩa.",
+                f"**APP_PROFILE={profile}**: CLIP is randomly initialised; the probabilities are meaningless.",
+            )
+        )
+    with gr.Row():
+        with gr.Column(scale=1):
+            image = image_input(label=tr("clip.image", "Ảnh cần phân loại", "Image to classify"), height=260)
+            gr.Examples(
+                [[p] for p in example_images() + VQA_EXAMPLES],
+                inputs=[image],
+                label=tr("clip.examples", "Ảnh ví dụ", "Examples"),
+            )
+            model = gr.Dropdown(
+                [(get_spec(n).display_name, n) for n in list_models("clip")],
+                value=DEFAULT_CLIP,
+                label=tr("clip.model", "Mô hình CLIP", "CLIP model"),
+                info=tr(
+                    "clip.model_info",
+                    "Bản đa ngôn ngữ (XLM-RoBERTa) hiểu tên lớp tiếng Việt.",
+                    "The multilingual (XLM-RoBERTa) one understands Vietnamese class names.",
+                ),
+            )
+        with gr.Column(scale=1):
+            classes = gr.Textbox(
+                value=DEFAULT_CLASSES,
+                lines=3,
+                label=tr("clip.classes", "Tên các lớp", "Class names"),
+                info=tr("clip.classes_info", "Cách nhau bởi dấu phẩy hoặc xuống dòng.", "Comma or newline separated."),
+            )
+            templates = gr.Textbox(
+                value=DEFAULT_TEMPLATE,
+                lines=4,
+                max_lines=12,
+                label=tr("clip.templates", "Mẫu câu (mỗi dòng một mẫu, {} là tên lớp)", "Prompt templates"),
+                info=tr(
+                    "clip.templates_info",
+                    "Nhiều mẫu: vector của lớp là trung bình các câu (prompt ensembling).",
+                    "One per line with {} for the class; several are averaged per class (prompt ensembling).",
+                ),
+            )
+            with gr.Row():
+                one = gr.Button(tr("clip.tpl_one", "1 mẫu", "1 template"), size="sm")
+                cifar = gr.Button(tr("clip.tpl_cifar", "18 mẫu CIFAR", "18 CIFAR templates"), size="sm")
+                imagenet = gr.Button(tr("clip.tpl_imagenet", "80 mẫu ImageNet", "80 ImageNet templates"), size="sm")
+            run_zs = gr.Button(tr("clip.run_zs", "Phân loại zero-shot", "Classify zero-shot"), variant="primary")
+    with gr.Row(equal_height=False):
+        zs_label = gr.Label(num_top_classes=10, label=tr("clip.zs_probs", "Xác suất (softmax)", "Probabilities"))
+        with gr.Column():
+            zs_notes = gr.Markdown()
+            cos_table = gr.Dataframe(
+                label=tr(
+                    "clip.cos_table",
+                    "Cosine của ảnh với từng câu, trước softmax",
+                    "Cosine similarity of the image to each prompt, before softmax",
+                ),
+                interactive=False,
+                max_height=320,
+            )
+    zs_json = gr.JSON(visible=False)
+
+    gr.Markdown(
+        tr(
+            "clip.kshot_intro",
+            "### k-shot: thêm ảnh mẫu cho mỗi lớp\n"
+            "Bộ ảnh mẫu có sẵn là **easy-VQA** (hình tròn/chữ nhật/tam giác tô 8 màu), đi kèm gói `easy-vqa` nên "
+            "chạy được không cần mạng; ảnh thật hợp với CLIP hơn nhưng không có bộ ảnh thật có nhãn nào sẵn trên "
+            'máy. Hãy chọn ảnh easy-VQA trong các ví dụ. Hoặc chọn "ảnh của bạn": kéo ảnh vào các ô, ô thứ i là '
+            "lớp thứ i trong ô tên lớp. k = 0 là zero-shot.",
+            "### k-shot: add example images per class\n"
+            "The built-in support sets are **easy-VQA** (circles, rectangles, triangles in 8 colours), shipped with "
+            "the `easy-vqa` package so they work offline; real photos would suit CLIP better, but no labelled photo "
+            'set is available offline. Pick an easy-VQA example as the query. Or choose "your images": drop images '
+            "into the galleries, the i-th gallery being the i-th class name above. k = 0 is zero-shot.",
+        )
+    )
+    with gr.Row():
+        support = gr.Radio(
+            [
+                (tr("clip.sup_shapes", "easy-VQA: hình (3 lớp)", "easy-VQA shapes (3 classes)"), "easy_vqa_shapes"),
+                (tr("clip.sup_colors", "easy-VQA: màu (8 lớp)", "easy-VQA colours (8 classes)"), "easy_vqa_colors"),
+                (tr("clip.sup_user", "Ảnh của bạn", "Your images"), "user"),
+            ],
+            value="easy_vqa_shapes",
+            label=tr("clip.support", "Bộ ảnh mẫu", "Support set"),
+        )
+        k = gr.Slider(0, 20, value=5, step=1, label=tr("clip.k", "k ảnh mỗi lớp", "k images per class"))
+        run_k = gr.Button(tr("clip.run_k", "Phân loại k-shot", "Classify k-shot"), variant="primary")
+    with gr.Accordion(tr("clip.user_galleries", "Ảnh mẫu của bạn", "Your support images"), open=False):
+        with gr.Row():
+            galleries = [
+                gr.Gallery(
+                    label=tr(f"clip.gallery_{i}", f"Lớp {i + 1}", f"Class {i + 1}"),
+                    interactive=True,
+                    columns=3,
+                    height=180,
+                    file_types=["image"],
+                )
+                for i in range(USER_CLASSES)
+            ]
+    with gr.Row(equal_height=False):
+        k_zero = gr.Label(num_top_classes=8, label=tr("clip.k_zero", "Zero-shot (cùng các lớp)", "Zero-shot"))
+        k_plain = gr.Label(
+            num_top_classes=8, label=tr("clip.k_plain", "Hồi quy logistic thường", "Plain logistic regression")
+        )
+        k_init = gr.Label(
+            num_top_classes=8,
+            label=tr("clip.k_init", "Khởi tạo từ zero-shot (kéo về trọng số văn bản)", "Zero-shot-initialised probe"),
+        )
+    k_notes = gr.Markdown()
+    nearest = gr.Gallery(
+        label=tr("clip.nearest", "Ảnh mẫu gần ảnh truy vấn nhất", "Nearest support images"), columns=6, height=200
+    )
+    k_json = gr.JSON(visible=False)
+    with gr.Accordion(
+        tr("clip.study", "Nghiên cứu: độ chính xác theo k (Flickr30k)", "Study: accuracy vs k"), open=False
+    ):
+        if STUDY_PLOT.exists():
+            gr.Image(str(STUDY_PLOT), show_label=False, interactive=False)
+        gr.Markdown(
+            tr(
+                "clip.study_how",
+                "`python -m train.clip_study --data-dir <thư mục Flickr30k>` (hoặc không có `--data-dir` để tải từ "
+                "Hub) vẽ độ chính xác theo k vào `checkpoints/clip_study/`. Số của khoá học: zero-shot 54,6 %, "
+                "1-shot 32,8 %, 5-shot 61,2 %, 10-shot 76,4 %, 20-shot 93,0 %.",
+                "`python -m train.clip_study --data-dir <Flickr30k folder>` (or without `--data-dir` to load it from "
+                "the Hub) writes the accuracy-vs-k table and plot into `checkpoints/clip_study/`. The course's "
+                "numbers: zero-shot 54.6 %, 1-shot 32.8 %, 5-shot 61.2 %, 10-shot 76.4 %, 20-shot 93.0 %.",
+            )
+        )
+
+    def zero_shot_event(image_payload, class_text, template_text, model_name=DEFAULT_CLIP, request: gr.Request = None):
+        from core.clip.playground import as_dict, classify_zero_shot
+
+        result, query = _guard(request, classify_zero_shot, _source(image_payload, request), class_text,
+                               template_text, model_name, profile)  # fmt: skip
+        if len(result.names) == 1:
+            gr.Warning(
+                say(request, "Chỉ một lớp: xác suất luôn là 100 %.", "One class: its probability is always 100 %.")
+            )
+        rows = _cosine_rows(result, say(request, "trung bình {} câu", "mean of {} prompts"))
+        notes = _notes(request, result.notes, query)
+        if len(rows) > MAX_TABLE_ROWS:
+            notes += "\n\n" + say(request, f"Bảng chỉ hiện {MAX_TABLE_ROWS} dòng đầu.", f"First {MAX_TABLE_ROWS} rows.")
+        header = [say(request, "lớp", "class"), say(request, "câu", "prompt"), "cosine", "logit"]
+        summary = {
+            "model": query.model_name,
+            "classes": result.names,
+            "templates": result.templates,
+            "probabilities": as_dict(result.probabilities, result.names),
+            "cosine": as_dict(result.cosine, result.names),
+            "prompt_cosine": {n: [float(c) for c in row] for n, row in zip(result.names, result.prompt_cosine)},
+            "logit_scale": result.logit_scale,
+            "prompts_encoded": result.prompts_encoded,
+            "image_cached": query.image_cached,
+            "notes": result.notes,
+        }
+        table = gr.Dataframe(value=rows[:MAX_TABLE_ROWS], headers=header)
+        return as_dict(result.probabilities, result.names), table, notes, summary
+
+    def k_shot_event(
+        image_payload,
+        k_value,
+        support_name="easy_vqa_shapes",
+        class_text="",
+        template_text=DEFAULT_TEMPLATE,
+        model_name=DEFAULT_CLIP,
+        gallery_1=None,
+        gallery_2=None,
+        gallery_3=None,
+        gallery_4=None,
+        gallery_5=None,
+        request: gr.Request = None,
+    ):
+        # Explicit parameters, not *galleries: Gradio injects `request` by its position in the signature.
+        from core.clip.playground import as_dict, classify_k_shot
+
+        files = [_gallery_paths(v) for v in (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)]
+        result, query = _guard(request, classify_k_shot, _source(image_payload, request), k_value, support_name,
+                               class_text, template_text, model_name, profile, files)  # fmt: skip
+        zs = as_dict(result.zero_shot.probabilities, result.names)
+        probes = {kind: as_dict(p.probabilities, result.names) for kind, p in result.probes.items()}
+        lines = list(result.notes)
+        if result.k == 0:
+            lines.insert(0, say(request, "k = 0: chỉ có zero-shot.", "k = 0: zero-shot only, no probe is fitted."))
+        else:
+            used = ", ".join(f"{n}: {u}" for n, u in zip(result.names, result.shots))
+            fits = ", ".join(f"{kind} {p.fit_ms:.0f} ms" for kind, p in result.probes.items())
+            lines.insert(0, say(request, f"Ảnh mẫu dùng: {used}. Huấn luyện: {fits}.", f"Used {used}. Fit: {fits}."))
+        summary = {
+            "model": query.model_name,
+            "k": result.k,
+            "classes": result.names,
+            "shots": result.shots,
+            "zero_shot": zs,
+            "probes": {
+                kind: {"probabilities": probes[kind], "fit_ms": p.fit_ms, "prior_scale": p.prior_scale}
+                for kind, p in result.probes.items()
+            },
+            "nearest": [{"class": c, "cosine": s} for _, c, s in result.nearest],
+            "notes": result.notes,
+        }
+        gallery = [(_thumbnail(path), f"{c} · {s:.3f}") for path, c, s in result.nearest]
+        return zs, probes.get("plain", zs), probes.get("zs_init", zs), gallery, _notes(request, lines, query), summary
+
+    common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
+    zs_inputs = [image, classes, templates, model]
+    zs_outputs = [zs_label, cos_table, zs_notes, zs_json]
+    run_zs.click(gpu_task(zero_shot_event), zs_inputs, zs_outputs, api_name="clip_zero_shot", **common)
+    k_inputs = [image, k, support, classes, templates, model, *galleries]
+    k_outputs = [k_zero, k_plain, k_init, nearest, k_notes, k_json]
+    run_k.click(gpu_task(k_shot_event), k_inputs, k_outputs, api_name="clip_k_shot", **common)
+    k.release(gpu_task(k_shot_event), k_inputs, k_outputs, api_visibility="private", **common)
+    for button, chosen in ((one, (DEFAULT_TEMPLATE,)), (cifar, CIFAR_TEMPLATES), (imagenet, IMAGENET_TEMPLATES)):
+        button.click(lambda t=chosen: "\n".join(t), outputs=[templates], api_visibility="private")
+
+
+def _source(payload, request):
+    from core.images import ImageInputError
+
+    if payload is None:
+        raise gr.Error(say(request, "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", "Upload an image or pick an example."))
+    try:
+        return payload_source(payload)
+    except ImageInputError as exc:
+        raise image_error(exc, request) from exc
+
+
+def _guard(request, fn, *args):
+    """Run a core call; errors a user can act on become a gr.Error, anything else propagates."""
+    from core.clip.zero_shot import ClipInputError
+    from core.images import ImageInputError
+    from core.weights import WeightsUnavailable
+
+    try:
+        return fn(*args)
+    except ImageInputError as exc:
+        raise image_error(exc, request) from exc
+    except ClipInputError as exc:
+        title = say(request, "Đầu vào không dùng được", "Cannot use this input")
+        raise gr.Error(localized(request, exc), title=title) from exc
+    except WeightsUnavailable as exc:
+        raise gr.Error(localized(request, exc), title=say(request, "Thiếu trọng số", "Weights missing")) from exc
+    except KeyError as exc:
+        raise gr.Error(str(exc.args[0]), title=say(request, "Không có lựa chọn này", "Unknown choice")) from exc
+
+
+def _thumbnail(path: str) -> str:
+    """A copy in the output folder: Gradio serves only files under the app, /tmp or its cache, and the built-in
+    support images live in the easy-vqa package's folder."""
+    from core.images import load_image
+
+    image = load_image(path).image
+    image.thumbnail((160, 160))
+    return image_file(image)
+
+
+def _gallery_paths(value) -> list:
+    """A raw gr.Gallery payload (preprocess=False) or a list of paths -> the image paths in it."""
+    paths = []
+    for item in value or []:
+        if isinstance(item, (list, tuple)):
+            item = item[0]
+        if isinstance(item, dict):
+            item = item.get("image") or item
+            item = item.get("path") if isinstance(item, dict) else item
+        if isinstance(item, str) and item:
+            paths.append(item)
+    return paths
+
+
+def _cosine_rows(result, mean_of: str) -> list[list]:
+    rows = []
+    for c in result.probabilities.argsort()[::-1]:
+        name = result.names[c]
+        if len(result.templates) > 1:
+            rows.append([name, f"({mean_of.format(len(result.templates))})", round(float(result.cosine[c]), 4),
+                         round(result.logit_scale * float(result.cosine[c]), 2)])  # fmt: skip
+        for t, cos in zip(result.templates, result.prompt_cosine[c]):
+            rows.append([name, t.replace("{}", name), round(float(cos), 4), round(result.logit_scale * float(cos), 2)])
+    return rows
+
+
+def _notes(request, lines, query) -> str:
+    cached = say(request, " (đặc trưng ảnh lấy từ bộ nhớ đệm)", " (image features from the cache)")
+    head = f"**{query.model_display}**" + (cached if query.image_cached else "")
+    return "\n".join([head, *(f"- {localized(request, line)}" for line in lines)])

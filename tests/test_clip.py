@@ -1,0 +1,247 @@
+"""CLIP playground: templates, the text cache, the probes, k-shot support sets, the study script, HTTP and browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.clip import study
+from core.clip.kshot import k_shot, select_shots
+from core.clip.probe import fit_probe, softmax, zero_shot_weight
+from core.clip.support import SupportSet, builtin_paths
+from core.clip.templates import CIFAR_TEMPLATES, IMAGENET_TEMPLATES
+from core.clip.zero_shot import (
+    ClipInputError,
+    TextEmbeddingCache,
+    parse_class_names,
+    parse_templates,
+    zero_shot,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+VQA_IMAGE = str(REPO / "examples" / "vqa" / "easy_vqa_test_0.png")
+CAT = str(REPO / "examples" / "images" / "meo_chelsea.jpg")
+
+
+@pytest.fixture(scope="module")
+def tiny_clip():
+    from core.model_store import load_model
+
+    return load_model("clip_vit_b32_openai", "tiny").module
+
+
+def test_templates_are_clips_own():
+    from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES
+
+    assert len(CIFAR_TEMPLATES) == 18 and len(set(CIFAR_TEMPLATES)) == 18
+    assert list(IMAGENET_TEMPLATES) == [t("{}") for t in OPENAI_IMAGENET_TEMPLATES]
+    assert all(t.count("{}") == 1 for t in CIFAR_TEMPLATES + IMAGENET_TEMPLATES)
+
+
+def test_class_names_and_templates_parsing():
+    names, notes = parse_class_names("cat, dog\n Cat ;  con   mèo,,")
+    assert names == ["cat", "dog", "con mèo"] and "Duplicate" in notes[0] and "cat" in notes[0]
+    assert parse_class_names(["rocket"])[1][-1].startswith("Only one class")
+    assert "mèo" in parse_class_names("mèo")[1][-1].vi  # notes carry their Vietnamese text
+    with pytest.raises(ClipInputError, match="No class names"):
+        parse_class_names(" ,\n ; ")
+    templates, notes = parse_templates("a photo of a {}.\na photo\n\na photo of a {}.\n{} in {braces}")
+    assert templates == ["a photo of a {}.", "{} in {braces}"] and "'a photo'" in notes[0]
+    with pytest.raises(ClipInputError, match="needs {}"):
+        parse_templates("a photo of a cat")
+
+
+def test_text_cache_encodes_each_prompt_once(tiny_clip, monkeypatch):
+    calls: list[list[str]] = []
+    original = tiny_clip.encode_texts
+    monkeypatch.setattr(tiny_clip, "encode_texts", lambda texts: calls.append(list(texts)) or original(texts))
+    cache = TextEmbeddingCache()
+    image = tiny_clip.encode_images([__import__("PIL.Image").Image.open(CAT)])[0]
+    first = zero_shot(tiny_clip, "t", image, ["cat", "dog", "rocket"], CIFAR_TEMPLATES[:4], cache=cache)
+    assert first.prompts_encoded == 12 and len(calls) == 1 and "a blurry photo of a dog." in calls[0]
+    again = zero_shot(tiny_clip, "t", image, ["cat", "dog", "rocket"], CIFAR_TEMPLATES[:4], cache=cache)
+    assert again.prompts_encoded == 0 and len(calls) == 1  # the second call never touched the text encoder
+    np.testing.assert_allclose(again.probabilities, first.probabilities, rtol=1e-6)
+    edited = zero_shot(tiny_clip, "t", image, ["cat", "dog", "astronaut"], CIFAR_TEMPLATES[:4], cache=cache)
+    assert edited.prompts_encoded == 4 and all("astronaut" in t for t in calls[-1])  # only the edited class
+    other_model = zero_shot(tiny_clip, "u", image, ["cat"], CIFAR_TEMPLATES[:1], cache=cache)
+    assert other_model.prompts_encoded == 1  # keys include the model
+    # The probabilities are the softmax of logit_scale x cosine to the averaged, renormalised prompts.
+    np.testing.assert_allclose(first.probabilities, softmax(first.logit_scale * first.cosine), rtol=1e-5)
+    mean = first.prompt_cosine.mean(1)
+    assert np.all(np.sign(mean) == np.sign(first.cosine)) and first.prompt_cosine.shape == (3, 4)
+
+
+def test_hundreds_of_classes_go_through_in_batches(tiny_clip, monkeypatch):
+    batches = []
+    original = tiny_clip.clip.encode_text
+    monkeypatch.setattr(tiny_clip.clip, "encode_text", lambda tokens: batches.append(len(tokens)) or original(tokens))
+    names = [f"class number {i}" for i in range(300)]
+    result = zero_shot(tiny_clip, "b", np.ones(32, np.float32) / 32**0.5, names, ["a {}."], cache=TextEmbeddingCache())
+    assert batches == [256, 44] and result.probabilities.shape == (300,)
+    assert abs(result.probabilities.sum() - 1) < 1e-4
+
+
+def _clip_like(rng, n_per_class, classes=10, dim=512):
+    """Synthetic features shaped like CLIP's: image and text cones apart (modality gap), weak class directions,
+    zero-shot near 50 % and a plain 1-shot probe well below it (as in the course)."""
+    unit = lambda a: a / np.linalg.norm(a, axis=-1, keepdims=True)  # noqa: E731
+    g = np.random.default_rng(0)  # the classes and text weights stay fixed; only the samples vary with `rng`
+    gi, gt, dirs = unit(g.normal(size=dim)), unit(g.normal(size=dim)), unit(g.normal(size=(classes, dim)))
+    text = unit(gt + 0.5 * unit(dirs + 1.6 * unit(g.normal(size=(classes, dim)))))
+    y = np.repeat(np.arange(classes), n_per_class)
+    noise = 0.55 * unit(rng.normal(size=(len(y), dim))) + 0.2 * unit(rng.normal(size=(len(y), dim)))
+    return unit(gi + 0.1 * dirs[y] + noise).astype(np.float32), y, text.astype(np.float32)
+
+
+def test_plain_probe_separates_separable_features_at_k5():
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(10, 512))
+    x = centres.repeat(5, 0) + 0.3 * rng.normal(size=(50, 512))
+    test = centres.repeat(20, 0) + 0.3 * rng.normal(size=(200, 512))
+    unit = lambda a: (a / np.linalg.norm(a, axis=1, keepdims=True)).astype(np.float32)  # noqa: E731
+    probe = fit_probe(unit(x), np.repeat(np.arange(10), 5), 10)
+    assert (probe.predict(unit(test)) == np.repeat(np.arange(10), 20)).mean() >= 0.95
+    assert probe.kind == "plain" and probe.prior_scale == 0.0
+
+
+def test_zero_shot_initialised_probe_does_not_fall_below_zero_shot_at_one_shot():
+    rng = np.random.default_rng(2)
+    x_test, y_test, text = _clip_like(rng, 100)
+    zero = ((x_test @ text.T).argmax(1) == y_test).mean()
+    acc = {"plain": [], "zs_init": []}
+    for _ in range(5):
+        x, y, _ = _clip_like(rng, 1)
+        acc["plain"].append((fit_probe(x, y, 10).predict(x_test) == y_test).mean())
+        zs = fit_probe(x, y, 10, prior=zero_shot_weight(text, 100.0))
+        acc["zs_init"].append((zs.predict(x_test) == y_test).mean())
+    plain, zs_init = np.mean(acc["plain"]), np.mean(acc["zs_init"])
+    assert 0.35 < zero < 0.65 and plain < zero - 0.1  # the course's situation: plain 1-shot below zero-shot
+    assert zs_init >= zero - 0.02, (zero, zs_init)
+
+
+def test_probe_refit_is_fast_and_starts_at_zero_shot():
+    rng = np.random.default_rng(3)
+    x, y, text = _clip_like(rng, 20)
+    prior = zero_shot_weight(text, 100.0)
+    fit_probe(x, y, 10, prior=prior)  # warm-up
+    times = [fit_probe(x, y, 10, prior=prior).fit_ms for _ in range(3)]
+    print(f"zs_init refit k=20, C=10, D=512: median {sorted(times)[1]:.1f} ms")
+    assert sorted(times)[1] < 1000  # generous: this machine's 2 cores are shared; the benchmark reports the number
+    # Pulled hard toward the text weights, the head keeps zero-shot's decisions (only its scale may change).
+    held = fit_probe(x, y, 10, prior=prior, lam=1e9)
+    assert held.prior_scale > 0 and (held.predict(x) == (x @ text.T).argmax(1)).all()
+    with pytest.raises(ValueError, match="labels"):
+        fit_probe(x, y + 10, 10)
+
+
+def test_k_shot_selection_is_nested_and_short_classes_are_reported(tiny_clip):
+    rng = np.random.default_rng(4)
+    feats = rng.normal(size=(23, 32)).astype(np.float32)
+    feats /= np.linalg.norm(feats, axis=1, keepdims=True)
+    support = SupportSet(
+        ["circle", "square"], feats, np.array([0] * 20 + [1] * 3), [f"{i}.png" for i in range(23)], "t"
+    )
+    five, used, notes = select_shots(support, 5)
+    ten, _, _ = select_shots(support, 10)
+    assert used == [5, 3] and "'square' has only 3" in notes[0]
+    assert set(five[:5]) <= set(ten[:10])  # moving the slider adds images, it does not redraw them
+    result = k_shot(tiny_clip, "ks", feats[five[0]], support, 5, ["a photo of a {}."])
+    assert set(result.probes) == {"plain", "zs_init"} and result.shots == [5, 3]
+    assert all(abs(p.probabilities.sum() - 1) < 1e-5 for p in result.probes.values())
+    # The nearest support images are the ones the probes used; the query itself is one of them here.
+    assert result.nearest[0][0] == f"{five[0]}.png" and result.nearest[0][2] == pytest.approx(1.0, abs=1e-5)
+    assert {p for p, _, _ in result.nearest} <= {f"{i}.png" for i in five}
+    zero = k_shot(tiny_clip, "ks", feats[0], support, 0, ["a photo of a {}."])
+    assert zero.probes == {} and zero.k == 0
+    empty = SupportSet(["a", "b"], feats[:2], np.array([0, 0]), ["x", "y"], "t")
+    with pytest.raises(ClipInputError, match="No usable support images for: b"):
+        k_shot(tiny_clip, "ks", feats[0], empty, 1, ["a {}."])
+
+
+def test_builtin_support_sets_are_balanced_and_labelled_right():
+    shapes = builtin_paths("easy_vqa_shapes")
+    assert list(shapes) == ["circle", "rectangle", "triangle"] and all(len(v) == 20 for v in shapes.values())
+    colors = builtin_paths("easy_vqa_colors")
+    assert len(colors) == 8 and all(len(v) == 20 for v in colors.values())
+    from core.clip.support import easy_vqa_labels
+
+    labels = easy_vqa_labels()
+    some = Path(shapes["triangle"][0])
+    assert labels[int(some.stem)]["shape"] == "triangle"
+
+
+def test_keyword_labeller_on_hand_written_captions():
+    words = [w for ws in study.KEYWORDS.values() for w in ws]
+    assert len(words) == len(set(words))  # every keyword belongs to exactly one class
+    assert set(study.PRIORITY) == set(study.CLASSES) == set(study.KEYWORDS)
+    horse = ["A man rides a brown horse.", "A cowboy on a horse.", "A man in a hat.", "Rodeo time.", "A rider."]
+    assert study.class_scores(horse)["horse"] == 3 and study.label_captions(horse) == "horse"
+    people = ["Two men talk.", "Two guys chat on a street.", "Men talking.", "A couple of friends.", "Friends."]
+    assert study.label_captions(people) == "people"  # people 4 beats outdoor 1
+    tie = ["A dog runs on the beach.", "A puppy in the water.", "A dog.", "The ocean.", "Nothing here."]
+    assert study.class_scores(tie)["dog"] == 3 and study.class_scores(tie)["water"] == 3
+    assert study.label_captions(tie) == "dog"  # a tie: dog comes before water in PRIORITY
+    assert study.label_captions(["Something abstract.", "Colours."]) is None
+    assert study.label_captions(["A BICYCLE!", "bikes"]) == "bicycle"  # case and punctuation do not matter
+
+
+def test_caption_file_formats(tmp_path):
+    token = tmp_path / "results_20130124.token"
+    token.write_text("1.jpg#0\tA dog runs.\n1.jpg#1\tA puppy.\n2.jpg#0\tA horse.\n", encoding="utf-8")
+    assert study.read_captions(token) == {"1.jpg": (["A dog runs.", "A puppy."], None), "2.jpg": (["A horse."], None)}
+    kaggle = tmp_path / "results.csv"
+    kaggle.write_text("image_name| comment_number| comment\n1.jpg| 0| A dog runs.\n1.jpg| 1| A puppy.\n")
+    assert study.read_captions(kaggle)["1.jpg"][0] == ["A dog runs.", "A puppy."]
+    hub = tmp_path / "flickr_annotations_30k.csv"
+    hub.write_text('raw,sentids,split,filename,img_id\n"[""A dog."", ""A pup.""]","[0, 1]",test,1.jpg,0\n')
+    assert study.read_captions(hub) == {"1.jpg": (["A dog.", "A pup."], "test")}
+    karpathy = tmp_path / "dataset_flickr30k.json"
+    karpathy.write_text(json.dumps({"images": [{"filename": "1.jpg", "split": "val", "sentences": [{"raw": "A."}]}]}))
+    assert study.read_captions(karpathy) == {"1.jpg": (["A."], "val")}
+
+
+def _study_folder(root: Path) -> Path:
+    """A tiny Flickr-like folder: easy-VQA images with captions that name three of the ten classes."""
+    images = root / "flickr30k-images"
+    images.mkdir(parents=True)
+    captions = {"dog": "A dog runs in the park.", "horse": "A horse in a field.", "food": "People eating pizza."}
+    lines = []
+    paths = builtin_paths("easy_vqa_shapes", per_class=12)
+    for (cls, text), files in zip(captions.items(), paths.values()):
+        for i, src in enumerate(files):
+            name = f"{cls}_{i}.png"
+            shutil.copy(src, images / name)
+            lines += [f"{name}#{j}\t{text}" for j in range(5)]
+    (root / "results_20130124.token").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def test_study_script_runs_end_to_end_and_caches_features(tmp_path):
+    from train import clip_study
+
+    data, out = _study_folder(tmp_path / "flickr"), tmp_path / "out"
+    argv = ["--data-dir", str(data), "--profile", "tiny", "--ks", "0", "1", "5", "--draws", "2",
+            "--pool-per-class", "6", "--out-dir", str(out)]  # fmt: skip
+    start = time.perf_counter()
+    result = clip_study.main(argv)
+    first = time.perf_counter() - start
+    assert result["class_counts"]["dog"] == 12 and result["class_counts"]["people"] == 0
+    assert result["num_labelled"] == 36 and result["num_eval"] == 18 and result["features_encoded_this_run"] == 36
+    methods = {(s["k"], s["method"]): s for s in result["summary"]}
+    assert set(methods) == {(0, "zero_shot"), (1, "plain"), (1, "zs_init"), (5, "plain"), (5, "zs_init")}
+    assert methods[(5, "plain")]["draws"] == 2 and 0 <= methods[(5, "plain")]["accuracy_mean"] <= 1
+    assert all(r["shots_per_class"] == [5, 5, 5] for r in result["runs"] if r["k"] == 5)
+    for name in ("results.json", "results.md", "accuracy_vs_k.png", "features_clip_vit_b32_openai_tiny.npz"):
+        assert (out / name).stat().st_size > 0
+    assert (
+        "| 5 | plain | 2 |" in (out / "results.md").read_text() and "61.20 / 0.622" in (out / "results.md").read_text()
+    )
+    again = clip_study.main([*argv, "--ks", "0", "1", "--draws", "3"])
+    assert again["features_encoded_this_run"] == 0  # features came from the disk cache
+    print(f"study: first run {first:.1f} s")
