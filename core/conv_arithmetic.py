@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.messages import Bilingual
+
 KERNELS: dict[str, list[list[float]]] = {
     "edge (Laplacian)": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
     "Sobel x": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
@@ -33,10 +35,15 @@ MAX_GRID = 32  # a grid bigger than this is unreadable as numbers
 def output_size(n: int, f: int, p: int, s: int) -> int:
     """floor((n - f + 2p) / s) + 1, the formula of the slides."""
     if s < 1:
-        raise ValueError("stride must be at least 1")
+        raise ValueError(Bilingual("stride must be at least 1", "bước trượt phải ít nhất là 1"))
     size = (n - f + 2 * p) // s + 1
     if size < 1:
-        raise ValueError(f"kernel {f} does not fit an input of {n} with padding {p}")
+        raise ValueError(
+            Bilingual(
+                f"kernel {f} does not fit an input of {n} with padding {p}",
+                f"bộ lọc {f}x{f} không vừa với đầu vào {n}x{n} khi đệm {p}",
+            )
+        )
     return size
 
 
@@ -63,7 +70,12 @@ def conv2d(grid, kernel, *, padding: int = 0, stride: int = 1) -> tuple[np.ndarr
     """Cross-correlation (what deep-learning 'convolution' computes) with zero padding; every step recorded."""
     x, k = np.asarray(grid, dtype=float), np.asarray(kernel, dtype=float)
     if x.ndim != 2 or k.ndim != 2 or k.shape[0] != k.shape[1]:
-        raise ValueError("the input must be a 2-D grid and the kernel a square matrix")
+        raise ValueError(
+            Bilingual(
+                "the input must be a 2-D grid and the kernel a square matrix",
+                "đầu vào phải là lưới 2 chiều và bộ lọc phải là ma trận vuông",
+            )
+        )
     f = k.shape[0]
     h, w = output_size(x.shape[0], f, padding, stride), output_size(x.shape[1], f, padding, stride)
     padded = np.pad(x, padding)
@@ -92,12 +104,21 @@ def parse_grid(text: str, *, max_size: int = MAX_GRID) -> np.ndarray:
     """Rows of numbers separated by spaces or commas, one row per line."""
     rows = [r.replace(",", " ").split() for r in (text or "").strip().splitlines() if r.strip()]
     if not rows:
-        raise ValueError("the grid is empty: type rows of numbers, one row per line")
+        raise ValueError(
+            Bilingual(
+                "the grid is empty: type rows of numbers, one row per line",
+                "lưới đang trống: hãy gõ các hàng số, mỗi hàng một dòng",
+            )
+        )
     if len({len(r) for r in rows}) != 1:
-        raise ValueError("every row must have the same number of values")
+        raise ValueError(
+            Bilingual("every row must have the same number of values", "mọi hàng phải có cùng số lượng giá trị")
+        )
     if len(rows) > max_size or len(rows[0]) > max_size:
-        raise ValueError(f"at most {max_size}x{max_size} values")
-    try:
-        return np.array([[float(v) for v in r] for r in rows])
-    except ValueError as exc:
-        raise ValueError(f"not a number: {exc}") from None
+        raise ValueError(Bilingual(f"at most {max_size}x{max_size} values", f"tối đa {max_size}x{max_size} giá trị"))
+    for value in (v for r in rows for v in r):
+        try:
+            float(value)
+        except ValueError:
+            raise ValueError(Bilingual(f"not a number: {value!r}", f"không phải là số: {value!r}")) from None
+    return np.array([[float(v) for v in r] for r in rows])

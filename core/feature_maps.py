@@ -9,12 +9,19 @@ import torch
 from PIL import Image
 from torch import nn
 
+from core.messages import Bilingual
+
 
 def first_conv_feature_maps(module: nn.Module, x: torch.Tensor) -> tuple[np.ndarray, str]:
     """(C, H, W) outputs of the first nn.Conv2d for a (1, 3, S, S) input, and that layer's name."""
     name, conv = next(((n, m) for n, m in module.named_modules() if isinstance(m, nn.Conv2d)), (None, None))
     if conv is None:
-        raise ValueError("this model has no convolution layer (it reads pixels, rows or patches directly)")
+        raise ValueError(
+            Bilingual(
+                "this model has no convolution layer (it reads pixels, rows or patches directly)",
+                "mô hình này không có lớp tích chập (nó đọc trực tiếp điểm ảnh, hàng hoặc mảnh ảnh)",
+            )
+        )
     captured = {}
     handle = conv.register_forward_hook(lambda _m, _i, out: captured.setdefault("out", out.detach()))
     try:

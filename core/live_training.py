@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from core import model_store
 from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
+from core.messages import Bilingual
 from core.models import build_architecture
 from core.registry import ZOO, ZooEntry
 from core.weights import REPO_ROOT, checkpoint_dir
@@ -88,9 +89,13 @@ def train_live(
         raise KeyError(f"unknown zoo model {name!r}; valid: {', '.join(z.name for z in ZOO)}")
     if not _lock.acquire(blocking=False):
         c = _current
+        since = time.strftime("%H:%M:%S", time.localtime(c.get("since", 0)))
         raise TrainingBusy(
-            f"{c.get('who') or 'someone'} is training {c.get('model')} (started "
-            f"{time.strftime('%H:%M:%S', time.localtime(c.get('since', 0)))}); try again when it ends"
+            Bilingual(
+                f"{c.get('who') or 'someone'} is training {c.get('model')} (started {since}); try again when it ends",
+                f"{c.get('who') or 'Một người khác'} đang huấn luyện {c.get('model')} (bắt đầu lúc {since}); "
+                "hãy thử lại khi xong",
+            )
         )
     try:
         cancel_event.clear()

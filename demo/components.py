@@ -11,6 +11,8 @@ from pathlib import Path
 import gradio as gr
 
 from core.images import ImageInputError, LoadedImage, load_image
+from core.messages import vietnamese_of
+from demo.i18n import lang_of, say
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "images"
 
@@ -28,12 +30,26 @@ def image_input(**kwargs) -> gr.Image:
     return gr.Image(**kwargs)
 
 
-def read_user_image(payload) -> LoadedImage:
-    """Raw gr.Image payload (or a path) -> validated image; errors become a message in the UI."""
+def read_user_image(payload, request: gr.Request | None = None) -> LoadedImage:
+    """Raw gr.Image payload (or a path) -> validated image; errors become a message in the visitor's language."""
     try:
         return load_image(payload_source(payload))
     except ImageInputError as exc:
-        raise gr.Error(str(exc), title="Cannot use this image") from exc
+        raise image_error(exc, request) from exc
+
+
+def image_error(exc: ImageInputError, request: gr.Request | None) -> gr.Error:
+    """The gr.Error a tab raises for an unusable image (title and message in the visitor's language)."""
+    return gr.Error(localized(request, exc), title=say(request, "Không dùng được ảnh này", "Cannot use this image"))
+
+
+def localized(request: gr.Request | None, message: object) -> str:
+    """A core message (core.messages.Bilingual, or an exception carrying one) in the visitor's language.
+
+    Messages core/ has no Vietnamese for (a file path, a library's error) stay in English rather than vanish.
+    """
+    vi = vietnamese_of(message)
+    return vi if vi and lang_of(request) == "vi" else str(message)
 
 
 def example_images() -> list[str]:
@@ -49,7 +65,10 @@ def payload_source(payload):
         try:
             return base64.b64decode(url.split(",", 1)[1], validate=False)
         except Exception as exc:
-            raise ImageInputError("The pasted image could not be decoded. Upload it as a file instead.") from exc
+            raise ImageInputError(
+                "The pasted image could not be decoded. Upload it as a file instead.",
+                vi="Không giải mã được ảnh đã dán. Hãy tải ảnh lên dưới dạng tệp.",
+            ) from exc
     return payload.get("path")
 
 

@@ -14,7 +14,8 @@ from core.model_store import DATASET_NAMES, load_with_fallback
 from core.registry import get_spec, list_models
 from core.training_report import find_report, plot_confusion, plot_curves
 from core.weights import WeightsUnavailable
-from demo.components import example_images, image_file, image_input, read_user_image
+from demo.components import example_images, image_file, image_input, localized, read_user_image
+from demo.i18n import say, tr
 
 if TYPE_CHECKING:
     from core.classify import ClassifyResult
@@ -48,59 +49,106 @@ def model_choices(profile: str) -> list[tuple[str, str]]:
         if report:
             config, metrics = report
             dataset = DATASET_NAMES.get(config.get("dataset", ""), config.get("dataset", "?"))
-            label += f" — {dataset}, test {100 * metrics['test']['accuracy']:.1f}%"
+            label += f" — {dataset} · {100 * metrics['test']['accuracy']:.1f}%"  # test accuracy: no words to translate
         rows.append((FAMILY_ORDER.index(spec.family), f"{label}  [{name}]", name))
     return [(label, name) for _, label, name in sorted(rows, key=lambda r: r[0])]
 
 
 def build_image_tab(profile: str) -> None:
     gr.Markdown(
-        "### ResNet-50 (CNN) vs ViT-B/16 (Transformer)\n"
-        "Upload, paste or photograph an image (or pick an example) and compare what a convolutional network and a "
-        "Vision Transformer predict, how fast they are, what input they actually see, and where they look."
+        tr(
+            "image.intro",
+            "### ResNet-50 (CNN) và ViT-B/16 (Transformer)\n"
+            "Tải lên, dán hoặc chụp một ảnh (hoặc chọn ảnh ví dụ) rồi so sánh dự đoán của một mạng nơ-ron tích "
+            "chập và một Vision Transformer: mô hình chạy nhanh đến đâu, đầu vào thực sự mô hình nhìn thấy là gì, "
+            "và mô hình nhìn vào đâu trong ảnh.",
+            "### ResNet-50 (CNN) vs ViT-B/16 (Transformer)\n"
+            "Upload, paste or photograph an image (or pick an example) and compare what a convolutional network and "
+            "a Vision Transformer predict, how fast they are, what input they actually see, and where they look.",
+        )
     )
     if profile != "default":
         gr.Markdown(
-            f"**APP_PROFILE={profile}**: every model is a random-initialised stand-in; predictions are meaningless."
+            tr(
+                f"image.profile_note.{profile}",
+                f"**APP_PROFILE={profile}**: mọi mô hình là bản thay thế khởi tạo ngẫu nhiên; dự đoán không có ý "
+                "nghĩa.",
+                f"**APP_PROFILE={profile}**: every model is a random-initialised stand-in; predictions are "
+                "meaningless.",
+            )
         )
     with gr.Row():
         with gr.Column(scale=2):
-            image = image_input(label="Image", height=320)
-            gr.Examples(examples=[[p] for p in example_images()], inputs=[image], label="Examples")
+            image = image_input(label=tr("image.image", "Ảnh", "Image"), height=320)
+            gr.Examples(
+                examples=[[p] for p in example_images()],
+                inputs=[image],
+                label=tr("image.examples", "Ảnh ví dụ", "Examples"),
+            )
         with gr.Column(scale=1):
             choices = model_choices(profile)
-            model_a = gr.Dropdown(choices, value=DEFAULT_A, label="Model A")
-            model_b = gr.Dropdown(choices, value=DEFAULT_B, label="Model B")
-            explain = gr.Checkbox(value=True, label="Explanation map (Grad-CAM: one extra backward pass)")
-            run = gr.Button("Compare", variant="primary")
+            model_a = gr.Dropdown(choices, value=DEFAULT_A, label=tr("image.model_a", "Mô hình A", "Model A"))
+            model_b = gr.Dropdown(choices, value=DEFAULT_B, label=tr("image.model_b", "Mô hình B", "Model B"))
+            explain = gr.Checkbox(
+                value=True,
+                label=tr(
+                    "image.explain",
+                    "Bản đồ giải thích (Grad-CAM: thêm một lượt lan truyền ngược)",
+                    "Explanation map (Grad-CAM: one extra backward pass)",
+                ),
+            )
+            run = gr.Button(tr("image.compare", "So sánh", "Compare"), variant="primary")
     panels = []
     with gr.Row(equal_height=False):
         for side in ("A", "B"):
             with gr.Column():
                 panels.append(
                     Panel(
-                        header=gr.Markdown(f"**Model {side}**"),
-                        label=gr.Label(num_top_classes=TOP_K, label=f"Top-{TOP_K} (superclass)"),
-                        model_input=gr.Image(label="What the model sees", height=224, interactive=False),
-                        explanation=gr.Image(label="Where it looks", height=224, interactive=False),
+                        header=gr.Markdown(tr(f"image.header_{side}", f"**Mô hình {side}**", f"**Model {side}**")),
+                        label=gr.Label(
+                            num_top_classes=TOP_K,
+                            label=tr("image.top_k", f"Top-{TOP_K} (lớp cha)", f"Top-{TOP_K} (superclass)"),
+                        ),
+                        model_input=gr.Image(
+                            label=tr("image.model_sees", "Mô hình nhìn thấy gì", "What the model sees"),
+                            height=224,
+                            interactive=False,
+                        ),
+                        explanation=gr.Image(
+                            label=tr("image.where_looks", "Mô hình nhìn vào đâu", "Where it looks"),
+                            height=224,
+                            interactive=False,
+                        ),
                     )
                 )
-    with gr.Accordion("Raw result (JSON, as returned by the API)", open=False):
+    with gr.Accordion(
+        tr("image.raw", "Kết quả thô (JSON, đúng như API trả về)", "Raw result (JSON, as returned by the API)"),
+        open=False,
+    ):
         raw = gr.JSON()
-    with gr.Accordion("Training report of the selected models (curves, confusion matrix)", open=False):
-        report_btn = gr.Button("Show training reports")
+    with gr.Accordion(
+        tr(
+            "image.report",
+            "Báo cáo huấn luyện của các mô hình đã chọn (đường cong, ma trận nhầm lẫn)",
+            "Training report of the selected models (curves, confusion matrix)",
+        ),
+        open=False,
+    ):
+        report_btn = gr.Button(tr("image.show_reports", "Xem báo cáo huấn luyện", "Show training reports"))
         report_md = gr.Markdown()
         with gr.Row():
-            curves_a, curves_b = gr.Plot(label="Model A curves"), gr.Plot(label="Model B curves")
+            curves_a = gr.Plot(label=tr("image.curves_a", "Đường cong của mô hình A", "Model A curves"))
+            curves_b = gr.Plot(label=tr("image.curves_b", "Đường cong của mô hình B", "Model B curves"))
         with gr.Row():
-            confusion_a, confusion_b = gr.Plot(label="Model A confusion"), gr.Plot(label="Model B confusion")
+            confusion_a = gr.Plot(label=tr("image.confusion_a", "Ma trận nhầm lẫn của mô hình A", "Model A confusion"))
+            confusion_b = gr.Plot(label=tr("image.confusion_b", "Ma trận nhầm lẫn của mô hình B", "Model B confusion"))
 
-    def compare(image_path, name_a, name_b, explain_map=True):
-        loaded = read_user_image(image_path)
+    def compare(image_path, name_a, name_b, explain_map=True, request: gr.Request | None = None):
+        loaded = read_user_image(image_path, request)
         outputs, raw_results = [], {}
         for side, name in (("A", name_a or DEFAULT_A), ("B", name_b or DEFAULT_B)):
-            result, error = _run_one(loaded.image, name, profile, bool(explain_map))
-            outputs += _format_panel(side, name, result, error, loaded.notes)
+            result, error = _run_one(loaded.image, name, profile, bool(explain_map), request)
+            outputs += _format_panel(side, name, result, error, loaded.notes, request)
             raw_results[side] = _raw(name, result, error)
         return (*outputs, raw_results)
 
@@ -121,34 +169,61 @@ def build_image_tab(profile: str) -> None:
     )
 
 
-def _run_one(image, name: str, profile: str, explain: bool) -> tuple[ClassifyResult | None, str | None]:
+def _run_one(
+    image, name: str, profile: str, explain: bool, request: gr.Request | None = None
+) -> tuple[ClassifyResult | None, str | None]:
     from core.classify import classify  # imports torch: deferred so that building the UI stays fast
 
     try:
         model = load_with_fallback(name, profile)
     except KeyError as exc:
-        raise gr.Error(str(exc.args[0]), title="Unknown model") from exc
+        message = str(exc.args[0])
+        raise gr.Error(
+            say(request, f"Không có mô hình tên {name!r}. Chi tiết: {message}", message),
+            title=say(request, "Mô hình không xác định", "Unknown model"),
+        ) from exc
     except WeightsUnavailable as exc:
-        gr.Warning(f"{name}: weights not available. See the panel for the command that fixes it.")
+        gr.Warning(
+            say(
+                request,
+                f"{name}: chưa có trọng số. Xem khung kết quả để biết lệnh khắc phục.",
+                f"{name}: weights not available. See the panel for the command that fixes it.",
+            )
+        )
         return None, str(exc)
     return classify(image, model, top_k=TOP_K, explain=explain), None
 
 
-def _format_panel(side: str, name: str, result: ClassifyResult | None, error: str | None, image_notes: list[str]):
+def _format_panel(
+    side: str,
+    name: str,
+    result: ClassifyResult | None,
+    error: str | None,
+    image_notes: list[str],
+    request: gr.Request | None = None,
+):
+    model_word = say(request, "Mô hình", "Model")
     if result is None:
-        header = f"#### Model {side}: `{name}`\n**Cannot run this model.**\n```\n{error}\n```"
+        cannot = say(request, "Không chạy được mô hình này.", "Cannot run this model.")
+        header = f"#### {model_word} {side}: `{name}`\n**{cannot}**\n```\n{error}\n```"
         return [header, None, None, None]
-    notes = [*result.notes, *image_notes]
+    notes = [localized(request, n) for n in [*result.notes, *image_notes]]
+    params = f"{result.num_params / 1e6:.1f}"
+    size = f"{result.input_size}x{result.input_size}"
+    cam = " + Grad-CAM" if result.explanation else ""
+    forward, total = f"{result.forward_ms:.0f}", f"{result.total_ms:.0f}"
     lines = [
-        f"#### Model {side}: {result.display_name}",
-        f"**{result.num_params / 1e6:.1f}M parameters** · input {result.input_size}x{result.input_size} px · "
-        f"forward{' + Grad-CAM' if result.explanation else ''} **{result.forward_ms:.0f} ms** · "
-        f"total {result.total_ms:.0f} ms",
-        f"Weights: {result.source}",
+        f"#### {model_word} {side}: {result.display_name}",
+        say(
+            request,
+            f"**{params} triệu tham số** · đầu vào {size} px · lan truyền xuôi{cam} **{forward} ms** · tổng {total} ms",
+            f"**{params}M parameters** · input {size} px · forward{cam} **{forward} ms** · total {total} ms",
+        ),
+        say(request, f"Trọng số: {result.source}", f"Weights: {result.source}"),
         get_spec(result.model_name).description,
     ]
     if result.explanation_method:
-        lines.append(f"Map: {result.explanation_method}")
+        lines.append(say(request, f"Bản đồ: {result.explanation_method}", f"Map: {result.explanation_method}"))
     lines += [f"> {n}" for n in notes]
     scores = {_label_text(p): p.probability for p in result.predictions}
     return ["\n\n".join(lines), scores, image_file(result.model_input), image_file(result.explanation)]
@@ -177,25 +252,46 @@ def _raw(name: str, result: ClassifyResult | None, error: str | None) -> dict:
     }
 
 
-def _reports(name_a: str, name_b: str):
+def _reports(name_a: str, name_b: str, request: gr.Request | None = None):
     texts, curves, confusions = [], [], []
     for name in (name_a, name_b):
         found = find_report(name)
         if found is None:
-            texts.append(f"- `{name}`: no local checkpoint with a training report yet.")
+            texts.append(
+                say(
+                    request,
+                    f"- `{name}`: chưa có checkpoint cục bộ nào kèm báo cáo huấn luyện.",
+                    f"- `{name}`: no local checkpoint with a training report yet.",
+                )
+            )
             curves.append(None)
             confusions.append(None)
             continue
         config, metrics = found
         test = metrics.get("test", {})
         pairs = ", ".join(f"{p['true']}→{p['pred']} ({p['count']})" for p in test.get("most_confused", [])[:5])
+        acc, f1, n = (
+            f"{100 * test.get('accuracy', 0):.2f}",
+            f"{test.get('f1_macro', 0):.3f}",
+            test.get("num_samples", "?"),
+        )
         texts.append(
-            f"- `{name}`: test accuracy **{100 * test.get('accuracy', 0):.2f}%**, F1-macro "
-            f"**{test.get('f1_macro', 0):.3f}** on {test.get('num_samples', '?')} images; most confused: {pairs}"
+            say(
+                request,
+                f"- `{name}`: độ chính xác trên tập kiểm tra **{acc}%**, F1-macro **{f1}** trên {n} ảnh; "
+                f"hay nhầm nhất: {pairs}",
+                f"- `{name}`: test accuracy **{acc}%**, F1-macro **{f1}** on {n} images; most confused: {pairs}",
+            )
         )
         curves.append(plot_curves(metrics, title=name))
         has_matrix = bool(test.get("confusion_matrix"))  # live-trained checkpoints record accuracy only
         confusions.append(
-            plot_confusion(metrics, config.get("labels", []), title=f"{name}: confusion (test)") if has_matrix else None
+            plot_confusion(
+                metrics,
+                config.get("labels", []),
+                title=say(request, f"{name}: ma trận nhầm lẫn (tập kiểm tra)", f"{name}: confusion (test)"),
+            )
+            if has_matrix
+            else None
         )
     return "\n".join(texts), curves[0], curves[1], confusions[0], confusions[1]

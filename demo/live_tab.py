@@ -1,31 +1,54 @@
-"""Tab "Huấn luyện trực tiếp · Live training": train a small zoo model in class and watch the curves move."""
+"""Tab "Live training": train a small zoo model in class and watch the curves move."""
 
 from __future__ import annotations
 
 import gradio as gr
 
 from core.live_training import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES
+from demo.components import localized
+from demo.i18n import say, tr
 
 
 def build_live_tab(profile: str) -> None:
     gr.Markdown(
-        "### Huấn luyện trực tiếp · Live training\n"
-        "Train one of the course's small models on Fashion-MNIST for a few epochs, on this server's CPU, and watch "
-        "loss and accuracy per epoch. One training at a time for everybody; the result replaces that model in the "
-        "**ResNet vs ViT** tab straight away (its weights go to `checkpoints/live/`)."
+        tr(
+            "live.intro",
+            "### Huấn luyện trực tiếp\n"
+            "Huấn luyện một trong các mô hình nhỏ của môn học trên Fashion-MNIST trong vài epoch, ngay trên CPU của "
+            "máy chủ này, và xem hàm mất mát cùng độ chính xác sau mỗi epoch. Mỗi lúc chỉ có một lượt huấn luyện cho "
+            "tất cả mọi người; kết quả thay ngay mô hình đó trong tab **Phân loại ảnh: ResNet vs ViT** (trọng số "
+            "được lưu vào `checkpoints/live/`).",
+            "### Live training\n"
+            "Train one of the course's small models on Fashion-MNIST for a few epochs, on this server's CPU, and "
+            "watch loss and accuracy per epoch. One training at a time for everybody; the result replaces that model "
+            "in the **Images: ResNet vs ViT** tab straight away (its weights go to `checkpoints/live/`).",
+        )
     )
     with gr.Row():
-        model = gr.Dropdown(list(LIVE_MODELS), value="simple_cnn", label="Mô hình · Model")
-        epochs = gr.Slider(1, MAX_EPOCHS, value=2, step=1, label="Epochs")
-        samples = gr.Slider(1000, MAX_TRAIN_SAMPLES, value=5000, step=1000, label="Ảnh huấn luyện · Training images")
-        who = gr.Textbox(label="Tên bạn · Your name (shown to others while you train)", max_lines=1)
+        model = gr.Dropdown(list(LIVE_MODELS), value="simple_cnn", label=tr("live.model", "Mô hình", "Model"))
+        epochs = gr.Slider(1, MAX_EPOCHS, value=2, step=1, label=tr("live.epochs", "Số epoch", "Epochs"))
+        samples = gr.Slider(
+            1000,
+            MAX_TRAIN_SAMPLES,
+            value=5000,
+            step=1000,
+            label=tr("live.samples", "Số ảnh huấn luyện", "Training images"),
+        )
+        who = gr.Textbox(
+            label=tr(
+                "live.who",
+                "Tên bạn (người khác thấy tên này trong lúc bạn huấn luyện)",
+                "Your name (shown to others while you train)",
+            ),
+            max_lines=1,
+        )
     with gr.Row():
-        start = gr.Button("Bắt đầu · Start", variant="primary")
-        stop = gr.Button("Dừng · Stop", variant="stop")
+        start = gr.Button(tr("live.start", "Bắt đầu huấn luyện", "Start training"), variant="primary")
+        stop = gr.Button(tr("live.stop", "Dừng", "Stop"), variant="stop")
     status = gr.Markdown()
-    curves = gr.Plot(label="Đường cong · Curves")
+    curves = gr.Plot(label=tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"))
 
-    def run(name, n_epochs, n_samples, person, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+    def run(name, n_epochs, n_samples, person, progress=gr.Progress(), request: gr.Request | None = None):  # noqa: B008 (Gradio's idiom)
         from core.live_training import TrainingBusy, train_live
         from core.training_report import plot_curves
 
@@ -43,19 +66,24 @@ def build_live_tab(profile: str) -> None:
                 if len(p.history) != shown:  # redraw only when an epoch finished
                     shown = len(p.history)
                     figure = plot_curves({"history": p.history}, title=f"{name} (live)") if p.history else None
-                yield _status_text(p), figure
+                yield _status_text(p, request), figure
         except TrainingBusy as exc:
-            raise gr.Error(str(exc), title="Training slot busy") from exc
+            raise gr.Error(
+                localized(request, exc), title=say(request, "Đang có người huấn luyện", "Training slot busy")
+            ) from exc
         except RuntimeError as exc:  # dataset missing: say how to get it
-            raise gr.Error(str(exc), title="Cannot train") from exc
+            raise gr.Error(
+                say(request, f"Không có dữ liệu để huấn luyện. {exc}", str(exc)),
+                title=say(request, "Không huấn luyện được", "Cannot train"),
+            ) from exc
 
-    def request_stop():
+    def request_stop(request: gr.Request | None = None):
         from core.live_training import cancel_event, current_training
 
         if current_training() is None:
-            return "Nothing is training."
+            return say(request, "Không có mô hình nào đang được huấn luyện.", "Nothing is training.")
         cancel_event.set()
-        return "Stopping after the current batch…"
+        return say(request, "Sẽ dừng sau lô (batch) hiện tại…", "Stopping after the current batch…")
 
     start.click(
         run,
@@ -68,17 +96,29 @@ def build_live_tab(profile: str) -> None:
     stop.click(request_stop, outputs=status, api_visibility="private")
 
 
-def _status_text(p) -> str:
+def _status_text(p, request: gr.Request | None = None) -> str:
     if p.cancelled:
-        return f"**Stopped** at epoch {p.epoch}, step {p.step}/{p.steps_per_epoch}. Nothing was saved."
+        return say(
+            request,
+            f"**Đã dừng** ở epoch {p.epoch}, bước {p.step}/{p.steps_per_epoch}. Không có gì được lưu.",
+            f"**Stopped** at epoch {p.epoch}, step {p.step}/{p.steps_per_epoch}. Nothing was saved.",
+        )
     if p.done:
-        return (
-            f"**Done.** Test accuracy on 2,000 held-out images: **{100 * p.test_accuracy:.1f}%**. "
-            f"Saved to `{p.checkpoint}`; pick `{p.model}` in the ResNet vs ViT tab to use it."
+        acc = f"{100 * p.test_accuracy:.1f}"
+        return say(
+            request,
+            f"**Xong.** Độ chính xác trên 2.000 ảnh kiểm tra để riêng: **{acc}%**. Đã lưu vào `{p.checkpoint}`; "
+            f"chọn `{p.model}` trong tab Phân loại ảnh: ResNet vs ViT để dùng mô hình này.",
+            f"**Done.** Test accuracy on 2,000 held-out images: **{acc}%**. "
+            f"Saved to `{p.checkpoint}`; pick `{p.model}` in the Images: ResNet vs ViT tab to use it.",
         )
     last = p.history[-1] if p.history else None
-    val = f" · last validation accuracy {100 * last['val_acc']:.1f}%" if last else ""
-    return (
-        f"Epoch {p.epoch}/{p.epochs}, step {p.step}/{p.steps_per_epoch}: running train loss "
-        f"{p.train_loss:.3f}, accuracy {100 * p.train_acc:.1f}%{val}"
+    val_acc = f"{100 * last['val_acc']:.1f}" if last else ""
+    loss, acc = f"{p.train_loss:.3f}", f"{100 * p.train_acc:.1f}"
+    return say(
+        request,
+        f"Epoch {p.epoch}/{p.epochs}, bước {p.step}/{p.steps_per_epoch}: hàm mất mát huấn luyện hiện tại {loss}, "
+        f"độ chính xác {acc}%" + (f" · độ chính xác kiểm định gần nhất {val_acc}%" if last else ""),
+        f"Epoch {p.epoch}/{p.epochs}, step {p.step}/{p.steps_per_epoch}: running train loss {loss}, "
+        f"accuracy {acc}%" + (f" · last validation accuracy {val_acc}%" if last else ""),
     )

@@ -1,4 +1,4 @@
-"""Tab "Hỏi đáp ảnh (VQA)": a multi-turn chat about one photo, with the attention of the last question."""
+"""Tab "Visual question answering": a multi-turn chat about one photo, with the attention of the last question."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from core.images import ImageInputError
 from core.vqa.catalog import DATASETS, EASY_VQA_VI, VARIANT_NAMES
 from core.vqa.text import MAX_QUESTION_CHARS
 from core.weights import WeightsUnavailable
-from demo.components import image_file, image_input, payload_source
+from demo.components import image_error, image_file, image_input, localized, payload_source
+from demo.i18n import say, tr
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "vqa"
 SUGGESTED = {
@@ -22,56 +23,101 @@ SUGGESTED = {
     ],
     "food": ["món này là món gì?", "đây có phải là bánh bèo không?", "màu chủ đạo của món này là gì?"],
 }
+# Display names of core.vqa.catalog's variants and datasets (the values stay the API's identifiers). A new variant
+# needs its Vietnamese here: building the app fails otherwise (tests/test_i18n.py builds it).
+VARIANT_TEXT = {
+    "cnn_att": ("CNN nhỏ + LSTM, có cơ chế chú ý", "small CNN + LSTM, attention"),
+    "cnn_noatt": ("CNN nhỏ + LSTM, không có cơ chế chú ý", "small CNN + LSTM, no attention"),
+    "mobilenet_att": ("MobileNetV2 + LSTM, có cơ chế chú ý", "MobileNetV2 + LSTM, attention"),
+    "mobilenet_noatt": ("MobileNetV2 + LSTM, không có cơ chế chú ý", "MobileNetV2 + LSTM, no attention"),
+}
+DATASET_TEXT = {
+    "easy_vqa": ("easy-VQA (hình khối và màu sắc, câu hỏi tiếng Anh)", "easy-VQA (shapes and colours, English)"),
+    "food": ("Món ăn Việt Nam (bộ dữ liệu của môn học)", "Vietnamese food (course dataset)"),
+}
 
 
 def build_vqa_tab(profile: str) -> None:
     gr.Markdown(
-        "### Hỏi đáp về ảnh (VQA) · Visual question answering\n"
-        "Tải ảnh lên rồi hỏi nhiều câu liên tiếp. Upload a photo, then ask about it turn after turn: a CNN "
-        "encodes the photo once into a grid of cells, an LSTM reads each question, and (with attention) the "
-        "question chooses which cells to look at."
+        tr(
+            "vqa.intro",
+            "### Hỏi đáp về ảnh (VQA)\n"
+            "Tải ảnh lên rồi hỏi nhiều câu liên tiếp về ảnh đó: một mạng CNN mã hoá ảnh một lần thành lưới các ô, "
+            "một mạng LSTM đọc từng câu hỏi, và (khi có cơ chế chú ý) câu hỏi chọn những ô cần nhìn vào.",
+            "### Visual question answering (VQA)\n"
+            "Upload a photo, then ask about it turn after turn: a CNN encodes the photo once into a grid of cells, "
+            "an LSTM reads each question, and (with attention) the question chooses which cells to look at.",
+        )
     )
     with gr.Row():
         with gr.Column(scale=1):
-            image = image_input(label="Ảnh · Photo", height=260)
-            gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.png"))], inputs=[image], label="Ví dụ · Examples")
+            image = image_input(label=tr("vqa.photo", "Ảnh", "Photo"), height=260)
+            gr.Examples(
+                [[str(p)] for p in sorted(EXAMPLES.glob("*.png"))],
+                inputs=[image],
+                label=tr("vqa.examples", "Ảnh ví dụ", "Example photos"),
+            )
         with gr.Column(scale=1):
             variant = gr.Dropdown(
-                [(f"{v}: {d}", v) for v, d in VARIANT_NAMES.items()], value="cnn_att", label="Mô hình · Model variant"
+                [
+                    (tr(f"vqa.variant.{v}", f"{v}: {VARIANT_TEXT[v][0]}", f"{v}: {VARIANT_TEXT[v][1]}"), v)
+                    for v in VARIANT_NAMES
+                ],
+                value="cnn_att",
+                label=tr("vqa.variant", "Biến thể mô hình", "Model variant"),
             )
             dataset = gr.Dropdown(
-                [(d, k) for k, d in DATASETS.items()], value="easy_vqa", label="Checkpoint của bộ dữ liệu · Trained on"
+                [(tr(f"vqa.dataset.{k}", *DATASET_TEXT[k]), k) for k in DATASETS],
+                value="easy_vqa",
+                label=tr("vqa.dataset", "Checkpoint huấn luyện trên bộ dữ liệu", "Trained on"),
             )
             attention = gr.Image(
-                label="Chú ý của câu hỏi cuối · Attention of the last question", height=220, interactive=False
+                label=tr("vqa.attention", "Chú ý của câu hỏi cuối", "Attention of the last question"),
+                height=220,
+                interactive=False,
             )
-            top3 = gr.Label(num_top_classes=3, label="Top-3")
-    chatbot = gr.Chatbot(label="Trò chuyện · Chat", height=320)
+            top3 = gr.Label(num_top_classes=3, label=tr("vqa.top3", "3 câu trả lời đứng đầu", "Top-3 answers"))
+    chatbot = gr.Chatbot(
+        label=tr("vqa.chat", "Trò chuyện", "Chat"),
+        placeholder=tr(
+            "vqa.chat_placeholder",
+            "Chọn một ảnh rồi đặt câu hỏi về nó.",
+            "Pick a photo, then ask a question about it.",
+        ),
+        height=320,
+    )
     with gr.Row():
         question = gr.Textbox(
-            placeholder="Hỏi gì đó về ảnh… Ask something about the photo…", show_label=False, scale=4, max_lines=2
+            placeholder=tr("vqa.question", "Hỏi gì đó về ảnh…", "Ask something about the photo…"),
+            show_label=False,
+            scale=4,
+            max_lines=2,
         )
-        ask = gr.Button("Hỏi · Ask", variant="primary", scale=1)
-        clear = gr.Button("Xoá · Clear", scale=1)
+        ask = gr.Button(tr("vqa.ask", "Hỏi", "Ask"), variant="primary", scale=1)
+        clear = gr.Button(tr("vqa.clear", "Xoá", "Clear"), scale=1)
     gr.Examples(
-        [[q] for qs in SUGGESTED.values() for q in qs], inputs=[question], label="Câu hỏi gợi ý · Suggested questions"
+        [[q] for qs in SUGGESTED.values() for q in qs],
+        inputs=[question],
+        label=tr("vqa.suggested", "Câu hỏi gợi ý", "Suggested questions"),
     )
     result = gr.JSON(visible=False)
     api_button = gr.Button(visible=False)
 
-    def chat(image_payload, text, history, variant_name, dataset_name):
+    def chat(image_payload, text, history, variant_name, dataset_name, request: gr.Request | None = None):
         history = list(history or [])
-        answer = _answer(image_payload, text, variant_name, dataset_name, profile)
+        answer = _answer(image_payload, text, variant_name, dataset_name, profile, request)
         history += [
             {"role": "user", "content": text.strip()[:MAX_QUESTION_CHARS]},
-            {"role": "assistant", "content": _reply_text(answer, dataset_name)},
+            {"role": "assistant", "content": _reply_text(answer, dataset_name, request)},
         ]
         overlay = image_file(_attention_overlay(answer))
         scores = {_bilingual(a, dataset_name): p for a, p in [(answer.answer, answer.confidence), *answer.alternatives]}
         return history, overlay, scores, ""
 
-    def api_answer(image_payload, text, variant_name="cnn_att", dataset_name="easy_vqa"):
-        answer = _answer(image_payload, text, variant_name, dataset_name, profile)
+    def api_answer(
+        image_payload, text, variant_name="cnn_att", dataset_name="easy_vqa", request: gr.Request | None = None
+    ):
+        answer = _answer(image_payload, text, variant_name, dataset_name, profile, request)
         return {
             "answer": answer.answer,
             "confidence": round(answer.confidence, 6),
@@ -90,43 +136,64 @@ def build_vqa_tab(profile: str) -> None:
     image.change(lambda: ([], None, None), outputs=[chatbot, attention, top3], api_visibility="private")
 
 
-def _answer(image_payload, text: str, variant: str, dataset: str, profile: str):
+def _answer(image_payload, text: str, variant: str, dataset: str, profile: str, request: gr.Request | None = None):
     from core.vqa.session import answer_question, load_vqa  # imports torch: deferred to the first question
 
     if image_payload is None:
-        raise gr.Error("Hãy tải ảnh lên trước. Upload a photo first, then ask about it.", title="No photo")
+        raise gr.Error(
+            say(request, "Hãy tải ảnh lên trước rồi mới hỏi.", "Upload a photo first, then ask about it."),
+            title=say(request, "Chưa có ảnh", "No photo"),
+        )
     text = (text or "").strip()
     if not text:
-        raise gr.Error("Câu hỏi trống. Type a question, or click a suggested one.", title="Empty question")
+        raise gr.Error(
+            say(
+                request,
+                "Câu hỏi trống. Hãy gõ câu hỏi hoặc bấm một câu gợi ý.",
+                "Type a question, or click a suggested one.",
+            ),
+            title=say(request, "Câu hỏi trống", "Empty question"),
+        )
     try:
         vqa = load_vqa(variant, dataset, profile)
     except WeightsUnavailable as exc:
-        raise gr.Error(str(exc), title="Checkpoint missing") from exc
+        raise gr.Error(
+            say(request, f"Chưa có checkpoint của mô hình này. {exc}", str(exc)),
+            title=say(request, "Thiếu checkpoint", "Checkpoint missing"),
+        ) from exc
     except KeyError as exc:
-        raise gr.Error(str(exc.args[0]), title="Unknown variant") from exc
+        message = str(exc.args[0])
+        raise gr.Error(
+            say(request, f"Không có biến thể {variant!r}. Chi tiết: {message}", message),
+            title=say(request, "Biến thể không xác định", "Unknown variant"),
+        ) from exc
     try:
         # A file upload is hashed first and decoded only on a cache miss (core.vqa.session).
         source = payload_source(image_payload)
-    except ImageInputError as exc:
-        raise gr.Error(str(exc), title="Cannot use this image") from exc
-    try:
         return answer_question(vqa, source, text[:MAX_QUESTION_CHARS])
     except ImageInputError as exc:
-        raise gr.Error(str(exc), title="Cannot use this image") from exc
+        raise image_error(exc, request) from exc
 
 
 def _bilingual(answer: str, dataset: str) -> str:
+    """easy-VQA answers are English words: show the Vietnamese beside them (the label is the same for everyone)."""
     vi = EASY_VQA_VI.get(answer) if dataset == "easy_vqa" else None
     return f"{answer} ({vi})" if vi else answer
 
 
-def _reply_text(answer, dataset: str) -> str:
+def _reply_text(answer, dataset: str, request: gr.Request | None = None) -> str:
     best = f"**{_bilingual(answer.answer, dataset)}** ({100 * answer.confidence:.0f}%)"
     others = ", ".join(f"{_bilingual(a, dataset)} {100 * p:.0f}%" for a, p in answer.alternatives)
     if answer.unsure:
-        why = "; ".join(answer.notes) or "low confidence"
-        return f"Mình không chắc lắm · I am not sure ({why}). Đoán tốt nhất · Best guess: {best}. Khác · Next: {others}"
-    return f"{best} · Khác · Next: {others}"
+        why = "; ".join(localized(request, n) for n in answer.notes) or say(
+            request, "độ tin cậy thấp", "low confidence"
+        )
+        return say(
+            request,
+            f"Mình không chắc lắm ({why}). Đoán tốt nhất: {best}. Khả năng khác: {others}",
+            f"I am not sure ({why}). Best guess: {best}. Next: {others}",
+        )
+    return say(request, f"{best} · Khả năng khác: {others}", f"{best} · Next: {others}")
 
 
 def _attention_overlay(answer):

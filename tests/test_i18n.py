@@ -1,0 +1,205 @@
+"""Vietnamese and English (issue #9): every UI text in both languages, the visitor's language chosen right.
+
+Fast (no server, no browser): builds the app, reads demo.i18n's tables, calls handlers with a fake request.
+tests/test_browser.py checks the same things through Chromium.
+"""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from core.conv_arithmetic import parse_grid
+from core.images import ImageInputError, load_image
+from core.messages import Bilingual, vietnamese_of
+from demo.components import localized, read_user_image
+from demo.i18n import COOKIE, I18N, choose_language, lang_of, say, tr
+
+REPO = Path(__file__).resolve().parent.parent
+# Tabs whose source is scanned for bare English literals; a new tab adds its module here.
+CHECKED_MODULES = [
+    "demo/image_tab.py",
+    "demo/vqa_tab.py",
+    "demo/cnn_tab.py",
+    "demo/live_tab.py",
+    "demo/status_tab.py",
+    "demo/components.py",
+]
+VI = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9,en;q=0.8"}, cookies={})
+EN = gr.Request(headers={"accept-language": "en-US,en;q=0.9"}, cookies={})
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The app built for both profiles (a key registered twice with different text raises inside tr)."""
+    import app
+
+    app.build_demo("default")
+    return app.build_demo("tiny")
+
+
+def _endpoint(demo, api_name: str):
+    return next(f.fn for f in demo.fns.values() if f.api_name == api_name)
+
+
+def test_every_key_has_both_languages(demo):
+    vi, en = I18N.translations["vi"], I18N.translations["en"]
+    assert set(vi) == set(en) and len(vi) > 80
+    for key in vi:
+        assert vi[key].strip() and en[key].strip(), key
+
+
+def test_vietnamese_is_really_vietnamese(demo):
+    """Copy-paste guard: the Vietnamese text differs from the English and carries diacritics."""
+    vi, en = I18N.translations["vi"], I18N.translations["en"]
+    same = [k for k in vi if vi[k] == en[k]]
+    assert len(same) <= 0.05 * len(vi), same
+    plain = [k for k in vi if not any(ord(c) > 127 for c in vi[k])]
+    assert len(plain) <= 0.05 * len(vi), plain
+
+
+def test_tab_titles_and_course_terms(demo):
+    vi = I18N.translations["vi"]
+    assert vi["tabs.cnn"] == "Tích chập hoạt động thế nào" and vi["app.title"] == "# Lớp học Học sâu"
+    assert "gộp" in vi["cnn.pooling"].lower() and "bước trượt" in vi["cnn.stride"].lower()
+    assert "đệm" in vi["cnn.padding"].lower() and "bản đồ đặc trưng" in vi["cnn.output"].lower()
+    assert "hàm mất mát" in vi["live.curves"] and "tham số" not in vi["cnn.compute"]
+
+
+def test_a_key_cannot_get_two_texts():
+    tr("test_i18n.once", "một", "one")
+    tr("test_i18n.once", "một", "one")  # same text again: fine (the app is built more than once)
+    with pytest.raises(ValueError, match="registered twice"):
+        tr("test_i18n.once", "một lần", "one")
+
+
+@pytest.mark.parametrize(
+    "query, cookie, header, expected",
+    [
+        ("en", "vi", "vi-VN,vi;q=0.9", "en"),  # the header link wins
+        (None, "en", "vi-VN,vi;q=0.9", "en"),  # then the remembered choice
+        ("de", None, "vi-VN,vi;q=0.9,en;q=0.8", "vi"),  # an unknown choice is ignored
+        (None, None, "fr-FR,fr;q=0.9,vi;q=0.8,en;q=0.7", "vi"),  # the first of ours the browser lists
+        (None, None, "en-US,en;q=0.9,vi;q=0.8", "en"),
+        (None, None, "fr-FR", "en"),
+        (None, None, None, "en"),  # API clients send nothing
+    ],
+)
+def test_choose_language_precedence(query, cookie, header, expected):
+    assert choose_language(query, cookie, header) == expected
+
+
+def test_lang_of_a_request():
+    assert lang_of(None) == "en" and lang_of(VI) == "vi" and lang_of(EN) == "en"
+    fake = SimpleNamespace(cookies={COOKIE: "vi"}, headers={"accept-language": "en-US"})
+    assert lang_of(fake) == "vi"  # the header link's cookie beats the browser
+    assert lang_of(SimpleNamespace()) == "en"  # a request without headers (some internal calls)
+    assert say(VI, "xin chào", "hello") == "xin chào" and say(None, "xin chào", "hello") == "hello"
+
+
+def test_api_parameters_are_unchanged(demo):
+    """`request: gr.Request` is injected by Gradio: it must not become an HTTP API input."""
+    params = {
+        name: [p["parameter_name"] for p in ep["parameters"]]
+        for name, ep in demo.get_api_info()["named_endpoints"].items()
+    }
+    assert params["/classify_image"] == ["image_path", "name_a", "name_b", "explain_map"]
+    assert params["/vqa_chat"] == ["image_payload", "text", "history", "variant_name", "dataset_name"]
+    assert params["/vqa_answer"] == ["image_payload", "text", "variant_name", "dataset_name"]
+    assert params["/conv_arithmetic"] == ["grid_text", "kernel_text", "p", "s", "mode"]
+    assert params["/layer_table"] == ["name"] and params["/feature_maps"] == ["img", "name"]
+    assert params["/live_train"] == ["name", "n_epochs", "n_samples", "person"] and params["/model_status"] == []
+
+
+def test_image_errors_come_in_the_visitors_language(tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    with pytest.raises(gr.Error) as vi:
+        read_user_image(str(bad), VI)
+    assert "không phải là ảnh" in vi.value.message and vi.value.title == "Không dùng được ảnh này"
+    with pytest.raises(gr.Error) as en:
+        read_user_image(str(bad))
+    assert "is not an image we can read" in en.value.message and en.value.title == "Cannot use this image"
+
+
+def test_every_core_image_error_has_vietnamese():
+    source = (REPO / "core" / "images.py").read_text()
+    calls = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ImageInputError"
+    ]
+    assert len(calls) >= 9
+    assert all(any(k.arg == "vi" for k in call.keywords) for call in calls)
+
+
+def test_core_messages_keep_english_and_carry_vietnamese(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(ImageInputError, match="empty") as exc:
+        load_image(tmp_path / "empty.png")
+    assert "rỗng" in vietnamese_of(exc.value)
+    with pytest.raises(ValueError, match="same number") as exc:
+        parse_grid("1 2\n3")
+    assert localized(VI, exc.value) == "mọi hàng phải có cùng số lượng giá trị"
+    assert localized(EN, exc.value) == "every row must have the same number of values"
+    note = Bilingual("CMYK image converted to RGB", "ảnh CMYK đã chuyển sang RGB")
+    assert note == "CMYK image converted to RGB" and pickle.loads(pickle.dumps(note)).vi == note.vi
+    assert localized(VI, "plain English from a library") == "plain English from a library"
+
+
+def test_handlers_answer_in_the_visitors_language(demo):
+    conv = _endpoint(demo, "conv_arithmetic")
+    kernel = "0 2 1\n4 1 0\n1 0 1"
+    with pytest.raises(gr.Error) as exc:
+        conv("1 2\n3", kernel, 0, 1, "max", request=VI)
+    assert exc.value.message == "mọi hàng phải có cùng số lượng giá trị" and exc.value.title == "Không tính được"
+    grid = "9 4 1 2 3\n1 1 1 0 2\n1 2 1 3 1\n0 1 2 1 0\n2 0 1 1 4"
+    assert "đầu ra 3x3" in conv(grid, kernel, 0, 1, "max", request=VI)[0]
+    assert "output 3x3" in conv(grid, kernel, 0, 1, "max", request=EN)[0]
+
+    layers = _endpoint(demo, "layer_table")
+    summary, table = layers("lenet5", request=VI)
+    assert "Tổng: 61.706 tham số" in summary and table["headers"][0] == "lớp"
+    summary, table = layers("lenet5", request=EN)
+    assert "Total: 61,706 parameters" in summary and table["headers"][0] == "layer"
+
+    vqa = _endpoint(demo, "vqa_answer")
+    with pytest.raises(gr.Error) as exc:
+        vqa(None, "what shape?", request=VI)
+    assert exc.value.title == "Chưa có ảnh" and "tải ảnh lên" in exc.value.message
+
+
+def test_no_bare_english_literals_in_the_ui_code():
+    """Every label/info/placeholder/button/Markdown/accordion text of the checked tabs goes through tr()."""
+    text_kwargs = {"label", "info", "placeholder", "title"}
+    positional_text = {"Button", "Markdown", "Accordion", "Tab"}
+    allowed = set()  # proper nouns that read the same in both languages would go here
+    identifier = re.compile(r"^[a-z0-9_]+$")  # model names like simple_cnn are identifiers, not prose
+    problems = []
+    for rel in CHECKED_MODULES:
+        tree = ast.parse((REPO / rel).read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            is_gr = isinstance(func, ast.Attribute) and getattr(func.value, "id", None) == "gr"
+            name = func.attr if is_gr else getattr(func, "id", "")
+            if not (is_gr or name == "image_input") or name in {"Error", "Warning", "Info"}:
+                continue
+            candidates = [k.value for k in node.keywords if k.arg in text_kwargs]
+            if name in positional_text and node.args:
+                candidates.append(node.args[0])
+            if name in {"Radio", "Dropdown", "CheckboxGroup"} and node.args and isinstance(node.args[0], ast.List):
+                candidates += [e for e in node.args[0].elts if isinstance(e, ast.Constant)]  # choices shown as-is
+            for value in candidates:
+                literal = isinstance(value, ast.Constant) and isinstance(value.value, str)
+                prose = literal and value.value not in allowed and not identifier.match(value.value)
+                if prose or isinstance(value, ast.JoinedStr):
+                    problems.append(f"{rel}:{node.lineno} gr.{name}: {ast.unparse(value)}")
+    assert not problems, "\n".join(problems)
