@@ -8,6 +8,34 @@ from core.checkpoint import read_config, read_metrics
 from core.registry import get_spec
 from core.weights import LocalCheckpoint
 
+# Axis words of the plots, for the UI's two languages (course terms: hàm mất mát = loss, độ chính xác = accuracy).
+PLOT_WORDS = {
+    "en": {
+        "epoch": "epoch",
+        "loss_axis": "cross-entropy loss",
+        "loss": "loss",
+        "acc_axis": "accuracy (%)",
+        "acc": "accuracy",
+        "train": "train",
+        "val": "val",
+        "predicted": "predicted",
+        "true": "true",
+        "confusion": "confusion matrix (row-normalised)",
+    },
+    "vi": {
+        "epoch": "epoch",
+        "loss_axis": "hàm mất mát cross-entropy",
+        "loss": "hàm mất mát",
+        "acc_axis": "độ chính xác (%)",
+        "acc": "độ chính xác",
+        "train": "huấn luyện",
+        "val": "kiểm định",
+        "predicted": "dự đoán",
+        "true": "nhãn đúng",
+        "confusion": "ma trận nhầm lẫn (chuẩn hoá theo hàng)",
+    },
+}
+
 
 def find_report(model_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(config, metrics) of the model's local checkpoint, without loading its weights; None if absent."""
@@ -20,21 +48,22 @@ def find_report(model_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None
     return None
 
 
-def plot_curves(metrics: dict[str, Any], title: str = ""):
-    """Loss and accuracy per epoch, train vs validation (a matplotlib Figure)."""
+def plot_curves(metrics: dict[str, Any], title: str = "", *, lang: str = "en"):
+    """Loss and accuracy per epoch, train vs validation (a matplotlib Figure), axes in `lang` ("en" or "vi")."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    words = PLOT_WORDS.get(lang, PLOT_WORDS["en"])
     history = metrics.get("history", [])
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2))
     for split in ("train", "val"):
-        ax_loss.plot(epochs, [h[f"{split}_loss"] for h in history], marker="o", label=split)
-        ax_acc.plot(epochs, [100 * h[f"{split}_acc"] for h in history], marker="o", label=split)
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+        ax_loss.plot(epochs, [h[f"{split}_loss"] for h in history], marker="o", label=words[split])
+        ax_acc.plot(epochs, [100 * h[f"{split}_acc"] for h in history], marker="o", label=words[split])
+    ax_loss.set(xlabel=words["epoch"], ylabel=words["loss_axis"], title=words["loss"])
+    ax_acc.set(xlabel=words["epoch"], ylabel=words["acc_axis"], title=words["acc"])
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.legend()
@@ -43,8 +72,8 @@ def plot_curves(metrics: dict[str, Any], title: str = ""):
     return fig
 
 
-def plot_confusion(metrics: dict[str, Any], labels: list[str], title: str = ""):
-    """Row-normalised confusion matrix of the test set."""
+def plot_confusion(metrics: dict[str, Any], labels: list[str], title: str = "", *, lang: str = "en"):
+    """Row-normalised confusion matrix of the test set, axes in `lang` ("en" or "vi")."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -55,7 +84,8 @@ def plot_confusion(metrics: dict[str, Any], labels: list[str], title: str = ""):
     cm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
     fig, ax = plt.subplots(figsize=(6, 5.5))
     im = ax.imshow(cm, cmap="Blues", vmin=0, vmax=1)
-    ax.set(xlabel="predicted", ylabel="true", title=title or "confusion matrix (row-normalised)")
+    words = PLOT_WORDS.get(lang, PLOT_WORDS["en"])
+    ax.set(xlabel=words["predicted"], ylabel=words["true"], title=title or words["confusion"])
     if len(labels) <= 20:
         ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
         ax.set_yticks(range(len(labels)), labels, fontsize=7)

@@ -15,7 +15,7 @@ from core.registry import get_spec, list_models
 from core.training_report import find_report, plot_confusion, plot_curves
 from core.weights import WeightsUnavailable
 from demo.components import example_images, image_file, image_input, localized, read_user_image
-from demo.i18n import say, tr
+from demo.i18n import lang_of, say, tr
 
 if TYPE_CHECKING:
     from core.classify import ClassifyResult
@@ -283,13 +283,14 @@ def _reports(name_a: str, name_b: str, request: gr.Request | None = None):
                 f"- `{name}`: test accuracy **{acc}%**, F1-macro **{f1}** on {n} images; most confused: {pairs}",
             )
         )
-        curves.append(plot_curves(metrics, title=name))
+        curves.append(plot_curves(metrics, title=name, lang=lang_of(request)))
         has_matrix = bool(test.get("confusion_matrix"))  # live-trained checkpoints record accuracy only
         confusions.append(
             plot_confusion(
                 metrics,
                 config.get("labels", []),
                 title=say(request, f"{name}: ma trận nhầm lẫn (tập kiểm tra)", f"{name}: confusion (test)"),
+                lang=lang_of(request),
             )
             if has_matrix
             else None

@@ -6,7 +6,7 @@ import gradio as gr
 
 from core.live_training import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES
 from demo.components import localized
-from demo.i18n import say, tr
+from demo.i18n import lang_of, say, tr
 
 
 def build_live_tab(profile: str) -> None:
@@ -65,7 +65,8 @@ def build_live_tab(profile: str) -> None:
                 figure = gr.Plot()
                 if len(p.history) != shown:  # redraw only when an epoch finished
                     shown = len(p.history)
-                    figure = plot_curves({"history": p.history}, title=f"{name} (live)") if p.history else None
+                    title = say(request, f"{name} (trực tiếp)", f"{name} (live)")
+                    figure = plot_curves({"history": p.history}, title, lang=lang_of(request)) if p.history else None
                 yield _status_text(p, request), figure
         except TrainingBusy as exc:
             raise gr.Error(

@@ -203,3 +203,29 @@ def test_no_bare_english_literals_in_the_ui_code():
                 if prose or isinstance(value, ast.JoinedStr):
                     problems.append(f"{rel}:{node.lineno} gr.{name}: {ast.unparse(value)}")
     assert not problems, "\n".join(problems)
+
+
+def test_reports_and_plots_in_vietnamese():
+    """The committed simple_cnn checkpoint's report: text and chart axes in the visitor's language."""
+    from core.training_report import find_report
+    from demo.image_tab import _reports
+
+    if find_report("simple_cnn") is None:
+        pytest.skip("no committed simple_cnn checkpoint with a training report in checkpoints/")
+    text, curves, _, confusion, _ = _reports("simple_cnn", "simple_cnn", VI)
+    assert "độ chính xác trên tập kiểm tra" in text
+    assert [ax.get_ylabel() for ax in curves.axes] == ["hàm mất mát cross-entropy", "độ chính xác (%)"]
+    assert confusion.axes[0].get_xlabel() == "dự đoán"
+    text, curves, *_ = _reports("simple_cnn", "simple_cnn", EN)
+    assert "test accuracy" in text and curves.axes[1].get_ylabel() == "accuracy (%)"
+
+
+def test_status_table_in_vietnamese(monkeypatch):
+    from demo.status_tab import _rows
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network probe
+    summary, table = _rows(VI)
+    assert "mô hình chạy được ngay bây giờ" in summary and table["headers"][2] == "trạng thái"
+    assert {row[2] for row in table["data"]} <= {"có sẵn trên máy", "tải về được", "thiếu"}
+    summary, table = _rows(EN)
+    assert "models can run right now" in summary and table["headers"][2] == "state"
