@@ -6,12 +6,12 @@ product (tests/benchmarks/bench_video.py measures it).
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from core.video.decode import format_time
 
 MODES = ("clip", "ocr", "combined")
 MAX_QUERY_CHARS = 200
+FUZZY_FLOOR = 0.5  # below this a fuzzy match of on-screen text counts as no match
 OCR_MIN_MATCH = 0.6  # in text-only mode a weaker fuzzy match is noise ("●" read from a circle), not a moment
 # "A then B" in either language; the first separator found splits the query.
 THEN = re.compile(r"\s*(?:\bthen\b|\bafterwards\b|\brồi\b|\bsau đó\b|->|→|=>)\s*", re.IGNORECASE)
@@ -44,6 +45,7 @@ class Moment:
         return {**d, "timestamp": self.timestamp}
 
 
+@functools.lru_cache(maxsize=65536)  # OCR lines repeat across keyframes and queries
 def normalize_text(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form: 'XIN CHÀO, Đà Nẵng!' -> 'xin chao da nang'."""
     text = unicodedata.normalize("NFKD", text.casefold()).replace("đ", "d")
@@ -52,34 +54,34 @@ def normalize_text(text: str) -> str:
 
 
 def fuzzy_score(query: str, text: str) -> float:
-    """How well `query` occurs inside `text` (both normalised), in [0, 1]: 1 for an exact substring, otherwise the
-    best SequenceMatcher ratio against a window of the text of the query's length (OCR drops and swaps letters)."""
-    if not query or not text:
-        return 0.0
-    if query in text:
-        return 1.0
-    n = len(query)
-    if len(text) <= n:
-        return SequenceMatcher(None, query, text).ratio()
-    matcher = SequenceMatcher(None, b=query, autojunk=False)  # b is analysed once; windows vary as a
-    best = 0.0
-    starts = {0, len(text) - n} | {m.start() for m in re.finditer(r"(?<![a-z0-9])[a-z0-9]", text)}
-    for start in sorted(starts):  # windows that start at word boundaries, plus the end
-        for width in (n - 1, n, n + 1):
-            matcher.set_seq1(text[start : start + width])
-            best = max(best, matcher.ratio())
-    return best
+    """How well `query` (normalised) occurs inside `text` (normalised), in [0, 1]: 1 for an exact substring,
+    otherwise the best alignment of the query against a same-length window of the text (rapidfuzz's partial_ratio;
+    OCR drops and swaps letters). A text shorter than the query is compared whole, so a stray letter read by OCR
+    does not match every query containing it. Scores under FUZZY_FLOOR are chance overlaps and count as 0."""
+    return float(_fuzzy_many(query, [text])[0])
+
+
+def _fuzzy_many(query: str, texts: list[str]) -> np.ndarray:
+    from rapidfuzz import fuzz, process
+
+    out = np.zeros(len(texts), dtype=np.float32)
+    if not query:
+        return out
+    cutoff = 100 * FUZZY_FLOOR
+    long = [i for i, t in enumerate(texts) if len(t) >= len(query)]
+    short = [i for i, t in enumerate(texts) if 0 < len(t) < len(query)]
+    for idx, scorer in ((long, fuzz.partial_ratio), (short, fuzz.ratio)):
+        if idx:  # (1, len(idx)) scores in C++, 0 below the cutoff
+            scores = process.cdist([query], [texts[i] for i in idx], scorer=scorer, score_cutoff=cutoff, workers=1)
+            out[idx] = scores[0] / 100
+    return out
 
 
 def ocr_scores(query: str, texts: list[str]) -> np.ndarray:
-    q = normalize_text(query)
-    cache: dict[str, float] = {}  # consecutive keyframes often carry the same caption
-    out = np.zeros(len(texts), dtype=np.float32)
-    for i, t in enumerate(texts):
-        if t not in cache:
-            cache[t] = fuzzy_score(q, normalize_text(t))
-        out[i] = cache[t]
-    return out
+    """(N,) fuzzy match of the query in each keyframe's OCR text; each distinct text is scored once."""
+    unique = list(dict.fromkeys(texts))  # consecutive keyframes often carry the same caption
+    scores = dict(zip(unique, _fuzzy_many(normalize_text(query), [normalize_text(t) for t in unique])))
+    return np.array([scores[t] for t in texts], dtype=np.float32)
 
 
 def clip_scores(text_embedding: np.ndarray, image_embeddings: np.ndarray) -> np.ndarray:
@@ -120,21 +122,39 @@ def temporal_pairs(
     """Moments where B follows A within `window_s`: for each keyframe i as A, the best j with
     0 < t_j - t_i <= window_s as B; pair score = mean of the two. The best k pairs whose A moments are at least
     `min_gap_s` apart."""
-    pairs = []
-    for i in range(len(times)):
-        lo = np.searchsorted(times, times[i], side="right")
-        hi = np.searchsorted(times, times[i] + window_s, side="right")
-        if hi > lo:
-            j = int(lo + np.argmax(score_b[lo:hi]))
-            pairs.append((i, j, float(score_a[i] + score_b[j]) / 2))
-    pairs.sort(key=lambda p: -p[2])
+    lo = np.searchsorted(times, times, side="right")  # (N,) first keyframe after each A
+    hi = np.searchsorted(times, times + window_s, side="right")  # (N,) one past the last inside the window
+    valid = np.nonzero(hi > lo)[0]
+    if not len(valid):
+        return []
+    best_b = range_argmax(score_b, lo[valid], hi[valid])  # (V,) best B for each A, vectorised
+    pair_scores = (score_a[valid] + score_b[best_b]) / 2
     chosen: list[tuple[int, int, float]] = []
-    for pair in pairs:
-        if all(abs(times[pair[0]] - times[c[0]]) >= min_gap_s for c in chosen):
-            chosen.append(pair)
+    for v in np.argsort(-pair_scores, kind="stable"):
+        i = int(valid[v])
+        if all(abs(times[i] - times[c[0]]) >= min_gap_s for c in chosen):
+            chosen.append((i, int(best_b[v]), float(pair_scores[v])))
             if len(chosen) == k:
                 break
     return chosen
+
+
+def range_argmax(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """argmax of values[lo[q]:hi[q]] for every query q (all ranges non-empty), with a sparse table: O(N log N)
+    numpy work instead of a Python loop over 10,000 keyframes."""
+    n = len(values)
+    table = [np.arange(n)]  # table[j][i]: index of the max of values[i : i + 2**j]
+    while (2 ** len(table)) <= n:
+        prev, half = table[-1], 2 ** (len(table) - 1)
+        left, right = prev[: n - 2 * half + 1], prev[half:n]
+        table.append(np.where(values[left] >= values[right], left, right))
+    level = np.floor(np.log2(hi - lo)).astype(int)
+    out = np.empty(len(lo), dtype=np.int64)
+    for j in np.unique(level):
+        q = level == j
+        a, b = table[j][lo[q]], table[j][hi[q] - 2**j]
+        out[q] = np.where(values[a] >= values[b], a, b)
+    return out
 
 
 _text_cache: OrderedDict[tuple, tuple[object, np.ndarray]] = OrderedDict()
