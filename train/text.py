@@ -30,7 +30,7 @@ from core.checkpoint import save_checkpoint
 from core.registry import get_spec
 from core.text import DATASET_NAME, NEWSGROUPS
 from core.text import tokenizer as wp
-from core.text.data import REMOVE_ALL, load_splits
+from core.text.data import REMOVE_ALL, DataUnavailable, load_splits
 from core.text.models import BiGRUClassifier, DistilBertClassifier
 from core.weights import checkpoint_dir, hub_available
 from train.common import Timer, evaluate, pick_device, seed_everything, train_one_epoch, write_run_metrics
@@ -113,9 +113,15 @@ def build_model(args: argparse.Namespace, vocab_size: int, pad_id: int, num_clas
     if args.tiny:
         model = DistilBertClassifier(num_classes=num_classes, vocab_size=vocab_size, pad_id=pad_id, **tiny)
     else:
-        model = DistilBertClassifier.from_pretrained_backbone(
-            wp.DISTILBERT_TOKENIZER, num_classes=num_classes, local_files_only=not hub_available()
-        )
+        try:
+            model = DistilBertClassifier.from_pretrained_backbone(
+                wp.DISTILBERT_TOKENIZER, num_classes=num_classes, local_files_only=not hub_available()
+            )
+        except OSError as exc:
+            raise SystemExit(
+                f"cannot train: {wp.DISTILBERT_TOKENIZER} weights are not in the local Hub cache and the Hub is "
+                "unreachable. Run `python -m core.prefetch` with network (or --tiny)."
+            ) from exc
         if model.encoder.config.vocab_size != vocab_size:
             raise SystemExit("DistilBERT's vocabulary differs from the tokenizer's: use distilbert-base-uncased")
     return model, "text_distilbert", model.model_args()
@@ -126,13 +132,19 @@ def main(argv: list[str] | None = None) -> dict:
     recipe = {k: getattr(args, k) or v for k, v in RECIPES[args.model].items()}
     seed_everything(args.seed)
     device = pick_device(args.device)
-    tokenizer, tok_info = wp.resolve(args.tokenizer)
+    try:
+        tokenizer, tok_info = wp.resolve(args.tokenizer)
+    except wp.TokenizerUnavailable as exc:
+        raise SystemExit(f"cannot train: {exc}") from None
     tokenizer.enable_truncation(args.max_length)
     pad_id = wp.pad_id(tokenizer)
     remove = () if args.keep_headers else REMOVE_ALL
-    splits = load_splits(
-        args.data_dir, remove=remove, val_fraction=args.val_fraction, seed=args.seed, max_samples=args.max_samples
-    )
+    try:
+        splits = load_splits(
+            args.data_dir, remove=remove, val_fraction=args.val_fraction, seed=args.seed, max_samples=args.max_samples
+        )
+    except DataUnavailable as exc:
+        raise SystemExit(f"cannot train: {exc}") from None
     print(
         f"data: {splits.source}; train {len(splits.train)}, val {len(splits.val)}, test {len(splits.test)}; "
         f"{'kept' if args.keep_headers else 'removed'} headers/footers/quotes"

@@ -94,8 +94,12 @@ def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool 
     device = next(module.parameters()).device
     ids = torch.tensor([encoded.ids], device=device)  # (1, T)
     start = time.perf_counter()
+    hidden = None
     with torch.inference_mode():
-        logits = module(ids)
+        if isinstance(module, DistilBertClassifier):  # keep the last layer's input: attention comes from it
+            logits, hidden = module.forward_hidden(ids, keep_last_input=explain)
+        else:
+            logits = module(ids)
     forward_ms = (time.perf_counter() - start) * 1000
     probs = logits.float().softmax(-1)[0].cpu()
     values, indices = probs.topk(min(top_k, probs.numel()))
@@ -114,7 +118,7 @@ def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool 
     )
     if explain:
         start = time.perf_counter()
-        weights = token_weights(module, ids, int(indices[0]))
+        weights = token_weights(module, ids, int(indices[0]), hidden=hidden)
         prediction.highlight_ms = (time.perf_counter() - start) * 1000
         prediction.segments = segments(encoded, weights)
     return prediction
@@ -124,12 +128,16 @@ def _method_of(module: torch.nn.Module) -> str:
     return METHODS["gru"] if isinstance(module, BiGRUClassifier) else METHODS["distilbert"]
 
 
-def token_weights(module: torch.nn.Module, ids: torch.Tensor, target: int) -> list[float]:
-    """One weight per token of `ids` (1, T), scaled to [-1, 1] (attention: [0, 1])."""
+def token_weights(module: torch.nn.Module, ids: torch.Tensor, target: int, hidden=None) -> list[float]:
+    """One weight per token of `ids` (1, T), scaled to [-1, 1] (attention: [0, 1]).
+
+    For DistilBERT, `hidden` (the last layer's input from the forward pass already run) saves a second forward.
+    """
     if isinstance(module, DistilBertClassifier):
         with torch.inference_mode():
-            _, attention = module.forward_with_cls_attention(ids)
-        w = attention[0].float()
+            if hidden is None:
+                hidden = module.forward_hidden(ids, keep_last_input=True)[1]
+            w = module.cls_attention(hidden, ids != module.pad_id)[0].float()
     elif isinstance(module, BiGRUClassifier):
         w = _gradient_x_input(module, ids, target)
     else:

@@ -153,28 +153,32 @@ class DistilBertClassifier(nn.Module):
         }
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.forward_with_cls_attention(input_ids, with_attention=False)[0]
+        return self.forward_hidden(input_ids)[0]
 
-    def forward_with_cls_attention(
-        self, input_ids: torch.Tensor, *, with_attention: bool = True
+    def forward_hidden(
+        self, input_ids: torch.Tensor, *, keep_last_input: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Logits and, optionally, the last layer's attention from [CLS] to every token, averaged over heads (B, T).
-
-        The attention is recomputed from the last layer's input hidden states with that layer's own q/k
-        projections (softmax(q k^T / sqrt(d)) with padding masked), so the fast SDPA kernel serves the forward
-        pass and no hook or global attention setting is shared between concurrent requests.
-        """
+        """Logits and, optionally, the hidden states entering the last layer (B, T, D), for `cls_attention`."""
         mask = input_ids != self.pad_id
-        out = self.encoder(input_ids=input_ids, attention_mask=mask.long(), output_hidden_states=with_attention)
+        out = self.encoder(input_ids=input_ids, attention_mask=mask.long(), output_hidden_states=keep_last_input)
         logits = self.head(self.dropout(out.last_hidden_state[:, 0]))  # (B, C)
-        if not with_attention:
-            return logits, None
+        return logits, out.hidden_states[-2] if keep_last_input else None
+
+    def cls_attention(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The last layer's attention from [CLS] to every token, averaged over heads (B, T), from its input.
+
+        Recomputed with that layer's own q/k projections (softmax(q k^T / sqrt(d)), padding masked), so the fast
+        SDPA kernel serves the forward pass and no hook or global attention setting is shared between requests.
+        """
         layer = self.encoder.transformer.layer[-1].attention
-        hidden = out.hidden_states[-2]  # input of the last layer (B, T, D)
         b, t, d = hidden.shape
         heads = self.encoder.config.n_heads
         q = layer.q_lin(hidden[:, :1]).view(b, 1, heads, d // heads).transpose(1, 2)  # (B, h, 1, d/h)
         k = layer.k_lin(hidden).view(b, t, heads, d // heads).transpose(1, 2)  # (B, h, T, d/h)
         scores = (q @ k.transpose(-1, -2)) / (d // heads) ** 0.5  # (B, h, 1, T)
         scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
-        return logits, scores.softmax(-1).mean(1)[:, 0]  # (B, T)
+        return scores.softmax(-1).mean(1)[:, 0]  # (B, T)
+
+    def forward_with_cls_attention(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, hidden = self.forward_hidden(input_ids, keep_last_input=True)
+        return logits, self.cls_attention(hidden, input_ids != self.pad_id)
