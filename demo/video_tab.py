@@ -186,7 +186,9 @@ def build_video_tab(profile: str) -> None:
         return times[evt.index] if times and 0 <= evt.index < len(times) else None
 
     inputs = [video, query, mode, model, top_k, keyframes, interval, window]
-    common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
+    # Gradio refuses a path that a client sends unless it was uploaded (or is an example), so no other file on the
+    # server can be indexed; gr.Video's preprocess (format=None) then passes the path through without converting.
+    common = dict(concurrency_limit=2, concurrency_id="models")
     outputs = [gallery, summary, audio, details, moments]
     run.click(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
     query.submit(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)

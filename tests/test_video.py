@@ -162,6 +162,37 @@ def test_spoken_summary_offline_with_espeak(monkeypatch):
         assert f.read(4) == b"RIFF"
 
 
+def test_speech_uses_gtts_when_online_and_falls_back_to_espeak(monkeypatch):
+    """The engine choice (gTTS itself needs Google's servers, unreachable here: a stand-in records the call)."""
+    import types
+
+    from core.video import speech
+
+    calls = []
+
+    class RecordingGTTS:
+        def __init__(self, text, lang, timeout):
+            calls.append((text, lang, timeout))
+
+        def save(self, path):
+            Path(path).write_bytes(b"ID3")
+
+    class FailingGTTS(RecordingGTTS):
+        def save(self, path):
+            raise ConnectionError("the network went away")
+
+    monkeypatch.setattr(speech, "is_online", lambda *a, **k: True)
+    monkeypatch.setitem(sys.modules, "gtts", types.SimpleNamespace(gTTS=RecordingGTTS))
+    out = speech.synthesize("xin chào", "vi")
+    assert out.engine == "gtts" and out.path.endswith(".mp3") and calls == [("xin chào", "vi", 10)]
+    monkeypatch.setitem(sys.modules, "gtts", types.SimpleNamespace(gTTS=FailingGTTS))
+    if shutil.which("espeak-ng"):
+        assert speech.synthesize("hello", "en").engine == "espeak-ng"
+    else:
+        with pytest.raises(speech.SpeechUnavailable, match="espeak-ng"):
+            speech.synthesize("hello", "en")
+
+
 @pytest.mark.parametrize(
     "make, fragment",
     [
@@ -228,6 +259,14 @@ def test_http_api_moments_cache_and_bad_inputs(tiny_app, client_for, tmp_path):
             client.predict(handle_file(str(bad)), "anything", "ocr", api_name="/video_search")
     with pytest.raises(AppError, match="limit"):
         client.predict(handle_file(str(vs.long_sparse(tmp_path / "l.mp4"))), "x", "ocr", api_name="/video_search")
+    # A raw request naming a file on the server (not an upload) is refused before any of our code reads it.
+    import httpx
+
+    server_file = {"path": str(EXAMPLE.parent.parent.parent / "README.md"), "meta": {"_type": "gradio.FileData"}}
+    call = f"{tiny_app.url}gradio_api/call/video_search"
+    data = [server_file, "x", "ocr", "clip_vit_b32_openai", 5, "both", 2, 10, "en"]
+    event = httpx.post(call, json={"data": data}, timeout=30).json()["event_id"]
+    assert "not uploaded by a user" in httpx.get(f"{call}/{event}", timeout=60).text
     assert tiny_app.alive()
 
 
