@@ -44,7 +44,9 @@ def build_clip_tab(profile: str) -> None:
         )
     with gr.Row():
         with gr.Column(scale=1):
-            image = image_input(label=tr("clip.image", "Ảnh cần phân loại", "Image to classify"), height=260)
+            image = image_input(
+                label=tr("clip.image", "Ảnh cần phân loại", "Image to classify"), height=260, elem_id="clip-image"
+            )
             gr.Examples(
                 [[p] for p in example_images() + VQA_EXAMPLES],
                 inputs=[image],

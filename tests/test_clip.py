@@ -245,3 +245,119 @@ def test_study_script_runs_end_to_end_and_caches_features(tmp_path):
     again = clip_study.main([*argv, "--ks", "0", "1", "--draws", "3"])
     assert again["features_encoded_this_run"] == 0  # features came from the disk cache
     print(f"study: first run {first:.1f} s")
+
+
+# ---- through the HTTP API of the launched app (APP_PROFILE=tiny, offline) ----------------------------------------
+
+
+def _gallery(*paths):
+    from gradio_client import handle_file
+
+    return [{"image": handle_file(str(p)), "caption": None} for p in paths]
+
+
+@pytest.mark.server
+def test_http_zero_shot_needs_only_image_and_classes(tiny_app, client_for):
+    from gradio_client import handle_file
+
+    client = client_for(tiny_app)
+    label, table, notes, raw = client.predict(handle_file(CAT), "cat, dog, Cat, rocket", api_name="/clip_zero_shot")
+    assert raw["classes"] == ["cat", "dog", "rocket"] and "Duplicate class names removed: Cat" in notes
+    assert abs(sum(raw["probabilities"].values()) - 1) < 1e-4 and len(label["confidences"]) == 3
+    assert raw["templates"] == ["a photo of a {}."] and len(table["value"]["data"]) == 3, table.keys()
+    again = client.predict(handle_file(CAT), "cat, dog, rocket", api_name="/clip_zero_shot")[3]
+    assert again["prompts_encoded"] == 0 and again["image_cached"]  # text and image both from the caches
+    imagenet = "\n".join(IMAGENET_TEMPLATES)
+    raw = client.predict(handle_file(CAT), "cat\ndog", imagenet, "clip_vit_b32_laion", api_name="/clip_zero_shot")[3]
+    assert raw["model"] == "clip_vit_b32_laion" and len(raw["prompt_cosine"]["cat"]) == 80
+    one = client.predict(handle_file(CAT), "rocket", "a photo of a {}.\nno braces", api_name="/clip_zero_shot")
+    assert one[3]["probabilities"] == {"rocket": 1.0} and "Only one class" in one[2] and "no braces" in one[2]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("",), "No class names"),
+        ((" , ;\n",), "No class names"),
+        (("cat, dog", "a photo of a cat"), "needs {}"),
+        (("cat, dog", "a photo of a {}.", "no_such_model"), "no_such_model"),
+    ],
+)
+def test_http_zero_shot_bad_inputs(tiny_app, client_for, args, fragment):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    client = client_for(tiny_app)
+    with pytest.raises(AppError, match=fragment):
+        client.predict(handle_file(CAT), *args, api_name="/clip_zero_shot")
+    assert tiny_app.alive()
+
+
+@pytest.mark.server
+def test_http_zero_shot_unreadable_image(tiny_app, client_for, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    with pytest.raises(AppError, match="not an image we can read"):
+        client_for(tiny_app).predict(handle_file(str(bad)), "cat, dog", api_name="/clip_zero_shot")
+
+
+@pytest.mark.server
+def test_http_k_shot_on_the_builtin_set(tiny_app, client_for):
+    from gradio_client import handle_file
+
+    client = client_for(tiny_app)
+    zs, plain, init, nearest, notes, raw = client.predict(handle_file(VQA_IMAGE), 20, api_name="/clip_k_shot")
+    assert raw["classes"] == ["circle", "rectangle", "triangle"] and raw["shots"] == [20, 20, 20]
+    assert set(raw["probes"]) == {"plain", "zs_init"} and len(nearest) == 6
+    assert all(p["fit_ms"] < 5000 for p in raw["probes"].values()) and "Used circle: 20" in notes
+    raw0 = client.predict(handle_file(VQA_IMAGE), 0, "easy_vqa_colors", api_name="/clip_k_shot")[5]
+    assert raw0["k"] == 0 and raw0["probes"] == {} and len(raw0["classes"]) == 8
+
+
+@pytest.mark.server
+def test_http_k_shot_with_user_images_skips_unreadable_and_uses_what_exists(tiny_app, client_for, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 10)
+    shapes = builtin_paths("easy_vqa_shapes", per_class=3)
+    client = client_for(tiny_app)
+    *_, notes, raw = client.predict(
+        handle_file(VQA_IMAGE), 5, "user", "circle, rectangle", "a photo of a {}.", "clip_vit_b32_openai",
+        _gallery(*shapes["circle"], bad), _gallery(shapes["rectangle"][0]), api_name="/clip_k_shot",
+    )  # fmt: skip
+    assert raw["shots"] == [3, 1] and "broken.png (circle)" in notes
+    assert "'rectangle' has only 1 support image(s)" in notes
+    with pytest.raises(AppError, match="No usable support images for: rectangle"):
+        client.predict(
+            handle_file(VQA_IMAGE), 2, "user", "circle, rectangle", "a photo of a {}.", "clip_vit_b32_openai",
+            _gallery(shapes["circle"][0]), _gallery(bad), api_name="/clip_k_shot",
+        )  # fmt: skip
+    assert tiny_app.alive()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_clip_tab_in_the_browser(browser, tiny_app):
+    from tests.test_browser import RESULT_TIMEOUT_MS, open_page, open_tab, screenshot
+
+    page = open_page(browser, tiny_app.url)
+    page.set_default_timeout(RESULT_TIMEOUT_MS)
+    open_tab(page, "CLIP playground")
+    page.locator("#clip-image input[type=file]").set_input_files(VQA_IMAGE)
+    page.get_by_role("button", name="18 CIFAR templates").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('a photo of the big {}.'))"
+    )
+    page.get_by_role("button", name="Classify zero-shot").click()
+    page.get_by_text("CLIP ViT-B/32 (OpenAI) [tiny random]").first.wait_for()
+    page.wait_for_function("() => document.body.innerText.includes('mean of 18 prompts')")
+    page.get_by_role("button", name="Classify k-shot").click()
+    page.get_by_text("Used circle: 5").first.wait_for()
+    screenshot(page, "clip")
+    page.close()
