@@ -9,6 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from core.model_store import current_profile
+from demo.caption_tab import build_caption_tab
 from demo.clip_tab import build_clip_tab
 from demo.cnn_tab import build_cnn_tab
 from demo.i18n import ClassroomBlocks, launch_kwargs, tr
@@ -34,7 +35,7 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
             gr.Markdown(tr("app.title", "# Lớp học Học sâu", "# Deep Learning Classroom"))
             # Plain links (a page reload), not a Gradio event: the language is chosen per page load, see demo/i18n.py.
             gr.HTML(
-                '<div style="text-align:right">🌐 <a href="?lang=vi" target="_self">Tiếng Việt</a> · '
+                '<div style="text-align:right">Ngôn ngữ / Language: <a href="?lang=vi" target="_self">Tiếng Việt</a> · '
                 '<a href="?lang=en" target="_self">English</a></div>'
             )
         with gr.Tabs():
@@ -52,6 +53,8 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
                 build_video_tab(profile)
             with gr.Tab(tr("tabs.clip", "CLIP: zero-shot và k-shot", "CLIP playground"), id="clip"):
                 build_clip_tab(profile)
+            with gr.Tab(tr("tabs.caption", "Chú thích ảnh tiếng Việt", "Vietnamese captions"), id="caption"):
+                build_caption_tab(profile)
             with gr.Tab(tr("tabs.status", "Trạng thái mô hình", "Model status"), id="status"):
                 build_status_tab(profile)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core import model_store
 from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
@@ -60,7 +61,13 @@ def current_training() -> dict | None:
     return dict(_current) if _current else None
 
 
-def live_checkpoint_dir(name: str):
+def live_checkpoint_dir(name: str, tiny: bool = False):
+    """Where a live run is saved. Tiny runs (APP_PROFILE=tiny, tests) go to the temp folder: the default profile
+    reads checkpoints/live/ first, so tiny weights there would replace the committed models."""
+    if tiny:
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "dl_classroom_live_tiny" / name
     return checkpoint_dir() / "live" / name
 
 
@@ -174,7 +181,7 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
         )
         yield progress
     _, test_acc = _evaluate(model, norm(data.test_x[:2000]), data.test_y[:2000])
-    folder = live_checkpoint_dir(entry.name)
+    folder = live_checkpoint_dir(entry.name, tiny)
     save_checkpoint(
         folder,
         model.eval(),

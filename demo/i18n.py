@@ -66,6 +66,25 @@ def tr(key: str, vi: str, en: str):
     return I18N(key)
 
 
+# Gradio's own frontend strings that visitors see; Gradio 6.31 ships no Vietnamese for them. The English text is
+# Gradio's own, so English visitors see no change.
+GRADIO_FRONTEND = {
+    "upload_text.drop_image": ("Thả ảnh vào đây", "Drop Image Here"),
+    "upload_text.drop_video": ("Thả video vào đây", "Drop Video Here"),
+    "upload_text.drop_file": ("Thả tệp vào đây", "Drop File Here"),
+    "upload_text.drop_audio": ("Thả âm thanh vào đây", "Drop Audio Here"),
+    "upload_text.click_to_upload": ("Bấm để tải lên", "Click to Upload"),
+    "common.or": ("hoặc", "or"),
+    "common.use_via_api": ("Dùng qua API", "Use via API"),
+    "common.built_with_gradio": ("Xây dựng bằng Gradio", "Built with Gradio"),
+    "common.settings": ("Cài đặt", "Settings"),
+    "common.clear": ("Xóa", "Clear"),
+    "common.submit": ("Gửi", "Submit"),
+}
+for _key, (_vi, _en) in GRADIO_FRONTEND.items():
+    tr(_key, _vi, _en)
+
+
 def choose_language(query_lang: str | None, cookie_lang: str | None, accept_language: str | None) -> str:
     """'vi' or 'en': an explicit choice, then the remembered one, then the first of the two the browser lists."""
     for explicit in (query_lang, cookie_lang):
