@@ -88,8 +88,12 @@ def fit_probe(
     if tuple(w_prior.shape) != (dim, num_classes):
         raise ValueError(f"prior must be ({dim}, {num_classes}), got {tuple(w_prior.shape)}")
     z_prior = x @ w_prior  # (N, C) the zero-shot logits of the support images (zeros for the plain probe)
+    # L-BFGS works on a = scale * a_unit with z scaled to unit RMS: a and V then move on comparable scales (with
+    # z at logit_scale ~100 the fit needed 2-3x the iterations).
+    z_rms = float(z_prior.pow(2).mean().sqrt()) or 1.0
+    z_prior = z_prior / z_rms
     v, b = torch.zeros(dim, num_classes), torch.zeros(num_classes)
-    a = torch.ones(1) if prior is not None else torch.zeros(1)
+    a = torch.full((1,), z_rms) if prior is not None else torch.zeros(1)
     params = [v, b, a] if prior is not None else [v, b]
     for t in (v, b, a):
         t.grad = torch.zeros_like(t)
@@ -121,11 +125,12 @@ def fit_probe(
             opt.step(closure)
     finally:
         torch.set_num_threads(threads)
-    weight = float(a) * w_prior + v  # (D, C): one linear head whatever the parametrisation
+    prior_scale = float(a) / z_rms
+    weight = prior_scale * w_prior + v  # (D, C): one linear head whatever the parametrisation
     return LinearProbe(
         weight=weight.numpy().copy(),
         bias=b.numpy().copy(),
-        prior_scale=float(a),
+        prior_scale=prior_scale,
         kind=kind,
         iterations=calls,
         fit_ms=(time.perf_counter() - start) * 1000,
