@@ -1,0 +1,191 @@
+"""Building and loading the captioners' parts: frozen image encoders, the frozen GPT-2 and its tokenizer, tiny
+random stand-ins for tests and APP_PROFILE=tiny, and self-describing checkpoints for both families.
+
+A ClipCap checkpoint folder holds the mapper (model.safetensors), its JSON (prefix length, mapping type, CLIP
+registry name and profile, GPT-2 id or folder, train config), the GPT-2 tokenizer (tokenizer/), and the segmented
+training references (cider_corpus.json) that give per-image CIDEr its IDF. GPT-2 itself is not copied: it is frozen
+and named by id. A CNN+LSTM folder holds the LSTM, its vocabulary (as the labels) and the CNN's registry name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from core.weights import WeightsUnavailable, hub_available
+
+DEFAULT_GPT2 = "NlpHUST/gpt2-vietnamese"
+CLIP_NAME = "clip_vit_b32_openai"
+CNN_NAME = "resnet50_imagenet"
+EOS_TOKEN = "<|endoftext|>"
+TOKENIZER_DIR = "tokenizer"
+CIDER_FILE = "cider_corpus.json"
+FETCH_GPT2_CMD = "python -m train.caption fetch --gpt2 {gpt2}"
+# What the tiny tokenizer and the tiny LSTM vocabulary learn from (APP_PROFILE=tiny): short KTVIC-like captions.
+TINY_SENTENCES = (
+    "một người đàn ông đang đi xe đạp trên đường phố",
+    "hai người phụ nữ đang ngồi trên ghế đá trong công viên",
+    "một chiếc thuyền nhỏ trên sông vào buổi chiều",
+    "nhiều xe máy đang chạy trên đường phố đông đúc",
+    "một đứa trẻ đang chơi với quả bóng màu đỏ",
+    "một bát phở bò nóng hổi đặt trên bàn gỗ",
+    "những ngôi nhà cổ bên bờ hồ ở hội an",
+    "một con chó nằm trên bãi cỏ xanh",
+)
+
+
+# ---- Frozen image encoders ---------------------------------------------------------------------------------------
+def image_encoder(kind: str, profile: str) -> tuple[str, Callable[[Sequence[Any]], np.ndarray], int]:
+    """("clip" | "cnn", profile) -> (cache name, PIL list -> (N, D) float32, D). Loaded once by core.model_store."""
+    from core.model_store import load_model
+
+    if kind == "clip":
+        clip = load_model(CLIP_NAME, profile).module
+        return f"{CLIP_NAME}@{profile}", clip.encode_images, clip.embed_dim
+    if kind == "cnn":
+        loaded = load_model(CNN_NAME, profile)
+        net, pre = loaded.module, loaded.preprocess
+
+        @torch.inference_mode()
+        def encode(images: Sequence[Any]) -> np.ndarray:
+            pixels = torch.stack([pre.normalise(pre.crop(im.convert("RGB"))) for im in images])
+            _, grid = net.forward_with_features(pixels)  # (B, 2048, h, w)
+            return grid.mean(dim=(2, 3)).float().numpy()  # global average pool, as ResNet's own head
+
+        return f"{CNN_NAME}@{profile}", encode, int(net.net.fc.in_features)
+    raise ValueError(f"encoder kind must be 'clip' or 'cnn', not {kind!r}")
+
+
+# ---- GPT-2 and its tokenizer -------------------------------------------------------------------------------------
+def load_gpt2(gpt2: str, tokenizer_dir: str | Path | None = None):
+    """(causal LM, tokenizer) from a Hub id or a local folder; offline without a cached copy it says what to run."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    local_only = not Path(gpt2).is_dir() and not hub_available()
+    try:
+        model = AutoModelForCausalLM.from_pretrained(gpt2, local_files_only=local_only)
+        tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir or gpt2), local_files_only=local_only)
+    except Exception as exc:
+        where = "not in the local Hub cache and the Hub is unreachable" if local_only else str(exc)[:200]
+        raise WeightsUnavailable(f"GPT-2 {gpt2}", [f"{gpt2}: {where}"], [FETCH_GPT2_CMD.format(gpt2=gpt2)]) from exc
+    if tokenizer.eos_token_id is None:
+        tokenizer.eos_token = EOS_TOKEN
+    return model.eval(), tokenizer
+
+
+def train_tiny_tokenizer(sentences: Sequence[str], vocab_size: int = 400):
+    """A byte-level BPE tokenizer (the kind GPT-2 uses) trained in milliseconds on a few Vietnamese sentences."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(list(sentences), vocab_size=vocab_size, min_frequency=1, special_tokens=[EOS_TOKEN])
+    return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token=EOS_TOKEN, bos_token=EOS_TOKEN)
+
+
+def tiny_gpt2(vocab_size: int, eos_id: int, *, n_layer: int = 2, n_embd: int = 64, n_head: int = 2, seed: int = 0):
+    """A GPT-2 of the real class, 2 layers x 64 wide, random weights (seeded)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    config = GPT2Config(
+        vocab_size=vocab_size, n_positions=128, n_embd=n_embd, n_layer=n_layer, n_head=n_head, eos_token_id=eos_id
+    )
+    config.bos_token_id = eos_id
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return GPT2LMHeadModel(config).eval()
+
+
+def pretrain_tiny_gpt2(model, tokenizer, sentences: Sequence[str], steps: int = 150, lr: float = 3e-3) -> float:
+    """Teach the tiny GPT-2 the sentences as a language model (seconds), so that, like the real Vietnamese GPT-2,
+    it already writes them and a prefix only has to choose which one. Returns the last loss."""
+    eos = tokenizer.eos_token_id
+    rows = [[eos, *tokenizer(s).input_ids, eos] for s in sentences]
+    width = max(map(len, rows))
+    ids = torch.tensor([r + [eos] * (width - len(r)) for r in rows])
+    labels = torch.tensor([r + [-100] * (width - len(r)) for r in rows])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    model.train()
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        for _ in range(steps):
+            loss = model(input_ids=ids, labels=labels).loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    model.eval()
+    return loss.item()
+
+
+def save_tiny_gpt2(directory: str | Path, sentences: Sequence[str], lm_steps: int = 0) -> Path:
+    """A folder that `--gpt2 <folder>` loads like a Hub model: tiny GPT-2 (safetensors) + tokenizer."""
+    directory = Path(directory)
+    tokenizer = train_tiny_tokenizer(sentences)
+    model = tiny_gpt2(len(tokenizer), tokenizer.eos_token_id)
+    if lm_steps:
+        pretrain_tiny_gpt2(model, tokenizer, sentences, lm_steps)
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+# ---- Checkpoints -------------------------------------------------------------------------------------------------
+def save_clipcap(directory: Path, model, tokenizer, *, model_args: dict, extra: dict, train_config: dict, refs):
+    from core.checkpoint import save_checkpoint, write_json
+
+    save_checkpoint(
+        directory,
+        model.mapper,
+        arch="clipcap_mapper",
+        model_args=model_args,
+        labels=[],
+        preprocess={"note": "CLIP's own transform (core/clip/model.py)"},
+        train_config=train_config,
+        extra={**extra, "tokenizer": TOKENIZER_DIR},
+    )
+    tokenizer.save_pretrained(directory / TOKENIZER_DIR)
+    write_json(directory / CIDER_FILE, refs)
+
+
+def load_clipcap(directory: Path):
+    """(ClipCaptionModel, tokenizer, config) from a checkpoint folder; GPT-2 from the id the config names."""
+    from core.caption.clipcap import ClipCaptionModel
+    from core.checkpoint import load_checkpoint
+
+    mapper, config = load_checkpoint(directory)
+    gpt, tokenizer = load_gpt2(config["gpt2"], directory / config.get("tokenizer", TOKENIZER_DIR))
+    return ClipCaptionModel(gpt, mapper).eval(), tokenizer, config
+
+
+def save_lstm(directory: Path, model, vocab, *, model_args: dict, extra: dict, train_config: dict, refs):
+    from core.checkpoint import save_checkpoint, write_json
+
+    save_checkpoint(
+        directory,
+        model,
+        arch="lstm_captioner",
+        model_args=model_args,
+        labels=vocab.words,
+        preprocess={"note": "the CNN's ImageNet transform (core/registry.py resnet50_imagenet)"},
+        train_config=train_config,
+        extra=extra,
+    )
+    write_json(directory / CIDER_FILE, refs)
+
+
+def load_lstm(directory: Path):
+    from core.caption.baseline import WordVocab
+    from core.checkpoint import load_checkpoint
+
+    model, config = load_checkpoint(directory)
+    return model, WordVocab(config["labels"]), config
+
+
+def read_cider_corpus(directory: Path) -> list[list[list[str]]] | None:
+    path = directory / CIDER_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

@@ -1,0 +1,241 @@
+"""Caption metrics as the COCO caption evaluation (pycocoevalcap) computes them: BLEU-1..4, ROUGE-L, CIDEr(-D),
+METEOR through its Java jar.
+
+BLEU, ROUGE-L and CIDEr are re-implemented here with pycocoevalcap's formulas (BLEU: corpus-level clipped counts,
+"closest" reference length, its 1e-15/1e-9 smoothing; ROUGE-L: LCS with beta = 1.2, best precision and best recall
+over the references; CIDEr-D: TF-IDF n-grams 1-4, clipped, Gaussian length penalty sigma = 6, x10), so they run in
+the app without Java. Inputs are token lists: callers segment with core.caption.text.segment first, as KTVIC's
+scores were computed on segmented words.
+
+CIDEr's IDF comes from the references of the corpus being scored. With a single image every n-gram has document
+frequency 1 and IDF log(1) - log(1) = 0, so per-image CIDEr needs the document frequencies of a larger corpus:
+`CiderD(reference_corpus=...)` takes them from e.g. the training captions.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+Tokens = Sequence[str]
+
+
+def ngrams(tokens: Tokens, n: int) -> Counter:
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def _all_ngrams(tokens: Tokens, max_n: int = 4) -> Counter:
+    counts: Counter = Counter()
+    for n in range(1, max_n + 1):
+        counts.update(ngrams(tokens, n))
+    return counts
+
+
+# ---- BLEU --------------------------------------------------------------------------------------------------------
+def bleu(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]], max_n: int = 4) -> list[float]:
+    """Corpus BLEU-1..max_n: n-gram matches and lengths summed over all images before the ratios are taken."""
+    tiny, small = 1e-15, 1e-9
+    test_len = ref_len = 0
+    guess, correct = [0] * max_n, [0] * max_n
+    for hyp, refs in zip(hypotheses, references, strict=True):
+        max_ref: Counter = Counter()
+        for ref in refs:
+            for gram, count in _all_ngrams(ref, max_n).items():
+                max_ref[gram] = max(max_ref[gram], count)
+        hyp_counts = _all_ngrams(hyp, max_n)
+        test_len += len(hyp)
+        # "closest": the reference length nearest the hypothesis length, the shorter one on a tie.
+        ref_len += min((abs(len(r) - len(hyp)), len(r)) for r in refs)[1]
+        for k in range(max_n):
+            guess[k] += max(0, len(hyp) - k)
+        for gram, count in hyp_counts.items():
+            correct[len(gram) - 1] += min(max_ref[gram], count)
+    scores, product = [], 1.0
+    for k in range(max_n):
+        product *= (correct[k] + tiny) / (guess[k] + small)
+        scores.append(product ** (1.0 / (k + 1)))
+    ratio = (test_len + tiny) / (ref_len + small)
+    if ratio < 1:
+        scores = [s * math.exp(1 - 1 / ratio) for s in scores]
+    return scores
+
+
+# ---- ROUGE-L -----------------------------------------------------------------------------------------------------
+def lcs_length(a: Tokens, b: Tokens) -> int:
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        row = [0]
+        for j, y in enumerate(b):
+            row.append(prev[j] + 1 if x == y else max(prev[j + 1], row[j]))
+        prev = row
+    return prev[-1]
+
+
+def rouge_l(hypothesis: Tokens, references: Sequence[Tokens], beta: float = 1.2) -> float:
+    """Sentence ROUGE-L F-measure (pycocoevalcap: max precision and max recall over the references)."""
+    if not hypothesis:
+        return 0.0
+    precs, recs = [], []
+    for ref in references:
+        common = lcs_length(ref, hypothesis)
+        precs.append(common / len(hypothesis))
+        recs.append(common / len(ref) if ref else 0.0)
+    p, r = max(precs), max(recs)
+    if p == 0 or r == 0:
+        return 0.0
+    return ((1 + beta**2) * p * r) / (r + beta**2 * p)
+
+
+def corpus_rouge_l(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]]) -> float:
+    scores = [rouge_l(h, r) for h, r in zip(hypotheses, references, strict=True)]
+    return sum(scores) / max(len(scores), 1)
+
+
+# ---- CIDEr-D -----------------------------------------------------------------------------------------------------
+class CiderD:
+    """CIDEr-D with document frequencies from `reference_corpus` (a list of reference lists, one per image)."""
+
+    def __init__(self, reference_corpus: Sequence[Sequence[Tokens]], n: int = 4, sigma: float = 6.0):
+        self.n, self.sigma = n, sigma
+        self.df: Counter = Counter()
+        for refs in reference_corpus:
+            self.df.update({gram for ref in refs for gram in _all_ngrams(ref, n)})
+        self.log_num_docs = math.log(float(max(len(reference_corpus), 1)))
+
+    def _vector(self, tokens: Tokens) -> tuple[list[dict], list[float], int]:
+        vec: list[dict] = [defaultdict(float) for _ in range(self.n)]
+        norm = [0.0] * self.n
+        length = 0
+        for gram, tf in _all_ngrams(tokens, self.n).items():
+            k = len(gram) - 1
+            vec[k][gram] = tf * (self.log_num_docs - math.log(max(1.0, self.df[gram])))
+            norm[k] += vec[k][gram] ** 2
+            if k == 1:  # pycocoevalcap measures length in bigrams
+                length += tf
+        return vec, [math.sqrt(x) for x in norm], length
+
+    def _similarity(self, hyp, ref) -> list[float]:
+        (vh, nh, lh), (vr, nr, lr) = hyp, ref
+        penalty = math.exp(-((lh - lr) ** 2) / (2 * self.sigma**2))
+        out = []
+        for k in range(self.n):
+            val = sum(min(v, vr[k].get(g, 0.0)) * vr[k].get(g, 0.0) for g, v in vh[k].items())
+            if nh[k] != 0 and nr[k] != 0:
+                val /= nh[k] * nr[k]
+            out.append(val * penalty)
+        return out
+
+    def score(self, hypothesis: Tokens, references: Sequence[Tokens]) -> float:
+        hyp = self._vector(hypothesis)
+        total = [0.0] * self.n
+        for ref in references:
+            total = [a + b for a, b in zip(total, self._similarity(hyp, self._vector(ref)))]
+        return 10.0 * (sum(total) / self.n) / max(len(references), 1)
+
+    def corpus_score(self, hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]]) -> float:
+        scores = [self.score(h, r) for h, r in zip(hypotheses, references, strict=True)]
+        return sum(scores) / max(len(scores), 1)
+
+
+def cider(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]]) -> float:
+    """Corpus CIDEr-D with IDF from the references being scored (what pycocoevalcap's Cider does)."""
+    return CiderD(references).corpus_score(hypotheses, references)
+
+
+# ---- METEOR (Java) -----------------------------------------------------------------------------------------------
+_meteor_lock = threading.Lock()
+
+
+def meteor_unavailable_reason() -> str | None:
+    """Why METEOR cannot run here, or None. It needs Java and the meteor-1.5.jar that pycocoevalcap ships."""
+    if shutil.which("java") is None:
+        return "METEOR skipped: Java is not installed (apt-get install default-jre-headless)"
+    if _meteor_jar() is None:
+        return "METEOR skipped: pycocoevalcap (which ships meteor-1.5.jar) is not installed (pip install pycocoevalcap)"
+    return None
+
+
+def _meteor_jar() -> Path | None:
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("pycocoevalcap.meteor")
+    except ImportError:
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    jar = Path(list(spec.submodule_search_locations)[0]) / "meteor-1.5.jar"
+    return jar if jar.is_file() else None
+
+
+def meteor(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]]) -> float:
+    """Corpus METEOR 1.5 exactly as pycocoevalcap drives the jar ("-l en -norm"), UTF-8 forced on the pipe.
+
+    pycocoevalcap starts Java without a file encoding, and Java 17 reads stdin in the locale's charset: under a
+    C locale every Vietnamese letter would become "?" and match every other one. Raises RuntimeError when
+    `meteor_unavailable_reason()` is not None.
+    """
+    reason = meteor_unavailable_reason()
+    if reason:
+        raise RuntimeError(reason)
+    jar = _meteor_jar()
+    cmd = ["java", "-Dfile.encoding=UTF-8", "-Xmx1G", "-jar", jar.name, "-", "-", "-stdio", "-l", "en", "-norm"]
+    with _meteor_lock:
+        proc = subprocess.Popen(
+            cmd, cwd=jar.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        try:
+            stats = []
+            for hyp, refs in zip(hypotheses, references, strict=True):
+                fields = ["SCORE", *(" ".join(r).replace("|||", "") for r in refs), " ".join(hyp).replace("|||", "")]
+                proc.stdin.write((" ||| ".join(fields) + "\n").encode("utf-8"))
+                proc.stdin.flush()
+                stats.append(proc.stdout.readline().decode("utf-8").strip())
+            proc.stdin.write(("EVAL ||| " + " ||| ".join(stats) + "\n").encode("utf-8"))
+            proc.stdin.flush()
+            for _ in stats:  # per-segment scores, then the corpus score
+                proc.stdout.readline()
+            return float(proc.stdout.readline().strip())
+        finally:
+            proc.stdin.close()
+            proc.kill()
+            proc.wait()
+
+
+# ---- All of them -------------------------------------------------------------------------------------------------
+def corpus_metrics(
+    hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]], *, with_meteor: bool = True
+) -> dict[str, float | str]:
+    """BLEU-1..4, ROUGE-L, CIDEr and (when Java is here) METEOR over a corpus; a skipped METEOR says why."""
+    b = bleu(hypotheses, references)
+    out: dict[str, float | str] = {f"BLEU-{k + 1}": b[k] for k in range(4)}
+    out["ROUGE-L"] = corpus_rouge_l(hypotheses, references)
+    out["CIDEr"] = cider(hypotheses, references)
+    if with_meteor:
+        reason = meteor_unavailable_reason()
+        if reason:
+            print(reason)
+            out["METEOR"] = reason
+        else:
+            out["METEOR"] = meteor(hypotheses, references)
+    return out
+
+
+def image_metrics(
+    hypothesis: Tokens, references: Sequence[Tokens], cider_scorer: CiderD | None = None
+) -> dict[str, float | None]:
+    """Per-image BLEU-1..4, ROUGE-L and CIDEr (None without a reference corpus for its IDF)."""
+    b = bleu([hypothesis], [references])
+    out: dict[str, float | None] = {f"BLEU-{k + 1}": b[k] for k in range(4)}
+    out["ROUGE-L"] = rouge_l(hypothesis, references)
+    out["CIDEr"] = cider_scorer.score(hypothesis, references) if cider_scorer is not None else None
+    return out
+
+
+def tokens_by_image(captions: Mapping[object, Sequence[str]], segmenter) -> dict[object, list[list[str]]]:
+    return {k: [segmenter(c).split() for c in v] for k, v in captions.items()}

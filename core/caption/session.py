@@ -1,0 +1,191 @@
+"""Captioning one image with each of the three captioners: plain functions the tab, the HTTP API and the
+evaluation script call. Models load once per (variant, profile) and stay in memory.
+
+APP_PROFILE=tiny builds tiny random instances of the same classes in a second or two, offline: a byte-level BPE
+tokenizer trained on a few Vietnamese sentences, a 2-layer GPT-2, random mappers, the tiny CLIP and the tiny
+ResNet of core.model_store. Their captions are meaningless but exercise every path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from core.caption import loading
+from core.caption.decoding import DecodeOptions, decode
+from core.caption.metrics import CiderD, image_metrics
+from core.caption.text import clean_decoded, normalize_caption, segment, unsegment
+from core.checkpoint import WEIGHTS_FILE
+from core.weights import WeightsUnavailable, checkpoint_dir
+
+VARIANT_NAMES = {
+    "clipcap_mlp": "ClipCap · MLP mapper",
+    "clipcap_transformer": "ClipCap · Transformer mapper",
+    "cnn_lstm": "CNN + LSTM",
+}
+TRAIN_CMD = "python -m train.caption train --model {variant} --data-dir data/ktvic"
+
+
+@dataclass
+class LoadedCaptioner:
+    variant: str
+    model: Any  # ClipCaptionModel or LSTMCaptioner, eval mode
+    encoder: str  # "clip" or "cnn"
+    encoder_profile: str
+    source: str
+    tokenizer: Any = None  # GPT-2 tokenizer (ClipCap)
+    vocab: Any = None  # WordVocab (LSTM)
+    cider: CiderD | None = None
+    config: dict = field(default_factory=dict)
+
+    @property
+    def is_clipcap(self) -> bool:
+        return self.tokenizer is not None
+
+    @property
+    def eos_id(self) -> int:
+        return self.tokenizer.eos_token_id if self.is_clipcap else 2
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    def stepper(self, features: torch.Tensor, use_cache: bool = True):
+        from core.caption.baseline import LSTMStepper
+        from core.caption.clipcap import GPTStepper
+
+        if self.is_clipcap:
+            return GPTStepper(self.model, features, use_cache=use_cache)
+        return LSTMStepper(self.model, features)
+
+    def to_text(self, ids: list[int]) -> str:
+        """Token ids -> readable NFC text (byte-level BPE decoded as bytes, never joined as "Ġ" pieces)."""
+        if self.is_clipcap:
+            return clean_decoded(self.tokenizer.decode(ids, skip_special_tokens=True))
+        return clean_decoded(self.vocab.decode(ids))
+
+
+@dataclass
+class CaptionResult:
+    variant: str
+    captions: list[str]
+    encode_ms: float
+    decode_ms: float
+
+    @property
+    def total_ms(self) -> float:
+        return self.encode_ms + self.decode_ms
+
+
+_models: dict[tuple[str, str], LoadedCaptioner] = {}
+_lock = threading.Lock()
+
+
+def checkpoint_path(variant: str) -> Path:
+    return checkpoint_dir() / "caption" / variant
+
+
+def load_captioner(variant: str, profile: str = "default") -> LoadedCaptioner:
+    """The captioner `variant` ("clipcap_mlp", "clipcap_transformer", "cnn_lstm"), loaded once per profile."""
+    if variant not in VARIANT_NAMES:
+        raise KeyError(f"unknown caption model {variant!r}; valid: {', '.join(VARIANT_NAMES)}")
+    key = (variant, profile)
+    with _lock:
+        if key not in _models:
+            _models[key] = _tiny(variant) if profile == "tiny" else from_checkpoint(checkpoint_path(variant))
+        return _models[key]
+
+
+def from_checkpoint(path: Path) -> LoadedCaptioner:
+    variant = path.name
+    if not (path / WEIGHTS_FILE).is_file():
+        raise WeightsUnavailable(
+            VARIANT_NAMES.get(variant, variant),
+            [f"missing file {path / WEIGHTS_FILE}"],
+            [TRAIN_CMD.format(variant=variant if variant in VARIANT_NAMES else "clipcap_mlp")],
+        )
+    corpus = loading.read_cider_corpus(path)
+    cider = CiderD(corpus) if corpus else None
+    from core.checkpoint import read_config
+
+    if read_config(path)["arch"] == "clipcap_mapper":
+        model, tokenizer, config = loading.load_clipcap(path)
+        return LoadedCaptioner(
+            config.get("variant", variant), model, "clip", config["clip"]["profile"], f"local checkpoint {path}",
+            tokenizer=tokenizer, cider=cider, config=config,
+        )  # fmt: skip
+    model, vocab, config = loading.load_lstm(path)
+    return LoadedCaptioner(
+        config.get("variant", variant), model, "cnn", config["cnn"]["profile"], f"local checkpoint {path}",
+        vocab=vocab, cider=cider, config=config,
+    )  # fmt: skip
+
+
+_tiny_parts: dict[str, Any] = {}
+
+
+def _tiny(variant: str) -> LoadedCaptioner:
+    from core.caption.baseline import LSTMCaptioner, WordVocab
+    from core.caption.clipcap import ClipCaptionModel, build_mapper
+
+    sentences = loading.TINY_SENTENCES
+    cider = CiderD([[segment(s).split()] for s in sentences])
+    note = f"tiny random-initialised {VARIANT_NAMES[variant]} (APP_PROFILE=tiny): captions are meaningless"
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        if variant == "cnn_lstm":
+            vocab = WordVocab.build(sentences)
+            _, _, dim = loading.image_encoder("cnn", "tiny")
+            model = LSTMCaptioner(feature_dim=dim, vocab_size=len(vocab), embed_dim=16, hidden=32, dropout=0.0)
+            return LoadedCaptioner(variant, model.eval(), "cnn", "tiny", note, vocab=vocab, cider=cider)
+        if "gpt" not in _tiny_parts:
+            tokenizer = loading.train_tiny_tokenizer(sentences)
+            _tiny_parts["gpt"] = (loading.tiny_gpt2(len(tokenizer), tokenizer.eos_token_id), tokenizer)
+        gpt, tokenizer = _tiny_parts["gpt"]
+        _, _, dim = loading.image_encoder("clip", "tiny")
+        mapping = variant.removeprefix("clipcap_")
+        mapper = build_mapper(
+            mapping_type=mapping, clip_dim=dim, gpt_dim=gpt.config.n_embd, prefix_length=4, clip_length=4,
+            num_layers=1, num_heads=2,
+        )  # fmt: skip
+        model = ClipCaptionModel(gpt, mapper).eval()
+    return LoadedCaptioner(variant, model, "clip", "tiny", note, tokenizer=tokenizer, cider=cider)
+
+
+def encode_images(cap: LoadedCaptioner, images: list) -> np.ndarray:
+    """PIL images -> (N, D) features of the captioner's frozen encoder."""
+    _, encode, _ = loading.image_encoder(cap.encoder, cap.encoder_profile)
+    return encode(images)
+
+
+def captions_from_features(
+    cap: LoadedCaptioner, features: np.ndarray, options: DecodeOptions, *, use_cache: bool = True
+) -> list[str]:
+    """(D,) features of one image -> its caption(s), readable text."""
+    x = torch.as_tensor(np.asarray(features, dtype=np.float32)).reshape(1, -1)
+    seqs = decode(cap.stepper(x, use_cache=use_cache), cap.eos_id, options)
+    return [cap.to_text(s) for s in seqs]
+
+
+def caption_image(cap: LoadedCaptioner, image, options: DecodeOptions) -> CaptionResult:
+    """One PIL image -> captions with the time spent encoding the image and decoding."""
+    start = time.perf_counter()
+    features = encode_images(cap, [image])[0]
+    encoded = time.perf_counter()
+    captions = captions_from_features(cap, features, options)
+    done = time.perf_counter()
+    return CaptionResult(cap.variant, captions, (encoded - start) * 1000, (done - encoded) * 1000)
+
+
+def score_caption(cap: LoadedCaptioner, caption: str, references: list[str]) -> dict[str, float | None]:
+    """Per-image BLEU-1..4, ROUGE-L and CIDEr (IDF from the checkpoint's training references) on segmented words."""
+    refs = [segment(r).split() for r in references if normalize_caption(r)]
+    if not refs:
+        raise ValueError("the reference caption is empty")
+    return image_metrics(segment(unsegment(caption)).split(), refs, cap.cider)

@@ -1,0 +1,160 @@
+"""Tab "Chú thích ảnh tiếng Việt": ClipCap (MLP and Transformer mappers) beside the CNN+LSTM baseline, with
+decoding controls and, when the user types a reference caption, per-image BLEU/ROUGE-L/CIDEr."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from demo.components import example_images, image_input, localized, read_user_image
+from demo.gpu import gpu_task
+from demo.i18n import say, tr
+
+VARIANTS = ("clipcap_mlp", "clipcap_transformer", "cnn_lstm")
+METRIC_NAMES = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "CIDEr")
+
+
+def build_caption_tab(profile: str) -> None:
+    gr.Markdown(
+        tr(
+            "caption.intro",
+            "### Sinh chú thích ảnh tiếng Việt\nClipCap: CLIP ViT-B/32 (đóng băng) mã hoá ảnh, mạng ánh xạ (MLP hoặc "
+            "Transformer) biến vector ảnh thành các token tiền tố, GPT-2 tiếng Việt (đóng băng) viết tiếp thành câu. "
+            "So sánh với mô hình cơ sở CNN + LSTM. Nhập chú thích tham chiếu để chấm điểm từng ảnh.",
+            "### Vietnamese image captioning\nClipCap: a frozen CLIP ViT-B/32 encodes the photo, a mapping network "
+            "(MLP or Transformer) turns it into prefix tokens, and a frozen Vietnamese GPT-2 continues them into a "
+            "caption. Compared with the CNN + LSTM baseline. Type a reference caption to score each model on this "
+            "photo.",
+        )
+    )
+    with gr.Row():
+        with gr.Column(scale=1):
+            image = image_input(label=tr("caption.image", "Ảnh", "Photo"), height=280)
+            gr.Examples(
+                [[p] for p in example_images()], inputs=[image], label=tr("caption.examples", "Ví dụ", "Examples")
+            )
+            reference = gr.Textbox(
+                value="",  # with a value the API treats the reference as optional
+                label=tr("caption.reference", "Chú thích tham chiếu (tuỳ chọn)", "Reference caption (optional)"),
+                placeholder=tr(
+                    "caption.reference_hint",
+                    "vd. một người đàn ông đang đi xe đạp trên đường phố",
+                    "e.g. một người đàn ông đang đi xe đạp trên đường phố",
+                ),  # fmt: skip
+                max_lines=2,
+            )
+        with gr.Column(scale=1):
+            method = gr.Radio(
+                [
+                    (tr("caption.greedy", "Tham lam (greedy)", "Greedy"), "greedy"),
+                    (tr("caption.beam", "Tìm kiếm chùm (beam)", "Beam search"), "beam"),
+                    (tr("caption.sample", "Lấy mẫu nucleus", "Nucleus sampling"), "sample"),
+                ],
+                value="beam",
+                label=tr("caption.method", "Cách giải mã", "Decoding"),
+            )
+            beam_width = gr.Slider(1, 10, value=3, step=1, label=tr("caption.beam_width", "Độ rộng chùm", "Beam width"))
+            top_p = gr.Slider(0.1, 1.0, value=0.9, step=0.05, label="top-p")
+            temperature = gr.Slider(
+                0.1, 2.0, value=1.0, step=0.05, label=tr("caption.temperature", "Nhiệt độ", "Temperature")
+            )
+            num_captions = gr.Slider(
+                1, 5, value=1, step=1, label=tr("caption.num", "Số chú thích mỗi mô hình", "Captions per model"),
+                info=tr("caption.num_info", "Beam: các chùm tốt nhất; lấy mẫu: các mẫu khác nhau.",
+                        "Beam: the best beams; sampling: different samples."),
+            )  # fmt: skip
+            repetition = gr.Slider(1.0, 2.0, value=1.2, step=0.05,
+                                   label=tr("caption.repetition", "Phạt lặp từ", "Repetition penalty"))  # fmt: skip
+            max_length = gr.Slider(5, 60, value=30, step=1, label=tr("caption.max_length", "Độ dài tối đa (token)",
+                                                                     "Max length (tokens)"))  # fmt: skip
+            run = gr.Button(tr("caption.run", "Sinh chú thích", "Caption"), variant="primary")
+    with gr.Row():
+        panels = [gr.Markdown(label=v, min_height=120) for v in VARIANTS]
+    scores = gr.Markdown()
+    summary = gr.JSON(visible=False)
+
+    @gpu_task
+    def caption_event(
+        image_payload,
+        method_name="beam",
+        width=3,
+        p=0.9,
+        temp=1.0,
+        count=1,
+        penalty=1.2,
+        length=30,
+        reference_text="",
+        request: gr.Request = None,
+    ):
+        return _caption(profile, request, image_payload, method_name, width, p, temp, count, penalty, length,
+                        reference_text)  # fmt: skip
+
+    inputs = [image, method, beam_width, top_p, temperature, num_captions, repetition, max_length, reference]
+    common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
+    run.click(caption_event, inputs, [*panels, scores, summary], api_name="caption", **common)
+
+
+def _caption(profile, request, image_payload, method, width, p, temp, count, penalty, length, reference):
+    from core.caption import session
+    from core.caption.decoding import DecodeOptions
+    from core.weights import WeightsUnavailable
+
+    if image_payload is None:
+        raise gr.Error(say(request, "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", "Upload a photo or pick an example."))
+    loaded = read_user_image(image_payload, request)
+    try:
+        options = DecodeOptions(
+            method=str(method), beam_width=int(width), top_p=float(p), temperature=float(temp),
+            num_captions=int(count), repetition_penalty=float(penalty), max_length=int(length),
+        ).checked()  # fmt: skip
+    except (TypeError, ValueError) as exc:
+        raise gr.Error(str(exc), title=say(request, "Tham số giải mã sai", "Invalid decoding setting")) from exc
+    reference = (reference or "").strip()
+    panels, summary, rows = [], {}, []
+    for variant in VARIANTS:
+        title = f"#### {session.VARIANT_NAMES[variant]}"
+        try:
+            cap = session.load_captioner(variant, profile)
+            result = session.caption_image(cap, loaded.image, options)
+        except WeightsUnavailable as exc:
+            what = say(request, "Chưa có trọng số cho mô hình này.", "No weights for this model here.")
+            panels.append(f"{title}\n{what}\n\n```\n{localized(request, exc)}\n```")
+            summary[variant] = {"error": str(exc)}
+            continue
+        entry = {
+            "model": session.VARIANT_NAMES[variant],
+            "captions": result.captions,
+            "latency_ms": round(result.total_ms, 1),
+            "encode_ms": round(result.encode_ms, 1),
+            "decode_ms": round(result.decode_ms, 1),
+            "source": cap.source,
+        }
+        if reference:
+            try:
+                entry["scores"] = session.score_caption(cap, result.captions[0], [reference])
+            except ValueError as exc:
+                raise gr.Error(say(request, "Chú thích tham chiếu trống.", str(exc))) from exc
+            rows.append((session.VARIANT_NAMES[variant], entry["scores"]))
+        summary[variant] = entry
+        lines = "\n".join(f"{i + 1}. {c or '∅'}" for i, c in enumerate(result.captions))
+        timing = say(request, "thời gian", "latency")
+        panels.append(
+            f"{title}\n{lines}\n\n{timing}: **{result.total_ms:.0f} ms** "
+            f"(encode {result.encode_ms:.0f} + decode {result.decode_ms:.0f})\n\n<sub>{cap.source}</sub>"
+        )
+    return (*panels, _score_table(request, rows, reference), summary)
+
+
+def _score_table(request, rows, reference: str) -> str:
+    if not reference:
+        return say(request, "Nhập chú thích tham chiếu để xem điểm BLEU/ROUGE-L/CIDEr của ảnh này.",
+                   "Type a reference caption to see this photo's BLEU/ROUGE-L/CIDEr.")  # fmt: skip
+    if not rows:
+        return ""
+    header = "| " + say(request, "mô hình", "model") + " | " + " | ".join(METRIC_NAMES) + " |"
+    lines = [header, "|---" * (len(METRIC_NAMES) + 1) + "|"]
+    for name, values in rows:
+        cells = ["–" if values[m] is None else f"{values[m]:.3f}" for m in METRIC_NAMES]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    note = say(request, "Điểm trên từ đã tách (như KTVIC); IDF của CIDEr lấy từ chú thích huấn luyện.",
+               "Scored on segmented words (as KTVIC); CIDEr's IDF comes from the training captions.")  # fmt: skip
+    return "\n".join(lines) + f"\n\n<sub>{note}</sub>"

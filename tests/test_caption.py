@@ -1,0 +1,290 @@
+"""Vietnamese captioning: metrics against hand-computed values, text hygiene, decoding, frozen weights, and
+ClipCap (both mappers) and CNN+LSTM trained through train.caption to reproduce eight captions after a reload."""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+
+import numpy as np
+import pytest
+import torch
+
+from core.caption import loading, metrics, session
+from core.caption.clipcap import ClipCaptionModel, GPTStepper, build_mapper
+from core.caption.data import load_ktvic
+from core.caption.decoding import DecodeOptions, decode
+from core.caption.text import clean_decoded, nfc, segment
+from core.weights import WeightsUnavailable
+from tests.caption_synthetic import CAPTIONS, write_ktvic
+from train import caption as train_caption
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # Tiny models on shared cores: one thread is ten times faster than two threads fighting other processes.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ---- metrics -----------------------------------------------------------------------------------------------------
+def test_bleu_and_rouge_against_hand_computed_values():
+    a_hyp, a_refs = "con chó chạy".split(), ["con chó chạy trên cỏ".split()]
+    # 3/3 unigrams, 2/2 bigrams, 1/1 trigram, no 4-gram (1e-15 / 1e-9 smoothing); brevity penalty exp(1 - 5/3).
+    bp = math.exp(1 - 5 / 3)
+    expected = [bp, bp, bp, (1e-6) ** 0.25 * bp]
+    assert metrics.bleu([a_hyp], [a_refs]) == pytest.approx(expected, rel=1e-6)
+    # LCS 3: P = 1, R = 3/5 -> F = (1 + 1.2^2) P R / (R + 1.2^2 P)
+    assert metrics.rouge_l(a_hyp, a_refs) == pytest.approx(2.44 * 0.6 / (0.6 + 1.44))
+
+    b_hyp = "một con mèo trắng".split()
+    b_refs = ["một con mèo đen".split(), "con mèo trắng nằm".split()]
+    # every n-gram up to 3 is in one reference or the other (clipping per n-gram over refs); the 4-gram is not.
+    assert metrics.bleu([b_hyp], [b_refs])[:3] == pytest.approx([1, 1, 1])
+    assert metrics.rouge_l(b_hyp, b_refs) == pytest.approx(0.75)  # best P 3/4, best R 3/4
+    # corpus BLEU sums counts first: 7/7 unigrams, test length 7 vs closest reference lengths 5 + 4
+    corpus = metrics.bleu([a_hyp, b_hyp], [a_refs, b_refs])
+    assert corpus[0] == pytest.approx(math.exp(1 - 9 / 7))
+    assert corpus[3] == pytest.approx((1e-15 / (1 + 1e-9)) ** 0.25 * math.exp(1 - 9 / 7), rel=1e-4)
+
+
+def test_cider_against_hand_computed_values():
+    refs = [["con chó".split()], ["con mèo".split()]]
+    # "con" is in both images: IDF log 2 - log 2 = 0; "chó", "con chó" get log 2. A perfect match has cosine 1 for
+    # n = 1, 2 and nothing for n = 3, 4: 10 * mean(1, 1, 0, 0) = 5.
+    assert metrics.cider(["con chó".split(), "con mèo".split()], refs) == pytest.approx(5.0)
+    assert metrics.cider(["con chó".split(), "con chó".split()], refs) == pytest.approx(2.5)  # second shares nothing
+    # one image alone: every IDF is 0, so per-image CIDEr needs a reference corpus (the training captions)
+    assert metrics.CiderD(refs).score("con chó".split(), refs[0]) == pytest.approx(5.0)
+
+
+def test_metrics_match_pycocoevalcap_on_a_random_corpus():
+    pytest.importorskip("pycocoevalcap", reason="pycocoevalcap not installed (pip install -r requirements.txt)")
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.rouge.rouge import Rouge
+
+    rng = np.random.default_rng(0)
+    words = "một người đàn_ông đang đi xe_đạp trên đường_phố con chó chạy bãi cỏ".split()
+    hyps = [list(rng.choice(words, rng.integers(3, 10))) for _ in range(20)]
+    refs = [[list(rng.choice(words, rng.integers(3, 10))) for _ in range(rng.integers(1, 5))] for _ in range(20)]
+    gts = {i: [" ".join(r) for r in rs] for i, rs in enumerate(refs)}
+    res = {i: [" ".join(h)] for i, h in enumerate(hyps)}
+    assert metrics.bleu(hyps, refs) == pytest.approx(Bleu(4).compute_score(gts, res, verbose=0)[0])
+    assert metrics.corpus_rouge_l(hyps, refs) == pytest.approx(Rouge().compute_score(gts, res)[0])
+    assert metrics.cider(hyps, refs) == pytest.approx(Cider().compute_score(gts, res)[0])
+
+
+def test_meteor_runs_java_or_says_why():
+    reason = metrics.meteor_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    assert metrics.meteor(["con chó đang chạy".split()], [["con chó đang chạy".split()]]) == pytest.approx(1.0)
+
+
+# ---- text --------------------------------------------------------------------------------------------------------
+def test_text_is_nfc_segmented_and_free_of_bpe_artefacts():
+    decomposed = unicodedata.normalize("NFD", "Người đàn ông đi xe đạp.")
+    assert nfc(decomposed) == "Người đàn ông đi xe đạp."
+    assert segment(decomposed) == "người đàn_ông đi xe_đạp"  # pyvi, lower case, punctuation dropped
+    tokenizer = loading.train_tiny_tokenizer(CAPTIONS)
+    ids = tokenizer("rực rỡ nghiệp").input_ids
+    assert any("Ġ" in t for t in tokenizer.convert_ids_to_tokens(ids))  # the raw pieces do carry BPE markers
+    for cut in range(1, len(ids) + 1):  # a caption can stop anywhere, even inside a multi-byte letter
+        text = clean_decoded(tokenizer.decode(ids[:cut]))
+        assert "Ġ" not in text and "\ufffd" not in text and text == nfc(text)
+        assert "rực rỡ nghiệp".startswith(text)
+
+
+# ---- decoding ----------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_clipcap():
+    tokenizer = loading.train_tiny_tokenizer(CAPTIONS)
+    gpt = loading.tiny_gpt2(len(tokenizer), tokenizer.eos_token_id)
+    mapper = build_mapper(mapping_type="transformer", clip_dim=8, gpt_dim=64, prefix_length=3, clip_length=2,
+                          num_layers=1, num_heads=2)  # fmt: skip
+    return ClipCaptionModel(gpt, mapper).eval(), tokenizer
+
+
+@pytest.mark.parametrize("method", ["greedy", "beam", "sample"])
+def test_kv_cache_changes_nothing_but_speed(tiny_clipcap, method):
+    model, tok = tiny_clipcap
+    x = torch.randn(1, 8, generator=torch.Generator().manual_seed(1))
+    options = DecodeOptions(method=method, beam_width=3, num_captions=3, max_length=12, top_p=0.8)
+    with_cache = decode(GPTStepper(model, x, use_cache=True), tok.eos_token_id, options)
+    without = decode(GPTStepper(model, x, use_cache=False), tok.eos_token_id, options)
+    assert with_cache == without
+    assert len(with_cache) == (1 if method == "greedy" else 3) and all(len(s) <= 12 for s in with_cache)
+
+
+def test_decoding_controls(tiny_clipcap):
+    model, tok = tiny_clipcap
+    x = torch.randn(1, 8, generator=torch.Generator().manual_seed(2))
+    eos = tok.eos_token_id
+    greedy = decode(GPTStepper(model, x), eos, DecodeOptions(method="greedy", max_length=20))
+    assert decode(GPTStepper(model, x), eos, DecodeOptions(method="beam", beam_width=1, max_length=20)) == greedy
+    penalised = decode(GPTStepper(model, x), eos, DecodeOptions(method="greedy", max_length=20, repetition_penalty=3))
+    assert len(set(penalised[0])) / len(penalised[0]) >= len(set(greedy[0])) / len(greedy[0])
+    samples = decode(GPTStepper(model, x), eos, DecodeOptions(method="sample", num_captions=4, temperature=2.0))
+    assert len({tuple(s) for s in samples}) > 1  # several different captions for one image
+    for bad in (dict(method="topk"), dict(beam_width=0), dict(top_p=0), dict(max_length=500), dict(num_captions=9)):
+        with pytest.raises(ValueError):
+            DecodeOptions(**bad).checked()
+
+
+def test_gpt2_and_clip_are_frozen_by_construction(tiny_clipcap):
+    model, tok = tiny_clipcap
+    before = {k: v.clone() for k, v in model.gpt.state_dict().items()}
+    assert all(not p.requires_grad for p in model.gpt.parameters())
+    assert set(model.state_dict()) == {f"mapper.{k}" for k in model.mapper.state_dict()}  # GPT-2 not in checkpoints
+    mapper_before = [p.detach().clone() for p in model.mapper.parameters()]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    ids = torch.tensor([tok(CAPTIONS[0]).input_ids + [tok.eos_token_id]])
+    model.train()
+    assert not model.gpt.training  # no dropout in the frozen LM
+    for _ in range(3):
+        loss = model(torch.randn(1, 8), ids, torch.ones_like(ids))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    assert all(torch.equal(before[k], v) for k, v in model.gpt.state_dict().items())
+    assert any(not torch.equal(a, b) for a, b in zip(mapper_before, model.mapper.parameters()))
+    from core.model_store import load_model
+
+    clip = load_model(loading.CLIP_NAME, "tiny").module
+    clip.train()
+    assert not clip.clip.training and all(not p.requires_grad for p in clip.parameters())
+
+
+# ---- data --------------------------------------------------------------------------------------------------------
+def test_ktvic_loader_nfc_and_path_escape(tmp_path):
+    write_ktvic(tmp_path, ("train",))
+    data = json.loads((tmp_path / "train_data.json").read_text(encoding="utf-8"))
+    data["annotations"][0]["caption"] = unicodedata.normalize("NFD", CAPTIONS[0])
+    del data["annotations"][0]["segment_caption"]
+    (tmp_path / "train_data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    images = load_ktvic(tmp_path, "train")
+    assert len(images) == 8 and images[0].captions == (CAPTIONS[0],)  # NFC again
+    assert images[0].segmented == (segment(CAPTIONS[0]),)  # computed when the file has no segment_caption
+    data["images"][0]["filename"] = "../../etc/passwd"
+    (tmp_path / "train_data.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="leaves"):
+        load_ktvic(tmp_path, "train")
+    with pytest.raises(FileNotFoundError, match="train.caption fetch"):
+        load_ktvic(tmp_path, "test")
+
+
+# ---- training through the real script, then reloading ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("caption")
+    data = write_ktvic(root / "ktvic")
+    gpt_dir = root / "gpt2"
+    tokenizer = loading.train_tiny_tokenizer(CAPTIONS)
+    gpt = loading.tiny_gpt2(len(tokenizer), tokenizer.eos_token_id)
+    loading.pretrain_tiny_gpt2(gpt, tokenizer, CAPTIONS, steps=250)  # a "Vietnamese GPT-2" that knows the captions
+    gpt.save_pretrained(gpt_dir)
+    tokenizer.save_pretrained(gpt_dir)
+    common = ["--data-dir", str(data), "--cache-dir", str(root / "cache"), "--encoder-profile", "tiny",
+              "--batch-size", "8", "--warmup-steps", "10", "--threads", "1", "--no-eval"]  # fmt: skip
+    runs = {
+        "clipcap_mlp": ["--gpt2", str(gpt_dir), "--prefix-length", "4", "--epochs", "150", "--lr", "3e-3"],
+        "clipcap_transformer": ["--gpt2", str(gpt_dir), "--prefix-length", "4", "--clip-length", "4",
+                                "--mapper-layers", "2", "--mapper-heads", "2", "--epochs", "200", "--lr", "3e-3"],
+        "cnn_lstm": ["--embed-dim", "32", "--hidden", "64", "--dropout", "0", "--min-count", "1", "--epochs", "120",
+                     "--lr", "1e-2"],
+    }  # fmt: skip
+    for model, extra in runs.items():
+        train_caption.main(["train", "--model", model, "--out-dir", str(root / model), *common, *extra])
+    return root
+
+
+@pytest.mark.parametrize("variant", ["clipcap_mlp", "clipcap_transformer", "cnn_lstm"])
+def test_trained_checkpoint_reproduces_the_captions_after_reload(trained, variant):
+    cap = session.from_checkpoint(trained / variant)
+    images = load_ktvic(trained / "ktvic", "train")
+    from PIL import Image
+
+    features = session.encode_images(cap, [Image.open(im.path) for im in images])  # fresh, not the cache
+    for feature, expected in zip(features, CAPTIONS):
+        (caption,) = session.captions_from_features(cap, feature, DecodeOptions(method="greedy"))
+        assert caption == expected  # exact, diacritics intact
+    metrics_file = json.loads((trained / variant / "metrics.json").read_text())
+    assert metrics_file["history"][-1]["train_loss"] < metrics_file["history"][0]["train_loss"]
+
+
+def test_clipcap_checkpoint_describes_itself(trained):
+    config = json.loads((trained / "clipcap_transformer" / "config.json").read_text(encoding="utf-8"))
+    assert config["mapping_type"] == "transformer" and config["prefix_length"] == 4
+    assert config["clip"] == {"name": "clip_vit_b32_openai", "profile": "tiny"}
+    assert config["gpt2"].endswith("gpt2") and (trained / "clipcap_transformer" / config["tokenizer"]).is_dir()
+    assert config["train_config"]["lr"] == 3e-3 and config["train_config"]["epochs"] == 200
+    assert (trained / "clipcap_transformer" / "cider_corpus.json").is_file()
+
+
+def test_evaluate_script_scores_the_test_split(trained):
+    result = train_caption.main(["evaluate", "--model", "clipcap_mlp", "--out-dir", str(trained / "clipcap_mlp"),
+                                 "--data-dir", str(trained / "ktvic"), "--cache-dir", str(trained / "cache"),
+                                 "--method", "greedy", "--no-meteor", "--threads", "1"])  # fmt: skip
+    scores = result["metrics"]
+    assert scores["BLEU-4"] == pytest.approx(1.0) and scores["ROUGE-L"] == pytest.approx(1.0)
+    assert scores["CIDEr"] > 1.0  # CIDEr of perfect captions is up to 10
+    assert (trained / "clipcap_mlp" / "eval_test.json").is_file()
+
+
+def test_missing_checkpoint_names_the_training_command(tmp_path):
+    with pytest.raises(WeightsUnavailable, match="python -m train.caption train --model cnn_lstm"):
+        session.from_checkpoint(tmp_path / "cnn_lstm")
+
+
+# ---- the tab -----------------------------------------------------------------------------------------------------
+@pytest.mark.server
+def test_caption_api_only_the_image_is_required(tiny_app, client_for, example_image):
+    from gradio_client import handle_file
+
+    client = client_for(tiny_app)
+    *panels, table, summary = client.predict(handle_file(example_image), api_name="/caption")
+    assert set(summary) == set(session.VARIANT_NAMES)
+    for entry in summary.values():
+        assert len(entry["captions"]) == 1 and entry["latency_ms"] > 0 and "tiny" in entry["source"]
+        assert all("Ġ" not in c and c == nfc(c) for c in entry["captions"])
+    assert all("ms" in p for p in panels)
+    *_, table, summary = client.predict(
+        handle_file(example_image), "sample", 3, 0.9, 1.0, 3, 1.2, 20, "một người đàn ông đang đi xe đạp",
+        api_name="/caption",
+    )  # fmt: skip
+    assert all(len(e["captions"]) == 3 and "BLEU-4" in e["scores"] for e in summary.values())
+    assert "CIDEr" in table
+
+
+@pytest.mark.server
+def test_caption_api_bad_image_gets_a_message(tiny_app, client_for, tmp_path, example_image):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    from tests import bad_images as bad
+
+    client = client_for(tiny_app)
+    with pytest.raises(AppError, match="not an image"):
+        client.predict(handle_file(str(bad.text_named_png(tmp_path))), api_name="/caption")
+    assert tiny_app.alive()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_caption_tab_in_the_browser(tiny_app, browser, example_image):
+    from tests.test_browser import RESULT_TIMEOUT_MS, open_page, open_tab, screenshot
+
+    page = open_page(browser, tiny_app.url)
+    open_tab(page, "Vietnamese captions")
+    page.locator("input[type=file]").last.set_input_files(example_image)
+    page.get_by_label("Reference caption (optional)").fill("một người đàn ông đang đi xe đạp")
+    page.get_by_role("button", name="Caption", exact=True).click()
+    page.get_by_text("ROUGE-L").first.wait_for(timeout=2 * RESULT_TIMEOUT_MS)  # first request loads three models
+    assert page.get_by_text("ClipCap · Transformer mapper").count() >= 1
+    screenshot(page, "caption")
+    page.close()
