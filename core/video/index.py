@@ -16,6 +16,7 @@ clip, or a restarted app reuses all of it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -69,8 +70,9 @@ class VideoIndex:
     ocr: list[str] | None = None
     cached: dict[str, bool] = field(default_factory=dict)  # which parts came from disk, e.g. {"keyframes": True}
 
-    @property
+    @functools.cached_property
     def times(self) -> np.ndarray:
+        """(N,) keyframe times in seconds, built once: every query of a 10,000-keyframe index needs them."""
         return np.array([k.time_s for k in self.keyframes], dtype=np.float64)
 
     def image_path(self, i: int) -> str:
