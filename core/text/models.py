@@ -114,7 +114,11 @@ class DistilBertClassifier(nn.Module):
 
     @classmethod
     def from_pretrained_backbone(
-        cls, repo_id: str = "distilbert-base-uncased", *, num_classes: int = 20, local_files_only: bool = False
+        cls,
+        repo_id: str = "distilbert/distilbert-base-uncased",
+        *,
+        num_classes: int = 20,
+        local_files_only: bool = False,
     ) -> DistilBertClassifier:
         from transformers import DistilBertModel
 

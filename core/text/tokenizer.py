@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DISTILBERT_TOKENIZER = "distilbert-base-uncased"
+DISTILBERT_TOKENIZER = "distilbert/distilbert-base-uncased"  # the Hub id of distilbert-base-uncased
 MAX_TOKENS = 256  # the course's max length, [CLS] and [SEP] included
 MAX_CHARS = 20_000  # far more than 256 WordPiece tokens ever need (about 4-6 characters per token in English)
 TOKENIZER_FILE = "tokenizer.json"
