@@ -215,6 +215,11 @@ def test_portrait_video_is_indexed_upright(tmp_path):
     assert index.info.portrait and len(index.keyframes) >= 2
     with Image.open(index.image_path(0)) as im:
         assert im.size == (180, 320)
+    rotated = video_index.build_index(vs.phone_rotated(tmp_path / "rotated.mp4"), clip_name=None, ocr=False)
+    assert rotated.info.portrait and rotated.info.rotation == -90
+    red = np.asarray(Image.open(rotated.image_path(0)))[:, :, 0] > 128  # (320, 180): turned clockwise for display
+    rows, cols = np.nonzero(red)
+    assert red.shape == (320, 180) and rows.max() < 70 and cols.min() > 130  # stored top-left is now top-right
 
 
 def test_ocr_runs_offline_with_the_models_in_the_wheel():

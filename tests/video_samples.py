@@ -125,3 +125,25 @@ def corrupt(path: Path, source: Path) -> Path:
     data[16:400] = bytes(np.random.default_rng(1).integers(0, 256, 384, dtype=np.uint8))
     path.write_bytes(bytes(data))
     return path
+
+
+def phone_rotated(path: Path) -> Path:
+    """What a phone held upright records: landscape 320x180 frames plus a display matrix saying "turn 90 degrees
+    clockwise" (written into the mp4's tkhd box, as cameras do). A red block marks the stored top-left corner."""
+    import struct
+
+    pixels = np.zeros((180, 320, 3), np.uint8)
+    pixels[:40, :60] = (255, 0, 0)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        for i in range(10):
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    data = bytearray(path.read_bytes())
+    matrix = data.find(b"tkhd") + 4 + 40  # version/flags, times, track id, duration, layer, volume come first
+    data[matrix : matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    path.write_bytes(bytes(data))
+    return path
