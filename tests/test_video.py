@@ -222,6 +222,14 @@ def test_portrait_video_is_indexed_upright(tmp_path):
     assert red.shape == (320, 180) and rows.max() < 70 and cols.min() > 130  # stored top-left is now top-right
 
 
+def test_truncated_upload_is_indexed_up_to_where_it_stops(tmp_path, captions_video):
+    video = vs.truncated(tmp_path / "half.mp4", captions_video)
+    index = video_index.build_index(video, clip_name=None, ocr=False)
+    assert index.info.duration_s == pytest.approx(15.0)  # what the header claims
+    assert index.keyframes[-1].time_s < 10.0 and "incomplete upload" in index.notes[-1][1]
+    assert "tải lên chưa hết" in index.notes[-1][0]
+
+
 def test_ocr_runs_offline_with_the_models_in_the_wheel():
     """A fresh process where every socket connection fails: the packaged models must suffice."""
     code = (

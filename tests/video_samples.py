@@ -147,3 +147,17 @@ def phone_rotated(path: Path) -> Path:
     data[matrix : matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
     path.write_bytes(bytes(data))
     return path
+
+
+def truncated(path: Path, source: Path) -> Path:
+    """The first half of a 'fast start' mp4 (index first, then the frames): an upload that stopped half-way."""
+    whole = path.with_suffix(".whole.mp4")
+    with av.open(str(source)) as inp, av.open(str(whole), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    data = whole.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path

@@ -193,6 +193,17 @@ def iter_frames(
                     )
                 )
             return
+        expected = _duration(container, stream)
+        if decoded and notes is not None and expected - last > max(1.0, 3 * step):
+            # No error, but the frames stop early: a truncated upload whose header still gives the full length.
+            notes.append(
+                (
+                    f"Tệp dừng ở {format_time(last)} dù phần đầu tệp ghi {format_time(expected)} (tải lên chưa hết?); "
+                    "chỉ phần đó được lập chỉ mục.",
+                    f"The file stops at {format_time(last)} although its header says {format_time(expected)} "
+                    "(an incomplete upload?); only that part was indexed.",
+                )
+            )
     if decoded == 0:
         raise VideoInputError(
             "Video không có khung hình nào giải mã được (tệp hỏng hoặc bị cắt cụt).",
