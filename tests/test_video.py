@@ -316,6 +316,16 @@ def test_core_video_imports_no_model_library():
     assert out.stdout.strip() == "[]", out.stderr[-1000:]
 
 
+def test_cache_evicts_the_least_recently_used_video(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("VIDEO_CACHE_MB", "0.01")  # 10 kB: smaller than any index, so only the newest stays
+    old = video_index.build_index(vs.render(tmp_path / "a.mp4", CAPTIONS[:1]), clip_name=None, ocr=False)
+    an_hour_ago = time.time() - 3600
+    os.utime(old.folder.parent, (an_hour_ago, an_hour_ago))
+    new = video_index.build_index(vs.render(tmp_path / "b.mp4", CAPTIONS[1:2]), clip_name=None, ocr=False)
+    assert not old.folder.parent.exists() and (new.folder / "keyframes.json").is_file()
+
+
 def test_index_files_stay_inside_the_cache(captions_video, cache_dir):
     index = video_index.build_index(captions_video, clip_name=None, ocr=False)
     assert Path(index.folder).resolve().is_relative_to(Path(os.environ["VIDEO_CACHE_DIR"]).resolve())

@@ -82,6 +82,7 @@ class VideoIndex:
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
 _memory: OrderedDict[tuple, object] = OrderedDict()  # small LRU of arrays already read from disk
+_memory_lock = threading.Lock()
 MEMORY_ENTRIES = 16
 
 
@@ -114,7 +115,8 @@ def build_index(
         if ocr:
             index.ocr, index.cached["ocr"] = _ocr(index, report)
     report(1.0, "ready")
-    _evict_old(folder.parent)
+    if not all(index.cached.values()):  # only new files can push the cache over its size
+        _evict_old(folder.parent)
     return index
 
 
@@ -141,9 +143,10 @@ def _keyframes(path, folder: Path, params: KeyframeParams, info: VideoInfo, limi
 def _embeddings(index: VideoIndex, clip_name: str, profile: str, report: Progress) -> tuple[np.ndarray, bool]:
     file = index.folder / f"clip-{clip_name}-{profile}.npy"
     key = ("clip", str(file))
-    if key in _memory:
-        _memory.move_to_end(key)
-        return _memory[key], True
+    with _memory_lock:
+        if key in _memory:
+            _memory.move_to_end(key)
+            return _memory[key], True
     if file.is_file():
         emb = np.load(file).astype(np.float32)
         if len(emb) == len(index.keyframes):
@@ -204,10 +207,11 @@ def _range(start: int, size: int, index: VideoIndex) -> range:
 
 
 def _remember(key: tuple, value) -> None:
-    _memory[key] = value
-    _memory.move_to_end(key)
-    while len(_memory) > MEMORY_ENTRIES:
-        _memory.popitem(last=False)
+    with _memory_lock:
+        _memory[key] = value
+        _memory.move_to_end(key)
+        while len(_memory) > MEMORY_ENTRIES:
+            _memory.popitem(last=False)
 
 
 def _write_json(file: Path, data) -> None:
@@ -238,5 +242,6 @@ def _evict_old(keep: Path) -> None:
         if d != keep and time.time() - d.stat().st_mtime > 60:  # never one that is being built right now
             shutil.rmtree(d, ignore_errors=True)
             total -= size
-            for key in [k for k in _memory if str(d) in k[1]]:
-                _memory.pop(key, None)
+            with _memory_lock:
+                for key in [k for k in _memory if str(d) in k[1]]:
+                    _memory.pop(key, None)
