@@ -150,6 +150,14 @@ def test_gru_trains_saves_loads_and_predicts(corpus, tmp_path, monkeypatch, fres
     prediction = text_classify.classify_text(model, post)
     assert prediction.top_k[0][0] == "sci.space" and prediction.top_k[0][1] > 0.5
     assert evaluate_text.main(["--checkpoint", str(out)])["accuracy"] == result["test"]["accuracy"]
+    # The tab lists its test accuracy and draws its training report; the untrained DistilBERT says what to run.
+    from demo.text_tab import _reports, model_choices
+
+    accuracy = f"{100 * result['test']['accuracy']:.1f}%"
+    assert any(name == "gru" and accuracy in label for label, name in model_choices("default"))
+    text, curves_gru, curves_bert, confusion_gru, _ = _reports("gru", "distilbert")
+    assert "test accuracy" in text and "python -m train.text --model distilbert" in text
+    assert curves_gru is not None and confusion_gru is not None and curves_bert is None
 
 
 def test_distilbert_round_trip_through_the_script(corpus, tmp_path):
