@@ -52,7 +52,7 @@ def build_video_tab(profile: str) -> None:
     with gr.Row():
         with gr.Column(scale=3):
             video = gr.Video(
-                label=tr("video.video", "Video", "Video"), sources=["upload"], height=340, elem_id=PLAYER_ID
+                label=tr("video.video", "Tệp video", "Video"), sources=["upload"], height=340, elem_id=PLAYER_ID
             )
             gr.Examples(
                 [[str(p)] for p in sorted(EXAMPLES.glob("*.mp4"))],
