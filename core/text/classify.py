@@ -78,13 +78,20 @@ def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
     if loaded.profile != "default":
         # Tiny and random instances read the tiny vocabulary (its ids fit every registered vocab size).
         return wp.tiny_tokenizer(), f"tiny WordPiece ({wp.TINY_VOCAB_SIZE} tokens)"
-    if loaded.checkpoint_dir and (Path(loaded.checkpoint_dir) / wp.TOKENIZER_FILE).is_file():
-        path = Path(loaded.checkpoint_dir) / wp.TOKENIZER_FILE
-        return wp.from_file(path), f"{path}"
     from core.checkpoint import read_config
 
-    name = (read_config(loaded.checkpoint_dir).get("tokenizer") or {}).get("name", wp.DISTILBERT_TOKENIZER)
-    return wp.from_hub(name), f"Hub {name}"
+    config = read_config(loaded.checkpoint_dir)
+    path = Path(loaded.checkpoint_dir) / wp.TOKENIZER_FILE
+    name = (config.get("tokenizer") or {}).get("name", wp.DISTILBERT_TOKENIZER)
+    if path.is_file():
+        tok, source = wp.from_file(path), str(path)
+    elif name == "tiny":
+        tok, source = wp.tiny_tokenizer(), "tiny WordPiece"
+    else:  # a checkpoint from the Hub repo carries no tokenizer.json: the one it names
+        tok, source = wp.from_hub(name), f"Hub {name}"
+    # Read as many tokens as in training (the train script's --max-length, 256 by default).
+    tok.enable_truncation(int((config.get("preprocess") or {}).get("max_length", wp.MAX_TOKENS)))
+    return tok, source
 
 
 def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool = True) -> TextPrediction:
