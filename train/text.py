@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, help="default: the course's (GRU 5, DistilBERT 3)")
     p.add_argument("--lr", type=float, help="learning rate (default: GRU 1e-3, DistilBERT 2e-5)")
     p.add_argument("--batch-size", type=int, help="default: GRU 64, DistilBERT 32")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay (default 0, the course's)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay (default 0: plain Adam)")
     p.add_argument("--max-length", type=int, default=wp.MAX_TOKENS, help="tokens per text, [CLS]/[SEP] included")
     p.add_argument(
         "--packed",
