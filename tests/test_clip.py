@@ -79,12 +79,21 @@ def test_text_cache_encodes_each_prompt_once(tiny_clip, monkeypatch):
 
 def test_hundreds_of_classes_go_through_in_batches(tiny_clip, monkeypatch):
     batches = []
-    original = tiny_clip.clip.encode_text
-    monkeypatch.setattr(tiny_clip.clip, "encode_text", lambda tokens: batches.append(len(tokens)) or original(tokens))
+    original = tiny_clip.encode_tokens
+    monkeypatch.setattr(tiny_clip, "encode_tokens", lambda tokens: batches.append(len(tokens)) or original(tokens))
     names = [f"class number {i}" for i in range(300)]
     result = zero_shot(tiny_clip, "b", np.ones(32, np.float32) / 32**0.5, names, ["a {}."], cache=TextEmbeddingCache())
     assert batches == [256, 44] and result.probabilities.shape == (300,)
     assert abs(result.probabilities.sum() - 1) < 1e-4
+
+
+def test_text_encoding_cut_after_end_of_text_matches_open_clip(tiny_clip):
+    import torch
+
+    tokens = tiny_clip.tokenizer(["a photo of a cat.", "a blurry photo of the big coffee cup on the table.", "x"])
+    with torch.inference_mode():
+        full, cut = tiny_clip.clip.encode_text(tokens), tiny_clip.encode_tokens(tokens)
+    torch.testing.assert_close(cut, full, atol=1e-5, rtol=1e-5)
 
 
 def _clip_like(rng, n_per_class, classes=10, dim=512):

@@ -107,8 +107,26 @@ class ClipModel(nn.Module):
         out = []
         for i in range(0, len(texts), batch_size):
             tokens = self.tokenizer(list(texts[i : i + batch_size])).to(self.device)
-            out.append(nn.functional.normalize(self.clip.encode_text(tokens), dim=-1))
+            out.append(nn.functional.normalize(self.encode_tokens(tokens), dim=-1))
         return _to_numpy(out, self.embed_dim)
+
+    def encode_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(B, 77) token ids -> (B, D) text features, the same as open_clip's CLIP.encode_text, but cut after the
+        batch's last end-of-text token: under the causal mask no position after it affects the pooled one, and a
+        ten-token prompt then costs ten positions instead of 77 (5-8x less text-encoder time on CPU for prompts).
+        Other text towers (XLM-RoBERTa) go through open_clip unchanged."""
+        clip = self.clip
+        mask = getattr(clip, "attn_mask", None)
+        if getattr(clip, "text_pool_type", None) != "argmax" or not isinstance(mask, torch.Tensor):
+            return clip.encode_text(tokens)
+        length = int(tokens.argmax(dim=-1).max()) + 1  # the end-of-text id is the largest in the vocabulary
+        tokens = tokens[:, :length]
+        cast = clip.transformer.get_cast_dtype()
+        x = clip.token_embedding(tokens).to(cast) + clip.positional_embedding[:length].to(cast)  # (B, L, W)
+        x = clip.ln_final(clip.transformer(x, attn_mask=mask[:length, :length]))
+        x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]  # (B, W) at end-of-text
+        projection = clip.text_projection
+        return projection(x) if isinstance(projection, nn.Linear) else x @ projection
 
 
 def _to_numpy(chunks: list[torch.Tensor], dim: int) -> np.ndarray:
