@@ -4,7 +4,8 @@ Both probes are multinomial logistic regressions on (N, D) unit-length features,
 
     logits = a * x W0 + x V + b,   minimise  sum_i CE(logits_i, y_i) + (lam / 2) * (||V||^2 + ||b||^2)
 
-- plain probe: W0 = 0 (scikit-learn's LogisticRegression with C = 1 / lam, which the course used);
+- plain probe: W0 = 0, the course's plain logistic regression (scikit-learn's objective with C = 1 / lam;
+  here the bias is penalised too, which keeps a 1-shot fit well-posed);
 - zero-shot-initialised probe: W0 = logit_scale * T^T, CLIP's zero-shot head (T: the (C, D) class text weights),
   started at a = 1, V = 0, i.e. exactly at zero-shot. V, the departure from the (rescaled) text weights, is what
   the penalty pulls back; the scale `a` is free, so when the support images disagree with the text the fit can
