@@ -370,3 +370,23 @@ def test_clip_tab_in_the_browser(browser, tiny_app):
     page.get_by_text("Used circle: 5").first.wait_for()
     screenshot(page, "clip")
     page.close()
+
+
+def test_handlers_answer_in_the_visitors_language():
+    import gradio as gr
+
+    import app
+
+    demo = app.build_demo("tiny")
+    fns = {f.api_name: f.fn for f in demo.fns.values() if f.api_name}
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    with pytest.raises(gr.Error) as exc:
+        fns["clip_zero_shot"](CAT, " , ", "a photo of a {}.", request=vi)
+    assert "Chưa có tên lớp" in exc.value.message and exc.value.title == "Đầu vào không dùng được"
+    label, _, notes, raw = fns["clip_zero_shot"](CAT, "mèo, chó, mèo", "a photo of a {}.\nảnh", request=vi)
+    assert "Đã bỏ tên lớp trùng: mèo" in notes and "Mẫu câu 'ảnh' không có {}" in notes
+    assert raw["classes"] == ["mèo", "chó"]  # the API's JSON stays in English keys, the values are the user's
+    *_, notes, raw = fns["clip_k_shot"](VQA_IMAGE, 3, "easy_vqa_shapes", "", "a photo of a {}.", request=vi)
+    assert "Ảnh mẫu dùng: circle: 3" in notes and raw["shots"] == [3, 3, 3]
+    with pytest.raises(gr.Error, match="k phải từ 0 đến 20"):
+        fns["clip_k_shot"](VQA_IMAGE, 25, request=vi)
