@@ -128,7 +128,7 @@ def build_video_tab(profile: str) -> None:
     gallery = gr.Gallery(
         label=tr("video.moments", "Khoảnh khắc (bấm để phát từ đó)", "Moments (click to play from there)"),
         columns=5,
-        height=220,
+        height=270,
         object_fit="contain",
         allow_preview=False,
     )

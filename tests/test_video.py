@@ -293,6 +293,7 @@ def test_tab_in_the_browser_plays_from_the_chosen_moment(tiny_app, browser):
     page.get_by_role("tab", name="Video event search").click()
     examples = page.locator("button.gallery-item:visible")
     examples.nth(sorted(p.name for p in EXAMPLE.parent.glob("*.mp4")).index(EXAMPLE.name)).click()
+    page.wait_for_selector("#video_search_player video", timeout=30_000)  # the example is loaded into the player
     page.get_by_label("What to find").fill("xin chao")
     page.get_by_text("Text on screen (OCR)").click()
     page.get_by_role("button", name="Search", exact=True).click()

@@ -56,4 +56,6 @@ def read_text(rgb: np.ndarray) -> list[OcrLine]:
     with _call_lock:
         result = ocr(np.ascontiguousarray(rgb[:, :, ::-1]))  # rapidocr treats arrays as OpenCV's BGR
     txts, scores = result.txts or (), result.scores or ()
-    return [OcrLine(t.strip(), float(s)) for t, s in zip(txts, scores) if t.strip() and s >= MIN_SCORE]
+    # A line without any letter or digit is a shape read as a symbol (a yellow disc -> "●"), not text.
+    lines = [(t.strip(), float(s)) for t, s in zip(txts, scores) if s >= MIN_SCORE]
+    return [OcrLine(t, s) for t, s in lines if any(ch.isalnum() for ch in t)]
