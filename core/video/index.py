@@ -35,7 +35,7 @@ from PIL import Image
 from core.video.decode import VideoInfo, probe
 from core.video.keyframes import Keyframe, KeyframeParams, extract_keyframes
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # bump when what is cached changes meaning (2: OCR drops symbol-only lines)
 DEFAULT_CACHE_MB = 2000
 CLIP_BATCH = 32
 OCR_MAX_KEYFRAMES = 400  # ~0.1-0.4 s each on CPU; beyond this the OCR pass samples evenly and says so
