@@ -26,9 +26,14 @@ from core.messages import Bilingual, vietnamese_of
 MAX_SHOTS = 20
 EASY_VQA_SHAPES = ("circle", "rectangle", "triangle")
 EASY_VQA_COLORS = ("red", "green", "blue", "yellow", "teal", "brown", "gray", "black")
-BUILTIN_SETS = {
-    "easy_vqa_shapes": ("easy-VQA shapes (3 classes)", "shape", EASY_VQA_SHAPES),
-    "easy_vqa_colors": ("easy-VQA colours (8 classes)", "color", EASY_VQA_COLORS),
+BUILTIN_SETS = {  # name -> (description, easy-VQA answer kind, classes, how a class is named in prompts)
+    "easy_vqa_shapes": ("easy-VQA shapes (3 classes)", "shape", EASY_VQA_SHAPES, "{}"),
+    "easy_vqa_colors": (
+        "easy-VQA colours (8 classes)",
+        "color",
+        EASY_VQA_COLORS,
+        "{} shape",
+    ),  # "a photo of a red shape."
 }
 
 
@@ -121,7 +126,7 @@ def builtin_paths(name: str, per_class: int = MAX_SHOTS, seed: int = 0) -> dict[
 
     if name not in BUILTIN_SETS:
         raise KeyError(f"unknown support set {name!r}; choose one of {', '.join(BUILTIN_SETS)}")
-    _, kind, classes = BUILTIN_SETS[name]
+    _, kind, classes, _ = BUILTIN_SETS[name]
     paths = easy_vqa.get_train_image_paths()
     by_class: dict[str, list[int]] = {c: [] for c in classes}
     for image_id, lab in sorted(easy_vqa_labels("train").items()):
@@ -139,9 +144,9 @@ def builtin_support(model, model_key: str, name: str) -> SupportSet:
     with _builtin_lock:
         if (model_key, name) not in _builtin_cache:
             by_class = builtin_paths(name)
-            names = list(by_class)
-            paths = [p for c in names for p in by_class[c]]
-            labels = np.array([i for i, c in enumerate(names) for _ in by_class[c]], dtype=np.int64)
+            paths = [p for c in by_class for p in by_class[c]]
+            labels = np.array([i for i, c in enumerate(by_class) for _ in by_class[c]], dtype=np.int64)
+            names = [BUILTIN_SETS[name][3].format(c) for c in by_class]
             images = [load_image(p).image for p in paths]
             _builtin_cache[(model_key, name)] = SupportSet(
                 names=names,
