@@ -63,6 +63,13 @@ def test_keyframe_times_uniform_and_shot_cuts(tmp_path, captions_video):
     assert [k.time_s for k in uniform] == pytest.approx([0.0, 5.0, 10.0], abs=0.11)
 
 
+@pytest.mark.parametrize("name, codec", [("clip.webm", "libvpx-vp9"), ("clip.avi", "mpeg4"), ("clip.mov", "libx264")])
+def test_other_containers_and_codecs(tmp_path, name, codec):
+    video = vs.render(tmp_path / name, CAPTIONS[:2], codec=codec)
+    kfs = extract_keyframes(video, tmp_path / "kf", KeyframeParams(mode="shots"))
+    assert [k.reason for k in kfs] == ["start", "shot"] and kfs[1].time_s == pytest.approx(3.0, abs=0.11)
+
+
 def test_variable_frame_rate_uses_presentation_times(tmp_path):
     video = vs.render(tmp_path / "vfr.mp4", CAPTIONS[:3], jitter=True)
     kfs = extract_keyframes(video, tmp_path / "kf", KeyframeParams(mode="shots"))
