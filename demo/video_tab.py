@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
@@ -154,6 +155,14 @@ def build_video_tab(profile: str) -> None:
         progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
     ):
         options = (payload, text, mode_, model_, k, kf_mode, interval_s, window_s)
+        if mode_ != "ocr" and model_ == CLIP[0] and looks_vietnamese(text or ""):
+            gr.Warning(
+                say(
+                    request,
+                    "CLIP tiếng Anh hiểu câu tiếng Việt rất kém: hãy chọn “CLIP đa ngôn ngữ”.",
+                    "The English CLIP understands Vietnamese poorly: choose the multilingual CLIP.",
+                )
+            )
         result = _run(*options, profile=profile, request=request, progress=progress)
         data = result.as_dict()
         lang = lang_of(request) if voice_ in ("auto", "off") else voice_

@@ -91,6 +91,11 @@ def test_real_sample_videos(tmp_path):
 
 def test_text_normalisation_and_fuzzy_matching():
     assert vsearch.normalize_text("XIN CHÀO, Đà Nẵng!") == "xin chao da nang"
+    assert (
+        vsearch.looks_vietnamese("con chó chạy")
+        and vsearch.looks_vietnamese("đi")
+        and not vsearch.looks_vietnamese("a dog")
+    )
     assert vsearch.fuzzy_score("xin chao", "loi chao xin chao 2024") == 1.0
     assert vsearch.fuzzy_score("xin chao", "xin chaa") >= 0.85  # an OCR slip still matches
     assert vsearch.fuzzy_score("xin chao", "deep learning") < 0.5

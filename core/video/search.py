@@ -53,6 +53,12 @@ def normalize_text(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
+def looks_vietnamese(text: str) -> bool:
+    """Diacritics or đ: a query the English-only CLIP text tower would mostly not understand."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "đ" in decomposed or any(unicodedata.combining(c) for c in decomposed)
+
+
 def fuzzy_score(query: str, text: str) -> float:
     """How well `query` (normalised) occurs inside `text` (normalised), in [0, 1]: 1 for an exact substring,
     otherwise the best alignment of the query against a same-length window of the text (rapidfuzz's partial_ratio;
