@@ -253,7 +253,8 @@ def build_clip_tab(profile: str) -> None:
     run_k.click(gpu_task(k_shot_event), k_inputs, k_outputs, api_name="clip_k_shot", **common)
     k.release(gpu_task(k_shot_event), k_inputs, k_outputs, api_visibility="private", **common)
     for button, chosen in ((one, (DEFAULT_TEMPLATE,)), (cifar, CIFAR_TEMPLATES), (imagenet, IMAGENET_TEMPLATES)):
-        button.click(lambda t=chosen: "\n".join(t), outputs=[templates], api_visibility="private")
+        # queue=False: filling a textbox should not wait behind model calls in the queue.
+        button.click(lambda t=chosen: "\n".join(t), outputs=[templates], api_visibility="private", queue=False)
 
 
 def _source(payload, request):
