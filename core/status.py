@@ -82,3 +82,18 @@ def vqa_statuses() -> list[ModelStatus]:
                 )
             )
     return rows
+
+
+def caption_statuses() -> list[ModelStatus]:
+    """The three Vietnamese captioners' checkpoints (GPT-2 and CLIP are checked when one loads)."""
+    from core.caption.catalog import CHECKPOINT_SUBDIR, TRAIN_CMD, VARIANT_NAMES
+    from core.weights import checkpoint_dir
+
+    rows = []
+    for variant, description in VARIANT_NAMES.items():
+        path = checkpoint_dir() / CHECKPOINT_SUBDIR / variant
+        ok = (path / WEIGHTS_FILE).is_file()
+        state, where = ("available locally", str(path)) if ok else ("missing", "nowhere")
+        fix = "" if ok else TRAIN_CMD.format(variant=variant)
+        rows.append(ModelStatus(f"caption:{variant}", description, state, where, fix))
+    return rows

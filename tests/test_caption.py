@@ -262,6 +262,20 @@ def test_caption_api_only_the_image_is_required(tiny_app, client_for, example_im
 
 
 @pytest.mark.server
+def test_without_checkpoints_each_panel_names_its_training_command(offline_default_app, client_for, example_image):
+    from gradio_client import handle_file
+
+    client = client_for(offline_default_app)
+    *panels, _, summary = client.predict(handle_file(example_image), api_name="/caption")
+    for variant, panel in zip(session.VARIANT_NAMES, panels):
+        command = f"python -m train.caption train --model {variant}"
+        assert command in summary[variant]["error"] and command in panel
+    _, table = client.predict(api_name="/model_status")
+    rows = {r[0]: r for r in table["data"]}
+    assert rows["caption:cnn_lstm"][2] == "missing" and "--model cnn_lstm" in rows["caption:cnn_lstm"][4]
+
+
+@pytest.mark.server
 def test_caption_api_bad_image_gets_a_message(tiny_app, client_for, tmp_path, example_image):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError

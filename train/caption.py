@@ -257,5 +257,10 @@ def main(argv: list[str] | None = None) -> dict | None:
 
 
 if __name__ == "__main__":
+    from core.weights import WeightsUnavailable
+
     np.set_printoptions(precision=4)
-    main()
+    try:
+        main()
+    except (WeightsUnavailable, FileNotFoundError) as exc:  # something to download or put in place: say what
+        raise SystemExit(f"error: {exc}") from None

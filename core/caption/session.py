@@ -18,18 +18,12 @@ import numpy as np
 import torch
 
 from core.caption import loading
+from core.caption.catalog import CHECKPOINT_SUBDIR, TRAIN_CMD, VARIANT_NAMES
 from core.caption.decoding import DecodeOptions, decode
 from core.caption.metrics import CiderD, image_metrics
 from core.caption.text import clean_decoded, normalize_caption, segment, unsegment
 from core.checkpoint import WEIGHTS_FILE
 from core.weights import WeightsUnavailable, checkpoint_dir
-
-VARIANT_NAMES = {
-    "clipcap_mlp": "ClipCap · MLP mapper",
-    "clipcap_transformer": "ClipCap · Transformer mapper",
-    "cnn_lstm": "CNN + LSTM",
-}
-TRAIN_CMD = "python -m train.caption train --model {variant} --data-dir data/ktvic"
 
 
 @dataclass
@@ -88,7 +82,7 @@ _lock = threading.Lock()
 
 
 def checkpoint_path(variant: str) -> Path:
-    return checkpoint_dir() / "caption" / variant
+    return checkpoint_dir() / CHECKPOINT_SUBDIR / variant
 
 
 def load_captioner(variant: str, profile: str = "default") -> LoadedCaptioner:
