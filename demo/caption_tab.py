@@ -53,7 +53,9 @@ def build_caption_tab(profile: str) -> None:
                 label=tr("caption.method", "Cách giải mã", "Decoding"),
             )
             beam_width = gr.Slider(1, 10, value=3, step=1, label=tr("caption.beam_width", "Độ rộng chùm", "Beam width"))
-            top_p = gr.Slider(0.1, 1.0, value=0.9, step=0.05, label="top-p")
+            top_p = gr.Slider(
+                0.1, 1.0, value=0.9, step=0.05, label=tr("caption.top_p", "top-p (nucleus)", "top-p (nucleus)")
+            )
             temperature = gr.Slider(
                 0.1, 2.0, value=1.0, step=0.05, label=tr("caption.temperature", "Nhiệt độ", "Temperature")
             )
@@ -139,7 +141,8 @@ def _caption(profile, request, image_payload, method, width, p, temp, count, pen
         timing = say(request, "thời gian", "latency")
         panels.append(
             f"{title}\n{lines}\n\n{timing}: **{result.total_ms:.0f} ms** "
-            f"(encode {result.encode_ms:.0f} + decode {result.decode_ms:.0f})\n\n<sub>{cap.source}</sub>"
+            f"({say(request, 'mã hoá ảnh', 'encode')} {result.encode_ms:.0f} + "
+            f"{say(request, 'giải mã', 'decode')} {result.decode_ms:.0f})\n\n<sub>{cap.source}</sub>"
         )
     return (*panels, _score_table(request, rows, reference), summary)
 
