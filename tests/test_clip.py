@@ -215,6 +215,15 @@ def test_caption_file_formats(tmp_path):
     assert study.read_captions(karpathy) == {"1.jpg": (["A."], "val")}
 
 
+def test_study_hub_path_fails_fast_offline_with_the_fixing_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    start = time.perf_counter()
+    with pytest.raises(FileNotFoundError, match="hf download nlphuji/flickr30k flickr_annotations_30k.csv"):
+        study.hub_flickr(tmp_path)
+    assert time.perf_counter() - start < 10
+
+
 def _study_folder(root: Path) -> Path:
     """A tiny Flickr-like folder: easy-VQA images with captions that name three of the ten classes."""
     images = root / "flickr30k-images"

@@ -140,6 +140,7 @@ def local_flickr(data_dir: Path, captions_file: Path | None = None) -> list[Capt
 
 
 HUB_REPO = "nlphuji/flickr30k"
+HUB_FILES = ("flickr_annotations_30k.csv", "flickr30k-images.zip")
 
 
 def hub_flickr(cache_dir: Path, split: str = "test") -> list[CaptionedImage]:
@@ -148,14 +149,19 @@ def hub_flickr(cache_dir: Path, split: str = "test") -> list[CaptionedImage]:
 
     from huggingface_hub import hf_hub_download
 
+    from core.weights import hub_available
+
+    # Unreachable Hub: use what a previous run cached, without the download client's minute of retries.
+    local_only = not hub_available()
     try:
-        csv_path = hf_hub_download(HUB_REPO, "flickr_annotations_30k.csv", repo_type="dataset")
-        zip_path = hf_hub_download(HUB_REPO, "flickr30k-images.zip", repo_type="dataset")
+        csv_path = hf_hub_download(HUB_REPO, HUB_FILES[0], repo_type="dataset", local_files_only=local_only)
+        zip_path = hf_hub_download(HUB_REPO, HUB_FILES[1], repo_type="dataset", local_files_only=local_only)
     except Exception as exc:
         raise FileNotFoundError(
-            f"Could not download Flickr30k from the Hub ({HUB_REPO}: {type(exc).__name__}). Online, run "
-            f"`huggingface-cli download {HUB_REPO} --repo-type dataset`; offline, pass --data-dir with the images "
-            "and a captions file."
+            f"Could not get Flickr30k from the Hub ({HUB_REPO}: {type(exc).__name__}"
+            + (", the Hub is unreachable and nothing is cached" if local_only else "")
+            + f"). Online, run `hf download {HUB_REPO} {' '.join(HUB_FILES)} --repo-type dataset`; offline, pass "
+            "--data-dir with the images and a captions file."
         ) from exc
     captions = {n: c for n, c in read_captions(Path(csv_path)).items() if c[1] == split}
     out_dir = Path(cache_dir) / "flickr30k_images"
