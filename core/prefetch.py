@@ -43,6 +43,11 @@ EXTRA_HUB_REPOS: list[tuple[str, str, list[str]]] = [
         "WordPiece tokenizer of the text models; backbone train.text --model distilbert starts from",
         ["*.json", "vocab.txt", "*.safetensors"],
     ),
+    (
+        "NlpHUST/gpt2-vietnamese",
+        "frozen Vietnamese GPT-2 (and its BPE tokenizer) of the ClipCap captioners: train.caption, caption tab",
+        ["*.json", "*.txt", "*.safetensors", "pytorch_model.bin"],  # .bin is read with weights_only=True
+    ),
 ]
 
 
