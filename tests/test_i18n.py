@@ -32,6 +32,7 @@ CHECKED_MODULES = [
     "demo/video_tab.py",
     "demo/text_tab.py",
     "demo/caption_tab.py",
+    "demo/clip_tab.py",
     "demo/components.py",
 ]
 VI = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9,en;q=0.8"}, cookies={})
