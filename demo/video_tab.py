@@ -11,14 +11,17 @@ import gradio as gr
 
 from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
+from core.video.service import playable_copy
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "video"
 PLAYER_ID = "video_search_player"
-# Seek the player to the chosen moment and play it (the browser does this; the server only sends the time).
+PREVIEW_ID = "video_search_preview"
+# Seek the player to the chosen moment and play it (the browser does this; the server only sends the time). The
+# H.264 preview, when an upload needed one, is the player; otherwise the upload itself.
 SEEK_JS = f"""(t) => {{
-  const v = document.querySelector('#{PLAYER_ID} video');
+  const v = document.querySelector('#{PREVIEW_ID} video') || document.querySelector('#{PLAYER_ID} video');
   if (v && t !== null && t !== undefined) {{ v.currentTime = t; v.play().catch(() => {{}}); }}
   return [];
 }}"""
@@ -54,6 +57,17 @@ def build_video_tab(profile: str) -> None:
         with gr.Column(scale=3):
             video = gr.Video(
                 label=tr("video.video", "Tệp video", "Video"), sources=["upload"], height=340, elem_id=PLAYER_ID
+            )
+            preview = gr.Video(
+                label=tr(
+                    "video.preview",
+                    "Bản xem trước H.264 (trình duyệt không phát được tệp gốc)",
+                    "H.264 preview (browsers cannot play the original)",
+                ),
+                interactive=False,
+                visible=False,
+                height=240,
+                elem_id=PREVIEW_ID,
             )
             gr.Examples(
                 [[str(p)] for p in sorted(EXAMPLES.glob("*.mp4"))],
@@ -171,7 +185,9 @@ def build_video_tab(profile: str) -> None:
         speech = _speak(spoken, lang, request) if voice_ != "off" and result.moments else None
         notes = "".join(f"\n\n> {say(request, vi, en)}" for vi, en in result.index.notes)
         times = [m.time_s for m in result.moments]
-        return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times
+        copy = playable_copy(payload, result.index)
+        shown = gr.update(value=copy, visible=True) if copy else gr.update(value=None, visible=False)
+        return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times, shown
 
     def api_search(
         video,
@@ -198,11 +214,17 @@ def build_video_tab(profile: str) -> None:
     # Gradio refuses a path that a client sends unless it was uploaded (or is an example), so no other file on the
     # server can be indexed; gr.Video's preprocess (format=None) then passes the path through without converting.
     common = dict(concurrency_limit=2, concurrency_id="models")
-    outputs = [gallery, summary, audio, details, moments]
+    outputs = [gallery, summary, audio, details, moments, preview]
     run.click(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
     query.submit(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
     language = gr.Textbox(value="en", visible=False)
     api_button.click(gpu_task(api_search), [*inputs, language], [details], api_name="video_search", **common)
+    # A new upload: the old moments, summary and preview belonged to the previous video.
+    video.change(
+        lambda: ([], "", None, [], gr.update(value=None, visible=False)),
+        outputs=[gallery, summary, audio, moments, preview],
+        api_visibility="private",
+    )
     gallery.select(play_from, [moments], [seek], api_visibility="private").then(
         None, [seek], None, js=SEEK_JS, api_visibility="private"
     )

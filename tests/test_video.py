@@ -70,6 +70,24 @@ def test_other_containers_and_codecs(tmp_path, name, codec):
     assert [k.reason for k in kfs] == ["start", "shot"] and kfs[1].time_s == pytest.approx(3.0, abs=0.11)
 
 
+def test_uploads_browsers_cannot_play_get_an_h264_preview(tmp_path, captions_video, monkeypatch):
+    from core.video.service import playable_copy
+
+    monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path / "cache"))  # not the module's shared cache
+
+    avi = vs.render(tmp_path / "lecture.avi", CAPTIONS[:2], codec="mpeg4")
+    index = video_index.build_index(avi, clip_name=None, ocr=False)
+    preview = playable_copy(avi, index)
+    info = probe(preview)
+    assert (
+        Path(preview).parent == index.folder and info.codec == "h264" and info.duration_s == pytest.approx(6, abs=0.2)
+    )
+    assert playable_copy(captions_video, video_index.build_index(captions_video, clip_name=None, ocr=False)) is None
+    rotated = vs.phone_rotated(tmp_path / "phone.mp4")  # a display matrix: the preview is stored upright
+    preview = probe(playable_copy(rotated, video_index.build_index(rotated, clip_name=None, ocr=False)))
+    assert (preview.width, preview.height, preview.rotation) == (180, 320, 0)
+
+
 def test_variable_frame_rate_uses_presentation_times(tmp_path):
     video = vs.render(tmp_path / "vfr.mp4", CAPTIONS[:3], jitter=True)
     kfs = extract_keyframes(video, tmp_path / "kf", KeyframeParams(mode="shots"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -221,3 +222,39 @@ def frame_to_rgb(frame: av.VideoFrame, max_side: int) -> np.ndarray:
     if rotation:
         rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))  # np.rot90 turns counterclockwise, like PyAV
     return rgb
+
+
+PLAYABLE = {".mp4": {"h264", "av1", "vp9"}, ".m4v": {"h264"}, ".webm": {"vp8", "vp9", "av1"}}
+
+
+def browser_playable(path: str | Path, info: VideoInfo) -> bool:
+    """Whether a browser's <video> can play the upload as it is (Chromium: H.264/AV1/VP9 in mp4, VP8/VP9 in webm).
+
+    An avi, a QuickTime .mov or an MPEG-4 Part 2 stream is searchable all the same, but needs a preview to watch.
+    """
+    return info.codec in PLAYABLE.get(Path(path).suffix.lower(), set()) and info.rotation == 0
+
+
+def make_preview(path: str | Path, out: Path, *, max_side: int = 640, limit_s: float | None = None) -> Path:
+    """An upright H.264 mp4 copy for the player (no sound), streamed frame by frame like the indexing pass."""
+    tmp = out.with_suffix(".tmp.mp4")
+    with av.open(str(tmp), "w") as container:
+        stream, last_pts = None, -1
+        for decoded in iter_frames(path, limit_s=limit_s):
+            rgb = frame_to_rgb(decoded.frame, max_side)
+            rgb = rgb[: rgb.shape[0] // 2 * 2, : rgb.shape[1] // 2 * 2]  # yuv420p wants even sides
+            if stream is None:
+                # No B-frames: the decoded timestamps go in as they are, variable frame rate included.
+                options = {"preset": "veryfast", "crf": "28", "bf": "0"}
+                stream = container.add_stream("libx264", rate=25, options=options)
+                stream.width, stream.height, stream.pix_fmt = rgb.shape[1], rgb.shape[0], "yuv420p"
+                stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            frame.pts = max(round(decoded.time_s * 1000), last_pts + 1)
+            frame.time_base = Fraction(1, 1000)
+            last_pts = frame.pts
+            container.mux(stream.encode(frame))
+        if stream is not None:
+            container.mux(stream.encode(None))
+    tmp.replace(out)
+    return out

@@ -89,3 +89,15 @@ def video_search(
     t2 = time.perf_counter()
     timings = {"index": (t1 - t0) * 1000, "query": (t2 - t1) * 1000}
     return VideoSearchResult(index, moments, parts, mode, timings)
+
+
+def playable_copy(path: str | Path, index: VideoIndex) -> str | None:
+    """None when browsers play the upload as it is; otherwise an H.264 preview, made once and kept with the index."""
+    from core.video.decode import browser_playable, make_preview
+
+    if browser_playable(path, index.info):
+        return None
+    preview = index.folder / "preview.mp4"
+    if not preview.is_file():
+        make_preview(path, preview)
+    return str(preview)
