@@ -241,7 +241,9 @@ def _run(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profil
         raise gr.Error(say(request, "Hãy tải video lên trước.", "Upload a video first."), title="Video")
     text = (text or "").strip()
     if not text:
-        raise gr.Error(say(request, "Hãy nhập điều cần tìm.", "Type what to look for."), title="Query")
+        raise gr.Error(
+            say(request, "Hãy nhập điều cần tìm.", "Type what to look for."), title=say(request, "Tìm gì?", "Query")
+        )
     try:
         params = KeyframeParams(mode=kf_mode, interval_s=float(interval_s))
         report = lambda f, m: progress(f, desc=m)  # noqa: E731

@@ -93,11 +93,16 @@ def video_search(
 
 def playable_copy(path: str | Path, index: VideoIndex) -> str | None:
     """None when browsers play the upload as it is; otherwise an H.264 preview, made once and kept with the index."""
-    from core.video.decode import browser_playable, make_preview
+    import av
+
+    from core.video.decode import VideoInputError, browser_playable, make_preview
 
     if browser_playable(path, index.info):
         return None
     preview = index.folder / "preview.mp4"
     if not preview.is_file():
-        make_preview(path, preview)
+        try:
+            make_preview(path, preview)
+        except (VideoInputError, av.FFmpegError, OSError):
+            return None  # the search results stand; only the preview is missing (a file damaged past the index)
     return str(preview)
