@@ -8,6 +8,7 @@ import numpy as np
 from core.conv_arithmetic import KERNELS, SLIDE_INPUT, conv2d, output_size, parse_grid, pool2d
 from core.registry import ZOO
 from demo.components import image_file, image_input, localized, read_user_image
+from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
 
 LENET_NOTE_EN = (
@@ -222,7 +223,7 @@ def build_cnn_tab(profile: str) -> None:
         return _feature_maps(img, name, profile, request)
 
     maps_btn.click(
-        feature_maps,
+        gpu_task(feature_maps),
         [maps_image, maps_model],
         [maps_out, maps_md],
         preprocess=False,

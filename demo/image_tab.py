@@ -15,6 +15,7 @@ from core.registry import get_spec, list_models
 from core.training_report import find_report, plot_confusion, plot_curves
 from core.weights import WeightsUnavailable
 from demo.components import example_images, image_file, image_input, localized, read_user_image
+from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ def build_image_tab(profile: str) -> None:
         return (*outputs, raw_results)
 
     run.click(
-        compare,
+        gpu_task(compare),
         inputs=[image, model_a, model_b, explain],
         outputs=[*panels[0].outputs(), *panels[1].outputs(), raw],
         api_name="classify_image",

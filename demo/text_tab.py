@@ -14,6 +14,7 @@ import gradio as gr
 from core.registry import get_spec, list_models
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
+from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ def build_text_tab(profile: str) -> None:
         return compare(post, name_a, name_b, profile, request=request)
 
     run.click(
-        classify,
+        gpu_task(classify),
         inputs=[text, model_a, model_b],
         outputs=[*panels, raw],
         api_name="classify_text",

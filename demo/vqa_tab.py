@@ -11,6 +11,7 @@ from core.vqa.catalog import DATASETS, EASY_VQA_VI, VARIANT_NAMES
 from core.vqa.text import MAX_QUESTION_CHARS
 from core.weights import WeightsUnavailable
 from demo.components import image_error, image_file, image_input, localized, payload_source
+from demo.gpu import gpu_task
 from demo.i18n import say, tr
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "vqa"
@@ -129,9 +130,11 @@ def build_vqa_tab(profile: str) -> None:
     common = dict(preprocess=False, concurrency_id="models")
     inputs = [image, question, chatbot, variant, dataset]
     outputs = [chatbot, attention, top3, question]
-    ask.click(chat, inputs, outputs, api_name="vqa_chat", **common)
-    question.submit(chat, inputs, outputs, api_visibility="private", **common)
-    api_button.click(api_answer, [image, question, variant, dataset], [result], api_name="vqa_answer", **common)
+    ask.click(gpu_task(chat), inputs, outputs, api_name="vqa_chat", **common)
+    question.submit(gpu_task(chat), inputs, outputs, api_visibility="private", **common)
+    api_button.click(
+        gpu_task(api_answer), [image, question, variant, dataset], [result], api_name="vqa_answer", **common
+    )
     clear.click(lambda: ([], None, None), outputs=[chatbot, attention, top3], api_visibility="private")
     image.change(lambda: ([], None, None), outputs=[chatbot, attention, top3], api_visibility="private")
 
