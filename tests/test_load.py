@@ -1,4 +1,5 @@
-"""Thirty students at once: concurrent clients on loopback against APP_PROFILE=tiny, bounded in time.
+"""Thirty students at once: concurrent clients on loopback against APP_PROFILE=tiny, bounded in time, spread over
+the image, VQA, text and CLIP tabs.
 
 Every request must be answered (or refused with a message), none lost, and the server's memory must stay bounded.
 Prints throughput and p50/p95 latency (a report, not a timing assertion).
@@ -38,12 +39,17 @@ def test_thirty_concurrent_clients(tiny_app, example_image):
                 sent[0] += 1
             start = time.perf_counter()
             try:
-                if i % 3 == 0:
+                # A class using every tab at once: images, VQA, text and CLIP requests share the model slots.
+                if i % 5 == 0:
                     client.predict(
                         handle_file("examples/vqa/easy_vqa_test_0.png"),
                         "what color is the shape?",
                         api_name="/vqa_answer",
                     )
+                elif i % 5 == 1:
+                    client.predict("The rocket reached orbit after launch.", api_name="/classify_text")
+                elif i % 5 == 2:
+                    client.predict(handle_file(example_image), "rocket, dog, cat", api_name="/clip_zero_shot")
                 else:
                     client.predict(handle_file(example_image), api_name="/classify_image")
                 with lock:
