@@ -12,11 +12,12 @@ import gradio as gr
 
 from core.model_store import DATASET_NAMES, load_with_fallback
 from core.registry import get_spec, list_models
-from core.training_report import find_report, plot_confusion, plot_curves
+from core.training_report import find_report
 from core.weights import WeightsUnavailable
 from demo.components import example_images, image_file, image_input, localized, read_user_image
 from demo.gpu import gpu_task
-from demo.i18n import lang_of, say, tr
+from demo.i18n import say, tr
+from demo.reports import build_report_panel, training_reports
 
 if TYPE_CHECKING:
     from core.classify import ClassifyResult
@@ -127,22 +128,7 @@ def build_image_tab(profile: str) -> None:
         open=False,
     ):
         raw = gr.JSON()
-    with gr.Accordion(
-        tr(
-            "image.report",
-            "Báo cáo huấn luyện của các mô hình đã chọn (đường cong, ma trận nhầm lẫn)",
-            "Training report of the selected models (curves, confusion matrix)",
-        ),
-        open=False,
-    ):
-        report_btn = gr.Button(tr("image.show_reports", "Xem báo cáo huấn luyện", "Show training reports"))
-        report_md = gr.Markdown()
-        with gr.Row():
-            curves_a = gr.Plot(label=tr("image.curves_a", "Đường cong của mô hình A", "Model A curves"))
-            curves_b = gr.Plot(label=tr("image.curves_b", "Đường cong của mô hình B", "Model B curves"))
-        with gr.Row():
-            confusion_a = gr.Plot(label=tr("image.confusion_a", "Ma trận nhầm lẫn của mô hình A", "Model A confusion"))
-            confusion_b = gr.Plot(label=tr("image.confusion_b", "Ma trận nhầm lẫn của mô hình B", "Model B confusion"))
+    build_report_panel(model_a, model_b, _reports)
 
     def compare(image_path, name_a, name_b, explain_map=True, request: gr.Request | None = None):
         loaded = read_user_image(image_path, request)
@@ -161,12 +147,6 @@ def build_image_tab(profile: str) -> None:
         preprocess=False,  # the image is validated by core.images (see demo.components.image_input)
         concurrency_limit=2,
         concurrency_id="models",
-    )
-    report_btn.click(
-        _reports,
-        inputs=[model_a, model_b],
-        outputs=[report_md, curves_a, curves_b, confusion_a, confusion_b],
-        api_visibility="private",
     )
 
 
@@ -254,46 +234,4 @@ def _raw(name: str, result: ClassifyResult | None, error: str | None) -> dict:
 
 
 def _reports(name_a: str, name_b: str, request: gr.Request | None = None):
-    texts, curves, confusions = [], [], []
-    for name in (name_a, name_b):
-        found = find_report(name)
-        if found is None:
-            texts.append(
-                say(
-                    request,
-                    f"- `{name}`: chưa có checkpoint cục bộ nào kèm báo cáo huấn luyện.",
-                    f"- `{name}`: no local checkpoint with a training report yet.",
-                )
-            )
-            curves.append(None)
-            confusions.append(None)
-            continue
-        config, metrics = found
-        test = metrics.get("test", {})
-        pairs = ", ".join(f"{p['true']}→{p['pred']} ({p['count']})" for p in test.get("most_confused", [])[:5])
-        acc, f1, n = (
-            f"{100 * test.get('accuracy', 0):.2f}",
-            f"{test.get('f1_macro', 0):.3f}",
-            test.get("num_samples", "?"),
-        )
-        texts.append(
-            say(
-                request,
-                f"- `{name}`: độ chính xác trên tập kiểm tra **{acc}%**, F1-macro **{f1}** trên {n} ảnh; "
-                f"hay nhầm nhất: {pairs}",
-                f"- `{name}`: test accuracy **{acc}%**, F1-macro **{f1}** on {n} images; most confused: {pairs}",
-            )
-        )
-        curves.append(plot_curves(metrics, title=name, lang=lang_of(request)))
-        has_matrix = bool(test.get("confusion_matrix"))  # live-trained checkpoints record accuracy only
-        confusions.append(
-            plot_confusion(
-                metrics,
-                config.get("labels", []),
-                title=say(request, f"{name}: ma trận nhầm lẫn (tập kiểm tra)", f"{name}: confusion (test)"),
-                lang=lang_of(request),
-            )
-            if has_matrix
-            else None
-        )
-    return "\n".join(texts), curves[0], curves[1], confusions[0], confusions[1]
+    return training_reports((name_a, name_b), request, items=("ảnh", "images"))

@@ -15,7 +15,8 @@ from core.registry import get_spec, list_models
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
 from demo.gpu import gpu_task
-from demo.i18n import lang_of, say, tr
+from demo.i18n import say, tr
+from demo.reports import build_report_panel, training_reports
 
 if TYPE_CHECKING:
     from core.text.classify import TextPrediction
@@ -105,25 +106,7 @@ def build_text_tab(profile: str) -> None:
         open=False,
     ):
         raw = gr.JSON()
-    with gr.Accordion(
-        tr(
-            "text.report",
-            "Báo cáo huấn luyện của các mô hình đã chọn (đường cong, ma trận nhầm lẫn)",
-            "Training report of the selected models (curves, confusion matrix)",
-        ),
-        open=False,
-    ):
-        report_btn = gr.Button(tr("text.show_reports", "Xem báo cáo huấn luyện", "Show training reports"))
-        report_md = gr.Markdown()
-        with gr.Row():
-            curves = [gr.Plot(label=tr(f"text.curves_{s}", f"Đường cong {s}", f"Curves {s}")) for s in "AB"]
-        with gr.Row():
-            confusions = [
-                gr.Plot(label=tr(f"text.confusion_{s}", f"Ma trận nhầm lẫn {s}", f"Confusion {s}")) for s in "AB"
-            ]
-    report_btn.click(
-        _reports, inputs=[model_a, model_b], outputs=[report_md, *curves, *confusions], api_visibility="private"
-    )
+    build_report_panel(model_a, model_b, _reports)
 
     def classify(post: str, name_a: str = DEFAULT_A, name_b: str = DEFAULT_B, request: gr.Request | None = None):
         return compare(post, name_a, name_b, profile, request=request)
@@ -233,37 +216,9 @@ def _raw(name: str, result: TextPrediction | None, error: str | None) -> dict:
 
 def _reports(name_a: str, name_b: str, request: gr.Request | None = None):
     """Test metrics, curves and confusion matrix of each model's local checkpoint (what train.text wrote)."""
-    from core.training_report import plot_confusion, plot_curves
-
-    lang = lang_of(request)
-    texts, curves, confusions = [], [], []
-    for name in (name_a or DEFAULT_A, name_b or DEFAULT_B):
-        found = find_report(name)
-        if found is None:
-            texts.append(
-                say(
-                    request,
-                    f"- `{name}`: chưa có checkpoint cục bộ nào kèm báo cáo huấn luyện (`python -m train.text "
-                    f"--model {name}`).",
-                    f"- `{name}`: no local checkpoint with a training report yet (`python -m train.text --model "
-                    f"{name}`).",
-                )
-            )
-            curves.append(None)
-            confusions.append(None)
-            continue
-        config, metrics = found
-        test = metrics.get("test", {})
-        pairs = ", ".join(f"{p['true']}→{p['pred']} ({p['count']})" for p in test.get("most_confused", [])[:5])
-        acc, f1, n = f"{100 * test.get('accuracy', 0):.2f}", f"{test.get('f1_macro', 0):.3f}", test.get("num_samples")
-        texts.append(
-            say(
-                request,
-                f"- `{name}`: độ chính xác trên tập kiểm tra **{acc}%**, F1-macro **{f1}** trên {n} bài; "
-                f"hay nhầm nhất: {pairs}",
-                f"- `{name}`: test accuracy **{acc}%**, F1-macro **{f1}** on {n} posts; most confused: {pairs}",
-            )
-        )
-        curves.append(plot_curves(metrics, title=name, lang=lang))
-        confusions.append(plot_confusion(metrics, config.get("labels", []), title=name, lang=lang))
-    return ["\n".join(texts), *curves, *confusions]
+    return training_reports(
+        (name_a or DEFAULT_A, name_b or DEFAULT_B),
+        request,
+        items=("bài", "posts"),
+        train_command=lambda name: f"python -m train.text --model {name}",
+    )

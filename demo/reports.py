@@ -1,0 +1,87 @@
+"""The "training report" accordion that side-by-side tabs share: test metrics, curves and confusion matrices of the
+two selected models' local checkpoints (what train/ wrote beside the weights)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gradio as gr
+
+from core.training_report import find_report
+from demo.i18n import lang_of, say, tr
+
+
+def build_report_panel(model_a: gr.Dropdown, model_b: gr.Dropdown, reports: Callable) -> None:
+    """An accordion with a button that fills two curves plots and two confusion plots from `reports(a, b, request)`."""
+    with gr.Accordion(
+        tr(
+            "report.title",
+            "Báo cáo huấn luyện của các mô hình đã chọn (đường cong, ma trận nhầm lẫn)",
+            "Training report of the selected models (curves, confusion matrix)",
+        ),
+        open=False,
+    ):
+        button = gr.Button(tr("report.show", "Xem báo cáo huấn luyện", "Show training reports"))
+        summary = gr.Markdown()
+        with gr.Row():
+            curves = [
+                gr.Plot(label=tr(f"report.curves_{s}", f"Đường cong của mô hình {s}", f"Model {s} curves"))
+                for s in "AB"
+            ]
+        with gr.Row():
+            confusions = [
+                gr.Plot(label=tr(f"report.confusion_{s}", f"Ma trận nhầm lẫn của mô hình {s}", f"Model {s} confusion"))
+                for s in "AB"
+            ]
+    button.click(reports, inputs=[model_a, model_b], outputs=[summary, *curves, *confusions], api_visibility="private")
+
+
+def training_reports(
+    names: tuple[str, str],
+    request: gr.Request | None,
+    *,
+    items: tuple[str, str],
+    train_command: Callable[[str], str] | None = None,
+) -> tuple:
+    """(summary Markdown, curves A, curves B, confusion A, confusion B) for two registry names.
+
+    `items` names what the test set holds in Vietnamese and English ("ảnh", "images"); `train_command(name)` is
+    shown for a model without a report.
+    """
+    from core.training_report import plot_confusion, plot_curves  # matplotlib: only when a report is asked for
+
+    lang = lang_of(request)
+    texts, curves, confusions = [], [], []
+    for name in names:
+        found = find_report(name)
+        if found is None:
+            hint = f" (`{train_command(name)}`)" if train_command else ""
+            texts.append(
+                say(
+                    request,
+                    f"- `{name}`: chưa có checkpoint cục bộ nào kèm báo cáo huấn luyện{hint}.",
+                    f"- `{name}`: no local checkpoint with a training report yet{hint}.",
+                )
+            )
+            curves.append(None)
+            confusions.append(None)
+            continue
+        config, metrics = found
+        test = metrics.get("test", {})
+        pairs = ", ".join(f"{p['true']}→{p['pred']} ({p['count']})" for p in test.get("most_confused", [])[:5])
+        acc, f1, n = f"{100 * test.get('accuracy', 0):.2f}", f"{test.get('f1_macro', 0):.3f}", test.get("num_samples")
+        texts.append(
+            say(
+                request,
+                f"- `{name}`: độ chính xác trên tập kiểm tra **{acc}%**, F1-macro **{f1}** trên {n} {items[0]}; "
+                f"hay nhầm nhất: {pairs}",
+                f"- `{name}`: test accuracy **{acc}%**, F1-macro **{f1}** on {n} {items[1]}; most confused: {pairs}",
+            )
+        )
+        curves.append(plot_curves(metrics, title=name, lang=lang))
+        has_matrix = bool(test.get("confusion_matrix"))  # live-trained checkpoints record accuracy only
+        title = say(request, f"{name}: ma trận nhầm lẫn (tập kiểm tra)", f"{name}: confusion (test)")
+        confusions.append(
+            plot_confusion(metrics, config.get("labels", []), title=title, lang=lang) if has_matrix else None
+        )
+    return "\n".join(texts), curves[0], curves[1], confusions[0], confusions[1]
