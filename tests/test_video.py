@@ -88,6 +88,64 @@ def test_uploads_browsers_cannot_play_get_an_h264_preview(tmp_path, captions_vid
     assert (preview.width, preview.height, preview.rotation) == (180, 320, 0)
 
 
+def test_previews_made_at_once_do_not_share_a_file_and_failures_leave_none(tmp_path):
+    import threading
+
+    from core.video.decode import make_preview
+
+    avi = vs.render(tmp_path / "lecture.avi", CAPTIONS[:2], codec="mpeg4")
+    out = tmp_path / "cache" / "preview.mp4"
+    out.parent.mkdir()
+    with pytest.raises(VideoInputError):  # over the cap half-way: no half-written file stays in the cache
+        make_preview(avi, out, limit_s=1.0)
+    assert list(out.parent.iterdir()) == []
+    # Two students opening the same avi: before, both encoded into one "preview.tmp.mp4" and one of them failed.
+    start, errors = threading.Barrier(2), []
+
+    def make() -> None:
+        start.wait()
+        try:
+            make_preview(avi, out)
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=make) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and [p.name for p in out.parent.iterdir()] == ["preview.mp4"]
+    assert probe(out).duration_s == pytest.approx(6, abs=0.2)
+
+
+def test_sparse_ocr_is_noted_on_a_cache_hit_too(tmp_path, captions_video, monkeypatch):
+    from core.video import ocr
+
+    monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(video_index, "OCR_MAX_KEYFRAMES", 2)
+    monkeypatch.setattr(ocr, "read_text", lambda rgb: [])  # the note is the point here, not the reading
+    params = KeyframeParams(mode="uniform", interval_s=2.0)
+    for cached in (False, True):  # before, the second (cached) answer lost the note
+        index = video_index.build_index(captions_video, params=params, clip_name=None)
+        assert index.cached["ocr"] is cached and any("OCR read one keyframe in" in en for _, en in index.notes)
+
+
+def test_eviction_spares_a_video_that_is_being_indexed(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("VIDEO_CACHE_MB", "0")  # everything is over the limit
+    root = video_index.cache_root()
+    folders = {name: root / name / "v2-both" for name in ("building", "idle", "new")}
+    for folder in folders.values():
+        folder.mkdir(parents=True)
+        (folder / "kf00000.jpg").write_bytes(b"x" * 1000)
+    old = time.time() - 3600  # the top folder's mtime is when indexing began: a long build looks old
+    for name in ("building", "idle"):
+        os.utime(root / name, (old, old))
+    with video_index._lock_for(folders["building"]):
+        video_index._evict_old(root / "new")
+    assert folders["building"].is_dir() and folders["new"].is_dir() and not (root / "idle").exists()
+
+
 def test_variable_frame_rate_uses_presentation_times(tmp_path):
     video = vs.render(tmp_path / "vfr.mp4", CAPTIONS[:3], jitter=True)
     kfs = extract_keyframes(video, tmp_path / "kf", KeyframeParams(mode="shots"))

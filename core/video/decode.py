@@ -9,6 +9,7 @@ videos get correct times.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -237,7 +238,18 @@ def browser_playable(path: str | Path, info: VideoInfo) -> bool:
 
 def make_preview(path: str | Path, out: Path, *, max_side: int = 640, limit_s: float | None = None) -> Path:
     """An upright H.264 mp4 copy for the player (no sound), streamed frame by frame like the indexing pass."""
-    tmp = out.with_suffix(".tmp.mp4")
+    # One temporary file per writer: two students asking for the same preview at once must not encode into the
+    # same file, and a failed attempt must not leave a half-written one in the cache.
+    tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.mp4")
+    try:
+        _write_preview(path, tmp, max_side, limit_s)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _write_preview(path: str | Path, tmp: Path, max_side: int, limit_s: float | None) -> None:
     with av.open(str(tmp), "w") as container:
         stream, last_pts = None, -1
         for decoded in iter_frames(path, limit_s=limit_s):
@@ -256,5 +268,3 @@ def make_preview(path: str | Path, out: Path, *, max_side: int = 640, limit_s: f
             container.mux(stream.encode(frame))
         if stream is not None:
             container.mux(stream.encode(None))
-    tmp.replace(out)
-    return out

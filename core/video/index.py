@@ -170,20 +170,20 @@ def _embeddings(index: VideoIndex, clip_name: str, profile: str, report: Progres
 def _ocr(index: VideoIndex, report: Progress) -> tuple[list[str], bool]:
     from core.video.ocr import read_text
 
-    file = index.folder / "ocr.json"
-    if file.is_file():
-        texts = json.loads(file.read_text(encoding="utf-8"))["texts"]
-        if len(texts) == len(index.keyframes):
-            return texts, True
     n = len(index.keyframes)
     stride = max(1, -(-n // OCR_MAX_KEYFRAMES))
-    if stride > 1:
+    if stride > 1:  # said on every query, a cache hit included: the cached text is just as sparse
         index.notes.append(
             (
                 f"OCR chỉ đọc 1 trên {stride} khung hình chính (giới hạn {OCR_MAX_KEYFRAMES}).",
                 f"OCR read one keyframe in {stride} (cap of {OCR_MAX_KEYFRAMES}).",
             )
         )
+    file = index.folder / "ocr.json"
+    if file.is_file():
+        texts = json.loads(file.read_text(encoding="utf-8"))["texts"]
+        if len(texts) == n:
+            return texts, True
     texts: list[str] = []
     prev_small, prev_text = None, ""
     for i in range(n):
@@ -231,15 +231,21 @@ def _evict_old(keep: Path) -> None:
     limit = float(os.environ.get("VIDEO_CACHE_MB", DEFAULT_CACHE_MB)) * 1e6
     root = cache_root()
     entries = []
-    for d in root.iterdir():
-        if d.is_dir():
+    for d in (d for d in root.iterdir() if d.is_dir()):
+        try:  # another request may be renaming its temporary files or evicting this very folder
             size = sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
             entries.append((d.stat().st_mtime, size, d))
+        except OSError:
+            continue
     total = sum(e[1] for e in entries)
-    for _, size, d in sorted(entries):
+    # A video being indexed right now holds its folder's lock. Its top folder's mtime is when indexing started
+    # (files land one level down), so a build longer than a minute would otherwise look old and be deleted.
+    with _locks_guard:
+        busy = {folder.parent for folder, lock in _locks.items() if lock.locked()}
+    for mtime, size, d in sorted(entries):
         if total <= limit:
             break
-        if d != keep and time.time() - d.stat().st_mtime > 60:  # never one that is being built right now
+        if d != keep and d not in busy and time.time() - mtime > 60:  # nor one just used
             shutil.rmtree(d, ignore_errors=True)
             total -= size
             with _memory_lock:
