@@ -246,7 +246,7 @@ def _run(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profil
         )
     try:
         params = KeyframeParams(mode=kf_mode, interval_s=float(interval_s))
-        report = lambda f, m: progress(f, desc=m)  # noqa: E731
+        report = lambda f, m: progress(f, desc=_progress_text(m, request))  # noqa: E731
         common = dict(clip_name=model, profile=profile, params=params, top_k=int(k), window_s=float(window_s))
         try:
             return video_search(path, text, mode=mode, progress=report, **common)
@@ -262,6 +262,16 @@ def _run(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profil
         raise gr.Error(str(exc), title=say(request, "Thiếu trọng số CLIP", "CLIP weights missing")) from exc
     except ValueError as exc:  # a bad option sent through the API
         raise gr.Error(str(exc), title=say(request, "Tuỳ chọn không hợp lệ", "Invalid option")) from exc
+
+
+# core.video names its indexing stages in English; the progress bar is UI text, so a Vietnamese page shows these.
+PROGRESS_VI = {"hashing": "đang tính mã băm của tệp", "CLIP": "mã hoá CLIP", "OCR": "đọc chữ (OCR)", "ready": "xong"}
+
+
+def _progress_text(message: str, request) -> str:
+    count, _, rest = message.partition(" ")
+    vi = f"{count} khung hình chính" if rest == "keyframes" else PROGRESS_VI.get(message, message)
+    return say(request, vi, message)
 
 
 def _summary(result, text: str, lang: str) -> str:

@@ -336,6 +336,26 @@ def test_ocr_runs_offline_with_the_models_in_the_wheel():
 
 
 @pytest.mark.server
+def test_progress_bar_speaks_the_page_language(captions_video, tmp_path, monkeypatch):
+    import gradio as gr
+
+    from core.video import ocr
+    from demo import video_tab
+
+    monkeypatch.setattr(ocr, "read_text", lambda rgb: [])  # the stage names are the point, not the reading
+    shown: dict[str, list[str]] = {}
+    for lang, header in (("vi", "vi-VN,vi;q=0.9"), ("en", "en-US,en;q=0.9")):
+        monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path / lang))  # both index from scratch: every stage shows
+        request = gr.Request(headers={"accept-language": header}, cookies={})
+        descs = shown[lang] = []
+        video_tab._run(captions_video, "xin chao", "ocr", video_tab.CLIP[0], 3, "uniform", 5.0, 10.0,
+                       profile="tiny", request=request, progress=lambda f, desc, d=descs: d.append(desc))  # fmt: skip
+    # Before, core's English stage names ("hashing", "3 keyframes", "OCR") reached a Vietnamese progress bar.
+    assert "hashing" in shown["en"] and any(d.endswith(" keyframes") for d in shown["en"])
+    assert "đang tính mã băm của tệp" in shown["vi"] and any(d.endswith("khung hình chính") for d in shown["vi"])
+    assert not {"hashing", "ready", "OCR"} & set(shown["vi"])
+
+
 def test_http_api_moments_cache_and_bad_inputs(tiny_app, client_for, tmp_path):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
