@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from core.registry import get_spec, list_models
+from core.text.tokenizer import MAX_CHARS, MAX_TOKENS
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
 from demo.gpu import gpu_task
@@ -174,8 +175,15 @@ def _panel(side: str, name: str, result: TextPrediction | None, error: str | Non
         f"đọc **{result.num_tokens} token**",
         f"read **{result.num_tokens} tokens**",
     )
-    if result.truncated:
-        cut = f"{result.chars_cut:,}"
+    cut = f"{result.chars_cut:,}"
+    if result.chars_cut and result.num_tokens < MAX_TOKENS:
+        # Cut by the character bound, not at 256 tokens (e.g. a megabyte with no spaces reads as one [UNK]).
+        read += say(
+            request,
+            f" — chỉ đọc {MAX_CHARS:,} ký tự đầu ({cut} ký tự phía sau bị bỏ qua)",
+            f" — only the first {MAX_CHARS:,} characters were read ({cut} characters after them ignored)",
+        )
+    elif result.truncated:
         read += say(
             request,
             f" — văn bản bị cắt ở 256 token (bỏ qua phần sau; {cut} ký tự không được đọc)",

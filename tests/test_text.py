@@ -193,6 +193,38 @@ def test_one_highlight_weight_per_shown_token(name, text):
     assert p.method == text_classify.METHODS[name] and len(p.top_k) == 5
 
 
+def test_concurrent_gru_highlights_leave_cudnn_enabled():
+    # Regression: each highlight flipped the process-wide cuDNN switch off and back; two requests at once could
+    # restore each other's "off" and leave cuDNN disabled for every model in the app.
+    import threading
+
+    model = BiGRUClassifier(vocab_size=50, embed_dim=8, hidden=8, max_length=16).eval()  # small: many passes
+    ids = torch.randint(1, 50, (1, 10))
+    assert torch.backends.cudnn.enabled
+
+    def work():
+        for _ in range(200):
+            text_classify._gradient_x_input(model, ids, 0)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert torch.backends.cudnn.enabled
+
+
+def test_panel_says_which_bound_cut_the_text():
+    # Regression: a megabyte with no spaces (one [UNK], 3 tokens) was reported as "truncated at 256 tokens".
+    from demo.text_tab import compare
+
+    header, *_, summary = compare("x" * 1_000_000, "gru", "gru", "tiny", explain=False)
+    assert summary["A"]["num_tokens"] == 3 and summary["A"]["chars_cut"] == 1_000_000 - wp.MAX_CHARS
+    assert "only the first 20,000 characters were read" in header and "256 tokens" not in header
+    header, *_ = compare("orbit " * 50_000, "gru", "gru", "tiny", explain=False)
+    assert "truncated at 256 tokens" in header
+
+
 def test_without_weights_the_panel_names_the_train_command(tmp_path, monkeypatch, fresh_text_models):
     from demo.text_tab import compare
 

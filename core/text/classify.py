@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,13 +156,27 @@ def token_weights(module: torch.nn.Module, ids: torch.Tensor, target: int, hidde
 
 def _gradient_x_input(module: BiGRUClassifier, ids: torch.Tensor, target: int) -> torch.Tensor:
     # torch.autograd.grad, not backward(): nothing accumulates in the shared module's .grad between requests.
-    # cuDNN's RNN backward refuses eval mode, so the native kernel serves this one pass on a GPU.
+    # cuDNN's RNN backward refuses eval mode, so the native kernel serves this one pass on a GPU. The cuDNN switch
+    # is process-wide: two requests toggling it at once could restore each other's "off" and leave cuDNN disabled
+    # for every model in the app, so the switch is flipped under a lock, and only where cuDNN could run at all.
     padded = module.pad_inputs(ids)
-    with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
+    with _cudnn_off(padded.is_cuda), torch.enable_grad():
         emb = module.embedding(padded).detach().requires_grad_(True)  # (1, T', E)
         logit = module.forward_embeddings(emb, padded != module.pad_id)[0, target]
         (grad,) = torch.autograd.grad(logit, emb)
     return (grad * emb).sum(-1)[0, : ids.shape[1]].detach()  # (T,)
+
+
+_cudnn_lock = threading.Lock()
+
+
+@contextmanager
+def _cudnn_off(on_gpu: bool):
+    if not on_gpu:
+        yield
+        return
+    with _cudnn_lock, torch.backends.cudnn.flags(enabled=False):
+        yield
 
 
 def segments(encoded: wp.Encoded, weights: list[float]) -> list[tuple[str, float | None]]:
