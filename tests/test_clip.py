@@ -56,6 +56,43 @@ def test_class_names_and_templates_parsing():
         parse_templates("a photo of a cat")
 
 
+def test_notes_stay_short_whatever_the_paste():
+    # Regression: every template without {} (and every over-long class name) got its own note, so a pasted 5,000
+    # lines came back as 5,000 notes (740 kB of Markdown and JSON).
+    templates, notes = parse_templates("a photo of a {}.\n" + "".join(f"line {i}\n" for i in range(5000)))
+    assert templates == ["a photo of a {}."] and len(notes) == 1 and len(notes[0]) < 300
+    assert "Skipped 5000 template(s)" in notes[0] and "'line 0'" in notes[0] and "(+4,995)" in notes[0]
+    assert "5000 mẫu câu" in notes[0].vi
+    long = ",".join(f"{i:04d}" + "x" * 150 for i in range(900))  # 900 names cut to 100 characters
+    names, notes = parse_class_names(long + "," + long)  # and each one repeated
+    assert len(names) == 900 and len(notes) == 2 and all(len(n) < 1200 for n in notes), [len(n) for n in notes]
+    assert "cut to 100 characters" in notes[0] and "(+895)" in notes[0] and "(+895)" in notes[1]
+
+
+def test_k_must_be_a_whole_number():
+    # Regression: the k-shot event skips Gradio's preprocessing, so k=None or "abc" from the API crashed in int()
+    # with a bare Python message, and 2.5 silently became 2.
+    from core.clip.playground import classify_k_shot
+
+    for bad in (None, "abc", 2.5, "inf"):
+        with pytest.raises(ClipInputError, match="whole number"):
+            classify_k_shot(VQA_IMAGE, bad, "easy_vqa_shapes", "", "a {}.", None, "tiny")
+
+
+def test_user_support_encodes_at_most_max_shots_per_class(tiny_clip, monkeypatch):
+    # Regression: every image dropped into a gallery went through the image encoder, though k stops at 20.
+    from core.clip import support
+
+    support.IMAGE_CACHE.clear()
+    encoded = []
+    real = tiny_clip.encode_images
+    monkeypatch.setattr(tiny_clip, "encode_images", lambda images: encoded.append(len(images)) or real(images))
+    files = builtin_paths("easy_vqa_shapes", per_class=support.MAX_SHOTS + 10)
+    result = support.user_support(tiny_clip, "cap", ["circle", "square"], [files["circle"], files["rectangle"][:2]])
+    assert result.per_class() == [support.MAX_SHOTS, 2] and sum(encoded) == support.MAX_SHOTS + 2
+    assert "only the first 20 of 30 images" in result.notes[0]
+
+
 def test_text_cache_encodes_each_prompt_once(tiny_clip, monkeypatch):
     calls: list[list[str]] = []
     original = tiny_clip.encode_texts
@@ -393,7 +430,7 @@ def test_handlers_answer_in_the_visitors_language():
         fns["clip_zero_shot"](CAT, " , ", "a photo of a {}.", request=vi)
     assert "Chưa có tên lớp" in exc.value.message and exc.value.title == "Đầu vào không dùng được"
     label, _, notes, raw = fns["clip_zero_shot"](CAT, "mèo, chó, mèo", "a photo of a {}.\nảnh", request=vi)
-    assert "Đã bỏ tên lớp trùng: mèo" in notes and "Mẫu câu 'ảnh' không có {}" in notes
+    assert "Đã bỏ tên lớp trùng: mèo" in notes and "mẫu câu không có {} cho tên lớp: 'ảnh'" in notes
     assert raw["classes"] == ["mèo", "chó"]  # the API's JSON stays in English keys, the values are the user's
     *_, notes, raw = fns["clip_k_shot"](VQA_IMAGE, 3, "easy_vqa_shapes", "", "a photo of a {}.", request=vi)
     assert "Ảnh mẫu dùng: circle: 3" in notes and raw["shots"] == [3, 3, 3]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.clip.kshot import KShotResult, k_shot
-from core.clip.support import BUILTIN_SETS, builtin_support, embed_image, user_support
-from core.clip.zero_shot import ZeroShotResult, parse_class_names, parse_templates, zero_shot
+from core.clip.support import BUILTIN_SETS, MAX_SHOTS, builtin_support, embed_image, user_support
+from core.clip.zero_shot import ClipInputError, ZeroShotResult, parse_class_names, parse_templates, zero_shot
 from core.messages import Bilingual
 from core.model_store import load_model
 from core.registry import DEFAULT_CLIP, get_spec
@@ -63,6 +63,7 @@ def classify_k_shot(
     user_files: Sequence[Sequence] = (),
 ) -> tuple[KShotResult, ClipQuery]:
     """k-shot on a built-in support set or on the user's images (user_files[i] belongs to the i-th class)."""
+    k = _shots(k)
     templates, template_notes = parse_templates(template_text)
     model, key, display = clip_model(model_name, profile)
     notes: list[str] = []
@@ -83,9 +84,25 @@ def classify_k_shot(
     else:
         raise KeyError(f"unknown support set {support!r}; choose {', '.join([*BUILTIN_SETS, USER_SUPPORT])}")
     vector, cached = embed_image(model, key, image_source)
-    result = k_shot(model, key, vector, support_set, int(k), templates)
+    result = k_shot(model, key, vector, support_set, k, templates)
     result.notes = notes + template_notes + result.notes
     return result, ClipQuery(model_name or DEFAULT_CLIP, display, key, cached)
+
+
+def _shots(k) -> int:
+    """k as the API sent it (the event skips Gradio's preprocessing): a whole number or a clear ClipInputError."""
+    try:
+        value = float(k)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not value.is_integer():  # None, "abc", 2.5, nan, inf
+        raise ClipInputError(
+            Bilingual(
+                f"k must be a whole number from 0 to {MAX_SHOTS}, got {k!r}.",
+                f"k phải là số nguyên từ 0 đến {MAX_SHOTS}, nhận được {k!r}.",
+            )
+        )
+    return int(value)
 
 
 def as_dict(probabilities: np.ndarray, names: Sequence[str]) -> dict[str, float]:

@@ -162,7 +162,17 @@ def user_support(model, model_key: str, names: Sequence[str], files: Sequence[Se
     """The user's images, `files[i]` for class `names[i]`; unreadable files are skipped and named in the notes."""
     feats, labels, paths, skipped = [], [], [], []
     for label, class_files in enumerate(files[: len(names)]):
-        for source in class_files or []:
+        class_files = list(class_files or [])
+        if len(class_files) > MAX_SHOTS:
+            # k never exceeds MAX_SHOTS: encoding a dropped folder of hundreds of images would be work for nothing.
+            skipped.append(
+                Bilingual(
+                    f"'{names[label]}': only the first {MAX_SHOTS} of {len(class_files)} images were used.",
+                    f"'{names[label]}': chỉ dùng {MAX_SHOTS} ảnh đầu trong {len(class_files)} ảnh.",
+                )
+            )
+            class_files = class_files[:MAX_SHOTS]
+        for source in class_files:
             try:
                 vector, _ = embed_image(model, model_key, source)
             except ImageInputError as exc:

@@ -24,6 +24,7 @@ MAX_CLASSES = 1000
 MAX_PROMPTS = 20_000  # classes x templates encoded in one request (80 templates x 250 classes)
 MAX_NAME_CHARS = 100
 MAX_TEMPLATES = 100
+MAX_NAMED = 5  # names a note lists (cut, duplicate, skipped); the rest are counted
 
 
 class ClipInputError(ValueError):
@@ -33,18 +34,13 @@ class ClipInputError(ValueError):
 def parse_class_names(text: str | Sequence[str] | None) -> tuple[list[str], list[str]]:
     """Comma- or newline-separated names -> (unique names in order, notes about what was changed)."""
     parts = re.split(r"[,\n;]", text) if isinstance(text, str) else list(text or [])
-    names, notes, seen, dupes = [], [], set(), []
+    names, notes, seen, dupes, cut = [], [], set(), [], []
     for raw in parts:
         name = " ".join(str(raw).split())  # trims and collapses inner whitespace
         if not name:
             continue
         if len(name) > MAX_NAME_CHARS:
-            notes.append(
-                Bilingual(
-                    f"'{name[:30]}…' was cut to {MAX_NAME_CHARS} characters.",
-                    f"'{name[:30]}…' đã được cắt còn {MAX_NAME_CHARS} ký tự.",
-                )
-            )
+            cut.append(name[:30])
             name = name[:MAX_NAME_CHARS]
         if name.casefold() in seen:
             dupes.append(name)
@@ -65,8 +61,17 @@ def parse_class_names(text: str | Sequence[str] | None) -> tuple[list[str], list
                 f"{len(names)} lớp là quá nhiều; tối đa {MAX_CLASSES} lớp.",
             )
         )
+    # One note per kind, naming a few: a pasted megabyte must not come back as thousands of notes.
+    if cut:
+        listed = _first_few([f"'{c}…'" for c in dict.fromkeys(cut)])
+        notes.append(
+            Bilingual(
+                f"Class names cut to {MAX_NAME_CHARS} characters: {listed}.",
+                f"Tên lớp đã được cắt còn {MAX_NAME_CHARS} ký tự: {listed}.",
+            )
+        )
     if dupes:
-        listed = ", ".join(sorted(set(dupes)))
+        listed = _first_few(sorted(set(dupes)))
         notes.append(Bilingual(f"Duplicate class names removed: {listed}.", f"Đã bỏ tên lớp trùng: {listed}."))
     if len(names) == 1:
         notes.append(
@@ -81,21 +86,25 @@ def parse_class_names(text: str | Sequence[str] | None) -> tuple[list[str], list
 def parse_templates(text: str | Sequence[str] | None) -> tuple[list[str], list[str]]:
     """One template per line, each with "{}" where the class name goes -> (templates, notes)."""
     lines = text.splitlines() if isinstance(text, str) else list(text or [])
-    templates, notes, seen = [], [], set()
+    templates, notes, seen, skipped = [], [], set(), []
     for raw in lines:
         line = " ".join(str(raw).split())
         if not line or line in seen:
             continue
         seen.add(line)
         if "{}" not in line:
-            notes.append(
-                Bilingual(
-                    f"Template '{line[:60]}' has no {{}} for the class name and was skipped.",
-                    f"Mẫu câu '{line[:60]}' không có {{}} cho tên lớp nên đã bị bỏ qua.",
-                )
-            )
+            skipped.append(line)
             continue
         templates.append(line)
+    if skipped:
+        # One note naming the first few: a pasted text of thousands of lines must not become thousands of notes.
+        named = _first_few([f"'{line[:60]}'" for line in skipped])
+        notes.append(
+            Bilingual(
+                f"Skipped {len(skipped)} template(s) with no {{}} for the class name: {named}.",
+                f"Đã bỏ qua {len(skipped)} mẫu câu không có {{}} cho tên lớp: {named}.",
+            )
+        )
     if not templates:
         raise ClipInputError(
             Bilingual(
@@ -111,6 +120,12 @@ def parse_templates(text: str | Sequence[str] | None) -> tuple[list[str], list[s
             )
         )
     return templates, notes
+
+
+def _first_few(items: list[str]) -> str:
+    """The first MAX_NAMED items joined, then how many more (the same count reads in English and Vietnamese)."""
+    more = len(items) - MAX_NAMED
+    return ", ".join(items[:MAX_NAMED]) + (f" (+{more:,})" if more > 0 else "")
 
 
 def fill(template: str, name: str) -> str:
