@@ -98,6 +98,7 @@ def build_caption_tab(profile: str) -> None:
 def _caption(profile, request, image_payload, method, width, p, temp, count, penalty, length, reference):
     from core.caption import session
     from core.caption.decoding import DecodeOptions
+    from core.caption.text import normalize_caption
     from core.weights import WeightsUnavailable
 
     if image_payload is None:
@@ -111,6 +112,11 @@ def _caption(profile, request, image_payload, method, width, p, temp, count, pen
     except (TypeError, ValueError) as exc:
         raise gr.Error(str(exc), title=say(request, "Tham số giải mã sai", "Invalid decoding setting")) from exc
     reference = (reference or "").strip()
+    if reference and not normalize_caption(reference):  # say so before three models spend seconds decoding
+        raise gr.Error(
+            say(request, "Chú thích tham chiếu không có chữ nào.", "The reference caption has no words."),
+            title=say(request, "Chú thích tham chiếu trống", "Empty reference caption"),
+        )
     panels, summary, rows = [], {}, []
     for variant in VARIANTS:
         title = f"#### {session.VARIANT_NAMES[variant]}"

@@ -275,6 +275,21 @@ def test_without_checkpoints_each_panel_names_its_training_command(offline_defau
     assert rows["caption:cnn_lstm"][2] == "missing" and "--model cnn_lstm" in rows["caption:cnn_lstm"][4]
 
 
+def test_a_reference_without_words_is_refused_before_decoding(example_image, monkeypatch):
+    import gradio as gr
+
+    from demo import caption_tab
+
+    def no_model(*args, **kwargs):  # before, all three captioners decoded first and the error came after
+        raise AssertionError("a captioner ran although the reference was unusable")
+
+    monkeypatch.setattr(session, "load_captioner", no_model)
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    for request, message in ((None, "has no words"), (vi, "không có chữ nào")):
+        with pytest.raises(gr.Error, match=message):
+            caption_tab._caption("tiny", request, example_image, "beam", 3, 0.9, 1.0, 1, 1.2, 30, " !!! … ")
+
+
 @pytest.mark.server
 def test_caption_api_bad_image_gets_a_message(tiny_app, client_for, tmp_path, example_image):
     from gradio_client import handle_file
