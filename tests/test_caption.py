@@ -85,6 +85,21 @@ def test_meteor_runs_java_or_says_why():
     assert metrics.meteor(["con chó đang chạy".split()], [["con chó đang chạy".split()]]) == pytest.approx(1.0)
 
 
+def test_meteor_gives_up_on_a_java_that_never_answers(tmp_path, monkeypatch):
+    import subprocess
+    import time
+
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(metrics, "meteor_unavailable_reason", lambda: None)
+    monkeypatch.setattr(metrics, "_meteor_jar", lambda: tmp_path / "meteor-1.5.jar")
+    # A JVM that hangs (out of memory, a stuck jar): before, the evaluation blocked on its pipe forever.
+    monkeypatch.setattr(subprocess, "Popen", lambda cmd, **kw: real_popen(["sleep", "60"], **kw))
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match="Java stopped answering"):
+        metrics.meteor([["con", "chó"]], [[["con", "chó"]]], timeout_s=1.0)
+    assert time.perf_counter() - start < 10
+
+
 # ---- text --------------------------------------------------------------------------------------------------------
 def test_text_is_nfc_segmented_and_free_of_bpe_artefacts():
     decomposed = unicodedata.normalize("NFD", "Người đàn ông đi xe đạp.")

@@ -173,12 +173,15 @@ def _meteor_jar() -> Path | None:
     return jar if jar.is_file() else None
 
 
-def meteor(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]]) -> float:
+def meteor(
+    hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]], *, timeout_s: float | None = None
+) -> float:
     """Corpus METEOR 1.5 exactly as pycocoevalcap drives the jar ("-l en -norm"), UTF-8 forced on the pipe.
 
     pycocoevalcap starts Java without a file encoding, and Java 17 reads stdin in the locale's charset: under a
     C locale every Vietnamese letter would become "?" and match every other one. Raises RuntimeError when
-    `meteor_unavailable_reason()` is not None.
+    `meteor_unavailable_reason()` is not None, or when Java dies or stops answering for `timeout_s` (default: 2
+    minutes plus 0.1 s a caption; the jar needs milliseconds a caption) instead of blocking on its pipe forever.
     """
     reason = meteor_unavailable_reason()
     if reason:
@@ -189,6 +192,9 @@ def meteor(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]])
         proc = subprocess.Popen(
             cmd, cwd=jar.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
+        # Killing Java ends a blocked readline() with b"", which the parsing below turns into the error.
+        watchdog = threading.Timer(120.0 + 0.1 * len(hypotheses) if timeout_s is None else timeout_s, proc.kill)
+        watchdog.start()
         try:
             stats = []
             for hyp, refs in zip(hypotheses, references, strict=True):
@@ -201,9 +207,15 @@ def meteor(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]])
             for _ in stats:  # per-segment scores, then the corpus score
                 proc.stdout.readline()
             return float(proc.stdout.readline().strip())
+        except (ValueError, OSError) as exc:  # "" instead of a number, or a broken pipe: Java is gone
+            raise RuntimeError(f"METEOR: Java stopped answering or exited ({exc!r})") from exc
         finally:
-            proc.stdin.close()
+            watchdog.cancel()
             proc.kill()
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass  # the pipe broke with Java; nothing left to flush
             proc.wait()
 
 
