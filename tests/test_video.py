@@ -146,6 +146,22 @@ def test_eviction_spares_a_video_that_is_being_indexed(tmp_path, monkeypatch):
     assert folders["building"].is_dir() and folders["new"].is_dir() and not (root / "idle").exists()
 
 
+def test_a_finished_index_counts_as_just_used(tmp_path, captions_video, monkeypatch):
+    monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path / "cache"))
+    real = video_index.extract_keyframes
+
+    def slow(*args, **kwargs):  # a long video: the build takes a while after its folder was created
+        out = real(*args, **kwargs)
+        time.sleep(1.5)
+        return out
+
+    monkeypatch.setattr(video_index, "extract_keyframes", slow)
+    index = video_index.build_index(captions_video, params=KeyframeParams(mode="uniform"), clip_name=None, ocr=False)
+    # Before, the video's folder kept the mtime of when indexing began, so another request's eviction could delete
+    # it (over a minute old) while this request was still showing its keyframes.
+    assert index.folder.parent.stat().st_mtime >= time.time() - 1.0
+
+
 def test_variable_frame_rate_uses_presentation_times(tmp_path):
     video = vs.render(tmp_path / "vfr.mp4", CAPTIONS[:3], jitter=True)
     kfs = extract_keyframes(video, tmp_path / "kf", KeyframeParams(mode="shots"))

@@ -114,6 +114,9 @@ def build_index(
             index.model = clip_name
         if ocr:
             index.ocr, index.cached["ocr"] = _ocr(index, report)
+        # Just used, whatever the encoding took: eviction spares the last minute's videos, and the caller still has
+        # to show these keyframes (gallery, speech, preview) after another request may have evicted.
+        os.utime(folder.parent)
     report(1.0, "ready")
     if not all(index.cached.values()):  # only new files can push the cache over its size
         _evict_old(folder.parent)
