@@ -284,7 +284,9 @@ def _guard(request, fn, *args):
     except WeightsUnavailable as exc:
         raise gr.Error(localized(request, exc), title=say(request, "Thiếu trọng số", "Weights missing")) from exc
     except KeyError as exc:
-        raise gr.Error(str(exc.args[0]), title=say(request, "Không có lựa chọn này", "Unknown choice")) from exc
+        raise gr.Error(
+            localized(request, exc.args[0]), title=say(request, "Không có lựa chọn này", "Unknown choice")
+        ) from exc
 
 
 def _thumbnail(path: str) -> str:

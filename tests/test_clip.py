@@ -436,3 +436,11 @@ def test_handlers_answer_in_the_visitors_language():
     assert "Ảnh mẫu dùng: circle: 3" in notes and raw["shots"] == [3, 3, 3]
     with pytest.raises(gr.Error, match="k phải từ 0 đến 20"):
         fns["clip_k_shot"](VQA_IMAGE, 25, request=vi)
+    # Regression: an unknown model or support set answered in English only, listing every registry model
+    # (ResNet, GRU, ...) as a valid choice for a CLIP endpoint.
+    with pytest.raises(gr.Error) as exc:
+        fns["clip_zero_shot"](CAT, "cat, dog", "a {}.", "resnet50", request=vi)
+    assert "không phải mô hình CLIP" in exc.value.message and "clip_vit_b32_openai" in exc.value.message
+    assert "resnet50," not in exc.value.message and "vit_b16" not in exc.value.message
+    with pytest.raises(gr.Error, match="không có bộ ảnh mẫu 'bogus'"):
+        fns["clip_k_shot"](VQA_IMAGE, 3, "bogus", request=vi)

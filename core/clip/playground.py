@@ -17,7 +17,7 @@ from core.clip.support import BUILTIN_SETS, MAX_SHOTS, builtin_support, embed_im
 from core.clip.zero_shot import ClipInputError, ZeroShotResult, parse_class_names, parse_templates, zero_shot
 from core.messages import Bilingual
 from core.model_store import load_model
-from core.registry import DEFAULT_CLIP, get_spec
+from core.registry import DEFAULT_CLIP, list_models
 
 USER_SUPPORT = "user"
 
@@ -33,8 +33,14 @@ class ClipQuery:
 def clip_model(name: str | None, profile: str):
     """(ClipModel, cache key, display name); KeyError for a name that is not a CLIP registry entry."""
     name = name or DEFAULT_CLIP
-    if get_spec(name).task != "clip":
-        raise KeyError(f"{name!r} is not a CLIP model")
+    if name not in list_models("clip"):  # the registry's own KeyError would list every model, image and text too
+        choices = ", ".join(list_models("clip"))
+        raise KeyError(
+            Bilingual(
+                f"{name!r} is not a CLIP model; choose {choices}.",
+                f"{name!r} không phải mô hình CLIP; hãy chọn {choices}.",
+            )
+        )
     loaded = load_model(name, profile)
     return loaded.module, f"{name}/{profile}", loaded.display_name
 
@@ -82,7 +88,13 @@ def classify_k_shot(
     elif support in BUILTIN_SETS:
         support_set = builtin_support(model, key, support)
     else:
-        raise KeyError(f"unknown support set {support!r}; choose {', '.join([*BUILTIN_SETS, USER_SUPPORT])}")
+        choices = ", ".join([*BUILTIN_SETS, USER_SUPPORT])
+        raise KeyError(
+            Bilingual(
+                f"unknown support set {support!r}; choose {choices}.",
+                f"không có bộ ảnh mẫu {support!r}; hãy chọn {choices}.",
+            )
+        )
     vector, cached = embed_image(model, key, image_source)
     result = k_shot(model, key, vector, support_set, k, templates)
     result.notes = notes + template_notes + result.notes
