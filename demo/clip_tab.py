@@ -226,7 +226,11 @@ def build_clip_tab(profile: str) -> None:
             lines.insert(0, say(request, "k = 0: chỉ có zero-shot.", "k = 0: zero-shot only, no probe is fitted."))
         else:
             used = ", ".join(f"{n}: {u}" for n, u in zip(result.names, result.shots))
-            fits = ", ".join(f"{kind} {p.fit_ms:.0f} ms" for kind, p in result.probes.items())
+            probe_names = {
+                "plain": say(request, "hồi quy logistic thường", "plain logistic regression"),
+                "zs_init": say(request, "khởi tạo từ zero-shot", "zero-shot-initialised"),
+            }
+            fits = ", ".join(f"{probe_names.get(kind, kind)} {p.fit_ms:.0f} ms" for kind, p in result.probes.items())
             lines.insert(0, say(request, f"Ảnh mẫu dùng: {used}. Huấn luyện: {fits}.", f"Used {used}. Fit: {fits}."))
         summary = {
             "model": query.model_name,
