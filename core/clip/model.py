@@ -11,6 +11,7 @@ CLIP BPE tokenizer, which open_clip ships inside its wheel, so it works offline.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,6 +56,7 @@ class ClipModel(nn.Module):
                 model_name, pretrained=pretrained, weights_only=True
             )
             self.tokenizer = open_clip.get_tokenizer(model_name)
+        self._tokenizer_lock = threading.Lock()
         self.clip.eval()
         for p in self.clip.parameters():  # frozen by construction: nothing here is ever trained
             p.requires_grad_(False)
@@ -106,7 +108,9 @@ class ClipModel(nn.Module):
         """Strings -> (N, D) float32, unit length. Batched so hundreds of prompts do not build one huge tensor."""
         out = []
         for i in range(0, len(texts), batch_size):
-            tokens = self.tokenizer(list(texts[i : i + batch_size])).to(self.device)
+            with self._tokenizer_lock:  # a Hugging Face fast tokenizer (the multilingual tower) is not re-entrant
+                tokens = self.tokenizer(list(texts[i : i + batch_size]))
+            tokens = tokens.to(self.device)
             out.append(nn.functional.normalize(self.encode_tokens(tokens), dim=-1))
         return _to_numpy(out, self.embed_dim)
 
