@@ -10,6 +10,7 @@ and named by id. A CNN+LSTM folder holds the LSTM, its vocabulary (as the labels
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,13 +63,25 @@ def image_encoder(kind: str, profile: str) -> tuple[str, Callable[[Sequence[Any]
 
 
 # ---- GPT-2 and its tokenizer -------------------------------------------------------------------------------------
-def load_gpt2(gpt2: str, tokenizer_dir: str | Path | None = None):
+# Inference only: one frozen GPT-2 per id, shared by every ClipCap checkpoint that names it (the MLP and the
+# Transformer mapper both sit on the same 0.5 GB decoder). Training loads its own copy.
+_SHARED_GPT2: dict[str, Any] = {}
+_SHARED_GPT2_LOCK = threading.Lock()
+
+
+def load_gpt2(gpt2: str, tokenizer_dir: str | Path | None = None, *, shared: bool = False):
     """(causal LM, tokenizer) from a Hub id or a local folder; offline without a cached copy it says what to run."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     local_only = not Path(gpt2).is_dir() and not hub_available()
     try:
-        model = AutoModelForCausalLM.from_pretrained(gpt2, local_files_only=local_only)
+        if shared:
+            with _SHARED_GPT2_LOCK:
+                if gpt2 not in _SHARED_GPT2:
+                    _SHARED_GPT2[gpt2] = AutoModelForCausalLM.from_pretrained(gpt2, local_files_only=local_only).eval()
+                model = _SHARED_GPT2[gpt2]
+        else:
+            model = AutoModelForCausalLM.from_pretrained(gpt2, local_files_only=local_only)
         tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir or gpt2), local_files_only=local_only)
     except Exception as exc:
         where = "not in the local Hub cache and the Hub is unreachable" if local_only else str(exc)[:200]
@@ -158,7 +171,7 @@ def load_clipcap(directory: Path):
     from core.checkpoint import load_checkpoint
 
     mapper, config = load_checkpoint(directory)
-    gpt, tokenizer = load_gpt2(config["gpt2"], directory / config.get("tokenizer", TOKENIZER_DIR))
+    gpt, tokenizer = load_gpt2(config["gpt2"], directory / config.get("tokenizer", TOKENIZER_DIR), shared=True)
     return ClipCaptionModel(gpt, mapper).eval(), tokenizer, config
 
 
