@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from core.messages import Bilingual
 from core.preprocess import (
     Preprocess,
     cifar_course_preprocess,
@@ -88,7 +89,10 @@ register(
         ),
         preprocess=cifar_course_preprocess(32),
         labels="cifar100",
-        description="CNN, 23.7M params: ImageNet-1k ResNet-50 fine-tuned on CIFAR-100 (course Task 1).",
+        description=Bilingual(
+            "CNN, 23.7M params: ImageNet-1k ResNet-50 fine-tuned on CIFAR-100 (course Task 1).",
+            "CNN, 23,7 triệu tham số: ResNet-50 huấn luyện trên ImageNet-1k, tinh chỉnh trên CIFAR-100 (Bài 1).",
+        ),
         family="CNN",
         tiny_args=TINY_RESNET,
         fallback="resnet50_imagenet",
@@ -107,7 +111,11 @@ register(
         ),
         preprocess=cifar_course_preprocess(224, resize=256, imagenet_stats=False),
         labels="cifar100",
-        description="Transformer, 85.9M params: ImageNet-21k ViT-B/16 fine-tuned on CIFAR-100 (course Task 1).",
+        description=Bilingual(
+            "Transformer, 85.9M params: ImageNet-21k ViT-B/16 fine-tuned on CIFAR-100 (course Task 1).",
+            "Transformer, 85,9 triệu tham số: ViT-B/16 huấn luyện trên ImageNet-21k, tinh chỉnh trên CIFAR-100 "
+            "(Bài 1).",
+        ),
         family="Transformer",
         tiny_args=TINY_VIT,
         fallback="vit_b16_imagenet",
@@ -123,7 +131,10 @@ register(
         weights=(TorchvisionWeights("ResNet50_Weights.IMAGENET1K_V2"),),
         preprocess=resnet_imagenet_preprocess(),
         labels="imagenet1k",
-        description="CNN, 25.6M params: torchvision's IMAGENET1K_V2 weights, 1000 ImageNet classes.",
+        description=Bilingual(
+            "CNN, 25.6M params: torchvision's IMAGENET1K_V2 weights, 1000 ImageNet classes.",
+            "CNN, 25,6 triệu tham số: trọng số IMAGENET1K_V2 của torchvision, 1000 lớp ImageNet.",
+        ),
         family="CNN",
         tiny_args=TINY_RESNET,
     )
@@ -138,7 +149,10 @@ register(
         weights=(TransformersHub("google/vit-base-patch16-224"),),
         preprocess=vit_google_preprocess(),
         labels="imagenet1k",
-        description="Transformer, 86.6M params: google/vit-base-patch16-224 (21k pre-training, 1k fine-tuning).",
+        description=Bilingual(
+            "Transformer, 86.6M params: google/vit-base-patch16-224 (21k pre-training, 1k fine-tuning).",
+            "Transformer, 86,6 triệu tham số: google/vit-base-patch16-224 (tiền huấn luyện 21k, tinh chỉnh 1k).",
+        ),
         family="Transformer",
         tiny_args=TINY_VIT,
     )
@@ -245,7 +259,10 @@ for _z in ZOO:
             + (HubCheckpoint(zoo_checkpoint_dir("cifar100", _z.name)),),
             preprocess=cifar_course_preprocess(32, cifar_stats=True),
             labels="cifar100",
-            description=f"From scratch, course report 2 ({_z.course_params} params at 100 classes).",
+            description=Bilingual(
+                f"From scratch, course report 2 ({_z.course_params} params at 100 classes).",
+                f"Huấn luyện từ đầu, báo cáo 2 của môn học ({_z.course_params} tham số với 100 lớp).",
+            ),
             family=_z.family,
             tiny_args=_z.tiny_args,
         )
@@ -256,13 +273,14 @@ for _z in ZOO:
 # open_clip for the chosen tag; `preprocess` here only documents them for the status panel.
 CLIP_PREFIX = "clip_"
 TINY_CLIP = _frozen(tiny=True)
-for _name, _display, _arch, _tag, _what in (
+for _name, _display, _arch, _tag, _what, _vi in (
     (
         "clip_vit_b32_openai",
         "CLIP ViT-B/32 (OpenAI)",
         "ViT-B-32-quickgelu",
         "openai",
         "OpenAI's weights (QuickGELU), the course's model; English prompts.",
+        "trọng số của OpenAI (QuickGELU), mô hình của môn học; câu mô tả tiếng Anh.",
     ),
     (
         "clip_vit_b32_laion",
@@ -270,6 +288,7 @@ for _name, _display, _arch, _tag, _what in (
         "ViT-B-32",
         "laion2b_s34b_b79k",
         "LAION-2B weights; English prompts.",
+        "trọng số LAION-2B; câu mô tả tiếng Anh.",
     ),
     (
         "clip_xlm_roberta_b32",
@@ -277,6 +296,7 @@ for _name, _display, _arch, _tag, _what in (
         "xlm-roberta-base-ViT-B-32",
         "laion5b_s13b_b90k",
         "Multilingual text tower: Vietnamese class names and queries work.",
+        "bộ mã hoá văn bản đa ngôn ngữ: tên lớp và câu truy vấn tiếng Việt dùng được.",
     ),
 ):
     register(
@@ -289,7 +309,9 @@ for _name, _display, _arch, _tag, _what in (
             weights=(OpenClipHub(_arch, _tag),),
             preprocess=clip_preprocess(),
             labels="open_vocabulary",
-            description=f"Frozen CLIP image and text encoders: {_what}",
+            description=Bilingual(
+                f"Frozen CLIP image and text encoders: {_what}", f"Bộ mã hoá ảnh và văn bản CLIP (đóng băng): {_vi}"
+            ),
             family="CLIP",
             tiny_args=TINY_CLIP,
         )
@@ -307,14 +329,21 @@ for _name, _display, _arch, _tiny, _what in (
         "Bidirectional GRU (20 Newsgroups)",
         "text_bigru",
         _frozen(vocab_size=TINY_VOCAB_SIZE, embed_dim=16, hidden=16),
-        "RNN from scratch: embedding 300 -> 2-layer BiGRU 256 -> final states 512 -> 20 groups (course Task 2).",
+        Bilingual(
+            "RNN from scratch: embedding 300 -> 2-layer BiGRU 256 -> final states 512 -> 20 groups (course Task 2).",
+            "RNN từ đầu: embedding 300 -> BiGRU 2 lớp 256 -> trạng thái cuối 512 -> 20 nhóm tin (Bài 2).",
+        ),
     ),
     (
         "distilbert",
         "DistilBERT (20 Newsgroups)",
         "text_distilbert",
         _frozen(vocab_size=TINY_VOCAB_SIZE, dim=32, n_layers=2, n_heads=2, hidden_dim=64, max_position_embeddings=256),
-        "Transformer, 66M params: distilbert-base-uncased fine-tuned end to end, [CLS] -> 20 groups (course Task 2).",
+        Bilingual(
+            "Transformer, 66M params: distilbert-base-uncased fine-tuned end to end, [CLS] -> 20 groups "
+            "(course Task 2).",
+            "Transformer, 66 triệu tham số: distilbert-base-uncased tinh chỉnh toàn bộ, [CLS] -> 20 nhóm tin (Bài 2).",
+        ),
     ),
 ):
     register(

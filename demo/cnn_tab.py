@@ -254,7 +254,7 @@ def _layer_table(name: str, request: gr.Request | None = None):
         module, shape = build_architecture(spec.arch, **spec.model_args), (3, 32, 32)
         note = say(
             request,
-            f"{spec.display_name} với 100 lớp đầu ra. {spec.description}",
+            f"{spec.display_name} với 100 lớp đầu ra. {getattr(spec.description, 'vi', spec.description)}",
             f"{spec.display_name} at 100 classes. {spec.description}",
         )
     rows = layer_table(module, shape)

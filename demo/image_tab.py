@@ -201,7 +201,7 @@ def _format_panel(
             f"**{params}M parameters** · input {size} px · forward{cam} **{forward} ms** · total {total} ms",
         ),
         say(request, f"Trọng số: {result.source}", f"Weights: {result.source}"),
-        get_spec(result.model_name).description,
+        localized(request, get_spec(result.model_name).description),
     ]
     if result.explanation_method:
         lines.append(say(request, f"Bản đồ: {result.explanation_method}", f"Map: {result.explanation_method}"))

@@ -15,6 +15,7 @@ from core.registry import get_spec, list_models
 from core.text.tokenizer import MAX_CHARS, MAX_TOKENS
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
+from demo.components import localized
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
 from demo.reports import build_report_panel, training_reports
@@ -197,7 +198,7 @@ def _panel(side: str, name: str, result: TextPrediction | None, error: str | Non
         say(request, f"Lan truyền xuôi **{timing}** · {read}", f"Forward **{timing}** · {read}"),
         say(request, f"Cách tô màu: {METHODS_VI.get(result.method, result.method)}", f"Highlights: {result.method}"),
         say(request, f"Trọng số: {result.source}", f"Weights: {result.source}"),
-        get_spec(result.model).description,
+        localized(request, get_spec(result.model).description),
         *[f"> {n}" for n in result.notes],
     ]
     scores = dict(result.top_k)
