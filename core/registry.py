@@ -271,7 +271,6 @@ for _z in ZOO:
 
 # ---- Frozen CLIP encoders (CLIP playground, captions, video search). Weights and preprocessing come from
 # open_clip for the chosen tag; `preprocess` here only documents them for the status panel.
-CLIP_PREFIX = "clip_"
 TINY_CLIP = _frozen(tiny=True)
 for _name, _display, _arch, _tag, _what, _vi in (
     (

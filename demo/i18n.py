@@ -114,11 +114,6 @@ def say(request: gr.Request | None, vi: str, en: str) -> str:
     return vi if lang_of(request) == "vi" else en
 
 
-def text(key: str, lang: str) -> str:
-    """The registered text of `key` (for server-side use of a string that is also a label)."""
-    return I18N.translations[lang][key]
-
-
 class LanguageMiddleware:
     """ASGI middleware: records each HTTP request's language; `?lang=` also sets the cookie that remembers it."""
 

@@ -71,11 +71,6 @@ class ClipModel(nn.Module):
         return int(self.clip.text_projection.shape[1]) if self.clip.text_projection is not None else 0
 
     @property
-    def image_size(self) -> int:
-        size = self.clip.visual.image_size
-        return int(size[0] if isinstance(size, (tuple, list)) else size)
-
-    @property
     def logit_scale(self) -> float:
         return float(self.clip.logit_scale.exp())
 
@@ -95,12 +90,6 @@ class ClipModel(nn.Module):
     def encode_images(self, images: Sequence[Any], batch_size: int = 32) -> np.ndarray:
         """PIL images -> (N, D) float32, unit length."""
         out = [self(self.preprocess(images[i : i + batch_size])) for i in range(0, len(images), batch_size)]
-        return _to_numpy(out, self.embed_dim)
-
-    @torch.inference_mode()
-    def encode_pixels(self, pixels: torch.Tensor, batch_size: int = 32) -> np.ndarray:
-        """Already-preprocessed (N, 3, S, S) pixels -> (N, D) float32, unit length."""
-        out = [self(pixels[i : i + batch_size]) for i in range(0, len(pixels), batch_size)]
         return _to_numpy(out, self.embed_dim)
 
     @torch.inference_mode()
