@@ -82,20 +82,16 @@ def _model_item(name: str) -> Item:
 
 
 def _source_file(source) -> Path | None:
-    """The cached weights file behind a remote source, when the library exposes it."""
-    for attr in ("cached_file",):
-        method = getattr(source, attr, None)
-        if method is not None:
-            found = method()
-            if found and Path(found).is_file():
-                return Path(found)
-    repo = getattr(source, "repo_id", None)
-    if repo:
+    """The cached weights file behind a remote source (torchvision, open_clip, a transformers repo), if any."""
+    if hasattr(source, "cached_file"):
+        found = source.cached_file()
+    elif getattr(source, "repo_id", None):
         from huggingface_hub import try_to_load_from_cache
 
-        found = try_to_load_from_cache(repo, "model.safetensors")
-        return Path(found) if isinstance(found, str) else None
-    return None
+        found = try_to_load_from_cache(source.repo_id, "model.safetensors")
+    else:
+        return None
+    return Path(found) if isinstance(found, (str, Path)) and Path(found).is_file() else None
 
 
 def _hub_item(repo: str, why: str, patterns: list[str]) -> Item:
@@ -121,17 +117,16 @@ def _hub_item(repo: str, why: str, patterns: list[str]) -> Item:
 
 def _dataset_item(name: str) -> Item:
     def fetch() -> list[Path]:
-        from core.zoo_data import load_dataset
+        from core.zoo_data import DEBIAN_FASHION_MNIST, load_dataset
 
         try:
             load_dataset(name, DATA_ROOT)
         except RuntimeError as exc:
             raise MissingItem(str(exc), f"python -m core.prefetch {name}  # with network access") from exc
-        folders = {"cifar100": [DATA_ROOT / "cifar-100-python"], "fashion_mnist": [DATA_ROOT / "FashionMNIST"]}
-        from core.zoo_data import DEBIAN_FASHION_MNIST
-
-        if name == "fashion_mnist" and DEBIAN_FASHION_MNIST.exists():
-            folders[name].append(DEBIAN_FASHION_MNIST)
+        folders = {
+            "cifar100": [DATA_ROOT / "cifar-100-python"],
+            "fashion_mnist": [DATA_ROOT / "FashionMNIST", DEBIAN_FASHION_MNIST],  # whichever load_dataset used
+        }
         return [f for d in folders[name] for f in _dir_files(d)]
 
     sizes = {"cifar100": 161.0, "fashion_mnist": 29.5}  # the archives torchvision downloads (MiB)
