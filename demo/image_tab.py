@@ -17,7 +17,7 @@ from core.weights import WeightsUnavailable
 from demo.components import example_images, image_file, image_input, localized, read_user_image
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
-from demo.reports import build_report_panel, training_reports
+from demo.reports import build_report_panel, raw_result_json, training_reports
 
 if TYPE_CHECKING:
     from core.classify import ClassifyResult
@@ -123,11 +123,7 @@ def build_image_tab(profile: str) -> None:
                         ),
                     )
                 )
-    with gr.Accordion(
-        tr("image.raw", "Kết quả thô (JSON, đúng như API trả về)", "Raw result (JSON, as returned by the API)"),
-        open=False,
-    ):
-        raw = gr.JSON()
+    raw = raw_result_json()
     build_report_panel(model_a, model_b, _reports)
 
     def compare(image_path, name_a, name_b, explain_map=True, request: gr.Request | None = None):

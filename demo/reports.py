@@ -1,5 +1,5 @@
-"""The "training report" accordion that side-by-side tabs share: test metrics, curves and confusion matrices of the
-two selected models' local checkpoints (what train/ wrote beside the weights)."""
+"""Panels the side-by-side tabs (images, text) share: the raw API result, and the "training report" accordion with
+test metrics, curves and confusion matrices of the two selected models' local checkpoints (what train/ wrote)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,15 @@ import gradio as gr
 
 from core.training_report import find_report
 from demo.i18n import lang_of, say, tr
+
+
+def raw_result_json() -> gr.JSON:
+    """A closed accordion with the JSON the tab's HTTP API returns, so students see what a client gets."""
+    with gr.Accordion(
+        tr("report.raw", "Kết quả thô (JSON, đúng như API trả về)", "Raw result (JSON, as returned by the API)"),
+        open=False,
+    ):
+        return gr.JSON()
 
 
 def build_report_panel(model_a: gr.Dropdown, model_b: gr.Dropdown, reports: Callable) -> None:

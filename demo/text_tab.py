@@ -18,7 +18,7 @@ from core.weights import WeightsUnavailable
 from demo.components import localized
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
-from demo.reports import build_report_panel, training_reports
+from demo.reports import build_report_panel, raw_result_json, training_reports
 
 if TYPE_CHECKING:
     from core.text.classify import TextPrediction
@@ -103,11 +103,7 @@ def build_text_tab(profile: str) -> None:
                         combine_adjacent=False,
                     ),
                 ]
-    with gr.Accordion(
-        tr("text.raw", "Kết quả thô (JSON, đúng như API trả về)", "Raw result (JSON, as returned by the API)"),
-        open=False,
-    ):
-        raw = gr.JSON()
+    raw = raw_result_json()
     build_report_panel(model_a, model_b, _reports)
 
     def classify(post: str, name_a: str = DEFAULT_A, name_b: str = DEFAULT_B, request: gr.Request | None = None):
