@@ -207,4 +207,9 @@ def plot(summary: list[dict], path: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from core.weights import WeightsUnavailable
+
+    try:
+        main()
+    except (WeightsUnavailable, FileNotFoundError) as exc:  # something to download or put in place: say what
+        raise SystemExit(f"error: {exc}") from None

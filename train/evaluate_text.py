@@ -66,4 +66,9 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    from core.weights import WeightsUnavailable
+
+    try:
+        main()
+    except (WeightsUnavailable, FileNotFoundError) as exc:  # something to download or put in place: say what
+        raise SystemExit(f"error: {exc}") from None
