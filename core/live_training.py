@@ -18,10 +18,10 @@ from core import model_store
 from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
 from core.messages import Bilingual
 from core.models import build_architecture
-from core.registry import ZOO, ZooEntry
+from core.registry import ZOO, ZooEntry, models_for
 from core.weights import REPO_ROOT, checkpoint_dir
 
-LIVE_MODELS = ("simple_cnn", "mlp", "softmax", "cnn_transformer", "gru_row", "lstm_row", "simple_vit")
+LIVE_MODELS = tuple(models_for("live"))  # zoo entries small enough to train during a lecture
 MAX_TRAIN_SAMPLES = 20_000
 MAX_EPOCHS = 5
 

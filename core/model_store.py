@@ -1,17 +1,20 @@
-"""Lazy, load-once model cache (DESIGN.md #5) and the app profiles.
+"""The one loader: a lazy, load-once cache for every catalogue entry (core/registry.py), and the app profiles.
 
 Nothing is loaded at import. `load_model(name, profile)` resolves weights on first use, keeps the module in eval
-mode in memory, and returns the same object afterwards. One lock per name so two students' first requests do not
-load the same 300 MB twice.
+mode in memory, and returns the same object afterwards. One lock per (name, profile) so two students' first
+requests do not load the same 300 MB twice. Image/text classifiers and CLIP towers are built here and returned as
+`LoadedModel`; tasks whose checkpoints carry more than a module (VQA: vocabulary and answers; captioners: a
+tokenizer and a frozen decoder) name a builder in TASK_LOADERS and get their own loaded type, cached the same way.
 
-Profiles:
-- "default": real weights from the sources in the registry.
-- "tiny":    every model swapped for a tiny random-initialised instance of the same class (tests, offline UI).
-- "random":  full-size architectures with random weights (benchmarks: same compute, no download).
+Profiles, the same for every entry (tests/test_model_store.py checks each one):
+- "default": real weights from the entry's sources, in order.
+- "tiny":    a tiny random-initialised instance of the same class (the entry's tiny_args): tests, offline UI.
+- "random":  the full-size architecture with random weights (benchmarks: same compute, no download).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -58,23 +61,44 @@ class LoadedModel:
         return name + {"tiny": " [tiny random]", "random": " [random init]"}.get(self.profile, "")
 
 
-_cache: dict[tuple[str, str], LoadedModel] = {}
+# task -> "module:function(spec, profile)" for entries that are more than a module (imported on first use).
+TASK_LOADERS = {"vqa": "core.vqa.session:load_entry", "caption": "core.caption.session:load_entry"}
+
+
+def architecture_args(spec: ModelSpec, profile: str) -> dict[str, Any]:
+    """The hyperparameters an entry is built with in `profile` (random: full size; tiny: with its tiny_args)."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+    args = dict(spec.model_args)
+    if profile == "tiny":
+        args.update(spec.tiny_args)
+    return args
+
+
+_cache: dict[tuple[str, str], Any] = {}
 _locks: dict[tuple[str, str], threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
-def load_model(name: str, profile: str = "default") -> LoadedModel:
-    """The model `name` for `profile`, loaded once. Raises WeightsUnavailable with reasons and fixes."""
+def load_model(name: str, profile: str = "default") -> Any:
+    """The entry `name` for `profile`, loaded once: a LoadedModel, or the task's own type (TASK_LOADERS).
+
+    Raises WeightsUnavailable with reasons and fixes, KeyError for a name the catalogue does not have."""
     key = (name, profile)
     if key in _cache:
         return _cache[key]
+    spec = get_spec(name)
     with _locks_guard:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:
         if key not in _cache:
-            loaded = _load_uncached(get_spec(name), profile)
-            loaded.module.to(inference_device())  # moved once, at load; a no-op on a CPU-only machine
-            _cache[key] = loaded
+            if spec.task in TASK_LOADERS:
+                module_name, function = TASK_LOADERS[spec.task].split(":")
+                _cache[key] = getattr(importlib.import_module(module_name), function)(spec, profile)
+            else:
+                loaded = _load_uncached(spec, profile)
+                loaded.module.to(inference_device())  # moved once, at load; a no-op on a CPU-only machine
+                _cache[key] = loaded
     return _cache[key]
 
 
@@ -150,9 +174,7 @@ def _random_init(spec: ModelSpec, profile: str) -> LoadedModel:
 
     from core.models import build_architecture
 
-    args = dict(spec.model_args)
-    if profile == "tiny":
-        args.update(spec.tiny_args)
+    args = architecture_args(spec, profile)
     with torch.random.fork_rng():  # deterministic weights without disturbing anyone else's RNG
         torch.manual_seed(0)
         module = build_architecture(spec.arch, **args).eval()

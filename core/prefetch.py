@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.registry import VIT_IN21K_REPO, get_spec, list_models
-from core.weights import REPO_ROOT, WeightsUnavailable, hub_available
+from core.weights import REPO_ROOT, LocalCheckpoint, WeightsUnavailable, hub_available
 
 DATA_ROOT = REPO_ROOT / "data"  # where live training and train/ read CIFAR-100 and Fashion-MNIST
 
@@ -67,8 +67,11 @@ def _model_item(name: str) -> Item:
             path = _source_file(source)
             if path is not None:
                 files.append(path)
-        if model.checkpoint_dir:
+        if getattr(model, "checkpoint_dir", None):
             files += _dir_files(Path(model.checkpoint_dir))
+        for source in spec.weights:  # checkpoints of entries with their own loaded type (VQA, captioners)
+            if isinstance(source, LocalCheckpoint) and source.is_cached():
+                files += _dir_files(source.path())
         return files
 
     def expected() -> float | None:

@@ -1,8 +1,10 @@
-"""The one registry of models (DESIGN.md #1). Tabs fill their dropdowns from here.
+"""The one catalogue of models (docs/ARCHITECTURE.md). Every model the app can serve is one entry here.
 
-An entry names an architecture (core/models), its hyperparameters, where its weights come from in order, the
-preprocessing used when the weights do not carry their own, the label set, and a one-line description. The
-`tiny_args` make the same class small enough for tests and for APP_PROFILE=tiny.
+An entry names an architecture (core/models), its hyperparameters, where its weights come from in order (each
+source says whether it is cached here), the preprocessing used when the weights do not carry their own, the label
+set, the tabs that offer it, the entries it runs on top of, and a description in both languages. The `tiny_args`
+make the same class small enough for tests and for APP_PROFILE=tiny. Tabs and scripts ask `models_for(...)`
+instead of keeping lists of names; core.model_store loads any entry, core.status and core.prefetch loop over all.
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ class ModelSpec:
     tiny_args: Mapping[str, Any] = field(default_factory=dict)
     # Registry name to fall back to when no source has weights (e.g. the ImageNet variant of a CIFAR model).
     fallback: str | None = None
+    tabs: tuple[str, ...] = ()  # the tabs whose model choices offer this entry (see models_for)
+    requires: tuple[str, ...] = ()  # entries this one runs on top of (a captioner's frozen image encoder)
+    # The identifiers the HTTP API uses for entries chosen by two keys (VQA: variant + dataset; captioners: variant).
+    variant: str | None = None
+    dataset: str | None = None
+
+    def is_cached(self) -> bool:
+        """Weights for this entry are on this machine now (a disk lookup: cheap enough for every page load)."""
+        return any(source.is_cached() for source in self.weights)
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -66,6 +77,21 @@ def get_spec(name: str) -> ModelSpec:
 
 def list_models(task: str | None = None) -> list[str]:
     return [n for n, s in _REGISTRY.items() if task is None or s.task == task]
+
+
+def models_for(tab: str | None = None, *, task: str | None = None, dataset: str | None = None) -> list[str]:
+    """Entry names in catalogue order, filtered by the tab that offers them, their task and/or their dataset."""
+    return [
+        n
+        for n, s in _REGISTRY.items()
+        if (tab is None or tab in s.tabs)
+        and (task is None or s.task == task)
+        and (dataset is None or s.dataset == dataset)
+    ]
+
+
+def all_specs() -> list[ModelSpec]:
+    return list(_REGISTRY.values())
 
 
 def _frozen(**kwargs: Any) -> Mapping[str, Any]:
@@ -96,6 +122,7 @@ register(
         family="CNN",
         tiny_args=TINY_RESNET,
         fallback="resnet50_imagenet",
+        tabs=("image",),
     )
 )
 register(
@@ -119,6 +146,7 @@ register(
         family="Transformer",
         tiny_args=TINY_VIT,
         fallback="vit_b16_imagenet",
+        tabs=("image",),
     )
 )
 register(
@@ -137,6 +165,7 @@ register(
         ),
         family="CNN",
         tiny_args=TINY_RESNET,
+        tabs=("image",),
     )
 )
 register(
@@ -155,6 +184,7 @@ register(
         ),
         family="Transformer",
         tiny_args=TINY_VIT,
+        tabs=("image",),
     )
 )
 
@@ -176,15 +206,18 @@ class ZooEntry:
     tiny_args: Mapping[str, Any]
     family: str
     course_params: str  # the course's count at C=100, shown next to ours
+    live: bool = False  # offered by the Live training tab (small and fast enough to train during a lecture)
 
 
 _TINY_VIT = _frozen(dim=16, depth=2, heads=2, ffn=32)
 _TINY_RNN = _frozen(hidden=8)
 ZOO: tuple[ZooEntry, ...] = (
-    ZooEntry("softmax", "Softmax regression", "softmax", _frozen(), _frozen(), "Linear / MLP", "307.3K"),
-    ZooEntry("mlp", "MLP 512-256", "mlp", _frozen(), _frozen(hidden=(16, 8)), "Linear / MLP", "1.7M"),
-    ZooEntry("simple_cnn", "SimpleCNN", "simple_cnn", _frozen(), _frozen(channels=(4, 8, 8)), "CNN", "346.6K"),
-    ZooEntry("simple_vit", "SimpleViT", "simple_vit", _frozen(), _TINY_VIT, "Transformer", "821.0K"),
+    ZooEntry("softmax", "Softmax regression", "softmax", _frozen(), _frozen(), "Linear / MLP", "307.3K", live=True),
+    ZooEntry("mlp", "MLP 512-256", "mlp", _frozen(), _frozen(hidden=(16, 8)), "Linear / MLP", "1.7M", live=True),
+    ZooEntry(
+        "simple_cnn", "SimpleCNN", "simple_cnn", _frozen(), _frozen(channels=(4, 8, 8)), "CNN", "346.6K", live=True
+    ),
+    ZooEntry("simple_vit", "SimpleViT", "simple_vit", _frozen(), _TINY_VIT, "Transformer", "821.0K", live=True),
     ZooEntry("custom_vit", "CustomViT (einsum)", "custom_vit", _frozen(), _TINY_VIT, "Transformer", "819.4K"),
     ZooEntry(
         "cnn_transformer",
@@ -194,6 +227,7 @@ ZOO: tuple[ZooEntry, ...] = (
         _frozen(dim=16, heads=2, ffn=32),
         "CNN + Transformer",
         "446.1K",
+        live=True,
     ),
     ZooEntry(
         "spatial_token_vit",
@@ -213,7 +247,16 @@ ZOO: tuple[ZooEntry, ...] = (
         "Transformer",
         "549.5K",
     ),
-    ZooEntry("gru_row", "GRU reading rows", "image_rnn", _frozen(cell="gru", reading="row"), _TINY_RNN, "RNN", "1.8M"),
+    ZooEntry(
+        "gru_row",
+        "GRU reading rows",
+        "image_rnn",
+        _frozen(cell="gru", reading="row"),
+        _TINY_RNN,
+        "RNN",
+        "1.8M",
+        live=True,
+    ),
     ZooEntry(
         "gru_patch4",
         "GRU reading 4x4 patches",
@@ -224,7 +267,14 @@ ZOO: tuple[ZooEntry, ...] = (
         "1.7M",
     ),
     ZooEntry(
-        "lstm_row", "LSTM reading rows", "image_rnn", _frozen(cell="lstm", reading="row"), _TINY_RNN, "RNN", "2.4M"
+        "lstm_row",
+        "LSTM reading rows",
+        "image_rnn",
+        _frozen(cell="lstm", reading="row"),
+        _TINY_RNN,
+        "RNN",
+        "2.4M",
+        live=True,
     ),
     ZooEntry(
         "lstm_patch4",
@@ -265,6 +315,7 @@ for _z in ZOO:
             ),
             family=_z.family,
             tiny_args=_z.tiny_args,
+            tabs=("image", "cnn", "live") if _z.live else ("image", "cnn"),
         )
     )
 
@@ -313,6 +364,8 @@ for _name, _display, _arch, _tag, _what, _vi in (
             ),
             family="CLIP",
             tiny_args=TINY_CLIP,
+            # The video search offers the course's English model and the multilingual one (Vietnamese queries).
+            tabs=("clip", "video") if _name != "clip_vit_b32_laion" else ("clip",),
         )
     )
 DEFAULT_CLIP = "clip_vit_b32_openai"
@@ -361,5 +414,144 @@ for _name, _display, _arch, _tiny, _what in (
             description=_what,
             family="RNN" if _name == "gru" else "Transformer",
             tiny_args=_tiny,
+            tabs=("text",),
         )
     )
+
+
+# ---- Visual question answering (course VQA report): four variants per dataset. Checkpoints carry their vocabulary,
+# answers and preprocessing (core/vqa/session.py reads them); the API names an entry by variant + dataset.
+VQA_VARIANTS: Mapping[str, tuple[str, bool, Bilingual]] = MappingProxyType(
+    {
+        "cnn_att": ("small_cnn", True, Bilingual("small CNN + LSTM, attention", "CNN nhỏ + LSTM, có cơ chế chú ý")),
+        "cnn_noatt": (
+            "small_cnn",
+            False,
+            Bilingual("small CNN + LSTM, no attention", "CNN nhỏ + LSTM, không có cơ chế chú ý"),
+        ),
+        "mobilenet_att": (
+            "mobilenet_v2",
+            True,
+            Bilingual("MobileNetV2 + LSTM, attention", "MobileNetV2 + LSTM, có cơ chế chú ý"),
+        ),
+        "mobilenet_noatt": (
+            "mobilenet_v2",
+            False,
+            Bilingual("MobileNetV2 + LSTM, no attention", "MobileNetV2 + LSTM, không có cơ chế chú ý"),
+        ),
+    }
+)
+VQA_DATASETS: Mapping[str, Bilingual] = MappingProxyType(
+    {
+        "easy_vqa": Bilingual(
+            "easy-VQA (shapes and colours, English)", "easy-VQA (hình khối và màu sắc, câu hỏi tiếng Anh)"
+        ),
+        "food": Bilingual("Vietnamese food (course dataset)", "Món ăn Việt Nam (bộ dữ liệu của môn học)"),
+    }
+)
+VQA_TRAIN_CMD = "python -m train.vqa --dataset {kind} --variants {variant}"
+
+
+def vqa_model_name(dataset: str, variant: str) -> str:
+    return f"vqa_{dataset}_{variant}"
+
+
+for _dataset in VQA_DATASETS:
+    for _variant, (_encoder, _attention, _what) in VQA_VARIANTS.items():
+        _kind = "easy_vqa" if _dataset == "easy_vqa" else f"folder --data-dir data/{_dataset}"
+        register(
+            ModelSpec(
+                name=vqa_model_name(_dataset, _variant),
+                display_name=str(_what),
+                task="vqa",
+                arch="vqa",
+                model_args=_frozen(encoder=_encoder, attention=_attention),
+                weights=(
+                    LocalCheckpoint(f"vqa/{_dataset}/{_variant}", VQA_TRAIN_CMD.format(kind=_kind, variant=_variant)),
+                ),
+                preprocess=None,  # in the checkpoint (image size differs per training run)
+                labels=f"{_dataset}_answers",  # in the checkpoint
+                description=Bilingual(
+                    f"{_what}, trained on {VQA_DATASETS[_dataset]}.",
+                    f"{_what.vi}, huấn luyện trên {VQA_DATASETS[_dataset].vi}.",
+                ),
+                family="CNN + LSTM",
+                tiny_args=_frozen(embed_dim=16, hidden=16, cnn_width=16),
+                tabs=("vqa",),
+                variant=_variant,
+                dataset=_dataset,
+            )
+        )
+
+
+def vqa_spec(dataset: str, variant: str) -> ModelSpec:
+    """The VQA entry for (dataset, variant); a KeyError in words when either is not one of the known values."""
+    if variant not in VQA_VARIANTS:
+        raise KeyError(f"unknown VQA variant {variant!r}; valid: {', '.join(VQA_VARIANTS)}")
+    if dataset not in VQA_DATASETS:
+        raise KeyError(f"unknown VQA dataset {dataset!r}; valid: {', '.join(VQA_DATASETS)}")
+    return get_spec(vqa_model_name(dataset, variant))
+
+
+# ---- Vietnamese captioning (ViCLIPCap report): ClipCap's two mappers over frozen CLIP + frozen Vietnamese GPT-2,
+# and the CNN+LSTM baseline over a frozen ImageNet ResNet-50. Checkpoints name their GPT-2 and tokenizer.
+CAPTION_TRAIN_CMD = "python -m train.caption train --model {variant} --data-dir data/ktvic"
+CAPTION_CLIP = DEFAULT_CLIP
+CAPTION_CNN = "resnet50_imagenet"
+for _variant, _display, _arch, _requires, _what in (
+    (
+        "clipcap_mlp",
+        "ClipCap · MLP mapper",
+        "clipcap_mapper",
+        CAPTION_CLIP,
+        Bilingual(
+            "Frozen CLIP image embedding -> MLP mapping network -> prefix of a frozen Vietnamese GPT-2.",
+            "Embedding ảnh CLIP (đóng băng) -> mạng ánh xạ MLP -> tiền tố cho GPT-2 tiếng Việt (đóng băng).",
+        ),
+    ),
+    (
+        "clipcap_transformer",
+        "ClipCap · Transformer mapper",
+        "clipcap_mapper",
+        CAPTION_CLIP,
+        Bilingual(
+            "Frozen CLIP image embedding -> Transformer mapping network -> prefix of a frozen Vietnamese GPT-2.",
+            "Embedding ảnh CLIP (đóng băng) -> mạng ánh xạ Transformer -> tiền tố cho GPT-2 tiếng Việt (đóng băng).",
+        ),
+    ),
+    (
+        "cnn_lstm",
+        "CNN + LSTM",
+        "lstm_captioner",
+        CAPTION_CNN,
+        Bilingual(
+            "Baseline: frozen ImageNet ResNet-50 features -> LSTM decoder trained from scratch.",
+            "Mô hình cơ sở: đặc trưng ResNet-50 ImageNet (đóng băng) -> bộ giải mã LSTM huấn luyện từ đầu.",
+        ),
+    ),
+):
+    register(
+        ModelSpec(
+            name=f"caption_{_variant}",
+            display_name=_display,
+            task="caption",
+            arch=_arch,
+            model_args=_frozen(),  # in the checkpoint (mapper sizes, vocabulary)
+            weights=(LocalCheckpoint(f"caption/{_variant}", CAPTION_TRAIN_CMD.format(variant=_variant)),),
+            preprocess=None,  # the frozen encoder's (see `requires`)
+            labels="open_vocabulary",
+            description=_what,
+            family="CNN + LSTM" if _variant == "cnn_lstm" else "CLIP + GPT-2",
+            tabs=("caption",),
+            requires=(_requires,),
+            variant=_variant,
+        )
+    )
+
+
+def caption_model_name(variant: str) -> str:
+    return f"caption_{variant}"
+
+
+def caption_variants() -> list[str]:
+    return [get_spec(n).variant for n in models_for("caption")]

@@ -1,21 +1,15 @@
-"""Which models can run here, without loading any of them: the data behind the app's status panel."""
+"""Which models can run here, without loading any of them: the data behind the app's status panel.
+
+One loop over the catalogue (core/registry.py): each weight source answers `is_cached()` itself.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
-from core.checkpoint import WEIGHTS_FILE
-from core.registry import get_spec, list_models
-from core.weights import (
-    HUB_REPO_ENV,
-    HubCheckpoint,
-    LocalCheckpoint,
-    OpenClipHub,
-    TorchvisionWeights,
-    TransformersHub,
-    hub_available,
-)
+from core.registry import all_specs, get_spec
+from core.weights import HUB_REPO_ENV, HubCheckpoint, LocalCheckpoint, hub_available
 
 
 @dataclass
@@ -27,27 +21,10 @@ class ModelStatus:
     fix: str
 
 
-def _cached(source) -> bool:
-    if isinstance(source, LocalCheckpoint):
-        return (source.path() / WEIGHTS_FILE).is_file()
-    if isinstance(source, TorchvisionWeights):
-        return source.cached_file().is_file()
-    if isinstance(source, OpenClipHub):
-        return source.cached_file() is not None
-    from huggingface_hub import try_to_load_from_cache
-
-    if isinstance(source, TransformersHub):
-        return isinstance(try_to_load_from_cache(source.repo_id, "model.safetensors"), str)
-    if isinstance(source, HubCheckpoint):
-        repo = os.environ.get(HUB_REPO_ENV)
-        return bool(repo) and isinstance(try_to_load_from_cache(repo, f"{source.subfolder}/{WEIGHTS_FILE}"), str)
-    return False
-
-
 def model_status(name: str, *, online: bool | None = None) -> ModelStatus:
     spec = get_spec(name)
     for source in spec.weights:
-        if _cached(source):
+        if source.is_cached():
             return ModelStatus(name, spec.display_name, "available locally", source.describe(), "")
     online = hub_available() if online is None else online
     remote = [s for s in spec.weights if not isinstance(s, LocalCheckpoint)]
@@ -58,42 +35,6 @@ def model_status(name: str, *, online: bool | None = None) -> ModelStatus:
 
 
 def all_statuses() -> list[ModelStatus]:
+    """Every catalogue entry: image and text classifiers, CLIP towers, VQA variants per dataset, captioners."""
     online = hub_available()
-    return [model_status(n, online=online) for n in list_models()]
-
-
-def vqa_statuses() -> list[ModelStatus]:
-    from core.vqa.catalog import DATASETS, TRAIN_CMD, VARIANT_NAMES
-    from core.weights import checkpoint_dir
-
-    rows = []
-    for dataset in DATASETS:
-        for variant, description in VARIANT_NAMES.items():
-            path = checkpoint_dir() / "vqa" / dataset / variant
-            kind = "easy_vqa" if dataset == "easy_vqa" else f"folder --data-dir data/{dataset}"
-            ok = (path / WEIGHTS_FILE).is_file()
-            rows.append(
-                ModelStatus(
-                    f"vqa:{dataset}/{variant}",
-                    description,
-                    "available locally" if ok else "missing",
-                    str(path) if ok else "nowhere",
-                    "" if ok else TRAIN_CMD.format(kind=kind, variant=variant),
-                )
-            )
-    return rows
-
-
-def caption_statuses() -> list[ModelStatus]:
-    """The three Vietnamese captioners' checkpoints (GPT-2 and CLIP are checked when one loads)."""
-    from core.caption.catalog import CHECKPOINT_SUBDIR, TRAIN_CMD, VARIANT_NAMES
-    from core.weights import checkpoint_dir
-
-    rows = []
-    for variant, description in VARIANT_NAMES.items():
-        path = checkpoint_dir() / CHECKPOINT_SUBDIR / variant
-        ok = (path / WEIGHTS_FILE).is_file()
-        state, where = ("available locally", str(path)) if ok else ("missing", "nowhere")
-        fix = "" if ok else TRAIN_CMD.format(variant=variant)
-        rows.append(ModelStatus(f"caption:{variant}", description, state, where, fix))
-    return rows
+    return [model_status(spec.name, online=online) for spec in all_specs()]

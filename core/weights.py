@@ -1,6 +1,7 @@
 """Where weights come from, in order: a local checkpoint, then the Hub (DESIGN.md #1).
 
-Each source either returns a loaded module or says, in words a student can act on, why it could not and which
+Each source answers `is_cached()` (are the weights on this machine now? a disk lookup, no network) and either
+returns a loaded module or says, in words a student can act on, why it could not and which
 command fixes it. Network access is probed with a short timeout first, so an offline classroom never waits on a
 hanging download. Downloads are safetensors, or torchvision's .pth read with torch.load(weights_only=True), which
 refuses anything but tensors (no arbitrary unpickling).
@@ -69,6 +70,13 @@ def hub_available() -> bool:
     return not hub_offline() and host_reachable("huggingface.co")
 
 
+def _in_hub_cache(repo: str, filename: str) -> bool:
+    """Whether the local Hub cache holds this file (a disk lookup: no network, fast enough for page loads)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(repo, filename), str)
+
+
 @dataclass(frozen=True)
 class LocalCheckpoint:
     """A folder under checkpoints/ written by a train/ script."""
@@ -84,6 +92,11 @@ class LocalCheckpoint:
 
     def fix(self) -> str:
         return self.train_command
+
+    def is_cached(self) -> bool:
+        from core.checkpoint import WEIGHTS_FILE
+
+        return (self.path() / WEIGHTS_FILE).is_file()
 
     def load(self, spec) -> tuple[Any, dict[str, Any]]:
         from core.checkpoint import WEIGHTS_FILE, load_checkpoint
@@ -107,6 +120,12 @@ class HubCheckpoint:
 
     def fix(self) -> str:
         return f"{HUB_REPO_ENV}=<user>/<repo> python -m core.prefetch  # a repo holding {self.subfolder}/"
+
+    def is_cached(self) -> bool:
+        from core.checkpoint import WEIGHTS_FILE
+
+        repo = os.environ.get(HUB_REPO_ENV)
+        return bool(repo) and _in_hub_cache(repo, f"{self.subfolder}/{WEIGHTS_FILE}")
 
     def load(self, spec) -> tuple[Any, dict[str, Any]]:
         from core.checkpoint import CONFIG_FILE, WEIGHTS_FILE, load_checkpoint
@@ -147,6 +166,9 @@ class TorchvisionWeights:
         enum_name, member = self.weights.split(".")
         return getattr(getattr(tvm, enum_name), member)
 
+    def is_cached(self) -> bool:
+        return self.cached_file().is_file()
+
     def cached_file(self) -> Path:
         import torch
 
@@ -186,6 +208,9 @@ class TransformersHub:
     def fix(self) -> str:
         return "python -m core.prefetch  # downloads torchvision and Hub weights into the local cache"
 
+    def is_cached(self) -> bool:
+        return _in_hub_cache(self.repo_id, "model.safetensors")
+
     def load(self, spec) -> tuple[Any, dict[str, Any]]:
         from core.models import architecture_class
 
@@ -210,6 +235,9 @@ class OpenClipHub:
 
     def fix(self) -> str:
         return "python -m core.prefetch  # downloads torchvision, Hub and open_clip weights into the local cache"
+
+    def is_cached(self) -> bool:
+        return self.cached_file() is not None
 
     def hub_repo(self) -> str | None:
         import open_clip

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import gradio as gr
 
+from core.registry import caption_model_name, caption_variants, get_spec
 from demo.components import example_images, image_input, localized, read_user_image
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
 
-VARIANTS = ("clipcap_mlp", "clipcap_transformer", "cnn_lstm")
+VARIANTS = tuple(caption_variants())  # catalogue order: the two ClipCap mappers, then the CNN+LSTM baseline
 METRIC_NAMES = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "CIDEr")
 
 
@@ -119,7 +120,7 @@ def _caption(profile, request, image_payload, method, width, p, temp, count, pen
         )
     panels, summary, rows = [], {}, []
     for variant in VARIANTS:
-        title = f"#### {session.VARIANT_NAMES[variant]}"
+        title = f"#### {get_spec(caption_model_name(variant)).display_name}"
         try:
             cap = session.load_captioner(variant, profile)
             result = session.caption_image(cap, loaded.image, options)
@@ -129,7 +130,7 @@ def _caption(profile, request, image_payload, method, width, p, temp, count, pen
             summary[variant] = {"error": str(exc)}
             continue
         entry = {
-            "model": session.VARIANT_NAMES[variant],
+            "model": get_spec(caption_model_name(variant)).display_name,
             "captions": result.captions,
             "latency_ms": round(result.total_ms, 1),
             "encode_ms": round(result.encode_ms, 1),
@@ -141,7 +142,7 @@ def _caption(profile, request, image_payload, method, width, p, temp, count, pen
                 entry["scores"] = session.score_caption(cap, result.captions[0], [reference])
             except ValueError as exc:
                 raise gr.Error(say(request, "Chú thích tham chiếu trống.", str(exc))) from exc
-            rows.append((session.VARIANT_NAMES[variant], entry["scores"]))
+            rows.append((get_spec(caption_model_name(variant)).display_name, entry["scores"]))
         summary[variant] = entry
         lines = "\n".join(f"{i + 1}. {c or '∅'}" for i, c in enumerate(result.captions))
         timing = say(request, "thời gian", "latency")

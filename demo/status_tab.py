@@ -15,10 +15,10 @@ STATE_VI = {"available locally": "có sẵn trên máy", "downloadable": "tải 
 
 
 def _rows(request: gr.Request | None = None):
-    from core.status import all_statuses, caption_statuses, vqa_statuses
+    from core.status import all_statuses
     from core.weights import hub_available
 
-    statuses = [*all_statuses(), *vqa_statuses(), *caption_statuses()]
+    statuses = all_statuses()
     vi = lang_of(request) == "vi"
     rows = [
         [s.name, s.display_name, STATE_VI.get(s.state, s.state) if vi else s.state, s.where, s.fix] for s in statuses

@@ -7,7 +7,8 @@ from pathlib import Path
 import gradio as gr
 
 from core.images import ImageInputError
-from core.vqa.catalog import DATASETS, EASY_VQA_VI, VARIANT_NAMES
+from core.registry import VQA_DATASETS, VQA_VARIANTS
+from core.vqa.catalog import EASY_VQA_VI
 from core.vqa.text import MAX_QUESTION_CHARS
 from core.weights import WeightsUnavailable
 from demo.components import image_error, image_file, image_input, localized, payload_source
@@ -23,18 +24,6 @@ SUGGESTED = {
         "does the image contain a blue shape?",
     ],
     "food": ["món này là món gì?", "đây có phải là bánh bèo không?", "màu chủ đạo của món này là gì?"],
-}
-# Display names of core.vqa.catalog's variants and datasets (the values stay the API's identifiers). A new variant
-# needs its Vietnamese here: building the app fails otherwise (tests/test_i18n.py builds it).
-VARIANT_TEXT = {
-    "cnn_att": ("CNN nhỏ + LSTM, có cơ chế chú ý", "small CNN + LSTM, attention"),
-    "cnn_noatt": ("CNN nhỏ + LSTM, không có cơ chế chú ý", "small CNN + LSTM, no attention"),
-    "mobilenet_att": ("MobileNetV2 + LSTM, có cơ chế chú ý", "MobileNetV2 + LSTM, attention"),
-    "mobilenet_noatt": ("MobileNetV2 + LSTM, không có cơ chế chú ý", "MobileNetV2 + LSTM, no attention"),
-}
-DATASET_TEXT = {
-    "easy_vqa": ("easy-VQA (hình khối và màu sắc, câu hỏi tiếng Anh)", "easy-VQA (shapes and colours, English)"),
-    "food": ("Món ăn Việt Nam (bộ dữ liệu của môn học)", "Vietnamese food (course dataset)"),
 }
 
 
@@ -61,14 +50,14 @@ def build_vqa_tab(profile: str) -> None:
         with gr.Column(scale=1):
             variant = gr.Dropdown(
                 [
-                    (tr(f"vqa.variant.{v}", f"{v}: {VARIANT_TEXT[v][0]}", f"{v}: {VARIANT_TEXT[v][1]}"), v)
-                    for v in VARIANT_NAMES
+                    (tr(f"vqa.variant.{v}", f"{v}: {what.vi}", f"{v}: {what}"), v)
+                    for v, (_, _, what) in VQA_VARIANTS.items()
                 ],
                 value="cnn_att",
                 label=tr("vqa.variant", "Biến thể mô hình", "Model variant"),
             )
             dataset = gr.Dropdown(
-                [(tr(f"vqa.dataset.{k}", *DATASET_TEXT[k]), k) for k in DATASETS],
+                [(tr(f"vqa.dataset.{k}", what.vi, str(what)), k) for k, what in VQA_DATASETS.items()],
                 value="easy_vqa",
                 label=tr("vqa.dataset", "Checkpoint huấn luyện trên bộ dữ liệu", "Trained on"),
             )

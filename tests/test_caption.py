@@ -16,6 +16,7 @@ from core.caption.clipcap import ClipCaptionModel, GPTStepper, build_mapper
 from core.caption.data import load_ktvic
 from core.caption.decoding import DecodeOptions, decode
 from core.caption.text import clean_decoded, nfc, segment
+from core.registry import CAPTION_CLIP, caption_variants
 from core.weights import WeightsUnavailable
 from tests.caption_synthetic import CAPTIONS, write_ktvic
 from train import caption as train_caption
@@ -170,7 +171,7 @@ def test_gpt2_and_clip_are_frozen_by_construction(tiny_clipcap):
     assert any(not torch.equal(a, b) for a, b in zip(mapper_before, model.mapper.parameters()))
     from core.model_store import load_model
 
-    clip = load_model(loading.CLIP_NAME, "tiny").module
+    clip = load_model(CAPTION_CLIP, "tiny").module
     clip.train()
     assert not clip.clip.training and all(not p.requires_grad for p in clip.parameters())
 
@@ -263,7 +264,7 @@ def test_caption_api_only_the_image_is_required(tiny_app, client_for, example_im
 
     client = client_for(tiny_app)
     *panels, table, summary = client.predict(handle_file(example_image), api_name="/caption")
-    assert set(summary) == set(session.VARIANT_NAMES)
+    assert set(summary) == set(caption_variants())
     for entry in summary.values():
         assert len(entry["captions"]) == 1 and entry["latency_ms"] > 0 and "tiny" in entry["source"]
         assert all("Ġ" not in c and c == nfc(c) for c in entry["captions"])
@@ -282,12 +283,12 @@ def test_without_checkpoints_each_panel_names_its_training_command(offline_defau
 
     client = client_for(offline_default_app)
     *panels, _, summary = client.predict(handle_file(example_image), api_name="/caption")
-    for variant, panel in zip(session.VARIANT_NAMES, panels):
+    for variant, panel in zip(caption_variants(), panels):
         command = f"python -m train.caption train --model {variant}"
         assert command in summary[variant]["error"] and command in panel
     _, table = client.predict(api_name="/model_status")
     rows = {r[0]: r for r in table["data"]}
-    assert rows["caption:cnn_lstm"][2] == "missing" and "--model cnn_lstm" in rows["caption:cnn_lstm"][4]
+    assert rows["caption_cnn_lstm"][2] == "missing" and "--model cnn_lstm" in rows["caption_cnn_lstm"][4]
 
 
 def test_a_reference_without_words_is_refused_before_decoding(example_image, monkeypatch):

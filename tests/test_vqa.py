@@ -8,6 +8,7 @@ import unicodedata
 import pytest
 import torch
 
+from core import model_store
 from core.vqa import session
 from core.vqa.data import easy_vqa_splits, load_layout
 from core.vqa.model import VQAModel, pad_batch
@@ -77,7 +78,7 @@ def test_training_beats_the_majority_answer(trained):
 def test_checkpoint_round_trip_and_feature_cache(trained, monkeypatch):
     root, out, _ = trained
     monkeypatch.setenv("CHECKPOINT_DIR", str(root))
-    session._models.clear()
+    model_store.clear_cache()
     vqa = session.load_vqa("cnn_att", "easy_vqa")
     assert vqa.answers[0] == "yes" and len(vqa.answers) == 13
     test = easy_vqa_splits()["test"][:200]
@@ -87,12 +88,12 @@ def test_checkpoint_round_trip_and_feature_cache(trained, monkeypatch):
     first = session.answer_question(vqa, test[0].image, "what color is the shape?", use_cache=False)
     again = session.answer_question(vqa, test[0].image, "what shape is in the image?")
     assert not first.cached_features and again.cached_features
-    session._models.clear()
+    model_store.clear_cache()
 
 
 def test_missing_checkpoint_names_the_command(tmp_path, monkeypatch):
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
-    session._models.clear()
+    model_store.clear_cache()
     with pytest.raises(session.WeightsUnavailable, match="python -m train.vqa --dataset easy_vqa"):
         session.load_vqa("cnn_noatt", "easy_vqa")
 

@@ -28,9 +28,10 @@ from core.caption.decoding import METHODS, DecodeOptions
 from core.caption.metrics import corpus_metrics
 from core.caption.text import nfc, segment
 from core.checkpoint import write_json
+from core.registry import CAPTION_CLIP, CAPTION_CNN, caption_variants
 from train.common import Timer, hardware_description, pick_device, seed_everything, write_run_metrics
 
-MODELS = tuple(session.VARIANT_NAMES)
+MODELS = tuple(caption_variants())
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -105,7 +106,7 @@ def _build(args, train_images, feature_dim: int):
         model_args = dict(feature_dim=feature_dim, vocab_size=len(vocab), embed_dim=args.embed_dim,
                           hidden=args.hidden, dropout=args.dropout)  # fmt: skip
         model = LSTMCaptioner(**model_args)
-        extra = {"variant": args.model, "cnn": {"name": loading.CNN_NAME, "profile": args.encoder_profile}}
+        extra = {"variant": args.model, "cnn": {"name": CAPTION_CNN, "profile": args.encoder_profile}}
 
         def save(out, train_config, refs):
             loading.save_lstm(out, model, vocab, model_args=model_args, extra=extra, train_config=train_config,
@@ -120,7 +121,7 @@ def _build(args, train_images, feature_dim: int):
     eos = tokenizer.eos_token_id
     extra = {
         "variant": args.model, "prefix_length": args.prefix_length, "mapping_type": model_args["mapping_type"],
-        "clip": {"name": loading.CLIP_NAME, "profile": args.encoder_profile}, "gpt2": args.gpt2, "eos_id": eos,
+        "clip": {"name": CAPTION_CLIP, "profile": args.encoder_profile}, "gpt2": args.gpt2, "eos_id": eos,
     }  # fmt: skip
 
     def save(out, train_config, refs):
@@ -199,7 +200,6 @@ def evaluate(args) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     images = load_ktvic(args.data_dir, "test", args.max_samples)
-    session._models.clear()
     cap = session.from_checkpoint(args.out_dir)
     name, encode, _ = loading.image_encoder(cap.encoder, cap.encoder_profile)
     features = cached_features(images, name, encode, args.cache_dir)
@@ -232,8 +232,8 @@ def fetch(args) -> None:
 
     for what, action in (
         (f"GPT-2 {args.gpt2}", lambda: loading.load_gpt2(args.gpt2)),
-        ("CLIP ViT-B/32", lambda: load_model(loading.CLIP_NAME, "default")),
-        ("ResNet-50 ImageNet", lambda: load_model(loading.CNN_NAME, "default")),
+        ("CLIP ViT-B/32", lambda: load_model(CAPTION_CLIP, "default")),
+        ("ResNet-50 ImageNet", lambda: load_model(CAPTION_CNN, "default")),
     ):
         try:
             action()

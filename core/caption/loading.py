@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from core.registry import CAPTION_CLIP, CAPTION_CNN
 from core.weights import WeightsUnavailable, hub_available
 
 DEFAULT_GPT2 = "NlpHUST/gpt2-vietnamese"
-CLIP_NAME = "clip_vit_b32_openai"
-CNN_NAME = "resnet50_imagenet"
 EOS_TOKEN = "<|endoftext|>"
 TOKENIZER_DIR = "tokenizer"
 CIDER_FILE = "cider_corpus.json"
@@ -46,10 +45,10 @@ def image_encoder(kind: str, profile: str) -> tuple[str, Callable[[Sequence[Any]
     from core.model_store import load_model
 
     if kind == "clip":
-        clip = load_model(CLIP_NAME, profile).module
-        return f"{CLIP_NAME}@{profile}", clip.encode_images, clip.embed_dim
+        clip = load_model(CAPTION_CLIP, profile).module
+        return f"{CAPTION_CLIP}@{profile}", clip.encode_images, clip.embed_dim
     if kind == "cnn":
-        loaded = load_model(CNN_NAME, profile)
+        loaded = load_model(CAPTION_CNN, profile)
         net, pre = loaded.module, loaded.preprocess
 
         @torch.inference_mode()
@@ -58,7 +57,7 @@ def image_encoder(kind: str, profile: str) -> tuple[str, Callable[[Sequence[Any]
             _, grid = net.forward_with_features(pixels)  # (B, 2048, h, w)
             return grid.mean(dim=(2, 3)).float().numpy()  # global average pool, as ResNet's own head
 
-        return f"{CNN_NAME}@{profile}", encode, int(net.net.fc.in_features)
+        return f"{CAPTION_CNN}@{profile}", encode, int(net.net.fc.in_features)
     raise ValueError(f"encoder kind must be 'clip' or 'cnn', not {kind!r}")
 
 

@@ -8,7 +8,6 @@ ResNet of core.model_store. Their captions are meaningless but exercise every pa
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +17,12 @@ import numpy as np
 import torch
 
 from core.caption import loading
-from core.caption.catalog import CHECKPOINT_SUBDIR, TRAIN_CMD, VARIANT_NAMES
 from core.caption.decoding import DecodeOptions, decode
 from core.caption.metrics import CiderD, image_metrics
 from core.caption.text import clean_decoded, normalize_caption, segment, unsegment
 from core.checkpoint import WEIGHTS_FILE
-from core.weights import WeightsUnavailable, checkpoint_dir
+from core.registry import ModelSpec, caption_model_name, caption_variants, get_spec
+from core.weights import WeightsUnavailable
 
 
 @dataclass
@@ -77,32 +76,37 @@ class CaptionResult:
         return self.encode_ms + self.decode_ms
 
 
-_models: dict[tuple[str, str], LoadedCaptioner] = {}
-_lock = threading.Lock()
-
-
 def checkpoint_path(variant: str) -> Path:
-    return checkpoint_dir() / CHECKPOINT_SUBDIR / variant
+    return get_spec(caption_model_name(variant)).weights[0].path()
 
 
 def load_captioner(variant: str, profile: str = "default") -> LoadedCaptioner:
-    """The captioner `variant` ("clipcap_mlp", "clipcap_transformer", "cnn_lstm"), loaded once per profile."""
-    if variant not in VARIANT_NAMES:
-        raise KeyError(f"unknown caption model {variant!r}; valid: {', '.join(VARIANT_NAMES)}")
-    key = (variant, profile)
-    with _lock:
-        if key not in _models:
-            _models[key] = _tiny(variant) if profile == "tiny" else from_checkpoint(checkpoint_path(variant))
-        return _models[key]
+    """The captioner `variant` ("clipcap_mlp", "clipcap_transformer", "cnn_lstm"), loaded once per profile by
+    core.model_store."""
+    from core.model_store import load_model
+
+    if variant not in caption_variants():
+        raise KeyError(f"unknown caption model {variant!r}; valid: {', '.join(caption_variants())}")
+    return load_model(caption_model_name(variant), profile)
+
+
+def load_entry(spec: ModelSpec, profile: str) -> LoadedCaptioner:
+    """core.model_store's builder for task "caption": the checkpoint, or a random instance of the same classes
+    (tiny: a few dozen units wide; random: the course's sizes, GPT-2-base-sized decoder)."""
+    if profile == "default":
+        return from_checkpoint(spec.weights[0].path())
+    return _random_init(spec.variant, profile)
 
 
 def from_checkpoint(path: Path) -> LoadedCaptioner:
     variant = path.name
     if not (path / WEIGHTS_FILE).is_file():
+        known = variant if variant in caption_variants() else "clipcap_mlp"
+        spec = get_spec(caption_model_name(known))
         raise WeightsUnavailable(
-            VARIANT_NAMES.get(variant, variant),
+            spec.display_name if known == variant else variant,
             [f"missing file {path / WEIGHTS_FILE}"],
-            [TRAIN_CMD.format(variant=variant if variant in VARIANT_NAMES else "clipcap_mlp")],
+            [spec.weights[0].fix()],
         )
     corpus = loading.read_cider_corpus(path)
     cider = CiderD(corpus) if corpus else None
@@ -121,35 +125,38 @@ def from_checkpoint(path: Path) -> LoadedCaptioner:
     )  # fmt: skip
 
 
-_tiny_parts: dict[str, Any] = {}
+_random_gpt2: dict[str, Any] = {}  # profile -> (GPT-2, tokenizer)
 
 
-def _tiny(variant: str) -> LoadedCaptioner:
+def _random_init(variant: str, profile: str) -> LoadedCaptioner:
     from core.caption.baseline import LSTMCaptioner, WordVocab
     from core.caption.clipcap import ClipCaptionModel, build_mapper
 
     sentences = loading.TINY_SENTENCES
     cider = CiderD([[segment(s).split()] for s in sentences])
-    note = f"tiny random-initialised {VARIANT_NAMES[variant]} (APP_PROFILE=tiny): captions are meaningless"
+    tiny = profile == "tiny"
+    size = "tiny" if tiny else "full-size"
+    note = f"{size} random-initialised {get_spec(caption_model_name(variant)).display_name} (APP_PROFILE={profile}): "
+    note += "captions are meaningless"
     with torch.random.fork_rng():
         torch.manual_seed(0)
         if variant == "cnn_lstm":
             vocab = WordVocab.build(sentences)
-            _, _, dim = loading.image_encoder("cnn", "tiny")
-            model = LSTMCaptioner(feature_dim=dim, vocab_size=len(vocab), embed_dim=16, hidden=32, dropout=0.0)
-            return LoadedCaptioner(variant, model.eval(), "cnn", "tiny", note, vocab=vocab, cider=cider)
-        if "gpt" not in _tiny_parts:
+            _, _, dim = loading.image_encoder("cnn", profile)
+            sizes = dict(embed_dim=16, hidden=32) if tiny else {}
+            model = LSTMCaptioner(feature_dim=dim, vocab_size=len(vocab), dropout=0.0, **sizes)
+            return LoadedCaptioner(variant, model.eval(), "cnn", profile, note, vocab=vocab, cider=cider)
+        if profile not in _random_gpt2:  # both ClipCap mappers share one frozen decoder, as with real weights
             tokenizer = loading.train_tiny_tokenizer(sentences)
-            _tiny_parts["gpt"] = (loading.tiny_gpt2(len(tokenizer), tokenizer.eos_token_id), tokenizer)
-        gpt, tokenizer = _tiny_parts["gpt"]
-        _, _, dim = loading.image_encoder("clip", "tiny")
+            gpt_sizes = {} if tiny else dict(n_layer=12, n_embd=768, n_head=12)  # GPT-2 base
+            _random_gpt2[profile] = (loading.tiny_gpt2(len(tokenizer), tokenizer.eos_token_id, **gpt_sizes), tokenizer)
+        gpt, tokenizer = _random_gpt2[profile]
+        _, _, dim = loading.image_encoder("clip", profile)
         mapping = variant.removeprefix("clipcap_")
-        mapper = build_mapper(
-            mapping_type=mapping, clip_dim=dim, gpt_dim=gpt.config.n_embd, prefix_length=4, clip_length=4,
-            num_layers=1, num_heads=2,
-        )  # fmt: skip
+        sizes = dict(prefix_length=4, clip_length=4, num_layers=1, num_heads=2) if tiny else {}
+        mapper = build_mapper(mapping_type=mapping, clip_dim=dim, gpt_dim=gpt.config.n_embd, **sizes)
         model = ClipCaptionModel(gpt, mapper).eval()
-    return LoadedCaptioner(variant, model, "clip", "tiny", note, tokenizer=tokenizer, cider=cider)
+    return LoadedCaptioner(variant, model, "clip", profile, note, tokenizer=tokenizer, cider=cider)
 
 
 def encode_images(cap: LoadedCaptioner, images: list) -> np.ndarray:

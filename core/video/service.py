@@ -6,11 +6,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.registry import models_for
 from core.video.index import Progress, VideoIndex, build_index
 from core.video.keyframes import KeyframeParams
 from core.video.search import MODES, Moment, search
 
-CLIP_MODELS = ("clip_vit_b32_openai", "clip_xlm_roberta_b32")  # English; multilingual (Vietnamese queries)
+# English (the course's) and multilingual (Vietnamese queries): the catalogue entries the video tab offers.
+CLIP_MODELS = tuple(models_for("video"))
 
 
 @dataclass

@@ -1,15 +1,8 @@
-"""VQA names and constants that the UI needs without importing torch."""
+"""VQA constants the UI needs without importing torch (the variants and datasets are catalogue entries:
+core.registry.VQA_VARIANTS / VQA_DATASETS)."""
 
 from __future__ import annotations
 
-VARIANT_NAMES = {
-    "cnn_att": "small CNN + LSTM, attention",
-    "cnn_noatt": "small CNN + LSTM, no attention",
-    "mobilenet_att": "MobileNetV2 + LSTM, attention",
-    "mobilenet_noatt": "MobileNetV2 + LSTM, no attention",
-}
-DATASETS = {"easy_vqa": "easy-VQA (shapes and colours, English)", "food": "Vietnamese food (course dataset)"}
-TRAIN_CMD = "python -m train.vqa --dataset {kind} --variants {variant}"
 # easy-VQA's answer set, for the tiny profile and for showing its English answers in Vietnamese too.
 EASY_VQA_VI = {
     "circle": "hình tròn",

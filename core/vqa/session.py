@@ -22,7 +22,8 @@ from core.device import inference_device, module_device
 from core.images import load_image
 from core.messages import Bilingual
 from core.preprocess import Preprocess
-from core.vqa.catalog import EASY_VQA_VI, TRAIN_CMD, UNSURE_BELOW, VARIANT_NAMES
+from core.registry import ModelSpec, vqa_spec
+from core.vqa.catalog import EASY_VQA_VI, UNSURE_BELOW
 from core.vqa.model import VQAModel, pad_batch
 from core.vqa.text import Vocabulary
 from core.weights import WeightsUnavailable, checkpoint_dir
@@ -56,35 +57,30 @@ class VQAAnswer:
     notes: list[str] = field(default_factory=list)
 
 
-_models: dict[tuple[str, str, str], LoadedVQA] = {}
-_lock = threading.Lock()
-
-
 def checkpoint_path(dataset: str, variant: str) -> Path:
     return checkpoint_dir() / "vqa" / dataset / variant
 
 
 def load_vqa(variant: str, dataset: str, profile: str = "default") -> LoadedVQA:
-    if variant not in VARIANT_NAMES:
-        raise KeyError(f"unknown VQA variant {variant!r}; valid: {', '.join(VARIANT_NAMES)}")
-    key = (variant, dataset, profile)
-    with _lock:
-        if key not in _models:
-            loaded = _tiny(variant, dataset) if profile != "default" else _from_checkpoint(variant, dataset)
-            loaded.model.to(inference_device())  # once, at load; a no-op on a CPU-only machine
-            _models[key] = loaded
-        return _models[key]
+    """The VQA entry (dataset, variant) for `profile`, loaded once by core.model_store (KeyError if unknown)."""
+    from core.model_store import load_model
+
+    return load_model(vqa_spec(dataset, variant).name, profile)
 
 
-def _from_checkpoint(variant: str, dataset: str) -> LoadedVQA:
-    path = checkpoint_path(dataset, variant)
-    if not (path / WEIGHTS_FILE).is_file():
-        kind = "easy_vqa" if dataset == "easy_vqa" else f"folder --data-dir data/{dataset}"
-        raise WeightsUnavailable(
-            f"{variant} ({dataset})",
-            [f"missing file {path / WEIGHTS_FILE}"],
-            [TRAIN_CMD.format(kind=kind, variant=variant)],
-        )
+def load_entry(spec: ModelSpec, profile: str) -> LoadedVQA:
+    """core.model_store's builder for task "vqa": the checkpoint, or a random instance in the tiny/random profile."""
+    loaded = _random_init(spec, profile) if profile != "default" else _from_checkpoint(spec)
+    loaded.model.to(inference_device())  # once, at load; a no-op on a CPU-only machine
+    return loaded
+
+
+def _from_checkpoint(spec: ModelSpec) -> LoadedVQA:
+    variant, dataset = spec.variant, spec.dataset
+    source = spec.weights[0]
+    path = source.path()
+    if not source.is_cached():
+        raise WeightsUnavailable(f"{variant} ({dataset})", [f"missing file {path / WEIGHTS_FILE}"], [source.fix()])
     model, config = load_checkpoint(path)
     vocab = Vocabulary(config["vocab"], segment_words=config.get("segment_words", False))
     return LoadedVQA(
@@ -98,10 +94,12 @@ def _from_checkpoint(variant: str, dataset: str) -> LoadedVQA:
     )
 
 
-def _tiny(variant: str, dataset: str) -> LoadedVQA:
-    from core.vqa.model import VQAModel
+def _random_init(spec: ModelSpec, profile: str) -> LoadedVQA:
+    """A random VQAModel of the entry's class: its tiny_args in the tiny profile, full size in the random one."""
+    from core.model_store import architecture_args
 
-    encoder, attention = ("mobilenet_v2" if variant.startswith("mobilenet") else "small_cnn"), variant.endswith("_att")
+    args = architecture_args(spec, profile)
+    encoder = args["encoder"]
     vocab = Vocabulary.build(
         [
             "what color is the shape",
@@ -114,24 +112,17 @@ def _tiny(variant: str, dataset: str) -> LoadedVQA:
     answers = list(EASY_VQA_VI)
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        model = VQAModel(
-            vocab_size=len(vocab),
-            num_answers=len(answers),
-            encoder=encoder,
-            attention=attention,
-            embed_dim=16,
-            hidden=16,
-            cnn_width=16,
-        ).eval()
+        model = VQAModel(vocab_size=len(vocab), num_answers=len(answers), **args).eval()
     size = 128 if encoder == "mobilenet_v2" else 64
     return LoadedVQA(
-        variant,
-        dataset,
+        spec.variant,
+        spec.dataset,
         model,
         vocab,
         answers,
         Preprocess(crop_size=size, resize_size=size),
-        "tiny random-initialised VQAModel (APP_PROFILE=tiny): answers are meaningless",
+        f"{'tiny' if profile == 'tiny' else 'full-size'} random-initialised VQAModel (APP_PROFILE={profile}): "
+        "answers are meaningless",
     )
 
 
