@@ -1,1 +1,1 @@
-"""Models, weights, preprocessing and inference. Never imports gradio (DESIGN.md)."""
+"""Models, weights, preprocessing and inference. Never imports gradio (docs/ARCHITECTURE.md, "Layers")."""

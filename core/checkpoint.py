@@ -1,4 +1,6 @@
-"""Self-describing checkpoints (DESIGN.md #4): model.safetensors + config.json (+ metrics.json) in one folder.
+"""Self-describing checkpoints: model.safetensors + config.json (+ metrics.json) in one folder.
+
+See docs/ARCHITECTURE.md, "Checkpoints".
 
 The config holds everything needed to rebuild the module offline: architecture name and hyperparameters, labels,
 preprocessing, and the train config. Loading never unpickles anything.

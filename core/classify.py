@@ -1,4 +1,4 @@
-"""Image classification as plain functions (DESIGN.md #7): PIL image in, plain data out.
+"""Image classification as plain functions (docs/ARCHITECTURE.md, "Request flow"): PIL image in, plain data out.
 
 `classify` is what the image tab, its HTTP API and the benchmarks call. Latency is the model's forward pass
 (with the Grad-CAM backward reported separately), measured on the warm, already-loaded module.

@@ -1,4 +1,4 @@
-"""Preprocessing that travels with the weights (DESIGN.md #3).
+"""Preprocessing that travels with the weights (docs/ARCHITECTURE.md, "Checkpoints").
 
 A `Preprocess` is stored in every checkpoint's JSON and in every registry entry. It mirrors torchvision's
 `ImageClassification` preset exactly (resize -> centre crop -> uint8 tensor -> scale -> normalise), so a

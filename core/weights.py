@@ -1,4 +1,4 @@
-"""Where weights come from, in order: a local checkpoint, then the Hub (DESIGN.md #1).
+"""Where weights come from, in order: a local checkpoint, then the Hub (docs/ARCHITECTURE.md, "Weight sources").
 
 Each source answers `is_cached()` (are the weights on this machine now? a disk lookup, no network) and either
 returns a loaded module or says, in words a student can act on, why it could not and which

@@ -1,6 +1,6 @@
 """Tab "ResNet vs ViT": two image classifiers side by side, with Grad-CAM and training reports.
 
-Handlers only convert between UI values and core/ calls (DESIGN.md: data flows one way).
+Handlers only convert between UI values and core/ calls (docs/ARCHITECTURE.md: data flows one way).
 """
 
 from __future__ import annotations

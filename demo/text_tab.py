@@ -1,6 +1,6 @@
 """Tab "GRU vs DistilBERT": two 20 Newsgroups classifiers side by side on one text, with word highlights.
 
-Handlers only convert between UI values and core.text calls (DESIGN.md: data flows one way). torch and
+Handlers only convert between UI values and core.text calls (docs/ARCHITECTURE.md: data flows one way). torch and
 transformers are imported on the first request, never while the UI is built.
 """
 

@@ -1,4 +1,4 @@
-"""One CLIP wrapper (DESIGN.md #6) for every tab that embeds images or text with CLIP.
+"""One CLIP wrapper (docs/ARCHITECTURE.md, "The catalogue") for every tab that embeds images or text with CLIP.
 
 `ClipModel` holds an open_clip model, the image transform that belongs to its weights, and its tokenizer, and
 offers batched, L2-normalised `encode_images` / `encode_texts` as float32 numpy arrays: plain data that the

@@ -1,8 +1,8 @@
-"""Architectures, each defined once and shared by train/, demo/ and tests (DESIGN.md #6).
+"""Architectures, each defined once and shared by train/, demo/ and tests (docs/ARCHITECTURE.md, "The catalogue").
 
-An architecture is separate from its weights (DESIGN.md #2): `build_architecture("resnet50", num_classes=100)` makes
-the module; the registry in core/registry.py says where its weights come from. Modules are imported lazily so that
-importing the app does not import torch or transformers.
+An architecture is separate from its weights: `build_architecture("resnet50", num_classes=100)` makes the module;
+the catalogue in core/registry.py says where its weights come from. Modules are imported lazily so that importing
+the app does not import torch or transformers.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Classify one text with a registered text model: top-k groups, latency, tokens read, and word highlights.
 
-Plain data in, plain data out (DESIGN.md #7): the tab and the HTTP API format `TextPrediction`; tests call it
-directly. Highlights:
+Plain data in, plain data out (docs/ARCHITECTURE.md, "Request flow"): the tab and the HTTP API format
+`TextPrediction`; tests call it directly. Highlights:
 - GRU: gradient x input on the word embeddings (sum over the embedding dimension) for the predicted class:
   how much each token's embedding pushed that logit up (positive) or down (negative).
 - DistilBERT: the last layer's attention from [CLS] (the token the classifier reads), averaged over heads.
