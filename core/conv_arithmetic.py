@@ -19,16 +19,51 @@ KERNELS: dict[str, list[list[float]]] = {
     "blur (box 1/9)": [[1 / 9] * 3, [1 / 9] * 3, [1 / 9] * 3],
     "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
     "slide example": [[0, 2, 1], [4, 1, 0], [1, 0, 1]],
+    "slide example (binary image)": [[1, 0, 1], [0, 1, 0], [1, 0, 1]],
 }
-# The course slides' worked example: a 5x5 input whose top-left rows start 9 4 1 / 1 1 1 / 1 2 1 (the other
-# cells are ours, the slide's picture is cut off). With the "slide example" kernel, output[0][0] = 16.
+# The course's CNN slides (report on CNNs and VQA), copied cell for cell.
+# Convolution: with the "slide example" kernel, output[0][0] = 16, as the slide works out term by term.
 SLIDE_INPUT = [
-    [9, 4, 1, 2, 3],
-    [1, 1, 1, 0, 2],
-    [1, 2, 1, 3, 1],
-    [0, 1, 2, 1, 0],
-    [2, 0, 1, 1, 4],
+    [9, 4, 1, 2, 2],
+    [1, 1, 1, 0, 4],
+    [1, 2, 1, 0, 6],
+    [1, 0, 0, 2, 0],
+    [9, 6, 7, 4, 0],
 ]
+# The binary image the slides step through with the "slide example (binary image)" kernel: 4 3 4 / 2 4 3 / 2 3 4.
+SLIDE_BINARY_IMAGE = [
+    [1, 1, 1, 0, 0],
+    [0, 1, 1, 1, 0],
+    [0, 0, 1, 1, 1],
+    [0, 0, 1, 1, 0],
+    [0, 1, 1, 0, 0],
+]
+# The pooling slide's grid, pooled 2x2 with stride 2: max 9 7 / 8 6, average 4.25 4.25 / 4.25 3.5.
+SLIDE_POOL_INPUT = [
+    [2, 2, 7, 3],
+    [9, 4, 6, 1],
+    [8, 5, 2, 4],
+    [3, 1, 2, 6],
+]
+IDENTITY_1X1 = [[1]]  # a 1x1 kernel of 1 copies its input, so the tab's pooling step pools the grid itself
+
+
+@dataclass(frozen=True)
+class Example:
+    grid: list[list[float]]
+    kernel: list[list[float]]
+    padding: int = 0
+    stride: int = 1
+    pool: str = "max"
+
+
+# The slides' worked examples, as presets of the CNN tab (key -> settings).
+SLIDE_EXAMPLES: dict[str, Example] = {
+    "slide_convolution": Example(SLIDE_INPUT, KERNELS["slide example"]),
+    "slide_binary": Example(SLIDE_BINARY_IMAGE, KERNELS["slide example (binary image)"]),
+    "slide_max_pool": Example(SLIDE_POOL_INPUT, IDENTITY_1X1, pool="max"),
+    "slide_avg_pool": Example(SLIDE_POOL_INPUT, IDENTITY_1X1, pool="avg"),
+}
 MAX_GRID = 32  # a grid bigger than this is unreadable as numbers
 
 

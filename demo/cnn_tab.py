@@ -5,28 +5,68 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from core.conv_arithmetic import KERNELS, SLIDE_INPUT, conv2d, output_size, parse_grid, pool2d
+from core.conv_arithmetic import KERNELS, SLIDE_EXAMPLES, conv2d, output_size, parse_grid, pool2d
 from core.registry import ZOO
 from demo.components import image_file, image_input, localized, read_user_image
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
 
-LENET_NOTE_EN = (
-    "Ours is computed from the real modules (modern LeNet-5: full C3 connections, biases, max-pooling): "
-    "61,706 parameters. The course's table lists 59,547. The original 1998 network differs in known ways: C3 "
-    "connects each map to only some of S2's maps (1,516 parameters instead of 2,416), S2 and S4 have trainable "
-    "coefficients (12 + 32) and the output is an RBF layer without biases (840), 60,840 in total. Neither "
-    "equals 59,547, so the course's table most likely has an arithmetic slip; the per-layer rows below let "
-    "students find where."
-)
-LENET_NOTE_VI = (
-    "Số của chúng ta được tính từ các mô-đun thật (LeNet-5 hiện đại: C3 nối đầy đủ, có bias, gộp cực đại): "
-    "61.706 tham số. Bảng của môn học ghi 59.547. Mạng gốc năm 1998 khác ở những điểm đã biết: C3 chỉ nối mỗi bản "
-    "đồ đặc trưng với một số bản đồ của S2 (1.516 tham số thay vì 2.416), S2 và S4 có hệ số huấn luyện được "
-    "(12 + 32) và lớp đầu ra là lớp RBF không có bias (840), tổng cộng 60.840. Cả hai đều không bằng 59.547, nên "
-    "bảng của môn học nhiều khả năng có một lỗi tính toán; các hàng theo từng lớp bên dưới giúp sinh viên tìm ra "
-    "chỗ sai."
-)
+# Notes under the layer table, per LeNet-5 choice (vi, en).
+LENET_NOTES = {
+    "lenet5_course": (
+        "Mạng mà bảng LeNet-5 của môn học mô tả (đầu vào 32x32x3, 8 rồi 16 bộ lọc 5x5 — phần chữ nói 6 bộ lọc, bảng "
+        "ghi 8 — rồi các lớp 120, 84 và 10 nơ-ron), dựng từ các mô-đun thật. Kích thước đầu ra và số giá trị kích "
+        "hoạt khớp với bảng ở mọi hàng; số tham số thì sai theo hai quy tắc. Các hàng tích chập bỏ qua chiều sâu của "
+        "đầu vào: một bộ lọc 5x5 trên 3 kênh có 5·5·3 trọng số cộng 1 bias, nên CONV1 có 8 × 76 = 608 chứ không phải "
+        "208 (CONV2: 16 × 201 = 3.216, không phải 416). Các hàng kết nối đầy đủ cộng một bias cho cả lớp thay vì một "
+        "bias cho mỗi nơ-ron: FC3 có 400·120 + 120 = 48.120, không phải 48.001. Bảng không nói hàm kích hoạt hay "
+        "kiểu gộp; ở đây dùng ReLU và gộp trung bình, cả hai đều không có tham số.",
+        "The network the course's LeNet-5 table describes (32x32x3 input, 8 then 16 filters of 5x5 — its text says 6 "
+        "filters, its table 8 — then layers of 120, 84 and 10 units), built from real modules. Output shapes and "
+        "activation sizes agree with the table on every row; the parameter counts break two rules. The convolution "
+        "rows ignore the input depth: a 5x5 filter on 3 channels has 5·5·3 weights plus 1 bias, so CONV1 has 8 × 76 "
+        "= 608, not 208 (CONV2: 16 × 201 = 3,216, not 416). The fully connected rows add one bias for the whole layer "
+        "instead of one per unit: FC3 has 400·120 + 120 = 48,120, not 48,001. The table names no activation or "
+        "pooling kind; ReLU and average pooling are used here, neither has parameters.",
+    ),
+    "lenet5": (
+        "LeNet-5 hiện đại (1 kênh, 6 rồi 16 bộ lọc, ReLU, gộp cực đại, C3 nối đầy đủ, có bias ở mọi lớp).",
+        "Modern LeNet-5 (1 channel, 6 then 16 filters, ReLU, max-pooling, full C3 connections, biases everywhere).",
+    ),
+    "lenet5_1998": (
+        "LeNet-5 như bài báo năm 1998: C3 chỉ nối mỗi bản đồ đặc trưng với một số bản đồ của S2 (1.516 tham số thay "
+        "vì 2.416), S2 và S4 có một hệ số và một bias huấn luyện được cho mỗi bản đồ (12 + 32), và lớp đầu ra là 10 "
+        "nơ-ron hàm cơ sở xuyên tâm không có bias (840).",
+        "LeNet-5 as published in 1998: C3 connects each map to only some of S2's maps (1,516 parameters instead of "
+        "2,416), S2 and S4 have a trainable coefficient and bias per map (12 + 32), and the output is a layer of 10 "
+        "radial basis function units without biases (840).",
+    ),
+}
+LENET_CHOICES = {
+    "lenet5_course": ("LeNet-5 trong bảng của môn học (3x32x32, 8 và 16 bộ lọc)", "LeNet-5 of the course's table "
+                      "(3x32x32, 8 and 16 filters)"),
+    "lenet5": ("LeNet-5 hiện đại (1x32x32, 6 và 16 bộ lọc)", "LeNet-5, modern (1x32x32, 6 and 16 filters)"),
+    "lenet5_1998": ("LeNet-5 bản gốc năm 1998", "LeNet-5, the 1998 original"),
+}  # fmt: skip
+# The slides' worked examples (keys of core.conv_arithmetic.SLIDE_EXAMPLES): dropdown label, note (vi, en).
+EXAMPLE_TEXT = {
+    "slide_convolution": (
+        "Slide: tích chập lưới 5x5 (out[0][0] = 16)",
+        "Slide: convolution of a 5x5 grid (out[0][0] = 16)",
+    ),
+    "slide_binary": (
+        "Slide: ảnh nhị phân 5x5 (hàng đầu 4 3 4)",
+        "Slide: binary 5x5 image (first row 4 3 4)",
+    ),
+    "slide_max_pool": (
+        "Slide: gộp cực đại 2x2, bước 2 (9 7 / 8 6)",
+        "Slide: max pooling 2x2, stride 2 (9 7 / 8 6)",
+    ),
+    "slide_avg_pool": (
+        "Slide: gộp trung bình 2x2, bước 2 (4.25 4.25 / 4.25 3.5)",
+        "Slide: average pooling 2x2, stride 2 (4.25 4.25 / 4.25 3.5)",
+    ),
+}
 # Display names of core.conv_arithmetic.KERNELS (the values stay the English names).
 KERNEL_TEXT = {
     "edge (Laplacian)": ("phát hiện cạnh (Laplace)", "edge (Laplacian)"),
@@ -35,11 +75,22 @@ KERNEL_TEXT = {
     "blur (box 1/9)": ("làm mờ (trung bình 1/9)", "blur (box 1/9)"),
     "sharpen": ("làm sắc nét", "sharpen"),
     "slide example": ("ví dụ trong slide bài giảng", "slide example"),
+    "slide example (binary image)": ("ví dụ ảnh nhị phân trong slide", "slide example (binary image)"),
 }
 LAYER_HEADERS = {
     "vi": ["lớp", "loại", "kích thước đầu ra", "số giá trị kích hoạt", "tham số"],
     "en": ["layer", "type", "output shape", "activations", "params"],
 }
+COURSE_HEADERS = {
+    "vi": [
+        "hàng trong bảng của môn học", "mô-đun", "kích thước đầu ra (HxWxC)", "số giá trị kích hoạt", "tham số (đo)",
+        "tham số (bảng in)", "công thức", "số in ra đến từ", "quy tắc bị sai",
+    ],
+    "en": [
+        "course table row", "module", "output shape (HxWxC)", "activations", "params (measured)",
+        "params (printed)", "formula", "printed number comes from", "rule it broke",
+    ],
+}  # fmt: skip
 
 
 def _grid_text(grid) -> str:
@@ -77,10 +128,24 @@ def build_cnn_tab(profile: str) -> None:
             "each cell is a sum of products. Output size: **⌊(n − f + 2p) / s⌋ + 1**.",
         )
     )
+    first = SLIDE_EXAMPLES["slide_convolution"]
+    # The slides' example is computed once here, so the tab opens with its output and first step already shown.
+    initial = _conv_result(_grid_text(first.grid), _grid_text(first.kernel), first.padding, first.stride, first.pool)
+    example = gr.Dropdown(
+        [(tr(f"cnn.example.{key}", *EXAMPLE_TEXT[key]), key) for key in SLIDE_EXAMPLES],
+        value="slide_convolution",
+        label=tr("cnn.example", "Ví dụ trong slide bài giảng", "Worked examples from the slides"),
+        info=tr(
+            "cnn.example_info",
+            "Ví dụ gộp dùng bộ lọc 1x1 bằng 1, giữ nguyên lưới, nên ô “Sau khi gộp” gộp chính lưới của slide.",
+            "The pooling examples use a 1x1 kernel of 1, which copies the grid, so “After pooling” pools the "
+            "slide's grid itself.",
+        ),
+    )
     with gr.Row():
         with gr.Column():
             grid_box = gr.Textbox(
-                _grid_text(SLIDE_INPUT),
+                _grid_text(first.grid),
                 lines=6,
                 label=tr("cnn.grid", "Lưới đầu vào (các hàng số)", "Input grid (rows of numbers)"),
             )
@@ -100,51 +165,48 @@ def build_cnn_tab(profile: str) -> None:
                 label=tr("cnn.preset", "Bộ lọc có sẵn", "Kernel preset"),
             )
             kernel_box = gr.Textbox(
-                _grid_text(KERNELS["slide example"]),
+                _grid_text(first.kernel),
                 lines=3,
                 label=tr("cnn.kernel", "Bộ lọc (kernel) 3x3, sửa được", "Kernel 3x3 (editable)"),
             )
             with gr.Row():
-                padding = gr.Slider(0, 2, value=0, step=1, label=tr("cnn.padding", "Đệm p", "Padding p"))
-                stride = gr.Slider(1, 3, value=1, step=1, label=tr("cnn.stride", "Bước trượt s", "Stride s"))
+                padding = gr.Slider(0, 2, value=first.padding, step=1, label=tr("cnn.padding", "Đệm p", "Padding p"))
+                stride = gr.Slider(1, 3, value=first.stride, step=1, label=tr("cnn.stride", "Bước trượt s", "Stride s"))
                 pool_mode = gr.Radio(
                     [
                         (tr("cnn.pool_max", "gộp cực đại", "max"), "max"),
                         (tr("cnn.pool_avg", "gộp trung bình", "average"), "avg"),
                     ],
-                    value="max",
+                    value=first.pool,
                     label=tr("cnn.pooling", "Gộp 2x2", "Pooling 2x2"),
                 )
             run = gr.Button(tr("cnn.compute", "Tính", "Compute"), variant="primary")
-    size_md = gr.Markdown()
+    size_md = gr.Markdown(tr("cnn.initial_size", initial["size"]["vi"], initial["size"]["en"]))
     with gr.Row():
         output_df = gr.Dataframe(
-            label=tr("cnn.output", "Bản đồ đặc trưng đầu ra", "Output feature map"), interactive=False
+            initial["output"],
+            label=tr("cnn.output", "Bản đồ đặc trưng đầu ra", "Output feature map"),
+            interactive=False,
         )
-        pooled_df = gr.Dataframe(label=tr("cnn.pooled", "Sau khi gộp", "After pooling"), interactive=False)
-    step = gr.Slider(0, 8, value=0, step=1, label=tr("cnn.step", "Bước (ô đầu ra)", "Step (output cell)"))
-    step_md = gr.Markdown()
+        pooled_df = gr.Dataframe(
+            initial["pooled"], label=tr("cnn.pooled", "Sau khi gộp", "After pooling"), interactive=False
+        )
+    step = gr.Slider(
+        0, initial["steps"] - 1, value=0, step=1, label=tr("cnn.step", "Bước (ô đầu ra)", "Step (output cell)")
+    )
+    step_md = gr.Markdown(initial["step"])
 
     def compute(grid_text, kernel_text, p, s, mode, request: gr.Request | None = None):
         try:
-            grid, kernel = parse_grid(grid_text), parse_grid(kernel_text, max_size=7)
-            out, steps = conv2d(grid, kernel, padding=int(p), stride=int(s))
-            pooled = pool2d(out, mode=mode) if min(out.shape) >= 2 else out
+            result = _conv_result(grid_text, kernel_text, p, s, mode)
         except ValueError as exc:
             raise gr.Error(localized(request, exc), title=say(request, "Không tính được", "Cannot compute")) from exc
-        n, f = grid.shape[0], kernel.shape[0]
-        shape = f"{out.shape[0]}x{out.shape[1]}"
-        formula = (
-            f"n = {n}, f = {f}, p = {int(p)}, s = {int(s)}: ⌊({n} − {f} + 2·{int(p)}) / {int(s)}⌋ + 1 = "
-            f"**{output_size(n, f, int(p), int(s))}** → " + say(request, f"đầu ra {shape}", f"output {shape}")
-        )
-        first = steps[0]
         return (
-            formula,
-            out.round(3).tolist(),
-            pooled.round(3).tolist(),
-            gr.Slider(0, len(steps) - 1, value=0, step=1),
-            _step_text(grid, int(p), first, f),
+            result["size"][lang_of(request)],
+            result["output"],
+            result["pooled"],
+            gr.Slider(0, result["steps"] - 1, value=0, step=1),
+            result["step"],
         )
 
     def show_step(grid_text, kernel_text, p, s, index):
@@ -163,12 +225,21 @@ def build_cnn_tab(profile: str) -> None:
         return _grid_text(np.asarray(grey))
 
     def pick_kernel(name):
-        return _grid_text(KERNELS[name])
+        return _grid_text(KERNELS[name]) if name in KERNELS else gr.Textbox()
+
+    def pick_example(key):
+        ex = SLIDE_EXAMPLES[key]
+        named = next((name for name, k in KERNELS.items() if k == ex.kernel), None)
+        return _grid_text(ex.grid), _grid_text(ex.kernel), named, ex.padding, ex.stride, ex.pool
 
     ins = [grid_box, kernel_box, padding, stride, pool_mode]
-    run.click(compute, ins, [size_md, output_df, pooled_df, step, step_md], api_name="conv_arithmetic")
+    outs = [size_md, output_df, pooled_df, step, step_md]
+    run.click(compute, ins, outs, api_name="conv_arithmetic")
+    example.input(
+        pick_example, example, [grid_box, kernel_box, preset, padding, stride, pool_mode], api_visibility="private"
+    ).then(compute, ins, outs, api_visibility="private")
     step.change(show_step, [grid_box, kernel_box, padding, stride, step], step_md, api_visibility="private")
-    preset.change(pick_kernel, preset, kernel_box, api_visibility="private")
+    preset.input(pick_kernel, preset, kernel_box, api_visibility="private")
     photo.change(from_photo, [photo, photo_size], grid_box, preprocess=False, api_visibility="private")
 
     gr.Markdown(
@@ -180,7 +251,9 @@ def build_cnn_tab(profile: str) -> None:
     )
     with gr.Row():
         table_model = gr.Dropdown(
-            ["lenet5", *(z.name for z in ZOO)], value="lenet5", label=tr("cnn.table_model", "Mô hình", "Model")
+            [(tr(f"cnn.table.{key}", *text), key) for key, text in LENET_CHOICES.items()] + [z.name for z in ZOO],
+            value="lenet5_course",
+            label=tr("cnn.table_model", "Mô hình", "Model"),
         )
         table_btn = gr.Button(tr("cnn.show_layers", "Xem các lớp", "Show layers"))
     table_md = gr.Markdown()
@@ -240,15 +313,39 @@ def _step_text(grid, padding, step, f) -> str:
     return f"`{step.formula()}`\n\n" + _highlight(grid, padding, step.top, step.left, f)
 
 
+def _conv_result(grid_text: str, kernel_text: str, p, s, mode: str) -> dict:
+    """Everything the convolution panel shows; the size line in both languages. Raises ValueError (Bilingual)."""
+    grid, kernel = parse_grid(grid_text), parse_grid(kernel_text, max_size=7)
+    p, s = int(p), int(s)
+    out, steps = conv2d(grid, kernel, padding=p, stride=s)
+    pooled = pool2d(out, mode=mode) if min(out.shape) >= 2 else out
+    n, f = grid.shape[0], kernel.shape[0]
+    shape = f"{out.shape[0]}x{out.shape[1]}"
+    formula = f"n = {n}, f = {f}, p = {p}, s = {s}: ⌊({n} − {f} + 2·{p}) / {s}⌋ + 1 = **{output_size(n, f, p, s)}** → "
+    return {
+        "size": {"vi": formula + f"đầu ra {shape}", "en": formula + f"output {shape}"},
+        "output": out.round(3).tolist(),
+        "pooled": pooled.round(3).tolist(),
+        "steps": len(steps),
+        "step": _step_text(grid, p, steps[0], f),
+    }
+
+
+def _vi_number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # Vietnamese groups thousands with dots
+
+
 def _layer_table(name: str, request: gr.Request | None = None):
     from core.layer_table import layer_table
     from core.models import build_architecture
-    from core.models.lenet import LeNet5
+    from core.models.lenet import LeNet5, LeNet5Original
     from core.registry import get_spec
 
-    if name == "lenet5":
-        module, shape = LeNet5(), (1, 32, 32)
-        note = say(request, LENET_NOTE_VI, LENET_NOTE_EN)
+    if name == "lenet5_course":
+        return _course_lenet_table(request)
+    if name in LENET_NOTES:
+        module, shape = (LeNet5() if name == "lenet5" else LeNet5Original()), (1, 32, 32)
+        note = say(request, *LENET_NOTES[name])
     else:
         spec = get_spec(name)
         module, shape = build_architecture(spec.arch, **spec.model_args), (3, 32, 32)
@@ -260,9 +357,37 @@ def _layer_table(name: str, request: gr.Request | None = None):
     rows = layer_table(module, shape)
     total = sum(r.params for r in rows)
     data = [[r.name, r.kind, "x".join(map(str, r.output_shape)), r.activations, r.params] for r in rows]
-    vi_total = f"{total:,}".replace(",", ".")  # Vietnamese groups thousands with dots
-    summary = say(request, f"**Tổng: {vi_total} tham số.** {note}", f"**Total: {total:,} parameters.** {note}")
+    summary = say(request, f"**Tổng: {_vi_number(total)} tham số.** {note}", f"**Total: {total:,} parameters.** {note}")
     return summary, {"headers": LAYER_HEADERS[lang_of(request)], "data": data}
+
+
+def _course_lenet_table(request: gr.Request | None):
+    """The course's LeNet-5 table beside the real network it describes, row by row."""
+    from core.layer_table import COURSE_LENET_TOTAL, compare_with_course
+
+    rows = compare_with_course()
+    total = sum(r.params for r in rows)
+    data = [
+        [
+            r.row,
+            r.module or "—",
+            "x".join(map(str, (*r.output_shape[1:], r.output_shape[0]))),  # channels last, as the course writes
+            r.activations,
+            r.params,
+            r.printed_params,
+            r.formula,
+            r.printed_formula or ("=" if r.printed_params == r.params else "?"),
+            localized(request, r.broken_rule) if r.broken_rule else "",
+        ]
+        for r in rows
+    ]
+    note = say(request, *LENET_NOTES["lenet5_course"])
+    summary = say(
+        request,
+        f"**Tổng: {_vi_number(total)} tham số; bảng của môn học in {_vi_number(COURSE_LENET_TOTAL)}.** {note}",
+        f"**Total: {total:,} parameters; the course's table prints {COURSE_LENET_TOTAL:,}.** {note}",
+    )
+    return summary, {"headers": COURSE_HEADERS[lang_of(request)], "data": data}
 
 
 def _feature_maps(payload, name: str, profile: str, request: gr.Request | None = None):

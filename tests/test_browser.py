@@ -72,9 +72,12 @@ def test_vqa_tab_chat(browser, tiny_app):
 def test_cnn_tab_computes_the_slide_example(browser, tiny_app):
     page = open_page(browser, tiny_app.url)
     open_tab(page, "How a CNN computes")
-    page.get_by_role("button", name="Compute", exact=True).click()
+    # Before any click: the slides' example is already computed and stepped to its first cell.
     page.get_by_text("= 16").first.wait_for(timeout=RESULT_TIMEOUT_MS)
     page.get_by_text("output 3x3").first.wait_for(timeout=RESULT_TIMEOUT_MS)
+    page.get_by_role("button", name="Show layers", exact=True).click()  # the course's LeNet-5 table, corrected
+    page.get_by_text("the course's table prints 59,547").first.wait_for(timeout=RESULT_TIMEOUT_MS)
+    page.get_by_text("Total: 62,958 parameters").first.wait_for(timeout=RESULT_TIMEOUT_MS)
     screenshot(page, "cnn")
     page.close()
 

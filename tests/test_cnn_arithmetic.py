@@ -6,18 +6,56 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from core.conv_arithmetic import KERNELS, SLIDE_INPUT, conv2d, output_size, parse_grid, pool2d
-from core.layer_table import layer_table
+from core.conv_arithmetic import KERNELS, SLIDE_EXAMPLES, SLIDE_INPUT, conv2d, output_size, parse_grid, pool2d
+from core.layer_table import (
+    COURSE_LENET_ROWS,
+    COURSE_LENET_TOTAL,
+    IGNORES_DEPTH,
+    ONE_BIAS_PER_LAYER,
+    compare_with_course,
+    explain_count,
+    layer_table,
+)
 from core.models import build_architecture
-from core.models.lenet import LeNet5
+from core.models.lenet import C3_CONNECTIONS, CourseLeNet5, LeNet5, LeNet5Original
 from core.registry import get_spec
 
 
-def test_slide_example_gives_16():
-    out, steps = conv2d(SLIDE_INPUT, KERNELS["slide example"])
+def _run(key):
+    ex = SLIDE_EXAMPLES[key]
+    out, steps = conv2d(ex.grid, ex.kernel, padding=ex.padding, stride=ex.stride)
+    return out, steps, pool2d(out, mode=ex.pool)
+
+
+def test_slide_convolution_is_the_reports_grid_and_gives_16():
+    # The CNN slides (course report on CNNs and VQA), every cell as printed there.
+    assert SLIDE_INPUT == [[9, 4, 1, 2, 2], [1, 1, 1, 0, 4], [1, 2, 1, 0, 6], [1, 0, 0, 2, 0], [9, 6, 7, 4, 0]]
+    assert KERNELS["slide example"] == [[0, 2, 1], [4, 1, 0], [1, 0, 1]]
+    out, steps, _ = _run("slide_convolution")
     assert out[0, 0] == 16 and out.shape == (3, 3)
-    assert steps[0].formula().endswith("= 16")
+    assert steps[0].formula() == "out[0][0] = 9·0 + 4·2 + 1·1 + 1·4 + 1·1 + 1·0 + 1·1 + 2·0 + 1·1 = 16"
+    assert out.tolist() == [[16, 11, 17], [10, 13, 8], [25, 12, 15]]
+
+
+def test_slide_binary_image_example():
+    ex = SLIDE_EXAMPLES["slide_binary"]
+    assert ex.grid == [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]
+    assert ex.kernel == [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
+    out, _, _ = _run("slide_binary")
+    assert out[0].tolist() == [4, 3, 4]  # the first row the slide builds up cell by cell
+    assert out.tolist() == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]  # the slide's last frame
+
+
+def test_slide_pooling_examples():
+    grid = [[2, 2, 7, 3], [9, 4, 6, 1], [8, 5, 2, 4], [3, 1, 2, 6]]
+    for key in ("slide_max_pool", "slide_avg_pool"):
+        assert SLIDE_EXAMPLES[key].grid == grid
+        out, _, _ = _run(key)
+        assert out.tolist() == grid  # the 1x1 kernel of 1 passes the grid through to the pooling step
+    assert _run("slide_max_pool")[2].tolist() == [[9, 7], [8, 6]]
+    assert _run("slide_avg_pool")[2].tolist() == [[4.25, 4.25], [4.25, 3.5]]
 
 
 @pytest.mark.parametrize("padding, stride", [(0, 1), (1, 1), (1, 2), (2, 3)])
@@ -50,6 +88,67 @@ def test_lenet_layer_table():
     assert sum(r.params for r in rows) == 61_706
     shapes = [r.output_shape for r in rows if r.kind in ("Conv2d", "MaxPool2d")]
     assert shapes == [(6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5)]
+
+
+def test_course_lenet_table_row_by_row():
+    """The course's LeNet-5 table (video event query report, 2.2.6) against the network it describes."""
+    rows = compare_with_course()
+    assert [r.row for r in rows] == [
+        "Input", "CONV1 (f=5, s=1)", "POOL1", "CONV2 (f=5, s=1)", "POOL2", "FC3", "FC4", "SOFTMAX",
+    ]  # fmt: skip
+    assert [r.printed_params for r in rows] == [0, 208, 0, 416, 0, 48_001, 10_081, 841]
+    assert sum(r.printed_params for r in rows) == COURSE_LENET_TOTAL == 59_547  # the printed total is their sum
+    assert [r.params for r in rows] == [0, 608, 0, 3_216, 0, 48_120, 10_164, 850]
+    assert sum(r.params for r in rows) == 62_958 == sum(p.numel() for p in CourseLeNet5().parameters())
+    # Shapes and activation sizes: the table is right on every row (it writes H, W, C; torch C, H, W).
+    for r in rows:
+        assert r.activations == r.printed_activations, r.row
+        measured = (*r.output_shape[1:], r.output_shape[0])
+        assert measured == tuple(d for d in r.printed_shape if d != 1) or measured == r.printed_shape, r.row
+    by_row = {r.row: r for r in rows}
+    assert by_row["CONV1 (f=5, s=1)"].formula == "8 × (5·5·3 + 1) = 608"
+    assert by_row["CONV1 (f=5, s=1)"].printed_formula == "8 × (5·5 + 1) = 208"
+    assert by_row["CONV2 (f=5, s=1)"].formula == "16 × (5·5·8 + 1) = 3,216"
+    assert by_row["CONV2 (f=5, s=1)"].printed_formula == "16 × (5·5 + 1) = 416"
+    assert by_row["FC3"].formula == "400·120 + 120 = 48,120" and by_row["FC3"].printed_formula == "400·120 + 1 = 48,001"
+    assert by_row["FC4"].formula == "120·84 + 84 = 10,164" and by_row["FC4"].printed_formula == "120·84 + 1 = 10,081"
+    assert by_row["SOFTMAX"].formula == "84·10 + 10 = 850" and by_row["SOFTMAX"].printed_formula == "84·10 + 1 = 841"
+    # Which rule each printed number broke: conv rows ignore the input depth, FC rows share one bias per layer.
+    for r in rows:
+        if r.kind == "Conv2d":
+            assert r.broken_rule.startswith(IGNORES_DEPTH.split(":")[0]) and r.broken_rule.vi, r.row
+        elif r.kind == "Linear":
+            assert r.broken_rule.startswith(ONE_BIAS_PER_LAYER.split(":")[0]) and r.broken_rule.vi, r.row
+        else:
+            assert r.broken_rule is None and r.params == r.printed_params == 0, r.row
+    assert "5·5·3 weights" in by_row["CONV1 (f=5, s=1)"].broken_rule
+    assert "5·5·8 trọng số" in by_row["CONV2 (f=5, s=1)"].broken_rule.vi
+    assert "120 units have 120 biases" in by_row["FC3"].broken_rule
+    assert len(COURSE_LENET_ROWS) == len(rows)
+
+
+def test_explain_finds_no_fault_in_a_right_count():
+    assert explain_count(nn.Conv2d(1, 6, 5), 156) == ("6 × (5·5·1 + 1) = 156", "", None)
+    assert explain_count(nn.Linear(400, 120), 48_120) == ("400·120 + 120 = 48,120", "", None)
+    assert explain_count(nn.Linear(400, 120), 47_000)[1] == "?"  # a wrong number no known rule explains
+
+
+def test_lenet_1998_original():
+    rows = layer_table(LeNet5Original(), (1, 32, 32))
+    assert [(r.name, r.params) for r in rows] == [
+        ("c1", 156), ("s2", 12), ("c3", 1_516), ("s4", 32), ("c5", 48_120), ("f6", 10_164), ("output", 840),
+    ]  # fmt: skip
+    assert sum(r.params for r in rows) == 60_840
+    assert [r.output_shape for r in rows][:4] == [(6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5)]
+    assert sorted(len(c) for c in C3_CONNECTIONS) == [3] * 6 + [4] * 9 + [6]
+    # C3's masked kernel: map 0 reads only S2's maps 0, 1, 2; changing map 5 does not move it.
+    model = LeNet5Original().eval()
+    x = torch.randn(1, 6, 14, 14)
+    y = x.clone()
+    y[:, 5] += 1
+    with torch.no_grad():
+        before, after = model.c3(x), model.c3(y)
+    assert torch.allclose(before[:, 0], after[:, 0]) and not torch.allclose(before[:, 3], after[:, 3])
 
 
 @pytest.mark.parametrize("name", ["simple_cnn", "simple_vit", "gru_row"])

@@ -164,7 +164,7 @@ def test_vqa_bad_image_gets_a_message(tiny_app, client_for, tmp_path):
 
 def test_conv_arithmetic_api(tiny_app, client_for):
     client = client_for(tiny_app)
-    grid = "9 4 1 2 3\n1 1 1 0 2\n1 2 1 3 1\n0 1 2 1 0\n2 0 1 1 4"
+    grid = "9 4 1 2 2\n1 1 1 0 4\n1 2 1 0 6\n1 0 0 2 0\n9 6 7 4 0"  # the CNN slides' grid
     size_md, output, pooled, _step, step_md = client.predict(
         grid, "0 2 1\n4 1 0\n1 0 1", 0, 1, "max", api_name="/conv_arithmetic"
     )

@@ -163,7 +163,7 @@ def test_handlers_answer_in_the_visitors_language(demo):
     with pytest.raises(gr.Error) as exc:
         conv("1 2\n3", kernel, 0, 1, "max", request=VI)
     assert exc.value.message == "mọi hàng phải có cùng số lượng giá trị" and exc.value.title == "Không tính được"
-    grid = "9 4 1 2 3\n1 1 1 0 2\n1 2 1 3 1\n0 1 2 1 0\n2 0 1 1 4"
+    grid = "9 4 1 2 2\n1 1 1 0 4\n1 2 1 0 6\n1 0 0 2 0\n9 6 7 4 0"
     assert "đầu ra 3x3" in conv(grid, kernel, 0, 1, "max", request=VI)[0]
     assert "output 3x3" in conv(grid, kernel, 0, 1, "max", request=EN)[0]
 
@@ -172,11 +172,46 @@ def test_handlers_answer_in_the_visitors_language(demo):
     assert "Tổng: 61.706 tham số" in summary and table["headers"][0] == "lớp"
     summary, table = layers("lenet5", request=EN)
     assert "Total: 61,706 parameters" in summary and table["headers"][0] == "layer"
+    summary, table = layers("lenet5_course", request=VI)
+    assert "Tổng: 62.958 tham số; bảng của môn học in 59.547" in summary and "bỏ qua chiều sâu" in summary
+    assert table["headers"][5] == "tham số (bảng in)" and "một bias cho cả lớp" in table["data"][5][8]
+    summary, table = layers("lenet5_course", request=EN)
+    assert "Total: 62,958 parameters; the course's table prints 59,547" in summary
+    assert table["data"][1] == [
+        "CONV1 (f=5, s=1)", "conv1", "28x28x8", 6_272, 608, 208, "8 × (5·5·3 + 1) = 608", "8 × (5·5 + 1) = 208",
+        "ignores the input depth: each filter spans all 3 input channels, so it has 5·5·3 weights, not 5·5",
+    ]  # fmt: skip
+    summary, _ = layers("lenet5_1998", request=EN)
+    assert "Total: 60,840 parameters" in summary
 
     vqa = _endpoint(demo, "vqa_answer")
     with pytest.raises(gr.Error) as exc:
         vqa(None, "what shape?", request=VI)
     assert exc.value.title == "Chưa có ảnh" and "tải ảnh lên" in exc.value.message
+
+
+def test_cnn_tab_opens_on_the_slides_example(demo):
+    """The tab shows the slides' convolution computed and stepped to its first cell before any click."""
+    values = [getattr(b, "value", None) for b in demo.blocks.values()]
+    assert [[16, 11, 17], [10, 13, 8], [25, 12, 15]] in [v.get("data") if isinstance(v, dict) else v for v in values]
+    assert any(isinstance(v, str) and v.startswith("`out[0][0] = 9·0 + 4·2") and v.count("= 16") for v in values)
+    vi, en = I18N.translations["vi"], I18N.translations["en"]
+    assert "**3** → đầu ra 3x3" in vi["cnn.initial_size"] and "**3** → output 3x3" in en["cnn.initial_size"]
+
+
+def test_cnn_tab_slide_presets_compute_the_slides_outputs(demo):
+    """Each preset of the worked-examples dropdown, through the tab's own handlers, gives the slide's numbers."""
+    pick = next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "pick_example")
+    conv = _endpoint(demo, "conv_arithmetic")
+    outputs = {}
+    for key in ("slide_convolution", "slide_binary", "slide_max_pool", "slide_avg_pool"):
+        grid, kernel, _preset, p, s, mode = pick(key)
+        _size, out, pooled, _step, step_md = conv(grid, kernel, p, s, mode, request=EN)
+        outputs[key] = (out, pooled, step_md)
+    assert outputs["slide_convolution"][0][0][0] == 16 and outputs["slide_convolution"][2].count("= 16")
+    assert outputs["slide_binary"][0] == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
+    assert outputs["slide_max_pool"][1] == [[9, 7], [8, 6]]
+    assert outputs["slide_avg_pool"][1] == [[4.25, 4.25], [4.25, 3.5]]
 
 
 def test_no_bare_english_literals_in_the_ui_code():
