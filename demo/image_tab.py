@@ -5,6 +5,7 @@ Handlers only convert between UI values and core/ calls (docs/ARCHITECTURE.md: d
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,17 +43,27 @@ FAMILY_ORDER = ("CNN", "Transformer", "CNN + Transformer", "RNN", "Linear / MLP"
 
 
 def model_choices(profile: str) -> list[tuple[str, str]]:
-    """Dropdown entries grouped by family; trained checkpoints show their dataset and test accuracy."""
+    """Dropdown entries grouped by family; trained checkpoints show their dataset, test accuracy and training
+    budget (images × epochs: a rank means little between checkpoints trained on different budgets)."""
     rows = []
     for name in list_models(TASK):
         spec = get_spec(name)
         label = f"{spec.family} · {spec.display_name}"
         report = find_report(name) if profile == "default" else None
+        vi = en = label
         if report:
             config, metrics = report
             dataset = DATASET_NAMES.get(config.get("dataset", ""), config.get("dataset", "?"))
-            label += f" — {dataset} · {100 * metrics['test']['accuracy']:.1f}%"  # test accuracy: no words to translate
-        rows.append((FAMILY_ORDER.index(spec.family), f"{label}  [{name}]", name))
+            vi = en = f"{label} — {dataset} · {100 * metrics['test']['accuracy']:.1f}%"
+            summary = metrics.get("summary", {})
+            if summary.get("train_samples") and summary.get("epochs"):
+                n, e = summary["train_samples"], summary["epochs"]
+                vi += f" ({n:,} ảnh × {e} epoch)".replace(",", ".")
+                en += f" ({n:,} images × {e} epochs)"
+        vi, en = f"{vi}  [{name}]", f"{en}  [{name}]"
+        # The key carries the text's checksum: a checkpoint retrained in a running server gets a new key.
+        shown = en if vi == en else tr(f"image.choice.{name}.{zlib.crc32((vi + en).encode())}", vi, en)
+        rows.append((FAMILY_ORDER.index(spec.family), shown, name))
     return [(label, name) for _, label, name in sorted(rows, key=lambda r: r[0])]
 
 

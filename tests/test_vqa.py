@@ -73,6 +73,22 @@ def test_training_beats_the_majority_answer(trained):
     board = json.loads((out / "leaderboard.json").read_text())
     baseline = board["majority_baseline"]["test_accuracy"]
     assert results["cnn_att"]["test_accuracy"] > baseline + 0.15, (results, baseline)
+    header = (out / "leaderboard.md").read_text().split("| variant |")[0]
+    assert (
+        "Budget, the same for every row: 3,000 training questions, 1 epochs, augmentation none, Adam, constant "
+        "learning rate 0.001, batch 64, image encoder from scratch; image size per encoder (column)." in header
+    )
+
+
+def test_leaderboard_header_says_when_budgets_differ(tmp_path):
+    """The committed MobileNetV2 rows saw 3,000 questions, the small CNN's 12,000: the header must say so."""
+    row = {"params": 1, "test_accuracy": 0.5, "test_loss": 1.0, "epochs": 2, "train_samples": 3000, "train_seconds": 1}
+    board = {"cnn_att": {**row, "train_samples": 12_000}, "mobilenet_att": row}
+    (tmp_path / "leaderboard.json").write_text(json.dumps(board))
+    train_vqa.main(["--leaderboard-only", "--out-dir", str(tmp_path)])
+    text = (tmp_path / "leaderboard.md").read_text()
+    assert "**Budgets differ between rows** (train questions; see the columns)" in text
+    assert "| cnn_att | 1 | 50.00% | 1.0000 | 2 | 12000 | ? | 1 |" in text  # no config.json: image size unknown
 
 
 def test_checkpoint_round_trip_and_feature_cache(trained, monkeypatch):

@@ -111,7 +111,14 @@ def test_short_training_run_beats_chance_clearly(short_run):
     assert results["simple_cnn"]["test_accuracy"] > 0.5  # chance is 0.1 on ten classes
     board = json.loads((out / "leaderboard.json").read_text())
     assert board["simple_cnn"]["params"] == 323_498  # 10-class head
-    assert "simple_cnn" in (out / "leaderboard.md").read_text()
+    board_md = (out / "leaderboard.md").read_text()
+    assert "simple_cnn" in board_md
+    assert (
+        "Budget, the same for every row: 3,000 training images, 3 epochs, augmentation RandomCrop(32, padding 4) + "
+        "horizontal flip, schedule AdamW (weight decay 0.0001) + cosine annealing per step to 0 over all epochs, "
+        "gradient clipping 1.0; learning rate 0.002 and batch size 128 for every model." in board_md
+    )
+    assert board["simple_cnn"]["budget"]["train_images"] == 3000 and board["simple_cnn"]["budget"]["epochs"] == 3
 
 
 @needs_fmnist
@@ -171,3 +178,44 @@ def test_training_report_panel_for_committed_models(monkeypatch):
     text, curves_a, curves_b, confusion_a, confusion_b = _reports("simple_cnn", "resnet50")
     assert "simple_cnn`: test accuracy" in text and "no local checkpoint" in text
     assert curves_a is not None and confusion_a is not None and curves_b is None
+
+
+def _row(train_images, epochs, **extra):
+    return {"params": 1, "test_accuracy": 0.5, "f1_macro": 0.5, "accuracy_per_million_params": 1.0,
+            "epochs": epochs, "lr": 1e-3, "batch_size": 128, "train_samples": train_images, "train_seconds": 1.0,
+            **extra}  # fmt: skip
+
+
+def test_leaderboard_header_says_when_budgets_differ(tmp_path):
+    """Rows trained on different budgets: the header says they differ and in what; one budget: the header states it.
+    Rows written before budgets were recorded (no "budget" key) get it from their summary and config.json."""
+    board = {"a": _row(3000, 2), "b": _row(12_000, 2)}
+    (tmp_path / "leaderboard.json").write_text(json.dumps(board))
+    scratch.main(["--dataset", "fashion_mnist", "--leaderboard-only", "--out-dir", str(tmp_path)])
+    text = (tmp_path / "leaderboard.md").read_text()
+    assert "**Budgets differ between rows** (train images; see the columns)" in text and "Budget, the same" not in text
+    board["b"] = _row(3000, 2, lr=3e-4)
+    (tmp_path / "leaderboard.json").write_text(json.dumps(board))
+    scratch.main(["--dataset", "fashion_mnist", "--leaderboard-only", "--out-dir", str(tmp_path)])
+    text = (tmp_path / "leaderboard.md").read_text()
+    assert "Budget, the same for every row: 3,000 training images, 2 epochs" in text and "differ" not in text
+    assert "learning rate and batch size per model" in text
+
+
+@pytest.mark.skipif(not (COMMITTED / "leaderboard.json").is_file(), reason="no committed zoo leaderboard")
+def test_committed_leaderboard_and_dropdown_state_the_budget():
+    """The committed leaderboard.md says whether its rows share one budget, and the image tab's dropdown shows
+    each checkpoint's images × epochs beside its accuracy."""
+    from demo.i18n import I18N
+    from demo.image_tab import model_choices
+
+    board = json.loads((COMMITTED / "leaderboard.json").read_text())
+    budgets = {(r["train_samples"], r["epochs"]) for r in board.values()}
+    header = (COMMITTED / "leaderboard.md").read_text().split("| rank |")[0]
+    assert ("Budget, the same for every row" in header) == (len(budgets) == 1)
+    assert ("**Budgets differ between rows**" in header) == (len(budgets) > 1)
+    labels = {
+        name: I18N.translations["en"].get(getattr(label, "key", ""), label) for label, name in model_choices("default")
+    }
+    r = board["simple_cnn"]
+    assert f"({r['train_samples']:,} images × {r['epochs']} epochs)" in labels["simple_cnn"]

@@ -118,3 +118,21 @@ def write_run_metrics(folder, history: list[dict], test: dict, summary: dict, de
             "train_seconds": summary.get("train_seconds"),
         },
     )
+
+
+def budget_header(budgets: dict[str, dict], describe: Callable[[dict], str], fix: str) -> list[str]:
+    """Markdown lines above a leaderboard stating its training budget (a dict per row: what must match for two
+    rows to be compared). One line when every row shares it; otherwise which parts differ, and `fix`."""
+    if not budgets:
+        return []
+    first = next(iter(budgets.values()))
+    keys = list(dict.fromkeys(k for b in budgets.values() for k in b))
+    differ = [k for k in keys if len({repr(b.get(k)) for b in budgets.values()}) > 1]
+    if not differ:
+        return [f"Budget, the same for every row: {describe(first)}", ""]
+    return [
+        f"**Budgets differ between rows** ({', '.join(k.replace('_', ' ') for k in differ)}; see the columns): a "
+        f"row's rank says as much about its budget as about its architecture. Compare only rows with the same "
+        f"budget. {fix}",
+        "",
+    ]

@@ -9,6 +9,10 @@ Examples:
   python -m train.scratch --list-models
   python -m train.scratch --dataset cifar100                      # all twelve, course recipes
   python -m train.scratch --dataset fashion_mnist --models simple_cnn simple_vit --epochs 3 --max-samples 15000
+  python -m train.scratch --dataset fashion_mnist --leaderboard-only   # rewrite leaderboard.md, train nothing
+
+Models are only comparable on one budget (training images, epochs, augmentation, schedule): leaderboard.md states
+it in its header, or says that the rows' budgets differ.
 """
 
 from __future__ import annotations
@@ -20,12 +24,20 @@ from pathlib import Path
 
 import torch
 
-from core.checkpoint import save_checkpoint, write_json
+from core.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
 from core.models import build_architecture
 from core.registry import ZOO, ZooEntry
 from core.weights import REPO_ROOT
 from core.zoo_data import DATASETS, augment_batch, load_dataset
-from train.common import Timer, evaluate, pick_device, seed_everything, train_one_epoch, write_run_metrics
+from train.common import (
+    Timer,
+    budget_header,
+    evaluate,
+    pick_device,
+    seed_everything,
+    train_one_epoch,
+    write_run_metrics,
+)
 
 # name -> (lr, batch size, epochs). The course gave the first four; the rest follow the closest documented one:
 # Transformers like SimpleViT (3e-4/128) for 50 epochs, RNNs like the MLP/CNN (1e-3/128) for 30.
@@ -44,6 +56,9 @@ RECIPES: dict[str, tuple[float, int, int]] = {
     "lstm_patch4": (1e-3, 128, 30),
 }
 ZOO_BY_NAME = {z.name: z for z in ZOO}
+# What every model of this script gets (it has never trained without them), recorded in each row's budget.
+AUGMENTATION = "RandomCrop(32, padding 4) + horizontal flip"
+SCHEDULE = "AdamW (weight decay {wd}) + cosine annealing per step to 0 over all epochs, gradient clipping {clip}"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -74,6 +89,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fp16", action="store_true", help="store weights as float16 (half the size; for committing)")
     p.add_argument("--tiny", action="store_true", help="tiny instances of the same classes (tests)")
     p.add_argument("--out-dir", help="output folder (default: checkpoints/zoo/<dataset>)")
+    p.add_argument(
+        "--leaderboard-only",
+        action="store_true",
+        help="train nothing: rewrite leaderboard.md from leaderboard.json and each model's config.json",
+    )
     return p.parse_args(argv)
 
 
@@ -182,9 +202,43 @@ def train_model(entry: ZooEntry, args, data, split, device, out_dir: Path, comma
         "train_samples": len(train_y),
         "test_samples": len(test_y),
         "train_seconds": round(total.seconds, 1),
+        "budget": budget(len(train_y), epochs, args.weight_decay, args.grad_clip),
     }
     write_run_metrics(folder, history, test, summary, device, command)
     return summary
+
+
+def budget(train_images: int, epochs: int, weight_decay: float, grad_clip: float) -> dict:
+    """The training budget a leaderboard row was trained on (what must match for rows to be compared)."""
+    return {
+        "train_images": train_images,
+        "epochs": epochs,
+        "augmentation": AUGMENTATION,
+        "schedule": SCHEDULE.format(wd=weight_decay, clip=grad_clip),
+    }
+
+
+def row_budget(row: dict, folder: Path) -> dict:
+    """A row's budget; rows written before budgets were recorded get it from their summary and config.json (this
+    script always augmented and always used the cosine schedule)."""
+    if "budget" in row:
+        return row["budget"]
+    train_config = read_config(folder).get("train_config", {}) if (folder / CONFIG_FILE).is_file() else {}
+    return budget(
+        row["train_samples"], row["epochs"], train_config.get("weight_decay", 1e-4), train_config.get("grad_clip", 1.0)
+    )
+
+
+def describe_budget(b: dict, rows: dict[str, dict]) -> str:
+    lrs, batches = {r.get("lr") for r in rows.values()}, {r.get("batch_size") for r in rows.values()}
+    if len(lrs) == len(batches) == 1 and None not in lrs | batches:
+        recipe = f"learning rate {lrs.pop()} and batch size {batches.pop()} for every model"
+    else:
+        recipe = "learning rate and batch size per model (train/scratch.py RECIPES; lr column)"
+    return (
+        f"{b['train_images']:,} training images, {b['epochs']} epochs, augmentation {b['augmentation']}, "
+        f"schedule {b['schedule']}; {recipe}."
+    )
 
 
 def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> None:
@@ -197,9 +251,15 @@ def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> 
     board.update(results)
     write_json(path, board)
     rows = sorted(board.items(), key=lambda kv: -kv[1]["test_accuracy"])
+    budgets = {name: row_budget(r, out_dir / name) for name, r in rows}
     lines = [
         f"# Leaderboard: {dataset}",
         "",
+        *budget_header(
+            budgets,
+            lambda b: describe_budget(b, dict(rows)),
+            "Retrain them all with one `--epochs` and `--max-samples` to rank architectures.",
+        ),
         "| rank | model | params | test acc | F1-macro | acc %/M params | epochs | lr | train imgs | time (s) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -218,6 +278,11 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
         for entry in ZOO:
             print(f"{entry.name:<18} {count_params(entry):>10,}  (course: {entry.course_params})  {entry.family}")
         return {}
+    out_dir = Path(args.out_dir or REPO_ROOT / "checkpoints" / "zoo" / args.dataset)
+    if args.leaderboard_only:
+        write_leaderboard(out_dir, {}, args.dataset)
+        print(f"leaderboard: {out_dir / 'leaderboard.md'}")
+        return {}
     command = "python -m train.scratch " + shlex.join(sys.argv[1:] if argv is None else argv)
     device = pick_device(args.device)
     data = load_dataset(args.dataset, args.data_dir)
@@ -234,7 +299,6 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
         data.test_x[:n_test],
         data.test_y[:n_test],
     )
-    out_dir = Path(args.out_dir or REPO_ROOT / "checkpoints" / "zoo" / args.dataset)
     results = {}
     for name in args.models:
         results[name] = train_model(ZOO_BY_NAME[name], args, data, split, device, out_dir, command)

@@ -3,11 +3,17 @@
 Datasets: easy-VQA (inside the `easy-vqa` package: offline) or any dataset in the layout of core/vqa/data.py
 (the course's Vietnamese food set, 65,331 samples, is not public; put yours in that layout). Writes
 checkpoints/vqa/<dataset>/<variant>/ (safetensors + config.json with vocabulary and answers + metrics.json) and a
-leaderboard with the majority-answer baseline beside the variants.
+leaderboard with the majority-answer baseline beside the variants. The course's report gives the four variants'
+results but not their training settings (epochs, learning rate, image size); the defaults below are this script's.
+
+Variants are only comparable on one budget (training questions, epochs, schedule, backbone start): leaderboard.md
+states it in its header, or says that the rows' budgets differ. Image size is a column (each encoder has its own
+default, which sets its grid of cells).
 
 Examples:
-  python -m train.vqa --dataset easy_vqa                                   # all four, course settings
+  python -m train.vqa --dataset easy_vqa                                   # all four, this script's defaults
   python -m train.vqa --dataset folder --data-dir data/food_vqa --pretrained-backbone --freeze-backbone
+  python -m train.vqa --dataset easy_vqa --leaderboard-only                # rewrite leaderboard.md, train nothing
 """
 
 from __future__ import annotations
@@ -22,13 +28,13 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from core.checkpoint import save_checkpoint, write_json
+from core.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
 from core.preprocess import Preprocess
 from core.vqa.data import easy_vqa_splits, load_layout
 from core.vqa.model import VQAModel, pad_batch
 from core.vqa.text import Vocabulary
 from core.weights import REPO_ROOT, SourceFailed, TorchvisionWeights
-from train.common import Timer, pick_device, seed_everything, write_run_metrics
+from train.common import Timer, budget_header, pick_device, seed_everything, write_run_metrics
 
 VARIANTS = {
     "mobilenet_att": ("mobilenet_v2", True),
@@ -69,6 +75,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0, help="seed for init, split and shuffling")
     p.add_argument("--fp16", action="store_true", help="store weights as float16 (for committing)")
     p.add_argument("--out-dir", help="output folder (default: checkpoints/vqa/<name>)")
+    p.add_argument(
+        "--leaderboard-only",
+        action="store_true",
+        help="train nothing: rewrite leaderboard.md from leaderboard.json and each variant's config.json",
+    )
     return p.parse_args(argv)
 
 
@@ -201,10 +212,86 @@ def train_variant(variant, args, splits, vocab, answers, device, out_dir, comman
         "val_accuracy": history[-1]["val_acc"] if history else None,
         "epochs": args.epochs,
         "train_samples": len(splits["train"]),
+        "image_size": size,
         "train_seconds": round(total.seconds, 1),
+        "budget": budget(len(splits["train"]), args),
     }
     write_run_metrics(folder, history, test, summary, device, command)
     return summary
+
+
+def budget(train_questions: int, args) -> dict:
+    """What must match for two variants' rows to be compared (image size is a column: it is each encoder's own)."""
+    if args.pretrained_backbone:
+        backbone = "ImageNet MobileNetV2" + (", frozen" if args.freeze_backbone else ", fine-tuned")
+    else:
+        backbone = "from scratch"
+    return {
+        "train_questions": train_questions,
+        "epochs": args.epochs,
+        "augmentation": "none",
+        "schedule": f"Adam, constant learning rate {args.lr}, batch {args.batch_size}",
+        "backbone": backbone,
+    }
+
+
+def row_budget(row: dict, folder: Path) -> dict:
+    """A row's budget; rows written before budgets were recorded get it from their config.json."""
+    if "budget" in row:
+        return row["budget"]
+    config = read_config(folder) if (folder / CONFIG_FILE).is_file() else {}
+    tc = config.get("train_config", {})
+    args = argparse.Namespace(
+        epochs=row["epochs"],
+        lr=tc.get("lr", 1e-3),
+        batch_size=tc.get("batch_size", 64),
+        pretrained_backbone=tc.get("pretrained_backbone", False),
+        freeze_backbone=tc.get("freeze_backbone", False),
+    )
+    return budget(row["train_samples"], args)
+
+
+def row_image_size(row: dict, folder: Path) -> int | str:
+    if "image_size" in row:
+        return row["image_size"]
+    config = read_config(folder) if (folder / CONFIG_FILE).is_file() else {}
+    return config.get("preprocess", {}).get("crop_size", "?")
+
+
+def describe_budget(b: dict) -> str:
+    return (
+        f"{b['train_questions']:,} training questions, {b['epochs']} epochs, augmentation {b['augmentation']}, "
+        f"{b['schedule']}, image encoder {b['backbone']}; image size per encoder (column)."
+    )
+
+
+def write_leaderboard(out_dir: Path, name: str, results: dict[str, dict], majority=None) -> None:
+    """leaderboard.json (merged with what is there) and leaderboard.md, with the budget in the header."""
+    board_path = out_dir / "leaderboard.json"
+    board = json.loads(board_path.read_text()) if board_path.is_file() else {}
+    board.update(results)
+    if majority is not None:
+        board["majority_baseline"] = {"answer": majority[0], "test_accuracy": majority[1]}
+    write_json(board_path, board)
+    rows = sorted(((k, v) for k, v in board.items() if k in VARIANTS), key=lambda kv: -kv[1]["test_accuracy"])
+    budgets = {k: row_budget(r, out_dir / k) for k, r in rows}
+    fix = "Retrain all four with one `--epochs` and `--max-samples` to compare encoders and attention."
+    lines = [
+        f"# VQA leaderboard: {name}",
+        "",
+        *budget_header(budgets, describe_budget, fix),
+        "| variant | params | test acc | test loss | epochs | train questions | image px | time (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for variant, r in rows:
+        lines.append(
+            f"| {variant} | {r['params']:,} | {100 * r['test_accuracy']:.2f}% | {r['test_loss']:.4f} | "
+            f"{r['epochs']} | {r['train_samples']} | {row_image_size(r, out_dir / variant)} | {r['train_seconds']} |"
+        )
+    base = board.get("majority_baseline")
+    if base:
+        lines.append(f"| majority answer ('{base['answer']}') | 0 | {100 * base['test_accuracy']:.2f}% | | | | | |")
+    (out_dir / "leaderboard.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def load_splits(args) -> dict:
@@ -222,6 +309,11 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     if args.dataset == "folder" and not args.data_dir:
         raise SystemExit("--dataset folder needs --data-dir")
     args.name = args.name or ("easy_vqa" if args.dataset == "easy_vqa" else Path(args.data_dir).name)
+    if args.leaderboard_only:
+        out_dir = Path(args.out_dir or REPO_ROOT / "checkpoints" / "vqa" / args.name)
+        write_leaderboard(out_dir, args.name, {})
+        print(f"leaderboard: {out_dir / 'leaderboard.md'}")
+        return {}
     command = "python -m train.vqa " + shlex.join(sys.argv[1:] if argv is None else argv)
     device = pick_device(args.device)
     splits = load_splits(args)
@@ -235,24 +327,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     )
     out_dir = Path(args.out_dir or REPO_ROOT / "checkpoints" / "vqa" / args.name)
     results = {v: train_variant(v, args, splits, vocab, answers, device, out_dir, command) for v in args.variants}
-    board_path = out_dir / "leaderboard.json"
-    board = json.loads(board_path.read_text()) if board_path.is_file() else {}
-    board.update(results)
-    board["majority_baseline"] = {"answer": majority, "test_accuracy": baseline}
-    write_json(board_path, board)
-    lines = [
-        f"# VQA leaderboard: {args.name}",
-        "",
-        "| variant | params | test acc | test loss | epochs | train questions | time (s) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for name, r in sorted(((k, v) for k, v in board.items() if k in VARIANTS), key=lambda kv: -kv[1]["test_accuracy"]):
-        lines.append(
-            f"| {name} | {r['params']:,} | {100 * r['test_accuracy']:.2f}% | {r['test_loss']:.4f} | "
-            f"{r['epochs']} | {r['train_samples']} | {r['train_seconds']} |"
-        )
-    lines.append(f"| majority answer ('{majority}') | 0 | {100 * baseline:.2f}% | | | | |")
-    (out_dir / "leaderboard.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_leaderboard(out_dir, args.name, results, (majority, baseline))
     return results
 
 
