@@ -287,19 +287,57 @@ def test_study_script_runs_end_to_end_and_caches_features(tmp_path):
     result = clip_study.main(argv)
     first = time.perf_counter() - start
     assert result["class_counts"]["dog"] == 12 and result["class_counts"]["people"] == 0
-    assert result["num_labelled"] == 36 and result["num_eval"] == 18 and result["features_encoded_this_run"] == 36
-    methods = {(s["k"], s["method"]): s for s in result["summary"]}
-    assert set(methods) == {(0, "zero_shot"), (1, "plain"), (1, "zs_init"), (5, "plain"), (5, "zs_init")}
-    assert methods[(5, "plain")]["draws"] == 2 and 0 <= methods[(5, "plain")]["accuracy_mean"] <= 1
+    assert result["num_labelled"] == result["num_used"] == 36 and result["num_eval"] == 18
+    assert result["features_encoded_this_run"] == 36
+    # The course's prompt is the default, word for word: "a photo of a {class}".
+    assert result["prompts"] == {
+        "course": {"templates": ["a photo of a {}"], "names": ["dog", "horse", "food"], "example": "a photo of a dog"}
+    }
+    methods = {(s["k"], s["method"], s["prompts"]): s for s in result["summary"]}
+    assert set(methods) == {
+        (0, "zero_shot", "course"), (1, "plain", None), (1, "zs_init", "course"), (5, "plain", None),
+        (5, "zs_init", "course"),
+    }  # fmt: skip
+    assert methods[(5, "plain", None)]["draws"] == 2 and 0 <= methods[(5, "plain", None)]["accuracy_mean"] <= 1
     assert all(r["shots_per_class"] == [5, 5, 5] for r in result["runs"] if r["k"] == 5)
     for name in ("results.json", "results.md", "accuracy_vs_k.png", "features_clip_vit_b32_openai_tiny.npz"):
         assert (out / name).stat().st_size > 0
-    assert (
-        "| 5 | plain | 2 |" in (out / "results.md").read_text() and "61.20 / 0.622" in (out / "results.md").read_text()
-    )
+    md = (out / "results.md").read_text()
+    assert "| 5 | plain | — | 2 |" in md and "61.20 / 0.622" in md
+    assert "Prompts `course` (the course's prompt): 'a photo of a {}', e.g. 'a photo of a dog'." in md
+    assert "Keyword labeller's classes: people 0, dog 12, water 0" in md
     again = clip_study.main([*argv, "--ks", "0", "1", "--draws", "3"])
     assert again["features_encoded_this_run"] == 0  # features came from the disk cache
     print(f"study: first run {first:.1f} s")
+
+
+def test_study_reports_both_prompt_sets_and_a_balanced_mode(tmp_path):
+    from train import clip_study
+
+    data, out = _study_folder(tmp_path / "flickr"), tmp_path / "out"
+    argv = ["--data-dir", str(data), "--profile", "tiny", "--ks", "0", "1", "--draws", "1", "--pool-per-class", "3",
+            "--out-dir", str(out), "--prompts", "course", "study", "--per-class", "8"]  # fmt: skip
+    result = clip_study.main(argv)
+    assert result["prompts"]["study"]["templates"] == ["a photo of {}."]
+    assert result["prompts"]["study"]["names"] == ["a dog", "a horse", "food"]
+    rows = {(s["k"], s["method"], s["prompts"]) for s in result["summary"]}
+    assert {(0, "zero_shot", "course"), (0, "zero_shot", "study"), (1, "zs_init", "course"), (1, "zs_init", "study"),
+            (1, "plain", None)} == rows  # fmt: skip
+    # The labeller's counts stay in the results; the balanced set keeps 8 of each class's 12.
+    assert result["class_counts"]["dog"] == 12 and result["class_counts_used"]["dog"] == 8
+    assert result["num_labelled"] == 36 and result["num_used"] == 24 and result["num_eval"] == 24 - 3 * 3
+    md = (out / "results.md").read_text()
+    assert "| 0 | zero_shot | study | 1 |" in md and "| 0 | zero_shot | course | 1 |" in md
+    assert "Balanced (at most 8 per class; the course's set has about 100): people 0, dog 8," in md
+    assert "Fewer than 8: people, water" in md
+
+
+def test_balance_caps_each_class():
+    labels = ["dog"] * 5 + ["horse"] * 2 + [None] * 3 + ["dog"] * 5
+    kept = study.balance(labels, 3, seed=0)
+    assert [labels[i] for i in kept].count("dog") == 3 and [labels[i] for i in kept].count("horse") == 2
+    assert kept == sorted(kept) and None not in [labels[i] for i in kept]
+    assert study.balance(labels, 3, seed=0) == kept  # seeded
 
 
 # ---- through the HTTP API of the launched app (APP_PROFILE=tiny, offline) ----------------------------------------

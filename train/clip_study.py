@@ -2,6 +2,13 @@
 
     python -m train.clip_study --data-dir data/flickr30k           # a local folder: images + a captions file
     python -m train.clip_study                                     # the Hub copy (nlphuji/flickr30k), test split
+    python -m train.clip_study --prompts course study              # both prompt phrasings, side by side
+    python -m train.clip_study --per-class 100 --all-splits        # balanced, ~100 per class like the course's set
+
+Zero-shot prompts: the course's "a photo of a {class}" by default; --prompts study uses this study's own phrasing
+("a photo of {}." with "an outdoor scene", "a dog", ...), --prompts course study reports both (zero-shot and the
+zero-shot-initialised probe for each). The keyword labeller's class counts are printed and written to the results;
+--per-class N caps every class at N images (the course's set has about 100 per class).
 
 Images are labelled into 10 classes from their five captions (core/clip/study.py states the keyword lists and the
 tie-breaking). Each class is split once (seeded) into a support pool and an evaluation set; for every k and draw the
@@ -25,8 +32,8 @@ from core.clip.kshot import PROBES
 from core.clip.probe import fit_probe, zero_shot_weight
 from core.clip.study import (
     CLASSES,
-    PROMPT_NAMES,
-    STUDY_TEMPLATE,
+    PROMPT_SETS,
+    balance,
     class_counts,
     hub_flickr,
     label_captions,
@@ -34,7 +41,7 @@ from core.clip.study import (
     select_images,
 )
 from core.clip.templates import TEMPLATE_SETS
-from core.clip.zero_shot import text_weights
+from core.clip.zero_shot import fill, text_weights
 from core.metrics import classification_metrics
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,7 +58,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ks", type=int, nargs="+", default=[0, 1, 5, 10, 20], help="shots per class to sweep")
     p.add_argument("--draws", type=int, default=5, help="random support draws per k >= 1")
     p.add_argument("--pool-per-class", type=int, default=40, help="support pool per class (the rest is evaluated)")
-    p.add_argument("--templates", default="default", choices=sorted(TEMPLATE_SETS), help="zero-shot prompt set")
+    p.add_argument(
+        "--prompts",
+        nargs="+",
+        choices=sorted(PROMPT_SETS),
+        default=["course"],
+        help="zero-shot prompts: course ('a photo of a {class}', default), study (this study's phrasing), or both",
+    )
+    p.add_argument(
+        "--templates",
+        default="default",
+        choices=sorted(TEMPLATE_SETS),
+        help="template ensemble for the 'study' prompts (default: its single 'a photo of {}.')",
+    )
+    p.add_argument("--per-class", type=int, help="balanced mode: at most N images per class (course: about 100)")
+    p.add_argument(
+        "--all-splits",
+        action="store_true",
+        help="label images of every split, not only the test split (to fill --per-class for rare classes)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for image selection, the split and the draws")
     p.add_argument("--batch-size", type=int, default=64, help="images per encoder batch")
     p.add_argument("--out-dir", type=Path, default=REPO / "checkpoints" / "clip_study", help="where results go")
@@ -61,13 +86,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    items = local_flickr(args.data_dir, args.captions) if args.data_dir else hub_flickr(args.out_dir / "data")
-    items = select_images(items, args.num_images, args.seed)
+    if args.data_dir:
+        items = local_flickr(args.data_dir, args.captions)
+    else:
+        chooser = None
+        if args.per_class:  # extract only the images the balanced set keeps
+
+            def chooser(captions):
+                names = list(captions)
+                return {names[i] for i in balance([label_captions(captions[n]) for n in names], args.per_class,
+                                                   args.seed)}  # fmt: skip
+
+        items = hub_flickr(args.out_dir / "data", split=None if args.all_splits else "test", choose=chooser)
+    items = select_images(items, args.num_images, args.seed, all_splits=args.all_splits, keep_all=bool(args.per_class))
     labels = [label_captions(it.captions) for it in items]
     counts = class_counts(labels)
-    print("class counts:", json.dumps(counts))
-    kept = [(it, lab) for it, lab in zip(items, labels) if lab is not None]
-    present = [c for c in CLASSES if counts[c] > 0]
+    print("keyword labeller's classes:", json.dumps(counts))
+    used = balance(labels, args.per_class, args.seed) if args.per_class else [i for i, lab in enumerate(labels) if lab]
+    kept = [(items[i], labels[i]) for i in used]
+    used_counts = class_counts([lab for _, lab in kept])
+    del used_counts["(no label)"]
+    if args.per_class:
+        print(f"balanced, at most {args.per_class} per class:", json.dumps(used_counts))
+    present = [c for c in CLASSES if used_counts[c] > 0]
     y = np.array([present.index(lab) for _, lab in kept], dtype=np.int64)
 
     from core.model_store import load_model
@@ -75,8 +116,13 @@ def main(argv: list[str] | None = None) -> dict:
     model = load_model(args.model, args.profile).module
     key = f"{args.model}/{args.profile}"
     feats, encoded = cached_features(model, [it.path for it, _ in kept], args.out_dir, key, args.batch_size)
-    templates = TEMPLATE_SETS[args.templates] if args.templates != "default" else (STUDY_TEMPLATE,)
-    weights, _ = text_weights(model, key, [PROMPT_NAMES[c] for c in present], templates)
+    prompts, weights = {}, {}
+    for name in args.prompts:
+        template, names = PROMPT_SETS[name]
+        templates = TEMPLATE_SETS[args.templates] if name == "study" and args.templates != "default" else (template,)
+        weights[name], _ = text_weights(model, key, [names[c] for c in present], templates)
+        prompts[name] = {"templates": list(templates), "names": [names[c] for c in present],
+                         "example": fill(templates[0], names[present[0]])}  # fmt: skip
 
     pool, evaluate = split_pool(y, args.pool_per_class, args.seed)
     start = time.perf_counter()
@@ -84,8 +130,11 @@ def main(argv: list[str] | None = None) -> dict:
     summary = summarise(rows)
     result = {
         "config": {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, "classes": present},
+        "prompts": prompts,
         "class_counts": counts,
-        "num_labelled": len(kept),
+        "class_counts_used": used_counts,
+        "num_labelled": sum(n for c, n in counts.items() if c in CLASSES),
+        "num_used": len(kept),
         "num_eval": int(len(evaluate)),
         "features_encoded_this_run": encoded,
         "sweep_seconds": round(time.perf_counter() - start, 2),
@@ -93,9 +142,10 @@ def main(argv: list[str] | None = None) -> dict:
         "summary": summary,
     }
     (args.out_dir / "results.json").write_text(json.dumps(result, indent=2))
-    (args.out_dir / "results.md").write_text(table(summary, counts))
+    text = table(summary, counts, used_counts if args.per_class else None, args.per_class, prompts)
+    (args.out_dir / "results.md").write_text(text)
     plot(summary, args.out_dir / "accuracy_vs_k.png")
-    print(table(summary, counts))
+    print(text)
     return result
 
 
@@ -133,13 +183,14 @@ def split_pool(y: np.ndarray, pool_per_class: int, seed: int) -> tuple[dict[int,
     return pool, np.array(sorted(evaluate), dtype=np.int64)
 
 
-def sweep(feats, y, pool, evaluate, weights, scale, ks, draws, seed, names) -> list[dict]:
-    """One row per (k, draw, method) with accuracy and F1-macro on the fixed evaluation set."""
+def sweep(feats, y, pool, evaluate, weights: dict[str, np.ndarray], scale, ks, draws, seed, names) -> list[dict]:
+    """One row per (k, draw, method, prompt set) with accuracy and F1-macro on the fixed evaluation set; zero-shot
+    and the zero-shot-initialised probe once per prompt set in `weights`, the plain probe (no prompts) once."""
     rows = []
     x_eval, y_eval = feats[evaluate], y[evaluate]
-    prior = zero_shot_weight(weights, scale)
-    zs_pred = (x_eval @ weights.T).argmax(1)
-    rows.append(_row(0, 0, "zero_shot", y_eval, zs_pred, names, [0] * len(names)))
+    priors = {p: zero_shot_weight(w, scale) for p, w in weights.items()}
+    for p, w in weights.items():
+        rows.append(_row(0, 0, "zero_shot", p, y_eval, (x_eval @ w.T).argmax(1), names, [0] * len(names)))
     for k in (k for k in ks if k > 0):
         for d in range(draws):
             rng = np.random.default_rng([seed, k, d])
@@ -147,39 +198,55 @@ def sweep(feats, y, pool, evaluate, weights, scale, ks, draws, seed, names) -> l
             idx = np.concatenate(chosen)
             shots = [len(c) for c in chosen]
             for kind in PROBES:
-                probe = fit_probe(feats[idx], y[idx], len(names), prior=prior if kind == "zs_init" else None)
-                rows.append(_row(k, d, kind, y_eval, probe.predict(x_eval), names, shots, probe.fit_ms))
+                for p in [None] if kind == "plain" else list(priors):
+                    probe = fit_probe(feats[idx], y[idx], len(names), prior=priors[p] if p else None)
+                    rows.append(_row(k, d, kind, p, y_eval, probe.predict(x_eval), names, shots, probe.fit_ms))
     return rows
 
 
-def _row(k, draw, method, y_true, y_pred, names, shots, fit_ms=0.0) -> dict:
+def _row(k, draw, method, prompts, y_true, y_pred, names, shots, fit_ms=0.0) -> dict:
     m = classification_metrics(y_true, y_pred, names)
-    return {"k": k, "draw": draw, "method": method, "accuracy": m["accuracy"], "f1_macro": m["f1_macro"],
-            "shots_per_class": shots, "fit_ms": round(fit_ms, 2)}  # fmt: skip
+    return {"k": k, "draw": draw, "method": method, "prompts": prompts, "accuracy": m["accuracy"],
+            "f1_macro": m["f1_macro"], "shots_per_class": shots, "fit_ms": round(fit_ms, 2)}  # fmt: skip
 
 
 def summarise(rows: list[dict]) -> list[dict]:
     out = []
-    for k, method in dict.fromkeys((r["k"], r["method"]) for r in rows):
-        acc = np.array([r["accuracy"] for r in rows if r["k"] == k and r["method"] == method])
-        f1 = np.array([r["f1_macro"] for r in rows if r["k"] == k and r["method"] == method])
+    for k, method, prompts in dict.fromkeys((r["k"], r["method"], r.get("prompts")) for r in rows):
+        same = [r for r in rows if (r["k"], r["method"], r.get("prompts")) == (k, method, prompts)]
+        acc, f1 = np.array([r["accuracy"] for r in same]), np.array([r["f1_macro"] for r in same])
         out.append(
-            {"k": k, "method": method, "draws": len(acc), "accuracy_mean": float(acc.mean()),
+            {"k": k, "method": method, "prompts": prompts, "draws": len(acc), "accuracy_mean": float(acc.mean()),
              "accuracy_std": float(acc.std()), "f1_mean": float(f1.mean()), "f1_std": float(f1.std())}
         )  # fmt: skip
     return out
 
 
-def table(summary: list[dict], counts: dict[str, int]) -> str:
-    lines = ["| k | method | draws | accuracy (%) | F1-macro | course accuracy / F1 |", "|---|---|---|---|---|---|"]
+def table(summary, counts, used_counts=None, per_class=None, prompts=None) -> str:
+    lines = [
+        "| k | method | prompts | draws | accuracy (%) | F1-macro | course accuracy / F1 |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in summary:
         course = COURSE.get(s["k"])
         lines.append(
-            f"| {s['k']} | {s['method']} | {s['draws']} | {100 * s['accuracy_mean']:.2f} ± "
-            f"{100 * s['accuracy_std']:.2f} | {s['f1_mean']:.3f} ± {s['f1_std']:.3f} | "
-            + (f"{course[0]:.2f} / {course[1]:.3f} |" if course else "— |")
+            f"| {s['k']} | {s['method']} | {s.get('prompts') or '—'} | {s['draws']} | "
+            f"{100 * s['accuracy_mean']:.2f} ± {100 * s['accuracy_std']:.2f} | {s['f1_mean']:.3f} ± "
+            f"{s['f1_std']:.3f} | " + (f"{course[0]:.2f} / {course[1]:.3f} |" if course else "— |")
         )
-    lines += ["", "Class counts: " + ", ".join(f"{c} {n}" for c, n in counts.items())]
+    lines.append("")
+    for name, p in (prompts or {}).items():
+        what = "the course's prompt" if name == "course" else "this study's phrasing"
+        lines.append(f"Prompts `{name}` ({what}): {', '.join(repr(t) for t in p['templates'][:3])}"
+                     f"{' ...' if len(p['templates']) > 3 else ''}, e.g. {p['example']!r}.")  # fmt: skip
+    lines.append("Keyword labeller's classes: " + ", ".join(f"{c} {n}" for c, n in counts.items()))
+    if used_counts is not None:
+        short = [c for c, n in used_counts.items() if n < per_class]
+        lines.append(
+            f"Balanced (at most {per_class} per class; the course's set has about 100): "
+            + ", ".join(f"{c} {n}" for c, n in used_counts.items())
+            + (f". Fewer than {per_class}: {', '.join(short)}." if short else ".")
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -190,11 +257,14 @@ def plot(summary: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=110)
-    zs = next(s for s in summary if s["method"] == "zero_shot")
     ks = sorted({s["k"] for s in summary if s["k"] > 0})
-    ax.axhline(100 * zs["accuracy_mean"], color="gray", ls="--", label="zero-shot")
-    for method, label in (("plain", "plain probe"), ("zs_init", "zero-shot-initialised probe")):
-        rows = [next(s for s in summary if s["k"] == k and s["method"] == method) for k in ks]
+    for i, zs in enumerate(s for s in summary if s["method"] == "zero_shot"):
+        ax.axhline(
+            100 * zs["accuracy_mean"], color="gray", ls=("--", "-.")[i % 2], label=f"zero-shot ({zs['prompts']})"
+        )
+    for method, prompts in dict.fromkeys((s["method"], s.get("prompts")) for s in summary if s["k"] > 0):
+        label = "plain probe" if method == "plain" else f"zero-shot-initialised probe ({prompts})"
+        rows = [next(s for s in summary if (s["k"], s["method"], s.get("prompts")) == (k, method, prompts)) for k in ks]
         mean = np.array([100 * r["accuracy_mean"] for r in rows])
         std = np.array([100 * r["accuracy_std"] for r in rows])
         ax.errorbar(ks, mean, yerr=std, marker="o", capsize=3, label=label)
