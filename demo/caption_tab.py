@@ -165,6 +165,8 @@ def _score_table(request, rows, reference: str) -> str:
     for name, values in rows:
         cells = ["–" if values[m] is None else f"{values[m]:.3f}" for m in METRIC_NAMES]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    note = say(request, "Điểm trên từ đã tách (như KTVIC); IDF của CIDEr lấy từ chú thích huấn luyện.",
-               "Scored on segmented words (as KTVIC); CIDEr's IDF comes from the training captions.")  # fmt: skip
+    note = say(request, "Điểm tính trên âm tiết (như ví dụ KTVIC trong báo cáo của môn học); IDF của CIDEr lấy từ "
+                        "chú thích huấn luyện.",
+               "Scored on syllables (as the course report's KTVIC example implies); CIDEr's IDF comes from the "
+               "training captions.")  # fmt: skip
     return "\n".join(lines) + f"\n\n<sub>{note}</sub>"

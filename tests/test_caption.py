@@ -15,7 +15,7 @@ from core.caption import loading, metrics, session
 from core.caption.clipcap import ClipCaptionModel, GPTStepper, build_mapper
 from core.caption.data import load_ktvic
 from core.caption.decoding import DecodeOptions, decode
-from core.caption.text import clean_decoded, nfc, segment
+from core.caption.text import clean_decoded, metric_tokens, nfc, segment
 from core.registry import CAPTION_CLIP, caption_variants
 from core.weights import WeightsUnavailable
 from tests.caption_synthetic import CAPTIONS, write_ktvic
@@ -106,6 +106,12 @@ def test_text_is_nfc_segmented_and_free_of_bpe_artefacts():
     decomposed = unicodedata.normalize("NFD", "Người đàn ông đi xe đạp.")
     assert nfc(decomposed) == "Người đàn ông đi xe đạp."
     assert segment(decomposed) == "người đàn_ông đi xe_đạp"  # pyvi, lower case, punctuation dropped
+    # Metric tokens: syllables by default (a segment_caption's underscores count as spaces), pyvi words on request.
+    assert metric_tokens(decomposed) == ["người", "đàn", "ông", "đi", "xe", "đạp"]
+    assert metric_tokens("người đàn_ông đi xe_đạp") == metric_tokens(decomposed)
+    assert metric_tokens(decomposed, "words") == ["người", "đàn_ông", "đi", "xe_đạp"]
+    with pytest.raises(ValueError, match="syllables, words"):
+        metric_tokens("xe đạp", "letters")
     tokenizer = loading.train_tiny_tokenizer(CAPTIONS)
     ids = tokenizer("rực rỡ nghiệp").input_ids
     assert any("Ġ" in t for t in tokenizer.convert_ids_to_tokens(ids))  # the raw pieces do carry BPE markers
@@ -249,7 +255,15 @@ def test_evaluate_script_scores_the_test_split(trained):
     scores = result["metrics"]
     assert scores["BLEU-4"] == pytest.approx(1.0) and scores["ROUGE-L"] == pytest.approx(1.0)
     assert scores["CIDEr"] > 1.0  # CIDEr of perfect captions is up to 10
-    assert (trained / "clipcap_mlp" / "eval_test.json").is_file()
+    assert (trained / "clipcap_mlp" / "eval_test.json").is_file() and result["tokens"] == "syllables"
+
+
+def test_syllable_and_word_tokens_give_different_scores():
+    """The unit matters: a caption that gets one syllable of a two-syllable word right scores on syllables only."""
+    hyp, ref = "một người đàn bà đi xe máy", "một người đàn ông đi xe đạp"
+    by_unit = {u: metrics.bleu([metric_tokens(hyp, u)], [[metric_tokens(ref, u)]])[0] for u in ("syllables", "words")}
+    assert by_unit["syllables"] == pytest.approx(5 / 7)  # một người đàn đi xe, of một người đàn bà đi xe máy
+    assert by_unit["words"] == pytest.approx(3 / 5)  # một người đi, of một người đàn_bà đi xe_máy
 
 
 def test_missing_checkpoint_names_the_training_command(tmp_path):

@@ -6,6 +6,10 @@ a checkpoint, or fetch what the default profile needs.
   python -m train.caption train --model clipcap_transformer --data-dir data/ktvic
   python -m train.caption train --model cnn_lstm --data-dir data/ktvic
   python -m train.caption evaluate --model clipcap_mlp --data-dir data/ktvic --method beam --beam-width 3
+  python -m train.caption evaluate --model clipcap_mlp --data-dir data/ktvic --tokens words   # pyvi words
+
+Metrics are computed on syllables by default (the course report's KTVIC example has no underscores in its
+segment_caption); --tokens words scores pyvi's word segmentation. eval_test.json records which.
 
 Image features of the frozen encoder (CLIP ViT-B/32 or ImageNet ResNet-50) are computed once and cached in
 --cache-dir; the loss is cross-entropy on caption tokens only; AdamW with linear warmup then linear decay (ClipCap's
@@ -26,7 +30,7 @@ from core.caption import loading, session
 from core.caption.data import cached_features, fetch_ktvic, load_ktvic, split_file
 from core.caption.decoding import METHODS, DecodeOptions
 from core.caption.metrics import corpus_metrics
-from core.caption.text import nfc, segment
+from core.caption.text import TOKEN_UNITS, metric_tokens, nfc
 from core.checkpoint import write_json
 from core.registry import CAPTION_CLIP, CAPTION_CNN, caption_variants
 from train.common import Timer, hardware_description, pick_device, seed_everything, write_run_metrics
@@ -59,8 +63,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         s.add_argument("--repetition-penalty", type=float, default=1.0, help="CTRL repetition penalty (1 = off)")
         s.add_argument("--no-meteor", action="store_true", help="skip METEOR (it starts Java)")
         s.add_argument("--references", choices=("resegment", "dataset"), default="resegment",
-                       help="score against the captions segmented by the same segmenter as the predictions "
-                            "(resegment), or against the file's segment_caption (dataset)")  # fmt: skip
+                       help="score against the captions tokenized like the predictions (resegment), or against "
+                            "the file's segment_caption (dataset)")  # fmt: skip
+        s.add_argument("--tokens", choices=TOKEN_UNITS, default="syllables",
+                       help="metric tokens: syllables (default, as the course report's KTVIC example) or pyvi "
+                            "words joined by '_'")  # fmt: skip
     t = sub.choices["train"]
     t.add_argument("--gpt2", default=loading.DEFAULT_GPT2, help="frozen GPT-2: Hub id or local folder")
     t.add_argument("--encoder-profile", choices=("default", "tiny", "random"), default="default",
@@ -175,7 +182,8 @@ def train(args) -> dict:
     model.eval().to("cpu")
     if _frozen_checksum(model) != frozen_before:
         raise RuntimeError("a frozen weight changed during training")  # GPT-2 must not move
-    refs = [[segment(c).split() for c in im.captions] for im in images]  # IDF for per-image CIDEr in the tab
+    # IDF for per-image CIDEr in the tab, which scores syllables.
+    refs = [[metric_tokens(c) for c in im.captions] for im in images]
     config = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     save(args.out_dir, config, refs)
     test = {}
@@ -208,16 +216,16 @@ def evaluate(args) -> dict:
     start = time.perf_counter()
     predictions = [session.captions_from_features(cap, f, options)[0] for f in features]
     seconds = time.perf_counter() - start
-    hyps = [segment(p).split() for p in predictions]
-    # One segmenter for both sides: KTVIC's segment_caption and pyvi disagree on some words, which would cost
-    # n-gram matches that have nothing to do with the captioner.
+    hyps = [metric_tokens(p, args.tokens) for p in predictions]
+    # One tokenizer for both sides: with words, KTVIC's segment_caption and pyvi disagree on some words, which would
+    # cost n-gram matches that have nothing to do with the captioner.
     if args.references == "dataset":
-        refs = [[s.split() for s in im.segmented] for im in images]
+        refs = [[metric_tokens(s) if args.tokens == "syllables" else s.split() for s in im.segmented] for im in images]
     else:
-        refs = [[segment(c).split() for c in im.captions] for im in images]
+        refs = [[metric_tokens(c, args.tokens) for c in im.captions] for im in images]
     scores = corpus_metrics(hyps, refs, with_meteor=not args.no_meteor)
     result = {"split": "test", "images": len(images), "decoding": vars(options), "metrics": scores,
-              "references": args.references,
+              "references": args.references, "tokens": args.tokens,
               "decode_seconds": round(seconds, 2),
               "examples": [{"image": im.path.name, "prediction": p, "references": list(im.captions)}
                            for im, p in list(zip(images, predictions))[:20]]}  # fmt: skip

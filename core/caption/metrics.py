@@ -4,8 +4,9 @@ METEOR through its Java jar.
 BLEU, ROUGE-L and CIDEr are re-implemented here with pycocoevalcap's formulas (BLEU: corpus-level clipped counts,
 "closest" reference length, its 1e-15/1e-9 smoothing; ROUGE-L: LCS with beta = 1.2, best precision and best recall
 over the references; CIDEr-D: TF-IDF n-grams 1-4, clipped, Gaussian length penalty sigma = 6, x10), so they run in
-the app without Java. Inputs are token lists: callers segment with core.caption.text.segment first, as KTVIC's
-scores were computed on segmented words.
+the app without Java. Inputs are token lists: callers tokenize with core.caption.text.metric_tokens first,
+syllables by default (what the course report's KTVIC example implies: its `segment_caption` has no underscores),
+pyvi words as an option.
 
 CIDEr's IDF comes from the references of the corpus being scored. With a single image every n-gram has document
 frequency 1 and IDF log(1) - log(1) = 0, so per-image CIDEr needs the document frequencies of a larger corpus:

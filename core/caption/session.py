@@ -19,7 +19,7 @@ import torch
 from core.caption import loading
 from core.caption.decoding import DecodeOptions, decode
 from core.caption.metrics import CiderD, image_metrics
-from core.caption.text import clean_decoded, normalize_caption, segment, unsegment
+from core.caption.text import clean_decoded, metric_tokens, normalize_caption
 from core.checkpoint import WEIGHTS_FILE
 from core.registry import ModelSpec, caption_model_name, caption_variants, get_spec
 from core.weights import WeightsUnavailable
@@ -109,7 +109,8 @@ def from_checkpoint(path: Path) -> LoadedCaptioner:
             [spec.weights[0].fix()],
         )
     corpus = loading.read_cider_corpus(path)
-    cider = CiderD(corpus) if corpus else None
+    # As syllables, whatever the file holds (a corpus written as pyvi words joins syllables with "_").
+    cider = CiderD([[metric_tokens(" ".join(ref)) for ref in refs] for refs in corpus]) if corpus else None
     from core.checkpoint import read_config
 
     if read_config(path)["arch"] == "clipcap_mapper":
@@ -133,7 +134,7 @@ def _random_init(variant: str, profile: str) -> LoadedCaptioner:
     from core.caption.clipcap import ClipCaptionModel, build_mapper
 
     sentences = loading.TINY_SENTENCES
-    cider = CiderD([[segment(s).split()] for s in sentences])
+    cider = CiderD([[metric_tokens(s)] for s in sentences])
     tiny = profile == "tiny"
     size = "tiny" if tiny else "full-size"
     note = f"{size} random-initialised {get_spec(caption_model_name(variant)).display_name} (APP_PROFILE={profile}): "
@@ -185,8 +186,8 @@ def caption_image(cap: LoadedCaptioner, image, options: DecodeOptions) -> Captio
 
 
 def score_caption(cap: LoadedCaptioner, caption: str, references: list[str]) -> dict[str, float | None]:
-    """Per-image BLEU-1..4, ROUGE-L and CIDEr (IDF from the checkpoint's training references) on segmented words."""
-    refs = [segment(r).split() for r in references if normalize_caption(r)]
+    """Per-image BLEU-1..4, ROUGE-L and CIDEr (IDF from the checkpoint's training references) on syllables."""
+    refs = [metric_tokens(r) for r in references if normalize_caption(r)]
     if not refs:
         raise ValueError("the reference caption is empty")
-    return image_metrics(segment(unsegment(caption)).split(), refs, cap.cider)
+    return image_metrics(metric_tokens(caption), refs, cap.cider)
