@@ -91,3 +91,37 @@ def test_help_documents_every_flag(capsys):
     text = capsys.readouterr().out
     for flag in ("--image-size", "--epochs", "--lr", "--batch-size", "--device", "--max-samples", "--seed"):
         assert flag in text
+
+
+def test_image_size_without_resize_implies_the_resize(trained, tmp_path, capsys):
+    """`--image-size 224` alone used to crash with a raw ValueError (a 224 px random crop of a 32 px image)."""
+    _, data, _ = trained
+    out = finetune_cifar100.main(
+        ["--model", "resnet50", "--tiny", "--data", "folder", "--data-dir", str(data), "--epochs", "1",
+         "--batch-size", "8", "--workers", "0", "--image-size", "48", "--out", str(tmp_path / "ckpt")]
+    )  # fmt: skip
+    assert "--image-size 48 without --resize: resizing to 48 px first" in capsys.readouterr().out
+    config = json.loads((out / "config.json").read_text())
+    assert config["preprocess"]["crop_size"] == 48 and config["preprocess"]["resize_size"] == 48
+    assert config["train_config"]["resize"] == 48
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--model", "resnet50", "--image-size", "224"], (224, 224)),
+        (["--model", "resnet50"], (32, 32)),
+        (["--model", "vit_b16"], (224, 256)),
+        (["--model", "vit_b16", "--image-size", "384"], (384, 439)),  # the recipe's 256/224 ratio
+        (["--model", "resnet50", "--image-size", "224", "--resize", "256"], (224, 256)),
+    ],
+)
+def test_sizes_come_from_the_recipe_and_the_flags(argv, expected):
+    args = finetune_cifar100.parse_args(argv)
+    finetune_cifar100.resolve_sizes(args)
+    assert (args.image_size, args.resize) == expected
+
+
+def test_a_resize_smaller_than_the_crop_is_refused_naming_the_flags():
+    with pytest.raises(SystemExit, match="--resize 32 is smaller than --image-size 224.*Pass --resize 224 or more"):
+        finetune_cifar100.main(["--model", "resnet50", "--image-size", "224", "--resize", "32"])
