@@ -16,9 +16,10 @@ from core.text.tokenizer import MAX_TOKENS
 class BiGRUClassifier(nn.Module):
     """Embedding (300, random init) -> 2-layer bidirectional GRU (256) -> [final fwd; final bwd] (512) -> Linear.
 
-    `packed=False` is the course's recipe: every text padded to 256 tokens and the GRU runs through the padding,
-    so the forward direction's final state has read up to 255 [PAD] embeddings after the text. `packed=True` stops
-    each direction at the text's real end (pack_padded_sequence): an improvement offered by train/text.py.
+    `packed=False`: every text padded to 256 tokens and the GRU runs through the padding, so the forward
+    direction's final state has read up to 255 [PAD] embeddings after the text. The course's report does not say
+    whether its GRU packed; unpacked is our inference (its texts were padded to 256, and nothing mentions packing).
+    `packed=True` stops each direction at the text's real end (pack_padded_sequence), offered by train/text.py.
     """
 
     def __init__(
