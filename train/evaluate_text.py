@@ -3,7 +3,9 @@
 The checkpoint's own tokenizer.json and train config (header removal, seed) are used, so the numbers are those of
 the same test set the training script reported. Also prints evaluation throughput (documents per second).
 
-Example: python -m train.evaluate_text --checkpoint checkpoints/text/gru_20ng
+Examples:
+  python -m train.evaluate_text --checkpoint checkpoints/text/gru_20ng
+  python -m train.evaluate_text --checkpoint checkpoints/text/minilm_wordnet
 """
 
 from __future__ import annotations
@@ -12,13 +14,11 @@ import argparse
 import json
 from pathlib import Path
 
-from torch.utils.data import DataLoader
-
 from core.checkpoint import METRICS_FILE, load_checkpoint, read_metrics, write_json
+from core.text import WORDNET_NAME
 from core.text import tokenizer as wp
-from core.text.data import load_splits
 from train.common import Timer, evaluate, pick_device
-from train.text import collate
+from train.text import load_data, make_loader
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,22 +40,24 @@ def main(argv: list[str] | None = None) -> dict:
     train_config = config.get("train_config", {})
     tokenizer = wp.from_file(folder / wp.TOKENIZER_FILE)
     tokenizer.enable_truncation(int(train_config.get("max_length", wp.MAX_TOKENS)))
-    splits = load_splits(
-        args.data_dir or train_config.get("data_dir"),
-        remove=tuple(train_config.get("remove", ())),
+    # The data as the training script read it (its own train config), the same test split.
+    data_args = argparse.Namespace(
+        dataset="wordnet" if train_config.get("dataset") == WORDNET_NAME else "20ng",
+        data_dir=args.data_dir or train_config.get("data_dir"),
         val_fraction=train_config.get("val_fraction", 0.1),
         seed=train_config.get("seed", 0),
         max_samples=args.max_samples if args.max_samples is not None else train_config.get("max_samples"),
+        max_train=train_config.get("max_train"),
     )
+    splits = load_data(data_args, tuple(train_config.get("remove", ())))
     if splits.labels != config["labels"]:
         raise SystemExit("the dataset's groups differ from the checkpoint's labels")
-    rows = list(zip(wp.encode_batch(tokenizer, [t for t, _ in splits.test]), [y for _, y in splits.test]))
-    loader = DataLoader(rows, batch_size=args.batch_size, collate_fn=collate(wp.pad_id(tokenizer)))
+    loader = make_loader(tokenizer, splits.test, args.batch_size, wp.pad_id(tokenizer), data_args, train=False)
     with Timer() as timer:
         test = evaluate(model.to(device), loader, device, config["labels"])
     summary = {
         **{k: test[k] for k in ("accuracy", "f1_macro", "num_samples", "most_confused")},
-        "docs_per_second": round(len(rows) / max(timer.seconds, 1e-9), 1),
+        "docs_per_second": round(len(splits.test) / max(timer.seconds, 1e-9), 1),
     }
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     if args.write:
@@ -66,9 +68,12 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
+    from core.text.data import DataUnavailable
+    from core.text.pretrained import PackageUnavailable
     from core.weights import WeightsUnavailable
 
     try:
         main()
-    except (WeightsUnavailable, FileNotFoundError) as exc:  # something to download or put in place: say what
+    except (WeightsUnavailable, FileNotFoundError, DataUnavailable, PackageUnavailable) as exc:
+        # something to download or put in place: say what
         raise SystemExit(f"error: {exc}") from None

@@ -32,9 +32,10 @@ ARCHITECTURES: dict[str, str] = {
     # Vietnamese captioning (ViCLIPCap report): ClipCap's mapping network and the CNN+LSTM baseline's decoder
     "clipcap_mapper": "core.caption.clipcap:build_mapper",
     "lstm_captioner": "core.caption.baseline:LSTMCaptioner",
-    # 20 Newsgroups text classifiers (course Task 2)
+    # text classifiers (course Task 2): 20 Newsgroups and WordNet
     "text_bigru": "core.text.models:BiGRUClassifier",
     "text_distilbert": "core.text.models:DistilBertClassifier",
+    "text_minilm": "core.text.models:MiniLMClassifier",
 }
 
 

