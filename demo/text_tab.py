@@ -180,8 +180,8 @@ def compare(post: str, name_a: str, name_b: str, profile: str, *, explain: bool 
         raise gr.Error(
             say(
                 request,
-                "Văn bản trống. Hãy dán một bài viết hoặc chọn một ví dụ.",
-                "The text is empty. Type or paste a post, or click an example.",
+                "Văn bản trống. Hãy dán một văn bản hoặc chọn một ví dụ.",
+                "The text is empty. Type or paste a text, or click an example.",
             ),
             title=say(request, "Chưa có văn bản", "No text"),
         )

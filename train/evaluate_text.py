@@ -38,7 +38,10 @@ def main(argv: list[str] | None = None) -> dict:
     folder = Path(args.checkpoint)
     model, config = load_checkpoint(folder, device=str(device))
     train_config = config.get("train_config", {})
-    tokenizer = wp.from_file(folder / wp.TOKENIZER_FILE)
+    found = wp.for_checkpoint(folder, config)
+    if found is None:
+        raise FileNotFoundError(f"{folder / wp.TOKENIZER_FILE} is missing and the config names no packaged tokenizer")
+    tokenizer = found[0]
     tokenizer.enable_truncation(int(train_config.get("max_length", wp.MAX_TOKENS)))
     # The data as the training script read it (its own train config), the same test split.
     data_args = argparse.Namespace(

@@ -291,7 +291,9 @@ def main(argv: list[str] | None = None) -> dict:
     else:
         dataset = DATASET_NAME if tuple(splits.labels) == NEWSGROUPS else f"folder {Path(args.data_dir or '').name}"
     train_config = {**vars(args), **recipe, "dataset": dataset, "remove": list(remove), "data_source": splits.source}
-    extra = {"dataset": dataset, "tokenizer": {**tok_info, "file": wp.TOKENIZER_FILE}}
+    # The packaged WordPiece is rebuilt from the checked package on load; any other tokenizer travels as a file.
+    tok_file = None if args.tokenizer == wp.PACKAGED else wp.TOKENIZER_FILE
+    extra = {"dataset": dataset, "tokenizer": {**tok_info, "file": tok_file}}
     extra["dtype"] = "float16" if args.fp16 else "float32"
     if getattr(model, "word_embeddings", None) == "package":
         from core.text import pretrained
@@ -302,6 +304,8 @@ def main(argv: list[str] | None = None) -> dict:
             "sha256": pretrained.UPSTREAM_SHA256,
             "not_stored": [pretrained.WORD_EMBEDDINGS],
         }
+    # A frozen table kept as a buffer (MiniLM's packaged word embeddings) is a parameter of the model all the same.
+    frozen = sum(b.numel() for n, b in model.named_buffers() if n.endswith("word_embeddings.weight"))
     if args.fp16:
         model = model.half()
     save_checkpoint(
@@ -310,11 +314,12 @@ def main(argv: list[str] | None = None) -> dict:
         arch=arch,
         model_args=model_args,
         labels=splits.labels,
-        preprocess={"tokenizer": wp.TOKENIZER_FILE, "max_length": args.max_length},
+        preprocess={"tokenizer": tok_file or wp.PACKAGED, "max_length": args.max_length},
         train_config=train_config,
         extra=extra,
     )
-    wp.save(tokenizer, out)
+    if tok_file:
+        wp.save(tokenizer, out)
     summary = {
         "model": args.model,
         "accuracy": test["accuracy"],
@@ -323,7 +328,7 @@ def main(argv: list[str] | None = None) -> dict:
         "epochs": recipe["epochs"],
         "lr": recipe["lr"],
         "train_texts": len(splits.train),
-        "params": sum(p.numel() for p in model.parameters()),
+        "params": sum(p.numel() for p in model.parameters()) + frozen,
         "params_trained": sum(p.numel() for p in trainable),
     }
     write_run_metrics(out, history, test, summary, device, "python -m train.text " + " ".join(argv or sys.argv[1:]))

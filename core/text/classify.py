@@ -14,7 +14,6 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -92,10 +91,10 @@ def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
     from core.checkpoint import read_config
 
     config = read_config(loaded.checkpoint_dir)
-    path = Path(loaded.checkpoint_dir) / wp.TOKENIZER_FILE
     name = (config.get("tokenizer") or {}).get("name", wp.DISTILBERT_TOKENIZER)
-    if path.is_file():
-        tok, source = wp.from_file(path), str(path)
+    found = wp.for_checkpoint(loaded.checkpoint_dir, config)
+    if found:
+        tok, source = found
     elif name == "tiny":
         tok, source = wp.tiny_tokenizer(), "tiny WordPiece"
     else:  # a checkpoint from the Hub repo carries no tokenizer.json: the one it names

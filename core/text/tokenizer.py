@@ -138,6 +138,19 @@ def resolve(spec: str):
     return tok, {"name": spec, "vocab_size": tok.get_vocab_size()}
 
 
+def for_checkpoint(directory: str | Path, config: dict[str, Any]):
+    """(tokenizer, where it came from) of a checkpoint folder: its tokenizer.json, or the packaged WordPiece it
+    names (WordNet checkpoints store none: the package's vocab.txt is checked by SHA-256 instead). None if neither."""
+    path = Path(directory) / TOKENIZER_FILE
+    if path.is_file():
+        return from_file(path), str(path)
+    from core.text import pretrained
+
+    if (config.get("tokenizer") or {}).get("name") == pretrained.TOKENIZER_NAME:
+        return resolve(PACKAGED)[0], pretrained.TOKENIZER_NAME
+    return None
+
+
 def save(tokenizer, directory: str | Path) -> Path:
     path = Path(directory) / TOKENIZER_FILE
     tokenizer.save(str(path))
