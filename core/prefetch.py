@@ -40,7 +40,7 @@ EXTRA_HUB_REPOS: list[tuple[str, str, list[str]]] = [
     (VIT_IN21K_REPO, "backbone train.finetune_cifar100 --model vit_b16 starts from", ["*.json", "*.safetensors"]),
     (
         "distilbert/distilbert-base-uncased",
-        "WordPiece tokenizer of the text models; backbone train.text --model distilbert starts from",
+        "WordPiece tokenizer of the 20 Newsgroups text models; backbone train.text --model distilbert starts from",
         ["*.json", "vocab.txt", "*.safetensors"],
     ),
     (

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from core.registry import get_spec, list_models
+from core.registry import get_spec, models_for
 from core.text.tokenizer import MAX_CHARS
 from core.training_report import find_report
 from core.weights import LocalCheckpoint, WeightsUnavailable
@@ -27,8 +27,8 @@ from demo.reports import build_report_panel, raw_result_json, training_reports
 if TYPE_CHECKING:
     from core.text.classify import TextPrediction
 
-TASK = "text-classification"
-PAIRS = {"wordnet": ("gru_wordnet", "minilm_wordnet"), "20ng": ("gru", "distilbert")}
+# Per data set, (GRU, Transformer) in catalogue order: wordnet -> gru_wordnet, minilm_wordnet; 20ng -> gru, distilbert.
+PAIRS = {dataset: tuple(models_for("text", dataset=dataset)) for dataset in ("wordnet", "20ng")}
 TOP_K = 5
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "text"
 METHODS_VI = {
@@ -45,22 +45,16 @@ def example_posts(dataset: str = "20ng") -> list[str]:
     return [" ".join(p.read_text(encoding="utf-8").split()) for p in sorted(folder.glob("*.txt"))]
 
 
-def _on_disk(name: str) -> bool:
-    from core.checkpoint import WEIGHTS_FILE
-
-    return any(isinstance(s, LocalCheckpoint) and (s.path() / WEIGHTS_FILE).is_file() for s in get_spec(name).weights)
-
-
 def initial_dataset(profile: str) -> str:
-    """20ng when both its checkpoints are on disk (someone ran train.text), else the offline WordNet pair."""
-    if profile == "default" and all(_on_disk(name) for name in PAIRS["20ng"]):
+    """20ng when both its checkpoints are here (someone ran train.text), else the offline WordNet pair."""
+    if profile == "default" and all(get_spec(name).is_cached() for name in PAIRS["20ng"]):
         return "20ng"
     return "wordnet"
 
 
 def model_choices(profile: str) -> list[tuple[str, str]]:
     rows = []
-    for name in list_models(TASK):
+    for name in models_for("text"):
         label = get_spec(name).display_name
         report = find_report(name) if profile == "default" else None
         if report:
