@@ -130,9 +130,15 @@ def budget_header(budgets: dict[str, dict], describe: Callable[[dict], str], fix
     differ = [k for k in keys if len({repr(b.get(k)) for b in budgets.values()}) > 1]
     if not differ:
         return [f"Budget, the same for every row: {describe(first)}", ""]
+    groups: dict[str, list[str]] = {}
+    for name, b in budgets.items():
+        groups.setdefault(repr([b.get(k) for k in differ]), []).append(name)
+    shared = max(groups.values(), key=len)
+    others = [n for n in budgets if n not in shared]
     return [
         f"**Budgets differ between rows** ({', '.join(k.replace('_', ' ') for k in differ)}; see the columns): a "
         f"row's rank says as much about its budget as about its architecture. Compare only rows with the same "
-        f"budget. {fix}",
+        f"budget: {len(shared)} of {len(budgets)} rows share {describe(budgets[shared[0]]).rstrip('.')}; "
+        f"on other budgets: {', '.join(others)}. {fix}",
         "",
     ]
