@@ -7,6 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from core.clip.templates import CIFAR_TEMPLATES, DEFAULT_TEMPLATE, IMAGENET_TEMPLATES
+from core.images import ImageInputError
 from core.registry import DEFAULT_CLIP, get_spec, list_models
 from demo.components import example_images, image_error, image_file, image_input, localized, payload_source
 from demo.gpu import gpu_task
@@ -216,7 +217,7 @@ def build_clip_tab(profile: str) -> None:
         # Explicit parameters, not *galleries: Gradio injects `request` by its position in the signature.
         from core.clip.playground import as_dict, classify_k_shot
 
-        files = [_gallery_paths(v) for v in (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)]
+        files = [_gallery_paths(v, request) for v in (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)]
         result, query = _guard(request, classify_k_shot, _source(image_payload, request), k_value, support_name,
                                class_text, template_text, model_name, profile, files)  # fmt: skip
         zs = as_dict(result.zero_shot.probabilities, result.names)
@@ -262,8 +263,6 @@ def build_clip_tab(profile: str) -> None:
 
 
 def _source(payload, request):
-    from core.images import ImageInputError
-
     if payload is None:
         raise gr.Error(say(request, "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", "Upload an image or pick an example."))
     try:
@@ -275,7 +274,6 @@ def _source(payload, request):
 def _guard(request, fn, *args):
     """Run a core call; errors a user can act on become a gr.Error, anything else propagates."""
     from core.clip.zero_shot import ClipInputError
-    from core.images import ImageInputError
     from core.weights import WeightsUnavailable
 
     try:
@@ -303,17 +301,36 @@ def _thumbnail(path: str) -> str:
     return image_file(image)
 
 
-def _gallery_paths(value) -> list:
-    """A raw gr.Gallery payload (preprocess=False) or a list of paths -> the image paths in it."""
+def _gallery_paths(value, request=None) -> list[str | None]:
+    """A raw gr.Gallery payload (preprocess=False) or a list of paths -> the checked image paths in it.
+
+    Gradio checks a gallery item's path only when it carries the FileData `meta` tag, so every path passes
+    core.uploads.checked_upload; one refused path refuses the request (the same message as any refused path).
+    """
+    from core.clip.support import MAX_SHOTS
+    from core.uploads import UploadRefused, checked_upload
+
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise image_error(UploadRefused(), request)
     paths = []
-    for item in value or []:
+    # user_support uses MAX_SHOTS per class and notes the rest: more items than that are counted, not opened.
+    for item in value:
         if isinstance(item, (list, tuple)):
-            item = item[0]
+            item = item[0] if item else None
         if isinstance(item, dict):
             item = item.get("image") or item
             item = item.get("path") if isinstance(item, dict) else item
-        if isinstance(item, str) and item:
-            paths.append(item)
+        if item is None or item == "":
+            continue
+        if len(paths) >= MAX_SHOTS:
+            paths.append(None)  # never opened: only counted for the "first 20 of N" note
+            continue
+        try:
+            paths.append(str(checked_upload(item)))
+        except ImageInputError as exc:
+            raise image_error(exc, request) from exc
     return paths
 
 

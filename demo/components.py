@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import tempfile
 import time
 import uuid
@@ -12,6 +11,7 @@ import gradio as gr
 
 from core.images import ImageInputError, LoadedImage, load_image
 from core.messages import vietnamese_of
+from core.uploads import checked_upload, inline_bytes
 from demo.i18n import lang_of, say
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "images"
@@ -21,8 +21,10 @@ def image_input(**kwargs) -> gr.Image:
     """The image input every tab uses. Wire its events with `preprocess=False` and `read_user_image`.
 
     Gradio's own preprocess calls PIL.Image.open on the upload, so a text file named .png or a decompression
-    bomb would fail inside Gradio with a message the user cannot act on. With preprocess=False Gradio still moves
-    the upload into its cache folder and refuses paths outside it; decoding is then core.images' job.
+    bomb would fail inside Gradio with a message the user cannot act on. With preprocess=False the handler gets the
+    raw payload. Gradio refuses a path outside its upload folder only when the payload carries its
+    `"meta": {"_type": "gradio.FileData"}` tag, and an API client can leave the tag out, so every path goes through
+    core.uploads.checked_upload (payload_source) before a byte is read; decoding is then core.images' job.
     """
     kwargs.setdefault("type", "filepath")
     kwargs.setdefault("image_mode", None)
@@ -52,24 +54,47 @@ def localized(request: gr.Request | None, message: object) -> str:
     return vi if vi and lang_of(request) == "vi" else str(message)
 
 
+def checked_choices(request: gr.Request | None, *fields: tuple) -> list:
+    """core.inputs.choice for each (value, allowed, (English name, Vietnamese name)); a gr.Error for the first bad one.
+
+    Events that skip Gradio's preprocessing (and API clients) can send any value for a dropdown: only known
+    values go on to name a model, a folder or a cache entry.
+    """
+    from core.inputs import InputError, choice
+
+    try:
+        return [choice(value, allowed, what) for value, allowed, what in fields]
+    except InputError as exc:
+        raise input_error(exc, request) from exc
+
+
+def input_error(exc: Exception, request: gr.Request | None) -> gr.Error:
+    """The gr.Error for a field value the app does not accept (core.inputs.InputError and the like)."""
+    return gr.Error(localized(request, exc), title=say(request, "Giá trị không hợp lệ", "Invalid value"))
+
+
 def example_images() -> list[str]:
     return sorted(str(p) for p in EXAMPLES_DIR.glob("*.jpg"))
 
 
 def payload_source(payload):
-    """What an image event received (with preprocess=False): a path in Gradio's cache, or decoded inline bytes."""
-    if payload is None or isinstance(payload, str):
-        return payload
-    url = payload.get("url") or ""
-    if url.startswith("data:"):  # an inline image: decode the bytes, never a path the client chose
-        try:
-            return base64.b64decode(url.split(",", 1)[1], validate=False)
-        except Exception as exc:
-            raise ImageInputError(
-                "The pasted image could not be decoded. Upload it as a file instead.",
-                vi="Không giải mã được ảnh đã dán. Hãy tải ảnh lên dưới dạng tệp.",
-            ) from exc
-    return payload.get("path")
+    """What an image event received (with preprocess=False) -> a checked path, inline bytes, or None.
+
+    A path, whether a plain string or a payload's "path", passes core.uploads.checked_upload: inside Gradio's
+    upload folder or the app's examples, a regular file, under the size limit; otherwise UploadRefused (one message
+    for every refused path). A pasted image's inline data URL is decoded, size-checked first.
+    """
+    if payload is None:
+        return None
+    if isinstance(payload, dict):
+        url = payload.get("url")
+        if isinstance(url, str) and url.startswith("data:"):  # an inline image: its bytes, never a path
+            return inline_bytes(url)
+        path = payload.get("path")
+        if path is None and not url:
+            return None  # an empty image input
+        return str(checked_upload(path))
+    return str(checked_upload(payload))
 
 
 OUTPUT_DIR = Path(tempfile.gettempdir()) / "dl_classroom_outputs"

@@ -121,7 +121,8 @@ def test_api_parameters_are_unchanged(demo):
     assert params["/live_train"] == ["name", "n_epochs", "n_samples", "person"] and params["/model_status"] == []
 
 
-def test_image_errors_come_in_the_visitors_language(tmp_path):
+def test_image_errors_come_in_the_visitors_language(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the file counts as an upload (core.uploads)
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")
     with pytest.raises(gr.Error) as vi:

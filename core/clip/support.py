@@ -22,6 +22,7 @@ import numpy as np
 
 from core.images import ImageInputError, load_image
 from core.messages import Bilingual, vietnamese_of
+from core.uploads import digest
 
 MAX_SHOTS = 20
 EASY_VQA_SHAPES = ("circle", "rectangle", "triangle")
@@ -81,14 +82,14 @@ _builtin_lock = threading.Lock()
 
 
 def content_key(source) -> str | None:
-    """A hash of a file's bytes (or of raw bytes); None for in-memory images, which are not cached."""
+    """A hash of a file's bytes (or of raw bytes); None for in-memory images, which are not cached.
+
+    A file is hashed in chunks after core.uploads' checks: a FIFO, a device or a file over the upload limit raises
+    ImageInputError before anything is read into memory."""
     if isinstance(source, bytes):
         return hashlib.sha1(source).hexdigest()
     if isinstance(source, (str, Path)):
-        try:
-            return hashlib.sha1(Path(source).read_bytes()).hexdigest()
-        except OSError:
-            return None
+        return digest(source)
     return None
 
 

@@ -23,6 +23,7 @@ from core.images import load_image
 from core.messages import Bilingual
 from core.preprocess import Preprocess
 from core.registry import ModelSpec, vqa_spec
+from core.uploads import digest
 from core.vqa.catalog import EASY_VQA_VI, UNSURE_BELOW
 from core.vqa.model import VQAModel, pad_batch
 from core.vqa.text import Vocabulary
@@ -151,12 +152,15 @@ FEATURES = FeatureCache()
 
 
 def image_key(source) -> str:
-    """Content hash of an uploaded file, of encoded image bytes, or of a PIL image's pixels."""
+    """Content hash of an uploaded file, of encoded image bytes, or of a PIL image's pixels.
+
+    A file is hashed in chunks after core.uploads' checks (a regular file under the size limit): a FIFO, a device
+    or a huge file raises ImageInputError before anything is read into memory."""
     if isinstance(source, Image.Image):
         return hashlib.sha1(source.tobytes()).hexdigest()
     if isinstance(source, bytes):
         return hashlib.sha1(source).hexdigest()
-    return hashlib.sha1(Path(source).read_bytes()).hexdigest()
+    return digest(source)
 
 
 def image_features(vqa: LoadedVQA, source, *, use_cache: bool = True) -> tuple[torch.Tensor, Image.Image, bool]:
