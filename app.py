@@ -9,9 +9,12 @@ from __future__ import annotations
 import gradio as gr
 
 from core.model_store import current_profile
+from core.uploads import MAX_UPLOAD_BYTES
+from demo import fair_queue
 from demo.caption_tab import build_caption_tab
 from demo.clip_tab import build_clip_tab
 from demo.cnn_tab import build_cnn_tab
+from demo.fair_queue import MODEL_CONCURRENCY
 from demo.i18n import ClassroomBlocks, launch_kwargs, tr
 from demo.image_tab import build_image_tab
 from demo.live_tab import build_live_tab
@@ -20,10 +23,8 @@ from demo.text_tab import build_text_tab
 from demo.video_tab import build_video_tab
 from demo.vqa_tab import build_vqa_tab
 
-# Each model call holds one of these slots; with 30 students the rest wait in the queue instead of
-# exhausting memory by running 30 forward passes at once.
-MODEL_CONCURRENCY = 2
-QUEUE_MAX_SIZE = 128
+# Gradio's own bound on everything waiting, behind demo.fair_queue's per-group and per-client bounds.
+QUEUE_MAX_SIZE = 256
 
 
 def build_demo(profile: str | None = None) -> gr.Blocks:
@@ -58,11 +59,14 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
                 build_caption_tab(profile)
             with gr.Tab(tr("tabs.status", "Trạng thái mô hình", "Model status"), id="status"):
                 build_status_tab(profile)
-    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY)
+    # api_open=False: Gradio otherwise (anywhere but on a Space) lets POST /gradio_api/run/<name> call a queued
+    # event directly, skipping the queue and every concurrency limit.
+    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY, api_open=False)
+    fair_queue.install(demo)
     return demo
 
 
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.launch(max_file_size="60mb", show_error=True, **launch_kwargs())
+    demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, **launch_kwargs())

@@ -23,7 +23,9 @@ from core.weights import REPO_ROOT, checkpoint_dir
 
 LIVE_MODELS = tuple(models_for("live"))  # zoo entries small enough to train during a lecture
 MAX_TRAIN_SAMPLES = 20_000
+MIN_TRAIN_SAMPLES = 1000
 MAX_EPOCHS = 5
+MAX_WHO_CHARS = 40  # the name others see while you train
 
 
 class TrainingBusy(RuntimeError):
@@ -57,8 +59,60 @@ _datasets: dict = {}
 
 
 def current_training() -> dict | None:
-    """Who trains what since when, or None: shown to everyone else while the one slot is taken."""
+    """Who trains what since when (and how far), or None: shown to everyone else while the one slot is taken."""
     return dict(_current) if _current else None
+
+
+def checked_request(name: object, epochs: object, train_samples: object, who: object) -> tuple[str, int, int, str]:
+    """A live-training request as the UI or the API sent it: checked (InputError), the name cut to MAX_WHO_CHARS."""
+    from core.inputs import choice, number, text
+
+    return (
+        choice(name, LIVE_MODELS, ("The model", "Mô hình")),
+        number(epochs, ("Epochs", "Số epoch"), 1, MAX_EPOCHS, integer=True),
+        number(
+            train_samples, ("Training images", "Số ảnh huấn luyện"), MIN_TRAIN_SAMPLES, MAX_TRAIN_SAMPLES, integer=True
+        ),  # fmt: skip
+        " ".join(text(who, ("Your name", "Tên bạn"), 1000).split())[:MAX_WHO_CHARS],
+    )
+
+
+def time_left_s(info: dict | None = None, now: float | None = None) -> float | None:
+    """Seconds the current training probably still needs (elapsed time scaled by the fraction done), or None."""
+    info = current_training() if info is None else info
+    if not info or not info.get("fraction"):
+        return None
+    elapsed = (time.time() if now is None else now) - info["since"]
+    return max(0.0, elapsed * (1 - info["fraction"]) / info["fraction"])
+
+
+def busy_message(info: dict) -> Bilingual:
+    """Who is training what, since when and for about how long still."""
+    since = time.strftime("%H:%M:%S", time.localtime(info.get("since", 0)))
+    left = time_left_s(info)
+    left_en = f", about {left:.0f} s left" if left is not None else ""
+    left_vi = f", còn khoảng {left:.0f} giây" if left is not None else ""
+    return Bilingual(
+        f"{info.get('who') or 'someone'} is training {info.get('model')} (started {since}{left_en}); "
+        "try again when it ends",
+        f"{info.get('who') or 'Một người khác'} đang huấn luyện {info.get('model')} (bắt đầu lúc {since}{left_vi}); "
+        "hãy thử lại khi xong",
+    )
+
+
+def request_cancel(owner: str | None) -> tuple[bool, dict | None]:
+    """Stop the current training if `owner` started it: (stopped, the training's info or None when idle).
+
+    Only the visitor who started a run can stop it (the UI passes its session); anyone else is told who trains and
+    for how long still. A run stops by itself after at most MAX_EPOCHS over MAX_TRAIN_SAMPLES images.
+    """
+    info = current_training()
+    if info is None:
+        return False, None
+    if info.get("owner") is None or info.get("owner") != owner:
+        return False, info
+    cancel_event.set()
+    return True, info
 
 
 def live_checkpoint_dir(name: str, tiny: bool = False):
@@ -90,23 +144,17 @@ def train_live(
     who: str = "",
     tiny: bool = False,
     update_every_s: float = 1.0,
+    owner: str | None = None,
 ) -> Iterator[LiveProgress]:
+    """`owner` (the UI passes the visitor's session) is the only one request_cancel lets stop this run."""
     entry: ZooEntry = next((z for z in ZOO if z.name == name), None)
     if entry is None:
         raise KeyError(f"unknown zoo model {name!r}; valid: {', '.join(z.name for z in ZOO)}")
     if not _lock.acquire(blocking=False):
-        c = _current
-        since = time.strftime("%H:%M:%S", time.localtime(c.get("since", 0)))
-        raise TrainingBusy(
-            Bilingual(
-                f"{c.get('who') or 'someone'} is training {c.get('model')} (started {since}); try again when it ends",
-                f"{c.get('who') or 'Một người khác'} đang huấn luyện {c.get('model')} (bắt đầu lúc {since}); "
-                "hãy thử lại khi xong",
-            )
-        )
+        raise TrainingBusy(busy_message(dict(_current)))
     try:
         cancel_event.clear()
-        _current.update(who=who, model=name, since=time.time())
+        _current.update(who=who, model=name, since=time.time(), fraction=0.0, owner=owner)
         yield from _train(
             entry,
             dataset,
@@ -168,6 +216,7 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
             progress.train_loss, progress.train_acc = loss_sum / seen, correct / seen
             if time.monotonic() - last >= update_every_s:
                 last = time.monotonic()
+                _current["fraction"] = progress.fraction
                 yield progress
         val_loss, val_acc = _evaluate(model, norm(data.train_x[val_idx]), data.train_y[val_idx])
         progress.history.append(
@@ -179,6 +228,7 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
                 "val_acc": val_acc,
             }
         )
+        _current["fraction"] = progress.fraction
         yield progress
     _, test_acc = _evaluate(model, norm(data.test_x[:2000]), data.test_y[:2000])
     folder = live_checkpoint_dir(entry.name, tiny)

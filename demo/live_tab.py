@@ -5,7 +5,8 @@ from __future__ import annotations
 import gradio as gr
 
 from core.live_training import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES
-from demo.components import localized
+from demo.components import input_error, localized
+from demo.fair_queue import LIVE_GROUP
 from demo.i18n import lang_of, say, tr
 
 
@@ -49,18 +50,19 @@ def build_live_tab(profile: str) -> None:
     curves = gr.Plot(label=tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"))
 
     def run(name, n_epochs, n_samples, person, progress=gr.Progress(), request: gr.Request | None = None):  # noqa: B008 (Gradio's idiom)
-        from core.live_training import TrainingBusy, train_live
+        from core.inputs import InputError
+        from core.live_training import TrainingBusy, checked_request, train_live
         from core.training_report import plot_curves
 
-        shown = -1
         try:
-            for p in train_live(
-                name,
-                epochs=int(n_epochs),
-                train_samples=int(n_samples),
-                who=(person or "")[:40],
-                tiny=profile == "tiny",
-            ):
+            name, n_epochs, n_samples, person = checked_request(name, n_epochs, n_samples, person)
+        except InputError as exc:
+            raise input_error(exc, request) from exc
+        shown = -1
+        owner = getattr(request, "session_hash", None)
+        try:
+            for p in train_live(name, epochs=n_epochs, train_samples=n_samples, who=person, tiny=profile == "tiny",
+                                owner=owner):  # fmt: skip
                 progress(p.fraction, desc=f"epoch {p.epoch}/{p.epochs}")
                 figure = gr.Plot()
                 if len(p.history) != shown:  # redraw only when an epoch finished
@@ -79,21 +81,20 @@ def build_live_tab(profile: str) -> None:
             ) from exc
 
     def request_stop(request: gr.Request | None = None):
-        from core.live_training import cancel_event, current_training
+        from core.live_training import busy_message, request_cancel
 
-        if current_training() is None:
+        stopped, info = request_cancel(getattr(request, "session_hash", None))
+        if info is None:
             return say(request, "Không có mô hình nào đang được huấn luyện.", "Nothing is training.")
-        cancel_event.set()
+        if not stopped:  # only the visitor who started a run can stop it
+            busy = busy_message(info)
+            return say(request, f"{busy.vi}. Chỉ người bắt đầu mới dừng được.", f"{busy}. Only they can stop it.")
         return say(request, "Sẽ dừng sau lô (batch) hiện tại…", "Stopping after the current batch…")
 
-    start.click(
-        run,
-        [model, epochs, samples, who],
-        [status, curves],
-        concurrency_limit=1,
-        concurrency_id="live_training",
-        api_name="live_train",
-    )
+    # One training runs at a time (core.live_training's lock). More than one slot here means a second request runs
+    # at once and is refused straight away with who is training and the time left, instead of waiting in the queue
+    # for the whole run; demo.fair_queue bounds how many can wait.
+    start.click(run, [model, epochs, samples, who], [status, curves], api_name="live_train", **LIVE_GROUP)
     stop.click(request_stop, outputs=status, api_visibility="private")
 
 

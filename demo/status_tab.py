@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from demo.fair_queue import QUICK_GROUP
 from demo.i18n import lang_of, say, tr
 
 HEADERS = {
@@ -52,6 +53,6 @@ def build_status_tab(profile: str) -> None:
     summary = gr.Markdown()
     table = gr.Dataframe(label=tr("status.table", "Các mô hình", "Models"), interactive=False, wrap=True, visible=False)
     refresh = gr.Button(tr("status.refresh", "Kiểm tra lại", "Refresh"))
-    refresh.click(_rows, outputs=[summary, table], api_name="model_status").then(
+    refresh.click(_rows, outputs=[summary, table], api_name="model_status", **QUICK_GROUP).then(
         lambda: gr.Dataframe(visible=True), outputs=table, api_visibility="private"
     )
