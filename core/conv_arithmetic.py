@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.inputs import choice, number
 from core.messages import Bilingual
 
 KERNELS: dict[str, list[list[float]]] = {
@@ -65,6 +66,19 @@ SLIDE_EXAMPLES: dict[str, Example] = {
     "slide_avg_pool": Example(SLIDE_POOL_INPUT, IDENTITY_1X1, pool="avg"),
 }
 MAX_GRID = 32  # a grid bigger than this is unreadable as numbers
+MAX_GRID_CHARS = MAX_GRID * MAX_GRID * 24  # a 32x32 grid of long decimals; a pasted novel is refused unread
+MAX_PADDING, MAX_STRIDE = 2, 3  # the tab's sliders
+POOL_MODES = ("max", "avg")
+MAX_VALUE = 1e9  # a sum of 49 products of two such values is still exact enough to show
+
+
+def checked_settings(padding: object, stride: object, mode: object = "max") -> tuple[int, int, str]:
+    """Padding, stride and pooling as the API may send them (NaN, 1e400, "abc", "median"): checked, or InputError."""
+    return (
+        number(padding, ("Padding", "Đệm"), 0, MAX_PADDING, integer=True),
+        number(stride, ("Stride", "Bước trượt"), 1, MAX_STRIDE, integer=True),
+        choice(mode, POOL_MODES, ("Pooling", "Cách gộp")),
+    )
 
 
 def output_size(n: int, f: int, p: int, s: int) -> int:
@@ -136,7 +150,11 @@ def pool2d(x, *, size: int = 2, stride: int = 2, mode: str = "max") -> np.ndarra
 
 
 def parse_grid(text: str, *, max_size: int = MAX_GRID) -> np.ndarray:
-    """Rows of numbers separated by spaces or commas, one row per line."""
+    """Rows of finite numbers separated by spaces or commas, one row per line."""
+    if not isinstance(text, str) and text is not None:
+        raise ValueError(Bilingual("the grid must be text", "lưới phải là văn bản"))
+    if text and len(text) > MAX_GRID_CHARS:
+        raise ValueError(Bilingual(f"at most {MAX_GRID_CHARS:,} characters", f"tối đa {MAX_GRID_CHARS:,} ký tự"))
     rows = [r.replace(",", " ").split() for r in (text or "").strip().splitlines() if r.strip()]
     if not rows:
         raise ValueError(
@@ -153,7 +171,15 @@ def parse_grid(text: str, *, max_size: int = MAX_GRID) -> np.ndarray:
         raise ValueError(Bilingual(f"at most {max_size}x{max_size} values", f"tối đa {max_size}x{max_size} giá trị"))
     for value in (v for r in rows for v in r):
         try:
-            float(value)
+            number = float(value)
         except ValueError:
-            raise ValueError(Bilingual(f"not a number: {value!r}", f"không phải là số: {value!r}")) from None
+            raise ValueError(Bilingual(f"not a number: {value[:20]!r}", f"không phải là số: {value[:20]!r}")) from None
+        if not np.isfinite(number) or abs(number) > MAX_VALUE:  # nan, inf, 1e400; products of 1e300s overflow
+            raise ValueError(
+                Bilingual(
+                    f"every value must be a finite number between -{MAX_VALUE:g} and {MAX_VALUE:g}, not {value[:20]!r}",
+                    f"mọi giá trị phải là số hữu hạn trong khoảng -{MAX_VALUE:g} đến {MAX_VALUE:g}, "
+                    f"không phải {value[:20]!r}",
+                )
+            )
     return np.array([[float(v) for v in r] for r in rows])

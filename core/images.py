@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,13 +58,18 @@ def load_image(source: str | os.PathLike | bytes | Image.Image | np.ndarray | No
         return _normalise(*_open_file(io.BytesIO(source), "pasted image", len(source)))
     path = Path(source)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise ImageInputError(
             f"Cannot read the uploaded file ({exc.strerror}). Please upload it again.",
             vi=f"Không đọc được tệp đã tải lên ({exc.strerror}). Hãy tải lại.",
         ) from exc
-    return _normalise(*_open_file(path, path.name, size))
+    if not stat.S_ISREG(info.st_mode):  # a directory, a FIFO or a device (/dev/zero would never end)
+        raise ImageInputError(
+            "Cannot read the uploaded file (not a regular file). Please upload it again.",
+            vi="Không đọc được tệp đã tải lên (không phải tệp thông thường). Hãy tải lại.",
+        )
+    return _normalise(*_open_file(path, path.name, info.st_size))
 
 
 def _open_file(file: Path | io.BytesIO, name: str, size: int) -> tuple[Image.Image, list[str], tuple[int, int]]:

@@ -11,6 +11,7 @@ from demo.gpu import gpu_task
 from demo.i18n import say, tr
 
 VARIANTS = tuple(caption_variants())  # catalogue order: the two ClipCap mappers, then the CNN+LSTM baseline
+MAX_REFERENCE_CHARS = 1000  # a reference caption is one sentence; scoring a pasted book would hold a model slot
 METRIC_NAMES = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "CIDEr")
 
 
@@ -100,19 +101,18 @@ def _caption(profile, request, image_payload, method, width, p, temp, count, pen
     from core.caption import session
     from core.caption.decoding import DecodeOptions
     from core.caption.text import normalize_caption
+    from core.inputs import text
     from core.weights import WeightsUnavailable
 
     if image_payload is None:
         raise gr.Error(say(request, "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", "Upload a photo or pick an example."))
-    loaded = read_user_image(image_payload, request)
     try:
-        options = DecodeOptions(
-            method=str(method), beam_width=int(width), top_p=float(p), temperature=float(temp),
-            num_captions=int(count), repetition_penalty=float(penalty), max_length=int(length),
-        ).checked()  # fmt: skip
-    except (TypeError, ValueError) as exc:
-        raise gr.Error(str(exc), title=say(request, "Tham số giải mã sai", "Invalid decoding setting")) from exc
-    reference = (reference or "").strip()
+        options = DecodeOptions.from_fields(method, width, p, temp, count, penalty, length)
+        reference = text(reference, ("The reference caption", "Chú thích tham chiếu"), MAX_REFERENCE_CHARS).strip()
+    except ValueError as exc:
+        title = say(request, "Tham số giải mã sai", "Invalid decoding setting")
+        raise gr.Error(localized(request, exc), title=title) from exc
+    loaded = read_user_image(image_payload, request)
     if reference and not normalize_caption(reference):  # say so before three models spend seconds decoding
         raise gr.Error(
             say(request, "Chú thích tham chiếu không có chữ nào.", "The reference caption has no words."),

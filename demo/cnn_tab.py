@@ -5,9 +5,20 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from core.conv_arithmetic import KERNELS, SLIDE_EXAMPLES, conv2d, output_size, parse_grid, pool2d
+from core.conv_arithmetic import (
+    KERNELS,
+    MAX_GRID,
+    SLIDE_EXAMPLES,
+    checked_settings,
+    conv2d,
+    output_size,
+    parse_grid,
+    pool2d,
+)
+from core.inputs import number
 from core.registry import ZOO
-from demo.components import image_file, image_input, localized, read_user_image
+from demo.components import checked_choices, image_file, image_input, input_error, localized, read_user_image
+from demo.fair_queue import QUICK_GROUP
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
 
@@ -48,6 +59,7 @@ LENET_CHOICES = {
     "lenet5": ("LeNet-5 hiện đại (1x32x32, 6 và 16 bộ lọc)", "LeNet-5, modern (1x32x32, 6 and 16 filters)"),
     "lenet5_1998": ("LeNet-5 bản gốc năm 1998", "LeNet-5, the 1998 original"),
 }  # fmt: skip
+TABLE_MODELS = (*LENET_CHOICES, *(z.name for z in ZOO))  # what /layer_table accepts: the dropdown's values
 # The slides' worked examples (keys of core.conv_arithmetic.SLIDE_EXAMPLES): dropdown label, note (vi, en).
 EXAMPLE_TEXT = {
     "slide_convolution": (
@@ -77,6 +89,7 @@ KERNEL_TEXT = {
     "slide example": ("ví dụ trong slide bài giảng", "slide example"),
     "slide example (binary image)": ("ví dụ ảnh nhị phân trong slide", "slide example (binary image)"),
 }
+MAPS_MODELS = ("simple_cnn", "cnn_transformer", "channel_token_vit", "simple_vit")
 LAYER_HEADERS = {
     "vi": ["lớp", "loại", "kích thước đầu ra", "số giá trị kích hoạt", "tham số"],
     "en": ["layer", "type", "output shape", "activations", "params"],
@@ -198,7 +211,7 @@ def build_cnn_tab(profile: str) -> None:
 
     def compute(grid_text, kernel_text, p, s, mode, request: gr.Request | None = None):
         try:
-            result = _conv_result(grid_text, kernel_text, p, s, mode)
+            result = _conv_result(grid_text, kernel_text, p, s, mode)  # NaN, 1e400, "median": a clear message
         except ValueError as exc:
             raise gr.Error(localized(request, exc), title=say(request, "Không tính được", "Cannot compute")) from exc
         return (
@@ -211,17 +224,23 @@ def build_cnn_tab(profile: str) -> None:
 
     def show_step(grid_text, kernel_text, p, s, index):
         try:
+            p, s, _ = checked_settings(p, s)
+            index = number(index, ("Step", "Bước"), 0, MAX_GRID * MAX_GRID, integer=True)
             grid, kernel = parse_grid(grid_text), parse_grid(kernel_text, max_size=7)
-            _, steps = conv2d(grid, kernel, padding=int(p), stride=int(s))
+            _, steps = conv2d(grid, kernel, padding=p, stride=s)
         except ValueError:
             return ""
-        st = steps[min(int(index), len(steps) - 1)]
-        return _step_text(grid, int(p), st, kernel.shape[0])
+        st = steps[min(index, len(steps) - 1)]
+        return _step_text(grid, p, st, kernel.shape[0])
 
     def from_photo(payload, size, request: gr.Request | None = None):
         if payload is None:
             return gr.Textbox()
-        grey = read_user_image(payload, request).image.convert("L").resize((int(size), int(size)))
+        try:
+            size = number(size, ("Grid size", "Cỡ lưới"), 4, 16, integer=True)
+        except ValueError as exc:
+            raise input_error(exc, request) from exc
+        grey = read_user_image(payload, request).image.convert("L").resize((size, size))
         return _grid_text(np.asarray(grey))
 
     def pick_kernel(name):
@@ -234,13 +253,16 @@ def build_cnn_tab(profile: str) -> None:
 
     ins = [grid_box, kernel_box, padding, stride, pool_mode]
     outs = [size_md, output_df, pooled_df, step, step_md]
-    run.click(compute, ins, outs, api_name="conv_arithmetic")
+    # The quick group: arithmetic and tables keep answering while model calls fill their own queue.
+    run.click(compute, ins, outs, api_name="conv_arithmetic", **QUICK_GROUP)
     example.input(
         pick_example, example, [grid_box, kernel_box, preset, padding, stride, pool_mode], api_visibility="private"
-    ).then(compute, ins, outs, api_visibility="private")
-    step.change(show_step, [grid_box, kernel_box, padding, stride, step], step_md, api_visibility="private")
+    ).then(compute, ins, outs, api_visibility="private", **QUICK_GROUP)
+    step.change(show_step, [grid_box, kernel_box, padding, stride, step], step_md, api_visibility="private",
+                **QUICK_GROUP)  # fmt: skip
     preset.input(pick_kernel, preset, kernel_box, api_visibility="private")
-    photo.change(from_photo, [photo, photo_size], grid_box, preprocess=False, api_visibility="private")
+    photo.change(from_photo, [photo, photo_size], grid_box, preprocess=False, api_visibility="private",
+                 **QUICK_GROUP)  # fmt: skip
 
     gr.Markdown(
         tr(
@@ -262,7 +284,7 @@ def build_cnn_tab(profile: str) -> None:
     table_df = gr.Dataframe(
         label=tr("cnn.table", "Các lớp của mô hình", "Layers of the model"), interactive=False, visible=False
     )
-    table_btn.click(_layer_table, table_model, [table_md, table_df], api_name="layer_table").then(
+    table_btn.click(layer_table_event, table_model, [table_md, table_df], api_name="layer_table", **QUICK_GROUP).then(
         lambda: gr.Dataframe(visible=True), outputs=table_df, api_visibility="private"
     )
 
@@ -277,7 +299,7 @@ def build_cnn_tab(profile: str) -> None:
         maps_image = image_input(label=tr("cnn.maps_photo", "Ảnh", "Photo"), height=200)
         with gr.Column():
             maps_model = gr.Dropdown(
-                ["simple_cnn", "cnn_transformer", "channel_token_vit", "simple_vit"],
+                list(MAPS_MODELS),
                 value="simple_cnn",
                 label=tr("cnn.maps_model", "Mô hình trong bộ sưu tập (zoo)", "Zoo model"),
             )
@@ -293,6 +315,7 @@ def build_cnn_tab(profile: str) -> None:
     )
 
     def feature_maps(img, name, request: gr.Request | None = None):  # `img`: the API's parameter name
+        (name,) = checked_choices(request, (name, MAPS_MODELS, ("Zoo model", "Mô hình")))
         return _feature_maps(img, name, profile, request)
 
     maps_btn.click(
@@ -316,7 +339,7 @@ def _step_text(grid, padding, step, f) -> str:
 def _conv_result(grid_text: str, kernel_text: str, p, s, mode: str) -> dict:
     """Everything the convolution panel shows; the size line in both languages. Raises ValueError (Bilingual)."""
     grid, kernel = parse_grid(grid_text), parse_grid(kernel_text, max_size=7)
-    p, s = int(p), int(s)
+    p, s, mode = checked_settings(p, s, mode)  # the API may send NaN, 1e400 or "median": InputError, a ValueError
     out, steps = conv2d(grid, kernel, padding=p, stride=s)
     pooled = pool2d(out, mode=mode) if min(out.shape) >= 2 else out
     n, f = grid.shape[0], kernel.shape[0]
@@ -333,6 +356,12 @@ def _conv_result(grid_text: str, kernel_text: str, p, s, mode: str) -> dict:
 
 def _vi_number(n: int) -> str:
     return f"{n:,}".replace(",", ".")  # Vietnamese groups thousands with dots
+
+
+def layer_table_event(name: str, request: gr.Request | None = None):
+    """/layer_table: only the names the dropdown offers (any other registry name would build a full-size model)."""
+    (name,) = checked_choices(request, (name, TABLE_MODELS, ("Model", "Mô hình")))
+    return _layer_table(name, request)
 
 
 def _layer_table(name: str, request: gr.Request | None = None):

@@ -15,7 +15,7 @@ from core.model_store import DATASET_NAMES, load_with_fallback
 from core.registry import get_spec, list_models
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
-from demo.components import example_images, image_file, image_input, localized, read_user_image
+from demo.components import checked_choices, example_images, image_file, image_input, localized, read_user_image
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
 from demo.reports import build_report_panel, raw_result_json, training_reports
@@ -138,9 +138,11 @@ def build_image_tab(profile: str) -> None:
     build_report_panel(model_a, model_b, _reports)
 
     def compare(image_path, name_a, name_b, explain_map=True, request: gr.Request | None = None):
+        names = checked_choices(request, (name_a or DEFAULT_A, list_models(TASK), ("Model A", "Mô hình A")),
+                                (name_b or DEFAULT_B, list_models(TASK), ("Model B", "Mô hình B")))  # fmt: skip
         loaded = read_user_image(image_path, request)
         outputs, raw_results = [], {}
-        for side, name in (("A", name_a or DEFAULT_A), ("B", name_b or DEFAULT_B)):
+        for side, name in zip("AB", names):
             result, error = _run_one(loaded.image, name, profile, bool(explain_map), request)
             outputs += _format_panel(side, name, result, error, loaded.notes, request)
             raw_results[side] = _raw(name, result, error)

@@ -9,13 +9,17 @@ from pathlib import Path
 
 import gradio as gr
 
+from core.images import ImageInputError
 from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
 from core.video.service import playable_copy
+from demo.components import checked_choices, localized
+from demo.fair_queue import VIDEO_GROUP
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "video"
+VOICES = ("auto", "vi", "en", "off")
 PLAYER_ID = "video_search_player"
 PREVIEW_ID = "video_search_preview"
 # Seek the player to the chosen moment and play it (the browser does this; the server only sends the time). The
@@ -169,7 +173,8 @@ def build_video_tab(profile: str) -> None:
         progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
     ):
         options = (payload, text, mode_, model_, k, kf_mode, interval_s, window_s)
-        if mode_ != "ocr" and model_ == CLIP[0] and looks_vietnamese(text or ""):
+        (voice_,) = checked_choices(request, (voice_, VOICES, ("The spoken summary", "Đọc kết quả")))
+        if mode_ != "ocr" and model_ == CLIP[0] and looks_vietnamese(text if isinstance(text, str) else ""):
             gr.Warning(
                 say(
                     request,
@@ -177,7 +182,7 @@ def build_video_tab(profile: str) -> None:
                     "The English CLIP understands Vietnamese poorly: choose the multilingual CLIP.",
                 )
             )
-        result = _run(*options, profile=profile, request=request, progress=progress)
+        path, result = _run(*options, profile=profile, request=request, progress=progress)
         data = result.as_dict()
         lang = lang_of(request) if voice_ in ("auto", "off") else voice_
         spoken = _summary(result, text, lang)
@@ -185,7 +190,7 @@ def build_video_tab(profile: str) -> None:
         speech = _speak(spoken, lang, request) if voice_ != "off" and result.moments else None
         notes = "".join(f"\n\n> {say(request, vi, en)}" for vi, en in result.index.notes)
         times = [m.time_s for m in result.moments]
-        copy = playable_copy(payload, result.index)
+        copy = playable_copy(path, result.index)
         shown = gr.update(value=copy, visible=True) if copy else gr.update(value=None, visible=False)
         return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times, shown
 
@@ -204,16 +209,18 @@ def build_video_tab(profile: str) -> None:
     ):
         """JSON for programs: the moments (keyframe times in seconds, scores) and a summary in `language`."""
         options = (video, query, mode, model or CLIP[0], top_k, keyframes, interval_s, window_s)
-        result = _run(*options, profile=profile, request=request, progress=progress)
+        _, result = _run(*options, profile=profile, request=request, progress=progress)
         return {**result.as_dict(), "summary": _summary(result, query, "vi" if language == "vi" else "en")}
 
     def play_from(times, evt: gr.SelectData):
         return times[evt.index] if times and 0 <= evt.index < len(times) else None
 
     inputs = [video, query, mode, model, top_k, keyframes, interval, window]
-    # Gradio refuses a path that a client sends unless it was uploaded (or is an example), so no other file on the
-    # server can be indexed; gr.Video's preprocess (format=None) then passes the path through without converting.
-    common = dict(concurrency_limit=2, concurrency_id="models")
+    # gr.Video's data model makes Gradio refuse a path sent without its FileData `meta` tag, and one with the tag
+    # unless it lies in the upload folder; _run checks the path again with core.uploads (the same gate as images)
+    # before anything opens it. gr.Video's preprocess (format=None) passes the path through without converting.
+    # Indexing a long video can take minutes: it has its own slot, so image, text and CLIP requests do not wait.
+    common = VIDEO_GROUP
     outputs = [gallery, summary, audio, details, moments, preview]
     run.click(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
     query.submit(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
@@ -231,37 +238,42 @@ def build_video_tab(profile: str) -> None:
 
 
 def _run(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profile, request, progress):
+    from core.inputs import InputError
+    from core.uploads import checked_upload
     from core.video.decode import VideoInputError
-    from core.video.keyframes import KeyframeParams
-    from core.video.service import video_search
+    from core.video.service import checked_options, video_search
     from core.weights import WeightsUnavailable
 
     path = payload.get("path") if isinstance(payload, dict) else payload
     if not path:
         raise gr.Error(say(request, "Hãy tải video lên trước.", "Upload a video first."), title="Video")
-    text = (text or "").strip()
-    if not text:
+    title = say(request, "Không dùng được video", "Cannot use this video")
+    try:
+        path = str(checked_upload(path))  # an upload or an example, a regular file, under the size limit
+        options = checked_options(text, mode, model, k, kf_mode, interval_s, window_s)
+    except ImageInputError as exc:  # core.uploads' refusal: the same message for every refused path
+        raise gr.Error(localized(request, exc), title=title) from exc
+    except InputError as exc:
+        raise gr.Error(localized(request, exc), title=say(request, "Tuỳ chọn không hợp lệ", "Invalid option")) from exc
+    if not options.query:
         raise gr.Error(
             say(request, "Hãy nhập điều cần tìm.", "Type what to look for."), title=say(request, "Tìm gì?", "Query")
         )
     try:
-        params = KeyframeParams(mode=kf_mode, interval_s=float(interval_s))
         report = lambda f, m: progress(f, desc=_progress_text(m, request))  # noqa: E731
-        common = dict(clip_name=model, profile=profile, params=params, top_k=int(k), window_s=float(window_s))
+        common = dict(clip_name=options.clip_name, profile=profile, params=options.params, top_k=options.top_k,
+                      window_s=options.window_s)  # fmt: skip
         try:
-            return video_search(path, text, mode=mode, progress=report, **common)
+            return path, video_search(path, options.query, mode=options.mode, progress=report, **common)
         except WeightsUnavailable as exc:
-            if mode != "combined":
+            if options.mode != "combined":
                 raise
             gr.Warning(say(request, "Chưa có trọng số CLIP: chỉ tìm theo chữ (OCR).", f"{exc} Searching OCR only."))
-            return video_search(path, text, mode="ocr", progress=report, **common)
+            return path, video_search(path, options.query, mode="ocr", progress=report, **common)
     except VideoInputError as exc:
-        title = say(request, "Không dùng được video", "Cannot use this video")
         raise gr.Error(say(request, exc.vi, exc.en), title=title) from exc
     except WeightsUnavailable as exc:
         raise gr.Error(str(exc), title=say(request, "Thiếu trọng số CLIP", "CLIP weights missing")) from exc
-    except ValueError as exc:  # a bad option sent through the API
-        raise gr.Error(str(exc), title=say(request, "Tuỳ chọn không hợp lệ", "Invalid option")) from exc
 
 
 # core.video names its indexing stages in English; the progress bar is UI text, so a Vietnamese page shows these.

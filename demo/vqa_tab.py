@@ -9,9 +9,9 @@ import gradio as gr
 from core.images import ImageInputError
 from core.registry import VQA_DATASETS, VQA_VARIANTS
 from core.vqa.catalog import EASY_VQA_VI
-from core.vqa.text import MAX_QUESTION_CHARS
+from core.vqa.chat import checked_fields, checked_history
 from core.weights import WeightsUnavailable
-from demo.components import image_error, image_file, image_input, localized, payload_source
+from demo.components import image_error, image_file, image_input, input_error, localized, payload_source
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
 
@@ -94,10 +94,10 @@ def build_vqa_tab(profile: str) -> None:
     api_button = gr.Button(visible=False)
 
     def chat(image_payload, text, history, variant_name, dataset_name, request: gr.Request | None = None):
-        history = list(history or [])
+        history = _checked(request, checked_history, history)  # text only, the newest MAX_HISTORY_MESSAGES
         answer = _answer(image_payload, text, variant_name, dataset_name, profile, request)
         history += [
-            {"role": "user", "content": text.strip()[:MAX_QUESTION_CHARS]},
+            {"role": "user", "content": text.strip()},
             {"role": "assistant", "content": _reply_text(answer, dataset_name, request)},
         ]
         overlay = image_file(_attention_overlay(answer))
@@ -131,12 +131,16 @@ def build_vqa_tab(profile: str) -> None:
 def _answer(image_payload, text: str, variant: str, dataset: str, profile: str, request: gr.Request | None = None):
     from core.vqa.session import answer_question, load_vqa  # imports torch: deferred to the first question
 
+    text, variant, dataset = _checked(request, checked_fields, text, variant, dataset)
     if image_payload is None:
         raise gr.Error(
             say(request, "Hãy tải ảnh lên trước rồi mới hỏi.", "Upload a photo first, then ask about it."),
             title=say(request, "Chưa có ảnh", "No photo"),
         )
-    text = (text or "").strip()
+    try:
+        source = payload_source(image_payload)  # checked before any model is loaded
+    except ImageInputError as exc:
+        raise image_error(exc, request) from exc
     if not text:
         raise gr.Error(
             say(
@@ -161,10 +165,19 @@ def _answer(image_payload, text: str, variant: str, dataset: str, profile: str, 
         ) from exc
     try:
         # A file upload is hashed first and decoded only on a cache miss (core.vqa.session).
-        source = payload_source(image_payload)
-        return answer_question(vqa, source, text[:MAX_QUESTION_CHARS])
+        return answer_question(vqa, source, text)
     except ImageInputError as exc:
         raise image_error(exc, request) from exc
+
+
+def _checked(request, fn, *args):
+    """A core.vqa.chat check; its InputError becomes a message in the visitor's language."""
+    from core.inputs import InputError
+
+    try:
+        return fn(*args)
+    except InputError as exc:
+        raise input_error(exc, request) from exc
 
 
 def _bilingual(answer: str, dataset: str) -> str:

@@ -472,7 +472,7 @@ def test_handlers_answer_in_the_visitors_language():
     assert raw["classes"] == ["mèo", "chó"]  # the API's JSON stays in English keys, the values are the user's
     *_, notes, raw = fns["clip_k_shot"](VQA_IMAGE, 3, "easy_vqa_shapes", "", "a photo of a {}.", request=vi)
     assert "Ảnh mẫu dùng: circle: 3" in notes and raw["shots"] == [3, 3, 3]
-    with pytest.raises(gr.Error, match="k phải từ 0 đến 20"):
+    with pytest.raises(gr.Error, match="k phải .*từ 0 đến 20"):
         fns["clip_k_shot"](VQA_IMAGE, 25, request=vi)
     # Regression: an unknown model or support set answered in English only, listing every registry model
     # (ResNet, GRU, ...) as a valid choice for a CLIP endpoint.

@@ -359,6 +359,7 @@ def test_progress_bar_speaks_the_page_language(captions_video, tmp_path, monkeyp
     from demo import video_tab
 
     monkeypatch.setattr(ocr, "read_text", lambda rgb: [])  # the stage names are the point, not the reading
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(captions_video.parent))  # the file counts as an upload
     shown: dict[str, list[str]] = {}
     for lang, header in (("vi", "vi-VN,vi;q=0.9"), ("en", "en-US,en;q=0.9")):
         monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path / lang))  # both index from scratch: every stage shows

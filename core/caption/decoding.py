@@ -29,6 +29,22 @@ class DecodeOptions:
     length_penalty: float = 1.0  # beam scores are log-prob / length**length_penalty
     seed: int = 0  # sampling is reproducible for the same inputs
 
+    @classmethod
+    def from_fields(cls, method, beam_width, top_p, temperature, num_captions, repetition_penalty, max_length):
+        """Options from what a visitor sent (the API may send NaN, 1e400, "abc", a list): each field checked with
+        core.inputs, so a bad one raises InputError (a ValueError) naming it and its range in both languages."""
+        from core.inputs import choice, number
+
+        return cls(
+            method=choice(method, METHODS, ("The decoding method", "Cách giải mã")),
+            beam_width=number(beam_width, ("Beam width", "Độ rộng chùm"), 1, 10, integer=True),
+            top_p=number(top_p, ("top-p", "top-p"), 0.01, 1.0),
+            temperature=number(temperature, ("Temperature", "Nhiệt độ"), 0.05, 5.0),
+            num_captions=number(num_captions, ("Captions per model", "Số chú thích"), 1, MAX_CAPTIONS, integer=True),
+            repetition_penalty=number(repetition_penalty, ("Repetition penalty", "Phạt lặp từ"), 1.0, 3.0),
+            max_length=number(max_length, ("Max length", "Độ dài tối đa"), 1, MAX_LENGTH_LIMIT, integer=True),
+        ).checked()
+
     def checked(self) -> DecodeOptions:
         """Raise ValueError with the allowed range for anything a user can get wrong."""
         if self.method not in METHODS:

@@ -107,7 +107,7 @@ def _shots(k) -> int:
         value = float(k)
     except (TypeError, ValueError):
         value = float("nan")
-    if not value.is_integer():  # None, "abc", 2.5, nan, inf
+    if not value.is_integer() or not 0 <= value <= MAX_SHOTS:  # None, "abc", 2.5, nan, inf, 1e300
         raise ClipInputError(
             Bilingual(
                 f"k must be a whole number from 0 to {MAX_SHOTS}, got {k!r}.",

@@ -26,6 +26,10 @@ MAX_CLASSES = 1000
 MAX_PROMPTS = 8_000
 MAX_NAME_CHARS = 100
 MAX_TEMPLATES = 100
+# A template longer than this is refused: CLIP reads 77 tokens anyway, and a 100 kB template x 100 classes kept a
+# model slot busy for minutes just tokenizing. The 80 ImageNet templates are all under 60 characters.
+MAX_TEMPLATE_CHARS = 200
+MAX_TEXT_CHARS = 500_000  # the whole class or template box: far above 1,000 names of 100 characters
 MAX_NAMED = 5  # names a note lists (cut, duplicate, skipped); the rest are counted
 
 
@@ -35,6 +39,7 @@ class ClipInputError(ValueError):
 
 def parse_class_names(text: str | Sequence[str] | None) -> tuple[list[str], list[str]]:
     """Comma- or newline-separated names -> (unique names in order, notes about what was changed)."""
+    _check_size(text, "class names", "tên lớp")
     parts = re.split(r"[,\n;]", text) if isinstance(text, str) else list(text or [])
     names, notes, seen, dupes, cut = [], [], set(), [], []
     for raw in parts:
@@ -87,6 +92,7 @@ def parse_class_names(text: str | Sequence[str] | None) -> tuple[list[str], list
 
 def parse_templates(text: str | Sequence[str] | None) -> tuple[list[str], list[str]]:
     """One template per line, each with "{}" where the class name goes -> (templates, notes)."""
+    _check_size(text, "templates", "mẫu câu")
     lines = text.splitlines() if isinstance(text, str) else list(text or [])
     templates, notes, seen, skipped = [], [], set(), []
     for raw in lines:
@@ -97,6 +103,13 @@ def parse_templates(text: str | Sequence[str] | None) -> tuple[list[str], list[s
         if "{}" not in line:
             skipped.append(line)
             continue
+        if len(line) > MAX_TEMPLATE_CHARS:
+            raise ClipInputError(
+                Bilingual(
+                    f"A template is {len(line):,} characters long; the limit is {MAX_TEMPLATE_CHARS} ('{line[:40]}…').",
+                    f"Một mẫu câu dài {len(line):,} ký tự; tối đa {MAX_TEMPLATE_CHARS} ('{line[:40]}…').",
+                )
+            )
         templates.append(line)
     if skipped:
         # One note naming the first few: a pasted text of thousands of lines must not become thousands of notes.
@@ -122,6 +135,25 @@ def parse_templates(text: str | Sequence[str] | None) -> tuple[list[str], list[s
             )
         )
     return templates, notes
+
+
+def _check_size(text, what_en: str, what_vi: str) -> None:
+    """The raw text box (or list) is bounded before it is split: the per-item caps come after."""
+    if isinstance(text, str):
+        size = len(text)
+    elif isinstance(text, (list, tuple)):
+        size = sum(len(str(t)) + 1 for t in text[: MAX_TEXT_CHARS + 1])
+    elif text is None:
+        return
+    else:
+        raise ClipInputError(Bilingual(f"The {what_en} must be text.", f"Ô {what_vi} phải là văn bản."))
+    if size > MAX_TEXT_CHARS:
+        raise ClipInputError(
+            Bilingual(
+                f"The {what_en} are {size:,} characters long; the limit is {MAX_TEXT_CHARS:,}.",
+                f"Ô {what_vi} dài {size:,} ký tự; tối đa {MAX_TEXT_CHARS:,}.",
+            )
+        )
 
 
 def _first_few(items: list[str]) -> str:

@@ -15,6 +15,40 @@ from core.video.search import MODES, Moment, search
 CLIP_MODELS = tuple(models_for("video"))
 
 
+MAX_QUERY_CHARS = 300  # a description of a moment; OCR matching and CLIP's 77 tokens need no more
+MAX_TOP_K = 12
+INTERVAL_RANGE_S = (0.5, 10.0)  # the tab's sliders; the API gets the same bounds
+WINDOW_RANGE_S = (1.0, 60.0)
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    query: str
+    mode: str
+    clip_name: str
+    top_k: int
+    params: KeyframeParams
+    window_s: float
+
+
+def checked_options(query, mode, clip_name, top_k, keyframes, interval_s, window_s) -> SearchOptions:
+    """What /video_search and the tab send, checked whatever Gradio's preprocessing did: InputError otherwise."""
+    from core.inputs import choice, number, text
+    from core.video.keyframes import MODES as KEYFRAME_MODES
+
+    interval = number(interval_s, ("The sampling interval (s)", "Khoảng lấy mẫu (giây)"), *INTERVAL_RANGE_S)
+    return SearchOptions(
+        query=text(query, ("The query", "Câu truy vấn"), MAX_QUERY_CHARS).strip(),
+        mode=choice(mode, MODES, ("The search mode", "Cách tìm")),
+        clip_name=choice(clip_name, CLIP_MODELS, ("The CLIP model", "Mô hình CLIP")),
+        top_k=number(top_k, ("The number of moments", "Số khoảnh khắc"), 1, MAX_TOP_K, integer=True),
+        params=KeyframeParams(
+            mode=choice(keyframes, KEYFRAME_MODES, ("Keyframes", "Khung hình chính")), interval_s=interval
+        ),
+        window_s=number(window_s, ('The "A then B" window (s)', "Cửa sổ “A rồi B” (giây)"), *WINDOW_RANGE_S),
+    )
+
+
 @dataclass
 class VideoSearchResult:
     index: VideoIndex
