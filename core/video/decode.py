@@ -19,6 +19,15 @@ import av
 import numpy as np
 
 DEFAULT_MAX_DURATION_S = 30 * 60.0  # VIDEO_MAX_DURATION_S overrides: a lecture-length clip, not a film
+# Frame size cap: 4096x2160 (DCI 4K). A 6 MB .mov declaring 16000x16000 16-bit RGBA frames once took 34 s and
+# 6.8 GB to index. FFmpeg is told the cap (its `max_pixels` codec option) when the file is opened, because opening
+# already decodes a frame for some codecs (PNG in MOV: 2 GB for that file); the size and bit depth the container
+# and codec declare are then checked before the first frame is decoded.
+MAX_VIDEO_PIXELS = 4096 * 2160
+MAX_FRAME_BYTES = MAX_VIDEO_PIXELS * 6  # a decoded frame: 4K at 16-bit RGB (53 MB); 4K 16-bit RGBA is refused
+# Frame threads keep several decoded frames in flight; above Full HD the decoder uses slice threads only.
+FRAME_THREAD_MAX_PIXELS = 1920 * 1088
+DECODE_THREADS = 4
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".avi", ".mkv", ".m4v")
 
 
@@ -69,7 +78,9 @@ def _open(path: str | Path) -> av.container.InputContainer:
     if p.stat().st_size == 0:
         raise VideoInputError("Tệp video rỗng (0 byte).", "The file is empty (0 bytes). Upload a real video file.")
     try:
-        return av.open(str(p), metadata_errors="ignore")
+        # max_pixels: the decoders FFmpeg runs while probing refuse a bigger frame instead of allocating it; a
+        # stream whose declared size is over the cap then reports 0x0 (_video_stream refuses it).
+        return av.open(str(p), metadata_errors="ignore", options=_OPEN_OPTIONS)
     except (av.FFmpegError, UnicodeDecodeError, OSError) as exc:
         raise VideoInputError(
             "Không đọc được tệp này như một video: có thể nó không phải video hoặc đã bị hỏng.",
@@ -78,14 +89,59 @@ def _open(path: str | Path) -> av.container.InputContainer:
         ) from exc
 
 
+_DECODE_OPTIONS = {"max_pixels": str(MAX_VIDEO_PIXELS)}
+_OPEN_OPTIONS = {**_DECODE_OPTIONS, "threads": "1"}  # probing decodes at most one frame: no thread pool for it
+
+
 def _video_stream(container: av.container.InputContainer):
+    """The first video stream, its frame size and bit depth checked against the caps; nothing is decoded here."""
     if not container.streams.video:
         what = "an audio-only file" if container.streams.audio else "a file without any video stream"
         raise VideoInputError(
             "Tệp này không có luồng hình ảnh (chỉ có âm thanh?). Hãy tải lên một video.",
             f"This is {what}: there are no pictures to search. Upload a video.",
         )
-    return container.streams.video[0]
+    stream = container.streams.video[0]
+    check_frame_size(stream.codec_context.width, stream.codec_context.height, stream.codec_context.pix_fmt)
+    # The same cap for the decoder that runs later: a stream that switches to bigger frames mid-way is refused too.
+    stream.codec_context.options = dict(_DECODE_OPTIONS)
+    return stream
+
+
+def frame_bytes(width: int, height: int, pix_fmt: str | None) -> int:
+    """Bytes of one decoded frame in the codec's pixel format (16 bits per channel counts twice as 8)."""
+    try:
+        bits = av.VideoFormat(pix_fmt).padded_bits_per_pixel if pix_fmt else 64
+    except (ValueError, av.FFmpegError):
+        bits = 64  # unknown format: assume the widest common one (16-bit RGBA)
+    return width * height * max(bits, 8) // 8
+
+
+def check_frame_size(width: int, height: int, pix_fmt: str | None) -> None:
+    """VideoInputError unless frames are at most MAX_VIDEO_PIXELS and MAX_FRAME_BYTES once decoded."""
+    cap = "4096x2160"
+    if not width or not height:  # FFmpeg zeroes a declared size over max_pixels; or the header has none
+        raise VideoInputError(
+            f"Không đọc được kích thước khung hình, hoặc khung hình lớn hơn {cap}: hãy xuất lại video ở độ phân "
+            "giải thấp hơn (ví dụ 1920x1080).",
+            f"The frame size could not be read, or the frames are larger than {cap}: export the video at a lower "
+            "resolution (e.g. 1920x1080).",
+        )
+    size = frame_bytes(width, height, pix_fmt)
+    if width * height > MAX_VIDEO_PIXELS or size > MAX_FRAME_BYTES:
+        mb, cap_mb = size / 2**20, MAX_FRAME_BYTES / 2**20
+        raise VideoInputError(
+            f"Khung hình {width}x{height} ({pix_fmt}) chiếm {mb:.0f} MB khi giải mã; giới hạn là {cap} và "
+            f"{cap_mb:.0f} MB. Hãy xuất lại video ở độ phân giải hoặc độ sâu bit thấp hơn.",
+            f"The frames are {width}x{height} ({pix_fmt}), {mb:.0f} MB each once decoded; the limit is {cap} and "
+            f"{cap_mb:.0f} MB. Export the video at a lower resolution or bit depth.",
+        )
+
+
+def thread_settings(width: int, height: int) -> tuple[str, int]:
+    """(thread_type, thread_count) for decoding: frame threads only for frames up to Full HD."""
+    threads = max(1, min(DECODE_THREADS, os.cpu_count() or 1))
+    return ("AUTO" if width * height <= FRAME_THREAD_MAX_PIXELS else "SLICE"), threads
 
 
 def probe(path: str | Path, *, limit_s: float | None = None) -> VideoInfo:
@@ -95,12 +151,7 @@ def probe(path: str | Path, *, limit_s: float | None = None) -> VideoInfo:
         stream = _video_stream(container)
         duration = _duration(container, stream)
         rotation = _first_rotation(container, stream)
-        width, height = stream.codec_context.width, stream.codec_context.height
-        if not width or not height:
-            raise VideoInputError(
-                "Video không có kích thước khung hình hợp lệ (tệp hỏng?).",
-                "The video stream has no frame size: the file is damaged.",
-            )
+        width, height = stream.codec_context.width, stream.codec_context.height  # checked by _video_stream
         if abs(rotation) == 90:
             width, height = height, width
         info = VideoInfo(
@@ -164,7 +215,10 @@ def iter_frames(
     limit_s = max_duration_s() if limit_s is None else limit_s
     with _open(path) as container:
         stream = _video_stream(container)
-        stream.thread_type = "AUTO"  # frame threads: decoding dominates indexing time
+        # Frame threads: decoding dominates indexing time; but each thread holds frames, so only up to Full HD.
+        stream.thread_type, stream.codec_context.thread_count = thread_settings(
+            stream.codec_context.width, stream.codec_context.height
+        )
         start = None
         last = -1.0
         step = 1.0 / float(stream.average_rate) if stream.average_rate else 1.0 / 25
