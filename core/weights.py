@@ -161,7 +161,10 @@ class TorchvisionWeights:
         return "python -m core.prefetch  # downloads torchvision and Hub weights into the local cache"
 
     def _enum(self):
-        import torchvision.models as tvm
+        from core.models import IMPORT_LOCK
+
+        with IMPORT_LOCK:  # see core.models.IMPORT_LOCK
+            import torchvision.models as tvm
 
         enum_name, member = self.weights.split(".")
         return getattr(getattr(tvm, enum_name), member)

@@ -8,7 +8,13 @@ the app does not import torch or transformers.
 from __future__ import annotations
 
 import importlib
+import threading
 from typing import Any
+
+# First imports of torch-based modules from two request threads at once can make CPython's import system raise
+# "deadlock detected by _ModuleLock('torchvision.models.resnet')" in one of them (the status tab importing
+# torchvision.models while a first image request imports core.models.resnet). Those imports take this lock.
+IMPORT_LOCK = threading.RLock()
 
 # arch name -> "module:ClassName"; every class takes keyword-only hyperparameters and implements
 # forward(x) -> logits, forward_with_features(x) -> (logits, features) and features_to_grid(features).
@@ -45,7 +51,9 @@ def architecture_class(arch: str) -> Any:
     except KeyError:
         raise KeyError(f"unknown architecture {arch!r}; valid: {', '.join(sorted(ARCHITECTURES))}") from None
     module_name, class_name = target.split(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    with IMPORT_LOCK:
+        module = importlib.import_module(module_name)
+    return getattr(module, class_name)
 
 
 def build_architecture(arch: str, **model_args: Any):
