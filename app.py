@@ -7,6 +7,7 @@ Importing this module builds the UI but loads no weights: models load lazily on 
 from __future__ import annotations
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from core.model_store import current_profile
 from core.uploads import MAX_UPLOAD_BYTES
@@ -17,6 +18,7 @@ from demo.cnn_tab import build_cnn_tab
 from demo.fair_queue import MODEL_CONCURRENCY
 from demo.i18n import ClassroomBlocks, launch_kwargs, tr
 from demo.image_tab import build_image_tab
+from demo.limits import BodyLimitMiddleware
 from demo.live_tab import build_live_tab
 from demo.status_tab import build_status_tab
 from demo.text_tab import build_text_tab
@@ -69,4 +71,6 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, **launch_kwargs())
+    kwargs = launch_kwargs()
+    kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))  # request bodies: demo/limits.py
+    demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, **kwargs)

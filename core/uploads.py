@@ -32,8 +32,10 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO / "examples"
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES  # also what app.py gives launch(max_file_size=...)
 MAX_PATH_CHARS = 4096
-# A pasted image arrives inline as a base64 data URL: 4 characters per 3 bytes, plus the "data:...;base64," head.
-MAX_DATA_URL_CHARS = MAX_UPLOAD_BYTES * 4 // 3 + 256
+# An image sent inline (a base64 data URL in the request's JSON, as API clients may) is at most this big; bigger
+# ones go through the upload. Base64 is 4 characters per 3 bytes, plus the "data:...;base64," head.
+MAX_INLINE_BYTES = 10 * 2**20
+MAX_DATA_URL_CHARS = MAX_INLINE_BYTES * 4 // 3 + 256
 CHUNK = 1 << 20
 
 REFUSED = Bilingual(
@@ -91,7 +93,7 @@ def checked_upload(path: object, *, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
     return real
 
 
-def inline_bytes(data_url: str, *, max_bytes: int = MAX_UPLOAD_BYTES) -> bytes:
+def inline_bytes(data_url: str, *, max_bytes: int = MAX_INLINE_BYTES) -> bytes:
     """The bytes of a `data:<type>;base64,<payload>` URL (a pasted image), size-checked before decoding."""
     if len(data_url) > MAX_DATA_URL_CHARS:
         raise UploadTooLarge(max_bytes)
@@ -117,12 +119,11 @@ def digest(path: str | os.PathLike, *, max_bytes: int = MAX_UPLOAD_BYTES) -> str
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # O_NONBLOCK: opening a FIFO cannot hang
     except (OSError, ValueError, TypeError):
         raise UploadRefused() from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        os.close(fd)
+        raise UploadRefused() if not stat.S_ISREG(info.st_mode) else UploadTooLarge(max_bytes)
     with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise UploadRefused()
-        if info.st_size > max_bytes:
-            raise UploadTooLarge(max_bytes)
         h, read = hashlib.sha1(), 0
         while chunk := f.read(CHUNK):
             read += len(chunk)
