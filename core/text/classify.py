@@ -72,6 +72,12 @@ _lock = threading.Lock()
 
 def load_text_model(name: str, profile: str = "default") -> TextModel:
     """The model and the tokenizer it was trained with, loaded once. Raises WeightsUnavailable."""
+    from core.registry import list_models
+
+    if not isinstance(name, str) or name not in list_models("text-classification"):  # before loading anything
+        raise KeyError(
+            f"{str(name)[:40]!r} is not a text model; valid: {', '.join(list_models('text-classification'))}"
+        )
     key = (name, profile)
     if key not in _cache:
         loaded = load_model(name, profile)

@@ -15,15 +15,19 @@ from core.vqa.text import MAX_QUESTION_CHARS
 
 MAX_HISTORY_MESSAGES = 100  # 50 questions and answers; older ones leave the chat as new ones arrive
 MAX_HISTORY_CHARS = 100_000
+MAX_QUESTION_INPUT_CHARS = 20_000
 ROLES = ("user", "assistant")
 
 
 def checked_fields(question: object, variant: object, dataset: object) -> tuple[str, str, str]:
-    """(question stripped, variant, dataset) or InputError: the variant and dataset name a checkpoint folder."""
+    """(question stripped and cut to MAX_QUESTION_CHARS, variant, dataset) or InputError.
+
+    The variant and dataset name a checkpoint folder and a model cache entry: known values only. A long question is
+    cut (the model reads 40 tokens); one over MAX_QUESTION_INPUT_CHARS is not a question and is refused."""
     variant = choice(variant, VARIANT_NAMES, ("The VQA variant", "Biến thể VQA"))
     dataset = choice(dataset, DATASETS, ("The VQA dataset", "Bộ dữ liệu VQA"))
-    question = text(question, ("The question", "Câu hỏi"), MAX_QUESTION_CHARS).strip()
-    return question, variant, dataset
+    question = text(question, ("The question", "Câu hỏi"), MAX_QUESTION_INPUT_CHARS).strip()[:MAX_QUESTION_CHARS]
+    return question.strip(), variant, dataset
 
 
 def checked_history(history: object, *, room: int = 2) -> list[dict[str, str]]:
