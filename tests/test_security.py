@@ -210,8 +210,9 @@ def test_vqa_dataset_and_variant_are_known_values_only():
     assert set(session._models) == before
     with pytest.raises(InputError, match="variant"):
         checked_fields("q", "cnn_att/../x", "easy_vqa")
-    with pytest.raises(InputError, match="500"):
-        checked_fields("q" * 501, "cnn_att", "easy_vqa")
+    assert checked_fields("q" * 5000, "cnn_att", "easy_vqa")[0] == "q" * 500  # cut, as before
+    with pytest.raises(InputError, match="20,000"):
+        checked_fields("q" * 20_001, "cnn_att", "easy_vqa")
     assert checked_fields("  what shape?  ", "cnn_att", "food") == ("what shape?", "cnn_att", "food")
 
 
@@ -345,7 +346,7 @@ print("grew_mb", (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1
 
 def test_a_small_video_declaring_huge_frames_is_refused_before_decoding(tmp_path):
     """Hole: a 6 MB .mov of 16000x16000 16-bit RGBA frames took 34 s and 6.8 GB; opening this 1.5 kB one decoded a
-    2 GB frame in av.open alone. Measured in a fresh process with its address space capped at 1 GB."""
+    2 GB frame in av.open alone. Measured in a fresh process with its address space capped at 3 GB."""
     bomb = declared_huge_mov(tmp_path / "bomb.mov", 16000, 16000)
     assert bomb.stat().st_size < 5000
     code = "import resource; resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n" + PROBE
@@ -424,6 +425,27 @@ def test_the_app_wraps_gradios_queue_and_closes_the_direct_route():
     assert groups["video_search"] == "video" and groups["live_train"] == "live_training"
 
 
+def test_request_bodies_are_capped_except_uploads():
+    """Hole: a 50 MB chat history was parsed whole before the handler refused it."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from demo.limits import BodyLimitMiddleware
+
+    async def size(request):
+        return PlainTextResponse(str(len(await request.body())))
+
+    routes = [Route("/gradio_api/call/x", size, methods=["POST"]), Route("/gradio_api/upload", size, methods=["POST"])]
+    client = TestClient(Starlette(routes=routes, middleware=[Middleware(BodyLimitMiddleware, max_bytes=1000)]))
+    assert client.post("/gradio_api/call/x", content=b"x" * 1000).text == "1000"
+    refused = client.post("/gradio_api/call/x", content=b"x" * 1001)
+    assert refused.status_code == 413 and "too large" in refused.json()["detail"] and "quá lớn" in refused.json()["vi"]
+    assert client.post("/gradio_api/upload", content=b"x" * 5000).text == "5000"  # bounded by max_file_size instead
+
+
 # --- the launched app, raw HTTP as an attacker sends it --------------------------------------------------------
 
 
@@ -490,11 +512,17 @@ def test_every_file_endpoint_refuses_server_paths_the_same_way(tiny_app):
 
 
 @pytest.mark.server
-def test_the_direct_run_route_cannot_skip_the_queue(tiny_app):
+def test_the_direct_run_route_and_huge_bodies_cannot_skip_the_queue(tiny_app):
     import httpx
+
+    from demo.limits import MAX_BODY_BYTES
 
     data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", False]}
     assert httpx.post(f"{tiny_app.url}gradio_api/run/classify_image", json=data, timeout=30).status_code == 404
+    history = [{"role": "user", "content": "x" * 1000}] * (MAX_BODY_BYTES // 1000)
+    data = {"data": [{"path": str(VQA_IMAGE)}, "what color?", history, "cnn_att", "easy_vqa"]}
+    response = httpx.post(f"{tiny_app.url}gradio_api/call/vqa_chat", json=data, timeout=60)
+    assert response.status_code == 413 and tiny_app.alive()
 
 
 @pytest.mark.server
