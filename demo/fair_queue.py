@@ -7,8 +7,10 @@ one client once made every other endpoint, status included, answer "Queue is ful
   Gradio's event keyword arguments) and its own bound on how many may wait (MAX_WAITING), so a flooded group
   refuses new requests while the others keep answering;
 - one client may hold at most PER_SESSION_WAITING events waiting per browser session and PER_CLIENT_WAITING per
-  address (QUEUE_MAX_PER_CLIENT overrides; behind a proxy that sets X-Forwarded-For, such as a Hugging Face Space,
-  set QUEUE_TRUST_FORWARDED_FOR=1, on by default on Spaces, so the address is the visitor's, not the proxy's).
+  address (QUEUE_MAX_PER_CLIENT overrides it). The address is the one uvicorn reports: it applies X-Forwarded-For
+  only from the proxies listed in FORWARDED_ALLOW_IPS (default: loopback), so behind another reverse proxy list
+  that proxy there, or every visitor shares the proxy's address. A class behind one school NAT shares one address
+  too, hence a bound well above one student's needs.
 
 A refused request gets HTTP 503 with a message in the visitor's language, before anything is queued. Gradio has
 no public hook for this, so `install` wraps the queue's `push` (the one place every queued request enters, from the
@@ -30,26 +32,15 @@ QUICK_GROUP = dict(concurrency_id="quick", concurrency_limit=4)  # status, convo
 MAX_WAITING = {"models": 64, "video": 8, "live_training": 4, "quick": 32}
 OTHER_MAX_WAITING = 16  # events without a group of ours (UI helpers: each is its own queue in Gradio)
 PER_SESSION_WAITING = 4
-PER_CLIENT_WAITING = 24
+PER_CLIENT_WAITING = 48
 
 
 def per_client_limit() -> int:
     return int(os.environ.get("QUEUE_MAX_PER_CLIENT", PER_CLIENT_WAITING))
 
 
-def trust_forwarded_for() -> bool:
-    flag = os.environ.get("QUEUE_TRUST_FORWARDED_FOR")
-    return flag == "1" if flag is not None else bool(os.environ.get("SPACE_ID"))
-
-
 def client_key(request) -> str:
-    """The visitor's address: the socket peer, or the last X-Forwarded-For entry (the one the trusted proxy added)."""
-    if request is None:
-        return "?"
-    if trust_forwarded_for():
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
+    """The visitor's address as uvicorn reports it (X-Forwarded-For is applied only from FORWARDED_ALLOW_IPS)."""
     client = getattr(request, "client", None)
     return getattr(client, "host", None) or "?"
 
