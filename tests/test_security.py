@@ -358,7 +358,7 @@ def test_a_small_video_declaring_huge_frames_is_refused_before_decoding(tmp_path
 
 
 def test_bit_depth_counts_and_frame_threads_only_up_to_full_hd(tmp_path):
-    from core.video.decode import MAX_FRAME_BYTES, VideoInputError, frame_bytes, probe, thread_settings
+    from core.video.decode import MAX_FRAME_BYTES, VideoInputError, frame_bytes, probe, thread_type
 
     deep = declared_huge_mov(tmp_path / "k4.mov", 4096, 2160)  # 4K is allowed, but not at 16-bit RGBA
     with pytest.raises(VideoInputError, match=r"4096x2160 \(rgba64be\), 68 MB each"):
@@ -366,7 +366,7 @@ def test_bit_depth_counts_and_frame_threads_only_up_to_full_hd(tmp_path):
     assert frame_bytes(4096, 2160, "yuv420p10le") < MAX_FRAME_BYTES < frame_bytes(4096, 2160, "rgba64be")
     hd = declared_huge_mov(tmp_path / "hd.mov", 1920, 1080)
     assert (probe(hd).width, probe(hd).height) == (1920, 1080)
-    assert thread_settings(1920, 1080)[0] == "AUTO" and thread_settings(3840, 2160)[0] == "SLICE"
+    assert thread_type(1920, 1080) == "AUTO" and thread_type(3840, 2160) == "SLICE"
 
 
 # --- fair queueing ---------------------------------------------------------------------------------------------

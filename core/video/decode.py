@@ -27,7 +27,6 @@ MAX_VIDEO_PIXELS = 4096 * 2160
 MAX_FRAME_BYTES = MAX_VIDEO_PIXELS * 6  # a decoded frame: 4K at 16-bit RGB (53 MB); 4K 16-bit RGBA is refused
 # Frame threads keep several decoded frames in flight; above Full HD the decoder uses slice threads only.
 FRAME_THREAD_MAX_PIXELS = 1920 * 1088
-DECODE_THREADS = 4
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".avi", ".mkv", ".m4v")
 
 
@@ -138,10 +137,9 @@ def check_frame_size(width: int, height: int, pix_fmt: str | None) -> None:
         )
 
 
-def thread_settings(width: int, height: int) -> tuple[str, int]:
-    """(thread_type, thread_count) for decoding: frame threads only for frames up to Full HD."""
-    threads = max(1, min(DECODE_THREADS, os.cpu_count() or 1))
-    return ("AUTO" if width * height <= FRAME_THREAD_MAX_PIXELS else "SLICE"), threads
+def thread_type(width: int, height: int) -> str:
+    """Frame threads (FFmpeg's own thread count) only for frames up to Full HD; slice threads above."""
+    return "AUTO" if width * height <= FRAME_THREAD_MAX_PIXELS else "SLICE"
 
 
 def probe(path: str | Path, *, limit_s: float | None = None) -> VideoInfo:
@@ -216,9 +214,7 @@ def iter_frames(
     with _open(path) as container:
         stream = _video_stream(container)
         # Frame threads: decoding dominates indexing time; but each thread holds frames, so only up to Full HD.
-        stream.thread_type, stream.codec_context.thread_count = thread_settings(
-            stream.codec_context.width, stream.codec_context.height
-        )
+        stream.thread_type = thread_type(stream.codec_context.width, stream.codec_context.height)
         start = None
         last = -1.0
         step = 1.0 / float(stream.average_rate) if stream.average_rate else 1.0 / 25
