@@ -10,6 +10,7 @@ from core.images import ImageInputError
 from core.registry import VQA_DATASETS, VQA_VARIANTS
 from core.vqa.catalog import EASY_VQA_VI
 from core.vqa.chat import checked_fields, checked_history
+from core.vqa.text import MAX_QUESTION_CHARS
 from core.weights import WeightsUnavailable
 from demo.components import image_error, image_file, image_input, input_error, localized, payload_source
 from demo.gpu import gpu_task
@@ -97,7 +98,7 @@ def build_vqa_tab(profile: str) -> None:
         history = _checked(request, checked_history, history)  # text only, the newest MAX_HISTORY_MESSAGES
         answer = _answer(image_payload, text, variant_name, dataset_name, profile, request)
         history += [
-            {"role": "user", "content": text.strip()},
+            {"role": "user", "content": text.strip()[:MAX_QUESTION_CHARS]},  # a str: _answer checked it
             {"role": "assistant", "content": _reply_text(answer, dataset_name, request)},
         ]
         overlay = image_file(_attention_overlay(answer))
