@@ -198,16 +198,17 @@ def test_numbers_must_be_finite_whole_and_in_range(value):
 def test_vqa_dataset_and_variant_are_known_values_only():
     """Hole: each distinct dataset string ('easy_vqa/.', 'easy_vqa/./.') loaded and kept another model copy, and
     '../..' paths were resolved and echoed back."""
+    from core import model_store
     from core.vqa import session
     from core.vqa.chat import checked_fields
 
-    before = set(session._models)
+    before = set(model_store._cache)
     for dataset in ("easy_vqa/.", "easy_vqa/./.", "../../..", "EASY_VQA", "", None, ["easy_vqa"]):
         with pytest.raises(InputError, match="must be one of: easy_vqa, food"):
             checked_fields("what color?", "cnn_att", dataset)
         with pytest.raises(KeyError):
             session.load_vqa("cnn_att", dataset if isinstance(dataset, str) else "x", "tiny")
-    assert set(session._models) == before
+    assert set(model_store._cache) == before  # no model loaded for any of them
     with pytest.raises(InputError, match="variant"):
         checked_fields("q", "cnn_att/../x", "easy_vqa")
     assert checked_fields("q" * 5000, "cnn_att", "easy_vqa")[0] == "q" * 500  # cut, as before
