@@ -77,6 +77,46 @@ def test_einsum_encoder_matches_torch_transformer_encoder():
         assert torch.allclose(custom(x), simple(x), atol=1e-5)
 
 
+@pytest.mark.parametrize("norm_first,activation", [(True, "gelu"), (False, "relu")])
+def test_sdpa_encoder_layer_is_torchs_layer_without_the_fast_path(norm_first, activation):
+    """Same parameters, initialisation and outputs as nn.TransformerEncoderLayer; self-attention never takes the
+    fused fast path (which holds every T x T score matrix at once) but F.scaled_dot_product_attention."""
+    from unittest import mock
+
+    from core.models.attention import SdpaEncoderLayer
+
+    def build(cls):
+        torch.manual_seed(0)
+        layer = cls(64, 4, 256, 0.1, activation=activation, batch_first=True, norm_first=norm_first)
+        layer.self_attn.dropout = 0.0  # as the zoo's encoders (dropout on the residuals and FFN only)
+        return layer, torch.rand(1)  # the random state after building
+
+    (ref, ref_next), (ours, our_next) = build(torch.nn.TransformerEncoderLayer), build(SdpaEncoderLayer)
+    assert torch.equal(ref_next, our_next)  # no extra random numbers drawn: seeded training runs are unchanged
+    assert list(ref.state_dict()) == list(ours.state_dict())
+    assert all(torch.equal(v, ours.state_dict()[k]) for k, v in ref.state_dict().items())
+    x = torch.randn(3, 50, 64)
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    with mock.patch.object(torch.nn.functional, "scaled_dot_product_attention", wraps=sdpa) as spy:
+        for training in (False, True):
+            ref.train(training), ours.train(training)
+            torch.manual_seed(1)
+            expected = ref(x)
+            torch.manual_seed(1)  # the same dropout masks
+            assert torch.allclose(ours(x), expected, atol=1e-5)
+            with torch.no_grad():
+                torch.manual_seed(1)
+                expected = ref(x)
+                torch.manual_seed(1)
+                assert torch.allclose(ours(x), expected, atol=1e-5)
+    assert spy.call_count >= 4  # ours, every mode (torch's eval fast path never calls it)
+    mask = torch.zeros(3, 50, dtype=torch.bool)
+    mask[:, -5:] = True  # a padding mask goes to torch's own forward
+    ours.eval(), ref.eval()
+    with torch.no_grad():
+        assert torch.allclose(ours(x, src_key_padding_mask=mask), ref(x, src_key_padding_mask=mask), atol=1e-5)
+
+
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory):
     if not (DEBIAN_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file():

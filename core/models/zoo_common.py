@@ -7,17 +7,20 @@ import math
 import torch
 from torch import nn
 
+from core.models.attention import SdpaEncoderLayer
+
 
 def pre_ln_encoder(d_model: int, heads: int, ffn: int, layers: int, dropout: float) -> nn.TransformerEncoder:
     """torch's nn.TransformerEncoder, Pre-LN (norm_first), GELU, batch-first: the course's SimpleViT encoder.
+
+    Its layers are core.models.attention.SdpaEncoderLayer: torch's layer and parameters, with self-attention run by
+    scaled_dot_product_attention in every mode (torch's eval fast path holds all T x T scores at once).
 
     Dropout applies to the residual branches and the FFN but not to the attention weights: attention dropout
     forces PyTorch's slow "math" attention on CPU (8x slower for 1024 tokens, measured) for no accuracy gain
     at this size.
     """
-    layer = nn.TransformerEncoderLayer(
-        d_model, heads, ffn, dropout, activation="gelu", batch_first=True, norm_first=True
-    )
+    layer = SdpaEncoderLayer(d_model, heads, ffn, dropout, activation="gelu", batch_first=True, norm_first=True)
     layer.self_attn.dropout = 0.0
     return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
 
