@@ -218,7 +218,7 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
                 last = time.monotonic()
                 _current["fraction"] = progress.fraction
                 yield progress
-        val_loss, val_acc = _evaluate(model, norm(data.train_x[val_idx]), data.train_y[val_idx])
+        val_loss, val_acc = _evaluate(model, data.train_x[val_idx], data.train_y[val_idx], norm)
         progress.history.append(
             {
                 "epoch": epoch,
@@ -230,7 +230,7 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
         )
         _current["fraction"] = progress.fraction
         yield progress
-    _, test_acc = _evaluate(model, norm(data.test_x[:2000]), data.test_y[:2000])
+    _, test_acc = _evaluate(model, data.test_x[:2000], data.test_y[:2000], norm)
     folder = live_checkpoint_dir(entry.name, tiny)
     save_checkpoint(
         folder,
@@ -260,10 +260,10 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
     yield progress
 
 
-def _evaluate(model, x, y) -> tuple[float, float]:
+def _evaluate(model, x, y, transform) -> tuple[float, float]:
     import torch
 
-    model.eval()
-    with torch.no_grad():
-        logits = torch.cat([model(x[i : i + 500]) for i in range(0, len(y), 500)])
+    from core.batching import predict_in_batches
+
+    logits = predict_in_batches(model, x, transform=transform)  # batches sized by the model's activation memory
     return float(torch.nn.functional.cross_entropy(logits, y)), float((logits.argmax(1) == y).float().mean())

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from core.batching import eval_batch_size, predict_in_batches
 from core.metrics import classification_metrics
 
 
@@ -74,13 +75,16 @@ def train_one_epoch(
 
 @torch.no_grad()
 def predict(model: nn.Module, loader: DataLoader, device: torch.device) -> tuple[float, list[int], list[int]]:
-    """Mean loss, true labels and predicted labels over `loader`."""
+    """Mean loss, true labels and predicted labels over `loader`. Each of its batches runs in pieces sized by the
+    model's activation memory (core.batching), whatever batch size the loader was given."""
     model.eval()
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
     total, y_true, y_pred = 0.0, [], []
+    batch_size = None
     for x, y in loader:
         x, y = x.to(device), y.to(device)
-        logits = model(x).float()
+        batch_size = batch_size or eval_batch_size(model, x)
+        logits = predict_in_batches(model, x, batch_size=batch_size).float()
         total += loss_fn(logits, y).item()
         y_true += y.tolist()
         y_pred += logits.argmax(1).tolist()

@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
+from core.batching import eval_batch_size
 from core.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
 from core.preprocess import Preprocess
 from core.vqa.data import easy_vqa_splits, load_layout
@@ -112,8 +113,9 @@ def evaluate(model, samples, vocab, answer_index, cache, device) -> dict:
     loss_fn = torch.nn.CrossEntropyLoss(reduction="sum", ignore_index=-100)
     images = list(dict.fromkeys(s.image for s in samples))
     row = {p: i for i, p in enumerate(images)}
+    step = eval_batch_size(model.backbone, cache.batch(images[:1]).to(device))  # sized by activation memory
     cells = torch.cat(
-        [model.encode_image(cache.batch(images[i : i + 256]).to(device)) for i in range(0, len(images), 256)]
+        [model.encode_image(cache.batch(images[i : i + step]).to(device)) for i in range(0, len(images), step)]
     )  # (images, N, hidden)
     total, correct, n = 0.0, 0, 0
     for i in range(0, len(samples), 512):

@@ -1,0 +1,82 @@
+"""Evaluation memory is bounded by the model, not by the data set (core.batching, core.models.attention)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from core.batching import activation_bytes_per_sample, eval_batch_size, predict_in_batches
+from core.models import build_architecture
+from core.zoo_data import DEBIAN_FASHION_MNIST
+from tests.conftest import REPO
+
+# Peak memory that evaluating 1,000 Fashion-MNIST images with spatial_token_vit may add to the process. Measured:
+# 90-160 MB (batches of 16 images, torch 2.14, CPU). One batch of 1,000 needed ~17 GB through torch's fused
+# attention fast path, and would still need about 3 GB of activations through scaled_dot_product_attention.
+EVAL_PEAK_LIMIT_MB = 300
+
+
+def test_batch_size_follows_the_attention_scores_not_the_data():
+    pixel_tokens = build_architecture("spatial_token_vit", num_classes=10)  # 1,024 tokens, 4 heads
+    x = torch.randn(1, 3, 32, 32)
+    assert activation_bytes_per_sample(pixel_tokens, x) == 4 * 1024 * 1024 * 4  # heads x T x T floats
+    assert eval_batch_size(pixel_tokens, x) == 16  # 256 MiB / 16 MiB
+    assert eval_batch_size(pixel_tokens, x, budget_bytes=40 * 2**20) == 2
+    assert eval_batch_size(pixel_tokens, x, budget_bytes=1) == 1  # never zero
+    patches = build_architecture("simple_vit", num_classes=10)  # 65 tokens: scores are no longer the largest tensor
+    assert activation_bytes_per_sample(patches, x) == 65 * 512 * 4  # the FFN's hidden layer
+    assert eval_batch_size(build_architecture("softmax", num_classes=10), x) == 1024  # capped
+    einsum = build_architecture("custom_vit", num_classes=10)  # the einsum encoder's scores count too
+    assert activation_bytes_per_sample(einsum, x) == 65 * 512 * 4 and pixel_tokens.training
+
+
+def test_batches_give_the_same_outputs_as_one_pass():
+    torch.manual_seed(0)
+    model = build_architecture("cnn_transformer", num_classes=10).eval()
+    x = torch.randint(0, 256, (37, 3, 32, 32), dtype=torch.uint8)
+    with torch.no_grad():
+        whole = model(x.float() / 255)
+    batched = predict_in_batches(model, x, batch_size=8, transform=lambda t: t.float() / 255)
+    assert batched.shape == (37, 10) and torch.allclose(batched, whole, atol=1e-5)
+
+
+@pytest.mark.skipif(
+    not (DEBIAN_FASHION_MNIST / "t10k-images-idx3-ubyte.gz").is_file(),
+    reason="Fashion-MNIST not installed: apt-get install dataset-fashion-mnist (.ci/run does)",
+)
+def test_evaluating_1000_images_with_the_pixel_token_vit_stays_under_its_peak():
+    """In a fresh process: the peak resident memory (VmHWM, reset just before) minus the resident memory before."""
+    code = """
+import json, re
+from pathlib import Path
+from core.batching import predict_in_batches
+from core.checkpoint import load_checkpoint
+from core.preprocess import Preprocess
+from core.zoo_data import load_dataset
+
+def mb(field):
+    return int(re.search(field + r":\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 1024
+
+folder = Path("checkpoints/zoo/fashion_mnist/spatial_token_vit")
+module, config = load_checkpoint(folder)
+data = load_dataset("fashion_mnist", Path("data"))
+x, y = data.test_x[5000:6000], data.test_y[5000:6000]
+normalise = Preprocess.from_dict(config["preprocess"]).normalise
+predict_in_batches(module, x[:1], transform=normalise)  # one image first: torch's code paged in is not the batches'
+Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS (Linux >= 4.0)
+before = mb("VmRSS")
+logits = predict_in_batches(module, x, transform=normalise)
+recorded = json.loads((folder / "metrics.json").read_text())["test"]["accuracy"]
+print(json.dumps({"before": before, "peak": mb("VmHWM"), "n": len(logits),
+                  "accuracy": (logits.argmax(1) == y).float().mean().item(), "recorded": recorded}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"evaluation of 1,000 images: {r['before']:.0f} MB resident before, peak {r['peak']:.0f} MB")
+    assert r["n"] == 1000 and r["accuracy"] >= 0.9 * r["recorded"]  # the batches computed the real thing
+    assert r["peak"] - r["before"] < EVAL_PEAK_LIMIT_MB
