@@ -1,4 +1,7 @@
-"""Shared fixtures: a launched app on a loopback port, tiny models, and image files for bad-input tests."""
+"""Shared fixtures: a launched app on a loopback port, tiny models, and image files for bad-input tests.
+
+The app servers started here die with pytest however it ends (core.subprocess_guard).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from core import subprocess_guard
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,6 +36,8 @@ class LaunchedApp:
 
 
 def launch_app(tmp: Path, **env: str) -> LaunchedApp:
+    """app.py on a free loopback port. It dies with this process however that ends (core.subprocess_guard:
+    parent-death signal, its own session); stop it with stop_app."""
     port = free_port()
     log = tmp / "app.log"
     full_env = {
@@ -40,29 +47,36 @@ def launch_app(tmp: Path, **env: str) -> LaunchedApp:
         "GRADIO_ANALYTICS_ENABLED": "False",
         **env,
     }
-    proc = subprocess.Popen(
+    proc = subprocess_guard.popen(
         [sys.executable, "app.py"], cwd=REPO, env=full_env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app.py exited early:\n{log.read_text()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return LaunchedApp(url, proc, log)
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError(f"app.py did not start in 90 s:\n{log.read_text()}")
+    app = LaunchedApp(f"http://127.0.0.1:{port}/", proc, log)
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"app.py exited early:\n{log.read_text()}")
+            try:
+                urllib.request.urlopen(app.url, timeout=2)
+                return app
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"app.py did not start in 90 s:\n{log.read_text()}")
+    except BaseException:  # also Ctrl-C while waiting
+        stop_app(app)
+        raise
 
 
 def stop_app(app: LaunchedApp) -> None:
+    """Stop the server (SIGTERM, SIGKILL after 10 s) and wait for it; a second call does nothing."""
+    if app.proc.returncode is not None:
+        return
     app.proc.terminate()
     try:
         app.proc.wait(10)
     except subprocess.TimeoutExpired:
         app.proc.kill()
+        app.proc.wait()
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
 import torch
 
+from core import subprocess_guard
 from core.batching import activation_bytes_per_sample, eval_batch_size, predict_in_batches
 from core.models import build_architecture
 from core.zoo_data import DEBIAN_FASHION_MNIST
@@ -53,6 +53,7 @@ def test_evaluating_1000_images_with_the_pixel_token_vit_stays_under_its_peak():
     code = """
 import json, re
 from pathlib import Path
+from core import subprocess_guard
 from core.batching import predict_in_batches
 from core.checkpoint import load_checkpoint
 from core.preprocess import Preprocess
@@ -74,7 +75,7 @@ recorded = json.loads((folder / "metrics.json").read_text())["test"]["accuracy"]
 print(json.dumps({"before": before, "peak": mb("VmHWM"), "n": len(logits),
                   "accuracy": (logits.argmax(1) == y).float().mean().item(), "recorded": recorded}))
 """
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=600)
+    out = subprocess_guard.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     r = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"evaluation of 1,000 images: {r['before']:.0f} MB resident before, peak {r['peak']:.0f} MB")

@@ -23,6 +23,8 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from core import subprocess_guard
+
 Tokens = Sequence[str]
 
 
@@ -190,7 +192,7 @@ def meteor(
     jar = _meteor_jar()
     cmd = ["java", "-Dfile.encoding=UTF-8", "-Xmx1G", "-jar", jar.name, "-", "-", "-stdio", "-l", "en", "-norm"]
     with _meteor_lock:
-        proc = subprocess.Popen(
+        proc = subprocess_guard.popen(  # Java dies with this process, even when it is killed
             cmd, cwd=jar.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         # Killing Java ends a blocked readline() with b"", which the parsing below turns into the error.

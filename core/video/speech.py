@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import subprocess_guard
 from core.video.search import Moment
 
 ESPEAK_VOICES = {"vi": "vi", "en": "en-us"}
@@ -137,7 +138,7 @@ def _espeak(text: str, lang: str, out_dir: Path) -> Speech:
     # The text goes in on stdin, never as an argument: a query starting with "-" cannot become an option.
     cmd = ["espeak-ng", "-v", ESPEAK_VOICES[lang], "-s", "150", "-w", str(path), "--stdin"]
     try:
-        subprocess.run(cmd, input=text.encode("utf-8"), check=True, timeout=60, capture_output=True)
+        subprocess_guard.run(cmd, input=text.encode("utf-8"), check=True, timeout=60, capture_output=True)
     except (subprocess.SubprocessError, OSError) as exc:
         raise SpeechUnavailable("espeak-ng không đọc được câu này.", f"espeak-ng failed: {exc}") from exc
     return Speech(str(path), "espeak-ng", text)
