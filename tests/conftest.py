@@ -1,15 +1,19 @@
 """Shared fixtures: a launched app on a loopback port, tiny models, and image files for bad-input tests.
 
-The app servers started here die with pytest however it ends (core.subprocess_guard).
+Also the suite's memory and its processes: the app servers started here die with pytest however it ends
+(core.subprocess_guard), each session-wide server stops after the last test that uses it, and the end of every run
+prints the peak memory of pytest and all its child processes together.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -28,11 +32,15 @@ def free_port() -> int:
 
 
 class LaunchedApp:
-    def __init__(self, url: str, proc: subprocess.Popen, log: Path):
-        self.url, self.proc, self.log = url, proc, log
+    def __init__(self, url: str, proc: subprocess.Popen, log: Path, label: str):
+        self.url, self.proc, self.log, self.label = url, proc, log, label
+        self.peak_mb: float | None = None  # VmHWM, read when it stops
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+
+_launched: list[LaunchedApp] = []  # every server started in this process, for the memory summary
 
 
 def launch_app(tmp: Path, **env: str) -> LaunchedApp:
@@ -50,7 +58,8 @@ def launch_app(tmp: Path, **env: str) -> LaunchedApp:
     proc = subprocess_guard.popen(
         [sys.executable, "app.py"], cwd=REPO, env=full_env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
-    app = LaunchedApp(f"http://127.0.0.1:{port}/", proc, log)
+    app = LaunchedApp(f"http://127.0.0.1:{port}/", proc, log, f"{tmp.name} ({env.get('APP_PROFILE', 'default')})")
+    _launched.append(app)
     try:
         deadline = time.time() + 90
         while time.time() < deadline:
@@ -71,6 +80,7 @@ def stop_app(app: LaunchedApp) -> None:
     """Stop the server (SIGTERM, SIGKILL after 10 s) and wait for it; a second call does nothing."""
     if app.proc.returncode is not None:
         return
+    app.peak_mb = _status_mb(app.proc.pid, "VmHWM") or app.peak_mb
     app.proc.terminate()
     try:
         app.proc.wait(10)
@@ -79,13 +89,41 @@ def stop_app(app: LaunchedApp) -> None:
         app.proc.wait()
 
 
+# Session-wide servers stop after the last collected test that uses them, not at the end of the session: three
+# servers of 0.6-1.7 GB each, kept until the last test, would add up to the biggest part of the suite's peak.
+_SERVER_FIXTURES = ("tiny_app", "offline_default_app", "repo_default_app")
+_last_user: dict[str, str] = {}  # fixture name -> node id of the last test that uses it
+_running: dict[str, LaunchedApp] = {}
+
+
+def pytest_collection_finish(session):
+    for item in session.items:  # the order they run in
+        for name in _SERVER_FIXTURES:
+            if name in getattr(item, "fixturenames", ()):
+                _last_user[name] = item.nodeid
+
+
+def pytest_runtest_teardown(item, nextitem):
+    for name, nodeid in _last_user.items():
+        if nodeid == item.nodeid and name in _running:
+            stop_app(_running.pop(name))
+
+
+def _session_server(name: str, tmp: Path, **env: str):
+    app = launch_app(tmp, **env)
+    _running[name] = app
+    try:
+        yield app
+    finally:
+        _running.pop(name, None)
+        stop_app(app)
+
+
 @pytest.fixture(scope="session")
 def tiny_app(tmp_path_factory):
     """app.py with APP_PROFILE=tiny, offline."""
     tmp = tmp_path_factory.mktemp("tiny_app")
-    app = launch_app(tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1")
-    yield app
-    stop_app(app)
+    yield from _session_server("tiny_app", tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1")
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +131,8 @@ def offline_default_app(tmp_path_factory):
     """app.py with real-weight profile but no weights anywhere: empty checkpoint dir, empty caches, offline."""
     tmp = tmp_path_factory.mktemp("default_app")
     (tmp / "ckpt").mkdir()
-    app = launch_app(
+    yield from _session_server(
+        "offline_default_app",
         tmp,
         APP_PROFILE="default",
         HF_HUB_OFFLINE="1",
@@ -101,8 +140,6 @@ def offline_default_app(tmp_path_factory):
         TORCH_HOME=str(tmp / "torch"),
         HF_HOME=str(tmp / "hf"),
     )
-    yield app
-    stop_app(app)
 
 
 @pytest.fixture
@@ -121,20 +158,24 @@ def example_image() -> str:
 def repo_default_app(tmp_path_factory):
     """app.py with real weights from the repo's committed checkpoints only: a fresh offline machine."""
     tmp = tmp_path_factory.mktemp("repo_app")
-    app = launch_app(
-        tmp, APP_PROFILE="default", HF_HUB_OFFLINE="1", TORCH_HOME=str(tmp / "torch"), HF_HOME=str(tmp / "hf")
+    yield from _session_server(
+        "repo_default_app",
+        tmp,
+        APP_PROFILE="default",
+        HF_HUB_OFFLINE="1",
+        TORCH_HOME=str(tmp / "torch"),
+        HF_HOME=str(tmp / "hf"),
     )
-    yield app
-    stop_app(app)
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "artifacts"  # browser screenshots, one per tab
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Playwright driving Debian's Chromium; open pages with browser.new_page(locale="en-US" or "vi-VN")."""
+    """Playwright driving Debian's Chromium; open pages with browser.new_page(locale="en-US" or "vi-VN").
+    Per module, so Chromium is not kept for the rest of the suite after the browser tests."""
     if not CHROMIUM:
         pytest.skip("no Chromium found (.ci/run installs Debian's 'chromium'; or set CHROMIUM_PATH)")
     from playwright.sync_api import sync_playwright
@@ -154,3 +195,81 @@ def browser():
         )
         yield b
         b.close()
+
+
+# ---- The suite's peak memory -------------------------------------------------------------------------------------
+def _status_mb(pid: int | str, field: str) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+class _TreeSampler(threading.Thread):
+    """Every second, the resident memory of pytest plus all its descendants (servers, Chromium, subprocesses),
+    summed; keeps the largest sum. Shared pages (the same library mapped by two processes) count twice, so the
+    figure errs high. Linux only (/proc)."""
+
+    def __init__(self):
+        super().__init__(daemon=True, name="memory-sampler")
+        self.peak_mb, self.peak_processes = 0.0, 0
+        self._done = threading.Event()
+        self._page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def sample(self) -> None:
+        parent_of, rss = {}, {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    fields = Path(entry.path, "stat").read_text().rpartition(")")[2].split()
+                except OSError:
+                    continue
+                parent_of[int(entry.name)], rss[int(entry.name)] = int(fields[1]), int(fields[21])
+        tree, frontier = {os.getpid()}, [os.getpid()]
+        while frontier:
+            children = [pid for pid, parent in parent_of.items() if parent in frontier and pid not in tree]
+            tree.update(children)
+            frontier = children
+        total = sum(rss.get(pid, 0) for pid in tree) * self._page_mb
+        if total > self.peak_mb:
+            self.peak_mb, self.peak_processes = total, len(tree)
+
+    def run(self) -> None:
+        while not self._done.wait(1.0):
+            self.sample()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.sample()
+
+
+_sampler: _TreeSampler | None = None
+
+
+def pytest_sessionstart(session):
+    global _sampler
+    if Path("/proc/self/stat").is_file():
+        _sampler = _TreeSampler()
+        _sampler.start()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Printed at the end of every run. The goal for the whole suite (`python -m pytest`) is under 4 GB."""
+    for app in _launched:  # normally all stopped by now
+        stop_app(app)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    servers = ", ".join(f"{a.label} {a.peak_mb or 0:,.0f}" for a in _launched) or "none"
+    write = terminalreporter.write_line
+    terminalreporter.section("peak memory")
+    if _sampler is not None:
+        _sampler.stop()
+        write(
+            f"pytest and its child processes together: {_sampler.peak_mb:,.0f} MB "
+            f"(resident memory summed over {_sampler.peak_processes} processes, sampled every second)"
+        )
+    write(f"pytest alone: {own:,.0f} MB; largest child process: {children:,.0f} MB (ru_maxrss)")
+    write(f"app servers started by the tests (MB, VmHWM): {servers}")

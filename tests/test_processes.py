@@ -169,3 +169,44 @@ def test_servers_die_with_a_sigkilled_pytest(tmp_path):
         kill_parent_and_check_child_dies(pytest_run, server)
     finally:
         pytest_run.kill()
+
+
+EARLY_STOP = """
+import os
+import tests.conftest as conftest
+from core import subprocess_guard
+
+def launch_stand_in(tmp, **env):  # a process in the server's place: no app start-up to wait for
+    app = conftest.LaunchedApp("http://127.0.0.1:9/", subprocess_guard.popen(["sleep", "300"]), tmp / "log", "stand-in")
+    conftest._launched.append(app)
+    return app
+
+conftest.launch_app = launch_stand_in
+pids = []
+
+def test_first_user(tiny_app):
+    pids.append(tiny_app.proc.pid)
+
+def test_last_user(tiny_app):
+    assert tiny_app.alive()
+
+def test_after_the_last_user():
+    try:
+        os.kill(pids[0], 0)
+    except ProcessLookupError:
+        return  # stopped and reaped
+    raise AssertionError("the session's server outlived its last test")
+"""
+
+
+def test_session_servers_stop_after_their_last_test_and_the_run_prints_its_peak_memory(tmp_path):
+    (tmp_path / "test_early_stop.py").write_text(EARLY_STOP)
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest"]
+    out = subprocess_guard.run(
+        [*cmd, str(tmp_path / "test_early_stop.py")], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert "3 passed" in out.stdout
+    summary = out.stdout[out.stdout.index("peak memory") :]
+    assert "pytest and its child processes together:" in summary and "pytest alone:" in summary
+    assert "stand-in" in summary  # the server's own peak (VmHWM), read when it stopped
