@@ -265,11 +265,12 @@ def pytest_terminal_summary(terminalreporter):
     servers = ", ".join(f"{a.label} {a.peak_mb or 0:,.0f}" for a in _launched) or "none"
     write = terminalreporter.write_line
     terminalreporter.section("peak memory")
-    if _sampler is not None:
+    if _sampler is not None:  # a sample can miss a short peak that ru_maxrss saw: report the larger
         _sampler.stop()
         write(
-            f"pytest and its child processes together: {_sampler.peak_mb:,.0f} MB "
-            f"(resident memory summed over {_sampler.peak_processes} processes, sampled every second)"
+            f"pytest and its child processes together: {max(_sampler.peak_mb, own, children):,.0f} MB "
+            f"(resident memory summed over the process tree, sampled every second: "
+            f"{_sampler.peak_processes} processes at its peak)"
         )
     write(f"pytest alone: {own:,.0f} MB; largest child process: {children:,.0f} MB (ru_maxrss)")
     write(f"app servers started by the tests (MB, VmHWM): {servers}")
