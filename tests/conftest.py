@@ -272,5 +272,8 @@ def pytest_terminal_summary(terminalreporter):
             f"(resident memory summed over the process tree, sampled every second: "
             f"{_sampler.peak_processes} processes at its peak)"
         )
-    write(f"pytest alone: {own:,.0f} MB; largest child process: {children:,.0f} MB (ru_maxrss)")
+    write(
+        f"pytest alone: {own:,.0f} MB; largest child process: {children:,.0f} MB (ru_maxrss; a child forked from "
+        "pytest counts the pages it shared with it until it started its program)"
+    )
     write(f"app servers started by the tests (MB, VmHWM): {servers}")

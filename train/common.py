@@ -80,10 +80,11 @@ def predict(model: nn.Module, loader: DataLoader, device: torch.device) -> tuple
     model.eval()
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
     total, y_true, y_pred = 0.0, [], []
-    batch_size = None
+    sized_for, batch_size = 0, 1  # measured again when an input is bigger (text batches grow to the longest text)
     for x, y in loader:
         x, y = x.to(device), y.to(device)
-        batch_size = batch_size or eval_batch_size(model, x)
+        if x[0].numel() > sized_for:
+            sized_for, batch_size = x[0].numel(), eval_batch_size(model, x)
         logits = predict_in_batches(model, x, batch_size=batch_size).float()
         total += loss_fn(logits, y).item()
         y_true += y.tolist()
