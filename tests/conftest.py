@@ -7,6 +7,7 @@ prints the peak memory of pytest and all its child processes together.
 
 from __future__ import annotations
 
+import gc
 import os
 import resource
 import shutil
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from core import subprocess_guard
+from core import memory, subprocess_guard
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -168,6 +169,18 @@ def repo_default_app(tmp_path_factory):
     )
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _free_models_after_each_file():
+    """Models a test file loaded are dropped after it, so pytest holds one file's models at a time rather than the
+    whole suite's (the loaders cache per process, as the app must)."""
+    yield
+    for module_name in ("core.model_store", "core.text.classify"):  # only those some test imported
+        if module_name in sys.modules:
+            sys.modules[module_name].clear_cache()
+    gc.collect()
+    memory.release_free_memory()
+
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "artifacts"  # browser screenshots, one per tab
 
@@ -208,34 +221,54 @@ def _status_mb(pid: int | str, field: str) -> float | None:
     return None
 
 
+def _smaps_mb(pid: int) -> tuple[float, float]:
+    """(Rss, Pss) of one process in MB. Pss divides each shared page among the processes that map it, so a sum of
+    Pss over processes counts torch's 300 MB of shared libraries once, not once per server."""
+    rss = pss = 0.0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1]) / 1024
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return rss, pss
+
+
 class _TreeSampler(threading.Thread):
-    """Every second, the resident memory of pytest plus all its descendants (servers, Chromium, subprocesses),
-    summed; keeps the largest sum. Shared pages (the same library mapped by two processes) count twice, so the
-    figure errs high. Linux only (/proc)."""
+    """Every second, the memory of pytest plus all its descendants (servers, Chromium, subprocesses), summed;
+    keeps the largest sums. Pss summed is the memory the tree really occupies; Rss summed counts a library mapped
+    by four processes four times (shown too, it errs high). Linux only (/proc)."""
 
     def __init__(self):
         super().__init__(daemon=True, name="memory-sampler")
-        self.peak_mb, self.peak_processes = 0.0, 0
+        self.peak_pss_mb = self.peak_rss_mb = 0.0
+        self.peak_processes = 0
         self._done = threading.Event()
-        self._page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
 
-    def sample(self) -> None:
-        parent_of, rss = {}, {}
+    def _tree(self) -> set[int]:
+        parent_of = {}
         for entry in os.scandir("/proc"):
             if entry.name.isdigit():
                 try:
-                    fields = Path(entry.path, "stat").read_text().rpartition(")")[2].split()
+                    parent_of[int(entry.name)] = int(Path(entry.path, "stat").read_text().rpartition(")")[2].split()[1])
                 except OSError:
                     continue
-                parent_of[int(entry.name)], rss[int(entry.name)] = int(fields[1]), int(fields[21])
         tree, frontier = {os.getpid()}, [os.getpid()]
         while frontier:
             children = [pid for pid, parent in parent_of.items() if parent in frontier and pid not in tree]
             tree.update(children)
             frontier = children
-        total = sum(rss.get(pid, 0) for pid in tree) * self._page_mb
-        if total > self.peak_mb:
-            self.peak_mb, self.peak_processes = total, len(tree)
+        return tree
+
+    def sample(self) -> None:
+        tree = self._tree()
+        sizes = [_smaps_mb(pid) for pid in tree]
+        rss, pss = sum(r for r, _ in sizes), sum(p for _, p in sizes)
+        self.peak_rss_mb = max(self.peak_rss_mb, rss)
+        if pss > self.peak_pss_mb:
+            self.peak_pss_mb, self.peak_processes = pss, len(tree)
 
     def run(self) -> None:
         while not self._done.wait(1.0):
@@ -265,12 +298,12 @@ def pytest_terminal_summary(terminalreporter):
     servers = ", ".join(f"{a.label} {a.peak_mb or 0:,.0f}" for a in _launched) or "none"
     write = terminalreporter.write_line
     terminalreporter.section("peak memory")
-    if _sampler is not None:  # a sample can miss a short peak that ru_maxrss saw: report the larger
+    if _sampler is not None:
         _sampler.stop()
         write(
-            f"pytest and its child processes together: {max(_sampler.peak_mb, own, children):,.0f} MB "
-            f"(resident memory summed over the process tree, sampled every second: "
-            f"{_sampler.peak_processes} processes at its peak)"
+            f"pytest and its child processes together: {_sampler.peak_pss_mb:,.0f} MB (proportional set size summed "
+            f"over the process tree, sampled every second, {_sampler.peak_processes} processes at its peak; "
+            f"resident sizes summed, shared libraries counted once per process: {_sampler.peak_rss_mb:,.0f} MB)"
         )
     write(
         f"pytest alone: {own:,.0f} MB; largest child process: {children:,.0f} MB (ru_maxrss; a child forked from "

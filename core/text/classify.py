@@ -90,6 +90,12 @@ def load_text_model(name: str, profile: str = "default") -> TextModel:
     return _cache[key]
 
 
+def clear_cache() -> None:
+    """Forget every loaded text model (tests free memory between files with it)."""
+    with _lock:
+        _cache.clear()
+
+
 def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
     if loaded.profile != "default":
         # Tiny and random instances read the tiny vocabulary (its ids fit every registered vocab size).
