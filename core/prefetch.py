@@ -76,6 +76,8 @@ def _model_item(name: str) -> Item:
 
     def expected() -> float | None:
         for source in spec.weights:
+            if getattr(source, "size_mb", None):  # published files and CLIP towers say their size themselves
+                return float(source.size_mb)
             enum = getattr(source, "_enum", None)
             if enum is not None:
                 return float(enum().meta.get("_file_size", 0)) or None

@@ -426,7 +426,9 @@ for _name, _display, _arch, _tag, _hub, _what, _vi in (
             task="clip",
             arch="open_clip",
             model_args=_frozen(model_name=_arch, pretrained=None),
-            weights=(OpenClipHub(_arch, _tag, _hub),),
+            # ViT-B/32's 151,277,313 parameters (open_clip's module on the meta device); the XLM-RoBERTa tower's
+            # count needs its config from the Hub, so its size is left unknown.
+            weights=(OpenClipHub(_arch, _tag, _hub, None if "roberta" in _arch else 577.1),),
             preprocess=clip_preprocess(),
             labels="open_vocabulary",
             description=Bilingual(

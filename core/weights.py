@@ -246,6 +246,9 @@ class OpenClipHub:
     # open_clip's Hub repo for this tag, known here so that is_cached() (every page load) does not import open_clip
     # (seconds); tests/test_weights.py checks it against open_clip's own table.
     hub_id: str | None = None
+    # Expected download in MiB where known (fp32 parameters x 4 bytes, counted on open_clip's module): shown by
+    # prefetch --list and the CLIP tab's first-run card.
+    size_mb: float | None = None
 
     def describe(self) -> str:
         return f"open_clip {self.model_name} / {self.pretrained}"

@@ -7,11 +7,13 @@ from pathlib import Path
 import gradio as gr
 
 from core.images import ImageInputError
+from core.initial import vqa_choice
 from core.registry import VQA_DATASETS, VQA_VARIANTS
 from core.vqa.catalog import EASY_VQA_VI
 from core.vqa.chat import checked_fields, checked_history
 from core.vqa.text import MAX_QUESTION_CHARS
 from core.weights import WeightsUnavailable
+from demo import first_run
 from demo.components import image_error, image_file, image_input, input_error, localized, payload_source
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
@@ -93,6 +95,8 @@ def build_vqa_tab(profile: str) -> None:
     )
     result = gr.JSON(visible=False)
     api_button = gr.Button(visible=False)
+    # The first checkpoint here, the course's food set before easy-VQA (core.initial.vqa_choice).
+    first_run.on_page_load(lambda request=None: list(reversed(vqa_choice(profile).models)), [variant, dataset])
 
     def chat(image_payload, text, history, variant_name, dataset_name, request: gr.Request | None = None):
         history = _checked(request, checked_history, history)  # text only, the newest MAX_HISTORY_MESSAGES
