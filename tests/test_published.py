@@ -164,3 +164,28 @@ def test_front_matter_preloads_the_public_checkpoints():
         repo = source_of(name).repo_id
         assert repo in meta["models"]
         assert f"{repo} {source_of(name).filename}" in meta["preload_from_hub"]
+
+
+def test_evaluate_scores_a_public_entry_as_the_app_loads_it(hub_cache, tmp_path, monkeypatch):
+    """python -m train.evaluate --model resnet50_detectors: here on a folder with CIFAR-100's class names (the real
+    run reads CIFAR-100, which cannot be downloaded where this repo is built)."""
+    from PIL import Image
+
+    from core.labels import label_set
+    from train import evaluate
+
+    spec = tiny_spec("resnet50_detectors")
+    source = source_of("resnet50_detectors")
+    tiny = build_architecture(spec.arch, **spec.model_args).eval()
+    put_in_cache(hub_cache, source.repo_id, source.filename, lambda p: torch.save(tiny.net.state_dict(), p))
+    monkeypatch.setattr(model_store, "_load_uncached", lambda s, profile, real=model_store._load_uncached: real(
+        replace(s, model_args={**s.model_args, **s.tiny_args}), profile))  # fmt: skip
+    data = tmp_path / "data"
+    for split in ("train", "test"):
+        for i, label in enumerate(label_set("cifar100")):
+            (data / split / label).mkdir(parents=True)
+            Image.new("RGB", (32, 32), (i, 255 - i, 2 * i % 255)).save(data / split / label / "0.png")
+    test = evaluate.main(
+        ["--model", "resnet50_detectors", "--data", "folder", "--data-dir", str(data), "--device", "cpu"]
+    )
+    assert test["num_samples"] == 100 and 0 <= test["accuracy"] <= 1
