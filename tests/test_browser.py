@@ -121,7 +121,7 @@ def test_language_follows_the_browser_and_the_header_link(browser, tiny_app, tmp
     page = open_page(browser, tiny_app.url, locale="vi-VN")
     page.get_by_text("Lớp học Học sâu").first.wait_for()
     for title in (
-        "Phân loại ảnh: ResNet vs ViT",
+        "Ảnh: ResNet vs ViT",
         "Hỏi đáp ảnh (VQA)",
         "Tích chập hoạt động thế nào",
         "Huấn luyện trực tiếp",

@@ -63,7 +63,8 @@ def test_empty_checkpoint_dir_keeps_the_headline_pair_that_names_the_files(fresh
 
 def test_tiny_profile_opens_on_the_headline_choices():
     assert initial.image_pair("tiny").models == ("resnet50", "vit_b16")
-    assert initial.text_pair("tiny").models == ("gru", "distilbert")
+    assert initial.text_pair("tiny").models == ("gru_wordnet", "minilm_wordnet")  # the tab's tests start there
+    assert initial.vqa_choice("tiny").models == ("easy_vqa", "cnn_att")
     assert initial.clip_choice("tiny").runnable and initial.caption_choice("tiny").runnable
 
 
