@@ -11,6 +11,7 @@ language, what it needs, how big the download is and the one command; its contro
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import gradio as gr
@@ -20,27 +21,35 @@ from core.registry import get_spec
 from demo.fair_queue import QUICK_GROUP
 from demo.i18n import say
 
-_loaders: list[tuple[Callable, list]] = []
+logger = logging.getLogger(__name__)
+
+# Per Blocks being built (gradio's Context.root_block), so a tab built inside another Blocks never leaks into this one.
+_loaders: dict[int, list[tuple[Callable, list]]] = {}
 
 
 def on_page_load(fn: Callable[[gr.Request | None], Sequence], outputs: Sequence) -> None:
     """Run `fn(request)` on every page load; it returns one value (or gr.update) per output, in order."""
-    _loaders.append((fn, list(outputs)))
+    from gradio.context import Context
+
+    _loaders.setdefault(id(Context.root_block), []).append((fn, list(outputs)))
 
 
 def attach(blocks: gr.Blocks) -> None:
-    """One load event for everything the tabs registered (call once, inside `with blocks:`)."""
-    loaders = list(_loaders)
-    _loaders.clear()  # a second build_demo() registers its own components
+    """One load event for everything the tabs of `blocks` registered (call once, inside `with blocks:`)."""
+    loaders = _loaders.pop(id(blocks), [])
     if not loaders:
         return
 
     def page_load(request: gr.Request = None):
         values = []
         for fn, outputs in loaders:
-            got = list(fn(request))
-            if len(got) != len(outputs):
-                raise ValueError(f"{fn.__name__} returned {len(got)} values for {len(outputs)} outputs")
+            try:
+                got = list(fn(request))
+                if len(got) != len(outputs):
+                    raise ValueError(f"{fn.__name__} returned {len(got)} values for {len(outputs)} outputs")
+            except Exception:  # an unreadable cache folder must not put an error toast on every page load
+                logger.exception("page-load decision failed; that tab keeps its build-time values")
+                got = [gr.update() for _ in outputs]
             values += got
         return values
 

@@ -117,3 +117,18 @@ def test_the_public_entries_show_their_model_card_figures():
     assert "not measured here" in labels["vit_b16_detectors"] and "93.16%" in labels["vit_b16_detectors"]
     assert get_spec("resnet50").fallback == "resnet50_detectors"
     assert get_spec("resnet50_detectors").fallback == "resnet50_imagenet"
+
+
+def test_a_failing_decision_keeps_the_page_serving(fresh, monkeypatch):
+    """An unreadable cache must not put an error toast on every page load: that tab keeps its build-time values."""
+    import app
+    from core import initial as core_initial
+
+    def broken(profile="default"):
+        raise PermissionError("cache folder unreadable")
+
+    monkeypatch.setattr("demo.image_tab.image_pair", broken)
+    (page_load,) = [f for f in app.demo.fns.values() if f.name == "page_load"]
+    values = page_load.fn(None)
+    assert values[:3] == [{"__type__": "update"}] * 3  # model A, model B, the note: unchanged
+    assert core_initial.text_pair().models[0] in values  # the other tabs still decided
