@@ -165,6 +165,7 @@ FIRST_CLICK = {
         "caption_card": "This tab needs trained captioners", "caption_run": "Caption",
         "ask": "Ask", "vqa_reply": "Next:", "cnn": "How a CNN computes",
         "status": "Model status", "refresh": "Refresh", "status_done": "models can run right now",
+        "video": "Video event search", "find": "What to find", "search": "Search", "found": "Found ",
         "cannot": ("Cannot run this model", "No weights for this model here"),
     },
     "vi-VN": {
@@ -178,6 +179,7 @@ FIRST_CLICK = {
         "caption_card": "Thẻ này cần các mô hình chú thích đã huấn luyện", "caption_run": "Sinh chú thích",
         "ask": "Hỏi", "vqa_reply": "Khả năng khác:", "cnn": "Tích chập hoạt động thế nào",
         "status": "Trạng thái mô hình", "refresh": "Kiểm tra lại", "status_done": "mô hình chạy được ngay bây giờ",
+        "video": "Tìm sự kiện trong video", "find": "Tìm gì?", "search": "Tìm", "found": "Tìm thấy ",
         "cannot": ("Không chạy được mô hình này", "Chưa có trọng số cho mô hình này"),
     },
 }  # fmt: skip
@@ -230,6 +232,16 @@ def test_first_click_works_on_a_fresh_clone(browser, repo_default_app, locale):
     open_tab(page, words["cnn"])
     page.get_by_text("= 16").first.wait_for(timeout=RESULT_TIMEOUT_MS)  # computed at page load
     screenshot(page, f"first_click_{lang}_cnn")
+
+    open_tab(page, words["video"])  # opens on OCR search: no CLIP weights here
+    page.locator("button.gallery-item:visible").nth(1).click()  # the example video with on-screen captions
+    page.wait_for_selector("#video_search_player video", timeout=RESULT_TIMEOUT_MS)
+    page.get_by_label(words["find"]).fill("xin chao")
+    page.get_by_role("button", name=words["search"], exact=True).click()
+    try:  # the first OCR index of a video: RapidOCR's models load, every keyframe is read (minutes on a busy CPU)
+        page.get_by_text(words["found"]).first.wait_for(timeout=3 * RESULT_TIMEOUT_MS)
+    finally:
+        screenshot(page, f"first_click_{lang}_video")
 
     open_tab(page, words["status"])
     page.get_by_role("button", name=words["refresh"], exact=True).click()
