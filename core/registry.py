@@ -670,7 +670,11 @@ for _variant, _display, _arch, _requires, _what in (
             task="caption",
             arch=_arch,
             model_args=_frozen(),  # in the checkpoint (mapper sizes, vocabulary)
-            weights=(LocalCheckpoint(f"caption/{_variant}", CAPTION_TRAIN_CMD.format(variant=_variant)),),
+            # Trained here, or pushed by `python -m train.all --push-to-hub` to the class's Hub repo.
+            weights=(
+                LocalCheckpoint(f"caption/{_variant}", CAPTION_TRAIN_CMD.format(variant=_variant)),
+                HubCheckpoint(f"caption/{_variant}"),
+            ),
             preprocess=None,  # the frozen encoder's (see `requires`)
             labels="open_vocabulary",
             description=_what,

@@ -153,6 +153,27 @@ class HubCheckpoint:
         module, config = load_checkpoint(Path(paths[0]).parent)
         return module, {"config": config, "checkpoint_dir": str(Path(paths[0]).parent)}
 
+    def folder(self) -> Path:
+        """The whole subfolder, downloaded into (or found in) the local Hub cache: for checkpoints that are more
+        than weights + config (a captioner's tokenizer and CIDEr corpus). Raises SourceFailed in words."""
+        repo = os.environ.get(HUB_REPO_ENV)
+        if not repo:
+            raise SourceFailed(f"no Hub repo configured for trained checkpoints (set ${HUB_REPO_ENV})")
+        local_only = not hub_available()
+        try:
+            from huggingface_hub import snapshot_download
+
+            root = snapshot_download(repo, allow_patterns=[f"{self.subfolder}/*"], local_files_only=local_only)
+        except Exception as exc:
+            where = "not in the local Hub cache and the Hub is unreachable" if local_only else type(exc).__name__
+            raise SourceFailed(f"{repo}/{self.subfolder}: {where}") from exc
+        path = Path(root) / self.subfolder
+        from core.checkpoint import WEIGHTS_FILE
+
+        if not (path / WEIGHTS_FILE).is_file():
+            raise SourceFailed(f"{repo}/{self.subfolder}: no {WEIGHTS_FILE} there")
+        return path
+
 
 @dataclass(frozen=True)
 class TorchvisionWeights:

@@ -34,16 +34,18 @@ class LocalHub:
     def create_repo(self, repo_id, repo_type="model", exist_ok=False, **kwargs):
         LocalHub.calls.append(("create_repo", repo_id, exist_ok))
 
-    def upload_folder(self, *, repo_id, folder_path, path_in_repo, allow_patterns, repo_type="model", **kwargs):
+    def upload_folder(self, *, repo_id, folder_path, path_in_repo, ignore_patterns, repo_type="model", **kwargs):
         LocalHub.calls.append(("upload_folder", repo_id, path_in_repo))
         repo = LocalHub.cache / f"models--{repo_id.replace('/', '--')}"
         (repo / "refs").mkdir(parents=True, exist_ok=True)
         (repo / "refs" / "main").write_text(COMMIT)
         target = repo / "snapshots" / COMMIT / path_in_repo
         target.mkdir(parents=True, exist_ok=True)
-        for f in Path(folder_path).iterdir():
-            if any(fnmatch(f.name, p) for p in allow_patterns):
-                shutil.copy(f, target / f.name)
+        for f in Path(folder_path).rglob("*"):
+            rel = f.relative_to(folder_path).as_posix()
+            if f.is_file() and not any(fnmatch(rel, p) for p in ignore_patterns):
+                (target / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(f, target / rel)
 
 
 @pytest.fixture
@@ -84,9 +86,9 @@ def test_tiny_profile_end_to_end_with_push(classroom, capsys):
         assert (classroom / "ckpt" / folder / "model.safetensors").is_file()
     assert ("create_repo", "teacher/class-checkpoints", True) in LocalHub.calls
     pushed = classroom / "hub" / "models--teacher--class-checkpoints" / "snapshots" / COMMIT
-    assert {p.name for p in (pushed / "resnet50_cifar100").iterdir()} == {
-        "model.safetensors", "config.json", "metrics.json"
-    }  # fmt: skip
+    assert {"model.safetensors", "config.json", "metrics.json"} <= {
+        p.name for p in (pushed / "resnet50_cifar100").iterdir()
+    }
     assert (pushed / "text" / "gru_20ng" / "tokenizer.json").is_file()
 
     # Again: nothing left to train.

@@ -11,9 +11,10 @@ architecture on random inputs of the recipe's shape, timed here, times the recip
 and evaluation are not counted, so real runs take longer). Items whose data is missing are skipped with the
 command or folder they need.
 
-`--push-to-hub` uploads each checkpoint folder (model.safetensors, config.json, metrics.json, the tokenizer where
-there is one) to the same path in a Hub model repo through huggingface_hub; a Space with the variable
-DL_CLASSROOM_HUB_REPO=<user>/<repo> then loads them (core.weights.HubCheckpoint) without training.
+`--push-to-hub` uploads each checkpoint folder (model.safetensors, config.json, metrics.json, and what else loading
+needs: a tokenizer, a captioner's CIDEr corpus) to the same path in a Hub model repo through huggingface_hub; a
+Space with the variable DL_CLASSROOM_HUB_REPO=<user>/<repo> then loads them (core.weights.HubCheckpoint) without
+training.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from core.checkpoint import WEIGHTS_FILE
 from core.registry import ZOO, get_spec, zoo_checkpoint_dir
 from core.weights import REPO_ROOT, checkpoint_dir
 
-UPLOADED = ["model.safetensors", "config.json", "metrics.json", "tokenizer.json"]
+# What a checkpoint folder holds besides weights + config + metrics (tokenizers, a captioner's CIDEr corpus) is
+# needed to load it too, so folders go up whole; only these leftovers of a run are left behind.
+NOT_UPLOADED = ["*.tmp", "*.lock", "__pycache__/*"]
 CIFAR_TRAIN = 45_000  # CIFAR-100's 50,000 training images less the 10 % both scripts hold out
 NEWS_TRAIN = 10_183  # 20 Newsgroups' 11,314 training posts less the 10 % train.text holds out
 TINY_SAMPLES = 64  # per item in --profile tiny
@@ -292,7 +295,7 @@ def push_to_hub(repo_id: str, selected: list[Job], out=None) -> list[str]:
                 repo_type="model",
                 folder_path=str(folder),
                 path_in_repo=d,
-                allow_patterns=UPLOADED,
+                ignore_patterns=NOT_UPLOADED,
                 commit_message=f"{d}: checkpoint from python -m train.all",
             )
             pushed.append(d)
