@@ -51,17 +51,18 @@ def build_vqa_tab(profile: str) -> None:
                 label=tr("vqa.examples", "Ảnh ví dụ", "Example photos"),
             )
         with gr.Column(scale=1):
+            first_dataset, first_variant = vqa_choice(profile).models  # again on every page load (below)
             variant = gr.Dropdown(
                 [
                     (tr(f"vqa.variant.{v}", f"{v}: {what.vi}", f"{v}: {what}"), v)
                     for v, (_, _, what) in VQA_VARIANTS.items()
                 ],
-                value="cnn_att",
+                value=first_variant,
                 label=tr("vqa.variant", "Biến thể mô hình", "Model variant"),
             )
             dataset = gr.Dropdown(
                 [(tr(f"vqa.dataset.{k}", what.vi, str(what)), k) for k, what in VQA_DATASETS.items()],
-                value="easy_vqa",
+                value=first_dataset,
                 label=tr("vqa.dataset", "Checkpoint huấn luyện trên bộ dữ liệu", "Trained on"),
             )
             attention = gr.Image(
@@ -109,10 +110,9 @@ def build_vqa_tab(profile: str) -> None:
         scores = {_bilingual(a, dataset_name): p for a, p in [(answer.answer, answer.confidence), *answer.alternatives]}
         return history, overlay, scores, ""
 
-    def api_answer(
-        image_payload, text, variant_name="cnn_att", dataset_name="easy_vqa", request: gr.Request | None = None
-    ):
-        answer = _answer(image_payload, text, variant_name, dataset_name, profile, request)
+    def api_answer(image_payload, text, variant_name=None, dataset_name=None, request: gr.Request | None = None):
+        dataset_, variant_ = vqa_choice(profile).models  # a call naming no model gets what the page opens on
+        answer = _answer(image_payload, text, variant_name or variant_, dataset_name or dataset_, profile, request)
         return {
             "answer": answer.answer,
             "confidence": round(answer.confidence, 6),
