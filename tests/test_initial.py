@@ -132,3 +132,18 @@ def test_a_failing_decision_keeps_the_page_serving(fresh, monkeypatch):
     values = page_load.fn(None)
     assert values[:3] == [{"__type__": "update"}] * 3  # model A, model B, the note: unchanged
     assert core_initial.text_pair().models[0] in values  # the other tabs still decided
+
+
+def test_the_card_goes_away_on_the_next_page_load_once_the_weights_are_there(fresh):
+    import app
+
+    (page_load,) = [f for f in app.demo.fns.values() if f.name == "page_load"]
+    before = page_load.fn(None)
+    source = get_spec("clip_vit_b32_openai").weights[0]
+    put_in_cache(fresh / "hub", source.hub_id, "open_clip_model.safetensors", lambda p: p.write_bytes(b"x"))
+    after = page_load.fn(None)  # no restart: the same app, the next page load
+    cards = lambda values: [v for v in values if isinstance(v, dict) and "CLIP weights" in str(v.get("value", ""))]  # noqa: E731
+    assert len(cards(before)) == 1 and cards(after) == []
+    assert initial.clip_choice().runnable and initial.video_mode() == "combined"
+    disabled = lambda values: sum(1 for v in values if isinstance(v, dict) and v.get("interactive") is False)  # noqa: E731
+    assert disabled(before) == 5 and disabled(after) == 1  # only the caption tab's button stays inactive
