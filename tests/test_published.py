@@ -189,3 +189,12 @@ def test_evaluate_scores_a_public_entry_as_the_app_loads_it(hub_cache, tmp_path,
         ["--model", "resnet50_detectors", "--data", "folder", "--data-dir", str(data), "--device", "cpu"]
     )
     assert test["num_samples"] == 100 and 0 <= test["accuracy"] <= 1
+
+
+def test_prefetch_lists_the_two_repos_with_their_sizes(capsys):
+    from core import prefetch
+
+    assert prefetch.main(["--list", *PUBLIC]) == 0
+    out = capsys.readouterr().out
+    assert "90.6 MB" in out and "edadaltocg/resnet50_cifar100/pytorch_model.bin (MIT)" in out
+    assert "327.6 MB" in out and "edadaltocg/vit_base_patch16_224_in21k_ft_cifar100" in out
