@@ -22,6 +22,7 @@ from typing import Any
 
 from core.device import inference_device
 from core.labels import label_set
+from core.messages import Bilingual
 from core.preprocess import Preprocess
 from core.registry import ModelSpec, get_spec
 from core.weights import SourceFailed, WeightsUnavailable
@@ -103,25 +104,41 @@ def load_model(name: str, profile: str = "default") -> Any:
 
 
 def load_with_fallback(name: str, profile: str = "default") -> LoadedModel:
-    """Like load_model, but a model without weights falls back to its registered fallback (e.g. ImageNet)."""
+    """Like load_model, but a model without weights falls back along its registered fallbacks (the headline pair:
+    the course recipe, then the public CIFAR-100 checkpoint, then ImageNet-1k), with one note saying which and why.
+    """
+    missing: list[tuple[ModelSpec, WeightsUnavailable]] = []
     spec = get_spec(name)
-    try:
-        return load_model(name, profile)
-    except WeightsUnavailable as primary:
-        if not spec.fallback:
-            raise
+    while True:
         try:
-            model = load_model(spec.fallback, profile)
-        except WeightsUnavailable as secondary:
-            raise WeightsUnavailable(
-                name, primary.reasons + secondary.reasons, _unique(primary.fixes + secondary.fixes)
-            ) from None
-        note = (
-            f"{spec.display_name} weights are not available ({'; '.join(primary.reasons)}), so this panel shows "
-            f"{model.spec.display_name} with ImageNet-1k labels instead. To get the CIFAR-100 model: "
-            f"{primary.fixes[0]}"
-        )
-        return _with_note(model, note)
+            model = load_model(spec.name, profile)
+        except WeightsUnavailable as exc:
+            missing.append((spec, exc))
+            if not spec.fallback:
+                if len(missing) == 1:
+                    raise
+                reasons = [r for _, e in missing for r in e.reasons]
+                raise WeightsUnavailable(name, reasons, _unique(f for _, e in missing for f in e.fixes)) from None
+            spec = get_spec(spec.fallback)
+            continue
+        return _with_note(model, _fallback_note(missing, model)) if missing else model
+
+
+def _fallback_note(missing: list[tuple[ModelSpec, WeightsUnavailable]], model: LoadedModel) -> Bilingual:
+    wanted, shown = missing[0][0], model.spec
+    why = "; ".join(r for _, e in missing for r in e.reasons)
+    fixes = " or ".join(_unique(e.fixes[0] for _, e in missing if e.fixes))
+    if shown.labels != wanted.labels:
+        labels = DATASET_NAMES.get(shown.labels, shown.labels)
+        what_en, what_vi = f"with {labels} labels instead", f"với nhãn {labels}"
+    else:
+        what_en, what_vi = "(same classes, another recipe)", "(cùng các lớp, cách huấn luyện khác)"
+    return Bilingual(
+        f"{wanted.display_name} weights are not available ({why}), so this panel shows {shown.display_name} "
+        f"{what_en}. To get {wanted.display_name}: {fixes}",
+        f"Chưa có trọng số của {wanted.display_name} ({why}), nên khung này hiển thị {shown.display_name} "
+        f"{what_vi}. Để có {wanted.display_name}: {fixes}",
+    )
 
 
 def clear_cache() -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.registry import VIT_IN21K_REPO, get_spec, list_models
-from core.weights import REPO_ROOT, LocalCheckpoint, WeightsUnavailable, hub_available
+from core.weights import REPO_ROOT, LocalCheckpoint, PublishedHubFile, WeightsUnavailable, hub_available
 
 DATA_ROOT = REPO_ROOT / "data"  # where live training and train/ read CIFAR-100 and Fashion-MNIST
 
@@ -76,12 +76,17 @@ def _model_item(name: str) -> Item:
 
     def expected() -> float | None:
         for source in spec.weights:
+            if getattr(source, "size_mb", None):  # published files and CLIP towers say their size themselves
+                return float(source.size_mb)
             enum = getattr(source, "_enum", None)
             if enum is not None:
                 return float(enum().meta.get("_file_size", 0)) or None
         return None
 
-    return Item(name, "model", spec.display_name, fetch, expected)
+    # Someone else's published file says where it comes from (repo, file, licence) in the listing.
+    published = [s.describe() for s in spec.weights if isinstance(s, PublishedHubFile)]
+    what = f"{spec.display_name} — {published[0]}" if published else spec.display_name
+    return Item(name, "model", what, fetch, expected)
 
 
 def _source_file(source) -> Path | None:

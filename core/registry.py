@@ -16,6 +16,7 @@ from typing import Any
 
 from core.messages import Bilingual
 from core.preprocess import (
+    HALF_MEAN_STD,
     Preprocess,
     cifar_course_preprocess,
     clip_preprocess,
@@ -26,6 +27,7 @@ from core.weights import (
     HubCheckpoint,
     LocalCheckpoint,
     OpenClipHub,
+    PublishedHubFile,
     TorchvisionWeights,
     TransformersHub,
     WeightSource,
@@ -52,6 +54,9 @@ class ModelSpec:
     # The identifiers the HTTP API uses for entries chosen by two keys (VQA: variant + dataset; captioners: variant).
     variant: str | None = None
     dataset: str | None = None
+    # Someone else's published figure for these weights (source, licence, reported accuracy): shown as a model-card
+    # number in the dropdown and the training-report panel, never as a result of this repo.
+    model_card: Bilingual | None = None
 
     def is_cached(self) -> bool:
         """Weights for this entry are on this machine now (a disk lookup: cheap enough for every page load)."""
@@ -121,7 +126,9 @@ register(
         ),
         family="CNN",
         tiny_args=TINY_RESNET,
-        fallback="resnet50_imagenet",
+        # Weight order of the headline pair: the course recipe trained here or on the class's Hub repo, then the
+        # public CIFAR-100 checkpoint, then ImageNet-1k (each fallback's panel says so).
+        fallback="resnet50_detectors",
         tabs=("image",),
     )
 )
@@ -145,8 +152,68 @@ register(
         ),
         family="Transformer",
         tiny_args=TINY_VIT,
+        fallback="vit_b16_detectors",
+        tabs=("image",),
+    )
+)
+# ---- Public CIFAR-100 checkpoints of the detectors project (core/models/published.py says what they are). Their
+# accuracies are the model cards' (github.com/edadaltocg/detectors), not measured here.
+DETECTORS = "github.com/edadaltocg/detectors"
+register(
+    ModelSpec(
+        name="resnet50_detectors",
+        display_name="ResNet-50 (CIFAR-100, detectors)",
+        task="image-classification",
+        arch="detectors_resnet50",
+        model_args=_frozen(num_classes=100),
+        weights=(PublishedHubFile("edadaltocg/resnet50_cifar100", "pytorch_model.bin", "MIT", 90.6),),
+        preprocess=cifar_course_preprocess(32, cifar_stats=True),  # detectors' config: 32 px, crop 1, bilinear
+        labels="cifar100",
+        description=Bilingual(
+            "CNN, 23.7M params: timm ResNet-50 with a CIFAR stem (3x3 stride-1, no max-pool) trained on CIFAR-100, "
+            f"published by the detectors project ({DETECTORS}, MIT).",
+            "CNN, 23,7 triệu tham số: ResNet-50 của timm với phần đầu cho CIFAR (3x3 bước 1, không max-pool), huấn "
+            f"luyện trên CIFAR-100, do dự án detectors công bố ({DETECTORS}, MIT).",
+        ),
+        family="CNN",
+        tiny_args=_frozen(layers=(1, 1, 1, 1), channels=(4, 8, 8, 8)),
+        fallback="resnet50_imagenet",
+        tabs=("image",),
+        model_card=Bilingual(
+            "model card: 80.93% CIFAR-100 test accuracy (reported by detectors, not measured here)",
+            "thẻ mô hình: độ chính xác 80,93% trên tập kiểm tra CIFAR-100 (detectors công bố, không đo ở đây)",
+        ),
+    )
+)
+register(
+    ModelSpec(
+        name="vit_b16_detectors",
+        display_name="ViT-B/16 (CIFAR-100, detectors)",
+        task="image-classification",
+        arch="detectors_vit_b16",
+        model_args=_frozen(num_classes=100),
+        weights=(
+            PublishedHubFile("edadaltocg/vit_base_patch16_224_in21k_ft_cifar100", "pytorch_model.bin", "MIT", 327.6),
+        ),
+        # timm's vit_base_patch16_224.orig_in21k_ft_in1k config, kept by detectors: crop_pct 0.9, bicubic, 0.5/0.5.
+        preprocess=Preprocess(
+            crop_size=224, resize_size=248, mean=HALF_MEAN_STD, std=HALF_MEAN_STD, interpolation="bicubic"
+        ),
+        labels="cifar100",
+        description=Bilingual(
+            "Transformer, 85.9M params: timm ViT-B/16 (ImageNet-21k, then 1k) fine-tuned on CIFAR-100, published "
+            f"by the detectors project ({DETECTORS}, MIT).",
+            "Transformer, 85,9 triệu tham số: ViT-B/16 của timm (ImageNet-21k rồi 1k) tinh chỉnh trên CIFAR-100, do "
+            f"dự án detectors công bố ({DETECTORS}, MIT).",
+        ),
+        family="Transformer",
+        tiny_args=_frozen(embed_dim=32, depth=2, num_heads=2),
         fallback="vit_b16_imagenet",
         tabs=("image",),
+        model_card=Bilingual(
+            "model card: 93.16% CIFAR-100 test accuracy (reported by detectors, not measured here)",
+            "thẻ mô hình: độ chính xác 93,16% trên tập kiểm tra CIFAR-100 (detectors công bố, không đo ở đây)",
+        ),
     )
 )
 register(
@@ -156,7 +223,7 @@ register(
         task="image-classification",
         arch="resnet50",
         model_args=_frozen(num_classes=1000),
-        weights=(TorchvisionWeights("ResNet50_Weights.IMAGENET1K_V2"),),
+        weights=(TorchvisionWeights("ResNet50_Weights.IMAGENET1K_V2", "resnet50-11ad3fa6.pth"),),
         preprocess=resnet_imagenet_preprocess(),
         labels="imagenet1k",
         description=Bilingual(
@@ -323,12 +390,13 @@ for _z in ZOO:
 # ---- Frozen CLIP encoders (CLIP playground, captions, video search). Weights and preprocessing come from
 # open_clip for the chosen tag; `preprocess` here only documents them for the status panel.
 TINY_CLIP = _frozen(tiny=True)
-for _name, _display, _arch, _tag, _what, _vi in (
+for _name, _display, _arch, _tag, _hub, _what, _vi in (
     (
         "clip_vit_b32_openai",
         "CLIP ViT-B/32 (OpenAI)",
         "ViT-B-32-quickgelu",
         "openai",
+        "timm/vit_base_patch32_clip_224.openai",
         "OpenAI's weights (QuickGELU), the course's model; English prompts.",
         "trọng số của OpenAI (QuickGELU), mô hình của môn học; câu mô tả tiếng Anh.",
     ),
@@ -337,6 +405,7 @@ for _name, _display, _arch, _tag, _what, _vi in (
         "CLIP ViT-B/32 (LAION-2B)",
         "ViT-B-32",
         "laion2b_s34b_b79k",
+        "laion/CLIP-ViT-B-32-laion2B-s34B-b79K",
         "LAION-2B weights; English prompts.",
         "trọng số LAION-2B; câu mô tả tiếng Anh.",
     ),
@@ -345,6 +414,7 @@ for _name, _display, _arch, _tag, _what, _vi in (
         "CLIP ViT-B/32 + XLM-RoBERTa (multilingual)",
         "xlm-roberta-base-ViT-B-32",
         "laion5b_s13b_b90k",
+        "laion/CLIP-ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k",
         "Multilingual text tower: Vietnamese class names and queries work.",
         "bộ mã hoá văn bản đa ngôn ngữ: tên lớp và câu truy vấn tiếng Việt dùng được.",
     ),
@@ -356,7 +426,9 @@ for _name, _display, _arch, _tag, _what, _vi in (
             task="clip",
             arch="open_clip",
             model_args=_frozen(model_name=_arch, pretrained=None),
-            weights=(OpenClipHub(_arch, _tag),),
+            # ViT-B/32's 151,277,313 parameters (open_clip's module on the meta device); the XLM-RoBERTa tower's
+            # count needs its config from the Hub, so its size is left unknown.
+            weights=(OpenClipHub(_arch, _tag, _hub, None if "roberta" in _arch else 577.1),),
             preprocess=clip_preprocess(),
             labels="open_vocabulary",
             description=Bilingual(
@@ -598,7 +670,11 @@ for _variant, _display, _arch, _requires, _what in (
             task="caption",
             arch=_arch,
             model_args=_frozen(),  # in the checkpoint (mapper sizes, vocabulary)
-            weights=(LocalCheckpoint(f"caption/{_variant}", CAPTION_TRAIN_CMD.format(variant=_variant)),),
+            # Trained here, or pushed by `python -m train.all --push-to-hub` to the class's Hub repo.
+            weights=(
+                LocalCheckpoint(f"caption/{_variant}", CAPTION_TRAIN_CMD.format(variant=_variant)),
+                HubCheckpoint(f"caption/{_variant}"),
+            ),
             preprocess=None,  # the frozen encoder's (see `requires`)
             labels="open_vocabulary",
             description=_what,

@@ -70,6 +70,12 @@ def hub_available() -> bool:
     return not hub_offline() and host_reachable("huggingface.co")
 
 
+def torch_hub_dir() -> Path:
+    """torch.hub.get_dir() without importing torch: $TORCH_HOME/hub, else $XDG_CACHE_HOME/torch/hub."""
+    home = os.environ.get("TORCH_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "torch")
+    return Path(os.path.expanduser(home)) / "hub"
+
+
 def _in_hub_cache(repo: str, filename: str) -> bool:
     """Whether the local Hub cache holds this file (a disk lookup: no network, fast enough for page loads)."""
     from huggingface_hub import try_to_load_from_cache
@@ -147,12 +153,36 @@ class HubCheckpoint:
         module, config = load_checkpoint(Path(paths[0]).parent)
         return module, {"config": config, "checkpoint_dir": str(Path(paths[0]).parent)}
 
+    def folder(self) -> Path:
+        """The whole subfolder, downloaded into (or found in) the local Hub cache: for checkpoints that are more
+        than weights + config (a captioner's tokenizer and CIDEr corpus). Raises SourceFailed in words."""
+        repo = os.environ.get(HUB_REPO_ENV)
+        if not repo:
+            raise SourceFailed(f"no Hub repo configured for trained checkpoints (set ${HUB_REPO_ENV})")
+        local_only = not hub_available()
+        try:
+            from huggingface_hub import snapshot_download
+
+            root = snapshot_download(repo, allow_patterns=[f"{self.subfolder}/*"], local_files_only=local_only)
+        except Exception as exc:
+            where = "not in the local Hub cache and the Hub is unreachable" if local_only else type(exc).__name__
+            raise SourceFailed(f"{repo}/{self.subfolder}: {where}") from exc
+        path = Path(root) / self.subfolder
+        from core.checkpoint import WEIGHTS_FILE
+
+        if not (path / WEIGHTS_FILE).is_file():
+            raise SourceFailed(f"{repo}/{self.subfolder}: no {WEIGHTS_FILE} there")
+        return path
+
 
 @dataclass(frozen=True)
 class TorchvisionWeights:
     """torchvision's weights API, e.g. "ResNet50_Weights.IMAGENET1K_V2" (cached under torch.hub's dir)."""
 
     weights: str
+    # The file name torch.hub stores it under (the URL's basename). Known here so that is_cached(), asked on every
+    # page load, needs neither torch nor torchvision (seconds to import); tests/test_weights.py checks it.
+    filename: str | None = None
 
     def describe(self) -> str:
         return f"torchvision {self.weights}"
@@ -170,6 +200,8 @@ class TorchvisionWeights:
         return getattr(getattr(tvm, enum_name), member)
 
     def is_cached(self) -> bool:
+        if self.filename:
+            return (torch_hub_dir() / "checkpoints" / self.filename).is_file()
         return self.cached_file().is_file()
 
     def cached_file(self) -> Path:
@@ -232,6 +264,12 @@ class OpenClipHub:
 
     model_name: str
     pretrained: str
+    # open_clip's Hub repo for this tag, known here so that is_cached() (every page load) does not import open_clip
+    # (seconds); tests/test_weights.py checks it against open_clip's own table.
+    hub_id: str | None = None
+    # Expected download in MiB where known (fp32 parameters x 4 bytes, counted on open_clip's module): shown by
+    # prefetch --list and the CLIP tab's first-run card.
+    size_mb: float | None = None
 
     def describe(self) -> str:
         return f"open_clip {self.model_name} / {self.pretrained}"
@@ -243,6 +281,8 @@ class OpenClipHub:
         return self.cached_file() is not None
 
     def hub_repo(self) -> str | None:
+        if self.hub_id:
+            return self.hub_id
         import open_clip
 
         cfg = open_clip.get_pretrained_cfg(self.model_name, self.pretrained) or {}
@@ -275,4 +315,69 @@ class OpenClipHub:
         return module.eval(), {"labels": []}
 
 
-WeightSource = LocalCheckpoint | HubCheckpoint | TorchvisionWeights | TransformersHub | OpenClipHub
+@dataclass(frozen=True)
+class PublishedHubFile:
+    """A state dict someone else published as one file in their Hub repo (not our checkpoint format).
+
+    The module is built from the entry's arch and model_args and the file's tensors are loaded into it strictly
+    (`load_published_state_dict`), so a file with other key names fails in words instead of half-loading.
+    `.bin` files are read with torch.load(weights_only=True): tensors only, never a full unpickle.
+    """
+
+    repo_id: str
+    filename: str
+    licence: str
+    # Expected download in MiB (fp32 parameters x 4 bytes; tests/test_published.py checks it against the class):
+    # prefetch --list and the first-run card show it without asking the Hub.
+    size_mb: float
+
+    def describe(self) -> str:
+        return f"Hub file {self.repo_id}/{self.filename} ({self.licence})"
+
+    def fix(self) -> str:
+        return f"python -m core.prefetch  # with network access: downloads {self.repo_id} ({self.size_mb:.0f} MB)"
+
+    def is_cached(self) -> bool:
+        return _in_hub_cache(self.repo_id, self.filename)
+
+    def cached_file(self) -> str | None:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(self.repo_id, self.filename)
+        return found if isinstance(found, str) else None
+
+    def state_dict(self) -> dict[str, Any]:
+        local_only = not hub_available()
+        try:
+            from huggingface_hub import hf_hub_download
+
+            path = hf_hub_download(self.repo_id, self.filename, local_files_only=local_only)
+        except Exception as exc:
+            where = "not in the local Hub cache and the Hub is unreachable" if local_only else type(exc).__name__
+            raise SourceFailed(f"{self.repo_id}/{self.filename}: {where}") from exc
+        return read_state_dict(path)
+
+    def load(self, spec) -> tuple[Any, dict[str, Any]]:
+        from core.models import build_architecture
+
+        state_dict = self.state_dict()
+        module = build_architecture(spec.arch, **spec.model_args)
+        try:
+            module.load_published_state_dict(state_dict)
+        except RuntimeError as exc:  # other key names or shapes: say so, do not run a half-loaded model
+            raise SourceFailed(f"{self.describe()}: tensors do not match {spec.arch}: {str(exc)[:200]}") from exc
+        return module.eval(), {}
+
+
+def read_state_dict(path: str | Path) -> dict[str, Any]:
+    """Tensors from a downloaded file: safetensors, or torch.load(weights_only=True) (refuses any other object)."""
+    if str(path).endswith(".safetensors"):
+        from safetensors.torch import load_file
+
+        return load_file(str(path))
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+WeightSource = LocalCheckpoint | HubCheckpoint | TorchvisionWeights | TransformersHub | OpenClipHub | PublishedHubFile

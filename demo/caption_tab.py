@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from core.initial import caption_choice
 from core.registry import caption_model_name, caption_variants, get_spec
+from demo import first_run
 from demo.components import example_images, image_input, localized, read_user_image
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
@@ -28,6 +30,7 @@ def build_caption_tab(profile: str) -> None:
             "photo.",
         )
     )
+    card = first_run.needs_download_card()  # shown on page load when no captioner can run here
     with gr.Row():
         with gr.Column(scale=1):
             image = image_input(label=tr("caption.image", "Ảnh", "Photo"), height=280)
@@ -71,6 +74,9 @@ def build_caption_tab(profile: str) -> None:
             max_length = gr.Slider(5, 60, value=30, step=1, label=tr("caption.max_length", "Độ dài tối đa (token)",
                                                                      "Max length (tokens)"))  # fmt: skip
             run = gr.Button(tr("caption.run", "Sinh chú thích", "Caption"), variant="primary")
+    first_run.on_page_load(
+        lambda request=None: first_run.card_updates(request, "caption", caption_choice(profile), 1), [card, run]
+    )
     with gr.Row():
         panels = [gr.Markdown(label=v, min_height=120) for v in VARIANTS]
     scores = gr.Markdown()

@@ -8,7 +8,9 @@ import gradio as gr
 
 from core.clip.templates import CIFAR_TEMPLATES, DEFAULT_TEMPLATE, IMAGENET_TEMPLATES
 from core.images import ImageInputError
+from core.initial import clip_choice
 from core.registry import DEFAULT_CLIP, get_spec, list_models
+from demo import first_run
 from demo.components import example_images, image_error, image_file, image_input, localized, payload_source
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
@@ -43,6 +45,7 @@ def build_clip_tab(profile: str) -> None:
                 f"**APP_PROFILE={profile}**: CLIP is randomly initialised; the probabilities are meaningless.",
             )
         )
+    card = first_run.needs_download_card()  # shown on page load when no CLIP weights are here
     with gr.Row():
         with gr.Column(scale=1):
             image = image_input(
@@ -249,6 +252,12 @@ def build_clip_tab(profile: str) -> None:
         gallery = [(_thumbnail(path), f"{c} · {s:.3f}") for path, c, s in result.nearest]
         return zs, probes.get("plain", zs), probes.get("zs_init", zs), gallery, _notes(request, lines, query), summary
 
+    def on_load(request: gr.Request | None = None):
+        initial = clip_choice(profile)
+        card_update, *inactive = first_run.card_updates(request, "clip", initial, 3)
+        return (card_update, *inactive, gr.update(value=initial.models[0], interactive=initial.runnable))
+
+    first_run.on_page_load(on_load, [card, run_zs, run_k, k, model])
     common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
     zs_inputs = [image, classes, templates, model]
     zs_outputs = [zs_label, cos_table, zs_notes, zs_json]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
+from core.registry import get_spec
 from core.training_report import find_report
 from demo.i18n import lang_of, say, tr
 
@@ -63,6 +64,12 @@ def training_reports(
     texts, curves, confusions = [], [], []
     for name in names:
         found = find_report(name)
+        card = get_spec(name).model_card
+        if found is None and card:  # a published checkpoint: its model card's figure, marked as such
+            texts.append(say(request, f"- `{name}`: {card.vi}.", f"- `{name}`: {card}."))
+            curves.append(None)
+            confusions.append(None)
+            continue
         if found is None:
             hint = f" (`{train_command(name)}`)" if train_command else ""
             texts.append(

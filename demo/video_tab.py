@@ -10,9 +10,11 @@ from pathlib import Path
 import gradio as gr
 
 from core.images import ImageInputError
+from core.initial import video_mode
 from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
 from core.video.service import playable_copy
+from demo import first_run
 from demo.components import checked_choices, localized
 from demo.fair_queue import VIDEO_GROUP
 from demo.gpu import gpu_task
@@ -144,6 +146,8 @@ def build_video_tab(profile: str) -> None:
                 label=tr("video.voice", "Đọc kết quả", "Spoken summary"),
             )
             run = gr.Button(tr("video.run", "Tìm", "Search"), variant="primary")
+    # Without CLIP weights the tab opens on OCR search, which runs offline (RapidOCR ships its models).
+    first_run.on_page_load(lambda request=None: [video_mode(profile)], [mode])
     gallery = gr.Gallery(
         label=tr("video.moments", "Khoảnh khắc (bấm để phát từ đó)", "Moments (click to play from there)"),
         columns=5,

@@ -7,11 +7,13 @@ from pathlib import Path
 import gradio as gr
 
 from core.images import ImageInputError
+from core.initial import vqa_choice
 from core.registry import VQA_DATASETS, VQA_VARIANTS
 from core.vqa.catalog import EASY_VQA_VI
 from core.vqa.chat import checked_fields, checked_history
 from core.vqa.text import MAX_QUESTION_CHARS
 from core.weights import WeightsUnavailable
+from demo import first_run
 from demo.components import image_error, image_file, image_input, input_error, localized, payload_source
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
@@ -49,17 +51,18 @@ def build_vqa_tab(profile: str) -> None:
                 label=tr("vqa.examples", "Ảnh ví dụ", "Example photos"),
             )
         with gr.Column(scale=1):
+            first_dataset, first_variant = vqa_choice(profile).models  # again on every page load (below)
             variant = gr.Dropdown(
                 [
                     (tr(f"vqa.variant.{v}", f"{v}: {what.vi}", f"{v}: {what}"), v)
                     for v, (_, _, what) in VQA_VARIANTS.items()
                 ],
-                value="cnn_att",
+                value=first_variant,
                 label=tr("vqa.variant", "Biến thể mô hình", "Model variant"),
             )
             dataset = gr.Dropdown(
                 [(tr(f"vqa.dataset.{k}", what.vi, str(what)), k) for k, what in VQA_DATASETS.items()],
-                value="easy_vqa",
+                value=first_dataset,
                 label=tr("vqa.dataset", "Checkpoint huấn luyện trên bộ dữ liệu", "Trained on"),
             )
             attention = gr.Image(
@@ -93,6 +96,8 @@ def build_vqa_tab(profile: str) -> None:
     )
     result = gr.JSON(visible=False)
     api_button = gr.Button(visible=False)
+    # The first checkpoint here, the course's food set before easy-VQA (core.initial.vqa_choice).
+    first_run.on_page_load(lambda request=None: list(reversed(vqa_choice(profile).models)), [variant, dataset])
 
     def chat(image_payload, text, history, variant_name, dataset_name, request: gr.Request | None = None):
         history = _checked(request, checked_history, history)  # text only, the newest MAX_HISTORY_MESSAGES
@@ -105,10 +110,9 @@ def build_vqa_tab(profile: str) -> None:
         scores = {_bilingual(a, dataset_name): p for a, p in [(answer.answer, answer.confidence), *answer.alternatives]}
         return history, overlay, scores, ""
 
-    def api_answer(
-        image_payload, text, variant_name="cnn_att", dataset_name="easy_vqa", request: gr.Request | None = None
-    ):
-        answer = _answer(image_payload, text, variant_name, dataset_name, profile, request)
+    def api_answer(image_payload, text, variant_name=None, dataset_name=None, request: gr.Request | None = None):
+        dataset_, variant_ = vqa_choice(profile).models  # a call naming no model gets what the page opens on
+        answer = _answer(image_payload, text, variant_name or variant_, dataset_name or dataset_, profile, request)
         return {
             "answer": answer.answer,
             "confidence": round(answer.confidence, 6),

@@ -239,6 +239,39 @@ def test_trained_checkpoint_reproduces_the_captions_after_reload(trained, varian
     assert metrics_file["history"][-1]["train_loss"] < metrics_file["history"][0]["train_loss"]
 
 
+@pytest.mark.parametrize("variant", ["clipcap_mlp", "cnn_lstm"])
+def test_a_checkpoint_pushed_to_the_class_hub_repo_loads_without_local_files(trained, variant, tmp_path, monkeypatch):
+    """What `python -m train.all --push-to-hub` uploads (the whole folder: tokenizer, CIDEr corpus), found through
+    DL_CLASSROOM_HUB_REPO in the Hub cache's own layout, offline, with no local checkpoint."""
+    import shutil
+
+    import huggingface_hub.constants as hf_constants
+
+    from core.initial import runs_here
+    from core.registry import caption_model_name, get_spec
+
+    commit = "2" * 40
+    repo = tmp_path / "hub" / "models--teacher--ckpts"
+    shutil.copytree(trained / variant, repo / "snapshots" / commit / "caption" / variant)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("DL_CLASSROOM_HUB_REPO", "teacher/ckpts")
+    spec = get_spec(caption_model_name(variant))
+    assert spec.is_cached()
+    cap = session.load_entry(spec, "default")
+    assert "models--teacher--ckpts" in cap.source and cap.cider is not None
+    images = load_ktvic(trained / "ktvic", "train")
+    from PIL import Image
+
+    (feature,) = session.encode_images(cap, [Image.open(images[0].path)])
+    assert session.captions_from_features(cap, feature, DecodeOptions(method="greedy")) == [CAPTIONS[0]]
+    monkeypatch.delenv("DL_CLASSROOM_HUB_REPO")
+    assert not spec.is_cached() and not runs_here(spec.name)
+
+
 def test_clipcap_checkpoint_describes_itself(trained):
     config = json.loads((trained / "clipcap_transformer" / "config.json").read_text(encoding="utf-8"))
     assert config["mapping_type"] == "transformer" and config["prefix_length"] == 4

@@ -106,6 +106,17 @@ def test_committed_zoo_models_classify_offline(repo_default_app, client_for, exa
         assert abs(sum(t["probability"] for t in raw[side]["top_k"]) - 1) < 0.3  # 5 of 10 classes
 
 
+def test_a_call_naming_no_model_gets_the_pair_the_page_opens_on(repo_default_app, client_for, example_image):
+    """Fresh offline clone: the page opens on the committed zoo pair (core.initial), and so does the API."""
+    client = client_for(repo_default_app)
+    *panels, raw = client.predict(handle_file(example_image), api_name="/classify_image")
+    assert (raw["A"]["model"], raw["B"]["model"]) == ("simple_cnn", "cnn_transformer")
+    assert "error" not in raw["A"] and "error" not in raw["B"]
+    # Named explicitly, an unavailable model still gets the clear message with the command.
+    *panels, raw = client.predict(handle_file(example_image), "resnet50", "simple_cnn", api_name="/classify_image")
+    assert "python -m train.finetune_cifar100 --model resnet50" in raw["A"]["error"]
+
+
 def test_sequence_models_show_how_they_read(repo_default_app, client_for, example_image):
     *panels, raw = client_for(repo_default_app).predict(
         handle_file(example_image), "gru_row", "lstm_patch4", api_name="/classify_image"

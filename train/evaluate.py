@@ -1,6 +1,8 @@
 """Recompute a checkpoint's test metrics (accuracy, F1-macro, confusion, most confused pairs) from its files alone.
 
-Example: python -m train.evaluate --checkpoint checkpoints/resnet50_cifar100
+Examples:
+  python -m train.evaluate --checkpoint checkpoints/resnet50_cifar100
+  python -m train.evaluate --model resnet50_detectors    # a catalogue entry as the app loads it (public checkpoints)
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from train.common import evaluate, pick_device
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--checkpoint", required=True, help="checkpoint folder (model.safetensors + config.json)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--checkpoint", help="checkpoint folder (model.safetensors + config.json)")
+    which.add_argument(
+        "--model",
+        help="a catalogue entry loaded as the app loads it, e.g. resnet50_detectors / vit_b16_detectors (the public "
+        "CIFAR-100 checkpoints: downloaded where the Hub is reachable)",
+    )
     p.add_argument("--data", choices=["cifar100", "folder"], help="dataset kind (default: the one trained on)")
     p.add_argument("--data-dir", default=str(REPO_ROOT / "data"), help="dataset root (default: ./data)")
     p.add_argument("--max-samples", type=int, help="cap the train split as in training (test gets a fifth)")
@@ -33,7 +41,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     device = pick_device(args.device)
-    model, config = load_checkpoint(args.checkpoint, device=str(device))
+    if args.model:
+        if args.write:
+            raise SystemExit("--write stores metrics in a checkpoint folder; --model has none")
+        model, config = _catalogue_model(args.model)
+    else:
+        model, config = load_checkpoint(args.checkpoint, device=str(device))
     train_config = config.get("train_config", {})
     kind = args.data or train_config.get("dataset", "cifar100")
     splits = load_splits(
@@ -57,6 +70,15 @@ def main(argv: list[str] | None = None) -> dict:
         metrics["test"] = test
         write_json(Path(args.checkpoint) / METRICS_FILE, metrics)
     return test
+
+
+def _catalogue_model(name: str):
+    """The entry's module with the labels and preprocessing the app uses for it (its weights' own, or the entry's)."""
+    from core.model_store import load_model
+
+    loaded = load_model(name)
+    config = {"labels": list(loaded.labels), "preprocess": loaded.preprocess.to_dict(), "train_config": {}}
+    return loaded.module, config
 
 
 if __name__ == "__main__":

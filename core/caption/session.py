@@ -22,7 +22,7 @@ from core.caption.metrics import CiderD, image_metrics
 from core.caption.text import clean_decoded, metric_tokens, normalize_caption
 from core.checkpoint import WEIGHTS_FILE
 from core.registry import ModelSpec, caption_model_name, caption_variants, get_spec
-from core.weights import WeightsUnavailable
+from core.weights import SourceFailed, WeightsUnavailable
 
 
 @dataclass
@@ -94,7 +94,14 @@ def load_entry(spec: ModelSpec, profile: str) -> LoadedCaptioner:
     """core.model_store's builder for task "caption": the checkpoint, or a random instance of the same classes
     (tiny: a few dozen units wide; random: the course's sizes, GPT-2-base-sized decoder)."""
     if profile == "default":
-        return from_checkpoint(spec.weights[0].path())
+        local = spec.weights[0].path()
+        if not (local / WEIGHTS_FILE).is_file():  # not trained here: the class's Hub repo, if it holds one
+            for source in spec.weights[1:]:
+                try:
+                    return from_checkpoint(source.folder())
+                except SourceFailed:
+                    continue
+        return from_checkpoint(local)
     return _random_init(spec.variant, profile)
 
 

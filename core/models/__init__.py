@@ -21,6 +21,9 @@ IMPORT_LOCK = threading.RLock()
 ARCHITECTURES: dict[str, str] = {
     "resnet50": "core.models.resnet:ResNetClassifier",
     "vit_b16": "core.models.vit:ViTClassifier",
+    # the detectors project's public CIFAR-100 checkpoints (timm modules; core/models/published.py)
+    "detectors_resnet50": "core.models.published:DetectorsResNet50",
+    "detectors_vit_b16": "core.models.published:DetectorsViTB16",
     # the course's from-scratch CIFAR-100 zoo
     "softmax": "core.models.zoo_linear:SoftmaxRegression",
     "mlp": "core.models.zoo_linear:MLP",
