@@ -152,7 +152,7 @@ def build_image_tab(profile: str) -> None:
         gpu_task(compare),
         inputs=[image, model_a, model_b, explain],
         outputs=[*panels[0].outputs(), *panels[1].outputs(), raw],
-        api_name="classify_image",
+        api_visibility="private",
         preprocess=False,  # the image is validated by core.images (see demo.components.image_input)
         concurrency_limit=2,
         concurrency_id="models",
@@ -160,7 +160,7 @@ def build_image_tab(profile: str) -> None:
 
 
 def _run_one(
-    image, name: str, profile: str, explain: bool, request: gr.Request | None = None
+    image, name: str, profile: str, explain: bool, request: gr.Request | None = None, top_k: int = TOP_K
 ) -> tuple[ClassifyResult | None, str | None]:
     from core.classify import classify  # imports torch: deferred so that building the UI stays fast
 
@@ -181,7 +181,7 @@ def _run_one(
             )
         )
         return None, str(exc)
-    return classify(image, model, top_k=TOP_K, explain=explain), None
+    return classify(image, model, top_k=top_k, explain=explain), None
 
 
 def _format_panel(

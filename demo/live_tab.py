@@ -94,7 +94,7 @@ def build_live_tab(profile: str) -> None:
     # One training runs at a time (core.live_training's lock). More than one slot here means a second request runs
     # at once and is refused straight away with who is training and the time left, instead of waiting in the queue
     # for the whole run; demo.fair_queue bounds how many can wait.
-    start.click(run, [model, epochs, samples, who], [status, curves], api_name="live_train", **LIVE_GROUP)
+    start.click(run, [model, epochs, samples, who], [status, curves], api_visibility="private", **LIVE_GROUP)
     stop.click(request_stop, outputs=status, api_visibility="private")
 
 
