@@ -77,6 +77,7 @@ def classify_text(
     model_a: str = "",
     model_b: str = "",
     top_k: int = text_tab.TOP_K,
+    explain: bool = True,
     language: Language = None,
     request: gr.Request = None,
 ) -> dict:
@@ -87,6 +88,7 @@ def classify_text(
         model_a: first model's name, e.g. "gru_wordnet" or "gru"; empty: the tab's default pair.
         model_b: second model's name, e.g. "minilm_wordnet" or "distilbert"; empty: the tab's default pair.
         top_k: how many classes to return per model (1-20).
+        explain: also compute which tokens drove the prediction (the tab's highlights; counted in the result).
         language: "vi" or "en" for the notes and errors; default: the request's language.
     Returns:
         {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels, tokens read and whether it was cut.
@@ -98,7 +100,7 @@ def classify_text(
     result = {}
     for side, name, default in (("A", model_a, first[0]), ("B", model_b, first[1])):
         name = name or default
-        one, error = text_tab._run_one(text, name, _profile["name"], False, req, top_k=k)
+        one, error = text_tab._run_one(text, name, _profile["name"], bool(explain), req, top_k=k)
         result[side] = text_tab._raw(name, one, error)
     return _done(result, [], start)
 

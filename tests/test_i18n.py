@@ -18,6 +18,7 @@ import pytest
 from core.conv_arithmetic import parse_grid
 from core.images import ImageInputError, load_image
 from core.messages import Bilingual, vietnamese_of
+from demo.api import ENDPOINTS
 from demo.components import localized, read_user_image
 from demo.i18n import COOKIE, I18N, choose_language, lang_of, say, tr
 
@@ -107,18 +108,20 @@ def test_lang_of_a_request():
     assert say(VI, "xin chào", "hello") == "xin chào" and say(None, "xin chào", "hello") == "hello"
 
 
-def test_api_parameters_are_unchanged(demo):
-    """`request: gr.Request` is injected by Gradio: it must not become an HTTP API input."""
+def test_api_parameters_are_the_public_names(demo):
+    """`request: gr.Request` is injected by Gradio: it must not become an HTTP API input. The same thing has the
+    same name everywhere, and the tabs' events (component tuples) are not public."""
     params = {
         name: [p["parameter_name"] for p in ep["parameters"]]
         for name, ep in demo.get_api_info()["named_endpoints"].items()
     }
-    assert params["/classify_image"] == ["image_path", "name_a", "name_b", "explain_map"]
-    assert params["/vqa_chat"] == ["image_payload", "text", "history", "variant_name", "dataset_name"]
-    assert params["/vqa_answer"] == ["image_payload", "text", "variant_name", "dataset_name"]
-    assert params["/conv_arithmetic"] == ["grid_text", "kernel_text", "p", "s", "mode"]
-    assert params["/layer_table"] == ["name"] and params["/feature_maps"] == ["img", "name"]
-    assert params["/live_train"] == ["name", "n_epochs", "n_samples", "person"] and params["/model_status"] == []
+    assert set(params) == {f"/{fn.__name__}" for fn, _ in ENDPOINTS}
+    assert params["/classify_image"] == ["image", "model_a", "model_b", "top_k", "language"]
+    assert params["/vqa_chat"] == ["image", "question", "history", "model", "dataset", "language"]
+    assert params["/vqa_answer"] == ["image", "question", "model", "dataset", "language"]
+    assert params["/conv_arithmetic"] == ["grid", "kernel", "padding", "stride", "pool", "language"]
+    assert params["/layer_table"] == ["model", "language"] and params["/model_status"] == ["language"]
+    assert all(names[-1] == "language" for names in params.values())
 
 
 def test_image_errors_come_in_the_visitors_language(tmp_path, monkeypatch):

@@ -423,7 +423,7 @@ def test_the_app_wraps_gradios_queue_and_closes_the_direct_route():
     groups = {f.api_name: f.concurrency_id for f in demo.fns.values() if f.api_name}
     assert groups["model_status"] == groups["conv_arithmetic"] == groups["layer_table"] == "quick"
     assert groups["classify_image"] == groups["vqa_answer"] == groups["clip_k_shot"] == "models"
-    assert groups["video_search"] == "video" and groups["live_train"] == "live_training"
+    assert groups["video_search"] == "video"
 
 
 def test_request_bodies_are_capped_except_uploads():
@@ -464,26 +464,14 @@ def call(app, api: str, data: list, headers: dict | None = None, timeout: float 
 def file_endpoints(f: dict) -> dict[str, list]:
     example = {"path": str(VQA_IMAGE)}  # the app's own examples pass the gate without an upload
     return {
-        "classify_image": [f, "resnet50", "vit_b16", False],
+        "classify_image": [f, "resnet50", "vit_b16", 5],
         "vqa_answer": [f, "what color is the shape?", "cnn_att", "easy_vqa"],
         "vqa_chat": [f, "what color is the shape?", [], "cnn_att", "easy_vqa"],
         "clip_zero_shot": [f, "cat, dog", "a photo of a {}.", "clip_vit_b32_openai"],
-        "clip_k_shot": [f, 2, "easy_vqa_shapes", "", "a {}.", "clip_vit_b32_openai", None, None, None, None, None],
-        "clip_k_shot gallery": [
-            example,
-            1,
-            "user",
-            "a, b",
-            "a {}.",
-            "clip_vit_b32_openai",
-            [{"image": f}],
-            None,
-            None,
-            None,
-            None,
-        ],  # fmt: skip
+        "clip_k_shot": [f, 2, "easy_vqa_shapes", "", "a {}.", "clip_vit_b32_openai", None],
+        "clip_k_shot gallery": [example, 1, "user", "a, b", "a {}.", "clip_vit_b32_openai", [[f]]],
         "caption": [f, "greedy", 1, 0.9, 1.0, 1, 1.0, 10, ""],
-        "feature_maps": [f, "simple_cnn"],
+        "video_search": [f, "x", "ocr", "clip_vit_b32_openai", 5, "both", 2, 10, "en"],
     }
 
 
@@ -498,15 +486,8 @@ def test_every_file_endpoint_refuses_server_paths_the_same_way(tiny_app):
                 text = call(tiny_app, endpoint.split()[0], data, timeout=30)
                 assert "event: error" in text and str(REFUSED) in text, (endpoint, kind, text[-300:])
                 assert "No such file" not in text and "not an image" not in text
-            # gr.Video's data model makes Gradio itself refuse a path without the tag, whatever it names; with the
-            # tag, Gradio refuses what lies outside its folder and our gate the rest.
-            video = [{"path": path}, "x", "ocr", "clip_vit_b32_openai", 5, "both", 2, 10, "en"]
-            assert "'meta' field must be explicitly provided" in call(tiny_app, "video_search", video, timeout=30)
-            if kind in ("directory", "missing"):
-                video[0] = {"path": path, "meta": {"_type": "gradio.FileData"}}
-                assert str(REFUSED) in call(tiny_app, "video_search", video, timeout=30), kind
         assert tiny_app.alive()
-        response = call(tiny_app, "classify_image", [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", False])
+        response = call(tiny_app, "classify_image", [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5])
         assert "event: complete" in response  # the app's own examples still work without an upload
     finally:
         shutil.rmtree(Path(attacks["fifo"]).parent, ignore_errors=True)
@@ -518,7 +499,7 @@ def test_the_direct_run_route_and_huge_bodies_cannot_skip_the_queue(tiny_app):
 
     from demo.limits import MAX_BODY_BYTES
 
-    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", False]}
+    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5]}
     assert httpx.post(f"{tiny_app.url}gradio_api/run/classify_image", json=data, timeout=30).status_code == 404
     history = [{"role": "user", "content": "x" * 1000}] * (MAX_BODY_BYTES // 1000)
     data = {"data": [{"path": str(VQA_IMAGE)}, "what color?", history, "cnn_att", "easy_vqa"]}
@@ -537,7 +518,7 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app):
     config = httpx.get(f"{tiny_app.url}config", timeout=30).json()
     fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "classify_image")
     url = f"{tiny_app.url}gradio_api/call/classify_image"
-    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", True]}
+    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5]}
     accepted, refused = [], []
 
     def post(address):
