@@ -464,13 +464,13 @@ def call(app, api: str, data: list, headers: dict | None = None, timeout: float 
 def file_endpoints(f: dict) -> dict[str, list]:
     example = {"path": str(VQA_IMAGE)}  # the app's own examples pass the gate without an upload
     return {
-        "classify_image": [f, "resnet50", "vit_b16", 5],
-        "vqa_answer": [f, "what color is the shape?", "cnn_att", "easy_vqa"],
-        "vqa_chat": [f, "what color is the shape?", [], "cnn_att", "easy_vqa"],
-        "clip_zero_shot": [f, "cat, dog", "a photo of a {}.", "clip_vit_b32_openai"],
-        "clip_k_shot": [f, 2, "easy_vqa_shapes", "", "a {}.", "clip_vit_b32_openai", None],
-        "clip_k_shot gallery": [example, 1, "user", "a, b", "a {}.", "clip_vit_b32_openai", [[f]]],
-        "caption": [f, "greedy", 1, 0.9, 1.0, 1, 1.0, 10, ""],
+        "classify_image": [f, "resnet50", "vit_b16", 5, None],
+        "vqa_answer": [f, "what color is the shape?", "cnn_att", "easy_vqa", None],
+        "vqa_chat": [f, "what color is the shape?", [], "cnn_att", "easy_vqa", None],
+        "clip_zero_shot": [f, "cat, dog", "a photo of a {}.", "clip_vit_b32_openai", None],
+        "clip_k_shot": [f, 2, "easy_vqa_shapes", "", "a {}.", "clip_vit_b32_openai", None, None],
+        "clip_k_shot gallery": [example, 1, "user", "a, b", "a {}.", "clip_vit_b32_openai", [[f]], None],
+        "caption": [f, "greedy", 1, 0.9, 1.0, 1, 1.0, 10, "", None],
         "video_search": [f, "x", "ocr", "clip_vit_b32_openai", 5, "both", 2, 10, "en"],
     }
 
@@ -487,7 +487,7 @@ def test_every_file_endpoint_refuses_server_paths_the_same_way(tiny_app):
                 assert "event: error" in text and str(REFUSED) in text, (endpoint, kind, text[-300:])
                 assert "No such file" not in text and "not an image" not in text
         assert tiny_app.alive()
-        response = call(tiny_app, "classify_image", [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5])
+        response = call(tiny_app, "classify_image", [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5, None])
         assert "event: complete" in response  # the app's own examples still work without an upload
     finally:
         shutil.rmtree(Path(attacks["fifo"]).parent, ignore_errors=True)
@@ -499,10 +499,10 @@ def test_the_direct_run_route_and_huge_bodies_cannot_skip_the_queue(tiny_app):
 
     from demo.limits import MAX_BODY_BYTES
 
-    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5]}
+    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5, None]}
     assert httpx.post(f"{tiny_app.url}gradio_api/run/classify_image", json=data, timeout=30).status_code == 404
     history = [{"role": "user", "content": "x" * 1000}] * (MAX_BODY_BYTES // 1000)
-    data = {"data": [{"path": str(VQA_IMAGE)}, "what color?", history, "cnn_att", "easy_vqa"]}
+    data = {"data": [{"path": str(VQA_IMAGE)}, "what color?", history, "cnn_att", "easy_vqa", None]}
     response = httpx.post(f"{tiny_app.url}gradio_api/call/vqa_chat", json=data, timeout=60)
     assert response.status_code == 413 and tiny_app.alive()
 
@@ -518,7 +518,7 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app):
     config = httpx.get(f"{tiny_app.url}config", timeout=30).json()
     fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "classify_image")
     url = f"{tiny_app.url}gradio_api/call/classify_image"
-    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5]}
+    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5, None]}
     accepted, refused = [], []
 
     def post(address):
@@ -540,8 +540,8 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app):
         assert all(s == 503 for _, s, _ in refused)
         other = {"x-forwarded-for": "10.9.0.3"}
         start = time.monotonic()
-        status = call(tiny_app, "model_status", [], headers=other, timeout=60)
-        arithmetic = call(tiny_app, "conv_arithmetic", ["1 2 3\n4 5 6\n7 8 9", "1 0\n0 1", 0, 1, "max"], other)
+        status = call(tiny_app, "model_status", [None], headers=other, timeout=60)
+        arithmetic = call(tiny_app, "conv_arithmetic", ["1 2 3\n4 5 6\n7 8 9", "1 0\n0 1", 0, 1, "max", None], other)
         assert "event: complete" in status and "event: complete" in arithmetic
         assert time.monotonic() - start < 30  # not behind the flood: 60+ requests of about a second each
     finally:
