@@ -325,7 +325,7 @@ def layer_table(model: str = "lenet5_course", language: Language = None, request
     """Every layer of a model: output shape, activations and parameters, measured by running the module once.
 
     Args:
-        model: "lenet5_course" (the course's LeNet-5 table beside the real network), "lenet5", "lenet5_original",
+        model: "lenet5_course" (the course's LeNet-5 table beside the real network), "lenet5", "lenet5_1998",
             or a zoo model's name such as "simple_cnn" or "simple_vit".
         language: "vi" or "en" for the column names, summary and errors; default: the request's language.
     Returns:
