@@ -56,7 +56,7 @@ def test_spaces_preloads_the_default_models_and_has_a_short_description():
     assert 0 < len(meta["short_description"]) <= 60
     preloaded = {entry.split()[0]: entry.split()[1:] for entry in meta["preload_from_hub"]}
     assert set(preloaded) <= set(meta["models"])
-    clip_repo = next(w.repo_id for w in get_spec(DEFAULT_CLIP).weights if getattr(w, "repo_id", None))
+    clip_repo = next(w.hub_repo() for w in get_spec(DEFAULT_CLIP).weights if hasattr(w, "hub_repo"))
     assert clip_repo in preloaded and DEFAULT_GPT2 in preloaded
 
 
