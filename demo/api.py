@@ -32,7 +32,7 @@ from demo import caption_tab, clip_tab, cnn_tab, image_tab, status_tab, text_tab
 from demo.components import checked_choices, input_error, localized, read_user_image
 from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP
 from demo.gpu import gpu_task
-from demo.i18n import LANGUAGES, LanguageRequest, lang_of
+from demo.i18n import LANGUAGES, LanguageRequest, lang_of, say
 
 Language = Literal["vi", "en"] | None
 MAX_TOP_K = 20
@@ -315,8 +315,8 @@ def conv_arithmetic(
     start, req = time.perf_counter(), _request(language, request)
     try:
         result = cnn_tab._conv_result(grid, kernel, padding, stride, pool)
-    except ValueError as exc:
-        raise input_error(exc, req) from exc
+    except ValueError as exc:  # the tab's message and title
+        raise gr.Error(localized(req, exc), title=say(req, "Không tính được", "Cannot compute")) from exc
     result["size"] = result["size"][lang_of(req)]
     return _done(result, [], start)
 

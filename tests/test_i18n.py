@@ -168,25 +168,26 @@ def test_handlers_answer_in_the_visitors_language(demo):
         conv("1 2\n3", kernel, 0, 1, "max", request=VI)
     assert exc.value.message == "mọi hàng phải có cùng số lượng giá trị" and exc.value.title == "Không tính được"
     grid = "9 4 1 2 2\n1 1 1 0 4\n1 2 1 0 6\n1 0 0 2 0\n9 6 7 4 0"
-    assert "đầu ra 3x3" in conv(grid, kernel, 0, 1, "max", request=VI)[0]
-    assert "output 3x3" in conv(grid, kernel, 0, 1, "max", request=EN)[0]
+    assert "đầu ra 3x3" in conv(grid, kernel, 0, 1, "max", request=VI)["size"]
+    assert "output 3x3" in conv(grid, kernel, 0, 1, "max", request=EN)["size"]
+    assert "đầu ra 3x3" in conv(grid, kernel, 0, 1, "max", language="vi", request=EN)["size"]  # `language` wins
 
     layers = _endpoint(demo, "layer_table")
-    summary, table = layers("lenet5", request=VI)
-    assert "Tổng: 61.706 tham số" in summary and table["headers"][0] == "lớp"
-    summary, table = layers("lenet5", request=EN)
-    assert "Total: 61,706 parameters" in summary and table["headers"][0] == "layer"
-    summary, table = layers("lenet5_course", request=VI)
-    assert "Tổng: 62.958 tham số; bảng của môn học in 59.547" in summary and "bỏ qua chiều sâu" in summary
-    assert table["headers"][5] == "tham số (bảng in)" and "một bias cho cả lớp" in table["data"][5][8]
-    summary, table = layers("lenet5_course", request=EN)
-    assert "Total: 62,958 parameters; the course's table prints 59,547" in summary
-    assert table["data"][1] == [
+    table = layers("lenet5", request=VI)
+    assert "Tổng: 61.706 tham số" in table["summary"] and table["headers"][0] == "lớp"
+    table = layers("lenet5", request=EN)
+    assert "Total: 61,706 parameters" in table["summary"] and table["headers"][0] == "layer"
+    table = layers("lenet5_course", request=VI)
+    assert "Tổng: 62.958 tham số; bảng của môn học in 59.547" in table["summary"]
+    assert "bỏ qua chiều sâu" in table["summary"]
+    assert table["headers"][5] == "tham số (bảng in)" and "một bias cho cả lớp" in table["rows"][5][8]
+    table = layers("lenet5_course", request=EN)
+    assert "Total: 62,958 parameters; the course's table prints 59,547" in table["summary"]
+    assert table["rows"][1] == [
         "CONV1 (f=5, s=1)", "conv1", "28x28x8", 6_272, 608, 208, "8 × (5·5·3 + 1) = 608", "8 × (5·5 + 1) = 208",
         "ignores the input depth: each filter spans all 3 input channels, so it has 5·5·3 weights, not 5·5",
     ]  # fmt: skip
-    summary, _ = layers("lenet5_1998", request=EN)
-    assert "Total: 60,840 parameters" in summary
+    assert "Total: 60,840 parameters" in layers("lenet5_1998", request=EN)["summary"]
 
     vqa = _endpoint(demo, "vqa_answer")
     with pytest.raises(gr.Error) as exc:
@@ -210,8 +211,8 @@ def test_cnn_tab_slide_presets_compute_the_slides_outputs(demo):
     outputs = {}
     for key in ("slide_convolution", "slide_binary", "slide_max_pool", "slide_avg_pool"):
         grid, kernel, _preset, p, s, mode = pick(key)
-        _size, out, pooled, _step, step_md = conv(grid, kernel, p, s, mode, request=EN)
-        outputs[key] = (out, pooled, step_md)
+        result = conv(grid, kernel, p, s, mode, request=EN)
+        outputs[key] = (result["output"], result["pooled"], result["step"])
     assert outputs["slide_convolution"][0][0][0] == 16 and outputs["slide_convolution"][2].count("= 16")
     assert outputs["slide_binary"][0] == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
     assert outputs["slide_max_pool"][1] == [[9, 7], [8, 6]]
