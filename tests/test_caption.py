@@ -76,7 +76,12 @@ def test_metrics_match_pycocoevalcap_on_a_random_corpus():
     res = {i: [" ".join(h)] for i, h in enumerate(hyps)}
     assert metrics.bleu(hyps, refs) == pytest.approx(Bleu(4).compute_score(gts, res, verbose=0)[0])
     assert metrics.corpus_rouge_l(hyps, refs) == pytest.approx(Rouge().compute_score(gts, res)[0])
-    assert metrics.cider(hyps, refs) == pytest.approx(Cider().compute_score(gts, res)[0])
+    library_cider = Cider().compute_score(gts, res)[0]
+    assert metrics.cider(hyps, refs) == pytest.approx(library_cider)
+    # The per-image scorer the app keeps (outside document frequencies): the library's formula, given the same DF.
+    assert metrics.CiderD(refs).corpus_score(hyps, refs) == pytest.approx(library_cider)
+    per_image = Cider().compute_score(gts, res)[1]
+    assert [metrics.CiderD(refs).score(h, r) for h, r in zip(hyps, refs)] == pytest.approx(list(per_image))
 
 
 def test_meteor_runs_java_or_says_why():
