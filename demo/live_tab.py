@@ -8,6 +8,7 @@ from core.live_training import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES
 from demo.components import input_error, localized
 from demo.fair_queue import LIVE_GROUP
 from demo.i18n import lang_of, say, tr
+from demo.reports import curves_plot
 
 
 def build_live_tab(profile: str) -> None:
@@ -47,12 +48,12 @@ def build_live_tab(profile: str) -> None:
         start = gr.Button(tr("live.start", "Bắt đầu huấn luyện", "Start training"), variant="primary")
         stop = gr.Button(tr("live.stop", "Dừng", "Stop"), variant="stop")
     status = gr.Markdown()
-    curves = gr.Plot(label=tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"))
+    curves = curves_plot(tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"))
 
     def run(name, n_epochs, n_samples, person, progress=gr.Progress(), request: gr.Request | None = None):  # noqa: B008 (Gradio's idiom)
         from core.inputs import InputError
         from core.live_training import TrainingBusy, checked_request, train_live
-        from core.training_report import plot_curves
+        from core.training_report import curve_rows
 
         try:
             name, n_epochs, n_samples, person = checked_request(name, n_epochs, n_samples, person)
@@ -64,12 +65,11 @@ def build_live_tab(profile: str) -> None:
             for p in train_live(name, epochs=n_epochs, train_samples=n_samples, who=person, tiny=profile == "tiny",
                                 owner=owner):  # fmt: skip
                 progress(p.fraction, desc=f"epoch {p.epoch}/{p.epochs}")
-                figure = gr.Plot()
-                if len(p.history) != shown:  # redraw only when an epoch finished
+                rows = gr.skip()
+                if len(p.history) != shown:  # send the curves only when an epoch finished
                     shown = len(p.history)
-                    title = say(request, f"{name} (trực tiếp)", f"{name} (live)")
-                    figure = plot_curves({"history": p.history}, title, lang=lang_of(request)) if p.history else None
-                yield _status_text(p, request), figure
+                    rows = curve_rows(p.history, lang=lang_of(request))
+                yield _status_text(p, request), rows
         except TrainingBusy as exc:
             raise gr.Error(
                 localized(request, exc), title=say(request, "Đang có người huấn luyện", "Training slot busy")
