@@ -51,14 +51,18 @@ def classify_image(
 
     Args:
         image: the photo (JPEG, PNG, WebP...; a URL or base64 data URL through MCP).
-        model_a: first model's name, e.g. "resnet50", "vit_b16", "simple_cnn"; /model_status lists them.
+        model_a: first model's name, e.g. "resnet50", "vit_b16", "simple_cnn", or a live-trained "live_..." entry;
+            /model_status lists them.
         model_b: second model's name.
         top_k: how many classes to return per model (1-20).
         language: "vi" or "en" for the notes and errors; default: the request's language.
     Returns:
         {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels with probabilities, forward time, size.
     """
+    from core import live_models
+
     start, req = time.perf_counter(), _request(language, request)
+    live_models.sync()  # models trained in the Live training tab are entries of their own
     names = checked_choices(req, (model_a, list_models(image_tab.TASK), ("Model A", "Mô hình A")),
                             (model_b, list_models(image_tab.TASK), ("Model B", "Mô hình B")))  # fmt: skip
     k = _top_k(top_k, req)

@@ -17,7 +17,7 @@ from core.training_report import find_report
 from core.weights import WeightsUnavailable
 from demo.components import checked_choices, example_images, image_file, image_input, localized, read_user_image
 from demo.gpu import gpu_task
-from demo.i18n import say, tr
+from demo.i18n import I18N, lang_of, say, tr
 from demo.reports import build_report_panel, raw_result_json, training_reports
 
 if TYPE_CHECKING:
@@ -44,7 +44,11 @@ FAMILY_ORDER = ("CNN", "Transformer", "CNN + Transformer", "RNN", "Linear / MLP"
 
 def model_choices(profile: str) -> list[tuple[str, str]]:
     """Dropdown entries grouped by family; trained checkpoints show their dataset, test accuracy and training
-    budget (images × epochs: a rank means little between checkpoints trained on different budgets)."""
+    budget (images × epochs: a rank means little between checkpoints trained on different budgets). Models trained
+    in the Live training tab are entries of their own (core.live_models), listed beside the committed ones."""
+    from core import live_models
+
+    live_models.sync()
     rows = []
     for name in list_models(TASK):
         spec = get_spec(name)
@@ -111,6 +115,12 @@ def build_image_tab(profile: str) -> None:
                 ),
             )
             run = gr.Button(tr("image.compare", "So sánh", "Compare"), variant="primary")
+
+    def refresh(request: gr.Request):
+        return gr.Dropdown(choices=current_choices(profile, request))
+
+    for dropdown in (model_a, model_b):  # a model trained live since the page loaded is offered when it opens
+        dropdown.focus(refresh, outputs=dropdown, api_visibility="private", queue=False)
     panels = []
     with gr.Row(equal_height=False):
         for side in ("A", "B"):
@@ -138,6 +148,9 @@ def build_image_tab(profile: str) -> None:
     build_report_panel(model_a, model_b, _reports)
 
     def compare(image_path, name_a, name_b, explain_map=True, request: gr.Request | None = None):
+        from core import live_models
+
+        live_models.sync()  # a live model another visitor trained (or deleted) since this page loaded
         names = checked_choices(request, (name_a or DEFAULT_A, list_models(TASK), ("Model A", "Mô hình A")),
                                 (name_b or DEFAULT_B, list_models(TASK), ("Model B", "Mô hình B")))  # fmt: skip
         loaded = read_user_image(image_path, request)
@@ -217,6 +230,14 @@ def _format_panel(
     lines += [f"> {n}" for n in notes]
     scores = {_label_text(p): p.probability for p in result.predictions}
     return ["\n\n".join(lines), scores, image_file(result.model_input), image_file(result.explanation)]
+
+
+def current_choices(profile: str, request: gr.Request | None) -> list[tuple[str, str]]:
+    """model_choices with each label already in the visitor's language: a page loaded before a live model existed
+    has no translation key for its label."""
+    table = I18N.translations[lang_of(request)]
+    return [(table.get(label.key, label.key) if hasattr(label, "key") else label, name)
+            for label, name in model_choices(profile)]  # fmt: skip
 
 
 def _label_text(p) -> str:
