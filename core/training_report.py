@@ -56,7 +56,11 @@ def curve_rows(history: list[dict[str, Any]], *, lang: str = "en"):
 
     words = PLOT_WORDS.get(lang, PLOT_WORDS["en"])
     rows = [
-        {"epoch": h["epoch"], "value": float(h[f"{split}_{kind}"]), "curve": f"{words[split]} · {words[name]}"}
+        {
+            "epoch": h["epoch"],
+            "value": round(float(h[f"{split}_{kind}"]), 4),
+            "curve": f"{words[split]} · {words[name]}",
+        }
         for h in history
         for kind, name in (("loss", "loss"), ("acc", "acc"))
         for split in ("train", "val")

@@ -105,7 +105,8 @@ def build_live_tab(profile: str) -> None:
         from core.live_models import owned_by
 
         owned = owned_by(getattr(request, "session_hash", None))
-        return gr.Dropdown(choices=[(localized(request, m.label()), m.name) for m in owned], value=None)
+        choices = [(localized(request, m.label()), m.name) for m in owned]
+        return gr.Dropdown(choices=choices, value=owned[-1].name if owned else None)  # the newest shown
 
     def delete_mine(name, request: gr.Request | None = None):
         from core.live_models import delete as delete_model
@@ -121,7 +122,7 @@ def build_live_tab(profile: str) -> None:
     # for the whole run; demo.fair_queue bounds how many can wait.
     start.click(run, [model, epochs, samples, who], [status, curves], api_visibility="private", **LIVE_GROUP).then(
         refresh_mine, outputs=mine, api_visibility="private", queue=False
-    )
+    ).then(_activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden")
     stop.click(request_stop, outputs=status, api_visibility="private")
     delete.click(delete_mine, mine, status, api_visibility="private", queue=False).then(
         refresh_mine, outputs=mine, api_visibility="private", queue=False
