@@ -552,5 +552,3 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app):
         with ThreadPoolExecutor(8) as pool:
             bodies = [{"session_hash": e, "fn_index": fn_index, "event_id": e} for e in events]
             list(pool.map(lambda body: httpx.post(cancel, json=body, timeout=60), bodies))
-
-
