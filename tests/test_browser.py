@@ -59,6 +59,32 @@ def test_image_tab_compares_both_models(browser, tiny_app, example_image):
     page.close()
 
 
+def test_image_tab_offers_a_model_trained_after_the_page_loaded(browser, tiny_app, monkeypatch):
+    """A live-trained model is an entry of its own: the model dropdowns list it when opened, beside the committed
+    one, without a page reload (a saved folder stands in for a run: listing reads no weights)."""
+    from playwright.sync_api import expect
+
+    from core import live_models
+
+    page = open_page(browser, tiny_app.url)
+    monkeypatch.setenv("APP_PROFILE", "tiny")  # the server's live folder (core.live_models.live_root)
+    model = live_models.LiveModel(live_models.new_entry_name("simple_cnn"), "simple_cnn", "Lan", "s", 0.753, 0, 2, 5000)
+    model.folder.mkdir(parents=True)
+    try:
+        (model.folder / "model.safetensors").write_bytes(b"")
+        live_models.write_meta(model.folder, model)
+        model_a = page.get_by_label("Model A")
+        model_a.click()
+        option = page.get_by_role("option", name=re.compile("SimpleCNN, trained live by Lan .* 75.3%"))
+        option.wait_for(timeout=RESULT_TIMEOUT_MS)
+        assert page.get_by_role("option", name=re.compile(r"SimpleCNN\s+\[simple_cnn\]")).count() == 1
+        option.click()
+        expect(model_a).to_have_value(re.compile("trained live by Lan"))
+    finally:
+        live_models._remove(model)
+    page.close()
+
+
 def test_vqa_tab_chat(browser, tiny_app):
     page = open_page(browser, tiny_app.url)
     open_tab(page, "Visual question answering")
