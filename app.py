@@ -1,10 +1,14 @@
 """Deep-learning classroom: interactive comparisons of the course's models.
 
 `python app.py` serves the UI on http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT honoured).
+`python app.py --mcp` (or DL_MCP=1) also serves the public API (demo/api.py) as MCP tools at /gradio_api/mcp/.
 Importing this module builds the UI but loads no weights: models load lazily on first use.
 """
 
 from __future__ import annotations
+
+import os
+import sys
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -12,6 +16,7 @@ from starlette.middleware import Middleware
 from core.model_store import current_profile
 from core.uploads import MAX_UPLOAD_BYTES
 from demo import fair_queue, first_run
+from demo.api import register_api
 from demo.caption_tab import build_caption_tab
 from demo.clip_tab import build_clip_tab
 from demo.cnn_tab import build_cnn_tab
@@ -63,6 +68,7 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
             with gr.Tab(tr("tabs.status", "Trạng thái mô hình", "Model status"), id="status"):
                 build_status_tab(profile)
         first_run.attach(demo)  # each tab's initial selection and first-run card, decided on every page load
+        register_api(profile)  # the public API: plain JSON endpoints, the MCP tools with --mcp
     # api_open=False: Gradio otherwise (anywhere but on a Space) lets POST /gradio_api/run/<name> call a queued
     # event directly, skipping the queue and every concurrency limit.
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY, api_open=False)
@@ -72,7 +78,13 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
 
 demo = build_demo()
 
+
+def mcp_requested(argv: list[str], environ=os.environ) -> bool:
+    """`--mcp` on the command line or DL_MCP=1: serve the API as MCP tools too (needs the `mcp` package)."""
+    return "--mcp" in argv or environ.get("DL_MCP", "").lower() in ("1", "true", "yes")
+
+
 if __name__ == "__main__":
     kwargs = launch_kwargs()
     kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))  # request bodies: demo/limits.py
-    demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, **kwargs)
+    demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, mcp_server=mcp_requested(sys.argv[1:]), **kwargs)

@@ -1,31 +1,37 @@
 """Train a small zoo model during class, one training at a time for the whole server.
 
-`train_live` is a generator: it yields progress (loss, accuracy, curves so far) a few times per second of
-training, so the UI can draw the curves live, and it checks a cancel event between batches. The finished
-checkpoint goes to checkpoints/live/<name>, which the registry lists before the committed ones, so the image tab
-uses it on the next request (the model cache entry is dropped).
+`train_live` is a generator: it yields progress (loss, accuracy, curves so far) about once a second, so the UI can
+draw the curves live. The training itself runs in a thread of its own: a visitor who closes the tab stops reading
+the progress, not the run, which ends by itself at the latest after TIME_BUDGET_S (and frees the one slot). Only
+the session that started a run can stop it early (`request_cancel`). A finished run is saved as a new catalogue
+entry of its own (core.live_models), offered beside the committed model, never in its place.
 """
 
 from __future__ import annotations
 
+import copy
+import queue
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from core import model_store
+from core import live_models
 from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
 from core.messages import Bilingual
 from core.models import build_architecture
 from core.registry import ZOO, ZooEntry, models_for
-from core.weights import REPO_ROOT, checkpoint_dir
+from core.weights import REPO_ROOT
 
 LIVE_MODELS = tuple(models_for("live"))  # zoo entries small enough to train during a lecture
 MAX_TRAIN_SAMPLES = 20_000
 MIN_TRAIN_SAMPLES = 1000
 MAX_EPOCHS = 5
 MAX_WHO_CHARS = 40  # the name others see while you train
+# The longest a run may hold the one slot (an abandoned one included); a run cut here saves nothing. The tab's
+# defaults (SimpleCNN, 2 epochs x 5,000 images) took 63 s on the idle 2-core machine and 281 s with the machine
+# loaded by other jobs (load average 8.6); the largest settings take several times longer.
+TIME_BUDGET_S = 600.0
 
 
 class TrainingBusy(RuntimeError):
@@ -46,6 +52,8 @@ class LiveProgress:
     cancelled: bool = False
     test_accuracy: float | None = None
     checkpoint: str | None = None
+    entry: str | None = None  # the new catalogue entry (core.live_models) of a finished run
+    timed_out: bool = False  # stopped by TIME_BUDGET_S, not by its owner
 
     @property
     def fraction(self) -> float:
@@ -115,16 +123,6 @@ def request_cancel(owner: str | None) -> tuple[bool, dict | None]:
     return True, info
 
 
-def live_checkpoint_dir(name: str, tiny: bool = False):
-    """Where a live run is saved. Tiny runs (APP_PROFILE=tiny, tests) go to the temp folder: the default profile
-    reads checkpoints/live/ first, so tiny weights there would replace the committed models."""
-    if tiny:
-        import tempfile
-
-        return Path(tempfile.gettempdir()) / "dl_classroom_live_tiny" / name
-    return checkpoint_dir() / "live" / name
-
-
 def _data(dataset: str):
     from core.zoo_data import load_dataset
 
@@ -146,31 +144,47 @@ def train_live(
     update_every_s: float = 1.0,
     owner: str | None = None,
 ) -> Iterator[LiveProgress]:
-    """`owner` (the UI passes the visitor's session) is the only one request_cancel lets stop this run."""
+    """`owner` (the UI passes the visitor's session) is the only one request_cancel lets stop this run, and the only
+    one that may delete the model it produces."""
     entry: ZooEntry = next((z for z in ZOO if z.name == name), None)
     if entry is None:
         raise KeyError(f"unknown zoo model {name!r}; valid: {', '.join(z.name for z in ZOO)}")
     if not _lock.acquire(blocking=False):
         raise TrainingBusy(busy_message(dict(_current)))
-    try:
-        cancel_event.clear()
-        _current.update(who=who, model=name, since=time.time(), fraction=0.0, owner=owner)
-        yield from _train(
-            entry,
-            dataset,
-            min(epochs, MAX_EPOCHS),
-            min(train_samples, MAX_TRAIN_SAMPLES),
-            batch_size,
-            lr,
-            tiny,
-            update_every_s,
-        )
-    finally:
-        _current.clear()
-        _lock.release()
+    updates: queue.Queue = queue.Queue()
+    done = object()
+
+    def run() -> None:
+        try:
+            for p in _train(
+                entry,
+                dataset,
+                min(epochs, MAX_EPOCHS),
+                min(train_samples, MAX_TRAIN_SAMPLES),
+                batch_size,
+                lr,
+                tiny,
+                update_every_s,
+                owner,
+            ):
+                updates.put(copy.deepcopy(p))  # a snapshot: the thread goes on changing its own
+        except BaseException as exc:  # the reader re-raises it (e.g. the data set is missing)
+            updates.put(exc)
+        finally:
+            _current.clear()
+            _lock.release()
+            updates.put(done)
+
+    cancel_event.clear()
+    _current.update(who=who, model=name, since=time.time(), fraction=0.0, owner=owner)
+    threading.Thread(target=run, name=f"live-training-{name}", daemon=True).start()
+    while (item := updates.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
-def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s) -> Iterator[LiveProgress]:
+def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s, owner) -> Iterator[LiveProgress]:
     import torch  # imported here so that building the UI does not import torch
 
     from core.zoo_data import augment_batch
@@ -191,12 +205,14 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
     norm = data.preprocess.normalise
     progress = LiveProgress(entry.name, 1, epochs, 0, steps, float("nan"), 0.0)
     last = time.monotonic()
+    deadline = last + TIME_BUDGET_S
     for epoch in range(1, epochs + 1):
         model.train()
         perm = train_idx[torch.randperm(n_train, generator=gen)]
         loss_sum = correct = seen = 0
         for step in range(steps):
-            if cancel_event.is_set():
+            if cancel_event.is_set() or time.monotonic() > deadline:
+                progress.timed_out = not cancel_event.is_set()
                 progress.cancelled = progress.done = True
                 yield progress
                 return
@@ -231,7 +247,18 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
         _current["fraction"] = progress.fraction
         yield progress
     _, test_acc = _evaluate(model, data.test_x[:2000], data.test_y[:2000], norm)
-    folder = live_checkpoint_dir(entry.name, tiny)
+    # A new entry of its own: the committed model keeps its name and weights (core.live_models).
+    live = live_models.LiveModel(
+        name=live_models.new_entry_name(entry.name),
+        base=entry.name,
+        who=_current.get("who") or "",
+        owner=owner,
+        accuracy=test_acc,
+        created=time.time(),
+        epochs=epochs,
+        train_samples=n_train,
+    )
+    folder = live.folder
     save_checkpoint(
         folder,
         model.eval(),
@@ -240,23 +267,15 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
         labels=data.labels,
         preprocess=data.preprocess.to_dict(),
         extra={"dataset": dataset},
-        train_config={"live": True, "epochs": epochs, "train_samples": n_train, "who": _current.get("who")},
+        train_config={"live": True, "epochs": epochs, "train_samples": n_train, "who": live.who},
     )
-    write_json(
-        folder / METRICS_FILE,
-        {
-            "history": progress.history,
-            "test": {
-                "accuracy": test_acc,
-                "num_samples": 2000,
-                "f1_macro": float("nan"),
-                "most_confused": [],
-                "confusion_matrix": [],
-            },
-        },
-    )
-    model_store.forget(entry.name)  # the image tab loads the new weights on its next request
-    progress.done, progress.test_accuracy, progress.checkpoint = True, test_acc, str(folder)
+    history = progress.history
+    test = {"accuracy": test_acc, "num_samples": 2000, "f1_macro": float("nan"), "most_confused": []}
+    write_json(folder / METRICS_FILE, {"history": history, "test": {**test, "confusion_matrix": []},
+                                       "summary": {"train_samples": n_train, "epochs": epochs}})  # fmt: skip
+    live_models.write_meta(folder, live)  # last: list_live() sees the folder only once it is complete
+    live_models.prune(keep=live.name)  # bounded count and disk, oldest first; registers the new entry
+    progress.done, progress.test_accuracy, progress.checkpoint, progress.entry = True, test_acc, str(folder), live.name
     yield progress
 
 

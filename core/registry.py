@@ -73,6 +73,11 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+def unregister(name: str) -> None:
+    """Remove an entry added at run time (core.live_models: a deleted live-trained model); no-op if absent."""
+    _REGISTRY.pop(name, None)
+
+
 def get_spec(name: str) -> ModelSpec:
     try:
         return _REGISTRY[name]
@@ -367,9 +372,9 @@ for _z in ZOO:
             task="image-classification",
             arch=_z.arch,
             model_args=_frozen(num_classes=100, **_z.model_args),
-            # A model trained live in class (Live training tab) wins, then CIFAR-100, then Fashion-MNIST.
-            weights=(LocalCheckpoint(f"live/{_z.name}", SCRATCH_CMD.format(dataset="fashion_mnist", model=_z.name)),)
-            + tuple(
+            # CIFAR-100, then Fashion-MNIST. A model trained live in class is an entry of its own
+            # (core.live_models), offered beside this one and never in its place.
+            weights=tuple(
                 LocalCheckpoint(zoo_checkpoint_dir(d, _z.name), SCRATCH_CMD.format(dataset=d, model=_z.name))
                 for d in ZOO_DATASETS
             )

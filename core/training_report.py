@@ -48,17 +48,36 @@ def find_report(model_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None
     return None
 
 
-def plot_curves(metrics: dict[str, Any], title: str = "", *, lang: str = "en"):
-    """Loss and accuracy per epoch, train vs validation (a matplotlib Figure), axes in `lang` ("en" or "vi")."""
-    import matplotlib
+def curve_rows(history: list[dict[str, Any]], *, lang: str = "en"):
+    """Loss and accuracy per epoch, train vs validation, as long-form rows for a line plot (a pandas DataFrame
+    with columns epoch, value, curve; accuracy as a fraction, so both fit one axis). The UI draws them with
+    gr.LinePlot: the browser gets the numbers, not a picture."""
+    import pandas as pd
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    words = PLOT_WORDS.get(lang, PLOT_WORDS["en"])
+    rows = [
+        {
+            "epoch": h["epoch"],
+            "value": round(float(h[f"{split}_{kind}"]), 4),
+            "curve": f"{words[split]} · {words[name]}",
+        }
+        for h in history
+        for kind, name in (("loss", "loss"), ("acc", "acc"))
+        for split in ("train", "val")
+    ]
+    return pd.DataFrame(rows, columns=["epoch", "value", "curve"])
+
+
+def plot_curves(metrics: dict[str, Any], title: str = "", *, lang: str = "en"):
+    """Loss and accuracy per epoch, train vs validation, as a matplotlib Figure (the PNG train/ scripts write
+    beside a checkpoint; the app sends curve_rows to a gr.LinePlot instead). Figure API: see plot_confusion."""
+    from matplotlib.figure import Figure
 
     words = PLOT_WORDS.get(lang, PLOT_WORDS["en"])
     history = metrics.get("history", [])
     epochs = [h["epoch"] for h in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig = Figure(figsize=(9, 3.2))
+    ax_loss, ax_acc = fig.subplots(1, 2)
     for split in ("train", "val"):
         ax_loss.plot(epochs, [h[f"{split}_loss"] for h in history], marker="o", label=words[split])
         ax_acc.plot(epochs, [100 * h[f"{split}_acc"] for h in history], marker="o", label=words[split])
@@ -73,16 +92,17 @@ def plot_curves(metrics: dict[str, Any], title: str = "", *, lang: str = "en"):
 
 
 def plot_confusion(metrics: dict[str, Any], labels: list[str], title: str = "", *, lang: str = "en"):
-    """Row-normalised confusion matrix of the test set, axes in `lang` ("en" or "vi")."""
-    import matplotlib
+    """Row-normalised confusion matrix of the test set, axes in `lang` ("en" or "vi").
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Built with matplotlib's Figure API, not pyplot: pyplot keeps global state that two requests drawing at once
+    in Gradio's worker threads would share; a Figure of its own is thread-safe and freed with its last reference."""
     import numpy as np
+    from matplotlib.figure import Figure
 
     cm = np.asarray(metrics["test"]["confusion_matrix"], dtype=float)
     cm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(6, 5.5))
+    fig = Figure(figsize=(6, 5.5))
+    ax = fig.subplots()
     im = ax.imshow(cm, cmap="Blues", vmin=0, vmax=1)
     words = PLOT_WORDS.get(lang, PLOT_WORDS["en"])
     ax.set(xlabel=words["predicted"], ylabel=words["true"], title=title or words["confusion"])

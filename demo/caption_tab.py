@@ -100,7 +100,7 @@ def build_caption_tab(profile: str) -> None:
 
     inputs = [image, method, beam_width, top_p, temperature, num_captions, repetition, max_length, reference]
     common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
-    run.click(caption_event, inputs, [*panels, scores, summary], api_name="caption", **common)
+    run.click(caption_event, inputs, [*panels, scores, summary], api_visibility="private", **common)
 
 
 def _caption(profile, request, image_payload, method, width, p, temp, count, penalty, length, reference):

@@ -188,18 +188,7 @@ def build_clip_tab(profile: str) -> None:
         if len(rows) > MAX_TABLE_ROWS:
             notes += "\n\n" + say(request, f"Bảng chỉ hiện {MAX_TABLE_ROWS} dòng đầu.", f"First {MAX_TABLE_ROWS} rows.")
         header = [say(request, "lớp", "class"), say(request, "câu", "prompt"), "cosine", "logit"]
-        summary = {
-            "model": query.model_name,
-            "classes": result.names,
-            "templates": result.templates,
-            "probabilities": as_dict(result.probabilities, result.names),
-            "cosine": as_dict(result.cosine, result.names),
-            "prompt_cosine": {n: [float(c) for c in row] for n, row in zip(result.names, result.prompt_cosine)},
-            "logit_scale": result.logit_scale,
-            "prompts_encoded": result.prompts_encoded,
-            "image_cached": query.image_cached,
-            "notes": result.notes,
-        }
+        summary = zero_shot_summary(result, query)
         table = gr.Dataframe(value=rows[:MAX_TABLE_ROWS], headers=header)
         return as_dict(result.probabilities, result.names), table, notes, summary
 
@@ -236,19 +225,7 @@ def build_clip_tab(profile: str) -> None:
             }
             fits = ", ".join(f"{probe_names.get(kind, kind)} {p.fit_ms:.0f} ms" for kind, p in result.probes.items())
             lines.insert(0, say(request, f"Ảnh mẫu dùng: {used}. Huấn luyện: {fits}.", f"Used {used}. Fit: {fits}."))
-        summary = {
-            "model": query.model_name,
-            "k": result.k,
-            "classes": result.names,
-            "shots": result.shots,
-            "zero_shot": zs,
-            "probes": {
-                kind: {"probabilities": probes[kind], "fit_ms": p.fit_ms, "prior_scale": p.prior_scale}
-                for kind, p in result.probes.items()
-            },
-            "nearest": [{"class": c, "cosine": s} for _, c, s in result.nearest],
-            "notes": result.notes,
-        }
+        summary = k_shot_summary(result, query)
         gallery = [(_thumbnail(path), f"{c} · {s:.3f}") for path, c, s in result.nearest]
         return zs, probes.get("plain", zs), probes.get("zs_init", zs), gallery, _notes(request, lines, query), summary
 
@@ -261,14 +238,55 @@ def build_clip_tab(profile: str) -> None:
     common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
     zs_inputs = [image, classes, templates, model]
     zs_outputs = [zs_label, cos_table, zs_notes, zs_json]
-    run_zs.click(gpu_task(zero_shot_event), zs_inputs, zs_outputs, api_name="clip_zero_shot", **common)
+    run_zs.click(gpu_task(zero_shot_event), zs_inputs, zs_outputs, api_visibility="private", **common)
     k_inputs = [image, k, support, classes, templates, model, *galleries]
     k_outputs = [k_zero, k_plain, k_init, nearest, k_notes, k_json]
-    run_k.click(gpu_task(k_shot_event), k_inputs, k_outputs, api_name="clip_k_shot", **common)
+    run_k.click(gpu_task(k_shot_event), k_inputs, k_outputs, api_visibility="private", **common)
     k.release(gpu_task(k_shot_event), k_inputs, k_outputs, api_visibility="private", **common)
     for button, chosen in ((one, (DEFAULT_TEMPLATE,)), (cifar, CIFAR_TEMPLATES), (imagenet, IMAGENET_TEMPLATES)):
         # queue=False: filling a textbox should not wait behind model calls in the queue.
         button.click(lambda t=chosen: "\n".join(t), outputs=[templates], api_visibility="private", queue=False)
+
+
+def zero_shot_summary(result, query) -> dict:
+    """The JSON of a zero-shot result (the tab's details panel and the /clip_zero_shot API)."""
+    from core.clip.playground import as_dict
+
+    return {
+        "model": query.model_name,
+        "classes": result.names,
+        "templates": result.templates,
+        "probabilities": as_dict(result.probabilities, result.names),
+        "cosine": as_dict(result.cosine, result.names),
+        "prompt_cosine": {n: [float(c) for c in row] for n, row in zip(result.names, result.prompt_cosine)},
+        "logit_scale": result.logit_scale,
+        "prompts_encoded": result.prompts_encoded,
+        "image_cached": query.image_cached,
+        "notes": result.notes,
+    }
+
+
+def k_shot_summary(result, query) -> dict:
+    """The JSON of a k-shot result (the tab's details panel and the /clip_k_shot API)."""
+    from core.clip.playground import as_dict
+
+    return {
+        "model": query.model_name,
+        "k": result.k,
+        "classes": result.names,
+        "shots": result.shots,
+        "zero_shot": as_dict(result.zero_shot.probabilities, result.names),
+        "probes": {
+            kind: {
+                "probabilities": as_dict(p.probabilities, result.names),
+                "fit_ms": p.fit_ms,
+                "prior_scale": p.prior_scale,
+            }
+            for kind, p in result.probes.items()
+        },  # fmt: skip
+        "nearest": [{"class": c, "cosine": s} for _, c, s in result.nearest],
+        "notes": result.notes,
+    }
 
 
 def _source(payload, request):

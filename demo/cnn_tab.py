@@ -254,7 +254,7 @@ def build_cnn_tab(profile: str) -> None:
     ins = [grid_box, kernel_box, padding, stride, pool_mode]
     outs = [size_md, output_df, pooled_df, step, step_md]
     # The quick group: arithmetic and tables keep answering while model calls fill their own queue.
-    run.click(compute, ins, outs, api_name="conv_arithmetic", **QUICK_GROUP)
+    run.click(compute, ins, outs, api_visibility="private", **QUICK_GROUP)
     example.input(
         pick_example, example, [grid_box, kernel_box, preset, padding, stride, pool_mode], api_visibility="private"
     ).then(compute, ins, outs, api_visibility="private", **QUICK_GROUP)
@@ -284,7 +284,7 @@ def build_cnn_tab(profile: str) -> None:
     table_df = gr.Dataframe(
         label=tr("cnn.table", "Các lớp của mô hình", "Layers of the model"), interactive=False, visible=False
     )
-    table_btn.click(layer_table_event, table_model, [table_md, table_df], api_name="layer_table", **QUICK_GROUP).then(
+    table_btn.click(layer_table_event, table_model, [table_md, table_df], api_visibility="private", **QUICK_GROUP).then(
         lambda: gr.Dataframe(visible=True), outputs=table_df, api_visibility="private"
     )
 
@@ -324,7 +324,7 @@ def build_cnn_tab(profile: str) -> None:
         [maps_out, maps_md],
         preprocess=False,
         concurrency_id="models",
-        api_name="feature_maps",
+        api_visibility="private",
     )
 
 

@@ -114,6 +114,18 @@ def say(request: gr.Request | None, vi: str, en: str) -> str:
     return vi if lang_of(request) == "vi" else en
 
 
+class LanguageRequest:
+    """What the tabs' helpers read from a gr.Request to choose a language (`lang_of`), and nothing else.
+
+    The API takes an explicit `language`; passing this stand-in to the same helpers the tabs use gives its errors
+    and notes in that language without a second copy of every message.
+    """
+
+    def __init__(self, lang: str):
+        self.cookies = {COOKIE: lang}
+        self.headers: dict[str, str] = {}
+
+
 class LanguageMiddleware:
     """ASGI middleware: records each HTTP request's language; `?lang=` also sets the cookie that remembers it."""
 

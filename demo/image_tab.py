@@ -19,7 +19,7 @@ from core.weights import WeightsUnavailable
 from demo import first_run
 from demo.components import checked_choices, example_images, image_file, image_input, localized, read_user_image
 from demo.gpu import gpu_task
-from demo.i18n import say, tr
+from demo.i18n import I18N, lang_of, say, tr
 from demo.reports import build_report_panel, raw_result_json, training_reports
 
 if TYPE_CHECKING:
@@ -45,7 +45,11 @@ FAMILY_ORDER = ("CNN", "Transformer", "CNN + Transformer", "RNN", "Linear / MLP"
 
 def model_choices(profile: str) -> list[tuple[str, str]]:
     """Dropdown entries grouped by family; trained checkpoints show their dataset, test accuracy and training
-    budget (images × epochs: a rank means little between checkpoints trained on different budgets)."""
+    budget (images × epochs: a rank means little between checkpoints trained on different budgets). Models trained
+    in the Live training tab are entries of their own (core.live_models), listed beside the committed ones."""
+    from core import live_models
+
+    live_models.sync()
     rows = []
     for name in list_models(TASK):
         spec = get_spec(name)
@@ -123,6 +127,12 @@ def build_image_tab(profile: str) -> None:
         return (*initial.models, first_run.note_update(request, initial))
 
     first_run.on_page_load(on_load, [model_a, model_b, note])
+
+    def refresh(request: gr.Request):
+        return gr.Dropdown(choices=current_choices(profile, request))
+
+    for dropdown in (model_a, model_b):  # a model trained live since the page loaded is offered when it opens
+        dropdown.focus(refresh, outputs=dropdown, api_visibility="private", queue=False)
     panels = []
     with gr.Row(equal_height=False):
         for side in ("A", "B"):
@@ -150,6 +160,9 @@ def build_image_tab(profile: str) -> None:
     build_report_panel(model_a, model_b, _reports)
 
     def compare(image_path, name_a, name_b, explain_map=True, request: gr.Request | None = None):
+        from core import live_models
+
+        live_models.sync()  # a live model another visitor trained (or deleted) since this page loaded
         default_a, default_b = image_pair(profile).models  # a call naming no model gets what the page shows
         names = checked_choices(request, (name_a or default_a, list_models(TASK), ("Model A", "Mô hình A")),
                                 (name_b or default_b, list_models(TASK), ("Model B", "Mô hình B")))  # fmt: skip
@@ -165,7 +178,7 @@ def build_image_tab(profile: str) -> None:
         gpu_task(compare),
         inputs=[image, model_a, model_b, explain],
         outputs=[*panels[0].outputs(), *panels[1].outputs(), raw],
-        api_name="classify_image",
+        api_visibility="private",
         preprocess=False,  # the image is validated by core.images (see demo.components.image_input)
         concurrency_limit=2,
         concurrency_id="models",
@@ -173,7 +186,7 @@ def build_image_tab(profile: str) -> None:
 
 
 def _run_one(
-    image, name: str, profile: str, explain: bool, request: gr.Request | None = None
+    image, name: str, profile: str, explain: bool, request: gr.Request | None = None, top_k: int = TOP_K
 ) -> tuple[ClassifyResult | None, str | None]:
     from core.classify import classify  # imports torch: deferred so that building the UI stays fast
 
@@ -194,7 +207,7 @@ def _run_one(
             )
         )
         return None, str(exc)
-    return classify(image, model, top_k=TOP_K, explain=explain), None
+    return classify(image, model, top_k=top_k, explain=explain), None
 
 
 def _format_panel(
@@ -230,6 +243,14 @@ def _format_panel(
     lines += [f"> {n}" for n in notes]
     scores = {_label_text(p): p.probability for p in result.predictions}
     return ["\n\n".join(lines), scores, image_file(result.model_input), image_file(result.explanation)]
+
+
+def current_choices(profile: str, request: gr.Request | None) -> list[tuple[str, str]]:
+    """model_choices with each label already in the visitor's language: a page loaded before a live model existed
+    has no translation key for its label."""
+    table = I18N.translations[lang_of(request)]
+    return [(table.get(label.key, label.key) if hasattr(label, "key") else label, name)
+            for label, name in model_choices(profile)]  # fmt: skip
 
 
 def _label_text(p) -> str:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gradio as gr
 
-from core.live_training import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES
+from core.live_training import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES, TIME_BUDGET_S
 from demo.components import input_error, localized
 from demo.fair_queue import LIVE_GROUP
 from demo.i18n import lang_of, say, tr
+from demo.reports import curves_plot
+
+ACTIVITY_EVERY_S = 5  # how often every open Live tab asks who is training (a dictionary read, no queue)
 
 
 def build_live_tab(profile: str) -> None:
@@ -17,12 +20,13 @@ def build_live_tab(profile: str) -> None:
             "### Huấn luyện trực tiếp\n"
             "Huấn luyện một trong các mô hình nhỏ của môn học trên Fashion-MNIST trong vài epoch, ngay trên CPU của "
             "máy chủ này, và xem hàm mất mát cùng độ chính xác sau mỗi epoch. Mỗi lúc chỉ có một lượt huấn luyện cho "
-            "tất cả mọi người; kết quả thay ngay mô hình đó trong tab **Phân loại ảnh: ResNet vs ViT** (trọng số "
-            "được lưu vào `checkpoints/live/`).",
+            "tất cả mọi người. Kết quả là một mô hình mới mang tên bạn, có trong tab **Phân loại ảnh: ResNet vs "
+            "ViT** bên cạnh mô hình gốc (mô hình gốc không đổi); chỉ bạn xoá được nó.",
             "### Live training\n"
             "Train one of the course's small models on Fashion-MNIST for a few epochs, on this server's CPU, and "
-            "watch loss and accuracy per epoch. One training at a time for everybody; the result replaces that model "
-            "in the **Images: ResNet vs ViT** tab straight away (its weights go to `checkpoints/live/`).",
+            "watch loss and accuracy per epoch. One training at a time for everybody. The result is a new model under "
+            "your name, offered in the **Images: ResNet vs ViT** tab beside the committed one (which stays as it "
+            "is); only you can delete it.",
         )
     )
     with gr.Row():
@@ -47,12 +51,15 @@ def build_live_tab(profile: str) -> None:
         start = gr.Button(tr("live.start", "Bắt đầu huấn luyện", "Start training"), variant="primary")
         stop = gr.Button(tr("live.stop", "Dừng", "Stop"), variant="stop")
     status = gr.Markdown()
-    curves = gr.Plot(label=tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"))
+    # Who trains what and for how long still, for everybody, refreshed every few seconds.
+    activity = gr.Markdown()
+    ticker = gr.Timer(ACTIVITY_EVERY_S)
+    curves = curves_plot(tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"))
 
     def run(name, n_epochs, n_samples, person, progress=gr.Progress(), request: gr.Request | None = None):  # noqa: B008 (Gradio's idiom)
         from core.inputs import InputError
         from core.live_training import TrainingBusy, checked_request, train_live
-        from core.training_report import plot_curves
+        from core.training_report import curve_rows
 
         try:
             name, n_epochs, n_samples, person = checked_request(name, n_epochs, n_samples, person)
@@ -64,12 +71,11 @@ def build_live_tab(profile: str) -> None:
             for p in train_live(name, epochs=n_epochs, train_samples=n_samples, who=person, tiny=profile == "tiny",
                                 owner=owner):  # fmt: skip
                 progress(p.fraction, desc=f"epoch {p.epoch}/{p.epochs}")
-                figure = gr.Plot()
-                if len(p.history) != shown:  # redraw only when an epoch finished
+                rows = gr.skip()
+                if len(p.history) != shown:  # send the curves only when an epoch finished
                     shown = len(p.history)
-                    title = say(request, f"{name} (trực tiếp)", f"{name} (live)")
-                    figure = plot_curves({"history": p.history}, title, lang=lang_of(request)) if p.history else None
-                yield _status_text(p, request), figure
+                    rows = curve_rows(p.history, lang=lang_of(request))
+                yield _status_text(p, request), rows
         except TrainingBusy as exc:
             raise gr.Error(
                 localized(request, exc), title=say(request, "Đang có người huấn luyện", "Training slot busy")
@@ -91,14 +97,55 @@ def build_live_tab(profile: str) -> None:
             return say(request, f"{busy.vi}. Chỉ người bắt đầu mới dừng được.", f"{busy}. Only they can stop it.")
         return say(request, "Sẽ dừng sau lô (batch) hiện tại…", "Stopping after the current batch…")
 
+    with gr.Row():
+        mine = gr.Dropdown([], label=tr("live.mine", "Mô hình bạn đã huấn luyện", "Models you trained"), scale=3)
+        delete = gr.Button(tr("live.delete", "Xoá mô hình này", "Delete this model"), scale=1)
+
+    def refresh_mine(request: gr.Request | None = None):
+        from core.live_models import owned_by
+
+        owned = owned_by(getattr(request, "session_hash", None))
+        choices = [(localized(request, m.label()), m.name) for m in owned]
+        return gr.Dropdown(choices=choices, value=owned[-1].name if owned else None)  # the newest shown
+
+    def delete_mine(name, request: gr.Request | None = None):
+        from core.live_models import delete as delete_model
+
+        if not name:
+            return say(request, "Hãy chọn một mô hình của bạn.", "Pick one of your models first.")
+        if not delete_model(name, getattr(request, "session_hash", None)):
+            return say(request, "Chỉ người đã huấn luyện mới xoá được mô hình này.", "Only its trainer can delete it.")
+        return say(request, f"Đã xoá `{name}`.", f"Deleted `{name}`.")
+
     # One training runs at a time (core.live_training's lock). More than one slot here means a second request runs
     # at once and is refused straight away with who is training and the time left, instead of waiting in the queue
     # for the whole run; demo.fair_queue bounds how many can wait.
-    start.click(run, [model, epochs, samples, who], [status, curves], api_name="live_train", **LIVE_GROUP)
+    start.click(run, [model, epochs, samples, who], [status, curves], api_visibility="private", **LIVE_GROUP).then(
+        refresh_mine, outputs=mine, api_visibility="private", queue=False
+    ).then(_activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden")
     stop.click(request_stop, outputs=status, api_visibility="private")
+    delete.click(delete_mine, mine, status, api_visibility="private", queue=False).then(
+        refresh_mine, outputs=mine, api_visibility="private", queue=False
+    )
+    ticker.tick(_activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden")
+
+
+def _activity_text(request: gr.Request | None = None) -> str:
+    from core.live_training import busy_message, current_training
+
+    info = current_training()
+    if info is None:
+        return say(request, "Hiện không ai đang huấn luyện.", "Nobody is training right now.")
+    return localized(request, busy_message(info)) + "."
 
 
 def _status_text(p, request: gr.Request | None = None) -> str:
+    if p.timed_out:
+        return say(
+            request,
+            f"**Hết thời gian** ({TIME_BUDGET_S:.0f} giây) ở epoch {p.epoch}. Không có gì được lưu.",
+            f"**Time budget** ({TIME_BUDGET_S:.0f} s) reached at epoch {p.epoch}. Nothing was saved.",
+        )
     if p.cancelled:
         return say(
             request,
@@ -109,10 +156,10 @@ def _status_text(p, request: gr.Request | None = None) -> str:
         acc = f"{100 * p.test_accuracy:.1f}"
         return say(
             request,
-            f"**Xong.** Độ chính xác trên 2.000 ảnh kiểm tra để riêng: **{acc}%**. Đã lưu vào `{p.checkpoint}`; "
-            f"chọn `{p.model}` trong tab Phân loại ảnh: ResNet vs ViT để dùng mô hình này.",
-            f"**Done.** Test accuracy on 2,000 held-out images: **{acc}%**. "
-            f"Saved to `{p.checkpoint}`; pick `{p.model}` in the Images: ResNet vs ViT tab to use it.",
+            f"**Xong.** Độ chính xác trên 2.000 ảnh kiểm tra để riêng: **{acc}%**. Đây là một mô hình mới, "
+            f"`{p.entry}`: chọn nó trong tab Phân loại ảnh: ResNet vs ViT (mô hình `{p.model}` gốc không đổi).",
+            f"**Done.** Test accuracy on 2,000 held-out images: **{acc}%**. This is a new model, `{p.entry}`: "
+            f"pick it in the Images: ResNet vs ViT tab (the committed `{p.model}` is unchanged).",
         )
     last = p.history[-1] if p.history else None
     val_acc = f"{100 * last['val_acc']:.1f}" if last else ""

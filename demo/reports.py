@@ -35,8 +35,7 @@ def build_report_panel(model_a: gr.Dropdown, model_b: gr.Dropdown, reports: Call
         summary = gr.Markdown()
         with gr.Row():
             curves = [
-                gr.Plot(label=tr(f"report.curves_{s}", f"Đường cong của mô hình {s}", f"Model {s} curves"))
-                for s in "AB"
+                curves_plot(tr(f"report.curves_{s}", f"Đường cong của mô hình {s}", f"Model {s} curves")) for s in "AB"
             ]
         with gr.Row():
             confusions = [
@@ -44,6 +43,11 @@ def build_report_panel(model_a: gr.Dropdown, model_b: gr.Dropdown, reports: Call
                 for s in "AB"
             ]
     button.click(reports, inputs=[model_a, model_b], outputs=[summary, *curves, *confusions], api_visibility="private")
+
+
+def curves_plot(label) -> gr.LinePlot:
+    """Loss and accuracy per epoch (core.training_report.curve_rows): the browser draws the numbers it gets."""
+    return gr.LinePlot(x="epoch", y="value", color="curve", label=label, x_title="epoch", y_title=None, height=260)
 
 
 def training_reports(
@@ -58,7 +62,7 @@ def training_reports(
     `items` names what the test set holds in Vietnamese and English ("ảnh", "images"); `train_command(name)` is
     shown for a model without a report.
     """
-    from core.training_report import plot_confusion, plot_curves  # matplotlib: only when a report is asked for
+    from core.training_report import curve_rows, plot_confusion  # matplotlib: only when a report is asked for
 
     lang = lang_of(request)
     texts, curves, confusions = [], [], []
@@ -94,7 +98,7 @@ def training_reports(
                 f"- `{name}`: test accuracy **{acc}%**, F1-macro **{f1}** on {n} {items[1]}; most confused: {pairs}",
             )
         )
-        curves.append(plot_curves(metrics, title=name, lang=lang))
+        curves.append(curve_rows(metrics.get("history", []), lang=lang))
         has_matrix = bool(test.get("confusion_matrix"))  # live-trained checkpoints record accuracy only
         title = say(request, f"{name}: ma trận nhầm lẫn (tập kiểm tra)", f"{name}: confusion (test)")
         confusions.append(

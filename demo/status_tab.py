@@ -53,6 +53,6 @@ def build_status_tab(profile: str) -> None:
     summary = gr.Markdown()
     table = gr.Dataframe(label=tr("status.table", "Các mô hình", "Models"), interactive=False, wrap=True, visible=False)
     refresh = gr.Button(tr("status.refresh", "Kiểm tra lại", "Refresh"))
-    refresh.click(_rows, outputs=[summary, table], api_name="model_status", **QUICK_GROUP).then(
+    refresh.click(_rows, outputs=[summary, table], api_visibility="private", **QUICK_GROUP).then(
         lambda: gr.Dataframe(visible=True), outputs=table, api_visibility="private"
     )

@@ -158,7 +158,9 @@ def build_text_tab(profile: str) -> None:
         a, b = PAIRS[chosen]
         return a, b, *(gr.update(visible=name == chosen) for name in example_sets)
 
-    dataset.change(switch, inputs=[dataset], outputs=[model_a, model_b, *example_sets.values()], api_name=False)
+    dataset.change(
+        switch, inputs=[dataset], outputs=[model_a, model_b, *example_sets.values()], api_visibility="private"
+    )
 
     def on_load(request: gr.Request | None = None):
         initial = text_pair(profile)
@@ -171,23 +173,15 @@ def build_text_tab(profile: str) -> None:
         gpu_task(classify),
         inputs=[text, model_a, model_b],
         outputs=[*panels, raw],
-        api_name="classify_text",
+        api_visibility="private",
         concurrency_limit=2,
         concurrency_id="models",
     )
 
 
 def compare(post: str, name_a: str, name_b: str, profile: str, *, explain: bool = True, request=None) -> tuple:
-    """Both panels and the JSON summary (what /classify_text returns)."""
-    if not post or not post.strip():
-        raise gr.Error(
-            say(
-                request,
-                "Văn bản trống. Hãy dán một văn bản hoặc chọn một ví dụ.",
-                "The text is empty. Type or paste a text, or click an example.",
-            ),
-            title=say(request, "Chưa có văn bản", "No text"),
-        )
+    """Both panels and the JSON summary."""
+    check_post(post, request)
     outputs, summary = [], {}
     first = PAIRS[initial_dataset(profile)]
     for side, name in (("A", name_a or first[0]), ("B", name_b or first[1])):
@@ -197,7 +191,22 @@ def compare(post: str, name_a: str, name_b: str, profile: str, *, explain: bool 
     return (*outputs, summary)
 
 
-def _run_one(post: str, name: str, profile: str, explain: bool, request) -> tuple[TextPrediction | None, str | None]:
+def check_post(post, request) -> None:
+    """An empty text gets the same message in the tab and in the API."""
+    if not isinstance(post, str) or not post.strip():
+        raise gr.Error(
+            say(
+                request,
+                "Văn bản trống. Hãy dán một văn bản hoặc chọn một ví dụ.",
+                "The text is empty. Type or paste a text, or click an example.",
+            ),
+            title=say(request, "Chưa có văn bản", "No text"),
+        )
+
+
+def _run_one(
+    post: str, name: str, profile: str, explain: bool, request, top_k: int = TOP_K
+) -> tuple[TextPrediction | None, str | None]:
     from core.text.classify import classify_text, load_text_model  # imports torch: first request only
     from core.text.tokenizer import TokenizerUnavailable
 
@@ -218,7 +227,7 @@ def _run_one(post: str, name: str, profile: str, explain: bool, request) -> tupl
             )
         )
         return None, str(exc)
-    return classify_text(model, post, top_k=TOP_K, explain=explain), None
+    return classify_text(model, post, top_k=top_k, explain=explain), None
 
 
 def _panel(side: str, name: str, result: TextPrediction | None, error: str | None, request) -> list:

@@ -161,7 +161,6 @@ def build_video_tab(profile: str) -> None:
         details = gr.JSON()
     seek = gr.Number(visible=False)
     moments = gr.State([])
-    api_button = gr.Button(visible=False)
 
     def search_ui(
         payload,
@@ -198,24 +197,6 @@ def build_video_tab(profile: str) -> None:
         shown = gr.update(value=copy, visible=True) if copy else gr.update(value=None, visible=False)
         return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times, shown
 
-    def api_search(
-        video,
-        query,
-        mode="combined",
-        model=CLIP[0],
-        top_k=5,
-        keyframes="both",
-        interval_s=2.0,
-        window_s=10.0,
-        language="en",
-        request: gr.Request = None,
-        progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
-    ):
-        """JSON for programs: the moments (keyframe times in seconds, scores) and a summary in `language`."""
-        options = (video, query, mode, model or CLIP[0], top_k, keyframes, interval_s, window_s)
-        _, result = _run(*options, profile=profile, request=request, progress=progress)
-        return {**result.as_dict(), "summary": _summary(result, query, "vi" if language == "vi" else "en")}
-
     def play_from(times, evt: gr.SelectData):
         return times[evt.index] if times and 0 <= evt.index < len(times) else None
 
@@ -228,8 +209,6 @@ def build_video_tab(profile: str) -> None:
     outputs = [gallery, summary, audio, details, moments, preview]
     run.click(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
     query.submit(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
-    language = gr.Textbox(value="en", visible=False)
-    api_button.click(gpu_task(api_search), [*inputs, language], [details], api_name="video_search", **common)
     # A new upload: the old moments, summary and preview belonged to the previous video.
     video.change(
         lambda: ([], "", None, [], gr.update(value=None, visible=False)),

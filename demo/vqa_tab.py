@@ -94,41 +94,20 @@ def build_vqa_tab(profile: str) -> None:
         inputs=[question],
         label=tr("vqa.suggested", "Câu hỏi gợi ý", "Suggested questions"),
     )
-    result = gr.JSON(visible=False)
-    api_button = gr.Button(visible=False)
     # The first checkpoint here, the course's food set before easy-VQA (core.initial.vqa_choice).
     first_run.on_page_load(lambda request=None: list(reversed(vqa_choice(profile).models)), [variant, dataset])
 
     def chat(image_payload, text, history, variant_name, dataset_name, request: gr.Request | None = None):
-        history = _checked(request, checked_history, history)  # text only, the newest MAX_HISTORY_MESSAGES
-        answer = _answer(image_payload, text, variant_name, dataset_name, profile, request)
-        history += [
-            {"role": "user", "content": text.strip()[:MAX_QUESTION_CHARS]},  # a str: _answer checked it
-            {"role": "assistant", "content": _reply_text(answer, dataset_name, request)},
-        ]
+        history, answer = chat_turn(image_payload, text, history, variant_name, dataset_name, profile, request)
         overlay = image_file(_attention_overlay(answer))
         scores = {_bilingual(a, dataset_name): p for a, p in [(answer.answer, answer.confidence), *answer.alternatives]}
         return history, overlay, scores, ""
 
-    def api_answer(image_payload, text, variant_name=None, dataset_name=None, request: gr.Request | None = None):
-        dataset_, variant_ = vqa_choice(profile).models  # a call naming no model gets what the page opens on
-        answer = _answer(image_payload, text, variant_name or variant_, dataset_name or dataset_, profile, request)
-        return {
-            "answer": answer.answer,
-            "confidence": round(answer.confidence, 6),
-            "unsure": answer.unsure,
-            "alternatives": [{"answer": a, "confidence": round(p, 6)} for a, p in answer.alternatives],
-            "features_cached": answer.cached_features,
-        }
-
     common = dict(preprocess=False, concurrency_id="models")
     inputs = [image, question, chatbot, variant, dataset]
     outputs = [chatbot, attention, top3, question]
-    ask.click(gpu_task(chat), inputs, outputs, api_name="vqa_chat", **common)
+    ask.click(gpu_task(chat), inputs, outputs, api_visibility="private", **common)
     question.submit(gpu_task(chat), inputs, outputs, api_visibility="private", **common)
-    api_button.click(
-        gpu_task(api_answer), [image, question, variant, dataset], [result], api_name="vqa_answer", **common
-    )
     clear.click(lambda: ([], None, None), outputs=[chatbot, attention, top3], api_visibility="private")
     image.change(lambda: ([], None, None), outputs=[chatbot, attention, top3], api_visibility="private")
 
@@ -173,6 +152,28 @@ def _answer(image_payload, text: str, variant: str, dataset: str, profile: str, 
         return answer_question(vqa, source, text)
     except ImageInputError as exc:
         raise image_error(exc, request) from exc
+
+
+def chat_turn(image_payload, text, history, variant: str, dataset: str, profile: str, request=None):
+    """One question in a conversation: (the history with the question and the reply added, the answer)."""
+    history = _checked(request, checked_history, history)  # text only, the newest MAX_HISTORY_MESSAGES
+    answer = _answer(image_payload, text, variant, dataset, profile, request)
+    history += [
+        {"role": "user", "content": text.strip()[:MAX_QUESTION_CHARS]},  # a str: _answer checked it
+        {"role": "assistant", "content": _reply_text(answer, dataset, request)},
+    ]
+    return history, answer
+
+
+def answer_summary(answer) -> dict:
+    """The JSON of one answer (the /vqa_answer and /vqa_chat APIs)."""
+    return {
+        "answer": answer.answer,
+        "confidence": round(answer.confidence, 6),
+        "unsure": answer.unsure,
+        "alternatives": [{"answer": a, "confidence": round(p, 6)} for a, p in answer.alternatives],
+        "features_cached": answer.cached_features,
+    }
 
 
 def _checked(request, fn, *args):

@@ -122,9 +122,9 @@ def _session_server(name: str, tmp: Path, **env: str):
 
 @pytest.fixture(scope="session")
 def tiny_app(tmp_path_factory):
-    """app.py with APP_PROFILE=tiny, offline."""
+    """app.py with APP_PROFILE=tiny, offline, with its MCP server (DL_MCP=1; tests/test_mcp.py)."""
     tmp = tmp_path_factory.mktemp("tiny_app")
-    yield from _session_server("tiny_app", tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1")
+    yield from _session_server("tiny_app", tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1", DL_MCP="1")
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ explicit locale: "en-US" for the tab tests, "vi-VN" for the language test (Vietn
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,32 @@ def test_image_tab_compares_both_models(browser, tiny_app, example_image):
     page.close()
 
 
+def test_image_tab_offers_a_model_trained_after_the_page_loaded(browser, tiny_app, monkeypatch):
+    """A live-trained model is an entry of its own: the model dropdowns list it when opened, beside the committed
+    one, without a page reload (a saved folder stands in for a run: listing reads no weights)."""
+    from playwright.sync_api import expect
+
+    from core import live_models
+
+    page = open_page(browser, tiny_app.url)
+    monkeypatch.setenv("APP_PROFILE", "tiny")  # the server's live folder (core.live_models.live_root)
+    model = live_models.LiveModel(live_models.new_entry_name("simple_cnn"), "simple_cnn", "Lan", "s", 0.753, 0, 2, 5000)
+    model.folder.mkdir(parents=True)
+    try:
+        (model.folder / "model.safetensors").write_bytes(b"")
+        live_models.write_meta(model.folder, model)
+        model_a = page.get_by_label("Model A")
+        model_a.click()
+        option = page.get_by_role("option", name=re.compile("SimpleCNN, trained live by Lan .* 75.3%"))
+        option.wait_for(timeout=RESULT_TIMEOUT_MS)
+        assert page.get_by_role("option", name=re.compile(r"SimpleCNN\s+\[simple_cnn\]")).count() == 1
+        option.click()
+        expect(model_a).to_have_value(re.compile("trained live by Lan"))
+    finally:
+        live_models._remove(model)
+    page.close()
+
+
 def test_vqa_tab_chat(browser, tiny_app):
     page = open_page(browser, tiny_app.url)
     open_tab(page, "Visual question answering")
@@ -94,8 +121,8 @@ def test_status_tab_lists_the_models(browser, tiny_app):
 
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
-    """A tiny app whose live-trained checkpoints go to a temporary folder, never into the repo's checkpoints/live
-    (where they would replace the committed zoo models for every other test and for the class)."""
+    """A tiny app whose live-trained checkpoints go to a temporary folder (core.live_models under APP_PROFILE=tiny),
+    never among the repo's checkpoints."""
     tmp = tmp_path_factory.mktemp("live_app")
     app = launch_app(tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1", CHECKPOINT_DIR=str(tmp / "ckpt"))
     yield app
@@ -112,7 +139,12 @@ def test_live_tab_trains_one_epoch_and_draws_the_curves(browser, live_app):
     page.get_by_label("Your name (shown to others while you train)").fill("browser test")
     page.get_by_role("button", name="Start training", exact=True).click()
     page.get_by_text("Test accuracy on 2,000 held-out images").wait_for(timeout=180_000)
-    page.locator("[data-testid=matplotlib] img").first.wait_for(timeout=RESULT_TIMEOUT_MS)  # the epoch's curves
+    page.get_by_text("This is a new model, live_").wait_for(timeout=RESULT_TIMEOUT_MS)  # not the committed one
+    page.locator(".vega-embed").first.wait_for(timeout=RESULT_TIMEOUT_MS)  # the epoch's curves, as a LinePlot
+    from playwright.sync_api import expect
+
+    mine = page.get_by_label("Models you trained")  # the visitor's own models, the newest selected
+    expect(mine).to_have_value(re.compile("trained live by browser test"), timeout=RESULT_TIMEOUT_MS)
     screenshot(page, "live")
     page.close()
 

@@ -47,6 +47,19 @@ def test_front_matter_is_valid_for_spaces():
     assert meta.get("datasets"), "front matter should list the datasets"
 
 
+def test_spaces_preloads_the_default_models_and_has_a_short_description():
+    """Spaces' `preload_from_hub` entries are "repo [file,file...]"; the short description is at most 60 characters."""
+    from core.caption.loading import DEFAULT_GPT2
+    from core.registry import DEFAULT_CLIP, get_spec
+
+    meta = front_matter()
+    assert 0 < len(meta["short_description"]) <= 60
+    preloaded = {entry.split()[0]: entry.split()[1:] for entry in meta["preload_from_hub"]}
+    assert set(preloaded) <= set(meta["models"])
+    clip_repo = next(w.hub_repo() for w in get_spec(DEFAULT_CLIP).weights if hasattr(w, "hub_repo"))
+    assert clip_repo in preloaded and DEFAULT_GPT2 in preloaded
+
+
 def test_gpu_task_is_a_no_op_off_zero_gpu(monkeypatch):
     from demo.gpu import gpu_task
 

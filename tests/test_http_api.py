@@ -1,4 +1,4 @@
-"""The /classify_image API through gradio_client against the launched app (loopback only)."""
+"""The public API (demo/api.py) through gradio_client against the launched app (loopback only)."""
 
 from __future__ import annotations
 
@@ -15,24 +15,36 @@ pytestmark = pytest.mark.server
 
 def test_only_the_image_is_required(tiny_app, client_for, example_image):
     client = client_for(tiny_app)
-    *panels, raw = client.predict(handle_file(example_image), api_name="/classify_image")
+    raw = client.predict(handle_file(example_image), api_name="/classify_image")
     assert raw["A"]["model"] == "resnet50" and raw["B"]["model"] == "vit_b16"
     for side in ("A", "B"):
         top = raw[side]["top_k"]
         assert len(top) == 5 and all(0 <= t["probability"] <= 1 for t in top)
-        assert raw[side]["forward_ms"] > 0 and raw[side]["num_params"] > 0
-    header_a, label_a, view_a, map_a = panels[:4]
-    assert "tiny random" in header_a and len(label_a["confidences"]) == 5
-    assert view_a is not None and map_a is not None  # the model input and the Grad-CAM overlay
+        assert raw[side]["forward_ms"] > 0 and raw[side]["num_params"] > 0 and "tiny random" in raw[side]["weights"]
+    assert raw["notes"] == [] and raw["ms"] > 0
 
 
-def test_models_can_be_chosen_and_the_map_switched_off(tiny_app, client_for, example_image):
+def test_models_and_top_k_can_be_chosen(tiny_app, client_for, example_image):
     client = client_for(tiny_app)
-    *panels, raw = client.predict(
-        handle_file(example_image), "vit_b16_imagenet", "resnet50_imagenet", False, api_name="/classify_image"
+    raw = client.predict(
+        handle_file(example_image), "vit_b16_imagenet", "resnet50_imagenet", 3, api_name="/classify_image"
     )
     assert raw["A"]["model"] == "vit_b16_imagenet" and raw["B"]["input_size"] == 224
-    assert panels[3] is None and panels[7] is None  # no explanation requested
+    assert len(raw["A"]["top_k"]) == len(raw["B"]["top_k"]) == 3
+
+
+@pytest.mark.parametrize(
+    "args, language, fragment",
+    [
+        (("resnet50", "vit_b16", 0), "en", "top_k must be a whole number from 1 to 20"),
+        (("resnet50", "vit_b16", 0), "vi", "top_k phải là số nguyên từ 1 đến 20"),
+        (("no_such_model", "vit_b16", 5), "en", "no_such_model"),
+        (("resnet50", "vit_b16", 5), "fr", "language must be one of"),
+    ],
+)
+def test_bad_values_are_refused_in_the_chosen_language(tiny_app, client_for, example_image, args, language, fragment):
+    with pytest.raises(AppError, match=fragment):
+        client_for(tiny_app).predict(handle_file(example_image), *args, language, api_name="/classify_image")
 
 
 @pytest.mark.parametrize(
@@ -51,7 +63,7 @@ def test_bad_uploads_get_a_message_and_the_app_keeps_serving(
     with pytest.raises(AppError, match=fragment):
         client.predict(handle_file(str(writer(tmp_path))), api_name="/classify_image")
     assert tiny_app.alive()
-    *_, raw = client.predict(handle_file(example_image), api_name="/classify_image")
+    raw = client.predict(handle_file(example_image), api_name="/classify_image")
     assert raw["A"]["top_k"]
 
 
@@ -69,14 +81,14 @@ def test_bad_uploads_get_a_message_and_the_app_keeps_serving(
     ],
 )
 def test_odd_but_valid_images_are_classified(tiny_app, client_for, tmp_path, writer):
-    *_, raw = client_for(tiny_app).predict(handle_file(str(writer(tmp_path))), api_name="/classify_image")
+    raw = client_for(tiny_app).predict(handle_file(str(writer(tmp_path))), api_name="/classify_image")
     assert len(raw["A"]["top_k"]) == 5 and len(raw["B"]["top_k"]) == 5
 
 
 def test_without_weights_the_panel_names_the_file_and_command(offline_default_app, client_for, example_image):
-    *panels, raw = client_for(offline_default_app).predict(handle_file(example_image), api_name="/classify_image")
+    raw = client_for(offline_default_app).predict(handle_file(example_image), api_name="/classify_image")
     assert "resnet50_cifar100/model.safetensors" in raw["A"]["error"]
-    assert "python -m train.finetune_cifar100 --model resnet50" in panels[0]
+    assert "python -m train.finetune_cifar100 --model resnet50" in raw["A"]["error"]
     assert "python -m train.finetune_cifar100 --model vit_b16" in raw["B"]["error"]
     assert offline_default_app.alive()
 
@@ -96,7 +108,7 @@ def test_app_import_loads_no_weights():
 def test_committed_zoo_models_classify_offline(repo_default_app, client_for, example_image):
     from core.zoo_data import FASHION_MNIST_LABELS
 
-    *panels, raw = client_for(repo_default_app).predict(
+    raw = client_for(repo_default_app).predict(
         handle_file(example_image), "simple_cnn", "simple_vit", api_name="/classify_image"
     )
     for side, name in (("A", "simple_cnn"), ("B", "simple_vit")):
@@ -118,10 +130,10 @@ def test_a_call_naming_no_model_gets_the_pair_the_page_opens_on(repo_default_app
 
 
 def test_sequence_models_show_how_they_read(repo_default_app, client_for, example_image):
-    *panels, raw = client_for(repo_default_app).predict(
+    raw = client_for(repo_default_app).predict(
         handle_file(example_image), "gru_row", "lstm_patch4", api_name="/classify_image"
     )
-    assert "32 rows" in panels[0] and "64 patches of 4x4" in panels[4]
+    assert any("32 rows" in n for n in raw["A"]["notes"]) and any("64 patches of 4x4" in n for n in raw["B"]["notes"])
 
 
 VQA_IMAGE = "examples/vqa/easy_vqa_test_0.png"
@@ -130,18 +142,17 @@ VQA_IMAGE = "examples/vqa/easy_vqa_test_0.png"
 def test_vqa_chat_keeps_the_conversation(tiny_app, client_for):
     client = client_for(tiny_app)
     image = handle_file(VQA_IMAGE)
-    history, attention, top3, cleared = client.predict(
-        image, "what color is the shape?", [], "cnn_att", "easy_vqa", api_name="/vqa_chat"
-    )
-    assert len(history) == 2 and history[1]["role"] == "assistant" and cleared == ""
-    assert attention is not None and len(top3["confidences"]) == 3
-    history, *_ = client.predict(image, "is there a circle?", history, "cnn_noatt", "easy_vqa", api_name="/vqa_chat")
-    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
+    out = client.predict(image, "what color is the shape?", [], "cnn_att", "easy_vqa", api_name="/vqa_chat")
+    history = out["history"]
+    assert len(history) == 2 and history[1]["role"] == "assistant" and out["answer"] and len(out["alternatives"]) == 2
+    out = client.predict(image, "is there a circle?", history, "cnn_noatt", "easy_vqa", "vi", api_name="/vqa_chat")
+    assert [m["role"] for m in out["history"]] == ["user", "assistant", "user", "assistant"]
+    assert "Khả năng khác" in out["history"][3]["content"]  # the reply in the chosen language
 
 
 def test_vqa_answer_api_returns_answer_and_confidence(tiny_app, client_for):
     out = client_for(tiny_app).predict(handle_file(VQA_IMAGE), "what shape is in the image?", api_name="/vqa_answer")
-    assert out["answer"] and 0 <= out["confidence"] <= 1 and len(out["alternatives"]) == 2
+    assert out["answer"] and 0 <= out["confidence"] <= 1 and len(out["alternatives"]) == 2 and out["ms"] > 0
 
 
 @pytest.mark.parametrize(
@@ -155,14 +166,9 @@ def test_vqa_refuses_missing_image_or_question(tiny_app, client_for, image, ques
 
 @pytest.mark.parametrize("question", ["🍜🍔🍕", "what shape " * 1000])
 def test_vqa_answers_odd_questions_honestly(tiny_app, client_for, question):
-    history, *_ = client_for(tiny_app).predict(handle_file(VQA_IMAGE), question, [], api_name="/vqa_chat")
-    reply = history[1]["content"]
-    reply = reply if isinstance(reply, str) else reply[0]["text"]
-    assert "Best guess" in reply or "Next" in reply
-    assert (
-        len(history[0]["content"] if isinstance(history[0]["content"], str) else history[0]["content"][0]["text"])
-        <= 500
-    )
+    history = client_for(tiny_app).predict(handle_file(VQA_IMAGE), question, [], api_name="/vqa_chat")["history"]
+    assert "Best guess" in history[1]["content"] or "Next" in history[1]["content"]
+    assert len(history[0]["content"]) <= 500
 
 
 def test_vqa_bad_image_gets_a_message(tiny_app, client_for, tmp_path):
@@ -176,34 +182,38 @@ def test_vqa_bad_image_gets_a_message(tiny_app, client_for, tmp_path):
 def test_conv_arithmetic_api(tiny_app, client_for):
     client = client_for(tiny_app)
     grid = "9 4 1 2 2\n1 1 1 0 4\n1 2 1 0 6\n1 0 0 2 0\n9 6 7 4 0"  # the CNN slides' grid
-    size_md, output, pooled, _step, step_md = client.predict(
-        grid, "0 2 1\n4 1 0\n1 0 1", 0, 1, "max", api_name="/conv_arithmetic"
-    )
-    assert output["data"][0][0] == 16 and "= 16" in step_md and "**3**" in size_md
+    out = client.predict(grid, "0 2 1\n4 1 0\n1 0 1", 0, 1, "max", api_name="/conv_arithmetic")
+    assert out["output"][0][0] == 16 and "= 16" in out["step"] and "**3**" in out["size"] and out["steps"] == 9
+    assert "đầu ra 5x5" in client.predict(grid, "1", language="vi", api_name="/conv_arithmetic")["size"]
     with pytest.raises(AppError, match="same number"):
         client.predict("1 2\n3", "0 2 1\n4 1 0\n1 0 1", 0, 1, "max", api_name="/conv_arithmetic")
+    with pytest.raises(AppError, match="Padding must be a whole number"):
+        client.predict(grid, "1", 1.5, api_name="/conv_arithmetic")
 
 
 def test_layer_table_api(tiny_app, client_for):
-    note, table = client_for(tiny_app).predict("lenet5", api_name="/layer_table")
-    assert "61,706" in note and table["data"][0][:3] == ["features.0", "Conv2d", "6x28x28"]
+    out = client_for(tiny_app).predict("lenet5", api_name="/layer_table")
+    assert "61,706" in out["summary"] and out["rows"][0][:3] == ["features.0", "Conv2d", "6x28x28"]
+    assert out["headers"] == ["layer", "type", "output shape", "activations", "params"]
 
 
-def test_feature_maps_of_the_committed_simple_cnn(repo_default_app, client_for, example_image):
-    image, text = client_for(repo_default_app).predict(
-        handle_file(example_image), "simple_cnn", api_name="/feature_maps"
-    )
+def test_feature_maps_of_the_committed_simple_cnn(example_image):
+    """The CNN tab's handler (a UI panel, not an API endpoint) on the committed checkpoint."""
+    from demo.cnn_tab import _feature_maps
+
+    image, text = _feature_maps(example_image, "simple_cnn", "default")
     assert image and "32 maps of 32x32" in text and "Fashion-MNIST" in text
 
 
 def test_status_panel_lists_every_model_with_a_fix(offline_default_app, client_for):
     from core.registry import list_models
 
-    summary, table = client_for(offline_default_app).predict(api_name="/model_status")
-    rows = {r[0]: r for r in table["data"]}
-    assert set(list_models()) <= set(rows) and "not reachable" in summary
-    assert rows["resnet50"][2] == "missing" and "python -m train.finetune_cifar100" in rows["resnet50"][4]
-    assert rows["simple_cnn"][2] == "missing" and "--dataset fashion_mnist" in rows["simple_cnn"][4]
+    out = client_for(offline_default_app).predict(api_name="/model_status")
+    rows = {m["name"]: m for m in out["models"]}
+    assert set(list_models()) <= set(rows) and "not reachable" in out["summary"]
+    assert rows["resnet50"]["state"] == "missing" and "python -m train.finetune_cifar100" in rows["resnet50"]["fix"]
+    assert rows["simple_cnn"]["state"] == "missing" and "--dataset fashion_mnist" in rows["simple_cnn"]["fix"]
+    assert client_for(offline_default_app).predict("vi", api_name="/model_status")["models"][0]["state"] == "thiếu"
 
 
 def test_committed_vqa_checkpoint_answers_for_real(repo_default_app, client_for):

@@ -18,6 +18,7 @@ import pytest
 from core.conv_arithmetic import parse_grid
 from core.images import ImageInputError, load_image
 from core.messages import Bilingual, vietnamese_of
+from demo.api import ENDPOINTS
 from demo.components import localized, read_user_image
 from demo.i18n import COOKIE, I18N, choose_language, lang_of, say, tr
 
@@ -107,18 +108,20 @@ def test_lang_of_a_request():
     assert say(VI, "xin chào", "hello") == "xin chào" and say(None, "xin chào", "hello") == "hello"
 
 
-def test_api_parameters_are_unchanged(demo):
-    """`request: gr.Request` is injected by Gradio: it must not become an HTTP API input."""
+def test_api_parameters_are_the_public_names(demo):
+    """`request: gr.Request` is injected by Gradio: it must not become an HTTP API input. The same thing has the
+    same name everywhere, and the tabs' events (component tuples) are not public."""
     params = {
         name: [p["parameter_name"] for p in ep["parameters"]]
         for name, ep in demo.get_api_info()["named_endpoints"].items()
     }
-    assert params["/classify_image"] == ["image_path", "name_a", "name_b", "explain_map"]
-    assert params["/vqa_chat"] == ["image_payload", "text", "history", "variant_name", "dataset_name"]
-    assert params["/vqa_answer"] == ["image_payload", "text", "variant_name", "dataset_name"]
-    assert params["/conv_arithmetic"] == ["grid_text", "kernel_text", "p", "s", "mode"]
-    assert params["/layer_table"] == ["name"] and params["/feature_maps"] == ["img", "name"]
-    assert params["/live_train"] == ["name", "n_epochs", "n_samples", "person"] and params["/model_status"] == []
+    assert set(params) == {f"/{fn.__name__}" for fn, _ in ENDPOINTS}
+    assert params["/classify_image"] == ["image", "model_a", "model_b", "top_k", "language"]
+    assert params["/vqa_chat"] == ["image", "question", "history", "model", "dataset", "language"]
+    assert params["/vqa_answer"] == ["image", "question", "model", "dataset", "language"]
+    assert params["/conv_arithmetic"] == ["grid", "kernel", "padding", "stride", "pool", "language"]
+    assert params["/layer_table"] == ["model", "language"] and params["/model_status"] == ["language"]
+    assert all(names[-1] == "language" for names in params.values())
 
 
 def test_image_errors_come_in_the_visitors_language(tmp_path, monkeypatch):
@@ -165,25 +168,26 @@ def test_handlers_answer_in_the_visitors_language(demo):
         conv("1 2\n3", kernel, 0, 1, "max", request=VI)
     assert exc.value.message == "mọi hàng phải có cùng số lượng giá trị" and exc.value.title == "Không tính được"
     grid = "9 4 1 2 2\n1 1 1 0 4\n1 2 1 0 6\n1 0 0 2 0\n9 6 7 4 0"
-    assert "đầu ra 3x3" in conv(grid, kernel, 0, 1, "max", request=VI)[0]
-    assert "output 3x3" in conv(grid, kernel, 0, 1, "max", request=EN)[0]
+    assert "đầu ra 3x3" in conv(grid, kernel, 0, 1, "max", request=VI)["size"]
+    assert "output 3x3" in conv(grid, kernel, 0, 1, "max", request=EN)["size"]
+    assert "đầu ra 3x3" in conv(grid, kernel, 0, 1, "max", language="vi", request=EN)["size"]  # `language` wins
 
     layers = _endpoint(demo, "layer_table")
-    summary, table = layers("lenet5", request=VI)
-    assert "Tổng: 61.706 tham số" in summary and table["headers"][0] == "lớp"
-    summary, table = layers("lenet5", request=EN)
-    assert "Total: 61,706 parameters" in summary and table["headers"][0] == "layer"
-    summary, table = layers("lenet5_course", request=VI)
-    assert "Tổng: 62.958 tham số; bảng của môn học in 59.547" in summary and "bỏ qua chiều sâu" in summary
-    assert table["headers"][5] == "tham số (bảng in)" and "một bias cho cả lớp" in table["data"][5][8]
-    summary, table = layers("lenet5_course", request=EN)
-    assert "Total: 62,958 parameters; the course's table prints 59,547" in summary
-    assert table["data"][1] == [
+    table = layers("lenet5", request=VI)
+    assert "Tổng: 61.706 tham số" in table["summary"] and table["headers"][0] == "lớp"
+    table = layers("lenet5", request=EN)
+    assert "Total: 61,706 parameters" in table["summary"] and table["headers"][0] == "layer"
+    table = layers("lenet5_course", request=VI)
+    assert "Tổng: 62.958 tham số; bảng của môn học in 59.547" in table["summary"]
+    assert "bỏ qua chiều sâu" in table["summary"]
+    assert table["headers"][5] == "tham số (bảng in)" and "một bias cho cả lớp" in table["rows"][5][8]
+    table = layers("lenet5_course", request=EN)
+    assert "Total: 62,958 parameters; the course's table prints 59,547" in table["summary"]
+    assert table["rows"][1] == [
         "CONV1 (f=5, s=1)", "conv1", "28x28x8", 6_272, 608, 208, "8 × (5·5·3 + 1) = 608", "8 × (5·5 + 1) = 208",
         "ignores the input depth: each filter spans all 3 input channels, so it has 5·5·3 weights, not 5·5",
     ]  # fmt: skip
-    summary, _ = layers("lenet5_1998", request=EN)
-    assert "Total: 60,840 parameters" in summary
+    assert "Total: 60,840 parameters" in layers("lenet5_1998", request=EN)["summary"]
 
     vqa = _endpoint(demo, "vqa_answer")
     with pytest.raises(gr.Error) as exc:
@@ -207,8 +211,8 @@ def test_cnn_tab_slide_presets_compute_the_slides_outputs(demo):
     outputs = {}
     for key in ("slide_convolution", "slide_binary", "slide_max_pool", "slide_avg_pool"):
         grid, kernel, _preset, p, s, mode = pick(key)
-        _size, out, pooled, _step, step_md = conv(grid, kernel, p, s, mode, request=EN)
-        outputs[key] = (out, pooled, step_md)
+        result = conv(grid, kernel, p, s, mode, request=EN)
+        outputs[key] = (result["output"], result["pooled"], result["step"])
     assert outputs["slide_convolution"][0][0][0] == 16 and outputs["slide_convolution"][2].count("= 16")
     assert outputs["slide_binary"][0] == [[4, 3, 4], [2, 4, 3], [2, 3, 4]]
     assert outputs["slide_max_pool"][1] == [[9, 7], [8, 6]]
@@ -254,10 +258,12 @@ def test_reports_and_plots_in_vietnamese():
         pytest.skip("no committed simple_cnn checkpoint with a training report in checkpoints/")
     text, curves, _, confusion, _ = _reports("simple_cnn", "simple_cnn", VI)
     assert "độ chính xác trên tập kiểm tra" in text
-    assert [ax.get_ylabel() for ax in curves.axes] == ["hàm mất mát cross-entropy", "độ chính xác (%)"]
+    assert set(curves["curve"]) == {"huấn luyện · hàm mất mát", "kiểm định · hàm mất mát",
+                                    "huấn luyện · độ chính xác", "kiểm định · độ chính xác"}  # fmt: skip
     assert confusion.axes[0].get_xlabel() == "dự đoán"
     text, curves, *_ = _reports("simple_cnn", "simple_cnn", EN)
-    assert "test accuracy" in text and curves.axes[1].get_ylabel() == "accuracy (%)"
+    assert "test accuracy" in text and "val · accuracy" in set(curves["curve"])
+    assert curves["epoch"].max() == len(find_report("simple_cnn")[1]["history"])  # one point per epoch and curve
 
 
 def test_status_table_in_vietnamese(monkeypatch):

@@ -1,4 +1,4 @@
-"""Live training: progress, one slot for the server, cancel, and the result used by the image tab."""
+"""Live training: progress, one slot for the server, cancel, and the result as an entry of its own."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import threading
 
 import pytest
 
-from core import live_training, model_store
+from core import live_models, live_training, model_store
 from core.classify import classify
+from core.registry import get_spec, list_models
 from core.zoo_data import DEBIAN_FASHION_MNIST
 
 pytestmark = pytest.mark.skipif(
@@ -16,20 +17,75 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_live_training_reports_progress_and_is_used_straight_away(tmp_path, monkeypatch):
+def test_a_live_run_is_a_new_entry_beside_the_committed_model(tmp_path, monkeypatch):
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
     model_store.clear_cache()
-    updates = list(live_training.train_live("softmax", epochs=2, train_samples=2000, who="cô Lan", update_every_s=0.0))
+    updates = list(
+        live_training.train_live("softmax", epochs=2, train_samples=2000, who="cô Lan", update_every_s=0.0, owner="s1")
+    )
     assert [len(u.history) for u in updates][-1] == 2 and updates[-1].done
     assert updates[-1].test_accuracy > 0.5  # ten classes: chance is 0.1
     fractions = [u.fraction for u in updates]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    model = model_store.load_model("softmax")
-    assert "live" in model.source and model.labels[0] == "T-shirt/top"
+    entry = updates[-1].entry
+    assert entry.startswith("live_softmax_") and entry in list_models("image-classification")
+    assert (
+        "cô Lan" in get_spec(entry).display_name
+        and f"{100 * updates[-1].test_accuracy:.1f}%" in get_spec(entry).display_name
+    )
+    # The committed entry keeps its own sources: nothing under live/ can take its place.
+    live_root = tmp_path / "live"
+    assert all(
+        live_root not in source.path().parents for source in get_spec("softmax").weights if hasattr(source, "path")
+    )
+    model = model_store.load_model(entry)
+    assert str(tmp_path / "live") in model.source and model.labels[0] == "T-shirt/top"
     from PIL import Image
 
     assert classify(Image.new("RGB", (40, 40)), model, explain=False).predictions
+    # Only the session that trained it can delete it.
+    assert not live_models.delete(entry, "someone else") and not live_models.delete(entry, None)
+    assert live_models.delete(entry, "s1")
+    assert entry not in list_models() and not (tmp_path / "live" / entry).exists()
     model_store.clear_cache()
+
+
+def _fake_live(root, base, created, size=1000):
+    """A saved live model's folder without training one (weights are never loaded here)."""
+    model = live_models.LiveModel(live_models.new_entry_name(base, created), base, "x", "s", 0.5, created, 1, 1000)
+    model.folder.mkdir(parents=True)
+    (model.folder / "model.safetensors").write_bytes(b"\0" * size)
+    live_models.write_meta(model.folder, model)
+    return model.name
+
+
+def test_live_models_are_bounded_oldest_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
+    monkeypatch.setattr(live_models, "MAX_LIVE_MODELS", 3)
+    monkeypatch.setattr(live_models, "MAX_LIVE_BYTES", 10_000)
+    names = [_fake_live(tmp_path, "mlp", 1_000_000 + i) for i in range(5)]
+    assert live_models.prune(keep=names[-1]) == names[:2]  # count: the two oldest go
+    assert [m.name for m in live_models.list_live()] == names[2:]
+    assert set(names[2:]) <= set(list_models()) and not set(names[:2]) & set(list_models())
+    big = _fake_live(tmp_path, "mlp", 2_000_000, size=9_500)  # disk: the newest alone nearly fills the budget
+    assert live_models.prune(keep=big) == names[2:]
+    assert [m.name for m in live_models.sync()] == [big]
+    live_models.delete(big, "s")
+
+
+def test_an_abandoned_run_ends_by_itself(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
+    monkeypatch.setattr(live_training, "TIME_BUDGET_S", 1.0)
+    run = live_training.train_live("mlp", epochs=5, train_samples=20_000, who="gone", update_every_s=0.1)
+    next(run)
+    run.close()  # the tab was closed: nobody reads the progress any more
+    deadline = time.monotonic() + 60
+    while live_training.current_training() is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert live_training.current_training() is None  # the slot is free for the next student
+    assert not live_models.list_live()  # a run cut by its budget saves nothing
 
 
 def test_one_training_at_a_time_and_cancel(tmp_path, monkeypatch):
@@ -42,7 +98,7 @@ def test_one_training_at_a_time_and_cancel(tmp_path, monkeypatch):
     live_training.cancel_event.set()
     rest = list(first)
     assert rest[-1].cancelled and live_training.current_training() is None
-    assert not (tmp_path / "live" / "mlp").exists()  # a cancelled run saves nothing
+    assert not live_models.list_live()  # a cancelled run saves nothing
     done = threading.Event()
     threading.Thread(
         target=lambda: (list(live_training.train_live("softmax", epochs=1, train_samples=1000)), done.set())

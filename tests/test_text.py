@@ -244,27 +244,27 @@ def test_classify_text_api_defaults_and_bad_inputs(tiny_app, client_for):
 
     client = client_for(tiny_app)
     start = time.perf_counter()
-    *panels, summary = client.predict("The goalie stopped every puck in the playoffs.", api_name="/classify_text")
+    summary = client.predict("The goalie stopped every puck in the playoffs.", api_name="/classify_text")
     normal_s = time.perf_counter() - start
     # Offline (no 20 Newsgroups checkpoints), the default pair is the WordNet one; the API names either pair.
     assert summary["A"]["model"] == "gru_wordnet" and summary["B"]["model"] == "minilm_wordnet"
-    assert len(panels[1]["confidences"]) == 5 and "gradient x input" in panels[0]
-    assert "attention into the mean-pooled tokens" in panels[3]
-    *_, pair_20ng = client.predict("The goalie stopped the puck.", "gru", "distilbert", api_name="/classify_text")
+    assert len(summary["A"]["top_k"]) == 5 and summary["A"]["method"] == "gradient x input"
+    assert "attention into the mean-pooled tokens" in summary["B"]["method"] and summary["ms"] > 0
+    pair_20ng = client.predict("The goalie stopped the puck.", "gru", "distilbert", api_name="/classify_text")
     assert pair_20ng["A"]["model"] == "gru" and pair_20ng["B"]["model"] == "distilbert"
     assert summary["A"]["num_highlights"] == summary["A"]["num_tokens"] - 2 and not summary["A"]["truncated"]
     for empty in ("", "   \n\t "):
         with pytest.raises(AppError, match="empty"):
             client.predict(empty, "gru", "distilbert", api_name="/classify_text")
     start = time.perf_counter()
-    *_, big = client.predict("words about space " * 60_000, api_name="/classify_text")  # ~1 MB
+    big = client.predict("words about space " * 60_000, api_name="/classify_text")  # ~1 MB
     big_s = time.perf_counter() - start
     assert big["A"]["truncated"] and big["A"]["num_tokens"] == 256 and big["B"]["chars_cut"] > 1_000_000 - 25_000
     assert big_s < max(5.0, 5 * normal_s), (big_s, normal_s)
     for text in ODD_TEXTS:
-        *_, odd = client.predict(text, "distilbert", "gru", api_name="/classify_text")
+        odd = client.predict(text, "distilbert", "gru", api_name="/classify_text")
         assert len(odd["A"]["top_k"]) == 5 and len(odd["B"]["top_k"]) == 5
-        *_, odd = client.predict(text, "minilm_wordnet", "gru_wordnet", api_name="/classify_text")
+        odd = client.predict(text, "minilm_wordnet", "gru_wordnet", api_name="/classify_text")
         assert len(odd["A"]["top_k"]) == 5 and len(odd["B"]["top_k"]) == 5
     assert tiny_app.alive()
 

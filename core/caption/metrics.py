@@ -1,16 +1,16 @@
-"""Caption metrics as the COCO caption evaluation (pycocoevalcap) computes them: BLEU-1..4, ROUGE-L, CIDEr(-D),
-METEOR through its Java jar.
+"""Caption metrics of the COCO caption evaluation: BLEU-1..4, ROUGE-L, CIDEr(-D), METEOR through its Java jar.
 
-BLEU, ROUGE-L and CIDEr are re-implemented here with pycocoevalcap's formulas (BLEU: corpus-level clipped counts,
-"closest" reference length, its 1e-15/1e-9 smoothing; ROUGE-L: LCS with beta = 1.2, best precision and best recall
-over the references; CIDEr-D: TF-IDF n-grams 1-4, clipped, Gaussian length penalty sigma = 6, x10), so they run in
-the app without Java. Inputs are token lists: callers tokenize with core.caption.text.metric_tokens first,
-syllables by default (what the course report's KTVIC example implies: its `segment_caption` has no underscores),
-pyvi words as an option.
+BLEU, ROUGE-L and corpus CIDEr are pycocoevalcap's own scorers (pure Python: they run in the app without Java).
+Inputs are token lists: callers tokenize with core.caption.text.metric_tokens first, syllables by default (what the
+course report's KTVIC example implies: its `segment_caption` has no underscores), pyvi words as an option; the
+scorers get them joined by single spaces, which is how they split.
 
-CIDEr's IDF comes from the references of the corpus being scored. With a single image every n-gram has document
-frequency 1 and IDF log(1) - log(1) = 0, so per-image CIDEr needs the document frequencies of a larger corpus:
-`CiderD(reference_corpus=...)` takes them from e.g. the training captions.
+Two things pycocoevalcap lacks stay here:
+- per-image CIDEr. pycocoevalcap takes CIDEr's IDF from the references of the corpus being scored; with a single
+  image every n-gram has document frequency 1 and IDF log(1) - log(1) = 0. `CiderD(reference_corpus=...)` is the
+  same formula (TF-IDF n-grams 1-4, clipped, Gaussian length penalty sigma = 6, x10) with the document frequencies
+  of a larger corpus, e.g. the training captions (tests check it equals pycocoevalcap's Cider on the same corpus);
+- a METEOR that cannot hang: pycocoevalcap's wrapper waits on the jar forever; `meteor` below has a watchdog.
 """
 
 from __future__ import annotations
@@ -39,64 +39,41 @@ def _all_ngrams(tokens: Tokens, max_n: int = 4) -> Counter:
     return counts
 
 
-# ---- BLEU --------------------------------------------------------------------------------------------------------
+# ---- BLEU, ROUGE-L, corpus CIDEr: pycocoevalcap ------------------------------------------------------------------
+def _coco(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]]) -> tuple[dict, dict]:
+    """pycocoevalcap's inputs: {image: [reference strings]}, {image: [the hypothesis string]}."""
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} reference lists")
+    gts = {i: [" ".join(r) for r in refs] for i, refs in enumerate(references)}
+    res = {i: [" ".join(h)] for i, h in enumerate(hypotheses)}
+    return gts, res
+
+
 def bleu(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]], max_n: int = 4) -> list[float]:
     """Corpus BLEU-1..max_n: n-gram matches and lengths summed over all images before the ratios are taken."""
-    tiny, small = 1e-15, 1e-9
-    test_len = ref_len = 0
-    guess, correct = [0] * max_n, [0] * max_n
-    for hyp, refs in zip(hypotheses, references, strict=True):
-        max_ref: Counter = Counter()
-        for ref in refs:
-            for gram, count in _all_ngrams(ref, max_n).items():
-                max_ref[gram] = max(max_ref[gram], count)
-        hyp_counts = _all_ngrams(hyp, max_n)
-        test_len += len(hyp)
-        # "closest": the reference length nearest the hypothesis length, the shorter one on a tie.
-        ref_len += min((abs(len(r) - len(hyp)), len(r)) for r in refs)[1]
-        for k in range(max_n):
-            guess[k] += max(0, len(hyp) - k)
-        for gram, count in hyp_counts.items():
-            correct[len(gram) - 1] += min(max_ref[gram], count)
-    scores, product = [], 1.0
-    for k in range(max_n):
-        product *= (correct[k] + tiny) / (guess[k] + small)
-        scores.append(product ** (1.0 / (k + 1)))
-    ratio = (test_len + tiny) / (ref_len + small)
-    if ratio < 1:
-        scores = [s * math.exp(1 - 1 / ratio) for s in scores]
-    return scores
+    from pycocoevalcap.bleu.bleu import Bleu
+
+    if not hypotheses:
+        return [0.0] * max_n
+    return [float(x) for x in Bleu(max_n).compute_score(*_coco(hypotheses, references), verbose=0)[0]]
 
 
-# ---- ROUGE-L -----------------------------------------------------------------------------------------------------
-def lcs_length(a: Tokens, b: Tokens) -> int:
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        row = [0]
-        for j, y in enumerate(b):
-            row.append(prev[j] + 1 if x == y else max(prev[j + 1], row[j]))
-        prev = row
-    return prev[-1]
+def rouge_l(hypothesis: Tokens, references: Sequence[Tokens]) -> float:
+    """Sentence ROUGE-L F-measure (beta 1.2; best precision and best recall over the references)."""
+    from pycocoevalcap.rouge.rouge import Rouge
 
-
-def rouge_l(hypothesis: Tokens, references: Sequence[Tokens], beta: float = 1.2) -> float:
-    """Sentence ROUGE-L F-measure (pycocoevalcap: max precision and max recall over the references)."""
-    if not hypothesis:
+    if not hypothesis or not references:
         return 0.0
-    precs, recs = [], []
-    for ref in references:
-        common = lcs_length(ref, hypothesis)
-        precs.append(common / len(hypothesis))
-        recs.append(common / len(ref) if ref else 0.0)
-    p, r = max(precs), max(recs)
-    if p == 0 or r == 0:
-        return 0.0
-    return ((1 + beta**2) * p * r) / (r + beta**2 * p)
+    return float(Rouge().calc_score([" ".join(hypothesis)], [" ".join(r) for r in references]))
 
 
 def corpus_rouge_l(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]]) -> float:
-    scores = [rouge_l(h, r) for h, r in zip(hypotheses, references, strict=True)]
-    return sum(scores) / max(len(scores), 1)
+    """The mean of the per-image ROUGE-L."""
+    from pycocoevalcap.rouge.rouge import Rouge
+
+    if not hypotheses:
+        return 0.0
+    return float(Rouge().compute_score(*_coco(hypotheses, references))[0])
 
 
 # ---- CIDEr-D -----------------------------------------------------------------------------------------------------
@@ -146,8 +123,12 @@ class CiderD:
 
 
 def cider(hypotheses: Sequence[Tokens], references: Sequence[Sequence[Tokens]]) -> float:
-    """Corpus CIDEr-D with IDF from the references being scored (what pycocoevalcap's Cider does)."""
-    return CiderD(references).corpus_score(hypotheses, references)
+    """Corpus CIDEr-D with IDF from the references being scored (pycocoevalcap's Cider)."""
+    from pycocoevalcap.cider.cider import Cider
+
+    if not hypotheses:
+        return 0.0
+    return float(Cider().compute_score(*_coco(hypotheses, references))[0])
 
 
 # ---- METEOR (Java) -----------------------------------------------------------------------------------------------

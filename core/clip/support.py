@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from core.images import ImageInputError, load_image
+from core.lru import LRUCache
 from core.messages import Bilingual, vietnamese_of
 from core.uploads import digest
 
@@ -51,33 +51,7 @@ class SupportSet:
         return np.bincount(self.labels, minlength=len(self.names)).tolist()
 
 
-class ImageEmbeddingCache:
-    """(N, D) embeddings keyed by (model key, content key); least recently used entries leave first."""
-
-    def __init__(self, capacity: int = 4096):
-        self.capacity = capacity
-        self._items: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str]) -> np.ndarray | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: tuple[str, str], value: np.ndarray) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-IMAGE_CACHE = ImageEmbeddingCache()
+IMAGE_CACHE = LRUCache(4096)  # (model key, content key) -> (N, D) embeddings
 _builtin_lock = threading.Lock()
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from PIL import Image
 from core.checkpoint import WEIGHTS_FILE, load_checkpoint
 from core.device import inference_device, module_device
 from core.images import load_image
+from core.lru import LRUCache
 from core.messages import Bilingual
 from core.preprocess import Preprocess
 from core.registry import ModelSpec, vqa_spec
@@ -127,28 +126,7 @@ def _random_init(spec: ModelSpec, profile: str) -> LoadedVQA:
     )
 
 
-class FeatureCache:
-    """LRU of (model, image content hash) -> (cell features, model view)."""
-
-    def __init__(self, capacity: int = 64):
-        self.capacity, self._items, self._lock = capacity, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        return None
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-
-
-FEATURES = FeatureCache()
+FEATURES = LRUCache(64)  # (model, image content hash) -> (cell features, model view)
 
 
 def image_key(source) -> str:

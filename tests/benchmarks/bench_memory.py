@@ -44,13 +44,13 @@ def main() -> None:
     image = handle_file(str(REPO / "examples" / "images" / "ten_lua.jpg"))
     video = handle_file(str(REPO / "examples" / "video" / "big_buck_bunny.mp4"))
     calls = [
-        ("image: ResNet-50 + ViT-B/16, Grad-CAM", "/classify_image", (image, "resnet50", "vit_b16", True)),
+        ("image: ResNet-50 + ViT-B/16", "/classify_image", (image, "resnet50", "vit_b16")),
         ("VQA chat", "/vqa_answer", (image, "what color is the shape?", "cnn_att", "easy_vqa")),
         ("text: GRU + DistilBERT", "/classify_text", ("The goalie stopped 45 shots in overtime.", "gru", "distilbert")),
         ("CLIP zero-shot (ViT-B/32)", "/clip_zero_shot", (image, "dog, cat, rocket")),
         ("captions (checkpoints needed)", "/caption", (image,)),
         ("video search: CLIP + OCR index", "/video_search", (video, "a rabbit")),
-        ("CNN tab: feature maps", "/feature_maps", (image, "simple_cnn")),
+        ("CNN tab: layer table", "/layer_table", ("simple_cnn",)),
     ]
     with tempfile.TemporaryDirectory() as tmp:
         app = launch_app(Path(tmp), APP_PROFILE="random", HF_HUB_OFFLINE="1", VIDEO_CACHE_DIR=str(Path(tmp) / "v"))

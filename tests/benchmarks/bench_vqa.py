@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         except WeightsUnavailable:
             vqa, profile = session.load_vqa(variant, "easy_vqa", "tiny"), "tiny"
         for image in (IMAGE, PHOTO):
-            session.FEATURES._items.clear()
+            session.FEATURES.clear()
             t = time.perf_counter()
             session.answer_question(vqa, str(image), "what color is the shape?")
             first = (time.perf_counter() - t) * 1000

@@ -1,0 +1,179 @@
+"""Models trained live in class: each finished run is a catalogue entry of its own, never a replacement.
+
+A run of the Live training tab is saved to checkpoints/live/<entry name>/ (model.safetensors + config.json +
+metrics.json, and live.json: whose session trained it, the name they gave, the test accuracy, when). `sync()` makes
+the registry match that folder: each run becomes an entry such as `live_simple_cnn_20261201_104233_3f2a`, named
+for who trained it with its accuracy and time, offered in the image tab beside the committed "SimpleCNN" (which
+stays the default and keeps its own weights). Before, a student's one-epoch run on 1,000 images (12.5 %) replaced
+the committed 89 % model for every visitor under the same name.
+
+Bounded: at most MAX_LIVE_MODELS entries and MAX_LIVE_BYTES on disk, the oldest removed first. The session that
+trained a model can delete it; nobody else can.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from core.messages import Bilingual
+from core.weights import LocalCheckpoint, checkpoint_dir
+
+MAX_LIVE_MODELS = 12  # about one per group of students in a class
+MAX_LIVE_BYTES = 200 * 1024 * 1024  # the zoo's live models are 0.3-9 MB each in fp32
+META_FILE = "live.json"
+PREFIX = "live_"
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LiveModel:
+    name: str  # the registry name
+    base: str  # the zoo entry it is a copy of (simple_cnn)
+    who: str  # the name the student typed ("" when none)
+    owner: str | None  # the session that trained it: the only one that may delete it
+    accuracy: float  # on the 2,000 held-out test images
+    created: float  # time.time() when it was saved
+    epochs: int
+    train_samples: int
+
+    @property
+    def folder(self) -> Path:
+        return live_root() / self.name
+
+    def label(self) -> Bilingual:
+        """What the dropdown and the status panel show: whose it is, how good, when."""
+        from core.registry import get_spec
+
+        when = time.strftime("%H:%M", time.localtime(self.created))
+        base, acc = get_spec(self.base).display_name, f"{100 * self.accuracy:.1f}"
+        return Bilingual(
+            f"{base}, trained live by {self.who or 'a visitor'} at {when} · {acc}%",
+            f"{base}, {self.who or 'một người học'} huấn luyện trực tiếp lúc {when} · {acc.replace('.', ',')}%",
+        )
+
+
+def live_root() -> Path:
+    """checkpoints/live; under APP_PROFILE=tiny (tests, demos without weights) a temp folder, so that tiny random
+    runs never land among a real installation's models."""
+    from core.model_store import current_profile
+
+    if current_profile() == "tiny":
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "dl_classroom_live_tiny"
+    return checkpoint_dir() / "live"
+
+
+def new_entry_name(base: str, now: float | None = None) -> str:
+    stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(time.time() if now is None else now))
+    return f"{PREFIX}{base}_{stamp}_{secrets.token_hex(2)}"
+
+
+def write_meta(folder: Path, model: LiveModel) -> None:
+    meta = {k: getattr(model, k) for k in ("base", "who", "owner", "accuracy", "created", "epochs", "train_samples")}
+    (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def list_live() -> list[LiveModel]:
+    """Every saved live model, oldest first (unreadable folders are skipped, not fatal)."""
+    from core.checkpoint import WEIGHTS_FILE
+
+    found = []
+    root = live_root()
+    for folder in root.glob(f"{PREFIX}*") if root.is_dir() else ():
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+            if not (folder / WEIGHTS_FILE).is_file():
+                continue
+            found.append(
+                LiveModel(
+                    name=folder.name,
+                    base=str(meta["base"]),
+                    who=str(meta.get("who") or ""),
+                    owner=meta.get("owner"),
+                    accuracy=float(meta["accuracy"]),
+                    created=float(meta["created"]),
+                    epochs=int(meta.get("epochs", 0)),
+                    train_samples=int(meta.get("train_samples", 0)),
+                )
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return sorted(found, key=lambda m: m.created)
+
+
+def sync() -> list[LiveModel]:
+    """Make the registry's live entries match the folder (another request may have added or pruned some)."""
+    from core.registry import get_spec, list_models, register, unregister
+
+    with _lock:
+        models = list_live()
+        wanted = {m.name: m for m in models}
+        for name in [n for n in list_models() if n.startswith(PREFIX) and n not in wanted]:
+            unregister(name)
+        known = set(list_models())
+        for model in models:
+            if model.name not in known:
+                base = get_spec(model.base)
+                label = model.label()
+                register(
+                    replace(
+                        base,
+                        name=model.name,
+                        display_name=str(label),
+                        # An absolute folder: LocalCheckpoint joins it to checkpoints/ and gets it unchanged.
+                        weights=(LocalCheckpoint(str(model.folder), "the Live training tab"),),
+                        description=Bilingual(
+                            f"Trained live in class on Fashion-MNIST; the committed {base.display_name} is unchanged.",
+                            f"Huấn luyện trực tiếp trong lớp trên Fashion-MNIST; {base.display_name} gốc không đổi.",
+                        ),
+                        tabs=("image",),
+                        fallback=None,
+                    )
+                )
+        return models
+
+
+def prune(keep: str | None = None) -> list[str]:
+    """Remove the oldest live models until at most MAX_LIVE_MODELS remain within MAX_LIVE_BYTES; `keep` (the run
+    just saved) is never removed. Returns the removed names."""
+    models = list_live()
+    sizes = {m.name: sum(f.stat().st_size for f in m.folder.rglob("*") if f.is_file()) for m in models}
+    removed = []
+    for model in models:
+        total = sum(sizes[m.name] for m in models if m.name not in removed)
+        if len(models) - len(removed) <= MAX_LIVE_MODELS and total <= MAX_LIVE_BYTES:
+            break
+        if model.name != keep:
+            _remove(model)
+            removed.append(model.name)
+    sync()
+    return removed
+
+
+def delete(name: str, owner: str | None) -> bool:
+    """Delete a live model if `owner` (the visitor's session) trained it; False otherwise (nothing changes)."""
+    model = next((m for m in list_live() if m.name == name), None)
+    if model is None or owner is None or model.owner != owner:
+        return False
+    _remove(model)
+    sync()
+    return True
+
+
+def owned_by(owner: str | None) -> list[LiveModel]:
+    return [m for m in list_live() if owner is not None and m.owner == owner]
+
+
+def _remove(model: LiveModel) -> None:
+    from core import model_store
+
+    shutil.rmtree(model.folder, ignore_errors=True)
+    model_store.forget(model.name)

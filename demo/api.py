@@ -1,0 +1,417 @@
+"""The public HTTP API, and the same functions as MCP tools: one plain function per capability.
+
+Each function is registered with `gr.api` (register_api), so its endpoint name is the function's name, its
+parameters and their JSON types come from the type hints, and its description (the API page, the MCP tool list)
+from the docstring's first lines and its Args section. The tabs' own events are private (api_visibility): they
+return component updates, which mean nothing to a program.
+
+Conventions every endpoint keeps:
+- the same name for the same thing: `image`, `text`, `model` (or `model_a`/`model_b` for a comparison), `top_k`,
+  `language` ("vi" or "en"; left out: the language of the request, as the page chooses it, else English);
+- whole numbers are `int`, so a client sends 5 and not 5.0;
+- the result is one JSON object: the result's own fields, then `notes` (a list of sentences in `language`) and
+  `ms` (the time the server spent on the call);
+- a value the app cannot use is refused with the message a visitor of the tab would read, in `language`.
+
+The functions call the same helpers and core functions as the tabs (demo/*_tab.py): the numbers are the UI's.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import gradio as gr
+from gradio.data_classes import FileData
+
+from core.clip.templates import DEFAULT_TEMPLATE
+from core.initial import image_pair, vqa_choice
+from core.inputs import InputError, choice, number
+from core.registry import DEFAULT_CLIP, list_models
+from core.video.service import CLIP_MODELS
+from demo import caption_tab, clip_tab, cnn_tab, image_tab, status_tab, text_tab, video_tab, vqa_tab
+from demo.components import checked_choices, input_error, localized, read_user_image
+from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP
+from demo.gpu import gpu_task
+from demo.i18n import LANGUAGES, LanguageRequest, lang_of, say
+
+Language = Literal["vi", "en"] | None
+MAX_TOP_K = 20
+_profile = {"name": "default"}  # set by register_api: the profile the app was built with
+
+
+def classify_image(
+    image: FileData,
+    model_a: str = "",
+    model_b: str = "",
+    top_k: int = image_tab.TOP_K,
+    language: Language = None,
+    request: gr.Request = None,
+) -> dict:
+    """Classify one photo with two image classifiers side by side (e.g. a CNN and a Vision Transformer).
+
+    Args:
+        image: the photo (JPEG, PNG, WebP...; a URL or base64 data URL through MCP).
+        model_a: first model's name, e.g. "resnet50", "vit_b16", "simple_cnn", or a live-trained "live_..." entry;
+            /model_status lists them. Empty: the pair the page opens on (ResNet-50 vs ViT-B/16 where their
+            weights are, else the committed SimpleCNN vs CNN+Transformer).
+        model_b: second model's name; empty: as model_a.
+        top_k: how many classes to return per model (1-20).
+        language: "vi" or "en" for the notes and errors; default: the request's language.
+    Returns:
+        {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels with probabilities, forward time, size.
+    """
+    from core import live_models
+
+    start, req = time.perf_counter(), _request(language, request)
+    live_models.sync()  # models trained in the Live training tab are entries of their own
+    default_a, default_b = image_pair(_profile["name"]).models  # what the page opens on (core.initial)
+    model_a, model_b = model_a or default_a, model_b or default_b
+    names = checked_choices(req, (model_a, list_models(image_tab.TASK), ("Model A", "Mô hình A")),
+                            (model_b, list_models(image_tab.TASK), ("Model B", "Mô hình B")))  # fmt: skip
+    k = _top_k(top_k, req)
+    loaded = read_user_image(image, req)
+    result = {}
+    for side, name in zip("AB", names):
+        one, error = image_tab._run_one(loaded.image, name, _profile["name"], False, req, top_k=k)
+        result[side] = image_tab._raw(name, one, error)
+        if one is not None:
+            result[side]["notes"] = [localized(req, n) for n in one.notes]
+    return _done(result, [localized(req, n) for n in loaded.notes], start)
+
+
+def classify_text(
+    text: str,
+    model_a: str = "",
+    model_b: str = "",
+    top_k: int = text_tab.TOP_K,
+    explain: bool = True,
+    language: Language = None,
+    request: gr.Request = None,
+) -> dict:
+    """Classify one text with two text classifiers side by side (a GRU and a Transformer).
+
+    Args:
+        text: the text to classify (English; long texts are cut at the model's token limit, said in the result).
+        model_a: first model's name, e.g. "gru_wordnet" or "gru"; empty: the tab's default pair.
+        model_b: second model's name, e.g. "minilm_wordnet" or "distilbert"; empty: the tab's default pair.
+        top_k: how many classes to return per model (1-20).
+        explain: also compute which tokens drove the prediction (the tab's highlights; counted in the result).
+        language: "vi" or "en" for the notes and errors; default: the request's language.
+    Returns:
+        {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels, tokens read and whether it was cut.
+    """
+    start, req = time.perf_counter(), _request(language, request)
+    text_tab.check_post(text, req)
+    k = _top_k(top_k, req)
+    first = text_tab.PAIRS[text_tab.initial_dataset(_profile["name"])]
+    result = {}
+    for side, name, default in (("A", model_a, first[0]), ("B", model_b, first[1])):
+        name = name or default
+        one, error = text_tab._run_one(text, name, _profile["name"], bool(explain), req, top_k=k)
+        result[side] = text_tab._raw(name, one, error)
+    return _done(result, [], start)
+
+
+def clip_zero_shot(
+    image: FileData,
+    classes: str,
+    templates: str = DEFAULT_TEMPLATE,
+    model: str = DEFAULT_CLIP,
+    language: Language = None,
+    request: gr.Request = None,
+) -> dict:
+    """CLIP zero-shot: which of the given class names fits the photo best, without any training.
+
+    Args:
+        image: the photo.
+        classes: the class names, separated by commas or new lines, e.g. "dog, cat, rocket".
+        templates: prompt templates, one per line, each with {} where the class name goes.
+        model: the CLIP model, e.g. "clip_vit_b32_openai", "clip_vit_b32_laion", "clip_vit_b32_multilingual".
+        language: "vi" or "en" for the notes and errors; default: the request's language.
+    Returns:
+        {"probabilities": {class: p}, "cosine", "prompt_cosine", "logit_scale", "model", "notes", "ms"}.
+    """
+    from core.clip.playground import classify_zero_shot
+
+    start, req = time.perf_counter(), _request(language, request)
+    source = clip_tab._source(image, req)
+    result, query = clip_tab._guard(req, classify_zero_shot, source, classes, templates, model, _profile["name"])
+    summary = clip_tab.zero_shot_summary(result, query)
+    return _done(summary, [localized(req, n) for n in summary.pop("notes")], start)
+
+
+def clip_k_shot(
+    image: FileData,
+    k: int = 5,
+    support: str = "easy_vqa_shapes",
+    classes: str = "",
+    templates: str = DEFAULT_TEMPLATE,
+    model: str = DEFAULT_CLIP,
+    support_images: list[list[FileData]] | None = None,
+    language: Language = None,
+    request: gr.Request = None,
+) -> dict:
+    """CLIP k-shot: zero-shot beside two logistic-regression probes fitted on k example images per class.
+
+    Args:
+        image: the photo to classify.
+        k: example images per class (0-20; 0 gives zero-shot only).
+        support: the built-in example set, "easy_vqa_shapes" or "easy_vqa_colors", or "user" for support_images.
+        classes: with support "user": the class names, one per list in support_images.
+        templates: prompt templates for the zero-shot part, one per line, each with {}.
+        model: the CLIP model, e.g. "clip_vit_b32_openai".
+        support_images: with support "user": up to five lists of images, one list per class.
+        language: "vi" or "en" for the notes and errors; default: the request's language.
+    Returns:
+        {"zero_shot": {class: p}, "probes": {kind: {"probabilities", "fit_ms"}}, "shots", "nearest", "notes", "ms"}.
+    """
+    from core.clip.playground import classify_k_shot
+
+    start, req = time.perf_counter(), _request(language, request)
+    groups = list(support_images or [])[:5]
+    files = [clip_tab._gallery_paths(g, req) for g in groups] + [[] for _ in range(5 - len(groups))]
+    source = clip_tab._source(image, req)
+    result, query = clip_tab._guard(req, classify_k_shot, source, k, support, classes, templates, model,
+                                    _profile["name"], files)  # fmt: skip
+    summary = clip_tab.k_shot_summary(result, query)
+    return _done(summary, [localized(req, n) for n in summary.pop("notes")], start)
+
+
+def caption(
+    image: FileData,
+    method: Literal["greedy", "beam", "sample"] = "beam",
+    beam_width: int = 3,
+    top_p: float = 0.9,
+    temperature: float = 1.0,
+    num_captions: int = 1,
+    repetition_penalty: float = 1.2,
+    max_length: int = 30,
+    reference: str = "",
+    language: Language = None,
+    request: gr.Request = None,
+) -> dict:
+    """Vietnamese captions of a photo from each captioner (two ClipCap mappers and a CNN+LSTM baseline).
+
+    Args:
+        image: the photo.
+        method: "greedy", "beam" (beam search) or "sample" (top-p sampling).
+        beam_width: beams kept by beam search (1-10).
+        top_p: nucleus sampling's probability mass (sampling only).
+        temperature: sampling temperature.
+        num_captions: captions per model (1-5).
+        repetition_penalty: penalty on repeated tokens (1 = none).
+        max_length: most tokens per caption.
+        reference: a reference caption in Vietnamese; when given, each model's BLEU, ROUGE-L and CIDEr against it.
+        language: "vi" or "en" for the notes and errors; default: the request's language.
+    Returns:
+        {"models": {variant: {"captions", "latency_ms", "scores"?} or {"error"}}, "notes", "ms"}.
+    """
+    start, req = time.perf_counter(), _request(language, request)
+    *_, summary = caption_tab._caption(_profile["name"], req, image, method, beam_width, top_p, temperature,
+                                       num_captions, repetition_penalty, max_length, reference)  # fmt: skip
+    return _done({"models": summary}, [], start)
+
+
+def vqa_answer(
+    image: FileData,
+    question: str,
+    model: str = "",
+    dataset: str = "",
+    language: Language = None,
+    request: gr.Request = None,
+) -> dict:
+    """Answer a question about a photo (visual question answering).
+
+    Args:
+        image: the photo.
+        question: the question, in English for easy_vqa, e.g. "what color is the shape?".
+        model: the VQA variant, e.g. "cnn_att", "cnn_noatt", "mobilenet_att", "mobilenet_noatt"; empty: the
+            variant the page opens on.
+        dataset: the data set the variant was trained on, e.g. "easy_vqa"; empty: the page's.
+        language: "vi" or "en" for the notes and errors; default: the request's language.
+    Returns:
+        {"answer", "confidence", "unsure", "alternatives", "features_cached", "notes", "ms"}.
+    """
+    start, req = time.perf_counter(), _request(language, request)
+    model, dataset = _vqa_defaults(model, dataset)
+    answer = vqa_tab._answer(image, question, model, dataset, _profile["name"], req)
+    return _done(vqa_tab.answer_summary(answer), [localized(req, n) for n in answer.notes], start)
+
+
+def vqa_chat(
+    image: FileData,
+    question: str,
+    history: list[dict] | None = None,
+    model: str = "",
+    dataset: str = "",
+    language: Language = None,
+    request: gr.Request = None,
+) -> dict:
+    """One turn of a conversation about a photo: the answer, and the history with this question and reply added.
+
+    Args:
+        image: the photo.
+        question: the question.
+        history: the conversation so far, as returned by the previous call ([{"role", "content"}, ...]).
+        model: the VQA variant, e.g. "cnn_att", "cnn_noatt", "mobilenet_att", "mobilenet_noatt"; empty: the
+            variant the page opens on.
+        dataset: the data set the variant was trained on, e.g. "easy_vqa"; empty: the page's.
+        language: "vi" or "en" for the reply, notes and errors; default: the request's language.
+    Returns:
+        {"history", "answer", "confidence", "unsure", "alternatives", "features_cached", "notes", "ms"}.
+    """
+    start, req = time.perf_counter(), _request(language, request)
+    model, dataset = _vqa_defaults(model, dataset)
+    turns, answer = vqa_tab.chat_turn(image, question, history or [], model, dataset, _profile["name"], req)
+    summary = {"history": turns, **vqa_tab.answer_summary(answer)}
+    return _done(summary, [localized(req, n) for n in answer.notes], start)
+
+
+def video_search(
+    video: FileData,
+    query: str,
+    mode: Literal["combined", "clip", "ocr"] = "combined",
+    model: str = CLIP_MODELS[0],
+    top_k: int = 5,
+    keyframes: Literal["uniform", "shots", "both"] = "both",
+    interval_s: float = 2.0,
+    window_s: float = 10.0,
+    language: Language = None,
+    request: gr.Request = None,
+) -> dict:
+    """Find the moments of a video that match a text: CLIP on keyframes, text on screen (OCR), or both.
+
+    Args:
+        video: the video file (MP4, WebM...).
+        query: what to look for, e.g. "a rabbit" or a word shown on screen.
+        mode: "combined", "clip" (what is seen) or "ocr" (text on screen).
+        model: the CLIP model for the "clip" part (the multilingual one understands Vietnamese queries).
+        top_k: how many moments to return.
+        keyframes: how keyframes are chosen: "uniform" (every interval_s), "shots" (at scene cuts) or "both".
+        interval_s: seconds between keyframes taken at a fixed interval.
+        window_s: seconds grouped into one moment.
+        language: "vi" or "en" for the summary, notes and errors; default: the request's language.
+    Returns:
+        {"moments": [{"time_s", "score", ...}], "summary", "notes", "ms"}.
+    """
+    start, req = time.perf_counter(), _request(language, request)
+    options = (video, query, mode, model or CLIP_MODELS[0], top_k, keyframes, interval_s, window_s)
+    _, result = video_tab._run(*options, profile=_profile["name"], request=req, progress=_no_progress)
+    summary = {**result.as_dict(), "summary": video_tab._summary(result, query, lang_of(req))}
+    summary.pop("notes")  # English only there; the same notes in `language` below
+    return _done(summary, [vi if lang_of(req) == "vi" else en for vi, en in result.index.notes], start)
+
+
+def conv_arithmetic(
+    grid: str,
+    kernel: str,
+    padding: int = 0,
+    stride: int = 1,
+    pool: Literal["max", "avg"] = "max",
+    language: Language = None,
+    request: gr.Request = None,
+) -> dict:
+    """Convolve a small grid of numbers with a kernel, then pool 2x2, as on the course's slides.
+
+    Args:
+        grid: the input, rows on lines, numbers separated by spaces, e.g. "1 2 3\\n4 5 6\\n7 8 9".
+        kernel: the kernel in the same form (square, at most 7x7).
+        padding: zeros added around the grid (p).
+        stride: the step of the kernel (s).
+        pool: 2x2 pooling of the output, "max" or "avg".
+        language: "vi" or "en" for the size line and errors; default: the request's language.
+    Returns:
+        {"size": the formula floor((n - f + 2p) / s) + 1, "output", "pooled", "steps", "step", "notes", "ms"}.
+    """
+    start, req = time.perf_counter(), _request(language, request)
+    try:
+        result = cnn_tab._conv_result(grid, kernel, padding, stride, pool)
+    except ValueError as exc:  # the tab's message and title
+        raise gr.Error(localized(req, exc), title=say(req, "Không tính được", "Cannot compute")) from exc
+    result["size"] = result["size"][lang_of(req)]
+    return _done(result, [], start)
+
+
+def layer_table(model: str = "lenet5_course", language: Language = None, request: gr.Request = None) -> dict:
+    """Every layer of a model: output shape, activations and parameters, measured by running the module once.
+
+    Args:
+        model: "lenet5_course" (the course's LeNet-5 table beside the real network), "lenet5", "lenet5_1998",
+            or a zoo model's name such as "simple_cnn" or "simple_vit".
+        language: "vi" or "en" for the column names, summary and errors; default: the request's language.
+    Returns:
+        {"summary", "headers", "rows", "notes", "ms"}.
+    """
+    start, req = time.perf_counter(), _request(language, request)
+    summary, table = cnn_tab.layer_table_event(model, req)
+    return _done({"summary": summary, "headers": table["headers"], "rows": table["data"]}, [], start)
+
+
+def model_status(language: Language = None, request: gr.Request = None) -> dict:
+    """Every model the app knows: whether its weights are here, downloadable or missing, and the command that
+    fixes a missing one.
+
+    Args:
+        language: "vi" or "en" for the summary, the states and errors; default: the request's language.
+    Returns:
+        {"summary", "models": [{"name", "display_name", "state", "weights_from", "fix"}], "notes", "ms"}.
+    """
+    start, req = time.perf_counter(), _request(language, request)
+    summary, table = status_tab._rows(req)
+    keys = ("name", "display_name", "state", "weights_from", "fix")
+    return _done({"summary": summary, "models": [dict(zip(keys, row)) for row in table["data"]]}, [], start)
+
+
+def _vqa_defaults(model: str, dataset: str) -> tuple[str, str]:
+    """What the page opens on (core.initial.vqa_choice) for what the call leaves out."""
+    first_dataset, first_variant = vqa_choice(_profile["name"]).models
+    return model or first_variant, dataset or first_dataset
+
+
+def _request(language, request) -> LanguageRequest:
+    """The language to answer in, as a stand-in request the tabs' helpers read (demo.i18n.LanguageRequest)."""
+    if language in (None, ""):
+        return LanguageRequest(lang_of(request))
+    try:
+        return LanguageRequest(choice(language, LANGUAGES, ("language", "language")))
+    except InputError as exc:
+        raise input_error(exc, LanguageRequest(lang_of(request))) from exc
+
+
+def _top_k(value, req) -> int:
+    try:
+        return number(value, ("top_k", "top_k"), 1, MAX_TOP_K, integer=True)
+    except InputError as exc:
+        raise input_error(exc, req) from exc
+
+
+def _done(result: dict, notes: list[str], start: float) -> dict:
+    return {**result, "notes": notes, "ms": round(1000 * (time.perf_counter() - start), 1)}
+
+
+def _no_progress(*_args, **_kwargs) -> None:
+    """API calls report no progress bar."""
+
+
+# Endpoint -> its concurrency group (demo.fair_queue): model calls share the models' slots, as in the tabs.
+ENDPOINTS = (
+    (classify_image, MODELS_GROUP),
+    (classify_text, MODELS_GROUP),
+    (clip_zero_shot, MODELS_GROUP),
+    (clip_k_shot, MODELS_GROUP),
+    (caption, MODELS_GROUP),
+    (vqa_answer, MODELS_GROUP),
+    (vqa_chat, MODELS_GROUP),
+    (video_search, VIDEO_GROUP),
+    (conv_arithmetic, QUICK_GROUP),
+    (layer_table, QUICK_GROUP),
+    (model_status, QUICK_GROUP),
+)
+
+
+def register_api(profile: str) -> None:
+    """Register every endpoint in the gr.Blocks being built (call inside its `with` block)."""
+    _profile["name"] = profile
+    for fn, group in ENDPOINTS:
+        gr.api(gpu_task(fn), api_name=fn.__name__, **group)
