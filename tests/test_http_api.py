@@ -121,12 +121,15 @@ def test_committed_zoo_models_classify_offline(repo_default_app, client_for, exa
 def test_a_call_naming_no_model_gets_the_pair_the_page_opens_on(repo_default_app, client_for, example_image):
     """Fresh offline clone: the page opens on the committed zoo pair (core.initial), and so does the API."""
     client = client_for(repo_default_app)
-    *panels, raw = client.predict(handle_file(example_image), api_name="/classify_image")
+    raw = client.predict(handle_file(example_image), api_name="/classify_image")
     assert (raw["A"]["model"], raw["B"]["model"]) == ("simple_cnn", "cnn_transformer")
     assert "error" not in raw["A"] and "error" not in raw["B"]
     # Named explicitly, an unavailable model still gets the clear message with the command.
-    *panels, raw = client.predict(handle_file(example_image), "resnet50", "simple_cnn", api_name="/classify_image")
+    raw = client.predict(handle_file(example_image), "resnet50", "simple_cnn", api_name="/classify_image")
     assert "python -m train.finetune_cifar100 --model resnet50" in raw["A"]["error"]
+    # VQA too: no variant or data set named -> the committed checkpoint the page opens on answers.
+    vqa = client.predict(handle_file(VQA_IMAGE), "what color is the shape?", api_name="/vqa_answer")
+    assert vqa["answer"] and 0 < vqa["confidence"] <= 1
 
 
 def test_sequence_models_show_how_they_read(repo_default_app, client_for, example_image):

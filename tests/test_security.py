@@ -510,7 +510,7 @@ def test_the_direct_run_route_and_huge_bodies_cannot_skip_the_queue(tiny_app):
 
 
 @pytest.mark.server
-def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app):
+def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app, tmp_path):
     """Hole: one client's 129 requests filled the single queue and every endpoint, status included, said "Queue is
     full". Two addresses (uvicorn applies X-Forwarded-For from loopback) flood /classify_image."""
     import httpx
@@ -520,7 +520,15 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app):
     config = httpx.get(f"{tiny_app.url}config", timeout=30).json()
     fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "classify_image")
     url = f"{tiny_app.url}gradio_api/call/classify_image"
-    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5, None]}
+    # A 36-megapixel PNG (120 kB of one colour) takes the server about half a second to decode, so two model slots
+    # drain a few requests a second whatever the machine's load, far slower than the flood arrives. With the
+    # small example photo, tiny models drained the queue about as fast as it filled, and the test was a race.
+    from PIL import Image
+
+    Image.new("RGB", (6000, 6000), (120, 30, 200)).save(tmp_path / "slow.png")
+    with (tmp_path / "slow.png").open("rb") as f:
+        (uploaded,) = httpx.post(f"{tiny_app.url}gradio_api/upload", files={"files": f}, timeout=60).json()
+    data = {"data": [{"path": uploaded, "meta": {"_type": "gradio.FileData"}}, "resnet50", "vit_b16", 5, None]}
     accepted, refused = [], []
 
     def post(address):
