@@ -163,15 +163,14 @@ def test_short_training_run_beats_chance_clearly(short_run):
 
 
 @needs_fmnist
-def test_checkpoint_round_trip_through_the_app(short_run, monkeypatch):
+def test_checkpoint_round_trip_through_the_app(short_run, monkeypatch, fashion_mnist):
     out, results = short_run
     monkeypatch.setenv("CHECKPOINT_DIR", str(out.parent.parent))
     model_store.clear_cache()
     loaded = model_store.load_model("simple_cnn")
     assert loaded.dataset == "fashion_mnist" and loaded.labels[9] == "Ankle boot"
     assert "Fashion-MNIST" in loaded.display_name
-    data = load_dataset("fashion_mnist", REPO / "data")
-    x, y = data.test_x[:500], data.test_y[:500]
+    x, y = fashion_mnist.test_x[:500], fashion_mnist.test_y[:500]
     pred = predict_in_batches(loaded.module, x, transform=loaded.preprocess.normalise).argmax(1)
     assert (pred == y).float().mean().item() == pytest.approx(results["simple_cnn"]["test_accuracy"], abs=1e-6)
     # The app's PIL path (grey conversion, resize) gives the same answer as the tensor path.
@@ -181,6 +180,13 @@ def test_checkpoint_round_trip_through_the_app(short_run, monkeypatch):
         label = classify(to_pil_image(x[i]), loaded, explain=False).predictions[0].label
         assert label == loaded.labels[pred[i]]
     model_store.clear_cache()
+
+
+@pytest.fixture(scope="module")
+def fashion_mnist():
+    """Loaded once for the file: each load decompresses and resizes 70,000 images (seconds, and 200 MB that a
+    fragmented heap does not always give back)."""
+    return load_dataset("fashion_mnist", REPO / "data")
 
 
 def _committed() -> list[str]:
@@ -195,16 +201,15 @@ def test_every_architecture_has_a_committed_checkpoint():
 
 @needs_fmnist
 @pytest.mark.parametrize("name", _committed())
-def test_committed_checkpoint_reaches_its_recorded_accuracy(name):
+def test_committed_checkpoint_reaches_its_recorded_accuracy(name, fashion_mnist):
     """On test images 5000-5999, never used for training or for the recorded figure (test images 0-4999)."""
     module, config = load_checkpoint(COMMITTED / name)
     recorded = json.loads((COMMITTED / name / "metrics.json").read_text())["test"]["accuracy"]
     assert config["train_config"]["max_test"] == 5000
-    data = load_dataset("fashion_mnist", REPO / "data")
     from core.preprocess import Preprocess
 
     pre = Preprocess.from_dict(config["preprocess"])
-    x, y = data.test_x[5000:6000], data.test_y[5000:6000]
+    x, y = fashion_mnist.test_x[5000:6000], fashion_mnist.test_y[5000:6000]
     # In batches sized by the model's activation memory: one 1,000-image pass through spatial_token_vit once
     # needed ~17 GB (tests/test_memory.py bounds it).
     acc = (predict_in_batches(module, x, transform=pre.normalise).argmax(1) == y).float().mean().item()
