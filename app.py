@@ -71,6 +71,13 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
 demo = build_demo()
 
 if __name__ == "__main__":
+    from core.preload import preload_in_background
+    from core.serving import apply_thread_settings, serving_settings
+    from demo.image_tab import DEFAULT_A, DEFAULT_B
+
+    apply_thread_settings()
+    if serving_settings().preload:  # the first student's click should not pay the load (core/preload.py)
+        preload_in_background((DEFAULT_A, DEFAULT_B), current_profile())
     kwargs = launch_kwargs()
     kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))  # request bodies: demo/limits.py
     demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, **kwargs)

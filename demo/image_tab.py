@@ -16,6 +16,7 @@ from core.registry import get_spec, list_models
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
 from demo.components import checked_choices, example_images, image_file, image_input, localized, read_user_image
+from demo.fair_queue import image_group
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
 from demo.reports import build_report_panel, raw_result_json, training_reports
@@ -154,8 +155,7 @@ def build_image_tab(profile: str) -> None:
         outputs=[*panels[0].outputs(), *panels[1].outputs(), raw],
         api_name="classify_image",
         preprocess=False,  # the image is validated by core.images (see demo.components.image_input)
-        concurrency_limit=2,
-        concurrency_id="models",
+        **image_group(),
     )
 
 

@@ -416,13 +416,16 @@ def test_the_app_wraps_gradios_queue_and_closes_the_direct_route():
     from gradio import queueing
 
     import app
+    from demo import fair_queue
 
     demo = app.build_demo("tiny")
     assert demo.api_open is False and demo._queue.push.__name__ == "push"
     assert demo._queue.push is not queueing.Queue.push and hasattr(demo._queue, "event_queue_per_concurrency_id")
     groups = {f.api_name: f.concurrency_id for f in demo.fns.values() if f.api_name}
     assert groups["model_status"] == groups["conv_arithmetic"] == groups["layer_table"] == "quick"
-    assert groups["classify_image"] == groups["vqa_answer"] == groups["clip_k_shot"] == "models"
+    assert groups["vqa_answer"] == groups["clip_k_shot"] == "models"
+    # Micro-batched image requests have a group of their own (bounded by the batcher; demo.fair_queue.image_group).
+    assert groups["classify_image"] == fair_queue.image_group()["concurrency_id"]
     assert groups["video_search"] == "video" and groups["live_train"] == "live_training"
 
 
@@ -548,7 +551,7 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app):
 
     try:
         # In parallel: the requests must arrive faster than two model slots drain them.
-        for address, count in (("10.9.0.1", PER_CLIENT_WAITING + 16), ("10.9.0.2", MAX_WAITING["models"])):
+        for address, count in (("10.9.0.1", PER_CLIENT_WAITING + 16), ("10.9.0.2", MAX_WAITING["image"])):
             with ThreadPoolExecutor(16) as pool:
                 list(pool.map(post, [address] * count))
         first = [t for a, s, t in refused if a == "10.9.0.1"]

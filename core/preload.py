@@ -1,0 +1,42 @@
+"""Load the page's default models in the background right after launch, so the first student does not pay it.
+
+Loading ResNet-50 + ViT-B/16 and their first forward (oneDNN picks its kernels then) takes seconds; without this
+the first click of a lecture waits for all of it. One daemon thread loads each model through the one loader
+(core.model_store, whose lock makes a student's request that arrives meanwhile wait for this load instead of
+starting a second one) and runs one forward without and one with Grad-CAM on a blank image.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+
+def warm_up(names: Sequence[str], profile: str) -> list[str]:
+    """Load and run each image model once; returns the names that are ready (a missing one is logged, skipped)."""
+    from PIL import Image
+
+    from core.classify import classify
+    from core.model_store import load_with_fallback
+    from core.weights import WeightsUnavailable
+
+    blank = Image.new("RGB", (224, 224), (128, 128, 128))
+    ready = []
+    for name in names:
+        try:
+            model = load_with_fallback(name, profile)
+            classify(blank, model, explain=False)
+            classify(blank, model, explain=True)
+            ready.append(name)
+        except (WeightsUnavailable, KeyError) as exc:  # the page says why when a student asks for it
+            log.info("preload: %s not loaded: %s", name, exc)
+    return ready
+
+
+def preload_in_background(names: Sequence[str], profile: str) -> threading.Thread:
+    thread = threading.Thread(target=warm_up, args=(tuple(names), profile), name="preload", daemon=True)
+    thread.start()
+    return thread

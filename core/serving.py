@@ -1,0 +1,74 @@
+"""How the app serves a class that clicks at once: the speed-ups, each switchable by one environment variable.
+
+`CLASSROOM_SPEEDUPS=0` turns every one off (the app as it was before them; tests/benchmarks/bench_class.py runs
+both in one go and compares). Each lever also has its own variable, so the README can measure them one by one:
+
+| variable | default | what it does |
+| --- | --- | --- |
+| MICROBATCH | 1 | image requests for the same model that arrive within MICROBATCH_WAIT_MS go through one forward |
+| MICROBATCH_WAIT_MS | 5 | how long the first request of a batch waits for others |
+| MICROBATCH_MAX | 16 | most requests in one forward without Grad-CAM |
+| MICROBATCH_MAX_EXPLAIN | 4 | ... with Grad-CAM (its backward keeps every layer's activations: memory grows fast) |
+| INFERENCE_THREADS | 1 | torch's threads per forward: forwards of different models overlap (0: torch's default) |
+| PRELOAD | 1 | the page's default image models load and run once in the background right after launch |
+
+core reads them; demo only asks `image_concurrency()` how many image requests may reach the batcher at once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServingSettings:
+    microbatch: bool
+    batch_wait_ms: float
+    max_batch: int
+    max_batch_explain: int
+    threads: int  # 0: leave torch's default (one thread per core)
+    preload: bool
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value not in ("0", "false", "no", "off")
+
+
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+def serving_settings() -> ServingSettings:
+    """The settings from the environment (read on each call: cheap, and tests can change them)."""
+    on = _flag("CLASSROOM_SPEEDUPS", True)
+    return ServingSettings(
+        microbatch=on and _flag("MICROBATCH", True),
+        batch_wait_ms=max(0.0, _number("MICROBATCH_WAIT_MS", 5)),
+        max_batch=max(1, int(_number("MICROBATCH_MAX", 16))),
+        max_batch_explain=max(1, int(_number("MICROBATCH_MAX_EXPLAIN", 4))),
+        threads=max(0, int(_number("INFERENCE_THREADS", 1))) if on else 0,
+        preload=on and _flag("PRELOAD", True),
+    )
+
+
+# Image requests running at once without batching: each runs its own forward (the app's "models" slots).
+UNBATCHED_CONCURRENCY = 2
+
+
+def image_concurrency() -> int:
+    """Image requests that may run at once. With batching they mostly wait inside the batcher, which bounds the
+    compute and memory; without it, each runs its own forward, so only UNBATCHED_CONCURRENCY at a time."""
+    s = serving_settings()
+    return s.max_batch if s.microbatch else UNBATCHED_CONCURRENCY
+
+
+def apply_thread_settings() -> None:
+    """torch's intra-op threads for this process (call once at startup)."""
+    threads = serving_settings().threads
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
