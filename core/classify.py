@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,27 +111,30 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
     )
 
 
+# module -> {explain: batcher}. Weak keys and a weak reference in the batcher: a model dropped from the cache
+# (model_store.forget, a retrained checkpoint) takes its batchers with it.
+_batchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _batchers_lock = threading.Lock()
 
 
 def _batcher(module, explain: bool) -> MicroBatcher:
-    """One batcher per loaded module and mode (Grad-CAM needs gradients, the plain forward runs without). Kept on
-    the module itself, so a model dropped from the cache (model_store.forget) takes its batchers with it."""
+    """One batcher per loaded module and mode (Grad-CAM needs gradients, the plain forward runs without)."""
     with _batchers_lock:
-        batchers = module.__dict__.setdefault("_microbatchers", {})
+        batchers = _batchers.setdefault(module, {})
         if explain not in batchers:
             s = serving_settings()
+            ref = weakref.ref(module)
             if explain:
 
-                def run(x, module=module):
-                    logits, cams = forward_with_gradcam_batch(module, x)
+                def run(x):
+                    logits, cams = forward_with_gradcam_batch(ref(), x)
                     return list(zip(logits, cams))
 
             else:
 
-                def run(x, module=module):
+                def run(x):
                     with torch.inference_mode():
-                        return [(row, None) for row in module(x)]
+                        return [(row, None) for row in ref()(x)]
 
             size = s.max_batch_explain if explain else s.max_batch
             name = f"{type(module).__name__}{'-cam' if explain else ''}"

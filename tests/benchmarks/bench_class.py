@@ -1,0 +1,171 @@
+"""A class clicks at once: N simultaneous requests against the app started as a user starts it, with the
+speed-ups of core/serving.py on and off (CLASSROOM_SPEEDUPS=0) in the same run.
+
+Run: python -m tests.benchmarks.bench_class [--clients 30] [--profile random] [--tabs image,text,vqa] [--levers]
+
+For each configuration: `python app.py` on a loopback port (APP_PROFILE=random: full-size ResNet-50 + ViT-B/16
+with random weights, the real compute without a download); the first request as soon as the page answers, then
+a warm one; a burst of N /classify_image requests released together (the default pair, explanation off, then on);
+one more request afterwards (the app still serves); the server's peak RSS (VmHWM). Every request must be answered:
+a refusal or error fails the run. `--tabs text,vqa` adds bursts of /classify_text and /vqa_answer with the
+committed checkpoints (default profile). `--levers` adds one configuration per lever (that lever alone).
+The last line: `makespan_s=<x> baseline_makespan_s=<y> ratio=<x/y>` for the image burst, explanation off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from gradio_client import Client, handle_file
+
+REPO = Path(__file__).resolve().parents[2]
+IMAGE = str(REPO / "examples" / "images" / "ten_lua.jpg")
+VQA_PHOTO = str(REPO / "examples" / "vqa" / "easy_vqa_test_0.png")
+
+# name -> environment on top of the user's; "baseline" is the app without any of core/serving.py's speed-ups.
+CONFIGS = {"baseline": {"CLASSROOM_SPEEDUPS": "0"}, "improved": {}}
+# One lever at a time (the others off): what each buys alone.
+LEVERS = {
+    "microbatch only": {"INFERENCE_THREADS": "0", "PRELOAD": "0"},
+    "threads=1 only": {"MICROBATCH": "0", "PRELOAD": "0"},
+    "preload only": {"MICROBATCH": "0", "INFERENCE_THREADS": "0"},
+}
+
+
+def classify_image(client: Client, explain: bool) -> dict:
+    """One /classify_image call with the page's default pair (the one place to adapt if the API changes)."""
+    *_, summary = client.predict(handle_file(IMAGE), "resnet50", "vit_b16", explain, api_name="/classify_image")
+    return summary
+
+
+def classify_text(client: Client, explain: bool) -> dict:
+    *_, summary = client.predict("A large bird of prey with a hooked beak.", api_name="/classify_text")
+    return summary
+
+
+def vqa_answer(client: Client, explain: bool) -> dict:
+    return client.predict(handle_file(VQA_PHOTO), "what color is the shape?", api_name="/vqa_answer")
+
+
+def burst(url: str, call, clients: int, explain: bool) -> dict:
+    """`clients` requests released together from as many clients; latencies and the time to the last answer."""
+    sessions = [Client(url, verbose=False) for _ in range(clients)]  # connected before the clock starts
+    barrier = threading.Barrier(clients + 1)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def student(client: Client) -> None:
+        barrier.wait()
+        start = time.perf_counter()
+        try:
+            call(client, explain)
+            with lock:
+                latencies.append(time.perf_counter() - start)
+        except Exception as exc:  # refused or failed: the run fails below
+            with lock:
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=student, args=(c,)) for c in sessions]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join(600)
+    makespan = time.perf_counter() - t0
+    if errors or len(latencies) != clients:
+        raise SystemExit(f"burst: {len(latencies)} of {clients} answered; errors: {sorted(set(errors))[:3]}")
+    return {
+        "makespan_s": makespan,
+        "p50_s": statistics.median(latencies),
+        "p95_s": statistics.quantiles(latencies, n=20)[18] if clients >= 2 else latencies[0],
+    }
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run_config(name: str, env: dict, profile: str, clients: int, calls: list, tmp: Path) -> dict:
+    from tests.conftest import launch_app, stop_app
+
+    folder = tmp / name.replace(" ", "_").replace("=", "")
+    folder.mkdir()
+    app = launch_app(folder, APP_PROFILE=profile, **env)
+    try:
+        client = Client(app.url, verbose=False)
+        first_call = calls[0][1]
+        out = {"first_s": timed(lambda: first_call(client, False))}
+        out["warm_s"] = statistics.median(timed(lambda: first_call(client, False)) for _ in range(3))
+        for label, call, explains in calls:
+            for explain in explains:
+                key = f"{label}{' explain' if explain else ''}"
+                call(client, explain)  # the models this burst uses are loaded (and warm) before it
+                out[key] = burst(app.url, call, clients, explain)
+        first_call(client, False)  # the app still serves after the bursts
+        if not app.alive():
+            raise SystemExit(f"{name}: the app died")
+    finally:
+        stop_app(app)
+    out["peak_rss_mb"] = app.peak_mb
+    return out
+
+
+def report(name: str, result: dict) -> None:
+    print(
+        f"{name:<16} first request {result['first_s']:.2f}s, warm {result['warm_s']:.2f}s "
+        f"(x{result['first_s'] / result['warm_s']:.2f}), peak RSS {result['peak_rss_mb']:.0f} MB"
+    )
+    for key, b in result.items():
+        if isinstance(b, dict):
+            print(f"  {key:<22} makespan {b['makespan_s']:6.2f}s  p50 {b['p50_s']:6.2f}s  p95 {b['p95_s']:6.2f}s")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clients", type=int, default=30, help="simultaneous requests per burst (default 30)")
+    p.add_argument("--profile", default="random", help="APP_PROFILE for the image tab (default random)")
+    p.add_argument("--tabs", default="image", help="comma-separated: image, text, vqa (default image)")
+    p.add_argument("--levers", action="store_true", help="also measure each lever alone")
+    p.add_argument("--no-explain", action="store_true", help="image bursts without the explanation map only")
+    args = p.parse_args(argv)
+    tabs = set(args.tabs.split(","))
+    configs = {**CONFIGS, **(LEVERS if args.levers else {})}
+    print(f"{args.clients} simultaneous clients per burst; image tab: APP_PROFILE={args.profile}")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if "image" in tabs:
+            explains = (False,) if args.no_explain else (False, True)
+            for name, env in configs.items():
+                calls = [("image", classify_image, explains)]
+                results[name] = run_config(name, env, args.profile, args.clients, calls, Path(tmp))
+                report(name, results[name])
+        other = [(t, fn, (False,)) for t, fn in (("text", classify_text), ("vqa", vqa_answer)) if t in tabs]
+        if other:
+            for name, env in CONFIGS.items():
+                result = run_config(f"{name} text+vqa", env, "default", args.clients, other, Path(tmp))
+                report(f"{name} (text, VQA; committed checkpoints)", result)
+    if "image" in tabs:
+        base, best = results["baseline"], results["improved"]
+        for key in [k for k, v in best.items() if isinstance(v, dict)]:
+            print(f"ratio {key}: makespan {best[key]['makespan_s'] / base[key]['makespan_s']:.2f}")
+        print(
+            f"first/warm: {best['first_s'] / best['warm_s']:.2f}; "
+            f"peak RSS ratio {best['peak_rss_mb'] / base['peak_rss_mb']:.2f}"
+        )
+        x, y = best["image"]["makespan_s"], base["image"]["makespan_s"]
+        print(f"makespan_s={x:.2f} baseline_makespan_s={y:.2f} ratio={x / y:.2f}")
+
+
+if __name__ == "__main__":
+    main()
