@@ -4,7 +4,13 @@
 Importing this module builds the UI but loads no weights: models load lazily on first use.
 """
 
+# ruff: noqa: E402  (the preload must start before the imports below: they take seconds, the load overlaps them)
 from __future__ import annotations
+
+if __name__ == "__main__":
+    from core import preload
+
+    preload.start()  # the page's default models load in the background (core/preload.py)
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -71,13 +77,7 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
 demo = build_demo()
 
 if __name__ == "__main__":
-    from core.preload import preload_in_background
-    from core.serving import apply_thread_settings, serving_settings
-    from demo.image_tab import DEFAULT_A, DEFAULT_B
-
-    apply_thread_settings()
-    if serving_settings().preload:  # the first student's click should not pay the load (core/preload.py)
-        preload_in_background((DEFAULT_A, DEFAULT_B), current_profile())
+    preload.wait()  # the port opens once the default pair has run once: the first click is a warm one
     kwargs = launch_kwargs()
     kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))  # request bodies: demo/limits.py
     demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, **kwargs)

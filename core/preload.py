@@ -9,10 +9,15 @@ starting a second one) and runs one forward without and one with Grad-CAM on a b
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
+
+DEFAULT_IMAGE_PAIR = ("resnet50", "vit_b16")  # the image tab's initial choice (demo/image_tab.py uses these)
+WAIT_S = 180  # the most `python app.py` waits for the preload before it opens its port (PRELOAD_WAIT_S)
+_started: threading.Thread | None = None
 
 
 def warm_up(names: Sequence[str], profile: str) -> list[str]:
@@ -40,3 +45,22 @@ def preload_in_background(names: Sequence[str], profile: str) -> threading.Threa
     thread = threading.Thread(target=warm_up, args=(tuple(names), profile), name="preload", daemon=True)
     thread.start()
     return thread
+
+
+def start() -> None:
+    """What `python app.py` calls first, before its slow imports (gradio alone takes seconds), so that the load
+    overlaps them: thread settings, then the default pair in the background (when PRELOAD is on)."""
+    global _started
+    from core.model_store import current_profile
+    from core.serving import apply_thread_settings, serving_settings
+
+    apply_thread_settings()
+    if serving_settings().preload and _started is None:
+        _started = preload_in_background(DEFAULT_IMAGE_PAIR, current_profile())
+
+
+def wait() -> None:
+    """Block until the preload is done (bounded by PRELOAD_WAIT_S), so the page opens with its models warm and the
+    first student's click costs what every later one does."""
+    if _started is not None:
+        _started.join(float(os.environ.get("PRELOAD_WAIT_S", WAIT_S)))

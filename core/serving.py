@@ -7,10 +7,11 @@ both in one go and compares). Each lever also has its own variable, so the READM
 | --- | --- | --- |
 | MICROBATCH | 1 | image requests for the same model that arrive within MICROBATCH_WAIT_MS go through one forward |
 | MICROBATCH_WAIT_MS | 5 | how long the first request of a batch waits for others |
-| MICROBATCH_MAX | 16 | most requests in one forward without Grad-CAM |
+| MICROBATCH_MAX | 8 | most requests in one forward without Grad-CAM |
 | MICROBATCH_MAX_EXPLAIN | 4 | ... with Grad-CAM (its backward keeps every layer's activations: memory grows fast) |
-| INFERENCE_THREADS | 1 | torch's threads per forward: forwards of different models overlap (0: torch's default) |
-| PRELOAD | 1 | the page's default image models load and run once in the background right after launch |
+| INFERENCE_THREADS | 0 | torch's threads per forward (0: torch's default, one per core) |
+| PRELOAD | 1 | the page's default image models load and run once in the background from the start of `python app.py`, \
+which opens its port when they are ready (at most PRELOAD_WAIT_S, 180 s) |
 
 core reads them; demo only asks `image_concurrency()` how many image requests may reach the batcher at once.
 """
@@ -47,9 +48,9 @@ def serving_settings() -> ServingSettings:
     return ServingSettings(
         microbatch=on and _flag("MICROBATCH", True),
         batch_wait_ms=max(0.0, _number("MICROBATCH_WAIT_MS", 5)),
-        max_batch=max(1, int(_number("MICROBATCH_MAX", 16))),
+        max_batch=max(1, int(_number("MICROBATCH_MAX", 8))),
         max_batch_explain=max(1, int(_number("MICROBATCH_MAX_EXPLAIN", 4))),
-        threads=max(0, int(_number("INFERENCE_THREADS", 1))) if on else 0,
+        threads=max(0, int(_number("INFERENCE_THREADS", 0))) if on else 0,
         preload=on and _flag("PRELOAD", True),
     )
 

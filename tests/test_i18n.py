@@ -113,7 +113,7 @@ def test_api_parameters_are_unchanged(demo):
         name: [p["parameter_name"] for p in ep["parameters"]]
         for name, ep in demo.get_api_info()["named_endpoints"].items()
     }
-    assert params["/classify_image"] == ["image_path", "name_a", "name_b", "explain_map"]
+    assert params["/classify_image"] == ["image_path", "name_a", "name_b", "explain_map", "precision"]
     assert params["/vqa_chat"] == ["image_payload", "text", "history", "variant_name", "dataset_name"]
     assert params["/vqa_answer"] == ["image_payload", "text", "variant_name", "dataset_name"]
     assert params["/conv_arithmetic"] == ["grid_text", "kernel_text", "p", "s", "mode"]

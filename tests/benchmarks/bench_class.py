@@ -95,35 +95,57 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def run_config(name: str, env: dict, profile: str, clients: int, calls: list, tmp: Path) -> dict:
-    from tests.conftest import launch_app, stop_app
+def launch(name: str, env: dict, profile: str, tmp: Path, first_call):
+    """Start the app as a user does and send it one request as soon as its page answers, then three warm ones."""
+    from tests.conftest import launch_app
 
-    folder = tmp / name.replace(" ", "_").replace("=", "")
+    folder = tmp / "".join(c if c.isalnum() else "_" for c in name)
     folder.mkdir()
+    t0 = time.perf_counter()
     app = launch_app(folder, APP_PROFILE=profile, **env)
+    started_s = time.perf_counter() - t0
+    client = Client(app.url, verbose=False)
+    first_s = timed(lambda: first_call(client, False))
+    warm_s = statistics.median(timed(lambda: first_call(client, False)) for _ in range(3))
+    return app, {"start_s": started_s, "first_s": first_s, "warm_s": warm_s}
+
+
+def run_configs(configs: dict, profile: str, clients: int, calls: list, rounds: int, tmp: Path) -> dict:
+    """Every configuration's app runs at once and their bursts alternate (round after round, median kept), so a
+    load change on a shared machine hits them all alike."""
+    from tests.conftest import stop_app
+
+    apps, results = {}, {}
     try:
-        client = Client(app.url, verbose=False)
-        first_call = calls[0][1]
-        out = {"first_s": timed(lambda: first_call(client, False))}
-        out["warm_s"] = statistics.median(timed(lambda: first_call(client, False)) for _ in range(3))
+        for name, env in configs.items():
+            apps[name], results[name] = launch(name, env, profile, tmp, calls[0][1])
         for label, call, explains in calls:
             for explain in explains:
                 key = f"{label}{' explain' if explain else ''}"
-                call(client, explain)  # the models this burst uses are loaded (and warm) before it
-                out[key] = burst(app.url, call, clients, explain)
-        first_call(client, False)  # the app still serves after the bursts
-        if not app.alive():
-            raise SystemExit(f"{name}: the app died")
+                runs = {name: [] for name in configs}
+                for app in apps.values():  # the models this burst uses are loaded (and warm) before it
+                    call(Client(app.url, verbose=False), explain)
+                for _ in range(rounds):
+                    for name, app in apps.items():
+                        runs[name].append(burst(app.url, call, clients, explain))
+                for name in configs:
+                    results[name][key] = {k: statistics.median(r[k] for r in runs[name]) for k in runs[name][0]}
+        for name, app in apps.items():
+            calls[0][1](Client(app.url, verbose=False), False)  # the app still serves after the bursts
+            if not app.alive():
+                raise SystemExit(f"{name}: the app died")
     finally:
-        stop_app(app)
-    out["peak_rss_mb"] = app.peak_mb
-    return out
+        for name, app in apps.items():
+            stop_app(app)
+            results.setdefault(name, {})["peak_rss_mb"] = app.peak_mb
+    return results
 
 
 def report(name: str, result: dict) -> None:
+    first, warm = result["first_s"], result["warm_s"]
     print(
-        f"{name:<16} first request {result['first_s']:.2f}s, warm {result['warm_s']:.2f}s "
-        f"(x{result['first_s'] / result['warm_s']:.2f}), peak RSS {result['peak_rss_mb']:.0f} MB"
+        f"{name:<16} port open after {result['start_s']:.1f}s; first request {first:.2f}s, warm {warm:.2f}s "
+        f"(x{first / warm:.2f}), peak RSS {result['peak_rss_mb']:.0f} MB"
     )
     for key, b in result.items():
         if isinstance(b, dict):
@@ -138,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--tabs", default="image", help="comma-separated: image, text, vqa (default image)")
     p.add_argument("--levers", action="store_true", help="also measure each lever alone")
     p.add_argument("--no-explain", action="store_true", help="image bursts without the explanation map only")
+    p.add_argument("--rounds", type=int, default=1, help="bursts per configuration, alternating (median kept)")
     args = p.parse_args(argv)
     tabs = set(args.tabs.split(","))
     configs = {**CONFIGS, **(LEVERS if args.levers else {})}
@@ -146,15 +169,15 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if "image" in tabs:
             explains = (False,) if args.no_explain else (False, True)
-            for name, env in configs.items():
-                calls = [("image", classify_image, explains)]
-                results[name] = run_config(name, env, args.profile, args.clients, calls, Path(tmp))
-                report(name, results[name])
+            calls = [("image", classify_image, explains)]
+            results = run_configs(configs, args.profile, args.clients, calls, args.rounds, Path(tmp))
+            for name, result in results.items():
+                report(name, result)
         other = [(t, fn, (False,)) for t, fn in (("text", classify_text), ("vqa", vqa_answer)) if t in tabs]
         if other:
-            for name, env in CONFIGS.items():
-                result = run_config(f"{name} text+vqa", env, "default", args.clients, other, Path(tmp))
-                report(f"{name} (text, VQA; committed checkpoints)", result)
+            named = {f"{name} (text, VQA)": env for name, env in CONFIGS.items()}
+            for name, result in run_configs(named, "default", args.clients, other, args.rounds, Path(tmp)).items():
+                report(name, result)
     if "image" in tabs:
         base, best = results["baseline"], results["improved"]
         for key in [k for k, v in best.items() if isinstance(v, dict)]:
