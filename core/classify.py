@@ -138,7 +138,9 @@ def _batcher(module, explain: bool) -> MicroBatcher:
 
             size = s.max_batch_explain if explain else s.max_batch
             name = f"{type(module).__name__}{'-cam' if explain else ''}"
-            batchers[explain] = MicroBatcher(run, max_batch=size, wait_s=s.batch_wait_ms / 1000, name=name)
+            batchers[explain] = MicroBatcher(
+                run, max_batch=size, wait_s=s.batch_wait_ms / 1000, workers=s.batch_workers, name=name
+            )
         return batchers[explain]
 
 

@@ -2,8 +2,9 @@
 
 When thirty students click at once, running thirty batch-1 forwards two at a time leaves the CPU's matrix units
 half idle and makes the last student wait for everyone. Here the first request of a batch waits at most
-`wait_s` for others (up to `max_batch`), one worker thread per batcher runs them stacked, and each caller gets its
-own row back. Requests that arrive while a batch runs form the next batch, without waiting again.
+`wait_s` for others (up to `max_batch`), a worker thread runs them stacked, and each caller gets its own row back.
+Requests that arrive while a batch runs form the next batch, without waiting again. `workers` batches of the same
+model may run at once (core/serving.py pairs that with torch's threads per forward, so the cores stay busy).
 
 Thread safe (callers are Gradio's worker threads). Errors are isolated: if a stacked forward fails, every request
 of that batch is retried alone, so one bad input fails only its own request. Inputs of different shapes never
@@ -41,13 +42,22 @@ class MicroBatcher:
 
     `run` takes a (B, ...) tensor and returns a sequence (or tensor) of B per-request results."""
 
-    def __init__(self, run: Callable[[torch.Tensor], Any], *, max_batch: int, wait_s: float, name: str = "batch"):
+    def __init__(
+        self,
+        run: Callable[[torch.Tensor], Any],
+        *,
+        max_batch: int,
+        wait_s: float,
+        workers: int = 1,
+        name: str = "batch",
+    ):
         self._run = run
         self.max_batch = max(1, max_batch)
         self.wait_s = max(0.0, wait_s)
+        self.workers = max(1, workers)
         self._pending: list[_Request] = []
         self._cond = threading.Condition()
-        self._worker: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._name = name
         self.batch_sizes: list[int] = []  # every forward tried, its size: for tests (the last 1,000 kept)
 
@@ -55,9 +65,11 @@ class MicroBatcher:
         request = _Request(x)
         with self._cond:
             self._pending.append(request)
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._loop, name=f"microbatch-{self._name}", daemon=True)
-                self._worker.start()
+            self._threads = [t for t in self._threads if t.is_alive()]
+            while len(self._threads) < self.workers:
+                thread = threading.Thread(target=self._loop, name=f"microbatch-{self._name}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
             self._cond.notify_all()
         request.done.wait()
         if request.error is not None:
@@ -67,13 +79,15 @@ class MicroBatcher:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                # The worker exits when idle; the next submit starts a new one (no thread per idle model).
+                # A worker exits when idle; the next submit starts new ones (no threads kept for idle models).
                 if not self._cond.wait_for(lambda: self._pending, timeout=30.0):
-                    self._worker = None
+                    self._threads = [t for t in self._threads if t is not threading.current_thread()]
                     return
                 deadline = time.monotonic() + self.wait_s
                 while len(self._pending) < self.max_batch and (left := deadline - time.monotonic()) > 0:
                     self._cond.wait(left)
+                if not self._pending:  # another worker took them meanwhile
+                    continue
                 shape = self._pending[0].x.shape
                 batch = [r for r in self._pending if r.x.shape == shape][: self.max_batch]
                 taken = set(map(id, batch))

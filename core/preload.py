@@ -26,6 +26,8 @@ def warm_up(names: Sequence[str], profile: str) -> list[str]:
 
     from core.classify import classify
     from core.model_store import load_with_fallback
+    from core.quantize import int8_applies, int8_model
+    from core.serving import image_precision
     from core.weights import WeightsUnavailable
 
     blank = Image.new("RGB", (224, 224), (128, 128, 128))
@@ -35,6 +37,8 @@ def warm_up(names: Sequence[str], profile: str) -> list[str]:
             model = load_with_fallback(name, profile)
             classify(blank, model, explain=False)
             classify(blank, model, explain=True)
+            if image_precision() != "fp32" and int8_applies(model.module):  # the page starts on int8
+                classify(blank, int8_model(model)[0], explain=False)
             ready.append(name)
         except (WeightsUnavailable, KeyError) as exc:  # the page says why when a student asks for it
             log.info("preload: %s not loaded: %s", name, exc)

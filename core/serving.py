@@ -8,8 +8,13 @@ both in one go and compares). Each lever also has its own variable, so the READM
 | MICROBATCH | 1 | image requests for the same model that arrive within MICROBATCH_WAIT_MS go through one forward |
 | MICROBATCH_WAIT_MS | 5 | how long the first request of a batch waits for others |
 | MICROBATCH_MAX | 8 | most requests in one forward without Grad-CAM |
+| MICROBATCH_WORKERS | 2 | batches of the same model that may run at once |
 | MICROBATCH_MAX_EXPLAIN | 4 | ... with Grad-CAM (its backward keeps every layer's activations: memory grows fast) |
-| INFERENCE_THREADS | 0 | torch's threads per forward (0: torch's default, one per core) |
+| INFERENCE_THREADS | 1 | torch's threads per forward (0: torch's default, one per core): with two batches at once, \
+one thread each keeps two cores busy without the threads of one forward waiting for each other |
+| IMAGE_PRECISION | fp32 | the image tab's initial weight precision (fp32, int8 or compare): int8 makes the \
+Linear-heavy models (ViT-B/16) about twice as fast, with answers that may differ from fp32 (core/quantize.py), so \
+it is a choice the page shows, never a silent default |
 | PRELOAD | 1 | the page's default image models load and run once in the background from the start of `python app.py`, \
 which opens its port when they are ready (at most PRELOAD_WAIT_S, 180 s) |
 
@@ -28,6 +33,7 @@ class ServingSettings:
     batch_wait_ms: float
     max_batch: int
     max_batch_explain: int
+    batch_workers: int
     threads: int  # 0: leave torch's default (one thread per core)
     preload: bool
 
@@ -50,7 +56,8 @@ def serving_settings() -> ServingSettings:
         batch_wait_ms=max(0.0, _number("MICROBATCH_WAIT_MS", 5)),
         max_batch=max(1, int(_number("MICROBATCH_MAX", 8))),
         max_batch_explain=max(1, int(_number("MICROBATCH_MAX_EXPLAIN", 4))),
-        threads=max(0, int(_number("INFERENCE_THREADS", 0))) if on else 0,
+        batch_workers=max(1, int(_number("MICROBATCH_WORKERS", 2))),
+        threads=max(0, int(_number("INFERENCE_THREADS", 1))) if on else 0,
         preload=on and _flag("PRELOAD", True),
     )
 
@@ -63,7 +70,14 @@ def image_concurrency() -> int:
     """Image requests that may run at once. With batching they mostly wait inside the batcher, which bounds the
     compute and memory; without it, each runs its own forward, so only UNBATCHED_CONCURRENCY at a time."""
     s = serving_settings()
-    return s.max_batch if s.microbatch else UNBATCHED_CONCURRENCY
+    return s.max_batch * s.batch_workers if s.microbatch else UNBATCHED_CONCURRENCY
+
+
+def image_precision() -> str:
+    value = os.environ.get("IMAGE_PRECISION", "fp32").strip().lower() or "fp32"
+    if value not in ("fp32", "int8", "compare"):
+        raise ValueError(f"IMAGE_PRECISION={value!r} is not one of fp32, int8, compare")
+    return value
 
 
 def apply_thread_settings() -> None:

@@ -15,6 +15,7 @@ from core.messages import Bilingual
 from core.model_store import DATASET_NAMES, load_with_fallback
 from core.preload import DEFAULT_IMAGE_PAIR
 from core.registry import get_spec, list_models
+from core.serving import image_precision
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
 from demo.components import checked_choices, example_images, image_file, image_input, localized, read_user_image
@@ -114,14 +115,15 @@ def build_image_tab(profile: str) -> None:
                 ),
             )
             precision = gr.Radio(
-                PRECISIONS,
-                value="fp32",
+                [("fp32", "fp32"), ("int8", "int8"), (tr("image.compare_precisions", "int8 so với fp32",
+                                                         "int8 vs fp32"), "compare")],
+                value=image_precision(),
                 label=tr(
                     "image.precision",
                     "Độ chính xác số của trọng số (int8: cho mô hình chủ yếu là lớp Linear, như ViT, MLP)",
                     "Weight precision (int8: for models made mostly of Linear layers, such as ViT, MLP)",
                 ),
-            )
+            )  # fmt: skip
             run = gr.Button(tr("image.compare", "So sánh", "Compare"), variant="primary")
     panels = []
     with gr.Row(equal_height=False):
@@ -161,7 +163,7 @@ def build_image_tab(profile: str) -> None:
             result, error = _run_one(loaded.image, name, profile, bool(explain_map), request, precision)
             outputs += _format_panel(side, name, result, error, loaded.notes, request)
             raw_results[side] = _raw(name, result, error)
-            if precision == "int8" and result is not None:
+            if precision == "compare" and result is not None:
                 rows.append(_precision_row(side, loaded.image, name, profile, raw_results[side], request))
         return (*outputs, _precision_table(rows, request), raw_results)
 
@@ -197,7 +199,7 @@ def _run_one(
             )
         )
         return None, str(exc)
-    if precision == "int8":
+    if precision in ("int8", "compare"):
         from core.device import module_device
         from core.quantize import int8_applies, int8_model
 
@@ -210,7 +212,7 @@ def _run_one(
     return classify(image, model, top_k=TOP_K, explain=explain), None
 
 
-PRECISIONS = ["fp32", "int8"]
+PRECISIONS = ["fp32", "int8", "compare"]  # compare: int8 panels plus a table of fp32 vs int8
 NO_INT8_MAP = Bilingual(
     "No explanation map with int8 weights: Grad-CAM needs gradients, which int8 layers do not compute. Choose fp32 "
     "to see the map.",

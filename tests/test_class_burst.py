@@ -41,7 +41,7 @@ def test_a_burst_of_simultaneous_requests_is_answered_in_full(tiny_app, example_
 
 def test_int8_precision_shows_fp32_and_int8_side_by_side(tiny_app, client_for, example_image):
     *panels, table, raw = client_for(tiny_app).predict(
-        handle_file(example_image), "resnet50", "custom_vit", True, "int8", api_name="/classify_image"
+        handle_file(example_image), "resnet50", "custom_vit", True, "compare", api_name="/classify_image"
     )
     vit = raw["B"]["precision"]
     assert vit["int8"]["size_mb"] < vit["fp32"]["size_mb"] and vit["int8"]["forward_ms"] > 0
@@ -49,3 +49,7 @@ def test_int8_precision_shows_fp32_and_int8_side_by_side(tiny_app, client_for, e
     assert "int8 weights" in raw["B"]["weights"] and panels[7] is None  # no Grad-CAM through int8 layers
     assert "precision" not in raw["A"] and "fp32 only" in table  # a CNN: convolutions are not Linear layers
     assert "forward fp32 → int8" in table
+    *panels, table, raw = client_for(tiny_app).predict(
+        handle_file(example_image), "resnet50", "custom_vit", False, "int8", api_name="/classify_image"
+    )
+    assert "int8 weights" in raw["B"]["weights"] and "int8" not in raw["A"]["weights"] and not table
