@@ -44,6 +44,7 @@ def test_int8_agrees_with_fp32_on_the_test_set(name):
     module, config = load_checkpoint(COMMITTED / name)
     quantized = quantize_int8(module)
     assert any("quantized.dynamic" in type(m).__module__ for m in quantized.modules())  # really int8 layers
+    assert not any("quantized" in type(m).__module__ for m in module.modules())  # the fp32 original is untouched
     assert size_mb(quantized) < size_mb(module)
     data = load_dataset("fashion_mnist", REPO / "data")
     pre = Preprocess.from_dict(config["preprocess"])
