@@ -57,7 +57,9 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
     x = model.preprocess.normalise(crop).unsqueeze(0).to(module_device(model.module))  # (1, 3, S, S)
     t0 = time.perf_counter()
     batch_size = 1
-    if serving_settings().microbatch:
+    # CPU only: on a GPU one image is fast already, and on a ZeroGPU Space the GPU is attached to the request's own
+    # thread (demo.gpu), not to a batcher's worker.
+    if serving_settings().microbatch and x.device.type == "cpu":
         (logits, cam), info = _batcher(model.module, explain).submit(x)
         forward_ms, batch_size = info.forward_ms, info.size
     else:

@@ -54,6 +54,8 @@ def test_int8_agrees_with_fp32_on_the_test_set(name):
     int8 = predict_in_batches(quantized, x, transform=pre.normalise, batch_size=100).argmax(1)
     agreement = (fp32 == int8).float().mean().item()
     acc32, acc8 = (fp32 == y).float().mean().item(), (int8 == y).float().mean().item()
+    print(f"\n{name}: agreement {agreement:.1%}, accuracy {acc32:.1%} fp32 -> {acc8:.1%} int8, "
+          f"{size_mb(module):.2f} -> {size_mb(quantized):.2f} MB")  # fmt: skip
     assert agreement >= 0.99, f"{name}: top-1 agreement {agreement:.3f}"
     assert abs(acc8 - acc32) <= 0.005, f"{name}: accuracy {acc32:.3f} fp32 vs {acc8:.3f} int8"
 
