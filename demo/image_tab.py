@@ -223,10 +223,11 @@ NO_INT8_MAP = Bilingual(
 
 def _precision_row(side: str, image, name: str, profile: str, raw: dict, request: gr.Request | None) -> str:
     """One row of the fp32 vs int8 table: latency, size and top-1 of each, measured now on this image."""
+    from core.device import module_device
     from core.quantize import compare_precisions, int8_applies, linear_share
 
     model = load_with_fallback(name, profile)
-    if not int8_applies(model.module):
+    if not int8_applies(model.module) or module_device(model.module).type != "cpu":  # int8 kernels: CPU only
         share = f"{100 * linear_share(model.module):.0f}"
         only = say(request, f"chỉ fp32: lớp Linear giữ {share}% trọng số", f"fp32 only: Linear layers hold {share}%"
                    " of the weights")  # fmt: skip
