@@ -7,9 +7,9 @@ ResNet-50 it would change almost nothing and is not offered.
 
 Which path: torch 2.14 marks torch.ao.quantization as deprecated in favour of torchao, and torchao 0.18.0 installs
 from PyPI for it. But torchao's eager int8 configs (Int8DynamicActivationInt8WeightConfig, Int8WeightOnlyConfig)
-ran an MLP block of ViT-B/16 *slower* than fp32 on this CPU (181 and 192 ms vs 100 ms for 197 tokens; they target
-GPUs and torch.compile), while torch.ao's quantize_dynamic ran it in 25 ms (README, "int8"). So this uses
-torch.ao's, the path whose CPU kernels exist in the pinned torch; its deprecation warning is silenced here only.
+ran ViT-B/16 slower than fp32 on this CPU (x0.80 and x0.89; they target GPUs and torch.compile), while torch.ao's
+quantize_dynamic ran it 3x as fast (python -m tests.benchmarks.bench_int8; README, "int8"). So this uses torch.ao's,
+the path whose CPU kernels exist in the pinned torch; its deprecation warning is silenced here only.
 """
 
 from __future__ import annotations

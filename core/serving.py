@@ -15,8 +15,8 @@ batching pays (a GPU-less Space with more cores, or a quieter one).
 | MICROBATCH_MAX_EXPLAIN | 4 | ... with Grad-CAM (its backward keeps every layer's activations: memory grows fast) |
 | INFERENCE_THREADS | 0 | torch's threads per forward (0: torch's default, one per core); 1 pairs with two batches \
 at once |
-| IMAGE_PRECISION | fp32 | the image tab's initial weight precision (fp32, int8 or compare): int8 makes the \
-Linear-heavy models (ViT-B/16) about twice as fast, with answers that may differ from fp32 (core/quantize.py), so \
+| IMAGE_PRECISION | fp32 | the image tab's initial weight precision (fp32, int8 or compare): int8 made \
+ViT-B/16 3x as fast (tests/benchmarks/bench_int8.py), with answers that may differ from fp32 (core/quantize.py), so \
 it is a choice the page shows, never a silent default |
 | PRELOAD | 1 | the page's default image models load and run once in the background from the start of `python app.py`, \
 which opens its port when they are ready (at most PRELOAD_WAIT_S, 180 s) |
