@@ -5,7 +5,13 @@
 Importing this module builds the UI but loads no weights: models load lazily on first use.
 """
 
+# ruff: noqa: E402  (the preload must start before the imports below: they take seconds, the load overlaps them)
 from __future__ import annotations
+
+if __name__ == "__main__":
+    from core import preload
+
+    preload.start()  # the page's default models load in the background (core/preload.py)
 
 import os
 import sys
@@ -85,6 +91,7 @@ def mcp_requested(argv: list[str], environ=os.environ) -> bool:
 
 
 if __name__ == "__main__":
+    preload.wait()  # the port opens once the default pair has run once: the first click is a warm one
     kwargs = launch_kwargs()
     kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))  # request bodies: demo/limits.py
     demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, mcp_server=mcp_requested(sys.argv[1:]), **kwargs)

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,9 +16,12 @@ import torch
 from PIL import Image
 
 from core.device import module_device
-from core.explain import draw_reading_grid, forward_with_gradcam, overlay_heatmap
+from core.explain import draw_reading_grid, forward_with_gradcam, forward_with_gradcam_batch, overlay_heatmap
 from core.labels import superclass_of
+from core.messages import Bilingual
+from core.microbatch import MicroBatcher
 from core.model_store import LoadedModel
+from core.serving import serving_settings
 
 # Inputs at or below this size are CIFAR-sized; show them enlarged with crisp pixels so students see them.
 VIEW_SIZE = 224
@@ -43,6 +48,7 @@ class ClassifyResult:
     explanation_method: str | None
     source: str
     notes: list[str] = field(default_factory=list)
+    batch_size: int = 1  # requests that shared this forward (core.microbatch)
 
 
 def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain: bool = True) -> ClassifyResult:
@@ -50,13 +56,20 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
     crop = model.preprocess.crop(image)  # (3, S, S) uint8
     x = model.preprocess.normalise(crop).unsqueeze(0).to(module_device(model.module))  # (1, 3, S, S)
     t0 = time.perf_counter()
-    if explain:
-        logits, cam = forward_with_gradcam(model.module, x)
+    batch_size = 1
+    # CPU only: on a GPU one image is fast already, and on a ZeroGPU Space the GPU is attached to the request's own
+    # thread (demo.gpu), not to a batcher's worker.
+    if serving_settings().microbatch and x.device.type == "cpu":
+        (logits, cam), info = _batcher(model.module, explain).submit(x)
+        forward_ms, batch_size = info.forward_ms, info.size
     else:
-        with torch.inference_mode():
-            logits, cam = model.module(x), None
-    forward_ms = (time.perf_counter() - t0) * 1000
-    probs = torch.softmax(logits[0].float().cpu(), dim=0)
+        if explain:
+            logits, cam = forward_with_gradcam(model.module, x)
+        else:
+            with torch.inference_mode():
+                logits, cam = model.module(x), None
+        forward_ms = (time.perf_counter() - t0) * 1000
+    probs = torch.softmax(logits.reshape(-1).float().cpu(), dim=0)
     k = min(top_k, probs.numel())
     top = torch.topk(probs, k)
     predictions = [
@@ -69,6 +82,15 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
     if hasattr(model.module, "reading_grid"):  # sequence models: show the steps they read
         view = draw_reading_grid(view, *model.module.reading_grid)
         notes.append(f"Reads the image as {model.module.reading_description}.")
+    if batch_size > 1:
+        notes.append(
+            Bilingual(
+                f"Ran in one forward pass with {batch_size - 1} other requests (micro-batching); the time shown "
+                "is that whole batch's.",
+                f"Chạy chung một lượt lan truyền xuôi với {batch_size - 1} yêu cầu khác (gộp lô); thời gian hiển "
+                "thị là của cả lô.",
+            )
+        )
     if cam is not None and cam.size == 1:
         notes.append(
             f"At {crop.shape[-1]} px input the last feature map is 1x1, so the map cannot point anywhere: the "
@@ -87,7 +109,41 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
         explanation_method=getattr(model.module, "explanation", None) if explain else None,
         source=model.source,
         notes=notes,
+        batch_size=batch_size,
     )
+
+
+# module -> {explain: batcher}. Weak keys and a weak reference in the batcher: a model dropped from the cache
+# (model_store.forget, a retrained checkpoint) takes its batchers with it.
+_batchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_batchers_lock = threading.Lock()
+
+
+def _batcher(module, explain: bool) -> MicroBatcher:
+    """One batcher per loaded module and mode (Grad-CAM needs gradients, the plain forward runs without)."""
+    with _batchers_lock:
+        batchers = _batchers.setdefault(module, {})
+        if explain not in batchers:
+            s = serving_settings()
+            ref = weakref.ref(module)
+            if explain:
+
+                def run(x):
+                    logits, cams = forward_with_gradcam_batch(ref(), x)
+                    return list(zip(logits, cams))
+
+            else:
+
+                def run(x):
+                    with torch.inference_mode():
+                        return [(row, None) for row in ref()(x)]
+
+            size = s.max_batch_explain if explain else s.max_batch
+            name = f"{type(module).__name__}{'-cam' if explain else ''}"
+            batchers[explain] = MicroBatcher(
+                run, max_batch=size, wait_s=s.batch_wait_ms / 1000, workers=s.batch_workers, name=name
+            )
+        return batchers[explain]
 
 
 def _model_view(crop: torch.Tensor) -> Image.Image:

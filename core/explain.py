@@ -17,20 +17,34 @@ def forward_with_gradcam(module, x: torch.Tensor, class_index: int | None = None
 
     Grad-CAM for feature maps and tokens; gradient x input for models whose `saliency` says so.
     """
+    logits, cams = forward_with_gradcam_batch(module, x[:1], None if class_index is None else [class_index])
+    return logits, cams[0]
+
+
+def forward_with_gradcam_batch(
+    module, x: torch.Tensor, class_indices: list[int] | None = None
+) -> tuple[torch.Tensor, list[np.ndarray]]:
+    """`forward_with_gradcam` for a batch (B, ...): logits (B, C) and one map per input (the micro-batcher's path).
+
+    In eval mode the inputs of a batch do not interact, so the gradient of the sum of each row's chosen logit
+    with respect to the features is, row by row, the gradient of that row's own logit: one backward for all.
+    """
     with torch.enable_grad():
         logits, feats = module.forward_with_features(x)
-        idx = int(logits[0].argmax()) if class_index is None else class_index
-        (grads,) = torch.autograd.grad(logits[0, idx], feats)
-    fmap = module.features_to_grid(feats.detach())  # (1, C, h, w)
+        idx = logits.argmax(dim=1) if class_indices is None else torch.tensor(class_indices, device=logits.device)
+        chosen = logits.gather(1, idx.view(-1, 1)).sum()
+        (grads,) = torch.autograd.grad(chosen, feats)
+    fmap = module.features_to_grid(feats.detach())  # (B, C, h, w)
     gmap = module.features_to_grid(grads)
     if getattr(module, "saliency", "gradcam") == "grad_x_input":
         # Models explained on their input (pixels, RNN steps): per-position gradient x value.
-        cam = torch.relu((gmap * fmap).sum(dim=1))[0]  # (h, w)
+        cam = torch.relu((gmap * fmap).sum(dim=1))  # (B, h, w)
     else:
-        weights = gmap.mean(dim=(2, 3), keepdim=True)  # (1, C, 1, 1): channel importance
-        cam = torch.relu((weights * fmap).sum(dim=1))[0]  # (h, w)
-    cam = cam / cam.max() if float(cam.max()) > 0 else cam
-    return logits.detach(), cam.cpu().numpy()
+        weights = gmap.mean(dim=(2, 3), keepdim=True)  # (B, C, 1, 1): channel importance
+        cam = torch.relu((weights * fmap).sum(dim=1))  # (B, h, w)
+    peak = cam.amax(dim=(1, 2), keepdim=True)
+    cam = torch.where(peak > 0, cam / peak.clamp_min(1e-30), cam)
+    return logits.detach(), list(cam.cpu().numpy())
 
 
 def _jet(values: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ from core.registry import DEFAULT_CLIP, list_models
 from core.video.service import CLIP_MODELS
 from demo import caption_tab, clip_tab, cnn_tab, image_tab, status_tab, text_tab, video_tab, vqa_tab
 from demo.components import checked_choices, input_error, localized, read_user_image
-from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP
+from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
 from demo.gpu import gpu_task
 from demo.i18n import LANGUAGES, LanguageRequest, lang_of, say
 
@@ -45,6 +45,8 @@ def classify_image(
     model_a: str = "",
     model_b: str = "",
     top_k: int = image_tab.TOP_K,
+    precision: Literal["fp32", "int8", "compare"] = "fp32",
+    explain: bool = False,
     language: Language = None,
     request: gr.Request = None,
 ) -> dict:
@@ -57,6 +59,10 @@ def classify_image(
             weights are, else the committed SimpleCNN vs CNN+Transformer).
         model_b: second model's name; empty: as model_a.
         top_k: how many classes to return per model (1-20).
+        precision: "fp32"; "int8" (Linear layers in 8-bit integers, for models made mostly of them: ViT, MLP);
+            "compare": int8, plus per model fp32 vs int8 latency, size and top-1 under "precision".
+        explain: also compute the explanation map (Grad-CAM: one extra backward pass), returned per model as
+            "explanation": {"method", "png_base64"} (the tab's overlay; none with int8 weights).
         language: "vi" or "en" for the notes and errors; default: the request's language.
     Returns:
         {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels with probabilities, forward time, size.
@@ -70,11 +76,16 @@ def classify_image(
     names = checked_choices(req, (model_a, list_models(image_tab.TASK), ("Model A", "Mô hình A")),
                             (model_b, list_models(image_tab.TASK), ("Model B", "Mô hình B")))  # fmt: skip
     k = _top_k(top_k, req)
+    (precision,) = checked_choices(req, (precision, image_tab.PRECISIONS, ("Weight precision", "Độ chính xác số")))
     loaded = read_user_image(image, req)
     result = {}
     for side, name in zip("AB", names):
-        one, error = image_tab._run_one(loaded.image, name, _profile["name"], False, req, top_k=k)
+        one, error = image_tab._run_one(loaded.image, name, _profile["name"], bool(explain), req, precision, top_k=k)
         result[side] = image_tab._raw(name, one, error)
+        if one is not None and one.explanation is not None:
+            result[side]["explanation"] = {"method": one.explanation_method, "png_base64": _png_base64(one.explanation)}
+        if precision == "compare" and one is not None:  # the tab's table row fills result[side]["precision"]
+            image_tab._precision_row(side, loaded.image, name, _profile["name"], result[side], req)
         if one is not None:
             result[side]["notes"] = [localized(req, n) for n in one.notes]
     return _done(result, [localized(req, n) for n in loaded.notes], start)
@@ -363,6 +374,15 @@ def model_status(language: Language = None, request: gr.Request = None) -> dict:
     return _done({"summary": summary, "models": [dict(zip(keys, row)) for row in table["data"]]}, [], start)
 
 
+def _png_base64(image) -> str:
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def _vqa_defaults(model: str, dataset: str) -> tuple[str, str]:
     """What the page opens on (core.initial.vqa_choice) for what the call leaves out."""
     first_dataset, first_variant = vqa_choice(_profile["name"]).models
@@ -396,7 +416,7 @@ def _no_progress(*_args, **_kwargs) -> None:
 
 # Endpoint -> its concurrency group (demo.fair_queue): model calls share the models' slots, as in the tabs.
 ENDPOINTS = (
-    (classify_image, MODELS_GROUP),
+    (classify_image, None),  # demo.fair_queue.image_group(), read at launch: its own group when micro-batching
     (classify_text, MODELS_GROUP),
     (clip_zero_shot, MODELS_GROUP),
     (clip_k_shot, MODELS_GROUP),
@@ -414,4 +434,4 @@ def register_api(profile: str) -> None:
     """Register every endpoint in the gr.Blocks being built (call inside its `with` block)."""
     _profile["name"] = profile
     for fn, group in ENDPOINTS:
-        gr.api(gpu_task(fn), api_name=fn.__name__, **group)
+        gr.api(gpu_task(fn), api_name=fn.__name__, **(group or image_group()))

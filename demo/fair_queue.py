@@ -29,10 +29,21 @@ VIDEO_GROUP = dict(concurrency_id="video", concurrency_limit=1)  # indexing a lo
 # refusals through without waiting for the running one.
 LIVE_GROUP = dict(concurrency_id="live_training", concurrency_limit=4)
 QUICK_GROUP = dict(concurrency_id="quick", concurrency_limit=4)  # status, convolution arithmetic, layer tables
-MAX_WAITING = {"models": 64, "video": 8, "live_training": 4, "quick": 32}
+MAX_WAITING = {"models": 64, "image": 64, "video": 8, "live_training": 4, "quick": 32}
 OTHER_MAX_WAITING = 16  # events without a group of ours (UI helpers: each is its own queue in Gradio)
 PER_SESSION_WAITING = 4
 PER_CLIENT_WAITING = 48
+
+
+def image_group() -> dict:
+    """The image comparison's group. With micro-batching (core/serving.py) its requests mostly wait inside the
+    batcher, which bounds compute and memory, so more may run at once, in a group of their own; without it, they
+    share the model slots like every other model call."""
+    from core.serving import image_concurrency, serving_settings
+
+    if serving_settings().microbatch:
+        return dict(concurrency_id="image", concurrency_limit=image_concurrency())
+    return MODELS_GROUP
 
 
 def per_client_limit() -> int:

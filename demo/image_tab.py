@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from core.initial import image_pair
+from core.messages import Bilingual
 from core.model_store import DATASET_NAMES, load_with_fallback
 from core.registry import get_spec, list_models
+from core.serving import image_precision
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
 from demo import first_run
 from demo.components import checked_choices, example_images, image_file, image_input, localized, read_user_image
+from demo.fair_queue import image_group
 from demo.gpu import gpu_task
 from demo.i18n import I18N, lang_of, say, tr
 from demo.reports import build_report_panel, raw_result_json, training_reports
@@ -119,6 +122,16 @@ def build_image_tab(profile: str) -> None:
                     "Explanation map (Grad-CAM: one extra backward pass)",
                 ),
             )
+            precision = gr.Radio(
+                [("fp32", "fp32"), ("int8", "int8"), (tr("image.compare_precisions", "int8 so với fp32",
+                                                         "int8 vs fp32"), "compare")],
+                value=image_precision(),
+                label=tr(
+                    "image.precision",
+                    "Độ chính xác số của trọng số (int8: cho mô hình chủ yếu là lớp Linear, như ViT, MLP)",
+                    "Weight precision (int8: for models made mostly of Linear layers, such as ViT, MLP)",
+                ),
+            )  # fmt: skip
             run = gr.Button(tr("image.compare", "So sánh", "Compare"), variant="primary")
     note = gr.Markdown(visible=False)  # why the tab does not open on ResNet-50 vs ViT-B/16, and the command
 
@@ -156,37 +169,47 @@ def build_image_tab(profile: str) -> None:
                         ),
                     )
                 )
+    precision_table = gr.Markdown()
     raw = raw_result_json()
     build_report_panel(model_a, model_b, _reports)
 
-    def compare(image_path, name_a, name_b, explain_map=True, request: gr.Request | None = None):
+    def compare(image_path, name_a, name_b, explain_map=True, precision="fp32", request: gr.Request | None = None):
         from core import live_models
 
         live_models.sync()  # a live model another visitor trained (or deleted) since this page loaded
         default_a, default_b = image_pair(profile).models  # a call naming no model gets what the page shows
         names = checked_choices(request, (name_a or default_a, list_models(TASK), ("Model A", "Mô hình A")),
-                                (name_b or default_b, list_models(TASK), ("Model B", "Mô hình B")))  # fmt: skip
+                                (name_b or default_b, list_models(TASK), ("Model B", "Mô hình B")),
+                                (precision or "fp32", PRECISIONS, ("Weight precision", "Độ chính xác số")))  # fmt: skip
+        precision = names.pop()
         loaded = read_user_image(image_path, request)
-        outputs, raw_results = [], {}
+        outputs, raw_results, rows = [], {}, []
         for side, name in zip("AB", names):
-            result, error = _run_one(loaded.image, name, profile, bool(explain_map), request)
+            result, error = _run_one(loaded.image, name, profile, bool(explain_map), request, precision)
             outputs += _format_panel(side, name, result, error, loaded.notes, request)
             raw_results[side] = _raw(name, result, error)
-        return (*outputs, raw_results)
+            if precision == "compare" and result is not None:
+                rows.append(_precision_row(side, loaded.image, name, profile, raw_results[side], request))
+        return (*outputs, _precision_table(rows, request), raw_results)
 
     run.click(
         gpu_task(compare),
-        inputs=[image, model_a, model_b, explain],
-        outputs=[*panels[0].outputs(), *panels[1].outputs(), raw],
+        inputs=[image, model_a, model_b, explain, precision],
+        outputs=[*panels[0].outputs(), *panels[1].outputs(), precision_table, raw],
         api_visibility="private",
         preprocess=False,  # the image is validated by core.images (see demo.components.image_input)
-        concurrency_limit=2,
-        concurrency_id="models",
+        **image_group(),
     )
 
 
 def _run_one(
-    image, name: str, profile: str, explain: bool, request: gr.Request | None = None, top_k: int = TOP_K
+    image,
+    name: str,
+    profile: str,
+    explain: bool,
+    request: gr.Request | None = None,
+    precision: str = "fp32",
+    top_k: int = TOP_K,
 ) -> tuple[ClassifyResult | None, str | None]:
     from core.classify import classify  # imports torch: deferred so that building the UI stays fast
 
@@ -207,7 +230,67 @@ def _run_one(
             )
         )
         return None, str(exc)
+    if precision in ("int8", "compare"):
+        from core.device import module_device
+        from core.quantize import int8_applies, int8_model
+
+        if int8_applies(model.module) and module_device(model.module).type == "cpu":  # int8 kernels: CPU only
+            # Grad-CAM needs gradients, which int8 layers do not have: the int8 panel has no map (the note says so).
+            result = classify(image, int8_model(model)[0], top_k=top_k, explain=False)
+            if explain:
+                result.notes.append(NO_INT8_MAP)
+            return result, None
     return classify(image, model, top_k=top_k, explain=explain), None
+
+
+PRECISIONS = ["fp32", "int8", "compare"]  # compare: int8 panels plus a table of fp32 vs int8
+NO_INT8_MAP = Bilingual(
+    "No explanation map with int8 weights: Grad-CAM needs gradients, which int8 layers do not compute. Choose fp32 "
+    "to see the map.",
+    "Không có bản đồ giải thích với trọng số int8: Grad-CAM cần gradient mà các lớp int8 không tính. Chọn fp32 "
+    "để xem bản đồ.",
+)
+
+
+def _precision_row(side: str, image, name: str, profile: str, raw: dict, request: gr.Request | None) -> str:
+    """One row of the fp32 vs int8 table: latency, size and top-1 of each, measured now on this image."""
+    from core.device import module_device
+    from core.quantize import compare_precisions, int8_applies, linear_share
+
+    model = load_with_fallback(name, profile)
+    if not int8_applies(model.module) or module_device(model.module).type != "cpu":  # int8 kernels: CPU only
+        share = f"{100 * linear_share(model.module):.0f}"
+        only = say(request, f"chỉ fp32: lớp Linear giữ {share}% trọng số", f"fp32 only: Linear layers hold {share}%"
+                   " of the weights")  # fmt: skip
+        return f"| {side} · {model.display_name} | {only} | | | |"
+    c = compare_precisions(model.preprocess(image).unsqueeze(0), model, repeats=1)
+    raw["precision"] = {
+        "fp32": {"forward_ms": round(c.fp32_ms, 2), "size_mb": round(c.fp32_mb, 3), "top1": c.fp32_top1},
+        "int8": {"forward_ms": round(c.int8_ms, 2), "size_mb": round(c.int8_mb, 3), "top1": c.int8_top1},
+        "top1_agrees": c.agree,
+    }
+    agree = say(request, "trùng" if c.agree else "**khác**", "same" if c.agree else "**differs**")
+    return (
+        f"| {side} · {model.display_name} | {c.fp32_ms:.0f} → {c.int8_ms:.0f} ms | {c.fp32_mb:.1f} → {c.int8_mb:.1f} MB"
+        f" | {c.fp32_top1} ({c.fp32_probability:.0%}) → {c.int8_top1} ({c.int8_probability:.0%}) | {agree} |"
+    )
+
+
+def _precision_table(rows: list[str], request: gr.Request | None) -> str:
+    if not rows:
+        return ""
+    head = say(
+        request,
+        "| mô hình | lan truyền xuôi fp32 → int8 | kích thước | top-1 fp32 → int8 | top-1 |",
+        "| model | forward fp32 → int8 | size | top-1 fp32 → int8 | top-1 |",
+    )
+    note = say(
+        request,
+        "Đo ngay trên ảnh này, lô 1. int8: trọng số các lớp Linear lưu 8 bit, phép nhân ma trận chạy bằng số nguyên.",
+        "Measured now on this image, batch 1. int8: Linear layers' weights stored in 8 bits, their matrix products "
+        "run in integers.",
+    )
+    return "\n".join([head, "| --- | ---: | ---: | --- | --- |", *rows, "", note])
 
 
 def _format_panel(
@@ -271,6 +354,7 @@ def _raw(name: str, result: ClassifyResult | None, error: str | None) -> dict:
         "total_ms": round(result.total_ms, 2),
         "num_params": result.num_params,
         "input_size": result.input_size,
+        "batch_size": result.batch_size,
         "weights": result.source,
         "notes": result.notes,
     }

@@ -116,7 +116,7 @@ def test_api_parameters_are_the_public_names(demo):
         for name, ep in demo.get_api_info()["named_endpoints"].items()
     }
     assert set(params) == {f"/{fn.__name__}" for fn, _ in ENDPOINTS}
-    assert params["/classify_image"] == ["image", "model_a", "model_b", "top_k", "language"]
+    assert params["/classify_image"] == ["image", "model_a", "model_b", "top_k", "precision", "explain", "language"]
     assert params["/vqa_chat"] == ["image", "question", "history", "model", "dataset", "language"]
     assert params["/vqa_answer"] == ["image", "question", "model", "dataset", "language"]
     assert params["/conv_arithmetic"] == ["grid", "kernel", "padding", "stride", "pool", "language"]

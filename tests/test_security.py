@@ -416,13 +416,16 @@ def test_the_app_wraps_gradios_queue_and_closes_the_direct_route():
     from gradio import queueing
 
     import app
+    from demo import fair_queue
 
     demo = app.build_demo("tiny")
     assert demo.api_open is False and demo._queue.push.__name__ == "push"
     assert demo._queue.push is not queueing.Queue.push and hasattr(demo._queue, "event_queue_per_concurrency_id")
     groups = {f.api_name: f.concurrency_id for f in demo.fns.values() if f.api_name}
     assert groups["model_status"] == groups["conv_arithmetic"] == groups["layer_table"] == "quick"
-    assert groups["classify_image"] == groups["vqa_answer"] == groups["clip_k_shot"] == "models"
+    assert groups["vqa_answer"] == groups["clip_k_shot"] == "models"
+    # Micro-batched image requests have a group of their own (bounded by the batcher; demo.fair_queue.image_group).
+    assert groups["classify_image"] == fair_queue.image_group()["concurrency_id"]
     assert groups["video_search"] == "video"
     live = [f for f in demo.fns.values() if f.concurrency_id == "live_training"]
     assert live and all(f.concurrency_limit == 4 for f in live)  # a second training is refused, not queued
@@ -501,7 +504,7 @@ def test_the_direct_run_route_and_huge_bodies_cannot_skip_the_queue(tiny_app):
 
     from demo.limits import MAX_BODY_BYTES
 
-    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5, None]}
+    data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5, "fp32", False, None]}
     assert httpx.post(f"{tiny_app.url}gradio_api/run/classify_image", json=data, timeout=30).status_code == 404
     history = [{"role": "user", "content": "x" * 1000}] * (MAX_BODY_BYTES // 1000)
     data = {"data": [{"path": str(VQA_IMAGE)}, "what color?", history, "cnn_att", "easy_vqa", None]}
@@ -528,7 +531,8 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app, tmp_path):
     Image.new("RGB", (6000, 6000), (120, 30, 200)).save(tmp_path / "slow.png")
     with (tmp_path / "slow.png").open("rb") as f:
         (uploaded,) = httpx.post(f"{tiny_app.url}gradio_api/upload", files={"files": f}, timeout=60).json()
-    data = {"data": [{"path": uploaded, "meta": {"_type": "gradio.FileData"}}, "resnet50", "vit_b16", 5, None]}
+    image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}}
+    data = {"data": [image, "resnet50", "vit_b16", 5, "fp32", False, None]}
     accepted, refused = [], []
 
     def post(address):
@@ -539,7 +543,7 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app, tmp_path):
 
     try:
         # In parallel: the requests must arrive faster than two model slots drain them.
-        for address, count in (("10.9.0.1", PER_CLIENT_WAITING + 16), ("10.9.0.2", MAX_WAITING["models"])):
+        for address, count in (("10.9.0.1", PER_CLIENT_WAITING + 16), ("10.9.0.2", MAX_WAITING["image"])):
             with ThreadPoolExecutor(16) as pool:
                 list(pool.map(post, [address] * count))
         first = [t for a, s, t in refused if a == "10.9.0.1"]
