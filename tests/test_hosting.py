@@ -111,3 +111,11 @@ def test_prefetch_rejects_unknown_items():
 
     with pytest.raises(SystemExit):
         main(["no_such_thing"])
+
+
+def test_front_matter_names_each_key_once():
+    """YAML keeps the last of two equal keys without a word: a second `preload_from_hub:` silently dropped the
+    first list once (two branches each added theirs)."""
+    text = (REPO / "README.md").read_text().split("---")[1]
+    keys = [line.split(":")[0] for line in text.splitlines() if line and not line.startswith((" ", "#", "-"))]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)

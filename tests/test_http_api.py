@@ -44,7 +44,7 @@ def test_models_and_top_k_can_be_chosen(tiny_app, client_for, example_image):
 )
 def test_bad_values_are_refused_in_the_chosen_language(tiny_app, client_for, example_image, args, language, fragment):
     with pytest.raises(AppError, match=fragment):
-        client_for(tiny_app).predict(handle_file(example_image), *args, language, api_name="/classify_image")
+        client_for(tiny_app).predict(handle_file(example_image), *args, language=language, api_name="/classify_image")
 
 
 @pytest.mark.parametrize(

@@ -469,7 +469,7 @@ def call(app, api: str, data: list, headers: dict | None = None, timeout: float 
 def file_endpoints(f: dict) -> dict[str, list]:
     example = {"path": str(VQA_IMAGE)}  # the app's own examples pass the gate without an upload
     return {
-        "classify_image": [f, "resnet50", "vit_b16", 5, None],
+        "classify_image": [f, "resnet50", "vit_b16", 5, "fp32", False, None],
         "vqa_answer": [f, "what color is the shape?", "cnn_att", "easy_vqa", None],
         "vqa_chat": [f, "what color is the shape?", [], "cnn_att", "easy_vqa", None],
         "clip_zero_shot": [f, "cat, dog", "a photo of a {}.", "clip_vit_b32_openai", None],
@@ -492,7 +492,8 @@ def test_every_file_endpoint_refuses_server_paths_the_same_way(tiny_app):
                 assert "event: error" in text and str(REFUSED) in text, (endpoint, kind, text[-300:])
                 assert "No such file" not in text and "not an image" not in text
         assert tiny_app.alive()
-        response = call(tiny_app, "classify_image", [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5, None])
+        example = {"path": str(EXAMPLE_IMAGE)}
+        response = call(tiny_app, "classify_image", [example, "resnet50", "vit_b16", 5, "fp32", False, None])
         assert "event: complete" in response  # the app's own examples still work without an upload
     finally:
         shutil.rmtree(Path(attacks["fifo"]).parent, ignore_errors=True)
@@ -523,12 +524,12 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app, tmp_path):
     config = httpx.get(f"{tiny_app.url}config", timeout=30).json()
     fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "classify_image")
     url = f"{tiny_app.url}gradio_api/call/classify_image"
-    # A 36-megapixel PNG (120 kB of one colour) takes the server about half a second to decode, so two model slots
-    # drain a few requests a second whatever the machine's load, far slower than the flood arrives. With the
-    # small example photo, tiny models drained the queue about as fast as it filled, and the test was a race.
+    # A 9-megapixel PNG (30 kB of one colour) takes the server a tenth of a second or more to decode, so two model
+    # slots drain the flood slower than it arrives. With the small example photo, tiny models drained the queue
+    # about as fast as it filled, and the test was a race; a 36-megapixel one raised the server to 4.5 GB.
     from PIL import Image
 
-    Image.new("RGB", (6000, 6000), (120, 30, 200)).save(tmp_path / "slow.png")
+    Image.new("RGB", (3000, 3000), (120, 30, 200)).save(tmp_path / "slow.png")
     with (tmp_path / "slow.png").open("rb") as f:
         (uploaded,) = httpx.post(f"{tiny_app.url}gradio_api/upload", files={"files": f}, timeout=60).json()
     image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}}
