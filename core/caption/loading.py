@@ -134,18 +134,6 @@ def pretrain_tiny_gpt2(model, tokenizer, sentences: Sequence[str], steps: int = 
     return loss.item()
 
 
-def save_tiny_gpt2(directory: str | Path, sentences: Sequence[str], lm_steps: int = 0) -> Path:
-    """A folder that `--gpt2 <folder>` loads like a Hub model: tiny GPT-2 (safetensors) + tokenizer."""
-    directory = Path(directory)
-    tokenizer = train_tiny_tokenizer(sentences)
-    model = tiny_gpt2(len(tokenizer), tokenizer.eos_token_id)
-    if lm_steps:
-        pretrain_tiny_gpt2(model, tokenizer, sentences, lm_steps)
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
-
-
 # ---- Checkpoints -------------------------------------------------------------------------------------------------
 def save_clipcap(directory: Path, model, tokenizer, *, model_args: dict, extra: dict, train_config: dict, refs):
     from core.checkpoint import save_checkpoint, write_json

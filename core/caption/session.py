@@ -45,10 +45,6 @@ class LoadedCaptioner:
     def eos_id(self) -> int:
         return self.tokenizer.eos_token_id if self.is_clipcap else 2
 
-    @property
-    def trainable_params(self) -> int:
-        return sum(p.numel() for p in self.model.parameters())
-
     def stepper(self, features: torch.Tensor, use_cache: bool = True):
         from core.caption.baseline import LSTMStepper
         from core.caption.clipcap import GPTStepper
@@ -74,10 +70,6 @@ class CaptionResult:
     @property
     def total_ms(self) -> float:
         return self.encode_ms + self.decode_ms
-
-
-def checkpoint_path(variant: str) -> Path:
-    return get_spec(caption_model_name(variant)).weights[0].path()
 
 
 def load_captioner(variant: str, profile: str = "default") -> LoadedCaptioner:

@@ -69,11 +69,6 @@ def metric_tokens(text: str, unit: str = "syllables") -> list[str]:
     raise ValueError(f"unknown token unit {unit!r}; valid: {', '.join(TOKEN_UNITS)}")
 
 
-def unsegment(text: str) -> str:
-    """Segmented tokens back to readable syllables ("xe_đạp" -> "xe đạp")."""
-    return _SPACES.sub(" ", nfc(text).replace("_", " ")).strip()
-
-
 def clean_decoded(text: str) -> str:
     """A decoded caption as a user sees it: NFC, no BPE markers or half characters, single spaces.
 

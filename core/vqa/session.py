@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,7 +25,7 @@ from core.uploads import digest
 from core.vqa.catalog import EASY_VQA_VI, UNSURE_BELOW
 from core.vqa.model import VQAModel, pad_batch
 from core.vqa.text import Vocabulary
-from core.weights import WeightsUnavailable, checkpoint_dir
+from core.weights import WeightsUnavailable
 
 
 @dataclass
@@ -55,10 +54,6 @@ class VQAAnswer:
     view: Image.Image  # the model's input, for drawing the attention on
     cached_features: bool
     notes: list[str] = field(default_factory=list)
-
-
-def checkpoint_path(dataset: str, variant: str) -> Path:
-    return checkpoint_dir() / "vqa" / dataset / variant
 
 
 def load_vqa(variant: str, dataset: str, profile: str = "default") -> LoadedVQA:
