@@ -84,6 +84,7 @@ def test_metrics_match_pycocoevalcap_on_a_random_corpus():
     assert [metrics.CiderD(refs).score(h, r) for h, r in zip(hyps, refs)] == pytest.approx(list(per_image))
 
 
+@pytest.mark.slow
 def test_meteor_runs_java_or_says_why():
     reason = metrics.meteor_unavailable_reason()
     if reason:
@@ -91,6 +92,7 @@ def test_meteor_runs_java_or_says_why():
     assert metrics.meteor(["con chó đang chạy".split()], [["con chó đang chạy".split()]]) == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_meteor_gives_up_on_a_java_that_never_answers(tmp_path, monkeypatch):
     import subprocess
     import time
@@ -162,6 +164,7 @@ def test_decoding_controls(tiny_clipcap):
             DecodeOptions(**bad).checked()
 
 
+@pytest.mark.slow
 def test_gpt2_and_clip_are_frozen_by_construction(tiny_clipcap):
     model, tok = tiny_clipcap
     before = {k: v.clone() for k, v in model.gpt.state_dict().items()}
@@ -231,6 +234,7 @@ def trained(tmp_path_factory):
 
 
 @pytest.mark.parametrize("variant", ["clipcap_mlp", "clipcap_transformer", "cnn_lstm"])
+@pytest.mark.slow
 def test_trained_checkpoint_reproduces_the_captions_after_reload(trained, variant):
     cap = session.from_checkpoint(trained / variant)
     images = load_ktvic(trained / "ktvic", "train")
@@ -245,6 +249,7 @@ def test_trained_checkpoint_reproduces_the_captions_after_reload(trained, varian
 
 
 @pytest.mark.parametrize("variant", ["clipcap_mlp", "cnn_lstm"])
+@pytest.mark.slow
 def test_a_checkpoint_pushed_to_the_class_hub_repo_loads_without_local_files(trained, variant, tmp_path, monkeypatch):
     """What `python -m train.all --push-to-hub` uploads (the whole folder: tokenizer, CIDEr corpus), found through
     DL_CLASSROOM_HUB_REPO in the Hub cache's own layout, offline, with no local checkpoint."""
@@ -277,6 +282,7 @@ def test_a_checkpoint_pushed_to_the_class_hub_repo_loads_without_local_files(tra
     assert not spec.is_cached() and not runs_here(spec.name)
 
 
+@pytest.mark.slow
 def test_clipcap_checkpoint_describes_itself(trained):
     config = json.loads((trained / "clipcap_transformer" / "config.json").read_text(encoding="utf-8"))
     assert config["mapping_type"] == "transformer" and config["prefix_length"] == 4
@@ -286,6 +292,7 @@ def test_clipcap_checkpoint_describes_itself(trained):
     assert (trained / "clipcap_transformer" / "cider_corpus.json").is_file()
 
 
+@pytest.mark.slow
 def test_evaluate_script_scores_the_test_split(trained):
     result = train_caption.main(["evaluate", "--model", "clipcap_mlp", "--out-dir", str(trained / "clipcap_mlp"),
                                  "--data-dir", str(trained / "ktvic"), "--cache-dir", str(trained / "cache"),

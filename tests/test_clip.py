@@ -79,6 +79,7 @@ def test_k_must_be_a_whole_number():
             classify_k_shot(VQA_IMAGE, bad, "easy_vqa_shapes", "", "a {}.", None, "tiny")
 
 
+@pytest.mark.slow
 def test_user_support_encodes_at_most_max_shots_per_class(tiny_clip, monkeypatch):
     # Regression: every image dropped into a gallery went through the image encoder, though k stops at 20.
     from core.clip import support
@@ -277,6 +278,7 @@ def _study_folder(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_study_script_runs_end_to_end_and_caches_features(tmp_path):
     from train import clip_study
 
@@ -311,6 +313,7 @@ def test_study_script_runs_end_to_end_and_caches_features(tmp_path):
     print(f"study: first run {first:.1f} s")
 
 
+@pytest.mark.slow
 def test_study_reports_both_prompt_sets_and_a_balanced_mode(tmp_path):
     from train import clip_study
 

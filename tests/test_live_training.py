@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 def test_a_live_run_is_a_new_entry_beside_the_committed_model(tmp_path, monkeypatch):
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
     model_store.clear_cache()
@@ -73,6 +74,7 @@ def test_live_models_are_bounded_oldest_first(tmp_path, monkeypatch):
     live_models.delete(big, "s")
 
 
+@pytest.mark.slow
 def test_an_abandoned_run_ends_by_itself(tmp_path, monkeypatch):
     import time
 
@@ -88,6 +90,7 @@ def test_an_abandoned_run_ends_by_itself(tmp_path, monkeypatch):
     assert not live_models.list_live()  # a run cut by its budget saves nothing
 
 
+@pytest.mark.slow
 def test_one_training_at_a_time_and_cancel(tmp_path, monkeypatch):
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
     first = live_training.train_live("mlp", epochs=3, train_samples=5000, who="thầy Minh", update_every_s=0.0)

@@ -20,6 +20,7 @@ from tests.conftest import REPO
 EVAL_PEAK_LIMIT_MB = 300
 
 
+@pytest.mark.slow
 def test_batch_size_follows_the_attention_scores_not_the_data():
     pixel_tokens = build_architecture("spatial_token_vit", num_classes=10)  # 1,024 tokens, 4 heads
     x = torch.randn(1, 3, 32, 32)
@@ -34,6 +35,7 @@ def test_batch_size_follows_the_attention_scores_not_the_data():
     assert activation_bytes_per_sample(einsum, x) == 65 * 512 * 4 and pixel_tokens.training
 
 
+@pytest.mark.slow
 def test_batches_give_the_same_outputs_as_one_pass():
     torch.manual_seed(0)
     model = build_architecture("cnn_transformer", num_classes=10).eval()
@@ -48,6 +50,7 @@ def test_batches_give_the_same_outputs_as_one_pass():
     not (DEBIAN_FASHION_MNIST / "t10k-images-idx3-ubyte.gz").is_file(),
     reason="Fashion-MNIST not installed: apt-get install dataset-fashion-mnist (.ci/run does)",
 )
+@pytest.mark.slow
 def test_evaluating_1000_images_with_the_pixel_token_vit_stays_under_its_peak():
     """In a fresh process: the peak resident memory (VmHWM, reset just before) minus the resident memory before."""
     code = """

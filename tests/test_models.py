@@ -31,6 +31,7 @@ def test_tiny_model_forward_and_gradcam(name):
 
 
 @pytest.mark.parametrize("name", ALL)
+@pytest.mark.slow
 def test_gradients_reach_every_parameter(name):
     spec = get_spec(name)
     model = build_architecture(spec.arch, **{**spec.model_args, **spec.tiny_args}).train()
@@ -45,6 +46,7 @@ def test_gradients_reach_every_parameter(name):
     # ResNet-50 with a 100-class head: 23.5M backbone + 0.2M head; torchvision's 1000-class model is 25.6M.
     [("resnet50", 23.7), ("resnet50_imagenet", 25.6), ("vit_b16", 85.9), ("vit_b16_imagenet", 86.6)],
 )
+@pytest.mark.slow
 def test_full_size_parameter_counts(name, expected_millions):
     spec = get_spec(name)
     model = build_architecture(spec.arch, **spec.model_args)

@@ -76,6 +76,7 @@ time.sleep(300)
 
 
 @pytest.mark.parametrize("how", ["guarded", "plain"])
+@pytest.mark.slow
 def test_a_child_dies_with_its_sigkilled_parent_only_when_guarded(how):
     parent = subprocess_guard.popen([sys.executable, "-c", PARENT, how], cwd=REPO, stdout=subprocess.PIPE, text=True)
     child = int(parent.stdout.readline())
@@ -119,6 +120,7 @@ speech._espeak("xin chao", "vi", Path(sys.argv[1]))
 
 
 @pytest.mark.parametrize("program", sorted(APP_CHILD))
+@pytest.mark.slow
 def test_the_apps_own_children_die_with_a_sigkilled_parent(program, tmp_path):
     """The real call sites (core.caption.metrics.meteor, core.video.speech) start the program; its parent is killed
     while it runs."""
@@ -199,6 +201,7 @@ def test_after_the_last_user():
 """
 
 
+@pytest.mark.slow
 def test_session_servers_stop_after_their_last_test_and_the_run_prints_its_peak_memory(tmp_path):
     (tmp_path / "test_early_stop.py").write_text(EARLY_STOP)
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest"]

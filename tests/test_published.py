@@ -58,6 +58,7 @@ def tiny_spec(name: str):
     return replace(spec, model_args={**spec.model_args, **spec.tiny_args})
 
 
+@pytest.mark.slow
 def test_modules_have_the_key_layout_detectors_builds():
     """detectors' own recipe (src/detectors/models/resnet.py, vit.py) applied to timm, against ours: same names,
     same shapes, so its published state dicts load strictly."""
@@ -166,6 +167,7 @@ def test_front_matter_preloads_the_public_checkpoints():
         assert f"{repo} {source_of(name).filename}" in meta["preload_from_hub"]
 
 
+@pytest.mark.slow
 def test_evaluate_scores_a_public_entry_as_the_app_loads_it(hub_cache, tmp_path, monkeypatch):
     """python -m train.evaluate --model resnet50_detectors: here on a folder with CIFAR-100's class names (the real
     run reads CIFAR-100, which cannot be downloaded where this repo is built)."""

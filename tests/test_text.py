@@ -131,6 +131,7 @@ def test_missing_20_newsgroups_fails_fast_with_the_fix(tmp_path, monkeypatch):
     assert time.perf_counter() - start < 10
 
 
+@pytest.mark.slow
 def test_gru_trains_saves_loads_and_predicts(corpus, tmp_path, monkeypatch, fresh_text_models):
     from train import evaluate_text
     from train import text as train_text
@@ -160,6 +161,7 @@ def test_gru_trains_saves_loads_and_predicts(corpus, tmp_path, monkeypatch, fres
     assert curves_gru is not None and confusion_gru is not None and curves_bert is None
 
 
+@pytest.mark.slow
 def test_distilbert_round_trip_through_the_script(corpus, tmp_path):
     from core.checkpoint import load_checkpoint
     from train import text as train_text
@@ -193,6 +195,7 @@ def test_one_highlight_weight_per_shown_token(name, text):
     assert p.method == text_classify.METHODS[name] and len(p.top_k) == 5
 
 
+@pytest.mark.slow
 def test_concurrent_gru_highlights_leave_cudnn_enabled():
     # Regression: each highlight flipped the process-wide cuDNN switch off and back; two requests at once could
     # restore each other's "off" and leave cuDNN disabled for every model in the app.

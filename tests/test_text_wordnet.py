@@ -136,6 +136,7 @@ def test_token_attention_is_the_last_layers_attention_averaged_over_the_pooled_t
 
 
 @pytest.mark.parametrize("model", ["minilm", "gru"])
+@pytest.mark.slow
 def test_round_trip_through_the_training_script(model, fixture_dir, tmp_path, monkeypatch, fresh_text_models):
     from train import evaluate_text
     from train import text as train_text
@@ -177,6 +178,7 @@ def _committed(name: str) -> Path:
 
 
 @pytest.mark.parametrize("name", WORDNET_MODELS)
+@pytest.mark.slow
 def test_committed_checkpoint_reproduces_its_recorded_test_accuracy(name):
     if not (wordnet.DEFAULT_DIR / wordnet.DATA_FILE).is_file():
         pytest.skip("Debian's wordnet-base is not installed")

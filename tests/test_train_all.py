@@ -71,6 +71,7 @@ def test_jobs_write_where_the_catalogue_reads():
         assert set(job.dirs) <= local, job.name
 
 
+@pytest.mark.slow
 def test_tiny_profile_end_to_end_with_push(classroom, capsys):
     images = write_image_folder(classroom / "images", per_class_train=6, per_class_test=2)
     news = write_corpus(classroom / "news", per_group=12, test_per_group=4)

@@ -45,6 +45,7 @@ def trained(tmp_path_factory):
     return root, data, out
 
 
+@pytest.mark.slow
 def test_script_writes_a_self_describing_checkpoint(trained):
     _, _, out = trained
     config = json.loads((out / "config.json").read_text())
@@ -56,6 +57,7 @@ def test_script_writes_a_self_describing_checkpoint(trained):
     assert np.asarray(metrics["test"]["confusion_matrix"]).sum() == metrics["test"]["num_samples"] == 12
 
 
+@pytest.mark.slow
 def test_app_loads_the_checkpoint_and_predicts_like_training(trained, monkeypatch):
     root, _, out = trained
     monkeypatch.setenv("CHECKPOINT_DIR", str(root / "ckpt"))
@@ -71,6 +73,7 @@ def test_app_loads_the_checkpoint_and_predicts_like_training(trained, monkeypatc
     model_store.clear_cache()
 
 
+@pytest.mark.slow
 def test_evaluate_recomputes_the_recorded_metrics(trained):
     _, data, out = trained
     test = evaluate.main(["--checkpoint", str(out), "--data", "folder", "--data-dir", str(data), "--device", "cpu"])
@@ -78,6 +81,7 @@ def test_evaluate_recomputes_the_recorded_metrics(trained):
     assert test["accuracy"] == recorded["accuracy"] and test["confusion_matrix"] == recorded["confusion_matrix"]
 
 
+@pytest.mark.slow
 def test_training_report_plots(trained, monkeypatch):
     root, _, _ = trained
     monkeypatch.setenv("CHECKPOINT_DIR", str(root / "ckpt"))
@@ -93,6 +97,7 @@ def test_help_documents_every_flag(capsys):
         assert flag in text
 
 
+@pytest.mark.slow
 def test_image_size_without_resize_implies_the_resize(trained, tmp_path, capsys):
     """`--image-size 224` alone used to crash with a raw ValueError (a 224 px random crop of a 32 px image)."""
     _, data, _ = trained

@@ -50,6 +50,7 @@ def captions_video(tmp_path_factory) -> Path:
     return vs.render(tmp_path_factory.mktemp("video") / "captions.mp4", CAPTIONS, size=(320, 180), noise=True)
 
 
+@pytest.mark.slow
 def test_keyframe_times_uniform_and_shot_cuts(tmp_path, captions_video):
     kfs = extract_keyframes(captions_video, tmp_path, KeyframeParams(mode="both", interval_s=2.0))
     shots = [k.time_s for k in kfs if k.reason == "shot"]
@@ -146,6 +147,7 @@ def test_eviction_spares_a_video_that_is_being_indexed(tmp_path, monkeypatch):
     assert folders["building"].is_dir() and folders["new"].is_dir() and not (root / "idle").exists()
 
 
+@pytest.mark.slow
 def test_a_finished_index_counts_as_just_used(tmp_path, captions_video, monkeypatch):
     monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path / "cache"))
     real = video_index.extract_keyframes
@@ -206,6 +208,7 @@ def test_temporal_split_and_pairs():
     assert (i, j) == (0, 2) and score == pytest.approx(0.85)  # B at 20 s is outside A's window
 
 
+@pytest.mark.slow
 def test_ocr_finds_the_rendered_caption_and_the_cache_is_hit(captions_video, monkeypatch):
     first = video_search(captions_video, "xin chao", mode="ocr")
     assert first.index.cached == {"keyframes": False, "ocr": False}
@@ -334,6 +337,7 @@ def test_truncated_upload_is_indexed_up_to_where_it_stops(tmp_path, captions_vid
     assert "tải lên chưa hết" in index.notes[-1][0]
 
 
+@pytest.mark.slow
 def test_ocr_runs_offline_with_the_models_in_the_wheel():
     """A fresh process where every socket connection fails: the packaged models must suffice."""
     code = (

@@ -17,6 +17,7 @@ from train import vqa as train_vqa
 
 
 @pytest.mark.parametrize("variant", list(train_vqa.VARIANTS))
+@pytest.mark.slow
 def test_variants_shapes_and_attention_sums_to_one(variant):
     encoder, attention = train_vqa.VARIANTS[variant]
     model = VQAModel(
@@ -68,6 +69,7 @@ def trained(tmp_path_factory):
     return root, out, results
 
 
+@pytest.mark.slow
 def test_training_beats_the_majority_answer(trained):
     _, out, results = trained
     board = json.loads((out / "leaderboard.json").read_text())
@@ -91,6 +93,7 @@ def test_leaderboard_header_says_when_budgets_differ(tmp_path):
     assert "| cnn_att | 1 | 50.00% | 1.0000 | 2 | 12000 | ? | 1 |" in text  # no config.json: image size unknown
 
 
+@pytest.mark.slow
 def test_checkpoint_round_trip_and_feature_cache(trained, monkeypatch):
     root, out, _ = trained
     monkeypatch.setenv("CHECKPOINT_DIR", str(root))

@@ -72,6 +72,7 @@ def test_local_checkpoint_is_preferred_and_loaded_once(isolated):
     assert torch.equal(loaded.module(x), original(x))
 
 
+@pytest.mark.slow
 def test_falls_back_to_imagenet_weights_and_says_so(isolated):
     # A full-size ResNet-50 state dict where torchvision caches IMAGENET1K_V2, as if downloaded earlier.
     source = TorchvisionWeights("ResNet50_Weights.IMAGENET1K_V2")
@@ -99,6 +100,7 @@ def test_downloaded_pth_is_never_unpickled(isolated, monkeypatch):
     assert not (isolated / "PWNED").exists()
 
 
+@pytest.mark.slow
 def test_prefetch_command_reports_status_and_fixes_offline(tmp_path):
     import os
     import subprocess

@@ -58,6 +58,7 @@ def test_list_models_prints_every_name_with_its_count(capsys):
         assert entry.name in out and f"{EXPECTED_PARAMS[entry.name]:,}" in out
 
 
+@pytest.mark.slow
 def test_einsum_encoder_matches_torch_transformer_encoder():
     torch.manual_seed(0)
     simple = build_architecture("simple_vit", num_classes=100).eval()
@@ -79,6 +80,7 @@ def test_einsum_encoder_matches_torch_transformer_encoder():
 
 
 @pytest.mark.parametrize("norm_first,activation", [(True, "gelu"), (False, "relu")])
+@pytest.mark.slow
 def test_sdpa_encoder_layer_is_torchs_layer_without_the_fast_path(norm_first, activation):
     """Same parameters, initialisation and outputs as nn.TransformerEncoderLayer; self-attention never takes the
     fused fast path (which holds every T x T score matrix at once) but F.scaled_dot_product_attention."""
@@ -147,6 +149,7 @@ def short_run(tmp_path_factory):
 
 
 @needs_fmnist
+@pytest.mark.slow
 def test_short_training_run_beats_chance_clearly(short_run):
     out, results = short_run
     assert results["simple_cnn"]["test_accuracy"] > 0.5  # chance is 0.1 on ten classes
@@ -163,6 +166,7 @@ def test_short_training_run_beats_chance_clearly(short_run):
 
 
 @needs_fmnist
+@pytest.mark.slow
 def test_checkpoint_round_trip_through_the_app(short_run, monkeypatch, fashion_mnist):
     out, results = short_run
     monkeypatch.setenv("CHECKPOINT_DIR", str(out.parent.parent))
@@ -201,6 +205,7 @@ def test_every_architecture_has_a_committed_checkpoint():
 
 @needs_fmnist
 @pytest.mark.parametrize("name", _committed())
+@pytest.mark.slow
 def test_committed_checkpoint_reaches_its_recorded_accuracy(name, fashion_mnist):
     """On test images 5000-5999, never used for training or for the recorded figure (test images 0-4999)."""
     module, config = load_checkpoint(COMMITTED / name)
