@@ -141,8 +141,11 @@ def _fallback_note(missing: list[tuple[ModelSpec, WeightsUnavailable]], model: L
     )
 
 
-def clear_cache() -> None:
+def clear_cache() -> int:
+    """Forget every loaded model; returns how many there were."""
+    dropped = len(_cache)
     _cache.clear()
+    return dropped
 
 
 def forget(name: str) -> None:

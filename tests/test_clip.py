@@ -463,6 +463,7 @@ def test_clip_tab_in_the_browser(browser, tiny_app):
     page.close()
 
 
+@pytest.mark.slow
 def test_handlers_answer_in_the_visitors_language():
     import gradio as gr
 

@@ -39,6 +39,7 @@ def test_int8_is_offered_for_linear_heavy_models_only():
 
 
 @needs_fmnist
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _applicable())
 def test_int8_agrees_with_fp32_on_the_test_set(name):
     module, config = load_checkpoint(COMMITTED / name)

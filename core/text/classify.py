@@ -90,10 +90,12 @@ def load_text_model(name: str, profile: str = "default") -> TextModel:
     return _cache[key]
 
 
-def clear_cache() -> None:
-    """Forget every loaded text model (tests free memory between files with it)."""
+def clear_cache() -> int:
+    """Forget every loaded text model (tests free memory between files with it); returns how many there were."""
     with _lock:
+        dropped = len(_cache)
         _cache.clear()
+    return dropped
 
 
 def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
