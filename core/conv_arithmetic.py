@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.inputs import choice, number
-from core.messages import Bilingual
+from core.messages import Bilingual, UserError
 
 KERNELS: dict[str, list[list[float]]] = {
     "edge (Laplacian)": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
@@ -49,6 +49,12 @@ SLIDE_POOL_INPUT = [
 IDENTITY_1X1 = [[1]]  # a 1x1 kernel of 1 copies its input, so the tab's pooling step pools the grid itself
 
 
+class GridError(UserError, ValueError):
+    """A grid, kernel or setting the arithmetic panel cannot compute with."""
+
+    title = Bilingual("Cannot compute", "Không tính được")
+
+
 @dataclass(frozen=True)
 class Example:
     grid: list[list[float]]
@@ -84,10 +90,10 @@ def checked_settings(padding: object, stride: object, mode: object = "max") -> t
 def output_size(n: int, f: int, p: int, s: int) -> int:
     """floor((n - f + 2p) / s) + 1, the formula of the slides."""
     if s < 1:
-        raise ValueError(Bilingual("stride must be at least 1", "bước trượt phải ít nhất là 1"))
+        raise GridError(Bilingual("stride must be at least 1", "bước trượt phải ít nhất là 1"))
     size = (n - f + 2 * p) // s + 1
     if size < 1:
-        raise ValueError(
+        raise GridError(
             Bilingual(
                 f"kernel {f} does not fit an input of {n} with padding {p}",
                 f"bộ lọc {f}x{f} không vừa với đầu vào {n}x{n} khi đệm {p}",
@@ -119,7 +125,7 @@ def conv2d(grid, kernel, *, padding: int = 0, stride: int = 1) -> tuple[np.ndarr
     """Cross-correlation (what deep-learning 'convolution' computes) with zero padding; every step recorded."""
     x, k = np.asarray(grid, dtype=float), np.asarray(kernel, dtype=float)
     if x.ndim != 2 or k.ndim != 2 or k.shape[0] != k.shape[1]:
-        raise ValueError(
+        raise GridError(
             Bilingual(
                 "the input must be a 2-D grid and the kernel a square matrix",
                 "đầu vào phải là lưới 2 chiều và bộ lọc phải là ma trận vuông",
@@ -152,30 +158,30 @@ def pool2d(x, *, size: int = 2, stride: int = 2, mode: str = "max") -> np.ndarra
 def parse_grid(text: str, *, max_size: int = MAX_GRID) -> np.ndarray:
     """Rows of finite numbers separated by spaces or commas, one row per line."""
     if not isinstance(text, str) and text is not None:
-        raise ValueError(Bilingual("the grid must be text", "lưới phải là văn bản"))
+        raise GridError(Bilingual("the grid must be text", "lưới phải là văn bản"))
     if text and len(text) > MAX_GRID_CHARS:
-        raise ValueError(Bilingual(f"at most {MAX_GRID_CHARS:,} characters", f"tối đa {MAX_GRID_CHARS:,} ký tự"))
+        raise GridError(Bilingual(f"at most {MAX_GRID_CHARS:,} characters", f"tối đa {MAX_GRID_CHARS:,} ký tự"))
     rows = [r.replace(",", " ").split() for r in (text or "").strip().splitlines() if r.strip()]
     if not rows:
-        raise ValueError(
+        raise GridError(
             Bilingual(
                 "the grid is empty: type rows of numbers, one row per line",
                 "lưới đang trống: hãy gõ các hàng số, mỗi hàng một dòng",
             )
         )
     if len({len(r) for r in rows}) != 1:
-        raise ValueError(
+        raise GridError(
             Bilingual("every row must have the same number of values", "mọi hàng phải có cùng số lượng giá trị")
         )
     if len(rows) > max_size or len(rows[0]) > max_size:
-        raise ValueError(Bilingual(f"at most {max_size}x{max_size} values", f"tối đa {max_size}x{max_size} giá trị"))
+        raise GridError(Bilingual(f"at most {max_size}x{max_size} values", f"tối đa {max_size}x{max_size} giá trị"))
     for value in (v for r in rows for v in r):
         try:
             number = float(value)
         except ValueError:
-            raise ValueError(Bilingual(f"not a number: {value[:20]!r}", f"không phải là số: {value[:20]!r}")) from None
+            raise GridError(Bilingual(f"not a number: {value[:20]!r}", f"không phải là số: {value[:20]!r}")) from None
         if not np.isfinite(number) or abs(number) > MAX_VALUE:  # nan, inf, 1e400; products of 1e300s overflow
-            raise ValueError(
+            raise GridError(
                 Bilingual(
                     f"every value must be a finite number between -{MAX_VALUE:g} and {MAX_VALUE:g}, not {value[:20]!r}",
                     f"mọi giá trị phải là số hữu hạn trong khoảng -{MAX_VALUE:g} đến {MAX_VALUE:g}, "

@@ -9,14 +9,18 @@ import torch
 from PIL import Image
 from torch import nn
 
-from core.messages import Bilingual
+from core.messages import Bilingual, UserError
+
+
+class NoConvolution(UserError, ValueError):
+    title = Bilingual("No convolution", "Không có lớp tích chập")
 
 
 def first_conv_feature_maps(module: nn.Module, x: torch.Tensor) -> tuple[np.ndarray, str]:
     """(C, H, W) outputs of the first nn.Conv2d for a (1, 3, S, S) input, and that layer's name."""
     name, conv = next(((n, m) for n, m in module.named_modules() if isinstance(m, nn.Conv2d)), (None, None))
     if conv is None:
-        raise ValueError(
+        raise NoConvolution(
             Bilingual(
                 "this model has no convolution layer (it reads pixels, rows or patches directly)",
                 "mô hình này không có lớp tích chập (nó đọc trực tiếp điểm ảnh, hàng hoặc mảnh ảnh)",

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from core.messages import Bilingual
+from core.messages import Bilingual, UserError
 
 # Above this many pixels we do not fully decode: JPEGs are decoded at reduced scale (cheap, the DCT does it),
 # other formats are refused. 40 MP covers every phone camera; models see at most a few hundred pixels a side.
@@ -28,12 +28,10 @@ MAX_FILE_BYTES = 60 * 1024 * 1024
 WORKING_MAX_SIDE = 1024
 
 
-class ImageInputError(ValueError):
+class ImageInputError(UserError, ValueError):
     """An upload that cannot be used; the message says what to do, in English (str) and Vietnamese (`.vi`)."""
 
-    def __init__(self, message: str, *, vi: str | None = None):
-        super().__init__(message)
-        self.vi = vi
+    title = Bilingual("Cannot use this image", "Không dùng được ảnh này")
 
 
 @dataclass

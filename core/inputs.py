@@ -16,17 +16,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from core.messages import Bilingual
+from core.messages import Bilingual, UserError
 
 ECHO_CHARS = 40
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """A field value the app does not accept; str() is English, `.vi` Vietnamese."""
 
-    def __init__(self, en: str, vi: str) -> None:
-        super().__init__(Bilingual(en, vi))
-        self.vi = vi
+    title = Bilingual("Invalid value", "Giá trị không hợp lệ")
 
 
 def echo(value: object) -> str:

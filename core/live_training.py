@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from core import live_models
 from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
-from core.messages import Bilingual
+from core.messages import Bilingual, UserError
 from core.models import build_architecture
 from core.registry import ZOO, ZooEntry, models_for
 from core.weights import REPO_ROOT
@@ -34,8 +34,8 @@ MAX_WHO_CHARS = 40  # the name others see while you train
 TIME_BUDGET_S = 600.0
 
 
-class TrainingBusy(RuntimeError):
-    pass
+class TrainingBusy(UserError, RuntimeError):
+    title = Bilingual("Training slot busy", "Đang có người huấn luyện")
 
 
 @dataclass

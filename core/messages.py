@@ -2,7 +2,7 @@
 
 `Bilingual` is a str: everything that already treats the message as English text (str(), logs, JSON, the HTTP
 API, tests matching a fragment) keeps working, and demo/ picks `.vi` for a visitor who reads Vietnamese
-(demo.components.localized).
+(demo.errors.localized).
 """
 
 from __future__ import annotations
@@ -28,3 +28,43 @@ def vietnamese_of(thing: object) -> str | None:
     if vi is None and isinstance(thing, BaseException) and thing.args:
         vi = getattr(thing.args[0], "vi", None)
     return vi if isinstance(vi, str) and vi else None
+
+
+class UserError(Exception):
+    """Something a visitor can act on (a bad upload, a value out of range, missing weights), in both languages.
+
+    The one error type core raises for people: `UserError(en, vi)`, the same order as Bilingual. str() is the
+    English (logs, the HTTP API, tests matching a fragment); `.vi` the Vietnamese, or None where core has none (a
+    library's message, a file path: demo then shows the English rather than nothing). `title` is the heading of the
+    message box; subclasses set their own. demo/errors.py turns one into a gr.Error in the visitor's language.
+    Subclasses also derive from the built-in type callers caught before (ValueError, KeyError, RuntimeError).
+    """
+
+    title = Bilingual("Cannot do this", "Không thực hiện được")
+
+    def __init__(self, en: str, vi: str | None = None, *, title: Bilingual | None = None):
+        vi = vi if vi is not None else getattr(en, "vi", None)
+        self.message = Bilingual(str(en), vi) if vi else str(en)
+        self.vi = vi
+        if title is not None:
+            self.title = title
+        super().__init__(self.message)
+
+    def __str__(self) -> str:  # KeyError's own str() would quote the message
+        return str(self.message)
+
+    def __reduce__(self):  # pickling rebuilds from (en, vi), not from args
+        return (_rebuild, (type(self), str(self.message), self.vi, self.__dict__))
+
+
+def _rebuild(cls, en, vi, state):
+    exc = cls.__new__(cls)
+    UserError.__init__(exc, en, vi)
+    exc.__dict__.update(state)
+    return exc
+
+
+class UnknownChoice(UserError, KeyError):
+    """A name (model, variant, support set) that is not one of the offered choices."""
+
+    title = Bilingual("Unknown choice", "Không có lựa chọn này")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from core.messages import Bilingual
+from core.messages import Bilingual, UnknownChoice
 from core.preprocess import (
     HALF_MEAN_STD,
     Preprocess,
@@ -82,7 +82,10 @@ def get_spec(name: str) -> ModelSpec:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise KeyError(f"unknown model {name!r}; valid names: {', '.join(list_models())}") from None
+        valid = ", ".join(list_models())
+        raise UnknownChoice(
+            f"unknown model {name!r}; valid names: {valid}", f"không có mô hình tên {name!r}; các tên hợp lệ: {valid}"
+        ) from None
 
 
 def list_models(task: str | None = None) -> list[str]:
@@ -625,9 +628,17 @@ for _dataset in VQA_DATASETS:
 def vqa_spec(dataset: str, variant: str) -> ModelSpec:
     """The VQA entry for (dataset, variant); a KeyError in words when either is not one of the known values."""
     if variant not in VQA_VARIANTS:
-        raise KeyError(f"unknown VQA variant {variant!r}; valid: {', '.join(VQA_VARIANTS)}")
+        valid = ", ".join(VQA_VARIANTS)
+        raise UnknownChoice(
+            f"unknown VQA variant {variant!r}; valid: {valid}",
+            f"không có biến thể {variant!r}; các biến thể: {valid}",
+        )
     if dataset not in VQA_DATASETS:
-        raise KeyError(f"unknown VQA dataset {dataset!r}; valid: {', '.join(VQA_DATASETS)}")
+        valid = ", ".join(VQA_DATASETS)
+        raise UnknownChoice(
+            f"unknown VQA dataset {dataset!r}; valid: {valid}",
+            f"không có bộ dữ liệu {dataset!r}; các bộ dữ liệu: {valid}",
+        )
     return get_spec(vqa_model_name(dataset, variant))
 
 

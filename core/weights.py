@@ -17,20 +17,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.messages import Bilingual, UserError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HUB_REPO_ENV = "DL_CLASSROOM_HUB_REPO"
 NETWORK_TIMEOUT_S = 3.0
 
 
-class WeightsUnavailable(RuntimeError):
-    """No source could provide the weights; `reasons` and `fixes` are shown to the user."""
+class WeightsUnavailable(UserError, RuntimeError):
+    """No source could provide the weights; `reasons` (English: paths, library errors) and `fixes` (commands)."""
+
+    title = Bilingual("Weights missing", "Thiếu trọng số")
 
     def __init__(self, model_name: str, reasons: list[str], fixes: list[str]):
         self.model_name, self.reasons, self.fixes = model_name, reasons, fixes
-        lines = [f"No weights for '{model_name}':"] + [f"  - {r}" for r in reasons]
+        details = [f"  - {r}" for r in reasons]
+        en, vi = [f"No weights for '{model_name}':", *details], [f"Chưa có trọng số cho '{model_name}':", *details]
         if fixes:
-            lines += ["To fix, run one of:"] + [f"  {f}" for f in fixes]
-        super().__init__("\n".join(lines))
+            en += ["To fix, run one of:"] + [f"  {f}" for f in fixes]
+            vi += ["Để khắc phục, chạy một trong các lệnh:"] + [f"  {f}" for f in fixes]
+        super().__init__("\n".join(en), "\n".join(vi))
 
 
 class SourceFailed(Exception):

@@ -18,6 +18,8 @@ The functions call the same helpers and core functions as the tabs (demo/*_tab.p
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 from typing import Literal
 
@@ -27,10 +29,12 @@ from gradio.data_classes import FileData
 from core.clip.templates import DEFAULT_TEMPLATE
 from core.initial import image_pair, vqa_choice
 from core.inputs import InputError, choice, number
+from core.messages import UserError
 from core.registry import DEFAULT_CLIP, list_models
 from core.video.service import CLIP_MODELS
 from demo import caption_tab, clip_tab, cnn_tab, image_tab, status_tab, text_tab, video_tab, vqa_tab
 from demo.components import checked_choices, input_error, localized, read_user_image
+from demo.errors import user_error
 from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
 from demo.gpu import gpu_task
 from demo.i18n import LANGUAGES, LanguageRequest, lang_of, say
@@ -147,7 +151,7 @@ def clip_zero_shot(
 
     start, req = time.perf_counter(), _request(language, request)
     source = clip_tab._source(image, req)
-    result, query = clip_tab._guard(req, classify_zero_shot, source, classes, templates, model, _profile["name"])
+    result, query = classify_zero_shot(source, classes, templates, model, _profile["name"])
     summary = clip_tab.zero_shot_summary(result, query)
     return _done(summary, [localized(req, n) for n in summary.pop("notes")], start)
 
@@ -181,10 +185,9 @@ def clip_k_shot(
 
     start, req = time.perf_counter(), _request(language, request)
     groups = list(support_images or [])[:5]
-    files = [clip_tab._gallery_paths(g, req) for g in groups] + [[] for _ in range(5 - len(groups))]
+    files = [clip_tab._gallery_paths(g) for g in groups] + [[] for _ in range(5 - len(groups))]
     source = clip_tab._source(image, req)
-    result, query = clip_tab._guard(req, classify_k_shot, source, k, support, classes, templates, model,
-                                    _profile["name"], files)  # fmt: skip
+    result, query = classify_k_shot(source, k, support, classes, templates, model, _profile["name"], files)
     summary = clip_tab.k_shot_summary(result, query)
     return _done(summary, [localized(req, n) for n in summary.pop("notes")], start)
 
@@ -434,4 +437,20 @@ def register_api(profile: str) -> None:
     """Register every endpoint in the gr.Blocks being built (call inside its `with` block)."""
     _profile["name"] = profile
     for fn, group in ENDPOINTS:
-        gr.api(gpu_task(fn), api_name=fn.__name__, **(group or image_group()))
+        gr.api(gpu_task(_user_errors(fn)), api_name=fn.__name__, **(group or image_group()))
+
+
+def _user_errors(fn):
+    """A core.messages.UserError raised by an endpoint reaches the caller in the call's `language` (demo/errors.py
+    does the same for the tabs, in the browser's language). functools.wraps keeps the signature gr.api reads."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def endpoint(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as exc:
+            bound = signature.bind_partial(*args, **kwargs).arguments
+            raise user_error(_request(bound.get("language"), bound.get("request")), exc) from exc
+
+    return endpoint

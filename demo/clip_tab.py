@@ -7,11 +7,11 @@ from pathlib import Path
 import gradio as gr
 
 from core.clip.templates import CIFAR_TEMPLATES, DEFAULT_TEMPLATE, IMAGENET_TEMPLATES
-from core.images import ImageInputError
 from core.initial import clip_choice
 from core.registry import DEFAULT_CLIP, get_spec, list_models
 from demo import first_run
-from demo.components import example_images, image_error, image_file, image_input, localized, payload_source
+from demo.components import example_images, image_file, image_input, payload_source
+from demo.errors import localized, shows_user_errors
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
 
@@ -174,11 +174,12 @@ def build_clip_tab(profile: str) -> None:
             )
         )
 
+    @shows_user_errors
     def zero_shot_event(image_payload, class_text, template_text, model_name=DEFAULT_CLIP, request: gr.Request = None):
         from core.clip.playground import as_dict, classify_zero_shot
 
-        result, query = _guard(request, classify_zero_shot, _source(image_payload, request), class_text,
-                               template_text, model_name, profile)  # fmt: skip
+        source = _source(image_payload, request)
+        result, query = classify_zero_shot(source, class_text, template_text, model_name, profile)
         if len(result.names) == 1:
             gr.Warning(
                 say(request, "Chỉ một lớp: xác suất luôn là 100 %.", "One class: its probability is always 100 %.")
@@ -192,6 +193,7 @@ def build_clip_tab(profile: str) -> None:
         table = gr.Dataframe(value=rows[:MAX_TABLE_ROWS], headers=header)
         return as_dict(result.probabilities, result.names), table, notes, summary
 
+    @shows_user_errors
     def k_shot_event(
         image_payload,
         k_value,
@@ -209,9 +211,10 @@ def build_clip_tab(profile: str) -> None:
         # Explicit parameters, not *galleries: Gradio injects `request` by its position in the signature.
         from core.clip.playground import as_dict, classify_k_shot
 
-        files = [_gallery_paths(v, request) for v in (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)]
-        result, query = _guard(request, classify_k_shot, _source(image_payload, request), k_value, support_name,
-                               class_text, template_text, model_name, profile, files)  # fmt: skip
+        files = [_gallery_paths(v) for v in (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)]
+        source = _source(image_payload, request)
+        result, query = classify_k_shot(source, k_value, support_name, class_text, template_text, model_name, profile,
+                                        files)  # fmt: skip
         zs = as_dict(result.zero_shot.probabilities, result.names)
         probes = {kind: as_dict(p.probabilities, result.names) for kind, p in result.probes.items()}
         lines = list(result.notes)
@@ -292,30 +295,7 @@ def k_shot_summary(result, query) -> dict:
 def _source(payload, request):
     if payload is None:
         raise gr.Error(say(request, "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", "Upload an image or pick an example."))
-    try:
-        return payload_source(payload)
-    except ImageInputError as exc:
-        raise image_error(exc, request) from exc
-
-
-def _guard(request, fn, *args):
-    """Run a core call; errors a user can act on become a gr.Error, anything else propagates."""
-    from core.clip.zero_shot import ClipInputError
-    from core.weights import WeightsUnavailable
-
-    try:
-        return fn(*args)
-    except ImageInputError as exc:
-        raise image_error(exc, request) from exc
-    except ClipInputError as exc:
-        title = say(request, "Đầu vào không dùng được", "Cannot use this input")
-        raise gr.Error(localized(request, exc), title=title) from exc
-    except WeightsUnavailable as exc:
-        raise gr.Error(localized(request, exc), title=say(request, "Thiếu trọng số", "Weights missing")) from exc
-    except KeyError as exc:
-        raise gr.Error(
-            localized(request, exc.args[0]), title=say(request, "Không có lựa chọn này", "Unknown choice")
-        ) from exc
+    return payload_source(payload)  # a refused path: core.uploads' UploadRefused, shown by @shows_user_errors
 
 
 def _thumbnail(path: str) -> str:
@@ -328,7 +308,7 @@ def _thumbnail(path: str) -> str:
     return image_file(image)
 
 
-def _gallery_paths(value, request=None) -> list[str | None]:
+def _gallery_paths(value) -> list[str | None]:
     """A raw gr.Gallery payload (preprocess=False) or a list of paths -> the checked image paths in it.
 
     Gradio checks a gallery item's path only when it carries the FileData `meta` tag, so every path passes
@@ -340,7 +320,7 @@ def _gallery_paths(value, request=None) -> list[str | None]:
     if value is None:
         return []
     if not isinstance(value, (list, tuple)):
-        raise image_error(UploadRefused(), request)
+        raise UploadRefused()
     paths = []
     # user_support uses MAX_SHOTS per class and notes the rest: more items than that are counted, not opened.
     for item in value:
@@ -354,10 +334,7 @@ def _gallery_paths(value, request=None) -> list[str | None]:
         if len(paths) >= MAX_SHOTS:
             paths.append(None)  # never opened: only counted for the "first 20 of N" note
             continue
-        try:
-            paths.append(str(checked_upload(item)))
-        except ImageInputError as exc:
-            raise image_error(exc, request) from exc
+        paths.append(str(checked_upload(item)))
     return paths
 
 

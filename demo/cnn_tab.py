@@ -17,7 +17,8 @@ from core.conv_arithmetic import (
 )
 from core.inputs import number
 from core.registry import ZOO
-from demo.components import checked_choices, image_file, image_input, input_error, localized, read_user_image
+from demo.components import checked_choices, image_file, image_input, read_user_image
+from demo.errors import localized, shows_user_errors
 from demo.fair_queue import QUICK_GROUP
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
@@ -209,11 +210,9 @@ def build_cnn_tab(profile: str) -> None:
     )
     step_md = gr.Markdown(initial["step"])
 
+    @shows_user_errors
     def compute(grid_text, kernel_text, p, s, mode, request: gr.Request | None = None):
-        try:
-            result = _conv_result(grid_text, kernel_text, p, s, mode)  # NaN, 1e400, "median": a clear message
-        except ValueError as exc:
-            raise gr.Error(localized(request, exc), title=say(request, "Không tính được", "Cannot compute")) from exc
+        result = _conv_result(grid_text, kernel_text, p, s, mode)  # NaN, 1e400, "median": a clear message
         return (
             result["size"][lang_of(request)],
             result["output"],
@@ -233,13 +232,11 @@ def build_cnn_tab(profile: str) -> None:
         st = steps[min(index, len(steps) - 1)]
         return _step_text(grid, p, st, kernel.shape[0])
 
+    @shows_user_errors
     def from_photo(payload, size, request: gr.Request | None = None):
         if payload is None:
             return gr.Textbox()
-        try:
-            size = number(size, ("Grid size", "Cỡ lưới"), 4, 16, integer=True)
-        except ValueError as exc:
-            raise input_error(exc, request) from exc
+        size = number(size, ("Grid size", "Cỡ lưới"), 4, 16, integer=True)
         grey = read_user_image(payload, request).image.convert("L").resize((size, size))
         return _grid_text(np.asarray(grey))
 
@@ -314,6 +311,7 @@ def build_cnn_tab(profile: str) -> None:
         interactive=False,
     )
 
+    @shows_user_errors
     def feature_maps(img, name, request: gr.Request | None = None):  # `img`: the API's parameter name
         (name,) = checked_choices(request, (name, MAPS_MODELS, ("Zoo model", "Mô hình")))
         return _feature_maps(img, name, profile, request)
@@ -422,21 +420,11 @@ def _course_lenet_table(request: gr.Request | None):
 def _feature_maps(payload, name: str, profile: str, request: gr.Request | None = None):
     from core.feature_maps import first_conv_feature_maps, tile_maps
     from core.model_store import load_model
-    from core.weights import WeightsUnavailable
 
     image = read_user_image(payload, request).image
-    try:
-        model = load_model(name, profile)
-    except WeightsUnavailable as exc:
-        raise gr.Error(
-            say(request, f"Chưa có trọng số của mô hình này. {exc}", str(exc)),
-            title=say(request, "Chưa có trọng số", "No weights"),
-        ) from exc
+    model = load_model(name, profile)
     x = model.preprocess(image)[None]
-    try:
-        maps, layer = first_conv_feature_maps(model.module, x)
-    except ValueError as exc:
-        raise gr.Error(localized(request, exc), title=say(request, "Không có lớp tích chập", "No convolution")) from exc
+    maps, layer = first_conv_feature_maps(model.module, x)
     count, size = maps.shape[0], f"{maps.shape[1]}x{maps.shape[2]}"
     return (
         image_file(tile_maps(maps)),

@@ -15,7 +15,8 @@ from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
 from core.video.service import playable_copy
 from demo import first_run
-from demo.components import checked_choices, localized
+from demo.components import checked_choices
+from demo.errors import localized, shows_user_errors
 from demo.fair_queue import VIDEO_GROUP
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
@@ -162,6 +163,7 @@ def build_video_tab(profile: str) -> None:
     seek = gr.Number(visible=False)
     moments = gr.State([])
 
+    @shows_user_errors
     def search_ui(
         payload,
         text,
@@ -221,7 +223,6 @@ def build_video_tab(profile: str) -> None:
 
 
 def _run(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profile, request, progress):
-    from core.inputs import InputError
     from core.uploads import checked_upload
     from core.video.decode import VideoInputError
     from core.video.service import checked_options, video_search
@@ -230,33 +231,25 @@ def _run(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profil
     path = payload.get("path") if isinstance(payload, dict) else payload
     if not path:
         raise gr.Error(say(request, "Hãy tải video lên trước.", "Upload a video first."), title="Video")
-    title = say(request, "Không dùng được video", "Cannot use this video")
     try:
         path = str(checked_upload(path))  # an upload or an example, a regular file, under the size limit
-        options = checked_options(text, mode, model, k, kf_mode, interval_s, window_s)
-    except ImageInputError as exc:  # core.uploads' refusal: the same message for every refused path
-        raise gr.Error(localized(request, exc), title=title) from exc
-    except InputError as exc:
-        raise gr.Error(localized(request, exc), title=say(request, "Tuỳ chọn không hợp lệ", "Invalid option")) from exc
+    except ImageInputError as exc:  # core.uploads' refusal (the same for every path), titled for a video here
+        raise VideoInputError(str(exc), exc.vi) from exc
+    options = checked_options(text, mode, model, k, kf_mode, interval_s, window_s)
     if not options.query:
         raise gr.Error(
             say(request, "Hãy nhập điều cần tìm.", "Type what to look for."), title=say(request, "Tìm gì?", "Query")
         )
+    report = lambda f, m: progress(f, desc=_progress_text(m, request))  # noqa: E731
+    common = dict(clip_name=options.clip_name, profile=profile, params=options.params, top_k=options.top_k,
+                  window_s=options.window_s)  # fmt: skip
     try:
-        report = lambda f, m: progress(f, desc=_progress_text(m, request))  # noqa: E731
-        common = dict(clip_name=options.clip_name, profile=profile, params=options.params, top_k=options.top_k,
-                      window_s=options.window_s)  # fmt: skip
-        try:
-            return path, video_search(path, options.query, mode=options.mode, progress=report, **common)
-        except WeightsUnavailable as exc:
-            if options.mode != "combined":
-                raise
-            gr.Warning(say(request, "Chưa có trọng số CLIP: chỉ tìm theo chữ (OCR).", f"{exc} Searching OCR only."))
-            return path, video_search(path, options.query, mode="ocr", progress=report, **common)
-    except VideoInputError as exc:
-        raise gr.Error(say(request, exc.vi, exc.en), title=title) from exc
-    except WeightsUnavailable as exc:
-        raise gr.Error(str(exc), title=say(request, "Thiếu trọng số CLIP", "CLIP weights missing")) from exc
+        return path, video_search(path, options.query, mode=options.mode, progress=report, **common)
+    except WeightsUnavailable as exc:  # "both" still answers from the text on screen
+        if options.mode != "combined":
+            raise
+        gr.Warning(say(request, "Chưa có trọng số CLIP: chỉ tìm theo chữ (OCR).", f"{exc} Searching OCR only."))
+        return path, video_search(path, options.query, mode="ocr", progress=report, **common)
 
 
 # core.video names its indexing stages in English; the progress bar is UI text, so a Vietnamese page shows these.
@@ -280,8 +273,8 @@ def _speak(text: str, lang: str, request):
 
     try:
         return synthesize(text, lang).path
-    except SpeechUnavailable as exc:
-        gr.Warning(say(request, exc.vi, exc.en))
+    except SpeechUnavailable as exc:  # the moments stand without the voice: a warning, not an error
+        gr.Warning(localized(request, exc))
         return None
 
 

@@ -6,15 +6,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from core.images import ImageInputError
 from core.initial import vqa_choice
 from core.registry import VQA_DATASETS, VQA_VARIANTS
 from core.vqa.catalog import EASY_VQA_VI
 from core.vqa.chat import checked_fields, checked_history
 from core.vqa.text import MAX_QUESTION_CHARS
-from core.weights import WeightsUnavailable
 from demo import first_run
-from demo.components import image_error, image_file, image_input, input_error, localized, payload_source
+from demo.components import image_file, image_input, payload_source
+from demo.errors import localized, shows_user_errors
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
 
@@ -97,6 +96,7 @@ def build_vqa_tab(profile: str) -> None:
     # The first checkpoint here, the course's food set before easy-VQA (core.initial.vqa_choice).
     first_run.on_page_load(lambda request=None: list(reversed(vqa_choice(profile).models)), [variant, dataset])
 
+    @shows_user_errors
     def chat(image_payload, text, history, variant_name, dataset_name, request: gr.Request | None = None):
         history, answer = chat_turn(image_payload, text, history, variant_name, dataset_name, profile, request)
         overlay = image_file(_attention_overlay(answer))
@@ -115,16 +115,13 @@ def build_vqa_tab(profile: str) -> None:
 def _answer(image_payload, text: str, variant: str, dataset: str, profile: str, request: gr.Request | None = None):
     from core.vqa.session import answer_question, load_vqa  # imports torch: deferred to the first question
 
-    text, variant, dataset = _checked(request, checked_fields, text, variant, dataset)
+    text, variant, dataset = checked_fields(text, variant, dataset)
     if image_payload is None:
         raise gr.Error(
             say(request, "Hãy tải ảnh lên trước rồi mới hỏi.", "Upload a photo first, then ask about it."),
             title=say(request, "Chưa có ảnh", "No photo"),
         )
-    try:
-        source = payload_source(image_payload)  # checked before any model is loaded
-    except ImageInputError as exc:
-        raise image_error(exc, request) from exc
+    source = payload_source(image_payload)  # checked before any model is loaded
     if not text:
         raise gr.Error(
             say(
@@ -134,29 +131,14 @@ def _answer(image_payload, text: str, variant: str, dataset: str, profile: str, 
             ),
             title=say(request, "Câu hỏi trống", "Empty question"),
         )
-    try:
-        vqa = load_vqa(variant, dataset, profile)
-    except WeightsUnavailable as exc:
-        raise gr.Error(
-            say(request, f"Chưa có checkpoint của mô hình này. {exc}", str(exc)),
-            title=say(request, "Thiếu checkpoint", "Checkpoint missing"),
-        ) from exc
-    except KeyError as exc:
-        message = str(exc.args[0])
-        raise gr.Error(
-            say(request, f"Không có biến thể {variant!r}. Chi tiết: {message}", message),
-            title=say(request, "Biến thể không xác định", "Unknown variant"),
-        ) from exc
-    try:
-        # A file upload is hashed first and decoded only on a cache miss (core.vqa.session).
-        return answer_question(vqa, source, text)
-    except ImageInputError as exc:
-        raise image_error(exc, request) from exc
+    vqa = load_vqa(variant, dataset, profile)
+    # A file upload is hashed first and decoded only on a cache miss (core.vqa.session).
+    return answer_question(vqa, source, text)
 
 
 def chat_turn(image_payload, text, history, variant: str, dataset: str, profile: str, request=None):
     """One question in a conversation: (the history with the question and the reply added, the answer)."""
-    history = _checked(request, checked_history, history)  # text only, the newest MAX_HISTORY_MESSAGES
+    history = checked_history(history)  # text only, the newest MAX_HISTORY_MESSAGES
     answer = _answer(image_payload, text, variant, dataset, profile, request)
     history += [
         {"role": "user", "content": text.strip()[:MAX_QUESTION_CHARS]},  # a str: _answer checked it
@@ -174,16 +156,6 @@ def answer_summary(answer) -> dict:
         "alternatives": [{"answer": a, "confidence": round(p, 6)} for a, p in answer.alternatives],
         "features_cached": answer.cached_features,
     }
-
-
-def _checked(request, fn, *args):
-    """A core.vqa.chat check; its InputError becomes a message in the visitor's language."""
-    from core.inputs import InputError
-
-    try:
-        return fn(*args)
-    except InputError as exc:
-        raise input_error(exc, request) from exc
 
 
 def _bilingual(answer: str, dataset: str) -> str:

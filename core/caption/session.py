@@ -21,6 +21,7 @@ from core.caption.decoding import DecodeOptions, decode
 from core.caption.metrics import CiderD, image_metrics
 from core.caption.text import clean_decoded, metric_tokens, normalize_caption
 from core.checkpoint import WEIGHTS_FILE
+from core.inputs import InputError
 from core.registry import ModelSpec, caption_model_name, caption_variants, get_spec
 from core.weights import SourceFailed, WeightsUnavailable
 
@@ -188,5 +189,5 @@ def score_caption(cap: LoadedCaptioner, caption: str, references: list[str]) -> 
     """Per-image BLEU-1..4, ROUGE-L and CIDEr (IDF from the checkpoint's training references) on syllables."""
     refs = [metric_tokens(r) for r in references if normalize_caption(r)]
     if not refs:
-        raise ValueError("the reference caption is empty")
+        raise InputError("The reference caption has no words.", "Chú thích tham chiếu không có chữ nào.")
     return image_metrics(metric_tokens(caption), refs, cap.cider)

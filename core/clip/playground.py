@@ -15,7 +15,7 @@ import numpy as np
 from core.clip.kshot import KShotResult, k_shot
 from core.clip.support import BUILTIN_SETS, MAX_SHOTS, builtin_support, embed_image, user_support
 from core.clip.zero_shot import ClipInputError, ZeroShotResult, parse_class_names, parse_templates, zero_shot
-from core.messages import Bilingual
+from core.messages import Bilingual, UnknownChoice
 from core.model_store import load_model
 from core.registry import DEFAULT_CLIP, list_models
 
@@ -35,11 +35,9 @@ def clip_model(name: str | None, profile: str):
     name = name or DEFAULT_CLIP
     if name not in list_models("clip"):  # the registry's own KeyError would list every model, image and text too
         choices = ", ".join(list_models("clip"))
-        raise KeyError(
-            Bilingual(
-                f"{name!r} is not a CLIP model; choose {choices}.",
-                f"{name!r} không phải mô hình CLIP; hãy chọn {choices}.",
-            )
+        raise UnknownChoice(
+            f"{name!r} is not a CLIP model; choose {choices}.",
+            f"{name!r} không phải mô hình CLIP; hãy chọn {choices}.",
         )
     loaded = load_model(name, profile)
     return loaded.module, f"{name}/{profile}", loaded.display_name
@@ -89,11 +87,9 @@ def classify_k_shot(
         support_set = builtin_support(model, key, support)
     else:
         choices = ", ".join([*BUILTIN_SETS, USER_SUPPORT])
-        raise KeyError(
-            Bilingual(
-                f"unknown support set {support!r}; choose {choices}.",
-                f"không có bộ ảnh mẫu {support!r}; hãy chọn {choices}.",
-            )
+        raise UnknownChoice(
+            f"unknown support set {support!r}; choose {choices}.",
+            f"không có bộ ảnh mẫu {support!r}; hãy chọn {choices}.",
         )
     vector, cached = embed_image(model, key, image_source)
     result = k_shot(model, key, vector, support_set, k, templates)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.clip.probe import softmax
-from core.messages import Bilingual
+from core.messages import Bilingual, UserError
 
 MAX_CLASSES = 1000
 # Prompts encoded in one request: 80 templates x 100 classes. A full-size ViT-B/32 text tower encodes ~110 prompts/s
@@ -33,8 +33,10 @@ MAX_TEXT_CHARS = 500_000  # the whole class or template box: far above 1,000 nam
 MAX_NAMED = 5  # names a note lists (cut, duplicate, skipped); the rest are counted
 
 
-class ClipInputError(ValueError):
+class ClipInputError(UserError, ValueError):
     """Class names, templates or support images that cannot be used; the message says what to do."""
+
+    title = Bilingual("Cannot use this input", "Đầu vào không dùng được")
 
 
 def parse_class_names(text: str | Sequence[str] | None) -> tuple[list[str], list[str]]:

@@ -18,6 +18,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from core.messages import Bilingual, UserError
+
 DEFAULT_MAX_DURATION_S = 30 * 60.0  # VIDEO_MAX_DURATION_S overrides: a lecture-length clip, not a film
 # Frame size cap: 4096x2160 (DCI 4K). A 6 MB .mov declaring 16000x16000 16-bit RGBA frames once took 34 s and
 # 6.8 GB to index. FFmpeg is told the cap (its `max_pixels` codec option) when the file is opened, because opening
@@ -30,12 +32,10 @@ FRAME_THREAD_MAX_PIXELS = 1920 * 1088
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".avi", ".mkv", ".m4v")
 
 
-class VideoInputError(ValueError):
-    """A video the app cannot use; `vi` and `en` are the messages for the user."""
+class VideoInputError(UserError, ValueError):
+    """A video the app cannot use: VideoInputError(en, vi)."""
 
-    def __init__(self, vi: str, en: str):
-        super().__init__(en)
-        self.vi, self.en = vi, en
+    title = Bilingual("Cannot use this video", "Không dùng được video")
 
 
 @dataclass(frozen=True)
@@ -73,18 +73,18 @@ def format_time(seconds: float) -> str:
 def _open(path: str | Path) -> av.container.InputContainer:
     p = Path(path)
     if not p.is_file():
-        raise VideoInputError("Không tìm thấy tệp video.", "The video file was not found. Upload it again.")
+        raise VideoInputError("The video file was not found. Upload it again.", "Không tìm thấy tệp video.")
     if p.stat().st_size == 0:
-        raise VideoInputError("Tệp video rỗng (0 byte).", "The file is empty (0 bytes). Upload a real video file.")
+        raise VideoInputError("The file is empty (0 bytes). Upload a real video file.", "Tệp video rỗng (0 byte).")
     try:
         # max_pixels: the decoders FFmpeg runs while probing refuse a bigger frame instead of allocating it; a
         # stream whose declared size is over the cap then reports 0x0 (_video_stream refuses it).
         return av.open(str(p), metadata_errors="ignore", options=_OPEN_OPTIONS)
     except (av.FFmpegError, UnicodeDecodeError, OSError) as exc:
         raise VideoInputError(
-            "Không đọc được tệp này như một video: có thể nó không phải video hoặc đã bị hỏng.",
             "This file could not be read as a video: it is not a video, or it is damaged "
             f"({type(exc).__name__}). Use an mp4, webm, mov or avi file.",
+            "Không đọc được tệp này như một video: có thể nó không phải video hoặc đã bị hỏng.",
         ) from exc
 
 
@@ -97,8 +97,8 @@ def _video_stream(container: av.container.InputContainer):
     if not container.streams.video:
         what = "an audio-only file" if container.streams.audio else "a file without any video stream"
         raise VideoInputError(
-            "Tệp này không có luồng hình ảnh (chỉ có âm thanh?). Hãy tải lên một video.",
             f"This is {what}: there are no pictures to search. Upload a video.",
+            "Tệp này không có luồng hình ảnh (chỉ có âm thanh?). Hãy tải lên một video.",
         )
     stream = container.streams.video[0]
     check_frame_size(stream.codec_context.width, stream.codec_context.height, stream.codec_context.pix_fmt)
@@ -121,19 +121,19 @@ def check_frame_size(width: int, height: int, pix_fmt: str | None) -> None:
     cap = "4096x2160"
     if not width or not height:  # FFmpeg zeroes a declared size over max_pixels; or the header has none
         raise VideoInputError(
-            f"Không đọc được kích thước khung hình, hoặc khung hình lớn hơn {cap}: hãy xuất lại video ở độ phân "
-            "giải thấp hơn (ví dụ 1920x1080).",
             f"The frame size could not be read, or the frames are larger than {cap}: export the video at a lower "
             "resolution (e.g. 1920x1080).",
+            f"Không đọc được kích thước khung hình, hoặc khung hình lớn hơn {cap}: hãy xuất lại video ở độ phân "
+            "giải thấp hơn (ví dụ 1920x1080).",
         )
     size = frame_bytes(width, height, pix_fmt)
     if width * height > MAX_VIDEO_PIXELS or size > MAX_FRAME_BYTES:
         mb, cap_mb = size / 2**20, MAX_FRAME_BYTES / 2**20
         raise VideoInputError(
-            f"Khung hình {width}x{height} ({pix_fmt}) chiếm {mb:.0f} MB khi giải mã; giới hạn là {cap} và "
-            f"{cap_mb:.0f} MB. Hãy xuất lại video ở độ phân giải hoặc độ sâu bit thấp hơn.",
             f"The frames are {width}x{height} ({pix_fmt}), {mb:.0f} MB each once decoded; the limit is {cap} and "
             f"{cap_mb:.0f} MB. Export the video at a lower resolution or bit depth.",
+            f"Khung hình {width}x{height} ({pix_fmt}) chiếm {mb:.0f} MB khi giải mã; giới hạn là {cap} và "
+            f"{cap_mb:.0f} MB. Hãy xuất lại video ở độ phân giải hoặc độ sâu bit thấp hơn.",
         )
 
 
@@ -170,10 +170,10 @@ def probe(path: str | Path, *, limit_s: float | None = None) -> VideoInfo:
 def check_duration(duration_s: float, limit_s: float) -> None:
     if duration_s > limit_s:
         raise VideoInputError(
-            f"Video dài {format_time(duration_s)}, vượt giới hạn {format_time(limit_s)} của bản demo. "
-            "Hãy cắt một đoạn ngắn hơn (ví dụ: ffmpeg -ss 0 -t 600 -i vao.mp4 -c copy ra.mp4).",
             f"The video lasts {format_time(duration_s)}, over this demo's limit of {format_time(limit_s)}. "
             "Cut a shorter clip first (e.g. ffmpeg -ss 0 -t 600 -i in.mp4 -c copy out.mp4).",
+            f"Video dài {format_time(duration_s)}, vượt giới hạn {format_time(limit_s)} của bản demo. "
+            "Hãy cắt một đoạn ngắn hơn (ví dụ: ffmpeg -ss 0 -t 600 -i vao.mp4 -c copy ra.mp4).",
         )
 
 
@@ -234,8 +234,8 @@ def iter_frames(
         except av.FFmpegError as exc:
             if decoded == 0:
                 raise VideoInputError(
-                    "Không giải mã được khung hình nào: tệp video bị hỏng.",
                     f"No frame could be decoded: the video is damaged ({type(exc).__name__}).",
+                    "Không giải mã được khung hình nào: tệp video bị hỏng.",
                 ) from exc
             if notes is not None:  # damaged tail: keep what decoded
                 notes.append(
@@ -258,8 +258,8 @@ def iter_frames(
             )
     if decoded == 0:
         raise VideoInputError(
-            "Video không có khung hình nào giải mã được (tệp hỏng hoặc bị cắt cụt).",
             "The video contains no decodable frame: the file is damaged or truncated.",
+            "Video không có khung hình nào giải mã được (tệp hỏng hoặc bị cắt cụt).",
         )
 
 

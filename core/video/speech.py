@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import subprocess_guard
+from core.messages import UserError
 from core.video.search import Moment
 
 ESPEAK_VOICES = {"vi": "vi", "en": "en-us"}
@@ -28,10 +29,8 @@ _online: tuple[float, bool] | None = None  # (when checked, result): checked at 
 _online_lock = threading.Lock()
 
 
-class SpeechUnavailable(RuntimeError):
-    def __init__(self, vi: str, en: str):
-        super().__init__(en)
-        self.vi, self.en = vi, en
+class SpeechUnavailable(UserError, RuntimeError):
+    """No voice could read the summary: SpeechUnavailable(en, vi); the tab shows it as a warning."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,8 @@ def synthesize(text: str, lang: str) -> Speech:
         return _espeak(text, lang, out_dir)
     why = f" (gTTS: {type(gtts_error).__name__})" if gtts_error else ""
     raise SpeechUnavailable(
-        "Không có bộ đọc giọng nói: máy chủ ngoại tuyến và chưa cài espeak-ng (apt-get install espeak-ng).",
         f"No speech engine: offline and espeak-ng is not installed (apt-get install espeak-ng){why}.",
+        "Không có bộ đọc giọng nói: máy chủ ngoại tuyến và chưa cài espeak-ng (apt-get install espeak-ng).",
     )
 
 
@@ -140,7 +139,7 @@ def _espeak(text: str, lang: str, out_dir: Path) -> Speech:
     try:
         subprocess_guard.run(cmd, input=text.encode("utf-8"), check=True, timeout=60, capture_output=True)
     except (subprocess.SubprocessError, OSError) as exc:
-        raise SpeechUnavailable("espeak-ng không đọc được câu này.", f"espeak-ng failed: {exc}") from exc
+        raise SpeechUnavailable(f"espeak-ng failed: {exc}", "espeak-ng không đọc được câu này.") from exc
     return Speech(str(path), "espeak-ng", text)
 
 

@@ -1,0 +1,54 @@
+"""The one error path from core to the visitor: a core.messages.UserError becomes a gr.Error in their language.
+
+core raises `UserError(en, vi)` (or a subclass that names its title: ImageInputError, InputError,
+WeightsUnavailable, ...); handlers do not catch it. `@shows_user_errors` on a handler turns it into `user_error`:
+the message and the title in the language of the browser that sent the request (demo/i18n.py). Anything else
+propagates, so a bug stays a bug (Gradio shows its generic error) instead of a friendly message that hides it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TypeVar
+
+import gradio as gr
+
+from core.messages import UserError, vietnamese_of
+from demo.i18n import lang_of
+
+F = TypeVar("F", bound=Callable)
+
+
+def localized(request: gr.Request | None, message: object) -> str:
+    """A core message (core.messages.Bilingual, or an exception carrying one) in the visitor's language.
+
+    Messages core/ has no Vietnamese for (a file path, a library's error) stay in English rather than vanish.
+    """
+    vi = vietnamese_of(message)
+    return vi if vi and lang_of(request) == "vi" else str(message)
+
+
+def user_error(request: gr.Request | None, exc: UserError) -> gr.Error:
+    """The gr.Error for `exc`: its message and its class's title, in the visitor's language."""
+    return gr.Error(localized(request, exc), title=localized(request, exc.title))
+
+
+def shows_user_errors(fn: F) -> F:
+    """Decorate an event handler: a UserError it raises reaches the visitor as `user_error(request, exc)`.
+
+    The handler's own `request` argument (Gradio injects it by its type hint) chooses the language. functools.wraps
+    keeps the signature and type hints Gradio reads for the API's parameters and for that injection.
+    """
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def handler(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as exc:
+            request = signature.bind_partial(*args, **kwargs).arguments.get("request")
+            raise user_error(request, exc) from exc
+
+    return handler  # type: ignore[return-value]
