@@ -18,8 +18,6 @@ The functions call the same helpers and core functions as the tabs (demo/*_tab.p
 
 from __future__ import annotations
 
-import functools
-import inspect
 import time
 from typing import Literal
 
@@ -29,12 +27,11 @@ from gradio.data_classes import FileData
 from core.clip.templates import DEFAULT_TEMPLATE
 from core.initial import image_pair, vqa_choice
 from core.inputs import InputError, choice, number
-from core.messages import UserError
 from core.registry import DEFAULT_CLIP, list_models
 from core.video.service import CLIP_MODELS
 from demo import caption_tab, clip_tab, cnn_tab, image_tab, status_tab, text_tab, video_tab, vqa_tab
 from demo.components import checked_choices, input_error, localized, read_user_image
-from demo.errors import user_error
+from demo.errors import shows_user_errors
 from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
 from demo.gpu import gpu_task
 from demo.i18n import LANGUAGES, LanguageRequest, lang_of, say
@@ -437,20 +434,6 @@ def register_api(profile: str) -> None:
     """Register every endpoint in the gr.Blocks being built (call inside its `with` block)."""
     _profile["name"] = profile
     for fn, group in ENDPOINTS:
-        gr.api(gpu_task(_user_errors(fn)), api_name=fn.__name__, **(group or image_group()))
-
-
-def _user_errors(fn):
-    """A core.messages.UserError raised by an endpoint reaches the caller in the call's `language` (demo/errors.py
-    does the same for the tabs, in the browser's language). functools.wraps keeps the signature gr.api reads."""
-    signature = inspect.signature(fn)
-
-    @functools.wraps(fn)
-    def endpoint(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UserError as exc:
-            bound = signature.bind_partial(*args, **kwargs).arguments
-            raise user_error(_request(bound.get("language"), bound.get("request")), exc) from exc
-
-    return endpoint
+        # A core.messages.UserError reaches the caller in the call's `language`, as the tabs' in the browser's.
+        endpoint = shows_user_errors(fn, request_of=lambda a: _request(a.get("language"), a.get("request")))
+        gr.api(gpu_task(endpoint), api_name=fn.__name__, **(group or image_group()))

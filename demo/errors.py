@@ -35,11 +35,13 @@ def user_error(request: gr.Request | None, exc: UserError) -> gr.Error:
     return gr.Error(localized(request, exc), title=localized(request, exc.title))
 
 
-def shows_user_errors(fn: F) -> F:
+def shows_user_errors(fn: F, *, request_of: Callable[[dict], object] | None = None) -> F:
     """Decorate an event handler: a UserError it raises reaches the visitor as `user_error(request, exc)`.
 
-    The handler's own `request` argument (Gradio injects it by its type hint) chooses the language. functools.wraps
-    keeps the signature and type hints Gradio reads for the API's parameters and for that injection.
+    The handler's own `request` argument (Gradio injects it by its type hint) chooses the language, or
+    `request_of(arguments)` where the language comes from elsewhere (the public API's `language` argument,
+    demo/api.py). functools.wraps keeps the signature and type hints Gradio reads for the API's parameters and for
+    that injection.
     """
     signature = inspect.signature(fn)
 
@@ -48,7 +50,8 @@ def shows_user_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except UserError as exc:
-            request = signature.bind_partial(*args, **kwargs).arguments.get("request")
+            arguments = signature.bind_partial(*args, **kwargs).arguments
+            request = request_of(arguments) if request_of else arguments.get("request")
             raise user_error(request, exc) from exc
 
     return handler  # type: ignore[return-value]
