@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -47,3 +48,23 @@ def tile_maps(maps: np.ndarray, cell: int = 64, columns: int = 8) -> Image.Image
         tile = Image.fromarray(grey).resize((cell, cell), Image.Resampling.NEAREST)
         canvas.paste(tile, ((i % columns) * (cell + 2), (i // columns) * (cell + 2)))
     return canvas
+
+
+@dataclass
+class FeatureMaps:
+    maps: np.ndarray  # (C, H, W) outputs of the first convolution
+    layer: str  # that convolution's module name
+    display_name: str  # the model's
+    source: str  # where its weights came from
+
+
+def feature_maps_for(image: Image.Image, name: str, profile: str) -> FeatureMaps:
+    """The first convolution's feature maps of catalogue entry `name` on `image`, with the entry's preprocessing.
+
+    Raises WeightsUnavailable or NoConvolution (UserErrors: the tab shows them as they are).
+    """
+    from core.model_store import load_model
+
+    model = load_model(name, profile)
+    maps, layer = first_conv_feature_maps(model.module, model.preprocess(image)[None])
+    return FeatureMaps(maps, layer, model.display_name, model.source)

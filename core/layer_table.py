@@ -168,3 +168,21 @@ def compare_with_course(module: nn.Module | None = None) -> list[CourseCompariso
             )
         )  # fmt: skip
     return out
+
+
+LENETS = ("lenet5", "lenet5_1998")  # the LeNet-5 variants besides the course's table (compare_with_course)
+
+
+def model_layers(name: str) -> list[LayerRow]:
+    """The layer table of a LeNet-5 variant (1x32x32 input) or of a catalogue entry at full size (3x32x32).
+
+    The module is built here, not in the tab: demo/ never builds a torch module (docs/ARCHITECTURE.md).
+    """
+    from core.models import build_architecture
+    from core.models.lenet import LeNet5, LeNet5Original
+    from core.registry import get_spec
+
+    if name in LENETS:
+        return layer_table(LeNet5() if name == "lenet5" else LeNet5Original(), (1, 32, 32))
+    spec = get_spec(name)
+    return layer_table(build_architecture(spec.arch, **spec.model_args), (3, 32, 32))

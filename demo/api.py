@@ -144,11 +144,8 @@ def clip_zero_shot(
     Returns:
         {"probabilities": {class: p}, "cosine", "prompt_cosine", "logit_scale", "model", "notes", "ms"}.
     """
-    from core.clip.playground import classify_zero_shot
-
     start, req = time.perf_counter(), _request(language, request)
-    source = clip_tab._source(image, req)
-    result, query = classify_zero_shot(source, classes, templates, model, _profile["name"])
+    result, query = clip_tab.run_zero_shot(image, classes, templates, model, _profile["name"], req)
     summary = clip_tab.zero_shot_summary(result, query)
     return _done(summary, [localized(req, n) for n in summary.pop("notes")], start)
 
@@ -178,13 +175,9 @@ def clip_k_shot(
     Returns:
         {"zero_shot": {class: p}, "probes": {kind: {"probabilities", "fit_ms"}}, "shots", "nearest", "notes", "ms"}.
     """
-    from core.clip.playground import classify_k_shot
-
     start, req = time.perf_counter(), _request(language, request)
-    groups = list(support_images or [])[:5]
-    files = [clip_tab._gallery_paths(g) for g in groups] + [[] for _ in range(5 - len(groups))]
-    source = clip_tab._source(image, req)
-    result, query = classify_k_shot(source, k, support, classes, templates, model, _profile["name"], files)
+    result, query = clip_tab.run_k_shot(image, k, support, classes, templates, model, support_images,
+                                        _profile["name"], req)  # fmt: skip
     summary = clip_tab.k_shot_summary(result, query)
     return _done(summary, [localized(req, n) for n in summary.pop("notes")], start)
 
@@ -219,8 +212,8 @@ def caption(
         {"models": {variant: {"captions", "latency_ms", "scores"?} or {"error"}}, "notes", "ms"}.
     """
     start, req = time.perf_counter(), _request(language, request)
-    *_, summary = caption_tab._caption(_profile["name"], req, image, method, beam_width, top_p, temperature,
-                                       num_captions, repetition_penalty, max_length, reference)  # fmt: skip
+    options = (method, beam_width, top_p, temperature, num_captions, repetition_penalty, max_length, reference)
+    *_, summary = caption_tab.caption_photo(image, *options, req, profile=_profile["name"])  # the tab's handler
     return _done({"models": summary}, [], start)
 
 
@@ -246,7 +239,7 @@ def vqa_answer(
     """
     start, req = time.perf_counter(), _request(language, request)
     model, dataset = _vqa_defaults(model, dataset)
-    answer = vqa_tab._answer(image, question, model, dataset, _profile["name"], req)
+    answer = vqa_tab.ask(image, question, model, dataset, _profile["name"], req)
     return _done(vqa_tab.answer_summary(answer), [localized(req, n) for n in answer.notes], start)
 
 
@@ -308,8 +301,8 @@ def video_search(
     """
     start, req = time.perf_counter(), _request(language, request)
     options = (video, query, mode, model or CLIP_MODELS[0], top_k, keyframes, interval_s, window_s)
-    _, result = video_tab._run(*options, profile=_profile["name"], request=req, progress=_no_progress)
-    summary = {**result.as_dict(), "summary": video_tab._summary(result, query, lang_of(req))}
+    _, result = video_tab.run_search(*options, profile=_profile["name"], request=req, progress=_no_progress)
+    summary = {**result.as_dict(), "summary": video_tab.spoken_summary(result, query, lang_of(req))}
     summary.pop("notes")  # English only there; the same notes in `language` below
     return _done(summary, [vi if lang_of(req) == "vi" else en for vi, en in result.index.notes], start)
 

@@ -12,6 +12,7 @@ from demo.components import example_images, image_input, read_user_image
 from demo.errors import localized, shows_user_errors
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
+from demo.wiring import for_profile
 
 VARIANTS = tuple(caption_variants())  # catalogue order: the two ClipCap mappers, then the CNN+LSTM baseline
 MAX_REFERENCE_CHARS = 1000  # a reference caption is one sentence; scoring a pasted book would hold a model slot
@@ -33,79 +34,93 @@ def build_caption_tab(profile: str) -> None:
     )
     card = first_run.needs_download_card()  # shown on page load when no captioner can run here
     with gr.Row():
-        with gr.Column(scale=1):
-            image = image_input(label=tr("caption.image", "Ảnh", "Photo"), height=280)
-            gr.Examples(
-                [[p] for p in example_images()], inputs=[image], label=tr("caption.examples", "Ví dụ", "Examples")
-            )
-            reference = gr.Textbox(
-                value="",  # with a value the API treats the reference as optional
-                label=tr("caption.reference", "Chú thích tham chiếu (tuỳ chọn)", "Reference caption (optional)"),
-                placeholder=tr(
-                    "caption.reference_hint",
-                    "vd. một người đàn ông đang đi xe đạp trên đường phố",
-                    "e.g. một người đàn ông đang đi xe đạp trên đường phố",
-                ),  # fmt: skip
-                max_lines=2,
-            )
-        with gr.Column(scale=1):
-            method = gr.Radio(
-                [
-                    (tr("caption.greedy", "Tham lam (greedy)", "Greedy"), "greedy"),
-                    (tr("caption.beam", "Tìm kiếm chùm (beam)", "Beam search"), "beam"),
-                    (tr("caption.sample", "Lấy mẫu nucleus", "Nucleus sampling"), "sample"),
-                ],
-                value="beam",
-                label=tr("caption.method", "Cách giải mã", "Decoding"),
-            )
-            beam_width = gr.Slider(1, 10, value=3, step=1, label=tr("caption.beam_width", "Độ rộng chùm", "Beam width"))
-            top_p = gr.Slider(
-                0.1, 1.0, value=0.9, step=0.05, label=tr("caption.top_p", "top-p (nucleus)", "top-p (nucleus)")
-            )
-            temperature = gr.Slider(
-                0.1, 2.0, value=1.0, step=0.05, label=tr("caption.temperature", "Nhiệt độ", "Temperature")
-            )
-            num_captions = gr.Slider(
-                1, 5, value=1, step=1, label=tr("caption.num", "Số chú thích mỗi mô hình", "Captions per model"),
-                info=tr("caption.num_info", "Beam: các chùm tốt nhất; lấy mẫu: các mẫu khác nhau.",
-                        "Beam: the best beams; sampling: different samples."),
-            )  # fmt: skip
-            repetition = gr.Slider(1.0, 2.0, value=1.2, step=0.05,
-                                   label=tr("caption.repetition", "Phạt lặp từ", "Repetition penalty"))  # fmt: skip
-            max_length = gr.Slider(5, 60, value=30, step=1, label=tr("caption.max_length", "Độ dài tối đa (token)",
-                                                                     "Max length (tokens)"))  # fmt: skip
-            run = gr.Button(tr("caption.run", "Sinh chú thích", "Caption"), variant="primary")
-    first_run.on_page_load(
-        lambda request=None: first_run.card_updates(request, "caption", caption_choice(profile), 1), [card, run]
-    )
+        image, reference = _photo_column()
+        method, beam_width, top_p, temperature, num_captions, repetition, max_length, run = _decoding_column()
+    first_run.on_page_load(for_profile(page_load, profile), [card, run])
     with gr.Row():
         panels = [gr.Markdown(label=v, min_height=120) for v in VARIANTS]
     scores = gr.Markdown()
     summary = gr.JSON(visible=False)
-
-    @gpu_task
-    @shows_user_errors
-    def caption_event(
-        image_payload,
-        method_name="beam",
-        width=3,
-        p=0.9,
-        temp=1.0,
-        count=1,
-        penalty=1.2,
-        length=30,
-        reference_text="",
-        request: gr.Request = None,
-    ):
-        return _caption(profile, request, image_payload, method_name, width, p, temp, count, penalty, length,
-                        reference_text)  # fmt: skip
-
     inputs = [image, method, beam_width, top_p, temperature, num_captions, repetition, max_length, reference]
     common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
-    run.click(caption_event, inputs, [*panels, scores, summary], api_visibility="private", **common)
+    event = gpu_task(for_profile(caption_photo, profile))
+    run.click(event, inputs, [*panels, scores, summary], api_visibility="private", **common)
 
 
-def _caption(profile, request, image_payload, method, width, p, temp, count, penalty, length, reference):
+def _photo_column() -> tuple:
+    """The photo, its examples and the optional reference caption."""
+    with gr.Column(scale=1):
+        image = image_input(label=tr("caption.image", "Ảnh", "Photo"), height=280)
+        gr.Examples([[p] for p in example_images()], inputs=[image], label=tr("caption.examples", "Ví dụ", "Examples"))
+        reference = gr.Textbox(
+            value="",  # with a value the API treats the reference as optional
+            label=tr("caption.reference", "Chú thích tham chiếu (tuỳ chọn)", "Reference caption (optional)"),
+            placeholder=tr(
+                "caption.reference_hint",
+                "vd. một người đàn ông đang đi xe đạp trên đường phố",
+                "e.g. một người đàn ông đang đi xe đạp trên đường phố",
+            ),  # fmt: skip
+            max_lines=2,
+        )
+    return image, reference
+
+
+def _decoding_column() -> tuple:
+    """Decoding method and its settings, and the Caption button."""
+    with gr.Column(scale=1):
+        method = gr.Radio(
+            [
+                (tr("caption.greedy", "Tham lam (greedy)", "Greedy"), "greedy"),
+                (tr("caption.beam", "Tìm kiếm chùm (beam)", "Beam search"), "beam"),
+                (tr("caption.sample", "Lấy mẫu nucleus", "Nucleus sampling"), "sample"),
+            ],
+            value="beam",
+            label=tr("caption.method", "Cách giải mã", "Decoding"),
+        )
+        beam_width = gr.Slider(1, 10, value=3, step=1, label=tr("caption.beam_width", "Độ rộng chùm", "Beam width"))
+        top_p = gr.Slider(
+            0.1, 1.0, value=0.9, step=0.05, label=tr("caption.top_p", "top-p (nucleus)", "top-p (nucleus)")
+        )
+        temperature = gr.Slider(
+            0.1, 2.0, value=1.0, step=0.05, label=tr("caption.temperature", "Nhiệt độ", "Temperature")
+        )
+        num_captions = gr.Slider(
+            1, 5, value=1, step=1, label=tr("caption.num", "Số chú thích mỗi mô hình", "Captions per model"),
+            info=tr("caption.num_info", "Beam: các chùm tốt nhất; lấy mẫu: các mẫu khác nhau.",
+                    "Beam: the best beams; sampling: different samples."),
+        )  # fmt: skip
+        repetition = gr.Slider(1.0, 2.0, value=1.2, step=0.05,
+                               label=tr("caption.repetition", "Phạt lặp từ", "Repetition penalty"))  # fmt: skip
+        max_length = gr.Slider(5, 60, value=30, step=1, label=tr("caption.max_length", "Độ dài tối đa (token)",
+                                                                 "Max length (tokens)"))  # fmt: skip
+        run = gr.Button(tr("caption.run", "Sinh chú thích", "Caption"), variant="primary")
+    return method, beam_width, top_p, temperature, num_captions, repetition, max_length, run
+
+
+# --- handlers: plain values in and out; tests and the public API (demo/api.py) call them directly --------------------
+
+
+def page_load(request: gr.Request | None = None, *, profile: str) -> list:
+    """The card and an inactive button when no captioner can run here."""
+    return first_run.card_updates(request, "caption", caption_choice(profile), 1)
+
+
+@shows_user_errors
+def caption_photo(
+    image_payload,
+    method="beam",
+    width=3,
+    p=0.9,
+    temp=1.0,
+    count=1,
+    penalty=1.2,
+    length=30,
+    reference="",
+    request: gr.Request = None,
+    *,
+    profile: str,
+):
+    """One Markdown panel per captioner, the score table, and the JSON summary ({variant: captions or error})."""
     from core.caption import session
     from core.caption.decoding import DecodeOptions
     from core.caption.text import normalize_caption

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 
@@ -14,6 +15,7 @@ from demo.components import example_images, image_file, image_input, payload_sou
 from demo.errors import localized, shows_user_errors
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
+from demo.wiring import for_profile
 
 REPO = Path(__file__).resolve().parent.parent
 STUDY_PLOT = REPO / "checkpoints" / "clip_study" / "accuracy_vs_k.png"
@@ -24,6 +26,31 @@ MAX_TABLE_ROWS = 1000
 
 
 def build_clip_tab(profile: str) -> None:
+    _intro(profile)
+    card = first_run.needs_download_card()  # shown on page load when no CLIP weights are here
+    zs, ks = _zero_shot_panel(), _k_shot_panel()
+    _study_accordion()
+    first_run.on_page_load(for_profile(page_load, profile), [card, zs.run_zs, ks.run_k, ks.k, zs.model])
+    common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models", api_visibility="private")
+    zero_shot_event, k_shot_event = gpu_task(for_profile(zero_shot, profile)), gpu_task(for_profile(k_shot, profile))
+    zs_inputs = [zs.image, zs.classes, zs.templates, zs.model]
+    zs.run_zs.click(zero_shot_event, zs_inputs, [zs.zs_label, zs.cos_table, zs.zs_notes, zs.zs_json], **common)
+    k_inputs = [zs.image, ks.k, ks.support, zs.classes, zs.templates, zs.model, *ks.galleries]
+    k_outputs = [ks.k_zero, ks.k_plain, ks.k_init, ks.nearest, ks.k_notes, ks.k_json]
+    ks.run_k.click(k_shot_event, k_inputs, k_outputs, **common)
+    ks.k.release(k_shot_event, k_inputs, k_outputs, **common)
+    for button, chosen in (
+        (zs.one, (DEFAULT_TEMPLATE,)),
+        (zs.cifar, CIFAR_TEMPLATES),
+        (zs.imagenet, IMAGENET_TEMPLATES),
+    ):
+        # queue=False: filling a textbox should not wait behind model calls in the queue.
+        button.click(lambda t=chosen: joined_templates(t), outputs=[zs.templates], api_visibility="private",
+                     queue=False)  # fmt: skip
+
+
+def _intro(profile: str) -> None:
+    """What zero- and k-shot mean; a note when the CLIP is random."""
     gr.Markdown(
         tr(
             "clip.intro",
@@ -45,7 +72,10 @@ def build_clip_tab(profile: str) -> None:
                 f"**APP_PROFILE={profile}**: CLIP is randomly initialised; the probabilities are meaningless.",
             )
         )
-    card = first_run.needs_download_card()  # shown on page load when no CLIP weights are here
+
+
+def _zero_shot_panel() -> SimpleNamespace:
+    """The image, the CLIP, class names, templates and the zero-shot outputs."""
     with gr.Row():
         with gr.Column(scale=1):
             image = image_input(
@@ -103,7 +133,11 @@ def build_clip_tab(profile: str) -> None:
                 max_height=320,
             )
     zs_json = gr.JSON(visible=False)
+    return SimpleNamespace(**locals())  # the components, by name
 
+
+def _k_shot_panel() -> SimpleNamespace:
+    """Support set, k, the user's galleries and the three probes' outputs."""
     gr.Markdown(
         tr(
             "clip.kshot_intro",
@@ -157,6 +191,11 @@ def build_clip_tab(profile: str) -> None:
         label=tr("clip.nearest", "Ảnh mẫu gần ảnh truy vấn nhất", "Nearest support images"), columns=6, height=200
     )
     k_json = gr.JSON(visible=False)
+    return SimpleNamespace(**locals())
+
+
+def _study_accordion() -> None:
+    """The accuracy-vs-k study: its plot when train.clip_study has run, and how to run it."""
     with gr.Accordion(
         tr("clip.study", "Nghiên cứu: độ chính xác theo k (Flickr30k)", "Study: accuracy vs k"), open=False
     ):
@@ -174,81 +213,106 @@ def build_clip_tab(profile: str) -> None:
             )
         )
 
-    @shows_user_errors
-    def zero_shot_event(image_payload, class_text, template_text, model_name=DEFAULT_CLIP, request: gr.Request = None):
-        from core.clip.playground import as_dict, classify_zero_shot
 
-        source = _source(image_payload, request)
-        result, query = classify_zero_shot(source, class_text, template_text, model_name, profile)
-        if len(result.names) == 1:
-            gr.Warning(
-                say(request, "Chỉ một lớp: xác suất luôn là 100 %.", "One class: its probability is always 100 %.")
-            )
-        rows = _cosine_rows(result, say(request, "trung bình {} câu", "mean of {} prompts"))
-        notes = _notes(request, result.notes, query)
-        if len(rows) > MAX_TABLE_ROWS:
-            notes += "\n\n" + say(request, f"Bảng chỉ hiện {MAX_TABLE_ROWS} dòng đầu.", f"First {MAX_TABLE_ROWS} rows.")
-        header = [say(request, "lớp", "class"), say(request, "câu", "prompt"), "cosine", "logit"]
-        summary = zero_shot_summary(result, query)
-        table = gr.Dataframe(value=rows[:MAX_TABLE_ROWS], headers=header)
-        return as_dict(result.probabilities, result.names), table, notes, summary
+# --- handlers: plain values in and out; tests call them directly --------------------------------------------------
 
-    @shows_user_errors
-    def k_shot_event(
-        image_payload,
-        k_value,
-        support_name="easy_vqa_shapes",
-        class_text="",
-        template_text=DEFAULT_TEMPLATE,
-        model_name=DEFAULT_CLIP,
-        gallery_1=None,
-        gallery_2=None,
-        gallery_3=None,
-        gallery_4=None,
-        gallery_5=None,
-        request: gr.Request = None,
-    ):
-        # Explicit parameters, not *galleries: Gradio injects `request` by its position in the signature.
-        from core.clip.playground import as_dict, classify_k_shot
 
-        files = [_gallery_paths(v) for v in (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)]
-        source = _source(image_payload, request)
-        result, query = classify_k_shot(source, k_value, support_name, class_text, template_text, model_name, profile,
-                                        files)  # fmt: skip
-        zs = as_dict(result.zero_shot.probabilities, result.names)
-        probes = {kind: as_dict(p.probabilities, result.names) for kind, p in result.probes.items()}
-        lines = list(result.notes)
-        if result.k == 0:
-            lines.insert(0, say(request, "k = 0: chỉ có zero-shot.", "k = 0: zero-shot only, no probe is fitted."))
-        else:
-            used = ", ".join(f"{n}: {u}" for n, u in zip(result.names, result.shots))
-            probe_names = {
-                "plain": say(request, "hồi quy logistic thường", "plain logistic regression"),
-                "zs_init": say(request, "khởi tạo từ zero-shot", "zero-shot-initialised"),
-            }
-            fits = ", ".join(f"{probe_names.get(kind, kind)} {p.fit_ms:.0f} ms" for kind, p in result.probes.items())
-            lines.insert(0, say(request, f"Ảnh mẫu dùng: {used}. Huấn luyện: {fits}.", f"Used {used}. Fit: {fits}."))
-        summary = k_shot_summary(result, query)
-        gallery = [(_thumbnail(path), f"{c} · {s:.3f}") for path, c, s in result.nearest]
-        return zs, probes.get("plain", zs), probes.get("zs_init", zs), gallery, _notes(request, lines, query), summary
+def page_load(request: gr.Request | None = None, *, profile: str) -> tuple:
+    """What the tab opens on: the card when no CLIP can run here, its buttons inactive, the first runnable CLIP."""
+    initial = clip_choice(profile)
+    card_update, *inactive = first_run.card_updates(request, "clip", initial, 3)
+    return (card_update, *inactive, gr.update(value=initial.models[0], interactive=initial.runnable))
 
-    def on_load(request: gr.Request | None = None):
-        initial = clip_choice(profile)
-        card_update, *inactive = first_run.card_updates(request, "clip", initial, 3)
-        return (card_update, *inactive, gr.update(value=initial.models[0], interactive=initial.runnable))
 
-    first_run.on_page_load(on_load, [card, run_zs, run_k, k, model])
-    common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
-    zs_inputs = [image, classes, templates, model]
-    zs_outputs = [zs_label, cos_table, zs_notes, zs_json]
-    run_zs.click(gpu_task(zero_shot_event), zs_inputs, zs_outputs, api_visibility="private", **common)
-    k_inputs = [image, k, support, classes, templates, model, *galleries]
-    k_outputs = [k_zero, k_plain, k_init, nearest, k_notes, k_json]
-    run_k.click(gpu_task(k_shot_event), k_inputs, k_outputs, api_visibility="private", **common)
-    k.release(gpu_task(k_shot_event), k_inputs, k_outputs, api_visibility="private", **common)
-    for button, chosen in ((one, (DEFAULT_TEMPLATE,)), (cifar, CIFAR_TEMPLATES), (imagenet, IMAGENET_TEMPLATES)):
-        # queue=False: filling a textbox should not wait behind model calls in the queue.
-        button.click(lambda t=chosen: "\n".join(t), outputs=[templates], api_visibility="private", queue=False)
+def joined_templates(templates) -> str:
+    """A template set as the templates box shows it: one per line."""
+    return "\n".join(templates)
+
+
+@shows_user_errors
+def zero_shot(
+    image_payload, class_text, template_text, model_name=DEFAULT_CLIP, request: gr.Request = None, *, profile: str
+):
+    """Probabilities, the per-prompt cosine table ({"headers", "data"}), notes, and the JSON summary."""
+    from core.clip.playground import as_dict
+
+    result, query = run_zero_shot(image_payload, class_text, template_text, model_name, profile, request)
+    if len(result.names) == 1:
+        gr.Warning(say(request, "Chỉ một lớp: xác suất luôn là 100 %.", "One class: its probability is always 100 %."))
+    rows = _cosine_rows(result, say(request, "trung bình {} câu", "mean of {} prompts"))
+    notes = _notes(request, result.notes, query)
+    if len(rows) > MAX_TABLE_ROWS:
+        notes += "\n\n" + say(request, f"Bảng chỉ hiện {MAX_TABLE_ROWS} dòng đầu.", f"First {MAX_TABLE_ROWS} rows.")
+    # Column names travel with the rows, in the visitor's language (the frontend does not translate headers).
+    table = {"headers": [say(request, "lớp", "class"), say(request, "câu", "prompt"), "cosine", "logit"],
+             "data": rows[:MAX_TABLE_ROWS]}  # fmt: skip
+    return as_dict(result.probabilities, result.names), table, notes, zero_shot_summary(result, query)
+
+
+@shows_user_errors
+def k_shot(
+    image_payload,
+    k_value,
+    support_name="easy_vqa_shapes",
+    class_text="",
+    template_text=DEFAULT_TEMPLATE,
+    model_name=DEFAULT_CLIP,
+    gallery_1=None,
+    gallery_2=None,
+    gallery_3=None,
+    gallery_4=None,
+    gallery_5=None,
+    request: gr.Request = None,
+    *,
+    profile: str,
+):
+    """Zero-shot, the two probes' probabilities, the nearest support images, notes, and the JSON summary."""
+    # Explicit parameters, not *galleries: Gradio injects `request` by its position in the signature.
+    from core.clip.playground import as_dict
+
+    galleries = (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)
+    result, query = run_k_shot(image_payload, k_value, support_name, class_text, template_text, model_name,
+                               galleries, profile, request)  # fmt: skip
+    zs = as_dict(result.zero_shot.probabilities, result.names)
+    probes = {kind: as_dict(p.probabilities, result.names) for kind, p in result.probes.items()}
+    lines = list(result.notes)
+    if result.k == 0:
+        lines.insert(0, say(request, "k = 0: chỉ có zero-shot.", "k = 0: zero-shot only, no probe is fitted."))
+    else:
+        used = ", ".join(f"{n}: {u}" for n, u in zip(result.names, result.shots))
+        probe_names = {
+            "plain": say(request, "hồi quy logistic thường", "plain logistic regression"),
+            "zs_init": say(request, "khởi tạo từ zero-shot", "zero-shot-initialised"),
+        }
+        fits = ", ".join(f"{probe_names.get(kind, kind)} {p.fit_ms:.0f} ms" for kind, p in result.probes.items())
+        lines.insert(0, say(request, f"Ảnh mẫu dùng: {used}. Huấn luyện: {fits}.", f"Used {used}. Fit: {fits}."))
+    gallery = [(_thumbnail(path), f"{c} · {s:.3f}") for path, c, s in result.nearest]
+    summary = k_shot_summary(result, query)
+    return zs, probes.get("plain", zs), probes.get("zs_init", zs), gallery, _notes(request, lines, query), summary
+
+
+# --- what the handlers and the public API (demo/api.py) share -----------------------------------------------------
+
+
+def run_zero_shot(image_payload, class_text, template_text, model_name, profile: str, request=None):
+    """Check the image and classify it zero-shot: core.clip.playground's (result, query)."""
+    from core.clip.playground import classify_zero_shot
+
+    source = image_source(image_payload, request)
+    return classify_zero_shot(source, class_text, template_text, model_name, profile)
+
+
+def run_k_shot(image_payload, k, support, class_text, template_text, model_name, galleries, profile: str, request=None):
+    """Check the image and every gallery path, then k-shot: core.clip.playground's (result, query).
+
+    `galleries`: up to USER_CLASSES raw gr.Gallery payloads (or lists of paths), the i-th for the i-th class name.
+    """
+    from core.clip.playground import classify_k_shot
+
+    galleries = list(galleries or [])[:USER_CLASSES]
+    files = [gallery_paths(g) for g in galleries] + [[] for _ in range(USER_CLASSES - len(galleries))]
+    source = image_source(image_payload, request)
+    return classify_k_shot(source, k, support, class_text, template_text, model_name, profile, files)
 
 
 def zero_shot_summary(result, query) -> dict:
@@ -292,7 +356,8 @@ def k_shot_summary(result, query) -> dict:
     }
 
 
-def _source(payload, request):
+def image_source(payload, request=None):
+    """The checked image of an event or API call (core.uploads); a message when there is none."""
     if payload is None:
         raise gr.Error(say(request, "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", "Upload an image or pick an example."))
     return payload_source(payload)  # a refused path: core.uploads' UploadRefused, shown by @shows_user_errors
@@ -308,7 +373,7 @@ def _thumbnail(path: str) -> str:
     return image_file(image)
 
 
-def _gallery_paths(value) -> list[str | None]:
+def gallery_paths(value) -> list[str | None]:
     """A raw gr.Gallery payload (preprocess=False) or a list of paths -> the checked image paths in it.
 
     Gradio checks a gallery item's path only when it carries the FileData `meta` tag, so every path passes

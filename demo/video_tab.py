@@ -6,6 +6,7 @@ Composes components only; indexing and search are core.video (PyAV, CLIP, RapidO
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 
@@ -20,6 +21,7 @@ from demo.errors import localized, shows_user_errors
 from demo.fair_queue import VIDEO_GROUP
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
+from demo.wiring import for_profile
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "video"
 VOICES = ("auto", "vi", "en", "off")
@@ -35,6 +37,31 @@ SEEK_JS = f"""(t) => {{
 
 
 def build_video_tab(profile: str) -> None:
+    _intro(profile)
+    with gr.Row():
+        video, preview = _video_column()
+        ui = _query_column()
+    # Without CLIP weights the tab opens on OCR search, which runs offline (RapidOCR ships its models).
+    first_run.on_page_load(for_profile(page_load, profile), [ui.mode])
+    gallery, summary, audio, details, seek, moments = _results()
+    inputs = [video, ui.query, ui.mode, ui.model, ui.top_k, ui.keyframes, ui.interval, ui.window, ui.voice]
+    # gr.Video's data model makes Gradio refuse a path sent without its FileData `meta` tag, and one with the tag
+    # unless it lies in the upload folder; run_search checks the path again with core.uploads (the same gate as
+    # images) before anything opens it. gr.Video's preprocess (format=None) passes the path through unconverted.
+    # Indexing a long video can take minutes: it has its own slot, so image, text and CLIP requests do not wait.
+    outputs = [gallery, summary, audio, details, moments, preview]
+    event = gpu_task(for_profile(search, profile))
+    ui.run.click(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
+    ui.query.submit(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
+    # A new upload: the old moments, summary and preview belonged to the previous video.
+    video.change(clear_results, outputs=[gallery, summary, audio, moments, preview], api_visibility="private")
+    gallery.select(play_from, [moments], [seek], api_visibility="private").then(
+        None, [seek], None, js=SEEK_JS, api_visibility="private"
+    )
+
+
+def _intro(profile: str) -> None:
+    """What the tab does; a note when CLIP is random."""
     gr.Markdown(
         tr(
             "video.intro",
@@ -60,95 +87,106 @@ def build_video_tab(profile: str) -> None:
                 "real model.",
             )
         )
-    with gr.Row():
-        with gr.Column(scale=3):
-            video = gr.Video(
-                label=tr("video.video", "Tệp video", "Video"), sources=["upload"], height=340, elem_id=PLAYER_ID
-            )
-            preview = gr.Video(
-                label=tr(
-                    "video.preview",
-                    "Bản xem trước H.264 (trình duyệt không phát được tệp gốc)",
-                    "H.264 preview (browsers cannot play the original)",
-                ),
-                interactive=False,
-                visible=False,
-                height=240,
-                elem_id=PREVIEW_ID,
-            )
-            gr.Examples(
-                [[str(p)] for p in sorted(EXAMPLES.glob("*.mp4"))],
-                inputs=[video],
-                label=tr("video.examples", "Video ví dụ", "Example videos"),
-            )
-        with gr.Column(scale=2):
-            query = gr.Textbox(
-                label=tr("video.query", "Tìm gì?", "What to find"),
-                placeholder=tr(
-                    "video.query_placeholder",
-                    "ví dụ: một con thỏ trên bãi cỏ · xin chào · hình tròn rồi hình vuông",
-                    "e.g. a rabbit on the grass · xin chao · a circle then a square",
-                ),
-                max_lines=2,
-            )
-            mode = gr.Radio(
-                [
-                    (tr("video.mode_clip", "Hình ảnh (CLIP)", "Picture (CLIP)"), "clip"),
-                    (tr("video.mode_ocr", "Chữ trên màn hình (OCR)", "Text on screen (OCR)"), "ocr"),
-                    (tr("video.mode_combined", "Kết hợp cả hai", "Both, fused"), "combined"),
-                ],
-                value="combined",
-                label=tr("video.mode", "Cách tìm", "Search by"),
-            )
-            model = gr.Dropdown(
-                [
-                    (tr("video.model_en", "CLIP ViT-B/32 (câu hỏi tiếng Anh)", "CLIP ViT-B/32 (English)"), CLIP[0]),
-                    (
-                        tr(
-                            "video.model_multi",
-                            "CLIP đa ngôn ngữ (câu hỏi tiếng Việt)",
-                            "Multilingual CLIP (Vietnamese)",
-                        ),
-                        CLIP[1],
+
+
+def _video_column() -> tuple:
+    """The upload, its H.264 preview (shown when the browser cannot play the original) and the examples."""
+    with gr.Column(scale=3):
+        video = gr.Video(
+            label=tr("video.video", "Tệp video", "Video"), sources=["upload"], height=340, elem_id=PLAYER_ID
+        )
+        preview = gr.Video(
+            label=tr(
+                "video.preview",
+                "Bản xem trước H.264 (trình duyệt không phát được tệp gốc)",
+                "H.264 preview (browsers cannot play the original)",
+            ),
+            interactive=False,
+            visible=False,
+            height=240,
+            elem_id=PREVIEW_ID,
+        )
+        gr.Examples(
+            [[str(p)] for p in sorted(EXAMPLES.glob("*.mp4"))],
+            inputs=[video],
+            label=tr("video.examples", "Video ví dụ", "Example videos"),
+        )
+    return video, preview
+
+
+def _query_column() -> SimpleNamespace:
+    """The query, search mode, CLIP model, settings, the voice and the Search button."""
+    with gr.Column(scale=2):
+        query = gr.Textbox(
+            label=tr("video.query", "Tìm gì?", "What to find"),
+            placeholder=tr(
+                "video.query_placeholder",
+                "ví dụ: một con thỏ trên bãi cỏ · xin chào · hình tròn rồi hình vuông",
+                "e.g. a rabbit on the grass · xin chao · a circle then a square",
+            ),
+            max_lines=2,
+        )
+        mode = gr.Radio(
+            [
+                (tr("video.mode_clip", "Hình ảnh (CLIP)", "Picture (CLIP)"), "clip"),
+                (tr("video.mode_ocr", "Chữ trên màn hình (OCR)", "Text on screen (OCR)"), "ocr"),
+                (tr("video.mode_combined", "Kết hợp cả hai", "Both, fused"), "combined"),
+            ],
+            value="combined",
+            label=tr("video.mode", "Cách tìm", "Search by"),
+        )
+        model = gr.Dropdown(
+            [
+                (tr("video.model_en", "CLIP ViT-B/32 (câu hỏi tiếng Anh)", "CLIP ViT-B/32 (English)"), CLIP[0]),
+                (
+                    tr(
+                        "video.model_multi",
+                        "CLIP đa ngôn ngữ (câu hỏi tiếng Việt)",
+                        "Multilingual CLIP (Vietnamese)",
                     ),
-                ],
-                value=CLIP[0],
-                label=tr("video.model", "Mô hình CLIP", "CLIP model"),
-            )
-            with gr.Accordion(tr("video.settings", "Tuỳ chọn", "Settings"), open=False):
-                top_k = gr.Slider(1, 12, value=5, step=1, label=tr("video.top_k", "Số khoảnh khắc", "Moments"))
-                keyframes = gr.Radio(
-                    [
-                        (tr("video.kf_both", "Đều + ranh giới cảnh", "Uniform + shot cuts"), "both"),
-                        (tr("video.kf_uniform", "Lấy mẫu đều", "Uniform"), "uniform"),
-                        (tr("video.kf_shots", "Ranh giới cảnh", "Shot cuts"), "shots"),
-                    ],
-                    value="both",
-                    label=tr("video.kf", "Khung hình chính", "Keyframes"),
-                )
-                interval = gr.Slider(
-                    0.5, 10, value=2.0, step=0.5, label=tr("video.interval", "Khoảng lấy mẫu (giây)", "Interval (s)")
-                )
-                window = gr.Slider(
-                    1,
-                    60,
-                    value=10,
-                    step=1,
-                    label=tr("video.window", "Cửa sổ “A rồi B” (giây)", '"A then B" window (s)'),
-                )
-            voice = gr.Radio(
+                    CLIP[1],
+                ),
+            ],
+            value=CLIP[0],
+            label=tr("video.model", "Mô hình CLIP", "CLIP model"),
+        )
+        with gr.Accordion(tr("video.settings", "Tuỳ chọn", "Settings"), open=False):
+            top_k = gr.Slider(1, 12, value=5, step=1, label=tr("video.top_k", "Số khoảnh khắc", "Moments"))
+            keyframes = gr.Radio(
                 [
-                    (tr("video.voice_page", "Theo ngôn ngữ trang", "Page language"), "auto"),
-                    ("Tiếng Việt", "vi"),
-                    ("English", "en"),
-                    (tr("video.voice_off", "Tắt", "Off"), "off"),
+                    (tr("video.kf_both", "Đều + ranh giới cảnh", "Uniform + shot cuts"), "both"),
+                    (tr("video.kf_uniform", "Lấy mẫu đều", "Uniform"), "uniform"),
+                    (tr("video.kf_shots", "Ranh giới cảnh", "Shot cuts"), "shots"),
                 ],
-                value="auto",
-                label=tr("video.voice", "Đọc kết quả", "Spoken summary"),
+                value="both",
+                label=tr("video.kf", "Khung hình chính", "Keyframes"),
             )
-            run = gr.Button(tr("video.run", "Tìm", "Search"), variant="primary")
-    # Without CLIP weights the tab opens on OCR search, which runs offline (RapidOCR ships its models).
-    first_run.on_page_load(lambda request=None: [video_mode(profile)], [mode])
+            interval = gr.Slider(
+                0.5, 10, value=2.0, step=0.5, label=tr("video.interval", "Khoảng lấy mẫu (giây)", "Interval (s)")
+            )
+            window = gr.Slider(
+                1,
+                60,
+                value=10,
+                step=1,
+                label=tr("video.window", "Cửa sổ “A rồi B” (giây)", '"A then B" window (s)'),
+            )
+        voice = gr.Radio(
+            [
+                (tr("video.voice_page", "Theo ngôn ngữ trang", "Page language"), "auto"),
+                ("Tiếng Việt", "vi"),
+                ("English", "en"),
+                (tr("video.voice_off", "Tắt", "Off"), "off"),
+            ],
+            value="auto",
+            label=tr("video.voice", "Đọc kết quả", "Spoken summary"),
+        )
+        run = gr.Button(tr("video.run", "Tìm", "Search"), variant="primary")
+    return SimpleNamespace(**locals())  # the components, by name
+
+
+def _results() -> tuple:
+    """The moments, the summary, its audio, the JSON details, and the hidden seek time and moment times."""
     gallery = gr.Gallery(
         label=tr("video.moments", "Khoảnh khắc (bấm để phát từ đó)", "Moments (click to play from there)"),
         columns=5,
@@ -162,67 +200,72 @@ def build_video_tab(profile: str) -> None:
         details = gr.JSON()
     seek = gr.Number(visible=False)
     moments = gr.State([])
+    return gallery, summary, audio, details, seek, moments
 
-    @shows_user_errors
-    def search_ui(
-        payload,
-        text,
-        mode_,
-        model_,
-        k,
-        kf_mode,
-        interval_s,
-        window_s,
-        voice_,
-        request: gr.Request,
-        progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
-    ):
-        options = (payload, text, mode_, model_, k, kf_mode, interval_s, window_s)
-        (voice_,) = checked_choices(request, (voice_, VOICES, ("The spoken summary", "Đọc kết quả")))
-        if mode_ != "ocr" and model_ == CLIP[0] and looks_vietnamese(text if isinstance(text, str) else ""):
-            gr.Warning(
-                say(
-                    request,
-                    "CLIP tiếng Anh hiểu câu tiếng Việt rất kém: hãy chọn “CLIP đa ngôn ngữ”.",
-                    "The English CLIP understands Vietnamese poorly: choose the multilingual CLIP.",
-                )
+
+# --- handlers: plain values in and out; tests call them directly ----------------------------------------------------
+
+
+def page_load(request: gr.Request | None = None, *, profile: str) -> list:
+    """The search mode the tab opens on: OCR when no CLIP weights are here (core.initial.video_mode)."""
+    return [video_mode(profile)]
+
+
+@shows_user_errors
+def search(
+    payload,
+    text,
+    mode_,
+    model_,
+    k,
+    kf_mode,
+    interval_s,
+    window_s,
+    voice_,
+    request: gr.Request = None,
+    progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
+    *,
+    profile: str,
+):
+    """The moments (thumbnail, caption), the summary, its audio, the JSON, the moments' times and the preview."""
+    options = (payload, text, mode_, model_, k, kf_mode, interval_s, window_s)
+    (voice_,) = checked_choices(request, (voice_, VOICES, ("The spoken summary", "Đọc kết quả")))
+    if mode_ != "ocr" and model_ == CLIP[0] and looks_vietnamese(text if isinstance(text, str) else ""):
+        gr.Warning(
+            say(
+                request,
+                "CLIP tiếng Anh hiểu câu tiếng Việt rất kém: hãy chọn “CLIP đa ngôn ngữ”.",
+                "The English CLIP understands Vietnamese poorly: choose the multilingual CLIP.",
             )
-        path, result = _run(*options, profile=profile, request=request, progress=progress)
-        data = result.as_dict()
-        lang = lang_of(request) if voice_ in ("auto", "off") else voice_
-        spoken = _summary(result, text, lang)
-        items = [(result.index.image_path(m.keyframe), _caption(m)) for m in result.moments]
-        speech = _speak(spoken, lang, request) if voice_ != "off" and result.moments else None
-        notes = "".join(f"\n\n> {say(request, vi, en)}" for vi, en in result.index.notes)
-        times = [m.time_s for m in result.moments]
-        copy = playable_copy(path, result.index)
-        shown = gr.update(value=copy, visible=True) if copy else gr.update(value=None, visible=False)
-        return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times, shown
-
-    def play_from(times, evt: gr.SelectData):
-        return times[evt.index] if times and 0 <= evt.index < len(times) else None
-
-    inputs = [video, query, mode, model, top_k, keyframes, interval, window]
-    # gr.Video's data model makes Gradio refuse a path sent without its FileData `meta` tag, and one with the tag
-    # unless it lies in the upload folder; _run checks the path again with core.uploads (the same gate as images)
-    # before anything opens it. gr.Video's preprocess (format=None) passes the path through without converting.
-    # Indexing a long video can take minutes: it has its own slot, so image, text and CLIP requests do not wait.
-    common = VIDEO_GROUP
-    outputs = [gallery, summary, audio, details, moments, preview]
-    run.click(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
-    query.submit(gpu_task(search_ui), [*inputs, voice], outputs, api_visibility="private", **common)
-    # A new upload: the old moments, summary and preview belonged to the previous video.
-    video.change(
-        lambda: ([], "", None, [], gr.update(value=None, visible=False)),
-        outputs=[gallery, summary, audio, moments, preview],
-        api_visibility="private",
-    )
-    gallery.select(play_from, [moments], [seek], api_visibility="private").then(
-        None, [seek], None, js=SEEK_JS, api_visibility="private"
-    )
+        )
+    path, result = run_search(*options, profile=profile, request=request, progress=progress)
+    data = result.as_dict()
+    lang = lang_of(request) if voice_ in ("auto", "off") else voice_
+    spoken = spoken_summary(result, text, lang)
+    items = [(result.index.image_path(m.keyframe), _caption(m)) for m in result.moments]
+    speech = _speak(spoken, lang, request) if voice_ != "off" and result.moments else None
+    notes = "".join(f"\n\n> {say(request, vi, en)}" for vi, en in result.index.notes)
+    times = [m.time_s for m in result.moments]
+    copy = playable_copy(path, result.index)
+    shown = gr.update(value=copy, visible=True) if copy else gr.update(value=None, visible=False)
+    return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times, shown
 
 
-def _run(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profile, request, progress):
+def play_from(times, evt: gr.SelectData):
+    """The time of the clicked moment (the browser seeks the player there: SEEK_JS)."""
+    return times[evt.index] if times and 0 <= evt.index < len(times) else None
+
+
+def clear_results() -> tuple:
+    """A new upload: no moments, summary, audio or preview from the previous video."""
+    return [], "", None, [], gr.update(value=None, visible=False)
+
+
+# --- what the handler and the public API (demo/api.py) share ---------------------------------------------------------
+
+
+def run_search(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profile, request, progress):
+    """Check the upload and the options, then index (cached) and search: (the checked path, core's result)."""
     from core.uploads import checked_upload
     from core.video.decode import VideoInputError
     from core.video.service import checked_options, video_search
@@ -262,7 +305,8 @@ def _progress_text(message: str, request) -> str:
     return say(request, vi, message)
 
 
-def _summary(result, text: str, lang: str) -> str:
+def spoken_summary(result, text: str, lang: str) -> str:
+    """The one-paragraph summary (spoken by the tab, returned by /video_search) in `lang`."""
     from core.video.speech import summary_text
 
     return summary_text(" ".join(text.split())[:200], result.moments, lang, result.parts)

@@ -16,6 +16,7 @@ from demo.components import image_file, image_input, payload_source
 from demo.errors import localized, shows_user_errors
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
+from demo.wiring import for_profile
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "vqa"
 SUGGESTED = {
@@ -42,34 +43,61 @@ def build_vqa_tab(profile: str) -> None:
         )
     )
     with gr.Row():
-        with gr.Column(scale=1):
-            image = image_input(label=tr("vqa.photo", "Ảnh", "Photo"), height=260)
-            gr.Examples(
-                [[str(p)] for p in sorted(EXAMPLES.glob("*.png"))],
-                inputs=[image],
-                label=tr("vqa.examples", "Ảnh ví dụ", "Example photos"),
-            )
-        with gr.Column(scale=1):
-            first_dataset, first_variant = vqa_choice(profile).models  # again on every page load (below)
-            variant = gr.Dropdown(
-                [
-                    (tr(f"vqa.variant.{v}", f"{v}: {what.vi}", f"{v}: {what}"), v)
-                    for v, (_, _, what) in VQA_VARIANTS.items()
-                ],
-                value=first_variant,
-                label=tr("vqa.variant", "Biến thể mô hình", "Model variant"),
-            )
-            dataset = gr.Dropdown(
-                [(tr(f"vqa.dataset.{k}", what.vi, str(what)), k) for k, what in VQA_DATASETS.items()],
-                value=first_dataset,
-                label=tr("vqa.dataset", "Checkpoint huấn luyện trên bộ dữ liệu", "Trained on"),
-            )
-            attention = gr.Image(
-                label=tr("vqa.attention", "Chú ý của câu hỏi cuối", "Attention of the last question"),
-                height=220,
-                interactive=False,
-            )
-            top3 = gr.Label(num_top_classes=3, label=tr("vqa.top3", "3 câu trả lời đứng đầu", "Top-3 answers"))
+        image = _photo_column()
+        variant, dataset, attention, top3 = _model_column(profile)
+    chatbot, question, ask_btn, clear = _chat_panel()
+    # The first checkpoint here, the course's food set before easy-VQA (core.initial.vqa_choice).
+    first_run.on_page_load(for_profile(page_load, profile), [variant, dataset])
+    common = dict(preprocess=False, concurrency_id="models")
+    inputs = [image, question, chatbot, variant, dataset]
+    outputs = [chatbot, attention, top3, question]
+    event = gpu_task(for_profile(chat, profile))
+    ask_btn.click(event, inputs, outputs, api_visibility="private", **common)
+    question.submit(event, inputs, outputs, api_visibility="private", **common)
+    clear.click(clear_chat, outputs=[chatbot, attention, top3], api_visibility="private")
+    image.change(clear_chat, outputs=[chatbot, attention, top3], api_visibility="private")
+
+
+def _photo_column():
+    """The photo and the example photos."""
+    with gr.Column(scale=1):
+        image = image_input(label=tr("vqa.photo", "Ảnh", "Photo"), height=260)
+        gr.Examples(
+            [[str(p)] for p in sorted(EXAMPLES.glob("*.png"))],
+            inputs=[image],
+            label=tr("vqa.examples", "Ảnh ví dụ", "Example photos"),
+        )
+    return image
+
+
+def _model_column(profile: str) -> tuple:
+    """Variant and data set (the page's first choice), the attention overlay and the top-3 answers."""
+    with gr.Column(scale=1):
+        first_dataset, first_variant = vqa_choice(profile).models  # again on every page load (below)
+        variant = gr.Dropdown(
+            [
+                (tr(f"vqa.variant.{v}", f"{v}: {what.vi}", f"{v}: {what}"), v)
+                for v, (_, _, what) in VQA_VARIANTS.items()
+            ],
+            value=first_variant,
+            label=tr("vqa.variant", "Biến thể mô hình", "Model variant"),
+        )
+        dataset = gr.Dropdown(
+            [(tr(f"vqa.dataset.{k}", what.vi, str(what)), k) for k, what in VQA_DATASETS.items()],
+            value=first_dataset,
+            label=tr("vqa.dataset", "Checkpoint huấn luyện trên bộ dữ liệu", "Trained on"),
+        )
+        attention = gr.Image(
+            label=tr("vqa.attention", "Chú ý của câu hỏi cuối", "Attention of the last question"),
+            height=220,
+            interactive=False,
+        )
+        top3 = gr.Label(num_top_classes=3, label=tr("vqa.top3", "3 câu trả lời đứng đầu", "Top-3 answers"))
+    return variant, dataset, attention, top3
+
+
+def _chat_panel() -> tuple:
+    """The conversation, the question box, Ask and Clear, and the suggested questions."""
     chatbot = gr.Chatbot(
         label=tr("vqa.chat", "Trò chuyện", "Chat"),
         placeholder=tr(
@@ -86,33 +114,43 @@ def build_vqa_tab(profile: str) -> None:
             scale=4,
             max_lines=2,
         )
-        ask = gr.Button(tr("vqa.ask", "Hỏi", "Ask"), variant="primary", scale=1)
+        ask_btn = gr.Button(tr("vqa.ask", "Hỏi", "Ask"), variant="primary", scale=1)
         clear = gr.Button(tr("vqa.clear", "Xoá", "Clear"), scale=1)
     gr.Examples(
         [[q] for qs in SUGGESTED.values() for q in qs],
         inputs=[question],
         label=tr("vqa.suggested", "Câu hỏi gợi ý", "Suggested questions"),
     )
-    # The first checkpoint here, the course's food set before easy-VQA (core.initial.vqa_choice).
-    first_run.on_page_load(lambda request=None: list(reversed(vqa_choice(profile).models)), [variant, dataset])
-
-    @shows_user_errors
-    def chat(image_payload, text, history, variant_name, dataset_name, request: gr.Request | None = None):
-        history, answer = chat_turn(image_payload, text, history, variant_name, dataset_name, profile, request)
-        overlay = image_file(_attention_overlay(answer))
-        scores = {_bilingual(a, dataset_name): p for a, p in [(answer.answer, answer.confidence), *answer.alternatives]}
-        return history, overlay, scores, ""
-
-    common = dict(preprocess=False, concurrency_id="models")
-    inputs = [image, question, chatbot, variant, dataset]
-    outputs = [chatbot, attention, top3, question]
-    ask.click(gpu_task(chat), inputs, outputs, api_visibility="private", **common)
-    question.submit(gpu_task(chat), inputs, outputs, api_visibility="private", **common)
-    clear.click(lambda: ([], None, None), outputs=[chatbot, attention, top3], api_visibility="private")
-    image.change(lambda: ([], None, None), outputs=[chatbot, attention, top3], api_visibility="private")
+    return chatbot, question, ask_btn, clear
 
 
-def _answer(image_payload, text: str, variant: str, dataset: str, profile: str, request: gr.Request | None = None):
+# --- handlers: plain values in and out; tests call them directly ----------------------------------------------------
+
+
+def page_load(request: gr.Request | None = None, *, profile: str) -> list:
+    """The variant and data set of the first checkpoint here (core.initial.vqa_choice), in the dropdowns' order."""
+    return list(reversed(vqa_choice(profile).models))
+
+
+@shows_user_errors
+def chat(image_payload, text, history, variant_name, dataset_name, request: gr.Request | None = None, *, profile: str):
+    """One turn: the conversation with it added, the attention overlay, the top-3 answers, an empty question box."""
+    history, answer = chat_turn(image_payload, text, history, variant_name, dataset_name, profile, request)
+    overlay = image_file(_attention_overlay(answer))
+    scores = {_bilingual(a, dataset_name): p for a, p in [(answer.answer, answer.confidence), *answer.alternatives]}
+    return history, overlay, scores, ""
+
+
+def clear_chat() -> tuple:
+    """A new photo or Clear: no conversation, no overlay, no answers."""
+    return [], None, None
+
+
+# --- what the handler and the public API (demo/api.py) share ---------------------------------------------------------
+
+
+def ask(image_payload, text: str, variant: str, dataset: str, profile: str, request: gr.Request | None = None):
+    """Check the photo and the question, then answer it (core.vqa.session's answer, with notes and attention)."""
     from core.vqa.session import answer_question, load_vqa  # imports torch: deferred to the first question
 
     text, variant, dataset = checked_fields(text, variant, dataset)
@@ -139,9 +177,9 @@ def _answer(image_payload, text: str, variant: str, dataset: str, profile: str, 
 def chat_turn(image_payload, text, history, variant: str, dataset: str, profile: str, request=None):
     """One question in a conversation: (the history with the question and the reply added, the answer)."""
     history = checked_history(history)  # text only, the newest MAX_HISTORY_MESSAGES
-    answer = _answer(image_payload, text, variant, dataset, profile, request)
+    answer = ask(image_payload, text, variant, dataset, profile, request)
     history += [
-        {"role": "user", "content": text.strip()[:MAX_QUESTION_CHARS]},  # a str: _answer checked it
+        {"role": "user", "content": text.strip()[:MAX_QUESTION_CHARS]},  # a str: ask checked it
         {"role": "assistant", "content": _reply_text(answer, dataset, request)},
     ]
     return history, answer
