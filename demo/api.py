@@ -34,7 +34,7 @@ from demo.components import checked_choices, input_error, localized, read_user_i
 from demo.errors import shows_user_errors
 from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
 from demo.gpu import gpu_task
-from demo.i18n import LANGUAGES, LanguageRequest, lang_of, say
+from demo.i18n import LANGUAGES, LanguageRequest, lang_of
 
 Language = Literal["vi", "en"] | None
 MAX_TOP_K = 20
@@ -329,10 +329,7 @@ def conv_arithmetic(
         {"size": the formula floor((n - f + 2p) / s) + 1, "output", "pooled", "steps", "step", "notes", "ms"}.
     """
     start, req = time.perf_counter(), _request(language, request)
-    try:
-        result = cnn_tab._conv_result(grid, kernel, padding, stride, pool)
-    except ValueError as exc:  # the tab's message and title
-        raise gr.Error(localized(req, exc), title=say(req, "Không tính được", "Cannot compute")) from exc
+    result = cnn_tab.conv_result(grid, kernel, padding, stride, pool)  # a UserError: the tab's message and title
     result["size"] = result["size"][lang_of(req)]
     return _done(result, [], start)
 
@@ -362,7 +359,7 @@ def model_status(language: Language = None, request: gr.Request = None) -> dict:
         {"summary", "models": [{"name", "display_name", "state", "weights_from", "fix"}], "notes", "ms"}.
     """
     start, req = time.perf_counter(), _request(language, request)
-    summary, table = status_tab._rows(req)
+    summary, table = status_tab.model_rows(req)
     keys = ("name", "display_name", "state", "weights_from", "fix")
     return _done({"summary": summary, "models": [dict(zip(keys, row)) for row in table["data"]]}, [], start)
 

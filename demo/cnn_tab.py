@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import gradio as gr
 import numpy as np
 
@@ -22,6 +24,7 @@ from demo.errors import localized, shows_user_errors
 from demo.fair_queue import QUICK_GROUP
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
+from demo.wiring import for_profile, reveal
 
 # Notes under the layer table, per LeNet-5 choice (vi, en).
 LENET_NOTES = {
@@ -142,9 +145,34 @@ def build_cnn_tab(profile: str) -> None:
             "each cell is a sum of products. Output size: **⌊(n − f + 2p) / s⌋ + 1**.",
         )
     )
+    ui = _arithmetic_panel()
+    ins = [ui.grid_box, ui.kernel_box, ui.padding, ui.stride, ui.pool_mode]
+    outs = [ui.size_md, ui.output_df, ui.pooled_df, ui.step, ui.step_md]
+    # The quick group: arithmetic and tables keep answering while model calls fill their own queue.
+    ui.run.click(compute, ins, outs, api_visibility="private", **QUICK_GROUP)
+    picked = [ui.grid_box, ui.kernel_box, ui.preset, ui.padding, ui.stride, ui.pool_mode]
+    ui.example.input(pick_example, ui.example, picked, api_visibility="private").then(
+        compute, ins, outs, api_visibility="private", **QUICK_GROUP
+    )
+    ui.step.change(show_step, [*ins[:4], ui.step], ui.step_md, api_visibility="private", **QUICK_GROUP)
+    ui.preset.input(pick_kernel, ui.preset, ui.kernel_box, api_visibility="private")
+    ui.photo.change(from_photo, [ui.photo, ui.photo_size], ui.grid_box, preprocess=False, api_visibility="private",
+                    **QUICK_GROUP)  # fmt: skip
+    table_model, table_btn, table_md, table_df = _layers_panel()
+    table_btn.click(layer_table_event, table_model, [table_md, table_df], api_visibility="private", **QUICK_GROUP).then(
+        reveal, outputs=table_df, api_visibility="private"
+    )
+    maps_image, maps_model, maps_btn, maps_md, maps_out = _maps_panel()
+    event = gpu_task(for_profile(feature_maps, profile))
+    maps_btn.click(event, [maps_image, maps_model], [maps_out, maps_md], preprocess=False, concurrency_id="models",
+                   api_visibility="private")  # fmt: skip
+
+
+def _arithmetic_panel() -> SimpleNamespace:
+    """The worked examples, grid, kernel and settings, and the output, pooled and step views."""
     first = SLIDE_EXAMPLES["slide_convolution"]
     # The slides' example is computed once here, so the tab opens with its output and first step already shown.
-    initial = _conv_result(_grid_text(first.grid), _grid_text(first.kernel), first.padding, first.stride, first.pool)
+    initial = conv_result(_grid_text(first.grid), _grid_text(first.kernel), first.padding, first.stride, first.pool)
     example = gr.Dropdown(
         [(tr(f"cnn.example.{key}", *EXAMPLE_TEXT[key]), key) for key in SLIDE_EXAMPLES],
         value="slide_convolution",
@@ -156,6 +184,26 @@ def build_cnn_tab(profile: str) -> None:
             "slide's grid itself.",
         ),
     )
+    grid_box, photo, photo_size, preset, kernel_box, padding, stride, pool_mode, run = _arithmetic_inputs(first)
+    size_md = gr.Markdown(tr("cnn.initial_size", initial["size"]["vi"], initial["size"]["en"]))
+    with gr.Row():
+        output_df = gr.Dataframe(
+            initial["output"],
+            label=tr("cnn.output", "Bản đồ đặc trưng đầu ra", "Output feature map"),
+            interactive=False,
+        )
+        pooled_df = gr.Dataframe(
+            initial["pooled"], label=tr("cnn.pooled", "Sau khi gộp", "After pooling"), interactive=False
+        )
+    step = gr.Slider(
+        0, initial["steps"] - 1, value=0, step=1, label=tr("cnn.step", "Bước (ô đầu ra)", "Step (output cell)")
+    )
+    step_md = gr.Markdown(initial["step"])
+    return SimpleNamespace(**locals())  # the components, by name
+
+
+def _arithmetic_inputs(first) -> tuple:
+    """Grid (typed or from a photo), kernel preset and text, padding, stride, pooling, the Compute button."""
     with gr.Row():
         with gr.Column():
             grid_box = gr.Textbox(
@@ -195,72 +243,11 @@ def build_cnn_tab(profile: str) -> None:
                     label=tr("cnn.pooling", "Gộp 2x2", "Pooling 2x2"),
                 )
             run = gr.Button(tr("cnn.compute", "Tính", "Compute"), variant="primary")
-    size_md = gr.Markdown(tr("cnn.initial_size", initial["size"]["vi"], initial["size"]["en"]))
-    with gr.Row():
-        output_df = gr.Dataframe(
-            initial["output"],
-            label=tr("cnn.output", "Bản đồ đặc trưng đầu ra", "Output feature map"),
-            interactive=False,
-        )
-        pooled_df = gr.Dataframe(
-            initial["pooled"], label=tr("cnn.pooled", "Sau khi gộp", "After pooling"), interactive=False
-        )
-    step = gr.Slider(
-        0, initial["steps"] - 1, value=0, step=1, label=tr("cnn.step", "Bước (ô đầu ra)", "Step (output cell)")
-    )
-    step_md = gr.Markdown(initial["step"])
+    return grid_box, photo, photo_size, preset, kernel_box, padding, stride, pool_mode, run
 
-    @shows_user_errors
-    def compute(grid_text, kernel_text, p, s, mode, request: gr.Request | None = None):
-        result = _conv_result(grid_text, kernel_text, p, s, mode)  # NaN, 1e400, "median": a clear message
-        return (
-            result["size"][lang_of(request)],
-            result["output"],
-            result["pooled"],
-            gr.Slider(0, result["steps"] - 1, value=0, step=1),
-            result["step"],
-        )
 
-    def show_step(grid_text, kernel_text, p, s, index):
-        try:
-            p, s, _ = checked_settings(p, s)
-            index = number(index, ("Step", "Bước"), 0, MAX_GRID * MAX_GRID, integer=True)
-            grid, kernel = parse_grid(grid_text), parse_grid(kernel_text, max_size=7)
-            _, steps = conv2d(grid, kernel, padding=p, stride=s)
-        except ValueError:
-            return ""
-        st = steps[min(index, len(steps) - 1)]
-        return _step_text(grid, p, st, kernel.shape[0])
-
-    @shows_user_errors
-    def from_photo(payload, size, request: gr.Request | None = None):
-        if payload is None:
-            return gr.Textbox()
-        size = number(size, ("Grid size", "Cỡ lưới"), 4, 16, integer=True)
-        grey = read_user_image(payload, request).image.convert("L").resize((size, size))
-        return _grid_text(np.asarray(grey))
-
-    def pick_kernel(name):
-        return _grid_text(KERNELS[name]) if name in KERNELS else gr.Textbox()
-
-    def pick_example(key):
-        ex = SLIDE_EXAMPLES[key]
-        named = next((name for name, k in KERNELS.items() if k == ex.kernel), None)
-        return _grid_text(ex.grid), _grid_text(ex.kernel), named, ex.padding, ex.stride, ex.pool
-
-    ins = [grid_box, kernel_box, padding, stride, pool_mode]
-    outs = [size_md, output_df, pooled_df, step, step_md]
-    # The quick group: arithmetic and tables keep answering while model calls fill their own queue.
-    run.click(compute, ins, outs, api_visibility="private", **QUICK_GROUP)
-    example.input(
-        pick_example, example, [grid_box, kernel_box, preset, padding, stride, pool_mode], api_visibility="private"
-    ).then(compute, ins, outs, api_visibility="private", **QUICK_GROUP)
-    step.change(show_step, [grid_box, kernel_box, padding, stride, step], step_md, api_visibility="private",
-                **QUICK_GROUP)  # fmt: skip
-    preset.input(pick_kernel, preset, kernel_box, api_visibility="private")
-    photo.change(from_photo, [photo, photo_size], grid_box, preprocess=False, api_visibility="private",
-                 **QUICK_GROUP)  # fmt: skip
-
+def _layers_panel() -> tuple:
+    """The layer table's model choice, its button, summary and table."""
     gr.Markdown(
         tr(
             "cnn.layers_intro",
@@ -281,10 +268,11 @@ def build_cnn_tab(profile: str) -> None:
     table_df = gr.Dataframe(
         label=tr("cnn.table", "Các lớp của mô hình", "Layers of the model"), interactive=False, visible=False
     )
-    table_btn.click(layer_table_event, table_model, [table_md, table_df], api_visibility="private", **QUICK_GROUP).then(
-        lambda: gr.Dataframe(visible=True), outputs=table_df, api_visibility="private"
-    )
+    return table_model, table_btn, table_md, table_df
 
+
+def _maps_panel() -> tuple:
+    """Photo, zoo model and the first convolution's feature maps."""
     gr.Markdown(
         tr(
             "cnn.maps_intro",
@@ -310,19 +298,76 @@ def build_cnn_tab(profile: str) -> None:
         ),
         interactive=False,
     )
+    return maps_image, maps_model, maps_btn, maps_md, maps_out
 
-    @shows_user_errors
-    def feature_maps(img, name, request: gr.Request | None = None):  # `img`: the API's parameter name
-        (name,) = checked_choices(request, (name, MAPS_MODELS, ("Zoo model", "Mô hình")))
-        return _feature_maps(img, name, profile, request)
 
-    maps_btn.click(
-        gpu_task(feature_maps),
-        [maps_image, maps_model],
-        [maps_out, maps_md],
-        preprocess=False,
-        concurrency_id="models",
-        api_visibility="private",
+# --- handlers: plain values in and out; tests and the public API (demo/api.py) call them directly -------------------
+
+
+@shows_user_errors
+def compute(grid_text, kernel_text, p, s, mode, request: gr.Request | None = None):
+    """The size line, output, pooled output, the step slider reset to the first cell, and that cell's step."""
+    result = conv_result(grid_text, kernel_text, p, s, mode)  # NaN, 1e400, "median": a clear message
+    return (
+        result["size"][lang_of(request)],
+        result["output"],
+        result["pooled"],
+        gr.update(minimum=0, maximum=result["steps"] - 1, value=0, step=1),
+        result["step"],
+    )
+
+
+def show_step(grid_text, kernel_text, p, s, index) -> str:
+    """The formula and highlighted window of output cell `index`; empty while the inputs cannot compute."""
+    try:
+        p, s, _ = checked_settings(p, s)
+        index = number(index, ("Step", "Bước"), 0, MAX_GRID * MAX_GRID, integer=True)
+        grid, kernel = parse_grid(grid_text), parse_grid(kernel_text, max_size=7)
+        _, steps = conv2d(grid, kernel, padding=p, stride=s)
+    except ValueError:  # the Compute button says what is wrong; the step view just stays empty meanwhile
+        return ""
+    st = steps[min(index, len(steps) - 1)]
+    return _step_text(grid, p, st, kernel.shape[0])
+
+
+@shows_user_errors
+def from_photo(payload, size, request: gr.Request | None = None):
+    """A photo, greyscale and downscaled to size x size, as grid text (no photo: the grid stays)."""
+    if payload is None:
+        return gr.update()
+    size = number(size, ("Grid size", "Cỡ lưới"), 4, 16, integer=True)
+    grey = read_user_image(payload, request).image.convert("L").resize((size, size))
+    return _grid_text(np.asarray(grey))
+
+
+def pick_kernel(name):
+    """A preset's kernel as text (an unknown name leaves the kernel box as it is)."""
+    return _grid_text(KERNELS[name]) if name in KERNELS else gr.update()
+
+
+def pick_example(key):
+    """A worked example of the slides: grid, kernel, its preset name, padding, stride, pooling."""
+    ex = SLIDE_EXAMPLES[key]
+    named = next((name for name, k in KERNELS.items() if k == ex.kernel), None)
+    return _grid_text(ex.grid), _grid_text(ex.kernel), named, ex.padding, ex.stride, ex.pool
+
+
+@shows_user_errors
+def feature_maps(img, name, request: gr.Request | None = None, *, profile: str):
+    """The first convolution's maps of a zoo model on the photo, tiled, and a line saying what they are."""
+    from core.feature_maps import feature_maps_for, tile_maps
+
+    (name,) = checked_choices(request, (name, MAPS_MODELS, ("Zoo model", "Mô hình")))
+    image = read_user_image(img, request).image
+    got = feature_maps_for(image, name, profile)
+    count, size = got.maps.shape[0], f"{got.maps.shape[1]}x{got.maps.shape[2]}"
+    return (
+        image_file(tile_maps(got.maps)),
+        say(
+            request,
+            f"{count} bản đồ đặc trưng {size} từ lớp `{got.layer}` của {got.display_name} ({got.source})",
+            f"{count} maps of {size} from `{got.layer}` of {got.display_name} ({got.source})",
+        ),
     )
 
 
@@ -334,7 +379,7 @@ def _step_text(grid, padding, step, f) -> str:
     return f"`{step.formula()}`\n\n" + _highlight(grid, padding, step.top, step.left, f)
 
 
-def _conv_result(grid_text: str, kernel_text: str, p, s, mode: str) -> dict:
+def conv_result(grid_text: str, kernel_text: str, p, s, mode: str) -> dict:
     """Everything the convolution panel shows; the size line in both languages. Raises ValueError (Bilingual)."""
     grid, kernel = parse_grid(grid_text), parse_grid(kernel_text, max_size=7)
     p, s, mode = checked_settings(p, s, mode)  # the API may send NaN, 1e400 or "median": InputError, a ValueError
@@ -363,25 +408,21 @@ def layer_table_event(name: str, request: gr.Request | None = None):
 
 
 def _layer_table(name: str, request: gr.Request | None = None):
-    from core.layer_table import layer_table
-    from core.models import build_architecture
-    from core.models.lenet import LeNet5, LeNet5Original
+    from core.layer_table import model_layers  # builds the module in core: demo never builds torch modules
     from core.registry import get_spec
 
     if name == "lenet5_course":
         return _course_lenet_table(request)
+    rows = model_layers(name)
     if name in LENET_NOTES:
-        module, shape = (LeNet5() if name == "lenet5" else LeNet5Original()), (1, 32, 32)
         note = say(request, *LENET_NOTES[name])
     else:
         spec = get_spec(name)
-        module, shape = build_architecture(spec.arch, **spec.model_args), (3, 32, 32)
         note = say(
             request,
             f"{spec.display_name} với 100 lớp đầu ra. {getattr(spec.description, 'vi', spec.description)}",
             f"{spec.display_name} at 100 classes. {spec.description}",
         )
-    rows = layer_table(module, shape)
     total = sum(r.params for r in rows)
     data = [[r.name, r.kind, "x".join(map(str, r.output_shape)), r.activations, r.params] for r in rows]
     summary = say(request, f"**Tổng: {_vi_number(total)} tham số.** {note}", f"**Total: {total:,} parameters.** {note}")
@@ -415,22 +456,3 @@ def _course_lenet_table(request: gr.Request | None):
         f"**Total: {total:,} parameters; the course's table prints {COURSE_LENET_TOTAL:,}.** {note}",
     )
     return summary, {"headers": COURSE_HEADERS[lang_of(request)], "data": data}
-
-
-def _feature_maps(payload, name: str, profile: str, request: gr.Request | None = None):
-    from core.feature_maps import first_conv_feature_maps, tile_maps
-    from core.model_store import load_model
-
-    image = read_user_image(payload, request).image
-    model = load_model(name, profile)
-    x = model.preprocess(image)[None]
-    maps, layer = first_conv_feature_maps(model.module, x)
-    count, size = maps.shape[0], f"{maps.shape[1]}x{maps.shape[2]}"
-    return (
-        image_file(tile_maps(maps)),
-        say(
-            request,
-            f"{count} bản đồ đặc trưng {size} từ lớp `{layer}` của {model.display_name} ({model.source})",
-            f"{count} maps of {size} from `{layer}` of {model.display_name} ({model.source})",
-        ),
-    )

@@ -6,6 +6,7 @@ import gradio as gr
 
 from demo.fair_queue import QUICK_GROUP
 from demo.i18n import lang_of, say, tr
+from demo.wiring import reveal
 
 HEADERS = {
     "vi": ["mô hình", "là gì", "trạng thái", "trọng số lấy từ", "lệnh khắc phục"],
@@ -15,7 +16,9 @@ HEADERS = {
 STATE_VI = {"available locally": "có sẵn trên máy", "downloadable": "tải về được", "missing": "thiếu"}
 
 
-def _rows(request: gr.Request | None = None):
+def model_rows(request: gr.Request | None = None):
+    """The summary line and the table ({"headers", "data"}) of every catalogue entry: the tab's Refresh and
+    /model_status."""
     from core.status import all_statuses
     from core.weights import hub_available
 
@@ -53,6 +56,6 @@ def build_status_tab(profile: str) -> None:
     summary = gr.Markdown()
     table = gr.Dataframe(label=tr("status.table", "Các mô hình", "Models"), interactive=False, wrap=True, visible=False)
     refresh = gr.Button(tr("status.refresh", "Kiểm tra lại", "Refresh"))
-    refresh.click(_rows, outputs=[summary, table], api_visibility="private", **QUICK_GROUP).then(
-        lambda: gr.Dataframe(visible=True), outputs=table, api_visibility="private"
+    refresh.click(model_rows, outputs=[summary, table], api_visibility="private", **QUICK_GROUP).then(
+        reveal, outputs=table, api_visibility="private"
     )

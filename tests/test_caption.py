@@ -359,7 +359,9 @@ def test_a_reference_without_words_is_refused_before_decoding(example_image, mon
     vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
     for request, message in ((None, "has no words"), (vi, "không có chữ nào")):
         with pytest.raises(gr.Error, match=message):
-            caption_tab._caption("tiny", request, example_image, "beam", 3, 0.9, 1.0, 1, 1.2, 30, " !!! … ")
+            caption_tab.caption_photo(
+                example_image, "beam", 3, 0.9, 1.0, 1, 1.2, 30, " !!! … ", request, profile="tiny"
+            )
 
 
 @pytest.mark.server
@@ -389,3 +391,20 @@ def test_caption_tab_in_the_browser(tiny_app, browser, example_image):
     assert page.get_by_text("ClipCap · Transformer mapper").count() >= 1
     screenshot(page, "caption")
     page.close()
+
+
+@pytest.mark.slow  # three captioners loaded and decoding: about 20 s on the 2-core machine
+def test_caption_handler_called_directly(example_image):
+    """The tab's module-level handler without a server: one panel per captioner, the score table, the JSON."""
+    from demo import caption_tab
+
+    *panels, scores, summary = caption_tab.caption_photo(
+        example_image, "greedy", 1, 0.9, 1.0, 1, 1.2, 8, "một người đàn ông đang đi xe đạp", profile="tiny"
+    )
+    assert len(panels) == len(caption_tab.VARIANTS) and set(summary) == set(caption_tab.VARIANTS)
+    for variant, panel in zip(caption_tab.VARIANTS, panels):
+        entry = summary[variant]
+        assert len(entry["captions"]) == 1 and "tiny" in entry["source"]
+        assert set(entry["scores"]) == set(caption_tab.METRIC_NAMES)
+        assert panel.startswith(f"#### {entry['model']}\n") and "latency: **" in panel
+    assert scores.startswith("| model | BLEU-1") and scores.count("\n| ") == len(caption_tab.VARIANTS)  # one row each

@@ -491,3 +491,22 @@ def test_handlers_answer_in_the_visitors_language():
     assert "resnet50," not in exc.value.message and "vit_b16" not in exc.value.message
     with pytest.raises(gr.Error, match="không có bộ ảnh mẫu 'bogus'"):
         fns["clip_k_shot"](VQA_IMAGE, 3, "bogus", request=vi)
+
+
+def test_tab_handlers_called_directly():
+    """The tab's module-level handlers without a server: what the components receive, in the profile given."""
+    from demo import clip_tab
+
+    templates = "a photo of a {}.\na drawing of a {}."
+    probs, table, notes, summary = clip_tab.zero_shot(CAT, "cat, dog", templates, "clip_vit_b32_openai", profile="tiny")
+    assert set(probs) == {"cat", "dog"} and sum(probs.values()) == pytest.approx(1, abs=1e-5)
+    assert table["headers"] == ["class", "prompt", "cosine", "logit"]
+    assert [row[0] for row in table["data"]].count("cat") == 3  # the mean of the two prompts, then each prompt
+    assert "a drawing of a dog." in [row[1] for row in table["data"]]
+    assert "[tiny random]" in notes and summary["classes"] == ["cat", "dog"] and summary["probabilities"] == probs
+    zs, plain, init, gallery, notes, summary = clip_tab.k_shot(
+        VQA_IMAGE, 2, "easy_vqa_shapes", "", "a photo of a {}.", "clip_vit_b32_openai", profile="tiny"
+    )
+    assert summary["shots"] == [2, 2, 2] and set(zs) == set(plain) == set(init) == set(summary["classes"])
+    assert plain == summary["probes"]["plain"]["probabilities"] and notes.count("Used ") == 1
+    assert gallery and all(Path(path).is_file() and " · " in caption for path, caption in gallery)

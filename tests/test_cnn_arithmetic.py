@@ -157,3 +157,23 @@ def test_layer_table_counts_every_parameter(name):
     module = build_architecture(spec.arch, **spec.model_args)
     rows = layer_table(module, (3, 32, 32))
     assert sum(r.params for r in rows) == sum(p.numel() for p in module.parameters())
+
+
+def test_tab_handlers_called_directly(example_image):
+    """The CNN tab's module-level handlers without a server: what each component receives."""
+    from pathlib import Path
+
+    from demo import cnn_tab
+
+    size, output, pooled, slider, step = cnn_tab.compute("1 2 3\n4 5 6\n7 8 9", "1 0\n0 1", 0, 1, "max")
+    assert output == [[6, 8], [12, 14]] and pooled == [[14]] and "output 2x2" in size
+    assert slider["maximum"] == 3 and slider["value"] == 0 and step.startswith("`out[0][0] = 1·1 + 2·0")
+    assert cnn_tab.show_step("1 2 3\n4 5 6\n7 8 9", "1 0\n0 1", 0, 1, 3).startswith("`out[1][1] = 5·1")
+    assert cnn_tab.show_step("1 2\n3", "1", 0, 1, 0) == ""  # unparsable: the step view stays empty
+    assert cnn_tab.pick_kernel("Sobel x") == "-1 0 1\n-2 0 2\n-1 0 1"
+    grid = cnn_tab.from_photo(example_image, 4)
+    assert len(grid.splitlines()) == 4 and all(len(row.split()) == 4 for row in grid.splitlines())
+    picture, line = cnn_tab.feature_maps(example_image, "simple_cnn", profile="tiny")
+    assert Path(picture).is_file() and "maps of 32x32" in line and "tiny" in line
+    summary, table = cnn_tab.layer_table_event("simple_cnn")
+    assert "Total:" in summary and table["headers"][0] == "layer" and table["data"][0][1] == "Conv2d"

@@ -267,13 +267,13 @@ def test_reports_and_plots_in_vietnamese():
 
 
 def test_status_table_in_vietnamese(monkeypatch):
-    from demo.status_tab import _rows
+    from demo.status_tab import model_rows
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network probe
-    summary, table = _rows(VI)
+    summary, table = model_rows(VI)
     assert "mô hình chạy được ngay bây giờ" in summary and table["headers"][2] == "trạng thái"
     assert {row[2] for row in table["data"]} <= {"có sẵn trên máy", "tải về được", "thiếu"}
-    summary, table = _rows(EN)
+    summary, table = model_rows(EN)
     assert "models can run right now" in summary and table["headers"][2] == "state"
 
 

@@ -163,12 +163,12 @@ def test_handlers_that_take_files_refuse_the_same_way(attacks):
     for kind, path in attacks.items():
         calls = (
             (read_user_image, {"path": path}),
-            (clip_tab._gallery_paths, [{"image": {"path": path}, "caption": None}]),
-            (clip_tab._gallery_paths, [[path, None]]),
-            (video_tab._run, {"path": path}, "x", "ocr", video_tab.CLIP[0], 3, "both", 2.0, 10.0),
+            (clip_tab.gallery_paths, [{"image": {"path": path}, "caption": None}]),
+            (clip_tab.gallery_paths, [[path, None]]),
+            (video_tab.run_search, {"path": path}, "x", "ocr", video_tab.CLIP[0], 3, "both", 2.0, 10.0),
         )
         for fn, *args in calls:
-            kwargs = dict(profile="tiny", request=None, progress=print) if fn is video_tab._run else {}
+            kwargs = dict(profile="tiny", request=None, progress=print) if fn is video_tab.run_search else {}
             # gr.Error from a demo helper, UserError from core (the handler's @shows_user_errors shows it)
             with pytest.raises((gr.Error, UserError)) as exc:
                 within(10, lambda fn=fn, args=args, kwargs=kwargs: fn(*args, **kwargs))
@@ -181,7 +181,7 @@ def test_a_gallery_beyond_the_shots_used_opens_no_more_files(upload_root):
     from demo import clip_tab
 
     many = [{"image": {"path": str(EXAMPLE_IMAGE)}}] * MAX_SHOTS + [{"image": {"path": "/dev/zero"}}] * 5
-    paths = clip_tab._gallery_paths(many)
+    paths = clip_tab.gallery_paths(many)
     assert len(paths) == MAX_SHOTS + 5 and paths[MAX_SHOTS:] == [None] * 5  # counted for the note, never opened
 
 

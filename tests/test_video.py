@@ -369,12 +369,30 @@ def test_progress_bar_speaks_the_page_language(captions_video, tmp_path, monkeyp
         monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path / lang))  # both index from scratch: every stage shows
         request = gr.Request(headers={"accept-language": header}, cookies={})
         descs = shown[lang] = []
-        video_tab._run(captions_video, "xin chao", "ocr", video_tab.CLIP[0], 3, "uniform", 5.0, 10.0,
+        video_tab.run_search(captions_video, "xin chao", "ocr", video_tab.CLIP[0], 3, "uniform", 5.0, 10.0,
                        profile="tiny", request=request, progress=lambda f, desc, d=descs: d.append(desc))  # fmt: skip
     # Before, core's English stage names ("hashing", "3 keyframes", "OCR") reached a Vietnamese progress bar.
     assert "hashing" in shown["en"] and any(d.endswith(" keyframes") for d in shown["en"])
     assert "đang tính mã băm của tệp" in shown["vi"] and any(d.endswith("khung hình chính") for d in shown["vi"])
     assert not {"hashing", "ready", "OCR"} & set(shown["vi"])
+
+
+def test_search_handler_called_directly(captions_video, tmp_path, monkeypatch):
+    """The tab's module-level handler without a server: moments, summary, JSON, times and the preview update."""
+    from core.video import ocr
+    from demo import video_tab
+
+    # Every keyframe "reads" the query: the handler's shaping of the result is the point, not the OCR engine.
+    monkeypatch.setattr(ocr, "read_text", lambda rgb: [ocr.OcrLine("XIN CHAO 2024", 0.99)])
+    monkeypatch.setenv("VIDEO_CACHE_DIR", str(tmp_path))  # this fake reading must not reach the shared cache
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(captions_video.parent))  # the file counts as an upload
+    items, text, speech, data, times, preview = video_tab.search(
+        captions_video, "xin chao", "ocr", video_tab.CLIP[0], 2, "uniform", 5.0, 10.0, "off", profile="tiny"
+    )
+    assert len(items) == len(times) == len(data["moments"]) == 2 and speech is None  # voice "off"
+    assert all(Path(path).is_file() and "XIN CHAO 2024" in caption for path, caption in items)
+    assert times == [m["time_s"] for m in data["moments"]] and "Indexed" in text
+    assert preview["__type__"] == "update"
 
 
 def test_http_api_moments_cache_and_bad_inputs(tiny_app, client_for, tmp_path):

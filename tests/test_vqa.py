@@ -156,3 +156,23 @@ def test_pasted_bytes_and_file_share_the_feature_cache():
     first = session.answer_question(vqa, path.read_bytes(), "what color is the shape?", use_cache=False)
     again = session.answer_question(vqa, str(path), "what color is the shape?")
     assert not first.cached_features and again.cached_features and again.answer == first.answer
+
+
+def test_chat_handler_called_directly():
+    """The tab's module-level handler without a server: the conversation, overlay, top answers, cleared box."""
+    from pathlib import Path
+
+    from demo import vqa_tab
+
+    photo = str(Path(__file__).resolve().parent.parent / "examples" / "vqa" / "easy_vqa_test_0.png")
+    history, overlay, top, box = vqa_tab.chat(photo, " what color is the shape? ", [], "cnn_att", "easy_vqa",
+                                              profile="tiny")  # fmt: skip
+    assert [m["role"] for m in history] == ["user", "assistant"] and history[0]["content"] == "what color is the shape?"
+    assert Path(overlay).is_file() and box == ""  # cnn_att has attention: its overlay is a picture
+    assert 1 <= len(top) <= 3 and all(0 <= p <= 1 for p in top.values())
+    best = max(top, key=top.get)
+    assert best.split(" (")[0] in history[1]["content"]  # the reply names the top answer
+    again, *_ = vqa_tab.chat(photo, "what shape is in the image?", history, "cnn_noatt", "easy_vqa", profile="tiny")
+    assert len(again) == 4 and again[:2] == history
+    _, no_overlay, _, _ = vqa_tab.chat(photo, "is there a circle?", [], "cnn_noatt", "easy_vqa", profile="tiny")
+    assert no_overlay is None  # without attention all cells are pooled equally: nothing to show
