@@ -105,7 +105,6 @@ def fresh_text_models():
     yield
     for name in ("gru", "distilbert"):
         model_store.forget(name)
-    text_classify._cache.clear()
 
 
 @pytest.fixture(scope="module")
