@@ -13,6 +13,8 @@ import functools
 import inspect
 from collections.abc import Callable
 
+import gradio as gr
+
 
 def for_profile(fn: Callable, profile: str) -> Callable:
     """`fn(..., *, profile)` with `profile` bound, as Gradio should see it (same hints, same input positions)."""
@@ -26,3 +28,8 @@ def for_profile(fn: Callable, profile: str) -> Callable:
 
     handler.__signature__ = inspect.signature(bound)
     return handler
+
+
+def reveal() -> dict:
+    """Show the output it is wired to (a table kept hidden until its first result brings translated headers)."""
+    return gr.update(visible=True)
