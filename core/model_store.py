@@ -2,9 +2,10 @@
 
 Nothing is loaded at import. `load_model(name, profile)` resolves weights on first use, keeps the module in eval
 mode in memory, and returns the same object afterwards. One lock per (name, profile) so two students' first
-requests do not load the same 300 MB twice. Image/text classifiers and CLIP towers are built here and returned as
-`LoadedModel`; tasks whose checkpoints carry more than a module (VQA: vocabulary and answers; captioners: a
-tokenizer and a frozen decoder) name a builder in TASK_LOADERS and get their own loaded type, cached the same way.
+requests do not load the same 300 MB twice. Image classifiers and CLIP towers are built here and returned as
+`LoadedModel`; tasks whose checkpoints carry more than a module (text classifiers: the tokenizer they were trained
+with; VQA: vocabulary and answers; captioners: a tokenizer and a frozen decoder) name a builder in TASK_LOADERS and
+get their own loaded type, cached the same way.
 
 Profiles, the same for every entry (tests/test_model_store.py checks each one):
 - "default": real weights from the entry's sources, in order.
@@ -63,7 +64,11 @@ class LoadedModel:
 
 
 # task -> "module:function(spec, profile)" for entries that are more than a module (imported on first use).
-TASK_LOADERS = {"vqa": "core.vqa.session:load_entry", "caption": "core.caption.session:load_entry"}
+TASK_LOADERS = {
+    "text-classification": "core.text.classify:load_entry",  # a TextModel: the LoadedModel and its tokenizer
+    "vqa": "core.vqa.session:load_entry",
+    "caption": "core.caption.session:load_entry",
+}
 
 
 def architecture_args(spec: ModelSpec, profile: str) -> dict[str, Any]:
@@ -97,10 +102,16 @@ def load_model(name: str, profile: str = "default") -> Any:
                 module_name, function = TASK_LOADERS[spec.task].split(":")
                 _cache[key] = getattr(importlib.import_module(module_name), function)(spec, profile)
             else:
-                loaded = _load_uncached(spec, profile)
-                loaded.module.to(inference_device())  # moved once, at load; a no-op on a CPU-only machine
-                _cache[key] = loaded
+                _cache[key] = build_loaded(spec, profile)
     return _cache[key]
+
+
+def build_loaded(spec: ModelSpec, profile: str) -> LoadedModel:
+    """An entry's module as a LoadedModel, uncached: load_model's step for plain entries, and the first step of a
+    TASK_LOADERS builder whose entry is a module plus more (text: plus its tokenizer). Raises WeightsUnavailable."""
+    loaded = _load_uncached(spec, profile)
+    loaded.module.to(inference_device())  # moved once, at load; a no-op on a CPU-only machine
+    return loaded
 
 
 def load_with_fallback(name: str, profile: str = "default") -> LoadedModel:

@@ -25,12 +25,12 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from core.clip.templates import DEFAULT_TEMPLATE
-from core.initial import image_pair, vqa_choice
+from core.initial import vqa_choice
 from core.inputs import InputError, choice, number
-from core.registry import DEFAULT_CLIP, list_models
+from core.registry import DEFAULT_CLIP
 from core.video.service import CLIP_MODELS
 from demo import caption_tab, clip_tab, cnn_tab, image_tab, status_tab, text_tab, video_tab, vqa_tab
-from demo.components import checked_choices, input_error, localized, read_user_image
+from demo.components import input_error, localized, read_user_image
 from demo.errors import shows_user_errors
 from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
 from demo.gpu import gpu_task
@@ -68,27 +68,21 @@ def classify_image(
     Returns:
         {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels with probabilities, forward time, size.
     """
-    from core import live_models
-
     start, req = time.perf_counter(), _request(language, request)
-    live_models.sync()  # models trained in the Live training tab are entries of their own
-    default_a, default_b = image_pair(_profile["name"]).models  # what the page opens on (core.initial)
-    model_a, model_b = model_a or default_a, model_b or default_b
-    names = checked_choices(req, (model_a, list_models(image_tab.TASK), ("Model A", "Mô hình A")),
-                            (model_b, list_models(image_tab.TASK), ("Model B", "Mô hình B")))  # fmt: skip
+    # The tab's own checks and loop (demo.image_tab): empty names give the pair the page opens on.
+    model_a, model_b, precision = image_tab.checked_inputs(model_a, model_b, precision, _profile["name"])
     k = _top_k(top_k, req)
-    (precision,) = checked_choices(req, (precision, image_tab.PRECISIONS, ("Weight precision", "Độ chính xác số")))
     loaded = read_user_image(image, req)
+    sides = image_tab.classify_pair(loaded.image, (model_a, model_b), _profile["name"], explain=bool(explain),
+                                    precision=precision, top_k=k, request=req)  # fmt: skip
     result = {}
-    for side, name in zip("AB", names):
-        one, error = image_tab._run_one(loaded.image, name, _profile["name"], bool(explain), req, precision, top_k=k)
-        result[side] = image_tab._raw(name, one, error)
-        if one is not None and one.explanation is not None:
-            result[side]["explanation"] = {"method": one.explanation_method, "png_base64": _png_base64(one.explanation)}
-        if precision == "compare" and one is not None:  # the tab's table row fills result[side]["precision"]
-            image_tab._precision_row(side, loaded.image, name, _profile["name"], result[side], req)
-        if one is not None:
-            result[side]["notes"] = [localized(req, n) for n in one.notes]
+    for one in sides:  # one.raw carries "precision" in compare mode (the tab's table row fills it)
+        result[one.side] = one.raw
+        if one.result is not None and one.result.explanation is not None:
+            png = _png_base64(one.result.explanation)
+            result[one.side]["explanation"] = {"method": one.result.explanation_method, "png_base64": png}
+        if one.result is not None:
+            result[one.side]["notes"] = [localized(req, n) for n in one.result.notes]
     return _done(result, [localized(req, n) for n in loaded.notes], start)
 
 
@@ -114,15 +108,11 @@ def classify_text(
         {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels, tokens read and whether it was cut.
     """
     start, req = time.perf_counter(), _request(language, request)
-    text_tab.check_post(text, req)
     k = _top_k(top_k, req)
-    first = text_tab.PAIRS[text_tab.initial_dataset(_profile["name"])]
-    result = {}
-    for side, name, default in (("A", model_a, first[0]), ("B", model_b, first[1])):
-        name = name or default
-        one, error = text_tab._run_one(text, name, _profile["name"], bool(explain), req, top_k=k)
-        result[side] = text_tab._raw(name, one, error)
-    return _done(result, [], start)
+    # The tab's own checks and loop (demo.text_tab): an empty text is refused, empty names give the page's pair.
+    sides = text_tab.classify_pair(text, model_a, model_b, _profile["name"], explain=bool(explain), top_k=k,
+                                   request=req)  # fmt: skip
+    return _done({one.side: one.raw for one in sides}, [], start)
 
 
 def clip_zero_shot(

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from core.images import load_image
 from core.initial import image_pair
+from core.inputs import choice
 from core.messages import Bilingual
 from core.model_store import DATASET_NAMES, load_with_fallback
 from core.registry import get_spec, list_models
@@ -19,11 +21,13 @@ from core.serving import image_precision
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
 from demo import first_run
-from demo.components import checked_choices, example_images, image_file, image_input, localized, read_user_image
+from demo.components import example_images, image_file, image_input, payload_source
+from demo.errors import localized, shows_user_errors
 from demo.fair_queue import image_group
 from demo.gpu import gpu_task
 from demo.i18n import I18N, lang_of, say, tr
 from demo.reports import build_report_panel, raw_result_json, training_reports
+from demo.wiring import for_profile
 
 if TYPE_CHECKING:
     from core.classify import ClassifyResult
@@ -78,6 +82,38 @@ def model_choices(profile: str) -> list[tuple[str, str]]:
 
 
 def build_image_tab(profile: str) -> None:
+    _intro(profile)
+    with gr.Row():
+        with gr.Column(scale=2):
+            image = image_input(label=tr("image.image", "Ảnh", "Image"), height=320)
+            gr.Examples(
+                examples=[[p] for p in example_images()],
+                inputs=[image],
+                label=tr("image.examples", "Ảnh ví dụ", "Examples"),
+            )
+        with gr.Column(scale=1):
+            model_a, model_b, explain, precision = _options(profile)
+            run = gr.Button(tr("image.compare", "So sánh", "Compare"), variant="primary")
+    note = gr.Markdown(visible=False)  # why the tab does not open on ResNet-50 vs ViT-B/16, and the command
+    first_run.on_page_load(for_profile(on_load, profile), [model_a, model_b, note])
+    for dropdown in (model_a, model_b):  # a model trained live since the page loaded is offered when it opens
+        dropdown.focus(for_profile(refresh, profile), outputs=dropdown, api_visibility="private", queue=False)
+    with gr.Row(equal_height=False):
+        panels = [_panel(side) for side in ("A", "B")]
+    precision_table = gr.Markdown()
+    raw = raw_result_json()
+    build_report_panel(model_a, model_b, _reports)
+    run.click(
+        gpu_task(for_profile(compare, profile)),
+        inputs=[image, model_a, model_b, explain, precision],
+        outputs=[*panels[0].outputs(), *panels[1].outputs(), precision_table, raw],
+        api_visibility="private",
+        preprocess=False,  # the image is validated by core.images (see demo.components.image_input)
+        **image_group(),
+    )
+
+
+def _intro(profile: str) -> None:
     gr.Markdown(
         tr(
             "image.intro",
@@ -100,128 +136,156 @@ def build_image_tab(profile: str) -> None:
                 "meaningless.",
             )
         )
-    with gr.Row():
-        with gr.Column(scale=2):
-            image = image_input(label=tr("image.image", "Ảnh", "Image"), height=320)
-            gr.Examples(
-                examples=[[p] for p in example_images()],
-                inputs=[image],
-                label=tr("image.examples", "Ảnh ví dụ", "Examples"),
-            )
-        with gr.Column(scale=1):
-            choices = model_choices(profile)
-            # The pair that runs here (core.initial), decided again on every page load (see below).
-            default_a, default_b = image_pair(profile).models
-            model_a = gr.Dropdown(choices, value=default_a, label=tr("image.model_a", "Mô hình A", "Model A"))
-            model_b = gr.Dropdown(choices, value=default_b, label=tr("image.model_b", "Mô hình B", "Model B"))
-            explain = gr.Checkbox(
-                value=True,
-                label=tr(
-                    "image.explain",
-                    "Bản đồ giải thích (Grad-CAM: thêm một lượt lan truyền ngược)",
-                    "Explanation map (Grad-CAM: one extra backward pass)",
-                ),
-            )
-            precision = gr.Radio(
-                [("fp32", "fp32"), ("int8", "int8"), (tr("image.compare_precisions", "int8 so với fp32",
-                                                         "int8 vs fp32"), "compare")],
-                value=image_precision(),
-                label=tr(
-                    "image.precision",
-                    "Độ chính xác số của trọng số (int8: cho mô hình chủ yếu là lớp Linear, như ViT, MLP)",
-                    "Weight precision (int8: for models made mostly of Linear layers, such as ViT, MLP)",
-                ),
-            )  # fmt: skip
-            run = gr.Button(tr("image.compare", "So sánh", "Compare"), variant="primary")
-    note = gr.Markdown(visible=False)  # why the tab does not open on ResNet-50 vs ViT-B/16, and the command
 
-    def on_load(request: gr.Request | None = None):
-        initial = image_pair(profile)
-        return (*initial.models, first_run.note_update(request, initial))
 
-    first_run.on_page_load(on_load, [model_a, model_b, note])
+def _options(profile: str) -> tuple[gr.Dropdown, gr.Dropdown, gr.Checkbox, gr.Radio]:
+    choices = model_choices(profile)
+    # The pair that runs here (core.initial), decided again on every page load (on_load).
+    default_a, default_b = image_pair(profile).models
+    model_a = gr.Dropdown(choices, value=default_a, label=tr("image.model_a", "Mô hình A", "Model A"))
+    model_b = gr.Dropdown(choices, value=default_b, label=tr("image.model_b", "Mô hình B", "Model B"))
+    explain = gr.Checkbox(
+        value=True,
+        label=tr(
+            "image.explain",
+            "Bản đồ giải thích (Grad-CAM: thêm một lượt lan truyền ngược)",
+            "Explanation map (Grad-CAM: one extra backward pass)",
+        ),
+    )
+    precision = gr.Radio(
+        [("fp32", "fp32"), ("int8", "int8"), (tr("image.compare_precisions", "int8 so với fp32",
+                                                 "int8 vs fp32"), "compare")],
+        value=image_precision(),
+        label=tr(
+            "image.precision",
+            "Độ chính xác số của trọng số (int8: cho mô hình chủ yếu là lớp Linear, như ViT, MLP)",
+            "Weight precision (int8: for models made mostly of Linear layers, such as ViT, MLP)",
+        ),
+    )  # fmt: skip
+    return model_a, model_b, explain, precision
 
-    def refresh(request: gr.Request):
-        return gr.Dropdown(choices=current_choices(profile, request))
 
-    for dropdown in (model_a, model_b):  # a model trained live since the page loaded is offered when it opens
-        dropdown.focus(refresh, outputs=dropdown, api_visibility="private", queue=False)
-    panels = []
-    with gr.Row(equal_height=False):
-        for side in ("A", "B"):
-            with gr.Column():
-                panels.append(
-                    Panel(
-                        header=gr.Markdown(tr(f"image.header_{side}", f"**Mô hình {side}**", f"**Model {side}**")),
-                        label=gr.Label(
-                            num_top_classes=TOP_K,
-                            label=tr("image.top_k", f"Top-{TOP_K} (lớp cha)", f"Top-{TOP_K} (superclass)"),
-                        ),
-                        model_input=gr.Image(
-                            label=tr("image.model_sees", "Mô hình nhìn thấy gì", "What the model sees"),
-                            height=224,
-                            interactive=False,
-                        ),
-                        explanation=gr.Image(
-                            label=tr("image.where_looks", "Mô hình nhìn vào đâu", "Where it looks"),
-                            height=224,
-                            interactive=False,
-                        ),
-                    )
-                )
-    precision_table = gr.Markdown()
-    raw = raw_result_json()
-    build_report_panel(model_a, model_b, _reports)
+def _panel(side: str) -> Panel:
+    with gr.Column():
+        return Panel(
+            header=gr.Markdown(tr(f"image.header_{side}", f"**Mô hình {side}**", f"**Model {side}**")),
+            label=gr.Label(
+                num_top_classes=TOP_K,
+                label=tr("image.top_k", f"Top-{TOP_K} (lớp cha)", f"Top-{TOP_K} (superclass)"),
+            ),
+            model_input=gr.Image(
+                label=tr("image.model_sees", "Mô hình nhìn thấy gì", "What the model sees"),
+                height=224,
+                interactive=False,
+            ),
+            explanation=gr.Image(
+                label=tr("image.where_looks", "Mô hình nhìn vào đâu", "Where it looks"),
+                height=224,
+                interactive=False,
+            ),
+        )
 
-    def compare(image_path, name_a, name_b, explain_map=True, precision="fp32", request: gr.Request | None = None):
-        from core import live_models
 
-        live_models.sync()  # a live model another visitor trained (or deleted) since this page loaded
-        default_a, default_b = image_pair(profile).models  # a call naming no model gets what the page shows
-        names = checked_choices(request, (name_a or default_a, list_models(TASK), ("Model A", "Mô hình A")),
-                                (name_b or default_b, list_models(TASK), ("Model B", "Mô hình B")),
-                                (precision or "fp32", PRECISIONS, ("Weight precision", "Độ chính xác số")))  # fmt: skip
-        precision = names.pop()
-        loaded = read_user_image(image_path, request)
-        outputs, raw_results, rows = [], {}, []
-        for side, name in zip("AB", names):
-            result, error = _run_one(loaded.image, name, profile, bool(explain_map), request, precision)
-            outputs += _format_panel(side, name, result, error, loaded.notes, request)
-            raw_results[side] = _raw(name, result, error)
-            if precision == "compare" and result is not None:
-                rows.append(_precision_row(side, loaded.image, name, profile, raw_results[side], request))
-        return (*outputs, _precision_table(rows, request), raw_results)
+# ---- handlers: plain values in and out; the profile is bound at wiring (demo.wiring.for_profile) ----------------
 
-    run.click(
-        gpu_task(compare),
-        inputs=[image, model_a, model_b, explain, precision],
-        outputs=[*panels[0].outputs(), *panels[1].outputs(), precision_table, raw],
-        api_visibility="private",
-        preprocess=False,  # the image is validated by core.images (see demo.components.image_input)
-        **image_group(),
+
+def on_load(request: gr.Request | None = None, *, profile: str) -> tuple:
+    """Page load: the pair that runs here now (core.initial) and the note saying why it is not the headline pair."""
+    initial = image_pair(profile)
+    return (*initial.models, first_run.note_update(request, initial))
+
+
+def refresh(request: gr.Request | None = None, *, profile: str) -> gr.Dropdown:
+    """A dropdown opened: its choices again, live-trained models included."""
+    return gr.Dropdown(choices=current_choices(profile, request))
+
+
+@shows_user_errors
+def compare(
+    image_payload,
+    name_a: str,
+    name_b: str,
+    explain_map: bool = True,
+    precision: str = "fp32",
+    request: gr.Request | None = None,
+    *,
+    profile: str,
+) -> tuple:
+    """The Compare button: both panels (header, top-k, what the model sees, the map), the fp32 vs int8 table and
+    the JSON summary."""
+    name_a, name_b, precision = checked_inputs(name_a, name_b, precision, profile)
+    loaded = load_image(payload_source(image_payload))
+    sides = classify_pair(loaded.image, (name_a, name_b), profile, explain=bool(explain_map), precision=precision,
+                          request=request)  # fmt: skip
+    outputs = [value for s in sides for value in format_panel(s, loaded.notes, request)]
+    table = precision_table([s.precision_row for s in sides if s.precision_row], request)
+    return (*outputs, table, {s.side: s.raw for s in sides})
+
+
+# ---- shared with the HTTP API (demo/api.py classify_image) ---------------------------------------------------
+
+
+@dataclass
+class Side:
+    """One model's part of a comparison: its result, or the missing weights that stopped it."""
+
+    side: str  # "A" or "B"
+    name: str
+    result: ClassifyResult | None
+    error: WeightsUnavailable | None
+    raw: dict  # the JSON summary (raw_result), with "precision" in compare mode
+    precision_row: str | None = None  # the fp32 vs int8 table's row, in compare mode
+
+
+def checked_inputs(name_a: str, name_b: str, precision: str, profile: str) -> tuple[str, str, str]:
+    """The two model names (empty: the pair the page opens on) and the precision, each one of the offered values;
+    core.inputs.InputError otherwise. Live-trained models are synced first: another visitor may have trained (or
+    deleted) one since this page loaded."""
+    from core import live_models
+
+    live_models.sync()
+    default_a, default_b = image_pair(profile).models  # a call naming no model gets what the page shows
+    models = list_models(TASK)
+    return (
+        choice(name_a or default_a, models, ("Model A", "Mô hình A")),
+        choice(name_b or default_b, models, ("Model B", "Mô hình B")),
+        choice(precision or "fp32", PRECISIONS, ("Weight precision", "Độ chính xác số")),
     )
 
 
-def _run_one(
+def classify_pair(
+    image, names, profile: str, *, explain: bool, precision: str = "fp32", top_k: int = TOP_K, request=None
+) -> list[Side]:
+    """Each named model on `image` (a checked PIL image), in order; compare mode adds the fp32 vs int8 row."""
+    sides = []
+    for side, name in zip("AB", names):
+        result, error = run_one(image, name, profile, explain=explain, precision=precision, top_k=top_k,
+                                request=request)  # fmt: skip
+        one = Side(side, name, result, error, raw_result(name, result, error))
+        if precision == "compare" and result is not None:
+            one.precision_row = precision_row(side, image, name, profile, one.raw, request)
+        sides.append(one)
+    return sides
+
+
+def run_one(
     image,
     name: str,
     profile: str,
+    *,
     explain: bool,
-    request: gr.Request | None = None,
     precision: str = "fp32",
     top_k: int = TOP_K,
-) -> tuple[ClassifyResult | None, str | None]:
+    request: gr.Request | None = None,
+) -> tuple[ClassifyResult | None, WeightsUnavailable | None]:
+    """One model's prediction, or (None, the missing weights). Any other UserError propagates to the handler."""
     from core.classify import classify  # imports torch: deferred so that building the UI stays fast
 
     try:
         model = load_with_fallback(name, profile)
-    except KeyError as exc:
-        message = str(exc.args[0])
-        raise gr.Error(
-            say(request, f"Không có mô hình tên {name!r}. Chi tiết: {message}", message),
-            title=say(request, "Mô hình không xác định", "Unknown model"),
-        ) from exc
     except WeightsUnavailable as exc:
+        # The one catch: a model of the pair without weights must not hide the other's result, so its panel says
+        # what is missing and the command (format_panel renders exc through demo.errors.localized).
         gr.Warning(
             say(
                 request,
@@ -229,7 +293,7 @@ def _run_one(
                 f"{name}: weights not available. See the panel for the command that fixes it.",
             )
         )
-        return None, str(exc)
+        return None, exc
     if precision in ("int8", "compare"):
         from core.device import module_device
         from core.quantize import int8_applies, int8_model
@@ -252,7 +316,7 @@ NO_INT8_MAP = Bilingual(
 )
 
 
-def _precision_row(side: str, image, name: str, profile: str, raw: dict, request: gr.Request | None) -> str:
+def precision_row(side: str, image, name: str, profile: str, raw: dict, request: gr.Request | None) -> str:
     """One row of the fp32 vs int8 table: latency, size and top-1 of each, measured now on this image."""
     from core.device import module_device
     from core.quantize import compare_precisions, int8_applies, linear_share
@@ -276,7 +340,7 @@ def _precision_row(side: str, image, name: str, profile: str, raw: dict, request
     )
 
 
-def _precision_table(rows: list[str], request: gr.Request | None) -> str:
+def precision_table(rows: list[str], request: gr.Request | None) -> str:
     if not rows:
         return ""
     head = say(
@@ -293,18 +357,13 @@ def _precision_table(rows: list[str], request: gr.Request | None) -> str:
     return "\n".join([head, "| --- | ---: | ---: | --- | --- |", *rows, "", note])
 
 
-def _format_panel(
-    side: str,
-    name: str,
-    result: ClassifyResult | None,
-    error: str | None,
-    image_notes: list[str],
-    request: gr.Request | None = None,
-):
+def format_panel(one: Side, image_notes: list[str], request: gr.Request | None = None) -> list:
+    """One panel's four outputs: header, top-k scores, what the model sees, the explanation map."""
+    side, name, result = one.side, one.name, one.result
     model_word = say(request, "Mô hình", "Model")
     if result is None:
         cannot = say(request, "Không chạy được mô hình này.", "Cannot run this model.")
-        header = f"#### {model_word} {side}: `{name}`\n**{cannot}**\n```\n{error}\n```"
+        header = f"#### {model_word} {side}: `{name}`\n**{cannot}**\n```\n{localized(request, one.error)}\n```"
         return [header, None, None, None]
     notes = [localized(request, n) for n in [*result.notes, *image_notes]]
     params = f"{result.num_params / 1e6:.1f}"
@@ -340,9 +399,10 @@ def _label_text(p) -> str:
     return f"{p.label} ({p.superclass})" if p.superclass else p.label
 
 
-def _raw(name: str, result: ClassifyResult | None, error: str | None) -> dict:
+def raw_result(name: str, result: ClassifyResult | None, error: WeightsUnavailable | None) -> dict:
+    """The JSON summary of one model (the tab's raw view, the API's "A"/"B"); a missing model's error in English."""
     if result is None:
-        return {"model": name, "error": error}
+        return {"model": name, "error": str(error)}
     return {
         "model": result.model_name,
         "display_name": result.display_name,

@@ -10,27 +10,31 @@ transformers are imported on the first request, never while the UI is built.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from core.initial import text_pair
+from core.messages import UserError
 from core.registry import get_spec, models_for
 from core.text.tokenizer import MAX_CHARS
 from core.training_report import find_report
 from core.weights import LocalCheckpoint, WeightsUnavailable
 from demo import first_run
-from demo.components import localized
+from demo.errors import localized, shows_user_errors
 from demo.gpu import gpu_task
 from demo.i18n import say, tr
 from demo.reports import build_report_panel, raw_result_json, training_reports
+from demo.wiring import for_profile
 
 if TYPE_CHECKING:
     from core.text.classify import TextPrediction
 
+DATASETS = ("wordnet", "20ng")  # the pair radio's order, and the example columns'
 # Per data set, (GRU, Transformer) in catalogue order: wordnet -> gru_wordnet, minilm_wordnet; 20ng -> gru, distilbert.
-PAIRS = {dataset: tuple(models_for("text", dataset=dataset)) for dataset in ("wordnet", "20ng")}
+PAIRS = {dataset: tuple(models_for("text", dataset=dataset)) for dataset in DATASETS}
 TOP_K = 5
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "text"
 METHODS_VI = {
@@ -65,6 +69,46 @@ def model_choices(profile: str) -> list[tuple[str, str]]:
 
 
 def build_text_tab(profile: str) -> None:
+    _intro(profile)
+    first = initial_dataset(profile)
+    default_a, default_b = PAIRS[first]
+    with gr.Row():
+        with gr.Column(scale=2):
+            text = gr.Textbox(
+                lines=7,
+                max_lines=14,
+                label=tr("text.input", "Văn bản", "Text"),
+                placeholder=tr(
+                    "text.placeholder",
+                    "Dán một định nghĩa hoặc một bài viết tiếng Anh…",
+                    "Paste an English definition or post…",
+                ),
+            )
+            example_sets = _example_sets(text, first)
+        with gr.Column(scale=1):
+            dataset = _pair_radio(first)
+            choices = model_choices(profile)
+            model_a = gr.Dropdown(choices, value=default_a, label=tr("text.model_a", "Mô hình A", "Model A"))
+            model_b = gr.Dropdown(choices, value=default_b, label=tr("text.model_b", "Mô hình B", "Model B"))
+            run = gr.Button(tr("text.classify", "Phân loại", "Classify"), variant="primary")
+    note = gr.Markdown(visible=False)  # why the tab does not open on GRU vs DistilBERT, and the command
+    with gr.Row(equal_height=False):
+        panels = [component for side in ("A", "B") for component in _panel_components(side)]
+    raw = raw_result_json()
+    build_report_panel(model_a, model_b, _reports)
+    dataset.change(switch, inputs=[dataset], outputs=[model_a, model_b, *example_sets], api_visibility="private")
+    first_run.on_page_load(for_profile(on_load, profile), [dataset, model_a, model_b, *example_sets, note])
+    run.click(
+        gpu_task(for_profile(compare, profile)),
+        inputs=[text, model_a, model_b],
+        outputs=[*panels, raw],
+        api_visibility="private",
+        concurrency_limit=2,
+        concurrency_id="models",
+    )
+
+
+def _intro(profile: str) -> None:
     gr.Markdown(
         tr(
             "text.intro",
@@ -97,128 +141,118 @@ def build_text_tab(profile: str) -> None:
                 "meaningless.",
             )
         )
-    first = initial_dataset(profile)
-    default_a, default_b = PAIRS[first]
-    with gr.Row():
-        with gr.Column(scale=2):
-            text = gr.Textbox(
-                lines=7,
-                max_lines=14,
-                label=tr("text.input", "Văn bản", "Text"),
-                placeholder=tr(
-                    "text.placeholder",
-                    "Dán một định nghĩa hoặc một bài viết tiếng Anh…",
-                    "Paste an English definition or post…",
-                ),
-            )
-            example_sets = {}
-            for dataset, label in (
-                ("wordnet", tr("text.examples_wordnet", "Ví dụ: định nghĩa", "Examples: definitions")),
-                ("20ng", tr("text.examples", "Ví dụ: bài viết", "Examples: posts")),
-            ):
-                with gr.Column(visible=dataset == first) as example_sets[dataset]:
-                    gr.Examples([[p] for p in example_posts(dataset)], inputs=[text], label=label)
-        with gr.Column(scale=1):
-            dataset = gr.Radio(
-                [
-                    (tr("text.pair_wordnet", "WordNet: GRU và MiniLM", "WordNet: GRU vs MiniLM"), "wordnet"),
-                    (
-                        tr("text.pair_20ng", "20 Newsgroups: GRU và DistilBERT", "20 Newsgroups: GRU vs DistilBERT"),
-                        "20ng",
-                    ),
-                ],
-                value=first,
-                label=tr("text.pair", "Cặp mô hình", "Model pair"),
-            )
-            choices = model_choices(profile)
-            model_a = gr.Dropdown(choices, value=default_a, label=tr("text.model_a", "Mô hình A", "Model A"))
-            model_b = gr.Dropdown(choices, value=default_b, label=tr("text.model_b", "Mô hình B", "Model B"))
-            run = gr.Button(tr("text.classify", "Phân loại", "Classify"), variant="primary")
-    note = gr.Markdown(visible=False)  # why the tab does not open on GRU vs DistilBERT, and the command
-    panels = []
-    with gr.Row(equal_height=False):
-        for side in ("A", "B"):
-            with gr.Column():
-                panels += [
-                    gr.Markdown(tr(f"text.header_{side}", f"**Mô hình {side}**", f"**Model {side}**")),
-                    gr.Label(num_top_classes=TOP_K, label=tr("text.top_k", "Top-5 lớp", "Top-5 classes")),
-                    gr.HighlightedText(
-                        label=tr("text.highlights", "Từ quyết định", "Words that drove the decision"),
-                        show_legend=False,
-                        combine_adjacent=False,
-                    ),
-                ]
-    raw = raw_result_json()
-    build_report_panel(model_a, model_b, _reports)
 
-    def classify(post: str, name_a: str = default_a, name_b: str = default_b, request: gr.Request | None = None):
-        return compare(post, name_a or default_a, name_b or default_b, profile, request=request)
 
-    def switch(chosen: str):
-        a, b = PAIRS[chosen]
-        return a, b, *(gr.update(visible=name == chosen) for name in example_sets)
+def _example_sets(text: gr.Textbox, first: str) -> list[gr.Column]:
+    """One column of examples per data set, in DATASETS order; only the shown pair's is visible."""
+    labels = {
+        "wordnet": tr("text.examples_wordnet", "Ví dụ: định nghĩa", "Examples: definitions"),
+        "20ng": tr("text.examples", "Ví dụ: bài viết", "Examples: posts"),
+    }
+    columns = []
+    for dataset in DATASETS:
+        with gr.Column(visible=dataset == first) as column:
+            gr.Examples([[p] for p in example_posts(dataset)], inputs=[text], label=labels[dataset])
+        columns.append(column)
+    return columns
 
-    dataset.change(
-        switch, inputs=[dataset], outputs=[model_a, model_b, *example_sets.values()], api_visibility="private"
-    )
 
-    def on_load(request: gr.Request | None = None):
-        initial = text_pair(profile)
-        chosen = get_spec(initial.models[0]).dataset
-        return (chosen, *switch(chosen), first_run.note_update(request, initial))
-
-    first_run.on_page_load(on_load, [dataset, model_a, model_b, *example_sets.values(), note])
-
-    run.click(
-        gpu_task(classify),
-        inputs=[text, model_a, model_b],
-        outputs=[*panels, raw],
-        api_visibility="private",
-        concurrency_limit=2,
-        concurrency_id="models",
+def _pair_radio(first: str) -> gr.Radio:
+    return gr.Radio(
+        [
+            (tr("text.pair_wordnet", "WordNet: GRU và MiniLM", "WordNet: GRU vs MiniLM"), "wordnet"),
+            (tr("text.pair_20ng", "20 Newsgroups: GRU và DistilBERT", "20 Newsgroups: GRU vs DistilBERT"), "20ng"),
+        ],
+        value=first,
+        label=tr("text.pair", "Cặp mô hình", "Model pair"),
     )
 
 
-def compare(post: str, name_a: str, name_b: str, profile: str, *, explain: bool = True, request=None) -> tuple:
-    """Both panels and the JSON summary."""
-    check_post(post, request)
-    outputs, summary = [], {}
-    first = PAIRS[initial_dataset(profile)]
-    for side, name in (("A", name_a or first[0]), ("B", name_b or first[1])):
-        result, error = _run_one(post, name, profile, explain, request)
-        outputs += _panel(side, name, result, error, request)
-        summary[side] = _raw(name, result, error)
-    return (*outputs, summary)
-
-
-def check_post(post, request) -> None:
-    """An empty text gets the same message in the tab and in the API."""
-    if not isinstance(post, str) or not post.strip():
-        raise gr.Error(
-            say(
-                request,
-                "Văn bản trống. Hãy dán một văn bản hoặc chọn một ví dụ.",
-                "The text is empty. Type or paste a text, or click an example.",
+def _panel_components(side: str) -> list:
+    with gr.Column():
+        return [
+            gr.Markdown(tr(f"text.header_{side}", f"**Mô hình {side}**", f"**Model {side}**")),
+            gr.Label(num_top_classes=TOP_K, label=tr("text.top_k", "Top-5 lớp", "Top-5 classes")),
+            gr.HighlightedText(
+                label=tr("text.highlights", "Từ quyết định", "Words that drove the decision"),
+                show_legend=False,
+                combine_adjacent=False,
             ),
-            title=say(request, "Chưa có văn bản", "No text"),
-        )
+        ]
 
 
-def _run_one(
-    post: str, name: str, profile: str, explain: bool, request, top_k: int = TOP_K
-) -> tuple[TextPrediction | None, str | None]:
-    from core.text.classify import classify_text, load_text_model  # imports torch: first request only
+# ---- handlers: plain values in and out; the profile is bound at wiring (demo.wiring.for_profile) ----------------
+
+
+def switch(chosen: str) -> tuple:
+    """The pair radio: that data set's two models, and only its examples shown."""
+    a, b = PAIRS[chosen]
+    return a, b, *(gr.update(visible=dataset == chosen) for dataset in DATASETS)
+
+
+def on_load(request: gr.Request | None = None, *, profile: str) -> tuple:
+    """Page load: the pair that runs here now (core.initial), its examples, and the note saying why."""
+    initial = text_pair(profile)
+    chosen = get_spec(initial.models[0]).dataset
+    return (chosen, *switch(chosen), first_run.note_update(request, initial))
+
+
+@shows_user_errors
+def compare(
+    post: str, name_a: str = "", name_b: str = "", request: gr.Request | None = None, *, profile: str,
+    explain: bool = True,
+) -> tuple:  # fmt: skip
+    """The Classify button: both panels (header, top-k, highlighted words) and the JSON summary. Empty names: the
+    pair the page opens on."""
+    sides = classify_pair(post, name_a, name_b, profile, explain=explain, request=request)
+    outputs = [value for one in sides for value in _panel(one, request)]
+    return (*outputs, {one.side: one.raw for one in sides})
+
+
+# ---- shared with the HTTP API (demo/api.py classify_text) ----------------------------------------------------
+
+
+@dataclass
+class Side:
+    """One model's part of a comparison: its prediction, or what is missing to run it."""
+
+    side: str  # "A" or "B"
+    name: str
+    result: TextPrediction | None
+    error: UserError | None  # WeightsUnavailable or TokenizerUnavailable
+    raw: dict  # the JSON summary (raw_result)
+
+
+def classify_pair(
+    post: str, name_a: str, name_b: str, profile: str, *, explain: bool = True, top_k: int = TOP_K, request=None
+) -> list[Side]:
+    """Both models on `post`. The text and both names are checked before anything loads (EmptyText,
+    UnknownChoice: the handler's @shows_user_errors shows them); empty names give the page's pair."""
+    from core.text.classify import text_model_name  # imports torch: first request only
+    from core.text.tokenizer import check_text
+
+    check_text(post)
+    first = PAIRS[initial_dataset(profile)]
+    names = [text_model_name(name or default) for name, default in ((name_a, first[0]), (name_b, first[1]))]
+    sides = []
+    for side, name in zip("AB", names):
+        result, error = run_one(post, name, profile, explain=explain, top_k=top_k, request=request)
+        sides.append(Side(side, name, result, error, raw_result(name, result, error)))
+    return sides
+
+
+def run_one(
+    post: str, name: str, profile: str, *, explain: bool = True, top_k: int = TOP_K, request=None
+) -> tuple[TextPrediction | None, UserError | None]:
+    """One model's prediction, or (None, what is missing). Any other UserError propagates to the handler."""
+    from core.text.classify import classify_text, load_text_model
     from core.text.tokenizer import TokenizerUnavailable
 
     try:
         model = load_text_model(name, profile)
-    except KeyError as exc:
-        message = str(exc.args[0])
-        raise gr.Error(
-            say(request, f"Không có mô hình văn bản tên {name!r}. {message}", message),
-            title=say(request, "Mô hình không xác định", "Unknown model"),
-        ) from exc
     except (WeightsUnavailable, TokenizerUnavailable) as exc:
+        # The one catch: a model of the pair without its weights or tokenizer must not hide the other's result, so
+        # its panel says what is missing and the command (_panel renders exc through demo.errors.localized).
         gr.Warning(
             say(
                 request,
@@ -226,15 +260,18 @@ def _run_one(
                 f"{name}: weights not available. See the panel for the command that fixes it.",
             )
         )
-        return None, str(exc)
+        return None, exc
     return classify_text(model, post, top_k=top_k, explain=explain), None
 
 
-def _panel(side: str, name: str, result: TextPrediction | None, error: str | None, request) -> list:
+def _panel(one: Side, request) -> list:
+    """One panel's three outputs: header, top-k scores, the highlighted text."""
+    side, result = one.side, one.result
     model_word = say(request, "Mô hình", "Model")
     if result is None:
         cannot = say(request, "Không chạy được mô hình này.", "Cannot run this model.")
-        return [f"#### {model_word} {side}: `{name}`\n**{cannot}**\n```\n{error}\n```", None, None]
+        missing = localized(request, one.error)
+        return [f"#### {model_word} {side}: `{one.name}`\n**{cannot}**\n```\n{missing}\n```", None, None]
     read = say(
         request,
         f"đọc **{result.num_tokens} token**",
@@ -269,9 +306,10 @@ def _panel(side: str, name: str, result: TextPrediction | None, error: str | Non
     return ["\n\n".join(lines), scores, result.segments or None]
 
 
-def _raw(name: str, result: TextPrediction | None, error: str | None) -> dict:
+def raw_result(name: str, result: TextPrediction | None, error: UserError | None) -> dict:
+    """The JSON summary of one model (the tab's raw view, the API's "A"/"B"); a missing model's error in English."""
     if result is None:
-        return {"model": name, "error": error}
+        return {"model": name, "error": str(error)}
     return {
         "model": result.model,
         "display_name": result.display_name,

@@ -60,14 +60,14 @@ def test_int8_precision_shows_fp32_and_int8_side_by_side(tiny_app, client_for, e
 def test_the_tabs_precision_table_says_what_int8_does_not_apply_to(example_image):
     """The table under the panels (the tab's "int8 vs fp32"), built in-process with tiny models."""
     from core.images import load_image
-    from demo.image_tab import _precision_row, _precision_table
+    from demo.image_tab import precision_row, precision_table
 
     image = load_image(example_image).image
     raw_a, raw_b = {}, {}
-    rows = [_precision_row("A", image, "resnet50", "tiny", raw_a, None),
-            _precision_row("B", image, "custom_vit", "tiny", raw_b, None)]  # fmt: skip
-    table = _precision_table(rows, None)
+    rows = [precision_row("A", image, "resnet50", "tiny", raw_a, None),
+            precision_row("B", image, "custom_vit", "tiny", raw_b, None)]  # fmt: skip
+    table = precision_table(rows, None)
     assert "fp32 only" in rows[0] and "precision" not in raw_a  # ResNet: convolutions, not Linear layers
     sizes = raw_b["precision"]
     assert "forward fp32 → int8" in table and sizes["int8"]["size_mb"] < sizes["fp32"]["size_mb"]
-    assert _precision_table([], None) == ""
+    assert precision_table([], None) == ""

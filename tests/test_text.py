@@ -105,7 +105,6 @@ def fresh_text_models():
     yield
     for name in ("gru", "distilbert"):
         model_store.forget(name)
-    text_classify._cache.clear()
 
 
 @pytest.fixture(scope="module")
@@ -221,10 +220,10 @@ def test_panel_says_which_bound_cut_the_text():
     # Regression: a megabyte with no spaces (one [UNK], 3 tokens) was reported as "truncated at 256 tokens".
     from demo.text_tab import compare
 
-    header, *_, summary = compare("x" * 1_000_000, "gru", "gru", "tiny", explain=False)
+    header, *_, summary = compare("x" * 1_000_000, "gru", "gru", profile="tiny", explain=False)
     assert summary["A"]["num_tokens"] == 3 and summary["A"]["chars_cut"] == 1_000_000 - wp.MAX_CHARS
     assert "only the first 20,000 characters were read" in header and "256 tokens" not in header
-    header, *_ = compare("orbit " * 50_000, "gru", "gru", "tiny", explain=False)
+    header, *_ = compare("orbit " * 50_000, "gru", "gru", profile="tiny", explain=False)
     assert "truncated at 256 tokens" in header
 
 
@@ -233,7 +232,7 @@ def test_without_weights_the_panel_names_the_train_command(tmp_path, monkeypatch
 
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
     monkeypatch.delenv("DL_CLASSROOM_HUB_REPO", raising=False)
-    header_a, _, _, header_b, _, _, summary = compare("a post about nasa", "gru", "distilbert", "default")
+    header_a, _, _, header_b, _, _, summary = compare("a post about nasa", "gru", "distilbert", profile="default")
     assert "python -m train.text --model gru" in header_a and "text/gru_20ng/model.safetensors" in header_a
     assert "python -m train.text --model distilbert" in summary["B"]["error"]
 

@@ -45,7 +45,6 @@ def fresh_text_models():
     yield
     for name in WORDNET_MODELS:
         model_store.forget(name)
-    text_classify._cache.clear()
 
 
 # ---- loader ---------------------------------------------------------------------------------------------------

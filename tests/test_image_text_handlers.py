@@ -1,0 +1,184 @@
+"""The image and text tabs' handlers called directly (module level, plain values in and out; tiny profile): what
+they return, the one error path (core's UserError -> a gr.Error in the visitor's language through
+@shows_user_errors), the one per-side catch (a model without weights fills its own panel, the other still runs),
+and text models loading through core.model_store like every other entry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from core import model_store
+from demo import api, image_tab, text_tab
+from tests import bad_images as bad
+
+REPO = Path(__file__).resolve().parent.parent
+VI = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+EN = gr.Request(headers={"accept-language": "en-US,en;q=0.9"}, cookies={})
+
+
+@pytest.fixture
+def offline_weights(tmp_path, monkeypatch):
+    """Only the repo's committed checkpoints: no Hub, no torchvision download, nothing cached from other tests."""
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TORCH_HOME", tmp_path / "torch"), ("HF_HOME", tmp_path / "hf")):
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.delenv("DL_CLASSROOM_HUB_REPO", raising=False)
+    model_store.clear_cache()
+    yield
+    model_store.clear_cache()
+
+
+# ---- image tab ----------------------------------------------------------------------------------------------
+
+
+def test_image_compare_fills_both_panels_and_the_summary(example_image):
+    header_a, scores_a, seen_a, cam_a, header_b, scores_b, *_, table, raw = image_tab.compare(
+        example_image, "simple_cnn", "custom_vit", True, "fp32", EN, profile="tiny"
+    )
+    assert "Model A" in header_a and "Model B" in header_b and "[tiny random]" in header_a
+    assert len(scores_a) == image_tab.TOP_K and 0 < sum(scores_a.values()) <= 1 + 1e-6
+    assert Path(seen_a).is_file() and Path(cam_a).is_file()  # what the model sees, and Grad-CAM's map
+    assert table == ""  # the fp32 vs int8 table only in compare mode
+    assert raw["A"]["model"] == "simple_cnn" and raw["B"]["model"] == "custom_vit"
+    assert [p["label"] for p in raw["A"]["top_k"]][0] in next(iter(scores_a))  # the panel shows what the JSON says
+    header_vi, *_ = image_tab.compare(example_image, "simple_cnn", "custom_vit", False, "fp32", VI, profile="tiny")
+    assert "Mô hình A" in header_vi and "tham số" in header_vi
+
+
+def test_image_compare_mode_adds_the_int8_table(example_image):
+    *_, table, raw = image_tab.compare(example_image, "resnet50", "custom_vit", False, "compare", profile="tiny")
+    assert "forward fp32 → int8" in table and "fp32 only" in table  # ResNet: convolutions, not Linear layers
+    assert "precision" in raw["B"] and "precision" not in raw["A"]
+
+
+@pytest.mark.parametrize(
+    "args, title, fragment",
+    [
+        (("simple_cnn", "no_such_model", True, "fp32"), "Giá trị không hợp lệ", "Mô hình B phải là một trong"),
+        (("simple_cnn", "custom_vit", True, "fp16"), "Giá trị không hợp lệ", "Độ chính xác số phải là"),
+    ],
+)
+def test_image_compare_refuses_bad_choices_in_the_visitors_language(example_image, args, title, fragment):
+    with pytest.raises(gr.Error) as exc:
+        image_tab.compare(example_image, *args, VI, profile="tiny")
+    assert exc.value.title == title and fragment in exc.value.message
+
+
+def test_image_compare_refuses_a_bad_image_through_the_one_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the file counts as an upload (core.uploads)
+    with pytest.raises(gr.Error) as exc:
+        image_tab.compare(str(bad.text_named_png(tmp_path)), "", "", request=VI, profile="tiny")
+    assert exc.value.title == "Không dùng được ảnh này" and "không phải là ảnh" in exc.value.message
+    with pytest.raises(gr.Error) as exc:
+        image_tab.compare(None, "", "", request=EN, profile="tiny")
+    assert exc.value.title == "Cannot use this image" and "No image given" in exc.value.message
+
+
+def test_a_missing_image_model_fills_its_own_panel_and_the_other_still_runs(example_image, offline_weights):
+    header_a, scores_a, *_, header_b, scores_b, _, _, _, raw = image_tab.compare(
+        example_image, "simple_cnn", "resnet50", False, "fp32", VI, profile="default"
+    )
+    assert scores_a and "local checkpoint" in raw["A"]["weights"]  # the committed SimpleCNN answered
+    assert scores_b is None and "Không chạy được mô hình này" in header_b
+    assert "Chưa có trọng số cho" in header_b  # the UserError in the visitor's language (demo.errors.localized)
+    assert raw["B"]["error"].startswith("No weights for") and "python -m" in raw["B"]["error"]
+
+
+def test_image_page_load_and_dropdown_refresh():
+    a, b, note = image_tab.on_load(EN, profile="tiny")
+    offered = [name for _, name in image_tab.model_choices("tiny")]
+    assert a in offered and b in offered and isinstance(note, dict)
+    dropdown = image_tab.refresh(VI, profile="tiny")
+    assert [name for _, name in dropdown.choices] == offered
+    assert all(isinstance(label, str) for label, _ in dropdown.choices)  # already in the visitor's language
+
+
+# ---- text tab -----------------------------------------------------------------------------------------------
+
+
+def test_text_compare_fills_both_panels_and_the_summary():
+    post = "NASA will launch the shuttle into orbit."
+    header_a, scores_a, words_a, header_b, scores_b, words_b, raw = text_tab.compare(
+        post, "gru", "minilm_wordnet", EN, profile="tiny"
+    )
+    assert "Model A" in header_a and "gradient x input" in header_a and "Forward" in header_b
+    assert len(scores_a) == text_tab.TOP_K and len(scores_b) == text_tab.TOP_K
+    assert "".join(piece for piece, _ in words_a).lower() in post.lower() and words_b
+    assert raw["A"]["model"] == "gru" and raw["B"]["num_highlights"] == raw["B"]["num_tokens"] - 2
+    header_vi, *_ = text_tab.compare(post, "gru", "gru", VI, profile="tiny", explain=False)
+    assert "Lan truyền xuôi" in header_vi
+
+
+def test_text_compare_with_no_names_runs_the_pair_the_page_opens_on():
+    *_, raw = text_tab.compare("the goalie stopped the puck", profile="tiny")
+    assert (raw["A"]["model"], raw["B"]["model"]) == text_tab.PAIRS[text_tab.initial_dataset("tiny")]
+
+
+@pytest.mark.parametrize(
+    "post, names, title, fragment",
+    [
+        ("  \n", ("gru", "gru"), "Chưa có văn bản", "Văn bản trống"),
+        (None, ("gru", "gru"), "Chưa có văn bản", "Văn bản trống"),
+        ("a post", ("gru", "resnet50"), "Không có lựa chọn này", "không phải mô hình văn bản"),
+    ],
+)
+def test_text_compare_refuses_bad_input_in_the_visitors_language(post, names, title, fragment):
+    with pytest.raises(gr.Error) as exc:
+        text_tab.compare(post, *names, VI, profile="tiny")
+    assert exc.value.title == title and fragment in exc.value.message
+
+
+def test_a_missing_text_model_fills_its_own_panel_and_the_other_still_runs(offline_weights):
+    # gru_wordnet is committed; the 20 Newsgroups GRU needs `python -m train.text` (not in the repo).
+    header_a, scores_a, _, header_b, scores_b, _, raw = text_tab.compare(
+        "a small furry animal", "gru_wordnet", "gru", VI, profile="default"
+    )
+    assert scores_a and "local checkpoint" in raw["A"]["weights"]
+    assert scores_b is None and "Chưa có trọng số cho 'gru'" in header_b
+    assert "python -m train.text --model gru" in raw["B"]["error"]
+
+
+def test_text_pair_switch_and_page_load():
+    a, b, *visible = text_tab.switch("20ng")
+    assert (a, b) == text_tab.PAIRS["20ng"] and [v["visible"] for v in visible] == [False, True]
+    chosen, a, b, *rest = text_tab.on_load(EN, profile="tiny")
+    assert (a, b) == text_tab.PAIRS[chosen] and len(rest) == len(text_tab.DATASETS) + 1  # examples, note
+
+
+# ---- the API functions use the same public handlers' pieces --------------------------------------------------
+
+
+def test_api_functions_run_the_tabs_code(example_image, monkeypatch):
+    monkeypatch.setitem(api._profile, "name", "tiny")
+    raw = api.classify_image(example_image, "resnet50", "custom_vit", top_k=3, precision="compare", explain=True)
+    assert len(raw["A"]["top_k"]) == 3 and raw["A"]["explanation"]["png_base64"] and "precision" in raw["B"]
+    assert "1x1" in raw["A"]["notes"][0] and raw["ms"] > 0  # tiny ResNet-50 at 32 px: why its map is flat
+    raw = api.classify_text("NASA launched the shuttle.", "gru", "distilbert", top_k=2)
+    assert [raw[s]["model"] for s in "AB"] == ["gru", "distilbert"] and len(raw["B"]["top_k"]) == 2
+
+
+def test_image_and_text_tabs_translate_no_exception_themselves():
+    """The errors reach the visitor through @shows_user_errors; each tab keeps one per-side except (missing weights
+    fill that model's panel) and no hand-made gr.Error."""
+    for rel in ("demo/image_tab.py", "demo/text_tab.py"):
+        source = (REPO / rel).read_text()
+        assert len(re.findall(r"^\s*except\b", source, re.M)) == 1, rel
+        assert "raise gr.Error" not in source and "KeyError" not in source, rel
+
+
+# ---- one loader -----------------------------------------------------------------------------------------------
+
+
+def test_text_models_load_through_the_one_loader():
+    from core.text.classify import TextModel, load_text_model
+
+    model = load_text_model("gru", "tiny")
+    assert isinstance(model, TextModel) and model_store.load_model("gru", "tiny") is model
+    assert "tiny WordPiece" in model.source and "APP_PROFILE=tiny" in model.source
+    model_store.forget("gru")  # new weights written: the next request reloads module and tokenizer together
+    assert load_text_model("gru", "tiny") is not model
+    random = model_store.load_model("gru", "random")
+    assert sum(p.numel() for p in random.module.parameters()) > 4 * sum(p.numel() for p in model.module.parameters())
