@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import tempfile
 import time
 import uuid
@@ -14,6 +16,29 @@ from core.uploads import checked_upload, inline_bytes
 from demo.errors import localized, user_error  # noqa: F401 (localized: its old home, image/text/live tabs import it here)
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "images"
+
+
+def bound(fn, *args):
+    """`functools.partial(fn, *args)` as a handler Gradio still reads: the first parameters fixed (a tab's
+    profile), the rest as Gradio sees them.
+
+    Gradio injects gr.Request by a parameter's type hint, and reads type hints only from a plain function
+    (gradio.utils.get_type_hints looks at a partial's __call__ and finds none): behind a bare partial `request`
+    would silently stay None (English, no session). It streams only from a generator function, so a generator
+    stays one."""
+    partial = functools.partial(fn, *args)
+    if inspect.isgeneratorfunction(fn):
+
+        def handler(*a, **k):
+            return (yield from partial(*a, **k))
+    else:
+
+        def handler(*a, **k):
+            return partial(*a, **k)
+
+    functools.update_wrapper(handler, fn)  # name and type hints (a bound parameter's hint does no harm)
+    handler.__signature__ = inspect.signature(partial)  # without the bound parameters: what Gradio passes
+    return handler
 
 
 def image_input(**kwargs) -> gr.Image:
