@@ -10,10 +10,11 @@ entry of its own (core.live_models), offered beside the committed model, never i
 from __future__ import annotations
 
 import copy
+import functools
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from core import live_models
@@ -32,6 +33,7 @@ MAX_WHO_CHARS = 40  # the name others see while you train
 # defaults (SimpleCNN, 2 epochs x 5,000 images) took 63 s on the idle 2-core machine and 281 s with the machine
 # loaded by other jobs (load average 8.6); the largest settings take several times longer.
 TIME_BUDGET_S = 600.0
+TEST_SAMPLES = 2000  # held-out test images a finished run is scored on (the tab says 2,000)
 
 
 class TrainingBusy(UserError, RuntimeError):
@@ -156,7 +158,7 @@ def train_live(
 
     def run() -> None:
         try:
-            for p in _train(
+            _train(
                 entry,
                 dataset,
                 min(epochs, MAX_EPOCHS),
@@ -166,8 +168,8 @@ def train_live(
                 tiny,
                 update_every_s,
                 owner,
-            ):
-                updates.put(copy.deepcopy(p))  # a snapshot: the thread goes on changing its own
+                report=lambda p: updates.put(copy.deepcopy(p)),  # a snapshot: the thread goes on changing its own
+            )
         except BaseException as exc:  # the reader re-raises it (e.g. the data set is missing)
             updates.put(exc)
         finally:
@@ -184,10 +186,14 @@ def train_live(
         yield item
 
 
-def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s, owner) -> Iterator[LiveProgress]:
+def _train(
+    entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s, owner, report: Callable[[LiveProgress], None]
+) -> None:
+    """Train with the one loop (core.training_loop), calling `report` with the progress at most every
+    `update_every_s` during an epoch, after each epoch, and once at the end (done, cancelled or timed out)."""
     import torch  # imported here so that building the UI does not import torch
 
-    from core.zoo_data import augment_batch
+    from core import training_loop
 
     data = _data(dataset)
     gen = torch.Generator().manual_seed(0)
@@ -200,53 +206,56 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
         0.01 if entry.name == "softmax" else (3e-4 if "vit" in entry.name or "transformer" in entry.name else 1e-3)
     )
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr or default_lr, weight_decay=1e-4)
-    steps = -(-n_train // batch_size)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps)
     norm = data.preprocess.normalise
+    train = training_loop.TensorBatches(
+        data.train_x, data.train_y, batch_size, norm, gen, augment=True, indices=train_idx
+    )
+    val = training_loop.TensorBatches(data.train_x, data.train_y, training_loop.EVAL_BATCH_SIZE, norm, indices=val_idx)
+    test = training_loop.TensorBatches(data.test_x[:TEST_SAMPLES], data.test_y[:TEST_SAMPLES],
+                                       training_loop.EVAL_BATCH_SIZE, norm)  # fmt: skip
+    steps = len(train)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps)
     progress = LiveProgress(entry.name, 1, epochs, 0, steps, float("nan"), 0.0)
     last = time.monotonic()
     deadline = last + TIME_BUDGET_S
+
+    def on_batch(b: training_loop.BatchReport, epoch: int) -> None:
+        nonlocal last
+        progress.epoch, progress.step = epoch, b.step
+        progress.train_loss, progress.train_acc = b.mean_loss, b.accuracy
+        if time.monotonic() - last >= update_every_s:
+            last = time.monotonic()
+            _current["fraction"] = progress.fraction
+            report(progress)
+
     for epoch in range(1, epochs + 1):
-        model.train()
-        perm = train_idx[torch.randperm(n_train, generator=gen)]
-        loss_sum = correct = seen = 0
-        for step in range(steps):
-            if cancel_event.is_set() or time.monotonic() > deadline:
-                progress.timed_out = not cancel_event.is_set()
-                progress.cancelled = progress.done = True
-                yield progress
-                return
-            idx = perm[step * batch_size : (step + 1) * batch_size]
-            x, y = norm(augment_batch(data.train_x[idx], gen)), data.train_y[idx]
-            logits = model(x)
-            loss = torch.nn.functional.cross_entropy(logits, y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            loss_sum += loss.item() * len(y)
-            correct += int((logits.argmax(1) == y).sum())
-            seen += len(y)
-            progress.epoch, progress.step = epoch, step + 1
-            progress.train_loss, progress.train_acc = loss_sum / seen, correct / seen
-            if time.monotonic() - last >= update_every_s:
-                last = time.monotonic()
-                _current["fraction"] = progress.fraction
-                yield progress
-        val_loss, val_acc = _evaluate(model, data.train_x[val_idx], data.train_y[val_idx], norm)
+        result = training_loop.train_one_epoch(
+            model,
+            train,
+            optimizer,
+            scheduler,
+            on_batch=functools.partial(on_batch, epoch=epoch),
+            should_stop=lambda: cancel_event.is_set() or time.monotonic() > deadline,
+        )
+        if result.stopped:
+            progress.timed_out = not cancel_event.is_set()
+            progress.cancelled = progress.done = True
+            report(progress)
+            return
+        metrics = training_loop.evaluate(model, val, labels=data.labels)
         progress.history.append(
             {
                 "epoch": epoch,
-                "train_loss": loss_sum / seen,
-                "train_acc": correct / seen,
-                "val_loss": val_loss,
-                "val_acc": val_acc,
+                "train_loss": result.loss,
+                "train_acc": result.accuracy,
+                "val_loss": metrics["loss"],
+                "val_acc": metrics["accuracy"],
             }
         )
         _current["fraction"] = progress.fraction
-        yield progress
-    _, test_acc = _evaluate(model, data.test_x[:2000], data.test_y[:2000], norm)
+        report(progress)
+    tested = training_loop.evaluate(model, test, labels=data.labels)
+    test_acc = tested["accuracy"]
     # A new entry of its own: the committed model keeps its name and weights (core.live_models).
     live = live_models.LiveModel(
         name=live_models.new_entry_name(entry.name),
@@ -270,19 +279,11 @@ def _train(entry, dataset, epochs, n_train, batch_size, lr, tiny, update_every_s
         train_config={"live": True, "epochs": epochs, "train_samples": n_train, "who": live.who},
     )
     history = progress.history
-    test = {"accuracy": test_acc, "num_samples": 2000, "f1_macro": float("nan"), "most_confused": []}
+    # Accuracy only, as before (demo/reports.py shows no confusion matrix for a live checkpoint).
+    test = {"accuracy": test_acc, "num_samples": tested["num_samples"], "f1_macro": float("nan"), "most_confused": []}
     write_json(folder / METRICS_FILE, {"history": history, "test": {**test, "confusion_matrix": []},
                                        "summary": {"train_samples": n_train, "epochs": epochs}})  # fmt: skip
     live_models.write_meta(folder, live)  # last: list_live() sees the folder only once it is complete
     live_models.prune(keep=live.name)  # bounded count and disk, oldest first; registers the new entry
     progress.done, progress.test_accuracy, progress.checkpoint, progress.entry = True, test_acc, str(folder), live.name
-    yield progress
-
-
-def _evaluate(model, x, y, transform) -> tuple[float, float]:
-    import torch
-
-    from core.batching import predict_in_batches
-
-    logits = predict_in_batches(model, x, transform=transform)  # batches sized by the model's activation memory
-    return float(torch.nn.functional.cross_entropy(logits, y)), float((logits.argmax(1) == y).float().mean())
+    report(progress)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.messages import Bilingual, UserError
 from core.preprocess import CIFAR100_MEAN, CIFAR100_STD, Preprocess
 
 # Debian's dataset-fashion-mnist package puts the original idx files here.
@@ -32,6 +33,17 @@ FASHION_MNIST_LABELS = [
     "Ankle boot",
 ]
 DATASETS = ("cifar100", "fashion_mnist")
+
+
+class DatasetMissing(UserError, RuntimeError):
+    """A data set is neither on disk nor downloadable here; the message names the command that gets it (`fix`).
+    A RuntimeError as before, so core.prefetch and the train/ scripts catch it unchanged."""
+
+    title = Bilingual("No data to train on", "Không có dữ liệu để huấn luyện")
+
+    def __init__(self, en: str, vi: str, fix: str):
+        super().__init__(en, vi)
+        self.fix = fix
 
 
 @dataclass
@@ -58,9 +70,13 @@ def _cifar100(root: Path) -> TensorSplits:
     try:
         train, test = CIFAR100(str(root), train=True, download=True), CIFAR100(str(root), train=False, download=True)
     except Exception as exc:
-        raise RuntimeError(
+        fix = "python -m core.prefetch cifar100"
+        raise DatasetMissing(
             f"CIFAR-100 is not in {root} and could not be downloaded ({type(exc).__name__}). Put the extracted "
-            "'cifar-100-python' folder there, or run once with network access."
+            f"'cifar-100-python' folder there, or run `{fix}` once with network access.",
+            f"Chưa có CIFAR-100 trong {root} và không tải về được ({type(exc).__name__}). Hãy đặt thư mục "
+            f"'cifar-100-python' đã giải nén vào đó, hoặc chạy `{fix}` một lần khi có mạng.",
+            fix,
         ) from exc
 
     def to_tensor(ds):
@@ -89,9 +105,13 @@ def _fashion_mnist_files(root: Path) -> Path:
         FashionMNIST(str(root), train=True, download=True)
         FashionMNIST(str(root), train=False, download=True)
     except Exception as exc:
-        raise RuntimeError(
-            "Fashion-MNIST not found: `apt-get install dataset-fashion-mnist` (offline, Debian) or run once with "
-            "network access so torchvision can download it."
+        fix = "python -m core.prefetch fashion_mnist"
+        raise DatasetMissing(
+            "Fashion-MNIST not found: `apt-get install dataset-fashion-mnist` (offline, Debian) or run "
+            f"`{fix}` once with network access so torchvision can download it.",
+            "Không tìm thấy Fashion-MNIST: cài `apt-get install dataset-fashion-mnist` (không cần mạng, Debian) "
+            f"hoặc chạy `{fix}` một lần khi có mạng để torchvision tải về.",
+            fix,
         ) from exc
     return root / "FashionMNIST" / "raw"
 

@@ -42,16 +42,33 @@ def shows_user_errors(fn: F, *, request_of: Callable[[dict], object] | None = No
     `request_of(arguments)` where the language comes from elsewhere (the public API's `language` argument,
     demo/api.py). functools.wraps keeps the signature and type hints Gradio reads for the API's parameters and for
     that injection.
+
+    A generator handler (one that streams updates, e.g. live training's progress) gets a generator in return: its
+    body runs only while Gradio iterates, so a plain wrapper would return the generator untouched and the
+    UserError would escape untranslated. Gradio streams only from a generator function, which this one is too.
     """
     signature = inspect.signature(fn)
+
+    def translated(exc: UserError, args: tuple, kwargs: dict) -> gr.Error:
+        arguments = signature.bind_partial(*args, **kwargs).arguments
+        return user_error(request_of(arguments) if request_of else arguments.get("request"), exc)
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def streaming(*args, **kwargs):
+            try:
+                return (yield from fn(*args, **kwargs))  # send/throw/close reach fn's generator unchanged
+            except UserError as exc:
+                raise translated(exc, args, kwargs) from exc
+
+        return streaming  # type: ignore[return-value]
 
     @functools.wraps(fn)
     def handler(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except UserError as exc:
-            arguments = signature.bind_partial(*args, **kwargs).arguments
-            request = request_of(arguments) if request_of else arguments.get("request")
-            raise user_error(request, exc) from exc
+            raise translated(exc, args, kwargs) from exc
 
     return handler  # type: ignore[return-value]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gradio as gr
 
 from core.live_training import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES, TIME_BUDGET_S
-from demo.components import input_error, localized
+from demo.components import localized
+from demo.errors import shows_user_errors
 from demo.fair_queue import LIVE_GROUP
 from demo.i18n import lang_of, say, tr
 from demo.reports import curves_plot
+from demo.wiring import for_profile
 
 ACTIVITY_EVERY_S = 5  # how often every open Live tab asks who is training (a dictionary read, no queue)
 
@@ -56,78 +58,77 @@ def build_live_tab(profile: str) -> None:
     ticker = gr.Timer(ACTIVITY_EVERY_S)
     curves = curves_plot(tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"))
 
-    def run(name, n_epochs, n_samples, person, progress=gr.Progress(), request: gr.Request | None = None):  # noqa: B008 (Gradio's idiom)
-        from core.inputs import InputError
-        from core.live_training import TrainingBusy, checked_request, train_live
-        from core.training_report import curve_rows
-
-        try:
-            name, n_epochs, n_samples, person = checked_request(name, n_epochs, n_samples, person)
-        except InputError as exc:
-            raise input_error(exc, request) from exc
-        shown = -1
-        owner = getattr(request, "session_hash", None)
-        try:
-            for p in train_live(name, epochs=n_epochs, train_samples=n_samples, who=person, tiny=profile == "tiny",
-                                owner=owner):  # fmt: skip
-                progress(p.fraction, desc=f"epoch {p.epoch}/{p.epochs}")
-                rows = gr.skip()
-                if len(p.history) != shown:  # send the curves only when an epoch finished
-                    shown = len(p.history)
-                    rows = curve_rows(p.history, lang=lang_of(request))
-                yield _status_text(p, request), rows
-        except TrainingBusy as exc:
-            raise gr.Error(
-                localized(request, exc), title=say(request, "Đang có người huấn luyện", "Training slot busy")
-            ) from exc
-        except RuntimeError as exc:  # dataset missing: say how to get it
-            raise gr.Error(
-                say(request, f"Không có dữ liệu để huấn luyện. {exc}", str(exc)),
-                title=say(request, "Không huấn luyện được", "Cannot train"),
-            ) from exc
-
-    def request_stop(request: gr.Request | None = None):
-        from core.live_training import busy_message, request_cancel
-
-        stopped, info = request_cancel(getattr(request, "session_hash", None))
-        if info is None:
-            return say(request, "Không có mô hình nào đang được huấn luyện.", "Nothing is training.")
-        if not stopped:  # only the visitor who started a run can stop it
-            busy = busy_message(info)
-            return say(request, f"{busy.vi}. Chỉ người bắt đầu mới dừng được.", f"{busy}. Only they can stop it.")
-        return say(request, "Sẽ dừng sau lô (batch) hiện tại…", "Stopping after the current batch…")
-
     with gr.Row():
         mine = gr.Dropdown([], label=tr("live.mine", "Mô hình bạn đã huấn luyện", "Models you trained"), scale=3)
         delete = gr.Button(tr("live.delete", "Xoá mô hình này", "Delete this model"), scale=1)
 
-    def refresh_mine(request: gr.Request | None = None):
-        from core.live_models import owned_by
-
-        owned = owned_by(getattr(request, "session_hash", None))
-        choices = [(localized(request, m.label()), m.name) for m in owned]
-        return gr.Dropdown(choices=choices, value=owned[-1].name if owned else None)  # the newest shown
-
-    def delete_mine(name, request: gr.Request | None = None):
-        from core.live_models import delete as delete_model
-
-        if not name:
-            return say(request, "Hãy chọn một mô hình của bạn.", "Pick one of your models first.")
-        if not delete_model(name, getattr(request, "session_hash", None)):
-            return say(request, "Chỉ người đã huấn luyện mới xoá được mô hình này.", "Only its trainer can delete it.")
-        return say(request, f"Đã xoá `{name}`.", f"Deleted `{name}`.")
-
     # One training runs at a time (core.live_training's lock). More than one slot here means a second request runs
     # at once and is refused straight away with who is training and the time left, instead of waiting in the queue
     # for the whole run; demo.fair_queue bounds how many can wait.
-    start.click(run, [model, epochs, samples, who], [status, curves], api_visibility="private", **LIVE_GROUP).then(
-        refresh_mine, outputs=mine, api_visibility="private", queue=False
-    ).then(_activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden")
+    start.click(
+        for_profile(run, profile),
+        [model, epochs, samples, who],
+        [status, curves],
+        api_visibility="private",
+        **LIVE_GROUP,
+    ).then(refresh_mine, outputs=mine, api_visibility="private", queue=False).then(
+        _activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden"
+    )
     stop.click(request_stop, outputs=status, api_visibility="private")
     delete.click(delete_mine, mine, status, api_visibility="private", queue=False).then(
         refresh_mine, outputs=mine, api_visibility="private", queue=False
     )
     ticker.tick(_activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden")
+
+
+@shows_user_errors
+def run(name, n_epochs, n_samples, person, progress=gr.Progress(), request: gr.Request | None = None, *, profile: str):  # noqa: B008 (Gradio's idiom)
+    """Start a training (the tab binds `profile`) and stream (status, curves) while it runs. Refusals are core's
+    UserErrors (a bad value, the slot busy, the data set missing), shown by @shows_user_errors."""
+    from core.live_training import checked_request, train_live
+    from core.training_report import curve_rows
+
+    name, n_epochs, n_samples, person = checked_request(name, n_epochs, n_samples, person)
+    shown = -1
+    owner = getattr(request, "session_hash", None)
+    for p in train_live(name, epochs=n_epochs, train_samples=n_samples, who=person, tiny=profile == "tiny",
+                        owner=owner):  # fmt: skip
+        progress(p.fraction, desc=f"epoch {p.epoch}/{p.epochs}")
+        rows = gr.skip()
+        if len(p.history) != shown:  # send the curves only when an epoch finished
+            shown = len(p.history)
+            rows = curve_rows(p.history, lang=lang_of(request))
+        yield _status_text(p, request), rows
+
+
+def request_stop(request: gr.Request | None = None) -> str:
+    from core.live_training import busy_message, request_cancel
+
+    stopped, info = request_cancel(getattr(request, "session_hash", None))
+    if info is None:
+        return say(request, "Không có mô hình nào đang được huấn luyện.", "Nothing is training.")
+    if not stopped:  # only the visitor who started a run can stop it
+        busy = busy_message(info)
+        return say(request, f"{busy.vi}. Chỉ người bắt đầu mới dừng được.", f"{busy}. Only they can stop it.")
+    return say(request, "Sẽ dừng sau lô (batch) hiện tại…", "Stopping after the current batch…")
+
+
+def refresh_mine(request: gr.Request | None = None):
+    from core.live_models import owned_by
+
+    owned = owned_by(getattr(request, "session_hash", None))
+    choices = [(localized(request, m.label()), m.name) for m in owned]
+    return gr.Dropdown(choices=choices, value=owned[-1].name if owned else None)  # the newest shown
+
+
+def delete_mine(name, request: gr.Request | None = None) -> str:
+    from core.live_models import delete as delete_model
+
+    if not name:
+        return say(request, "Hãy chọn một mô hình của bạn.", "Pick one of your models first.")
+    if not delete_model(name, getattr(request, "session_hash", None)):
+        return say(request, "Chỉ người đã huấn luyện mới xoá được mô hình này.", "Only its trainer can delete it.")
+    return say(request, f"Đã xoá `{name}`.", f"Deleted `{name}`.")
 
 
 def _activity_text(request: gr.Request | None = None) -> str:

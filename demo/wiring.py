@@ -21,10 +21,17 @@ def for_profile(fn: Callable, profile: str) -> Callable:
     if inspect.signature(fn).parameters["profile"].kind is not inspect.Parameter.KEYWORD_ONLY:
         raise TypeError(f"{fn.__name__}: `profile` must be keyword-only (after `*`), or Gradio's positions shift")
     bound = functools.partial(fn, profile=profile)
+    # Gradio streams only from a generator function (the live tab's `run`), so a generator stays one.
+    if inspect.isgeneratorfunction(fn):
 
-    @functools.wraps(fn)
-    def handler(*args, **kwargs):
-        return bound(*args, **kwargs)
+        @functools.wraps(fn)
+        def handler(*args, **kwargs):
+            return (yield from bound(*args, **kwargs))
+    else:
+
+        @functools.wraps(fn)
+        def handler(*args, **kwargs):
+            return bound(*args, **kwargs)
 
     handler.__signature__ = inspect.signature(bound)
     return handler

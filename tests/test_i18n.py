@@ -307,7 +307,8 @@ def test_one_error_type_reaches_the_visitor_in_their_language():
 def test_tabs_translate_no_exception_themselves():
     """The per-tab translation code is gone: no handler catches a UserError type just to reword it."""
     translated = re.compile(r"except \(?(ImageInputError|InputError|ClipInputError|VideoInputError|KeyError)\b")
-    for rel in ("demo/clip_tab.py", "demo/caption_tab.py", "demo/vqa_tab.py", "demo/video_tab.py", "demo/cnn_tab.py"):
+    tabs = ("clip", "caption", "vqa", "video", "cnn", "live")
+    for rel in (f"demo/{tab}_tab.py" for tab in tabs):
         source = (REPO / rel).read_text()
         hits = [line.strip() for line in source.splitlines() if translated.search(line) and "adds" not in line]
         assert not [h for h in hits if "titled for a video" not in h], (rel, hits)

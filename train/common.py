@@ -1,21 +1,23 @@
-"""Training-loop pieces shared by the train/ scripts: device choice, seeding, epochs, evaluation, hardware."""
+"""Pieces shared by the train/ scripts: device choice, seeding, hardware, metrics.json, leaderboard headers.
+
+The training loop and the evaluation are core's (core/training_loop.py), the same ones live training runs;
+`predict` and `evaluate` are re-exported from there, `train_one_epoch` adds the scripts' step log.
+"""
 
 from __future__ import annotations
 
-import math
 import os
 import platform
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 
-from core.batching import eval_batch_size, predict_in_batches
-from core.metrics import classification_metrics
+from core import training_loop
+from core.training_loop import evaluate, predict  # noqa: F401 (the scripts import them from here)
 
 
 def pick_device(name: str) -> torch.device:
@@ -39,7 +41,7 @@ def hardware_description(device: torch.device) -> str:
 
 def train_one_epoch(
     model: nn.Module,
-    loader: DataLoader,
+    loader: Iterable,
     optimizer: torch.optim.Optimizer,
     scheduler,
     device: torch.device,
@@ -48,53 +50,25 @@ def train_one_epoch(
     autocast_dtype: torch.dtype | None = None,
     log: Callable[[str], None] = print,
 ) -> tuple[float, float]:
-    """One pass over `loader`; returns (mean loss, accuracy). The scheduler steps per batch."""
-    model.train()
-    loss_fn = nn.CrossEntropyLoss()
-    total_loss, correct, seen = 0.0, 0, 0
-    for step, (x, y) in enumerate(loader):
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-            logits = model(x)
-            loss = loss_fn(logits.float(), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_clip:
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        optimizer.step()
-        scheduler.step()
-        if not math.isfinite(loss.item()):
-            raise FloatingPointError(f"loss became {loss.item()} at step {step}; lower the learning rate")
-        total_loss += loss.item() * len(y)
-        correct += int((logits.argmax(1) == y).sum())
-        seen += len(y)
-        if step % 50 == 0:
-            log(f"  step {step}/{len(loader)} loss {loss.item():.4f}")
-    return total_loss / max(seen, 1), correct / max(seen, 1)
+    """One pass over `loader` with the one loop (core.training_loop), logging every 50 steps; (mean loss, accuracy).
 
+    The scheduler steps per batch."""
 
-@torch.no_grad()
-def predict(model: nn.Module, loader: DataLoader, device: torch.device) -> tuple[float, list[int], list[int]]:
-    """Mean loss, true labels and predicted labels over `loader`. Each of its batches runs in pieces sized by the
-    model's activation memory (core.batching), whatever batch size the loader was given."""
-    model.eval()
-    loss_fn = nn.CrossEntropyLoss(reduction="sum")
-    total, y_true, y_pred = 0.0, [], []
-    sized_for, batch_size = 0, 1  # measured again when an input is bigger (text batches grow to the longest text)
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        if x[0].numel() > sized_for:
-            sized_for, batch_size = x[0].numel(), eval_batch_size(model, x)
-        logits = predict_in_batches(model, x, batch_size=batch_size).float()
-        total += loss_fn(logits, y).item()
-        y_true += y.tolist()
-        y_pred += logits.argmax(1).tolist()
-    return total / max(len(y_true), 1), y_true, y_pred
+    def every_50(b: training_loop.BatchReport) -> None:
+        if (b.step - 1) % 50 == 0:
+            log(f"  step {b.step - 1}/{b.steps} loss {b.loss:.4f}")
 
-
-def evaluate(model: nn.Module, loader: DataLoader, device: torch.device, labels: list[str]) -> dict:
-    loss, y_true, y_pred = predict(model, loader, device)
-    return {"loss": loss, **classification_metrics(y_true, y_pred, labels)}
+    result = training_loop.train_one_epoch(
+        model,
+        loader,
+        optimizer,
+        scheduler,
+        device,
+        grad_clip=grad_clip,
+        autocast_dtype=autocast_dtype,
+        on_batch=every_50,
+    )
+    return result.loss, result.accuracy
 
 
 class Timer:

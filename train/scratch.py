@@ -27,8 +27,9 @@ import torch
 from core.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
 from core.models import build_architecture
 from core.registry import ZOO, ZooEntry
+from core.training_loop import EVAL_BATCH_SIZE, TensorBatches
 from core.weights import REPO_ROOT
-from core.zoo_data import DATASETS, augment_batch, load_dataset
+from core.zoo_data import DATASETS, load_dataset
 from train.common import (
     Timer,
     budget_header,
@@ -102,26 +103,6 @@ def count_params(entry: ZooEntry, num_classes: int = 100) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-class Batches:
-    """Shuffled, augmented, normalised batches from uint8 tensors (an epoch per iteration)."""
-
-    def __init__(self, x, y, batch_size: int, normalise, generator: torch.Generator, augment: bool):
-        self.x, self.y, self.batch_size, self.normalise = x, y, batch_size, normalise
-        self.generator, self.augment = generator, augment
-
-    def __len__(self) -> int:
-        return -(-len(self.y) // self.batch_size)
-
-    def __iter__(self):
-        order = torch.randperm(len(self.y), generator=self.generator) if self.augment else torch.arange(len(self.y))
-        for i in range(0, len(order), self.batch_size):
-            idx = order[i : i + self.batch_size]
-            x = self.x[idx]
-            if self.augment:
-                x = augment_batch(x, self.generator)
-            yield self.normalise(x), self.y[idx]
-
-
 def train_model(entry: ZooEntry, args, data, split, device, out_dir: Path, command: str) -> dict:
     lr, batch, epochs = RECIPES[entry.name]
     lr, batch, epochs = args.lr or lr, args.batch_size or batch, args.epochs or epochs
@@ -132,9 +113,9 @@ def train_model(entry: ZooEntry, args, data, split, device, out_dir: Path, comma
     gen = torch.Generator().manual_seed(args.seed)
     norm = data.preprocess.normalise
     train_x, train_y, val_x, val_y, test_x, test_y = split
-    train_batches = Batches(train_x, train_y, batch, norm, gen, augment=True)
-    val_batches = Batches(val_x, val_y, 512, norm, gen, augment=False)
-    test_batches = Batches(test_x, test_y, 512, norm, gen, augment=False)
+    train_batches = TensorBatches(train_x, train_y, batch, norm, gen, augment=True)
+    val_batches = TensorBatches(val_x, val_y, EVAL_BATCH_SIZE, norm)
+    test_batches = TensorBatches(test_x, test_y, EVAL_BATCH_SIZE, norm)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=args.weight_decay)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, epochs * len(train_batches)))
     print(
