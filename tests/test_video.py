@@ -481,3 +481,25 @@ def test_index_files_stay_inside_the_cache(captions_video, cache_dir):
     assert Path(index.folder).resolve().is_relative_to(Path(os.environ["VIDEO_CACHE_DIR"]).resolve())
     meta = json.loads((index.folder / "keyframes.json").read_text())
     assert "captions.mp4" not in json.dumps(meta)  # nothing derived from the uploaded file's name
+
+
+def test_video_queries_share_the_playgrounds_text_cache(monkeypatch):
+    """CLIP text embeddings are cached in one place: a video query the CLIP playground already encoded for the same
+    weights (same "<entry>/<profile>" key) is not encoded again, and a repeated query is encoded once."""
+    from core.clip.playground import clip_model
+    from core.clip.zero_shot import TEXT_CACHE
+
+    clip, key, _ = clip_model(None, "tiny")
+    TEXT_CACHE.clear()
+    calls: list[list[str]] = []
+    original = clip.encode_texts
+    monkeypatch.setattr(clip, "encode_texts", lambda texts: calls.append(list(texts)) or original(texts))
+    first = TEXT_CACHE.embed(clip, key, ["a red bus"])[0]  # what the playground would have stored
+    again = vsearch.encode_query(clip, "a red bus", key)
+    other = vsearch.encode_query(clip, "a blue car", key)
+    vsearch.encode_query(clip, "a blue car", key)
+    assert calls == [["a red bus"], ["a blue car"]]
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+    vsearch.encode_query(clip, "a blue car")  # no key: a model the catalogue does not name is never cached
+    assert len(calls) == 3

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from core.clip.probe import softmax
+from core.lru import LRUCache
 from core.messages import Bilingual, UserError
 
 MAX_CLASSES = 1000
@@ -170,42 +170,38 @@ def fill(template: str, name: str) -> str:
 
 
 class TextEmbeddingCache:
-    """Prompt embeddings keyed by (model key, template, class name); least recently used entries leave first."""
+    """The one cache of CLIP text embeddings (the playground's prompts, video search's queries), keyed by
+    (model key, text) in a core.lru.LRUCache; least recently used entries leave first.
+
+    The model key is "<entry name>/<profile>" (core.clip.playground.clip_model): tiny and random models are built
+    with a fixed seed, so one key always means the same weights."""
 
     def __init__(self, capacity: int = 100_000):
-        self.capacity = capacity
-        self._items: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-        self.encoded = 0  # prompts sent through the text encoder since creation (tests and the UI read it)
+        self._items = LRUCache(capacity)
+        self._lock = threading.Lock()  # guards the counter; LRUCache locks itself
+        self.encoded = 0  # texts sent through the text encoder since creation (tests and the UI read it)
 
-    def prompt_embeddings(self, model, model_key: str, names: Sequence[str], templates: Sequence[str]) -> np.ndarray:
-        """(C, T, D) unit prompt embeddings; only prompts never seen for this model go through the encoder."""
-        keys = [(model_key, t, n) for n in names for t in templates]
-        with self._lock:
-            missing = list(dict.fromkeys(k for k in keys if k not in self._items))
+    def embed(self, model, model_key: str, texts: Sequence[str]) -> np.ndarray:
+        """(N, D) unit text embeddings; only texts never seen for this model go through the encoder."""
+        found = [self._items.get((model_key, t)) for t in texts]
+        missing = list(dict.fromkeys(t for t, v in zip(texts, found) if v is None))
         if missing:
             # One batched call (ClipModel.encode_texts splits it into chunks of 256 prompts).
-            vectors = model.encode_texts([fill(t, n) for _, t, n in missing])
+            encoded = dict(zip(missing, model.encode_texts(missing)))
+            for text, vector in encoded.items():
+                self._items.put((model_key, text), vector)
             with self._lock:
                 self.encoded += len(missing)
-                for k, v in zip(missing, vectors):
-                    self._items[k] = v
-                while len(self._items) > self.capacity:
-                    self._items.popitem(last=False)
-        with self._lock:
-            found = []
-            for k in keys:
-                vec = self._items.get(k)
-                if vec is None:  # evicted by a concurrent request between the two locks: encode it again
-                    vec = model.encode_texts([fill(k[1], k[2])])[0]
-                else:
-                    self._items.move_to_end(k)
-                found.append(vec)
-        return np.stack(found).reshape(len(names), len(templates), -1)
+            found = [encoded[t] if v is None else v for t, v in zip(texts, found)]
+        return np.stack(found)
+
+    def prompt_embeddings(self, model, model_key: str, names: Sequence[str], templates: Sequence[str]) -> np.ndarray:
+        """(C, T, D) unit prompt embeddings, every template filled with every class name."""
+        vectors = self.embed(model, model_key, [fill(t, n) for n in names for t in templates])
+        return vectors.reshape(len(names), len(templates), -1)
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        self._items.clear()
 
 
 TEXT_CACHE = TextEmbeddingCache()

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -163,27 +161,18 @@ def range_argmax(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarr
     return out
 
 
-_text_cache: OrderedDict[tuple, tuple[object, np.ndarray]] = OrderedDict()
-_text_lock = threading.Lock()
+def encode_query(clip, text: str, clip_key: str | None = None) -> np.ndarray:
+    """The (D,) text embedding. With `clip_key` ("<entry name>/<profile>") it goes through the CLIP playground's
+    text cache (core.clip.zero_shot.TEXT_CACHE, the one cache of CLIP text embeddings): a class asks the same
+    questions again and again. Without a key it is encoded afresh (a model the catalogue does not name)."""
+    if clip_key is None:
+        return clip.encode_texts([text])[0]
+    from core.clip.zero_shot import TEXT_CACHE
+
+    return TEXT_CACHE.embed(clip, clip_key, [text])[0]
 
 
-def encode_query(clip, text: str) -> np.ndarray:
-    """The (D,) text embedding, remembered: a class asks the same questions again and again. Keyed by the model
-    object (kept alive in the entry, so its id cannot be reused by another model while the entry exists)."""
-    key = (id(clip), text)
-    with _text_lock:
-        if key in _text_cache:
-            _text_cache.move_to_end(key)
-            return _text_cache[key][1]
-    emb = clip.encode_texts([text])[0]
-    with _text_lock:
-        _text_cache[key] = (clip, emb)
-        while len(_text_cache) > 512:
-            _text_cache.popitem(last=False)
-    return emb
-
-
-def score_keyframes(index, query: str, mode: str, clip=None, ocr_weight: float = 0.5):
+def score_keyframes(index, query: str, mode: str, clip=None, ocr_weight: float = 0.5, clip_key: str | None = None):
     """(combined scores, CLIP cosines or None, OCR matches or None) for one query over every keyframe."""
     if mode not in MODES:
         raise ValueError(f"search mode {mode!r} is not one of {', '.join(MODES)}")
@@ -191,7 +180,7 @@ def score_keyframes(index, query: str, mode: str, clip=None, ocr_weight: float =
     if mode in ("clip", "combined"):
         if index.embeddings is None or clip is None:
             raise ValueError("this index has no CLIP embeddings: index it with a CLIP model")
-        clip_s = clip_scores(encode_query(clip, query), index.embeddings)
+        clip_s = clip_scores(encode_query(clip, query, clip_key), index.embeddings)
     if mode in ("ocr", "combined"):
         if index.ocr is None:
             raise ValueError("this index has no OCR text: index it with OCR switched on")
@@ -213,6 +202,7 @@ def search(
     min_gap_s: float = 1.0,
     window_s: float = 10.0,
     ocr_weight: float = 0.5,
+    clip_key: str | None = None,
 ) -> tuple[list[Moment], tuple[str, str] | None]:
     """Top-k moments for `query`, and the (A, B) parts if it was read as a temporal query."""
     query = " ".join(query.split())[:MAX_QUERY_CHARS]
@@ -220,12 +210,12 @@ def search(
     texts = index.ocr or [""] * len(times)
     parts = split_temporal(query)
     if parts is None:
-        total, clip_s, ocr_s = score_keyframes(index, query, mode, clip, ocr_weight)
+        total, clip_s, ocr_s = score_keyframes(index, query, mode, clip, ocr_weight, clip_key)
         floored = _floor(total, mode)
         best = [i for i in top_moments(times, floored, top_k, min_gap_s) if np.isfinite(floored[i])]
         return [_moment(i, times, total, clip_s, ocr_s, texts) for i in best], None
-    score_a, clip_a, ocr_a = score_keyframes(index, parts[0], mode, clip, ocr_weight)
-    score_b, _, _ = score_keyframes(index, parts[1], mode, clip, ocr_weight)
+    score_a, clip_a, ocr_a = score_keyframes(index, parts[0], mode, clip, ocr_weight, clip_key)
+    score_b, _, _ = score_keyframes(index, parts[1], mode, clip, ocr_weight, clip_key)
     score_a, score_b = _floor(score_a, mode), _floor(score_b, mode)
     moments = []
     for i, j, score in temporal_pairs(times, score_a, score_b, window_s, top_k, min_gap_s):

@@ -121,6 +121,7 @@ def video_search(
         min_gap_s=min_gap_s,
         window_s=window_s,
         ocr_weight=ocr_weight,
+        clip_key=f"{clip_name}/{profile}" if uses_clip else None,  # the CLIP playground's key for the same weights
     )
     t2 = time.perf_counter()
     timings = {"index": (t1 - t0) * 1000, "query": (t2 - t1) * 1000}
