@@ -246,6 +246,27 @@ def _smaps_mb(pid: int) -> tuple[float, float]:
     return rss, pss
 
 
+_current_test = ""  # the sampler names the test that was running at the peak
+
+
+def pytest_runtest_logstart(nodeid, location):
+    global _current_test
+    _current_test = nodeid
+
+
+def _process_name(pid: int) -> str:
+    """ "pytest", an app server's label ("app tiny"), or the program's name (chromium, python)."""
+    if pid == os.getpid():
+        return "pytest"
+    for app in _launched:
+        if app.proc.pid == pid:
+            return f"app {app.label}"
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return str(pid)
+
+
 class _TreeSampler(threading.Thread):
     """Every second, the memory of pytest plus all its descendants (servers, Chromium, subprocesses), summed;
     keeps the largest sums. Pss summed is the memory the tree really occupies; Rss summed counts a library mapped
@@ -255,6 +276,7 @@ class _TreeSampler(threading.Thread):
         super().__init__(daemon=True, name="memory-sampler")
         self.peak_pss_mb = self.peak_rss_mb = 0.0
         self.peak_processes = 0
+        self.peak_detail = ""
         self._done = threading.Event()
 
     def _tree(self) -> set[int]:
@@ -273,12 +295,17 @@ class _TreeSampler(threading.Thread):
         return tree
 
     def sample(self) -> None:
-        tree = self._tree()
+        tree = sorted(self._tree())
         sizes = [_smaps_mb(pid) for pid in tree]
         rss, pss = sum(r for r, _ in sizes), sum(p for _, p in sizes)
         self.peak_rss_mb = max(self.peak_rss_mb, rss)
         if pss > self.peak_pss_mb:
             self.peak_pss_mb, self.peak_processes = pss, len(tree)
+            # What made the peak: the test running and the largest processes, so the next engineer knows where to cut.
+            largest = sorted(zip((p for _, p in sizes), tree), reverse=True)[:4]
+            self.peak_detail = f"during {_current_test or 'collection'}; " + ", ".join(
+                f"{_process_name(pid)} {mb:,.0f}" for mb, pid in largest
+            )
 
     def run(self) -> None:
         while not self._done.wait(1.0):
@@ -315,6 +342,7 @@ def pytest_terminal_summary(terminalreporter):
             f"over the process tree, sampled every second, {_sampler.peak_processes} processes at its peak; "
             f"resident sizes summed, shared libraries counted once per process: {_sampler.peak_rss_mb:,.0f} MB)"
         )
+        write(f"at that peak (MB, proportional): {_sampler.peak_detail}")
     write(
         f"pytest alone: {own:,.0f} MB; largest child process: {children:,.0f} MB (ru_maxrss; a child forked from "
         "pytest counts the pages it shared with it until it started its program)"
