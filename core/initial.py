@@ -1,4 +1,4 @@
-"""What each tab opens on: the best choice that can run on this machine now (issue #13, "first click works").
+"""What each tab opens on: the best choice that can run on this machine now ("first click works").
 
 Decided on every page load from what is on disk (each weight source's `is_cached()`: file lookups, no network,
 no torch import), so a tab never opens on a form that fails after the visitor filled it in, and weights that

@@ -27,6 +27,9 @@ class InputError(UserError, ValueError):
     title = Bilingual("Invalid value", "Giá trị không hợp lệ")
 
 
+NO_PHOTO = Bilingual("No photo", "Chưa có ảnh")  # the title when an image tab is used before an image is chosen
+
+
 def echo(value: object) -> str:
     """A short, safe rendering of what the client sent, for the error message."""
     text = repr(value)

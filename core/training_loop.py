@@ -5,7 +5,7 @@ trains, the ones trained during a lecture included. Callers bring their own data
 a DataLoader, or `TensorBatches` over uint8 tensors held in memory. Live training watches the loop through
 `on_batch` (progress) and stops it through `should_stop` (cancel, time budget).
 
-Evaluation runs in bounded batches (issue #20): every batch the caller's iterable yields is split again into pieces
+Evaluation runs in bounded batches: every batch the caller's iterable yields is split again into pieces
 of at most `batch_size` inputs, by default as many as the model's activations allow (core.batching), so memory does
 not grow with the evaluation set or with a caller's large loader batch.
 """

@@ -26,12 +26,12 @@ from gradio.data_classes import FileData
 
 from core.clip.templates import DEFAULT_TEMPLATE
 from core.initial import vqa_choice
-from core.inputs import InputError, choice, number
+from core.inputs import choice, number
 from core.registry import DEFAULT_CLIP
 from core.video.service import CLIP_MODELS
 from demo import caption_tab, clip_tab, cnn_tab, image_tab, status_tab, text_tab, video_tab, vqa_tab
-from demo.components import input_error, localized, read_user_image
-from demo.errors import shows_user_errors
+from demo.components import read_user_image
+from demo.errors import localized, shows_user_errors
 from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
 from demo.gpu import gpu_task
 from demo.i18n import LANGUAGES, LanguageRequest, lang_of
@@ -71,8 +71,8 @@ def classify_image(
     start, req = time.perf_counter(), _request(language, request)
     # The tab's own checks and loop (demo.image_tab): empty names give the pair the page opens on.
     model_a, model_b, precision = image_tab.checked_inputs(model_a, model_b, precision, _profile["name"])
-    k = _top_k(top_k, req)
-    loaded = read_user_image(image, req)
+    k = _top_k(top_k)
+    loaded = read_user_image(image)
     sides = image_tab.classify_pair(loaded.image, (model_a, model_b), _profile["name"], explain=bool(explain),
                                     precision=precision, top_k=k, request=req)  # fmt: skip
     result = {}
@@ -108,7 +108,7 @@ def classify_text(
         {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels, tokens read and whether it was cut.
     """
     start, req = time.perf_counter(), _request(language, request)
-    k = _top_k(top_k, req)
+    k = _top_k(top_k)
     # The tab's own checks and loop (demo.text_tab): an empty text is refused, empty names give the page's pair.
     sides = text_tab.classify_pair(text, model_a, model_b, _profile["name"], explain=bool(explain), top_k=k,
                                    request=req)  # fmt: skip
@@ -373,17 +373,18 @@ def _request(language, request) -> LanguageRequest:
     """The language to answer in, as a stand-in request the tabs' helpers read (demo.i18n.LanguageRequest)."""
     if language in (None, ""):
         return LanguageRequest(lang_of(request))
-    try:
-        return LanguageRequest(choice(language, LANGUAGES, ("language", "language")))
-    except InputError as exc:
-        raise input_error(exc, LanguageRequest(lang_of(request))) from exc
+    return LanguageRequest(choice(language, LANGUAGES, ("language", "language")))  # an InputError if not vi/en
 
 
-def _top_k(value, req) -> int:
-    try:
-        return number(value, ("top_k", "top_k"), 1, MAX_TOP_K, integer=True)
-    except InputError as exc:
-        raise input_error(exc, req) from exc
+def _error_language(arguments: dict) -> LanguageRequest:
+    """The language an endpoint's error is shown in: the call's `language` when it is valid, else the request's
+    (an unknown `language` is itself the error to report)."""
+    language = arguments.get("language")
+    return LanguageRequest(language if language in LANGUAGES else lang_of(arguments.get("request")))
+
+
+def _top_k(value) -> int:
+    return number(value, ("top_k", "top_k"), 1, MAX_TOP_K, integer=True)
 
 
 def _done(result: dict, notes: list[str], start: float) -> dict:
@@ -415,5 +416,5 @@ def register_api(profile: str) -> None:
     _profile["name"] = profile
     for fn, group in ENDPOINTS:
         # A core.messages.UserError reaches the caller in the call's `language`, as the tabs' in the browser's.
-        endpoint = shows_user_errors(fn, request_of=lambda a: _request(a.get("language"), a.get("request")))
+        endpoint = shows_user_errors(fn, request_of=_error_language)
         gr.api(gpu_task(endpoint), api_name=fn.__name__, **(group or image_group()))

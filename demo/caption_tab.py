@@ -6,6 +6,8 @@ from __future__ import annotations
 import gradio as gr
 
 from core.initial import caption_choice
+from core.inputs import NO_PHOTO, InputError
+from core.messages import Bilingual
 from core.registry import caption_model_name, caption_variants, get_spec
 from demo import first_run
 from demo.components import example_images, image_input, read_user_image
@@ -128,14 +130,15 @@ def caption_photo(
     from core.weights import WeightsUnavailable
 
     if image_payload is None:
-        raise gr.Error(say(request, "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", "Upload a photo or pick an example."))
+        raise InputError("Upload a photo or pick an example.", "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", title=NO_PHOTO)
     options = DecodeOptions.from_fields(method, width, p, temp, count, penalty, length)
     reference = text(reference, ("The reference caption", "Chú thích tham chiếu"), MAX_REFERENCE_CHARS).strip()
-    loaded = read_user_image(image_payload, request)
+    loaded = read_user_image(image_payload)
     if reference and not normalize_caption(reference):  # say so before three models spend seconds decoding
-        raise gr.Error(
-            say(request, "Chú thích tham chiếu không có chữ nào.", "The reference caption has no words."),
-            title=say(request, "Chú thích tham chiếu trống", "Empty reference caption"),
+        raise InputError(
+            "The reference caption has no words.",
+            "Chú thích tham chiếu không có chữ nào.",
+            title=Bilingual("Empty reference caption", "Chú thích tham chiếu trống"),
         )
     panels, summary, rows = [], {}, []
     for variant in VARIANTS:

@@ -9,6 +9,7 @@ import gradio as gr
 
 from core.clip.templates import CIFAR_TEMPLATES, DEFAULT_TEMPLATE, IMAGENET_TEMPLATES
 from core.initial import clip_choice
+from core.inputs import NO_PHOTO, InputError
 from core.registry import DEFAULT_CLIP, get_spec, list_models
 from demo import first_run
 from demo.components import example_images, image_file, image_input, payload_source
@@ -298,7 +299,7 @@ def run_zero_shot(image_payload, class_text, template_text, model_name, profile:
     """Check the image and classify it zero-shot: core.clip.playground's (result, query)."""
     from core.clip.playground import classify_zero_shot
 
-    source = image_source(image_payload, request)
+    source = image_source(image_payload)
     return classify_zero_shot(source, class_text, template_text, model_name, profile)
 
 
@@ -311,7 +312,7 @@ def run_k_shot(image_payload, k, support, class_text, template_text, model_name,
 
     galleries = list(galleries or [])[:USER_CLASSES]
     files = [gallery_paths(g) for g in galleries] + [[] for _ in range(USER_CLASSES - len(galleries))]
-    source = image_source(image_payload, request)
+    source = image_source(image_payload)
     return classify_k_shot(source, k, support, class_text, template_text, model_name, profile, files)
 
 
@@ -356,10 +357,10 @@ def k_shot_summary(result, query) -> dict:
     }
 
 
-def image_source(payload, request=None):
+def image_source(payload):
     """The checked image of an event or API call (core.uploads); a message when there is none."""
     if payload is None:
-        raise gr.Error(say(request, "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", "Upload an image or pick an example."))
+        raise InputError("Upload an image or pick an example.", "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", title=NO_PHOTO)
     return payload_source(payload)  # a refused path: core.uploads' UploadRefused, shown by @shows_user_errors
 
 

@@ -336,7 +336,7 @@ def from_photo(payload, size, request: gr.Request | None = None):
     if payload is None:
         return gr.update()
     size = number(size, ("Grid size", "Cỡ lưới"), 4, 16, integer=True)
-    grey = read_user_image(payload, request).image.convert("L").resize((size, size))
+    grey = read_user_image(payload).image.convert("L").resize((size, size))
     return _grid_text(np.asarray(grey))
 
 
@@ -357,8 +357,8 @@ def feature_maps(img, name, request: gr.Request | None = None, *, profile: str):
     """The first convolution's maps of a zoo model on the photo, tiled, and a line saying what they are."""
     from core.feature_maps import feature_maps_for, tile_maps
 
-    (name,) = checked_choices(request, (name, MAPS_MODELS, ("Zoo model", "Mô hình")))
-    image = read_user_image(img, request).image
+    (name,) = checked_choices((name, MAPS_MODELS, ("Zoo model", "Mô hình")))
+    image = read_user_image(img).image
     got = feature_maps_for(image, name, profile)
     count, size = got.maps.shape[0], f"{got.maps.shape[1]}x{got.maps.shape[2]}"
     return (
@@ -401,9 +401,10 @@ def _vi_number(n: int) -> str:
     return f"{n:,}".replace(",", ".")  # Vietnamese groups thousands with dots
 
 
+@shows_user_errors
 def layer_table_event(name: str, request: gr.Request | None = None):
     """/layer_table: only the names the dropdown offers (any other registry name would build a full-size model)."""
-    (name,) = checked_choices(request, (name, TABLE_MODELS, ("Model", "Mô hình")))
+    (name,) = checked_choices((name, TABLE_MODELS, ("Model", "Mô hình")))
     return _layer_table(name, request)
 
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from core.images import ImageInputError, LoadedImage, load_image
+from core.images import LoadedImage, load_image
 from core.uploads import checked_upload, inline_bytes
-from demo.errors import localized, user_error  # noqa: F401 (localized: its old home, image/text/live tabs import it here)
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "images"
 
@@ -31,34 +30,21 @@ def image_input(**kwargs) -> gr.Image:
     return gr.Image(**kwargs)
 
 
-def read_user_image(payload, request: gr.Request | None = None) -> LoadedImage:
-    """Raw gr.Image payload (or a path) -> validated image; errors become a message in the visitor's language."""
-    try:
-        return load_image(payload_source(payload))
-    except ImageInputError as exc:  # a gr.Error here too: the image and live tabs call this without the decorator
-        raise user_error(request, exc) from exc
+def read_user_image(payload) -> LoadedImage:
+    """Raw gr.Image payload (or a path) -> validated image. A bad file raises core.images.ImageInputError (a
+    UserError): the handler's @shows_user_errors shows it in the visitor's language."""
+    return load_image(payload_source(payload))
 
 
-def checked_choices(request: gr.Request | None, *fields: tuple) -> list:
-    """core.inputs.choice for each (value, allowed, (English name, Vietnamese name)); a gr.Error for the first bad one.
+def checked_choices(*fields: tuple) -> list:
+    """core.inputs.choice for each (value, allowed, (English name, Vietnamese name)); InputError for the first bad one.
 
     Events that skip Gradio's preprocessing (and API clients) can send any value for a dropdown: only known
     values go on to name a model, a folder or a cache entry.
     """
-    from core.inputs import InputError, choice
+    from core.inputs import choice
 
-    try:
-        return [choice(value, allowed, what) for value, allowed, what in fields]
-    except InputError as exc:
-        raise user_error(request, exc) from exc
-
-
-def image_error(exc: ImageInputError, request: gr.Request | None) -> gr.Error:
-    """Kept for callers written before demo/errors.py: user_error with the arguments the other way round."""
-    return user_error(request, exc)
-
-
-input_error = image_error  # the same: the title now comes with the exception (core.inputs.InputError)
+    return [choice(value, allowed, what) for value, allowed, what in fields]
 
 
 def example_images() -> list[str]:

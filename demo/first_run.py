@@ -1,4 +1,4 @@
-"""What a tab opens on, decided on every page load, and the "needs download" card (issue #13: first click works).
+"""What a tab opens on, decided on every page load, and the "needs download" card (first click works).
 
 Tabs register what they decide at page load with `on_page_load(fn, outputs)`; app.py calls `attach(demo)` once,
 which wires them all into one `load` event: one cheap request per page (core.initial only looks at files on disk).

@@ -5,8 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from core.live_training import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES, TIME_BUDGET_S
-from demo.components import localized
-from demo.errors import shows_user_errors
+from demo.errors import localized, shows_user_errors
 from demo.fair_queue import LIVE_GROUP
 from demo.i18n import lang_of, say, tr
 from demo.reports import curves_plot

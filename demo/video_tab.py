@@ -12,6 +12,8 @@ import gradio as gr
 
 from core.images import ImageInputError
 from core.initial import video_mode
+from core.inputs import InputError
+from core.messages import Bilingual
 from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
 from core.video.service import playable_copy
@@ -229,7 +231,7 @@ def search(
 ):
     """The moments (thumbnail, caption), the summary, its audio, the JSON, the moments' times and the preview."""
     options = (payload, text, mode_, model_, k, kf_mode, interval_s, window_s)
-    (voice_,) = checked_choices(request, (voice_, VOICES, ("The spoken summary", "Đọc kết quả")))
+    (voice_,) = checked_choices((voice_, VOICES, ("The spoken summary", "Đọc kết quả")))
     if mode_ != "ocr" and model_ == CLIP[0] and looks_vietnamese(text if isinstance(text, str) else ""):
         gr.Warning(
             say(
@@ -273,16 +275,14 @@ def run_search(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, 
 
     path = payload.get("path") if isinstance(payload, dict) else payload
     if not path:
-        raise gr.Error(say(request, "Hãy tải video lên trước.", "Upload a video first."), title="Video")
+        raise VideoInputError("Upload a video first.", "Hãy tải video lên trước.")
     try:
         path = str(checked_upload(path))  # an upload or an example, a regular file, under the size limit
     except ImageInputError as exc:  # core.uploads' refusal (the same for every path), titled for a video here
         raise VideoInputError(str(exc), exc.vi) from exc
     options = checked_options(text, mode, model, k, kf_mode, interval_s, window_s)
     if not options.query:
-        raise gr.Error(
-            say(request, "Hãy nhập điều cần tìm.", "Type what to look for."), title=say(request, "Tìm gì?", "Query")
-        )
+        raise InputError("Type what to look for.", "Hãy nhập điều cần tìm.", title=Bilingual("Query", "Tìm gì?"))
     report = lambda f, m: progress(f, desc=_progress_text(m, request))  # noqa: E731
     common = dict(clip_name=options.clip_name, profile=profile, params=options.params, top_k=options.top_k,
                   window_s=options.window_s)  # fmt: skip

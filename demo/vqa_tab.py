@@ -7,6 +7,8 @@ from pathlib import Path
 import gradio as gr
 
 from core.initial import vqa_choice
+from core.inputs import NO_PHOTO, InputError
+from core.messages import Bilingual
 from core.registry import VQA_DATASETS, VQA_VARIANTS
 from core.vqa.catalog import EASY_VQA_VI
 from core.vqa.chat import checked_fields, checked_history
@@ -155,19 +157,15 @@ def ask(image_payload, text: str, variant: str, dataset: str, profile: str, requ
 
     text, variant, dataset = checked_fields(text, variant, dataset)
     if image_payload is None:
-        raise gr.Error(
-            say(request, "Hãy tải ảnh lên trước rồi mới hỏi.", "Upload a photo first, then ask about it."),
-            title=say(request, "Chưa có ảnh", "No photo"),
+        raise InputError(
+            "Upload a photo first, then ask about it.", "Hãy tải ảnh lên trước rồi mới hỏi.", title=NO_PHOTO
         )
     source = payload_source(image_payload)  # checked before any model is loaded
     if not text:
-        raise gr.Error(
-            say(
-                request,
-                "Câu hỏi trống. Hãy gõ câu hỏi hoặc bấm một câu gợi ý.",
-                "Type a question, or click a suggested one.",
-            ),
-            title=say(request, "Câu hỏi trống", "Empty question"),
+        raise InputError(
+            "Type a question, or click a suggested one.",
+            "Câu hỏi trống. Hãy gõ câu hỏi hoặc bấm một câu gợi ý.",
+            title=Bilingual("Empty question", "Câu hỏi trống"),
         )
     vqa = load_vqa(variant, dataset, profile)
     # A file upload is hashed first and decoded only on a cache miss (core.vqa.session).

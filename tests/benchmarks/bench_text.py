@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
             with torch.inference_mode():
                 hidden = model.module.forward_hidden(ids, keep_last_input=True)[1]
         fns[f"{name} highlights"] = lambda module=model.module, ids=ids, h=hidden: token_weights(module, ids, 0, h)
-    fns["handler"] = lambda: compare(post, "gru", "distilbert", "random", explain=False)
+    fns["handler"] = lambda: compare(post, "gru", "distilbert", profile="random", explain=False)
     ms = interleaved_medians_ms(fns, args.repeats)  # round-robin: machine noise hits every measurement alike
     for name, model in models.items():
         fwd = ms[f"{name} forward"]
