@@ -1,13 +1,15 @@
 """One thread-safe least-recently-used cache, for the caches that keep computed features between requests.
 
-Requests run in Gradio's worker threads, so reads reorder and writes evict under one lock.
+Requests run in Gradio's worker threads, so reads reorder and writes evict under one lock. `get_or_create` builds
+a missing value once: two requests wanting the same expensive value (a support set's features) wait for one build,
+while requests for other keys are not held up behind it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 
@@ -20,6 +22,7 @@ class LRUCache:
         self.capacity = capacity
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[Hashable, list] = {}  # key -> [its build lock, threads using that lock]
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
@@ -34,6 +37,38 @@ class LRUCache:
             self._items.move_to_end(key)
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
+
+    def get_or_create(self, key: Hashable, factory: Callable[[], Any]) -> Any:
+        """The value of `key`, built by `factory()` and put if missing; one build per key at a time, under that
+        key's own lock (a build that raises caches nothing, and the next caller builds again)."""
+        value = self.get(key)
+        if value is not None:
+            return value
+        with self._lock:
+            entry = self._building.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                value = self.get(key)  # built by the thread this one waited for
+                if value is None:
+                    value = factory()
+                    self.put(key, value)
+                return value
+        finally:
+            with self._lock:  # the last user drops the key's lock: no lock is kept per key ever built
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._building[key]
+
+    def pop(self, key: Hashable) -> Any | None:
+        """Remove `key` (e.g. its file was deleted); its value, or None."""
+        with self._lock:
+            return self._items.pop(key, None)
+
+    def keys(self) -> list[Hashable]:
+        """A snapshot of the keys, least recently used first."""
+        with self._lock:
+            return list(self._items)
 
     def clear(self) -> None:
         with self._lock:

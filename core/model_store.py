@@ -5,7 +5,8 @@ mode in memory, and returns the same object afterwards. One lock per (name, prof
 requests do not load the same 300 MB twice. Image classifiers and CLIP towers are built here and returned as
 `LoadedModel`; tasks whose checkpoints carry more than a module (text classifiers: the tokenizer they were trained
 with; VQA: vocabulary and answers; captioners: a tokenizer and a frozen decoder) name a builder in TASK_LOADERS and
-get their own loaded type, cached the same way.
+get their own loaded type, cached the same way. The text builder starts from `load_module` (the module alone,
+cached under its own key), so a tokenizer that fails to load is retried without reading the weights again.
 
 Profiles, the same for every entry (tests/test_model_store.py checks each one):
 - "default": real weights from the entry's sources, in order.
@@ -81,34 +82,49 @@ def architecture_args(spec: ModelSpec, profile: str) -> dict[str, Any]:
     return args
 
 
-_cache: dict[tuple[str, str], Any] = {}
-_locks: dict[tuple[str, str], threading.Lock] = {}
+# (name, profile): what load_model returns; (name, profile, MODULE): the entry's LoadedModel alone. The two differ
+# for TASK_LOADERS entries that add to the module (text: a tokenizer): the weights stay cached when the addition
+# fails, so a request retries only the tokenizer, not a re-read of hundreds of MB of weights.
+MODULE = "module"
+_cache: dict[tuple[str, ...], Any] = {}
+_locks: dict[tuple[str, ...], threading.Lock] = {}
 _locks_guard = threading.Lock()
+
+
+def _once(key: tuple[str, ...], build) -> Any:
+    """`build()` cached under `key`, built once: one lock per key, so two first requests do not both build it.
+    Nothing is cached when `build` raises; the next call tries again."""
+    if key in _cache:
+        return _cache[key]
+    with _locks_guard:
+        lock = _locks.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _cache:
+            _cache[key] = build()
+    return _cache[key]
 
 
 def load_model(name: str, profile: str = "default") -> Any:
     """The entry `name` for `profile`, loaded once: a LoadedModel, or the task's own type (TASK_LOADERS).
 
     Raises WeightsUnavailable with reasons and fixes, KeyError for a name the catalogue does not have."""
-    key = (name, profile)
-    if key in _cache:
-        return _cache[key]
     spec = get_spec(name)
-    with _locks_guard:
-        lock = _locks.setdefault(key, threading.Lock())
-    with lock:
-        if key not in _cache:
-            if spec.task in TASK_LOADERS:
-                module_name, function = TASK_LOADERS[spec.task].split(":")
-                _cache[key] = getattr(importlib.import_module(module_name), function)(spec, profile)
-            else:
-                _cache[key] = build_loaded(spec, profile)
-    return _cache[key]
+    if spec.task not in TASK_LOADERS:
+        return load_module(name, profile)
+    module_name, function = TASK_LOADERS[spec.task].split(":")
+    return _once((name, profile), lambda: getattr(importlib.import_module(module_name), function)(spec, profile))
+
+
+def load_module(name: str, profile: str = "default") -> LoadedModel:
+    """The entry's module as a LoadedModel, loaded once (what load_model returns for a plain entry). A TASK_LOADERS
+    builder whose entry is a module plus more (text: plus its tokenizer) starts from it, and core.prefetch fetches
+    a text model's weights through it. Raises WeightsUnavailable, KeyError for an unknown name."""
+    spec = get_spec(name)
+    return _once((name, profile, MODULE), lambda: build_loaded(spec, profile))
 
 
 def build_loaded(spec: ModelSpec, profile: str) -> LoadedModel:
-    """An entry's module as a LoadedModel, uncached: load_model's step for plain entries, and the first step of a
-    TASK_LOADERS builder whose entry is a module plus more (text: plus its tokenizer). Raises WeightsUnavailable."""
+    """An entry's module as a LoadedModel, uncached (load_module caches it). Raises WeightsUnavailable."""
     loaded = _load_uncached(spec, profile)
     loaded.module.to(inference_device())  # moved once, at load; a no-op on a CPU-only machine
     return loaded
@@ -153,15 +169,15 @@ def _fallback_note(missing: list[tuple[ModelSpec, WeightsUnavailable]], model: L
 
 
 def clear_cache() -> int:
-    """Forget every loaded model; returns how many there were."""
-    dropped = len(_cache)
+    """Forget every loaded model; returns how many (name, profile) there were."""
+    dropped = len({key[:2] for key in list(_cache)})
     _cache.clear()
     return dropped
 
 
 def forget(name: str) -> None:
     """Drop a model from the cache (e.g. after new weights were written); the next request reloads it."""
-    for key in [k for k in _cache if k[0] == name]:
+    for key in [k for k in list(_cache) if k[0] == name]:  # its module and what was built on it
         _cache.pop(key, None)
 
 

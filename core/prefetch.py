@@ -59,9 +59,13 @@ def _model_item(name: str) -> Item:
     spec = get_spec(name)
 
     def fetch() -> list[Path]:
-        from core.model_store import load_model
+        from core.model_store import load_model, load_module
 
-        model = load_model(name)  # raises WeightsUnavailable with reasons and fixes
+        # A text model's weights alone: its tokenizer is its checkpoint's tokenizer.json (counted below), the
+        # packaged WordPiece, or a Hub tokenizer fetched as its own item (EXTRA_HUB_REPOS), so weights fetched
+        # offline are reported as fetched even where that tokenizer is still missing.
+        load = load_module if spec.task == "text-classification" else load_model
+        model = load(name)  # raises WeightsUnavailable with reasons and fixes
         files = []
         for source in spec.weights:
             path = _source_file(source)

@@ -115,6 +115,25 @@ def test_text_cache_encodes_each_prompt_once(tiny_clip, monkeypatch):
     assert np.all(np.sign(mean) == np.sign(first.cosine)) and first.prompt_cosine.shape == (3, 4)
 
 
+def test_prompts_encoded_counts_this_call_only(tiny_clip, monkeypatch):
+    # Another request (a video query, another playground tab) encodes through the same cache while this call's
+    # prompts are being encoded: its texts are not this call's.
+    cache = TextEmbeddingCache()
+    original = tiny_clip.encode_texts
+    others = ["a video query", "another query", "a third one"]
+
+    def encode_while_another_request_encodes(texts):
+        if "a video query" not in texts:
+            cache.embed(tiny_clip, "t", others)
+        return original(texts)
+
+    monkeypatch.setattr(tiny_clip, "encode_texts", encode_while_another_request_encodes)
+    image = tiny_clip.encode_images([__import__("PIL.Image").Image.open(CAT)])[0]
+    result = zero_shot(tiny_clip, "t", image, ["cat", "dog"], CIFAR_TEMPLATES[:2], cache=cache)
+    assert result.prompts_encoded == 4
+    assert cache.embed_counted(tiny_clip, "t", [*others, "new"])[1] == 1  # the other request's texts were cached
+
+
 def test_hundreds_of_classes_go_through_in_batches(tiny_clip, monkeypatch):
     batches = []
     original = tiny_clip.encode_tokens

@@ -45,7 +45,55 @@ def test_concurrent_writers_keep_the_bound():
 
 
 def test_the_feature_caches_are_this_class():
-    from core.clip.support import IMAGE_CACHE
+    from core.clip.support import BUILTIN_CACHE, IMAGE_CACHE
+    from core.video import index
     from core.vqa.session import FEATURES
 
-    assert isinstance(IMAGE_CACHE, LRUCache) and isinstance(FEATURES, LRUCache)
+    for cache in (IMAGE_CACHE, FEATURES, BUILTIN_CACHE, index._memory):
+        assert isinstance(cache, LRUCache)
+
+
+def test_get_or_create_builds_each_key_once_and_other_keys_do_not_wait():
+    cache = LRUCache(8)
+    builds: list[str] = []
+    slow_started, release = threading.Event(), threading.Event()
+
+    def slow():
+        builds.append("slow")
+        slow_started.set()
+        assert release.wait(10)
+        return "slow value"
+
+    threads = [threading.Thread(target=cache.get_or_create, args=("slow", slow)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    assert slow_started.wait(10)
+    # While "slow" is being built, another key is built and returned at once.
+    assert cache.get_or_create("fast", lambda: builds.append("fast") or "fast value") == "fast value"
+    release.set()
+    for t in threads:
+        t.join()
+    assert builds == ["slow", "fast"] and cache.get("slow") == "slow value"
+    assert cache.get_or_create("slow", lambda: builds.append("again")) == "slow value" and len(builds) == 2
+    assert not cache._building  # no per-key lock left behind
+
+
+def test_a_failed_build_caches_nothing():
+    cache = LRUCache(2)
+
+    def broken():
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError):
+        cache.get_or_create("k", broken)
+    assert cache.get("k") is None and not cache._building
+    assert cache.get_or_create("k", lambda: 3) == 3
+
+
+def test_pop_and_keys():
+    cache = LRUCache(3)
+    for key in "abc":
+        cache.put(key, key.upper())
+    cache.get("a")
+    assert cache.keys() == ["b", "c", "a"]  # least recently used first
+    assert cache.pop("b") == "B" and cache.pop("b") is None and cache.keys() == ["c", "a"]

@@ -68,3 +68,50 @@ def test_tabs_ask_the_catalogue():
         assert spec.tabs, spec.name
         for required in spec.requires:
             get_spec(required)
+
+
+@pytest.fixture
+def tokenizer_missing(monkeypatch):
+    """gru's tokenizer raises TokenizerUnavailable (as a Hub tokenizer offline would); the weights are counted."""
+    from core.text import classify
+    from core.text.tokenizer import TokenizerUnavailable
+
+    builds = []
+
+    def counting_build(spec, profile):
+        builds.append((spec.name, profile))
+        return real_build(spec, profile)
+
+    def no_tokenizer(loaded):
+        raise TokenizerUnavailable("tokenizer offline", "bộ tách từ ngoại tuyến")
+
+    real_build, real_tokenizer = model_store.build_loaded, classify._tokenizer_for
+    monkeypatch.setattr(model_store, "build_loaded", counting_build)
+    monkeypatch.setattr(classify, "_tokenizer_for", no_tokenizer)
+    model_store.forget("gru")
+    yield builds, lambda: monkeypatch.setattr(classify, "_tokenizer_for", real_tokenizer)
+    model_store.forget("gru")
+
+
+def test_a_missing_tokenizer_keeps_the_weights_cached_and_only_it_is_retried(tokenizer_missing):
+    from core.text.tokenizer import TokenizerUnavailable
+
+    builds, restore_tokenizer = tokenizer_missing
+    for _ in range(2):
+        with pytest.raises(TokenizerUnavailable):
+            model_store.load_model("gru", "tiny")
+    assert builds == [("gru", "tiny")]  # the weights were read once, not once per request
+    restore_tokenizer()
+    text_model = model_store.load_model("gru", "tiny")
+    assert builds == [("gru", "tiny")] and text_model.loaded is model_store.load_module("gru", "tiny")
+    assert model_store.load_model("gru", "tiny") is text_model
+
+
+def test_prefetch_fetches_text_weights_without_their_tokenizer(tokenizer_missing, monkeypatch):
+    from core import prefetch
+
+    builds, _ = tokenizer_missing
+    # The default profile's weights, stood in for by the tiny instance (no checkpoint needed here).
+    monkeypatch.setattr(model_store, "_load_uncached", lambda spec, profile: model_store._random_init(spec, "tiny"))
+    prefetch._model_item("gru").fetch()  # would raise TokenizerUnavailable if prefetch needed the tokenizer
+    assert builds == [("gru", "default")]

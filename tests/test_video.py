@@ -142,9 +142,15 @@ def test_eviction_spares_a_video_that_is_being_indexed(tmp_path, monkeypatch):
     old = time.time() - 3600  # the top folder's mtime is when indexing began: a long build looks old
     for name in ("building", "idle"):
         os.utime(root / name, (old, old))
+    remembered = {name: ("clip", str(folders[name] / "clip-x.npy")) for name in ("building", "idle")}
+    for key in remembered.values():
+        video_index._memory.put(key, np.zeros(1))
     with video_index._lock_for(folders["building"]):
         video_index._evict_old(root / "new")
     assert folders["building"].is_dir() and folders["new"].is_dir() and not (root / "idle").exists()
+    # The deleted video's arrays leave the in-memory cache with it; the spared one's stay.
+    assert video_index._memory.get(remembered["idle"]) is None
+    assert video_index._memory.pop(remembered["building"]) is not None
 
 
 @pytest.mark.slow

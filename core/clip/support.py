@@ -12,7 +12,6 @@ moving the k slider or asking again about the same picture never re-runs the ima
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +51,6 @@ class SupportSet:
 
 
 IMAGE_CACHE = LRUCache(4096)  # (model key, content key) -> (N, D) embeddings
-_builtin_lock = threading.Lock()
 
 
 def content_key(source) -> str | None:
@@ -111,26 +109,31 @@ def builtin_paths(name: str, per_class: int = MAX_SHOTS, seed: int = 0) -> dict[
     return {c: [paths[i] for i in rng.permutation(ids)[:per_class]] for c, ids in by_class.items()}
 
 
-_builtin_cache: dict[tuple[str, str], SupportSet] = {}
+# (model key, set name) -> SupportSet. Bounded: 2 built-in sets x 3 CLIP entries is 6 per profile, and a set is
+# ~160 image embeddings (under 0.5 MB), so 16 keeps every set the app can ask for and caps what tests that build many
+# model keys leave behind.
+BUILTIN_CACHE = LRUCache(16)
 
 
 def builtin_support(model, model_key: str, name: str) -> SupportSet:
     """A built-in support set with its features, encoded once per model (a few seconds for 160 images)."""
-    with _builtin_lock:
-        if (model_key, name) not in _builtin_cache:
-            by_class = builtin_paths(name)
-            paths = [p for c in by_class for p in by_class[c]]
-            labels = np.array([i for i, c in enumerate(by_class) for _ in by_class[c]], dtype=np.int64)
-            names = [BUILTIN_SETS[name][3].format(c) for c in by_class]
-            images = [load_image(p).image for p in paths]
-            _builtin_cache[(model_key, name)] = SupportSet(
-                names=names,
-                features=model.encode_images(images),
-                labels=labels,
-                paths=paths,
-                source=BUILTIN_SETS[name][0],
-            )
-    return _builtin_cache[(model_key, name)]
+
+    def build() -> SupportSet:
+        by_class = builtin_paths(name)
+        paths = [p for c in by_class for p in by_class[c]]
+        labels = np.array([i for i, c in enumerate(by_class) for _ in by_class[c]], dtype=np.int64)
+        names = [BUILTIN_SETS[name][3].format(c) for c in by_class]
+        images = [load_image(p).image for p in paths]
+        return SupportSet(
+            names=names,
+            features=model.encode_images(images),
+            labels=labels,
+            paths=paths,
+            source=BUILTIN_SETS[name][0],
+        )
+
+    # Under the key's own lock: two first requests encode the set once, and other sets and models do not wait.
+    return BUILTIN_CACHE.get_or_create((model_key, name), build)
 
 
 def user_support(model, model_key: str, names: Sequence[str], files: Sequence[Sequence]) -> SupportSet:

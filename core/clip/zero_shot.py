@@ -9,7 +9,6 @@ through an encoder.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -178,11 +177,15 @@ class TextEmbeddingCache:
 
     def __init__(self, capacity: int = 100_000):
         self._items = LRUCache(capacity)
-        self._lock = threading.Lock()  # guards the counter; LRUCache locks itself
-        self.encoded = 0  # texts sent through the text encoder since creation (tests and the UI read it)
 
     def embed(self, model, model_key: str, texts: Sequence[str]) -> np.ndarray:
         """(N, D) unit text embeddings; only texts never seen for this model go through the encoder."""
+        return self.embed_counted(model, model_key, texts)[0]
+
+    def embed_counted(self, model, model_key: str, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+        """embed's (N, D) embeddings and how many texts this call sent through the encoder. Counted per call, not
+        as the difference of a shared counter: the playground and video search share the cache, so another
+        request encoding at the same time would be counted as this one's."""
         found = [self._items.get((model_key, t)) for t in texts]
         missing = list(dict.fromkeys(t for t, v in zip(texts, found) if v is None))
         if missing:
@@ -190,15 +193,16 @@ class TextEmbeddingCache:
             encoded = dict(zip(missing, model.encode_texts(missing)))
             for text, vector in encoded.items():
                 self._items.put((model_key, text), vector)
-            with self._lock:
-                self.encoded += len(missing)
             found = [encoded[t] if v is None else v for t, v in zip(texts, found)]
-        return np.stack(found)
+        return np.stack(found), len(missing)
 
-    def prompt_embeddings(self, model, model_key: str, names: Sequence[str], templates: Sequence[str]) -> np.ndarray:
-        """(C, T, D) unit prompt embeddings, every template filled with every class name."""
-        vectors = self.embed(model, model_key, [fill(t, n) for n in names for t in templates])
-        return vectors.reshape(len(names), len(templates), -1)
+    def prompt_embeddings(
+        self, model, model_key: str, names: Sequence[str], templates: Sequence[str]
+    ) -> tuple[np.ndarray, int]:
+        """(C, T, D) unit prompt embeddings, every template filled with every class name, and how many of the
+        prompts this call encoded."""
+        vectors, encoded = self.embed_counted(model, model_key, [fill(t, n) for n in names for t in templates])
+        return vectors.reshape(len(names), len(templates), -1), encoded
 
     def clear(self) -> None:
         self._items.clear()
@@ -233,6 +237,12 @@ class ZeroShotResult:
 
 def text_weights(model, model_key: str, names: Sequence[str], templates: Sequence[str], cache=None):
     """(C, D) class weights and (C, T, D) prompt embeddings, through the cache; raises on too many prompts."""
+    weights, prompts, _ = _text_weights_counted(model, model_key, names, templates, cache)
+    return weights, prompts
+
+
+def _text_weights_counted(model, model_key: str, names: Sequence[str], templates: Sequence[str], cache=None):
+    """text_weights and how many prompts this call encoded."""
     if len(names) * len(templates) > MAX_PROMPTS:
         n = len(names) * len(templates)
         raise ClipInputError(
@@ -243,8 +253,8 @@ def text_weights(model, model_key: str, names: Sequence[str], templates: Sequenc
                 "Hãy dùng ít mẫu hơn (vd. 18 mẫu CIFAR) hoặc ít lớp hơn.",
             )
         )
-    prompts = (cache or TEXT_CACHE).prompt_embeddings(model, model_key, names, templates)
-    return class_weights(prompts), prompts
+    prompts, encoded = (cache or TEXT_CACHE).prompt_embeddings(model, model_key, names, templates)
+    return class_weights(prompts), prompts, encoded
 
 
 def zero_shot(
@@ -257,9 +267,8 @@ def zero_shot(
     cache: TextEmbeddingCache | None = None,
 ) -> ZeroShotResult:
     """Classify one (D,) unit image embedding among `names`, prompting with `templates`."""
-    cache = cache or TEXT_CACHE
-    before, start = cache.encoded, time.perf_counter()
-    weights, prompts = text_weights(model, model_key, names, templates, cache)
+    start = time.perf_counter()
+    weights, prompts, encoded = _text_weights_counted(model, model_key, names, templates, cache)
     text_ms = (time.perf_counter() - start) * 1000
     image = np.asarray(image_embedding, dtype=np.float32).reshape(-1)
     cosine = weights @ image  # (C,)
@@ -272,6 +281,6 @@ def zero_shot(
         prompt_cosine=prompts @ image,  # (C, T)
         weights=weights,
         logit_scale=scale,
-        prompts_encoded=cache.encoded - before,
+        prompts_encoded=encoded,
         text_ms=text_ms,
     )

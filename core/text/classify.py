@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from core.messages import UnknownChoice
-from core.model_store import LoadedModel, build_loaded, load_model
+from core.model_store import LoadedModel, load_model, load_module
 from core.registry import ModelSpec, list_models
 from core.text import tokenizer as wp
 from core.text.models import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
@@ -101,8 +101,10 @@ def load_text_model(name: str, profile: str = "default") -> TextModel:
 
 def load_entry(spec: ModelSpec, profile: str) -> TextModel:
     """core.model_store's builder for task "text-classification": the module as for any entry (the same profiles),
-    then its tokenizer (tiny and random: the tiny WordPiece)."""
-    loaded = build_loaded(spec, profile)
+    then its tokenizer (tiny and random: the tiny WordPiece). The module is cached on its own (load_module): when
+    the tokenizer fails (TokenizerUnavailable: a Hub tokenizer offline, a package missing) the next request
+    retries only the tokenizer, without reading the weights again."""
+    loaded = load_module(spec.name, profile)
     tokenizer, source = _tokenizer_for(loaded)
     return TextModel(loaded, tokenizer, source)
 

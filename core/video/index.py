@@ -24,7 +24,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from core.lru import LRUCache
 from core.video.decode import VideoInfo, probe
 from core.video.keyframes import Keyframe, KeyframeParams, extract_keyframes
 
@@ -81,9 +81,8 @@ class VideoIndex:
 
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
-_memory: OrderedDict[tuple, object] = OrderedDict()  # small LRU of arrays already read from disk
-_memory_lock = threading.Lock()
 MEMORY_ENTRIES = 16
+_memory = LRUCache(MEMORY_ENTRIES)  # (kind, file) -> array already read from disk
 
 
 def _lock_for(folder: Path) -> threading.Lock:
@@ -146,14 +145,13 @@ def _keyframes(path, folder: Path, params: KeyframeParams, info: VideoInfo, limi
 def _embeddings(index: VideoIndex, clip_name: str, profile: str, report: Progress) -> tuple[np.ndarray, bool]:
     file = index.folder / f"clip-{clip_name}-{profile}.npy"
     key = ("clip", str(file))
-    with _memory_lock:
-        if key in _memory:
-            _memory.move_to_end(key)
-            return _memory[key], True
+    remembered = _memory.get(key)
+    if remembered is not None:
+        return remembered, True
     if file.is_file():
         emb = np.load(file).astype(np.float32)
         if len(emb) == len(index.keyframes):
-            _remember(key, emb)
+            _memory.put(key, emb)
             return emb, True
     from core.model_store import load_model  # torch and open_clip: only once a video is actually indexed
 
@@ -166,7 +164,7 @@ def _embeddings(index: VideoIndex, clip_name: str, profile: str, report: Progres
     emb = np.concatenate(chunks) if chunks else np.zeros((0, clip.embed_dim), np.float32)
     _write_npy(file, emb.astype(np.float16))  # half the disk; cosine scores change in the 4th decimal
     emb = emb.astype(np.float16).astype(np.float32)  # the same numbers a cache hit will read back
-    _remember(key, emb)
+    _memory.put(key, emb)
     return emb, False
 
 
@@ -209,14 +207,6 @@ def _range(start: int, size: int, index: VideoIndex) -> range:
     return range(start, min(start + size, len(index.keyframes)))
 
 
-def _remember(key: tuple, value) -> None:
-    with _memory_lock:
-        _memory[key] = value
-        _memory.move_to_end(key)
-        while len(_memory) > MEMORY_ENTRIES:
-            _memory.popitem(last=False)
-
-
 def _write_json(file: Path, data) -> None:
     tmp = file.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -251,6 +241,5 @@ def _evict_old(keep: Path) -> None:
         if d != keep and d not in busy and time.time() - mtime > 60:  # nor one just used
             shutil.rmtree(d, ignore_errors=True)
             total -= size
-            with _memory_lock:
-                for key in [k for k in _memory if str(d) in k[1]]:
-                    _memory.pop(key, None)
+            for key in [k for k in _memory.keys() if k[1].startswith(str(d) + os.sep)]:
+                _memory.pop(key)  # the arrays of a deleted video are not served from memory either
