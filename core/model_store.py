@@ -225,14 +225,17 @@ def _random_init(spec: ModelSpec, profile: str) -> LoadedModel:
     with torch.random.fork_rng():  # deterministic weights without disturbing anyone else's RNG
         torch.manual_seed(0)
         module = build_architecture(spec.arch, **args).eval()
-    what = "tiny random-initialised" if profile == "tiny" else "full-size random-initialised"
+    what, vi = ("tiny", "nhỏ") if profile == "tiny" else ("full-size", "cỡ thật")
     return LoadedModel(
         name=spec.name,
         spec=spec,
         module=module,
         preprocess=spec.preprocess,
         labels=label_set(spec.labels),
-        source=f"{what} {type(module).__name__} (APP_PROFILE={profile}): predictions are meaningless",
+        source=Bilingual(
+            f"{what} random-initialised {type(module).__name__} (APP_PROFILE={profile}): predictions are meaningless",
+            f"{type(module).__name__} {vi} khởi tạo ngẫu nhiên (APP_PROFILE={profile}): dự đoán không có ý nghĩa",
+        ),
         num_params=_count_params(module),
         profile=profile,
     )

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from core.messages import Bilingual, vietnamese_of
 from core.model_store import LoadedModel
 
 LINEAR_SHARE = 0.5  # int8 is offered when Linear layers hold at least this share of the parameters
@@ -90,7 +91,16 @@ def int8_model(model: LoadedModel) -> tuple[LoadedModel, float, float]:
     with _int8_lock:
         if model.module not in _int8:
             quantized = quantize_int8(model.module)
-            int8 = LoadedModel(**{**model.__dict__, "module": quantized, "source": model.source + " (int8 weights)"})
+            int8 = LoadedModel(
+                **{
+                    **model.__dict__,
+                    "module": quantized,
+                    "source": Bilingual(
+                        f"{model.source} (int8 weights)",
+                        f"{vietnamese_of(model.source) or model.source} (trọng số int8)",
+                    ),
+                }
+            )
             _int8[model.module] = (int8, size_mb(model.module), size_mb(quantized))
         return _int8[model.module]
 

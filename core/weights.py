@@ -97,7 +97,7 @@ class LocalCheckpoint:
     train_command: str
 
     def describe(self) -> str:
-        return f"local checkpoint {self.path()}"
+        return Bilingual(f"local checkpoint {self.path()}", f"checkpoint trên máy {self.path()}")
 
     def path(self) -> Path:
         return checkpoint_dir() / self.dirname
@@ -128,7 +128,9 @@ class HubCheckpoint:
 
     def describe(self) -> str:
         repo = os.environ.get(HUB_REPO_ENV)
-        return f"Hub repo {repo}/{self.subfolder}" if repo else f"Hub repo (${HUB_REPO_ENV} not set)"
+        if repo:
+            return Bilingual(f"Hub repo {repo}/{self.subfolder}", f"kho Hub {repo}/{self.subfolder}")
+        return Bilingual(f"Hub repo (${HUB_REPO_ENV} not set)", f"kho Hub (chưa đặt ${HUB_REPO_ENV})")
 
     def fix(self) -> str:
         return f"{HUB_REPO_ENV}=<user>/<repo> python -m core.prefetch  # a repo holding {self.subfolder}/"
@@ -244,7 +246,7 @@ class TransformersHub:
     repo_id: str
 
     def describe(self) -> str:
-        return f"Hub model {self.repo_id}"
+        return Bilingual(f"Hub model {self.repo_id}", f"mô hình Hub {self.repo_id}")
 
     def fix(self) -> str:
         return "python -m core.prefetch  # downloads torchvision and Hub weights into the local cache"
@@ -338,7 +340,10 @@ class PublishedHubFile:
     size_mb: float
 
     def describe(self) -> str:
-        return f"Hub file {self.repo_id}/{self.filename} ({self.licence})"
+        return Bilingual(
+            f"Hub file {self.repo_id}/{self.filename} ({self.licence})",
+            f"tệp Hub {self.repo_id}/{self.filename} (giấy phép {self.licence})",
+        )
 
     def fix(self) -> str:
         return f"python -m core.prefetch  # with network access: downloads {self.repo_id} ({self.size_mb:.0f} MB)"

@@ -361,12 +361,13 @@ def feature_maps(img, name, request: gr.Request | None = None, *, profile: str):
     image = read_user_image(img).image
     got = feature_maps_for(image, name, profile)
     count, size = got.maps.shape[0], f"{got.maps.shape[1]}x{got.maps.shape[2]}"
+    source = localized(request, got.source)
     return (
         image_file(tile_maps(got.maps)),
         say(
             request,
-            f"{count} bản đồ đặc trưng {size} từ lớp `{got.layer}` của {got.display_name} ({got.source})",
-            f"{count} maps of {size} from `{got.layer}` of {got.display_name} ({got.source})",
+            f"{count} bản đồ đặc trưng {size} từ lớp `{got.layer}` của {got.display_name} ({source})",
+            f"{count} maps of {size} from `{got.layer}` of {got.display_name} ({source})",
         ),
     )
 

@@ -377,11 +377,12 @@ def format_panel(one: Side, image_notes: list[str], request: gr.Request | None =
             f"**{params} triệu tham số** · đầu vào {size} px · lan truyền xuôi{cam} **{forward} ms** · tổng {total} ms",
             f"**{params}M parameters** · input {size} px · forward{cam} **{forward} ms** · total {total} ms",
         ),
-        say(request, f"Trọng số: {result.source}", f"Weights: {result.source}"),
+        say(request, "Trọng số: ", "Weights: ") + localized(request, result.source),
         localized(request, get_spec(result.model_name).description),
     ]
     if result.explanation_method:
-        lines.append(say(request, f"Bản đồ: {result.explanation_method}", f"Map: {result.explanation_method}"))
+        method = localized(request, result.explanation_method)  # the model class's Bilingual line
+        lines.append(say(request, f"Bản đồ: {method}", f"Map: {method}"))
     lines += [f"> {n}" for n in notes]
     scores = {_label_text(p): p.probability for p in result.predictions}
     return ["\n\n".join(lines), scores, image_file(result.model_input), image_file(result.explanation)]

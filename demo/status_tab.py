@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from demo.errors import localized
 from demo.fair_queue import QUICK_GROUP
 from demo.i18n import lang_of, say, tr
 from demo.wiring import reveal
@@ -25,7 +26,8 @@ def model_rows(request: gr.Request | None = None):
     statuses = all_statuses()
     vi = lang_of(request) == "vi"
     rows = [
-        [s.name, s.display_name, STATE_VI.get(s.state, s.state) if vi else s.state, s.where, s.fix] for s in statuses
+        [s.name, s.display_name, STATE_VI.get(s.state, s.state) if vi else s.state, localized(request, s.where), s.fix]
+        for s in statuses
     ]
     ready = sum(s.state == "available locally" for s in statuses)
     online = hub_available()

@@ -298,7 +298,7 @@ def _panel(one: Side, request) -> list:
         f"#### {model_word} {side}: {result.display_name}",
         say(request, f"Lan truyền xuôi **{timing}** · {read}", f"Forward **{timing}** · {read}"),
         say(request, f"Cách tô màu: {METHODS_VI.get(result.method, result.method)}", f"Highlights: {result.method}"),
-        say(request, f"Trọng số: {result.source}", f"Weights: {result.source}"),
+        say(request, "Trọng số: ", "Weights: ") + localized(request, result.source),
         localized(request, get_spec(result.model).description),
         *[f"> {n}" for n in result.notes],
     ]

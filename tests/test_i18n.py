@@ -316,3 +316,20 @@ def test_tabs_translate_no_exception_themselves():
         # Messages for people are core's UserError(en, vi), made a gr.Error in one place (demo/errors.py).
         if path.name != "errors.py":
             assert "gr.Error(" not in source, path.name
+
+
+def test_where_the_weights_came_from_and_the_map_method_come_in_vietnamese():
+    """The image panel's "Weights:" and "Map:" lines are core's Bilingual text (weight sources' describe(), the
+    model class's `explanation`), shown in the visitor's language, not English inside a Vietnamese page."""
+    from core.classify import classify
+    from core.images import load_image
+    from core.model_store import load_model
+    from demo.image_tab import Side, format_panel
+
+    image = load_image(str(REPO / "examples" / "images" / "ten_lua.jpg")).image
+    result = classify(image, load_model("simple_cnn", "tiny"), top_k=3, explain=True)
+    header_vi = format_panel(Side("A", "simple_cnn", result, None, {}), [], VI)[0]
+    header_en = format_panel(Side("A", "simple_cnn", result, None, {}), [], EN)[0]
+    assert "khởi tạo ngẫu nhiên" in header_vi and "Grad-CAM trên bản đồ đặc trưng" in header_vi
+    assert "random-initialised" not in header_vi and "feature map" not in header_vi
+    assert "random-initialised" in header_en and "Grad-CAM on the last block" in header_en

@@ -21,12 +21,17 @@ from timm.models.resnet import Bottleneck, ResNet
 from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 
+from core.messages import Bilingual
+
 
 class DetectorsResNet50(nn.Module):
     """timm ResNet-50 with the CIFAR stem (3x3 stride-1 conv, no max-pool): 32 px images keep a 4x4 last map."""
 
     family = "CNN"
-    explanation = "Grad-CAM on the last convolutional stage (layer4)"
+    explanation = Bilingual(
+        "Grad-CAM on the last convolutional stage (layer4)",
+        "Grad-CAM trên tầng tích chập cuối (layer4)",
+    )
 
     def __init__(
         self,
@@ -62,7 +67,10 @@ class DetectorsViTB16(nn.Module):
     """timm ViT-B/16 (class token, 224 px) with a 100-class head."""
 
     family = "Transformer"
-    explanation = "Grad-CAM on the patch tokens entering the last encoder block"
+    explanation = Bilingual(
+        "Grad-CAM on the patch tokens entering the last encoder block",
+        "Grad-CAM trên các token mảnh ảnh đi vào khối encoder cuối",
+    )
 
     def __init__(
         self,

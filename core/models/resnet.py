@@ -6,6 +6,8 @@ import torch
 from torch import nn
 from torchvision.models.resnet import Bottleneck, ResNet
 
+from core.messages import Bilingual
+
 
 class ResNetClassifier(nn.Module):
     """torchvision ResNet (Bottleneck blocks) whose last stage is exposed for Grad-CAM.
@@ -15,7 +17,10 @@ class ResNetClassifier(nn.Module):
     """
 
     family = "CNN"
-    explanation = "Grad-CAM on the last convolutional stage (layer4)"
+    explanation = Bilingual(
+        "Grad-CAM on the last convolutional stage (layer4)",
+        "Grad-CAM trên tầng tích chập cuối (layer4)",
+    )
 
     def __init__(self, *, num_classes: int = 1000, dropout: float = 0.0, layers: tuple[int, ...] = (3, 4, 6, 3)):
         super().__init__()

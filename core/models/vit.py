@@ -12,12 +12,17 @@ import torch
 from torch import nn
 from transformers import ViTConfig, ViTForImageClassification
 
+from core.messages import Bilingual
+
 VIT_B16 = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
 
 
 class ViTClassifier(nn.Module):
     family = "Transformer"
-    explanation = "Grad-CAM on the patch tokens entering the last encoder block"
+    explanation = Bilingual(
+        "Grad-CAM on the patch tokens entering the last encoder block",
+        "Grad-CAM trên các token mảnh ảnh đi vào khối encoder cuối",
+    )
 
     def __init__(
         self,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from core.messages import Bilingual
+
 
 def vgg_block(c_in: int, c_out: int) -> nn.Sequential:
     """[Conv3x3 + BN + ReLU] x 2 + MaxPool2: halves the resolution."""
@@ -23,7 +25,10 @@ class SimpleCNN(nn.Module):
     """Blocks 32/64/128 -> AdaptiveAvgPool -> FC(128->256)+ReLU+Dropout(0.3) -> FC(256->C): 346.6K at C=100."""
 
     family = "CNN"
-    explanation = "Grad-CAM on the last block's 4x4 feature map"
+    explanation = Bilingual(
+        "Grad-CAM on the last block's 4x4 feature map",
+        "Grad-CAM trên bản đồ đặc trưng 4x4 của khối cuối",
+    )
 
     def __init__(self, *, num_classes: int = 100, channels: tuple[int, ...] = (32, 64, 128), dropout: float = 0.3):
         super().__init__()

@@ -5,12 +5,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from core.messages import Bilingual
 from core.models.zoo_common import input_requiring_grad
 
 
 class _FlatClassifier(nn.Module):
     family = "Linear / MLP"
-    explanation = "gradient x input on the pixels (no spatial layers to look inside)"
+    explanation = Bilingual(
+        "gradient x input on the pixels (no spatial layers to look inside)",
+        "gradient x đầu vào trên từng điểm ảnh (không có lớp không gian nào để nhìn vào bên trong)",
+    )
     saliency = "grad_x_input"
     net: nn.Module
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from core.messages import Bilingual
 from core.models.zoo_common import input_requiring_grad
 
 READINGS = {
@@ -20,7 +21,10 @@ READINGS = {
 
 class ImageRNN(nn.Module):
     family = "RNN"
-    explanation = "gradient x input per step of the sequence (which rows / patches moved the decision)"
+    explanation = Bilingual(
+        "gradient x input per step of the sequence (which rows / patches moved the decision)",
+        "gradient x đầu vào theo từng bước của chuỗi (hàng / mảnh ảnh nào đã đẩy quyết định)",
+    )
     saliency = "grad_x_input"
 
     def __init__(

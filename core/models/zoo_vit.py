@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from core.messages import Bilingual
 from core.models.einsum_transformer import EinsumEncoder
 from core.models.zoo_common import pre_ln_encoder, run_encoder_with_features, tokens_to_grid
 
@@ -19,7 +20,10 @@ class _TokenViT(nn.Module):
     """Shared tail: tokens (+[CLS]) + positions -> encoder -> LayerNorm -> [CLS] or mean -> Linear."""
 
     family = "Transformer"
-    explanation = "Grad-CAM on the tokens entering the last encoder layer"
+    explanation = Bilingual(
+        "Grad-CAM on the tokens entering the last encoder layer",
+        "Grad-CAM trên các token đi vào lớp encoder cuối",
+    )
     use_cls = True
 
     def _init_tail(self, d: int, n_tokens: int, num_classes: int, encoder: nn.Module) -> None:
@@ -83,7 +87,10 @@ class SimpleViT(_TokenViT):
 class CustomViT(SimpleViT):
     """SimpleViT with the encoder written in einsum (core/models/einsum_transformer.py): 819.4K at C=100."""
 
-    explanation = "Grad-CAM on the tokens entering the last (einsum) encoder layer"
+    explanation = Bilingual(
+        "Grad-CAM on the tokens entering the last (einsum) encoder layer",
+        "Grad-CAM trên các token đi vào lớp encoder (einsum) cuối",
+    )
 
     @staticmethod
     def _encoder(dim, heads, ffn, depth, dropout) -> nn.Module:
@@ -153,7 +160,10 @@ class ChannelTokenViT(_TokenViT):
     -> LN -> mean: 549.5K at C=100. Tokens are channels, so Grad-CAM looks at the 1x1 conv's map instead."""
 
     use_cls = False
-    explanation = "Grad-CAM on the 1x1 convolution's 64 feature maps (the tokens are channels, not places)"
+    explanation = Bilingual(
+        "Grad-CAM on the 1x1 convolution's 64 feature maps (the tokens are channels, not places)",
+        "Grad-CAM trên 64 bản đồ đặc trưng của tích chập 1x1 (token là kênh, không phải vị trí)",
+    )
 
     def __init__(
         self,

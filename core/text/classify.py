@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from core.messages import UnknownChoice
+from core.messages import Bilingual, UnknownChoice, vietnamese_of
 from core.model_store import LoadedModel, load_model, load_module
 from core.registry import ModelSpec, list_models
 from core.text import tokenizer as wp
@@ -54,7 +54,11 @@ class TextModel:
     @property
     def source(self) -> str:
         """Where the weights and the tokenizer came from, in words."""
-        return f"{self.loaded.source}; tokenizer: {self.tokenizer_source}"
+        loaded = self.loaded.source
+        return Bilingual(
+            f"{loaded}; tokenizer: {self.tokenizer_source}",
+            f"{vietnamese_of(loaded) or loaded}; tokenizer: {self.tokenizer_source}",
+        )
 
     @property
     def checkpoint_dir(self) -> str | None:  # core.prefetch lists the folder's files
