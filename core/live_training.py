@@ -279,9 +279,9 @@ def _train(
         train_config={"live": True, "epochs": epochs, "train_samples": n_train, "who": live.who},
     )
     history = progress.history
-    # Accuracy only, as before (demo/reports.py shows no confusion matrix for a live checkpoint).
-    test = {"accuracy": test_acc, "num_samples": tested["num_samples"], "f1_macro": float("nan"), "most_confused": []}
-    write_json(folder / METRICS_FILE, {"history": history, "test": {**test, "confusion_matrix": []},
+    # The same test metrics as a train/ script's (core.training_loop.evaluate): accuracy, F1-macro, the confusion
+    # matrix and the most confused pairs, so the image tab's report panel shows a live checkpoint like any other.
+    write_json(folder / METRICS_FILE, {"history": history, "test": tested,
                                        "summary": {"train_samples": n_train, "epochs": epochs}})  # fmt: skip
     live_models.write_meta(folder, live)  # last: list_live() sees the folder only once it is complete
     live_models.prune(keep=live.name)  # bounded count and disk, oldest first; registers the new entry

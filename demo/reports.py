@@ -99,7 +99,7 @@ def training_reports(
             )
         )
         curves.append(curve_rows(metrics.get("history", []), lang=lang))
-        has_matrix = bool(test.get("confusion_matrix"))  # live-trained checkpoints record accuracy only
+        has_matrix = bool(test.get("confusion_matrix"))  # checkpoints from before live runs recorded it
         title = say(request, f"{name}: ma trận nhầm lẫn (tập kiểm tra)", f"{name}: confusion (test)")
         confusions.append(
             plot_confusion(metrics, config.get("labels", []), title=title, lang=lang) if has_matrix else None

@@ -41,6 +41,12 @@ def test_a_live_run_is_a_new_entry_beside_the_committed_model(tmp_path, monkeypa
     )
     model = model_store.load_model(entry)
     assert str(tmp_path / "live") in model.source and model.labels[0] == "T-shirt/top"
+    # Its metrics are a train/ script's: F1 and the confusion matrix too, so its report panel shows them.
+    import json
+
+    test = json.loads((tmp_path / "live" / entry / "metrics.json").read_text())["test"]
+    assert test["accuracy"] == updates[-1].test_accuracy and 0 < test["f1_macro"] <= 1
+    assert len(test["confusion_matrix"]) == 10 and sum(map(sum, test["confusion_matrix"])) == test["num_samples"]
     from PIL import Image
 
     assert classify(Image.new("RGB", (40, 40)), model, explain=False).predictions
