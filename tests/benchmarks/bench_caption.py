@@ -1,10 +1,11 @@
 """Caption decoding benchmark: warm CPU latency of a 20-token caption with a GPT-2-base-sized decoder.
 
-Run: python -m tests.benchmarks.bench_caption [--repeats 5] [--threads 2]
+Run: python -m tests.benchmarks.bench_caption [--repeats 5] [--threads 2] [--smoke]
 GPT-2 base shape (12 layers, 768 wide, 50,257 tokens) with random weights and a ClipCap MLP mapper (prefix 10): the
 compute is the real model's, no download. EOS is disabled so every caption is exactly --tokens long. Reports the
 median of --repeats warm runs for greedy with and without the KV cache, and beam search (width 5) vs greedy.
-Prints ratios measured in this one run; it is not a timed test.
+Prints ratios measured in this one run; it is not a timed test. --smoke (tests/test_benchmarks.py): a 1-layer,
+32-wide GPT-2 and its mapper, one repeat, 5 tokens, the same decoding code; its numbers mean nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--repeats", type=int, default=5, help="timed repetitions (median reported)")
     p.add_argument("--tokens", type=int, default=20, help="caption length in tokens")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    p.add_argument("--smoke", action="store_true", help="tiny GPT-2, 1 repeat, 5 tokens: checks the code runs")
     args = p.parse_args(argv)
+    if args.smoke:
+        args.repeats, args.tokens = 1, 5
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -29,11 +33,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    gpt = GPT2LMHeadModel(GPT2Config()).eval()  # GPT-2 base: 124M parameters
-    mapper = build_mapper(mapping_type="mlp", clip_dim=512, gpt_dim=768, prefix_length=10)
+    # GPT-2 base: 124M parameters; the smoke run's 1 layer x 32 keeps the vocabulary (the beam's top-k is over it).
+    config = GPT2Config(n_layer=1, n_embd=32, n_head=2) if args.smoke else GPT2Config()
+    gpt = GPT2LMHeadModel(config).eval()
+    mapper = build_mapper(mapping_type="mlp", clip_dim=512, gpt_dim=config.n_embd, prefix_length=10)
     model = ClipCaptionModel(gpt, mapper).eval()
     clip_embed = torch.randn(1, 512)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, GPT-2 base random, {args.tokens} tokens")
+    size = "tiny (smoke)" if args.smoke else "base"
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, GPT-2 {size} random, {args.tokens} tokens")
 
     def timed(method: str, width: int, cache: bool) -> float:
         options = DecodeOptions(method=method, beam_width=width, max_length=args.tokens)

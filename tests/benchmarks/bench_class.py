@@ -2,6 +2,7 @@
 speed-ups of core/serving.py on and off (CLASSROOM_SPEEDUPS=0) in the same run.
 
 Run: python -m tests.benchmarks.bench_class [--clients 30] [--profile random] [--tabs image,text,vqa] [--levers]
+[--smoke]
 
 For each configuration: `python app.py` on a loopback port (APP_PROFILE=random: full-size ResNet-50 + ViT-B/16
 with random weights, the real compute without a download); the first request as soon as the page answers, then
@@ -10,6 +11,8 @@ one more request afterwards (the app still serves); the server's peak RSS (VmHWM
 a refusal or error fails the run. `--tabs text,vqa` adds bursts of /classify_text and /vqa_answer with the
 committed checkpoints (default profile). `--levers` adds one configuration per lever (that lever alone).
 The last line: `makespan_s=<x> baseline_makespan_s=<y> ratio=<x/y>` for the image burst, explanation off.
+--smoke (tests/test_benchmarks.py): bursts of 2 clients against APP_PROFILE=tiny apps; the same launches, bursts
+and checks; its numbers mean nothing.
 """
 
 from __future__ import annotations
@@ -171,7 +174,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--int8", action="store_true", help="also measure the page started on int8 weights")
     p.add_argument("--no-explain", action="store_true", help="image bursts without the explanation map only")
     p.add_argument("--rounds", type=int, default=1, help="bursts per configuration, alternating (median kept)")
+    p.add_argument("--smoke", action="store_true", help="2 clients, APP_PROFILE=tiny: checks the code runs")
     args = p.parse_args(argv)
+    if args.smoke:
+        args.clients, args.profile = 2, "tiny"
     tabs = set(args.tabs.split(","))
     configs = {**CONFIGS, **(LEVERS if args.levers else {}), **(INT8 if args.int8 else {})}
     print(f"{args.clients} simultaneous clients per burst; image tab: APP_PROFILE={args.profile}")

@@ -1,10 +1,13 @@
 """CLIP playground benchmark: zero-shot vs the bare image encoder, repeats vs a transformers pipeline, probe refit.
 
-Run: python -m tests.benchmarks.bench_clip [--repeats 20]
+Run: python -m tests.benchmarks.bench_clip [--repeats 20] [--smoke]
 Full-size ViT-B/32 with random weights (what APP_PROFILE=random builds: same compute, no download), CPU, batch 1,
 one image and 10 classes. The transformers side is a `zero-shot-image-classification` pipeline on a random
 CLIPModel of the same size (CLIPConfig's defaults are ViT-B/32), with a CLIPTokenizerFast built offline from the BPE
 merges that open_clip ships in its wheel. Prints ratios measured in this one run; it is not a timed test.
+--smoke (tests/test_benchmarks.py): the tiny CLIP of APP_PROFILE=tiny (core.clip.model.TINY_CONFIG) and a
+transformers CLIPModel of the same tiny shape, one repeat, the same zero-shot, cache and probe code; its numbers
+mean nothing.
 """
 
 from __future__ import annotations
@@ -61,18 +64,21 @@ def openai_tokenizer(folder: Path):
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=20, help="timed repetitions (median reported)")
+    p.add_argument("--smoke", action="store_true", help="tiny CLIPs, 1 repeat: checks the code runs")
     args = p.parse_args(argv)
+    if args.smoke:
+        args.repeats = 1
     import torch
     from PIL import Image
 
-    from core.clip.model import ClipModel
+    from core.clip.model import TINY_CONFIG, ClipModel
     from core.clip.probe import fit_probe, zero_shot_weight
     from core.clip.support import embed_image
     from core.clip.zero_shot import TEXT_CACHE, zero_shot
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU")
     torch.manual_seed(0)
-    ours = ClipModel(model_name="ViT-B-32-quickgelu", pretrained=None)
+    ours = ClipModel(tiny=True) if args.smoke else ClipModel(model_name="ViT-B-32-quickgelu", pretrained=None)
     image = Image.open(IMAGE).convert("RGB")
 
     def our_query(use_image_cache: bool):
@@ -89,10 +95,20 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tokenizer = openai_tokenizer(Path(tmp))
     torch.manual_seed(0)
-    hf = CLIPModel(CLIPConfig()).eval()
-    pipe = pipeline(
-        "zero-shot-image-classification", model=hf, tokenizer=tokenizer, image_processor=CLIPImageProcessor()
-    )
+    config, processor = CLIPConfig(), CLIPImageProcessor()
+    if args.smoke:  # ours' tiny shape: 1 layer, 32 wide, 64 px
+        vision, text = TINY_CONFIG["vision_cfg"], TINY_CONFIG["text_cfg"]
+        config = CLIPConfig(
+            text_config={"hidden_size": text["width"], "intermediate_size": 4 * text["width"], "num_hidden_layers": 1,
+                         "num_attention_heads": text["heads"]},
+            vision_config={"hidden_size": vision["width"], "intermediate_size": 4 * vision["width"],
+                           "num_hidden_layers": 1, "num_attention_heads": 2, "image_size": vision["image_size"],
+                           "patch_size": vision["patch_size"]},
+            projection_dim=TINY_CONFIG["embed_dim"],
+        )  # fmt: skip
+        processor = CLIPImageProcessor(size={"shortest_edge": vision["image_size"]}, crop_size=vision["image_size"])
+    hf = CLIPModel(config).eval()
+    pipe = pipeline("zero-shot-image-classification", model=hf, tokenizer=tokenizer, image_processor=processor)
     # Interleaved, so that load from other processes on a shared machine hits all four alike.
     runs = {
         "bare": lambda: ours.encode_images([image]),

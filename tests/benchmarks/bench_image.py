@@ -1,8 +1,10 @@
 """Image tab benchmark: handler vs bare forward, Grad-CAM cost, app import+build time, peak RSS.
 
-Run: python -m tests.benchmarks.bench_image [--repeats 20]
+Run: python -m tests.benchmarks.bench_image [--repeats 20] [--smoke]
 Uses APP_PROFILE=random (full-size ResNet-50 and ViT-B/16 with random weights: the same compute as the real
 ones, no download). Prints ratios measured in this one run; it is not a timed test.
+--smoke (tests/test_benchmarks.py): APP_PROFILE=tiny (the same classes, tiny), one repeat, the same handler, app
+import and peak-memory subprocess; its numbers mean nothing.
 """
 
 from __future__ import annotations
@@ -42,15 +44,15 @@ def import_and_build_seconds() -> tuple[float, float]:
     return gradio_s, app_s
 
 
-def peak_rss_mb_with_default_models() -> float:
+def peak_rss_mb_with_default_models(profile: str = "random") -> float:
     code = (
         "import app; from core.model_store import load_model; from core.classify import classify;"
         f"from core.images import load_image; img = load_image({str(EXAMPLE)!r}).image;"
-        "[classify(img, load_model(n, 'random')) for n in ('resnet50', 'vit_b16')];"
+        f"[classify(img, load_model(n, {profile!r})) for n in ('resnet50', 'vit_b16')];"
         # VmHWM, not ru_maxrss: the latter is inherited from this (big) parent process across fork+exec.
         "print(int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024)"
     )
-    env = {**os.environ, "APP_PROFILE": "random"}
+    env = {**os.environ, "APP_PROFILE": profile}
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     return float(out.stdout.split()[-1])
 
@@ -58,8 +60,12 @@ def peak_rss_mb_with_default_models() -> float:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=20, help="timed repetitions per measurement (median reported)")
+    p.add_argument("--smoke", action="store_true", help="tiny models, 1 repeat: checks the code runs")
     args = p.parse_args(argv)
-    os.environ["APP_PROFILE"] = "random"
+    profile = "tiny" if args.smoke else "random"
+    if args.smoke:
+        args.repeats = 1
+    os.environ["APP_PROFILE"] = profile
     import torch
 
     import app
@@ -73,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'model':<18} {'forward':>9} {'handler':>9} {'ratio':>6} {'fwd+CAM':>9} {'handler+CAM':>12} {'CAM/fwd':>8}")
     # resnet50 is the course's 32 px CIFAR model; the *_imagenet entries run at 224 px.
     for name in ("resnet50", "resnet50_imagenet", "vit_b16", "vit_b16_imagenet"):
-        model = load_model(name, "random")
+        model = load_model(name, profile)
         x = model.preprocess(image).unsqueeze(0)
 
         def forward(model=model, x=x):
@@ -90,8 +96,8 @@ def main(argv: list[str] | None = None) -> None:
             {
                 "fwd": forward,
                 "fwd_cam": forward_cam,
-                "hnd": lambda n=name: handler(payload, n, n, False),
-                "hnd_cam": lambda n=name: handler(payload, n, n, True),
+                "hnd": lambda n=name: handler(payload, n, n, explain=False),
+                "hnd_cam": lambda n=name: handler(payload, n, n, explain=True),
             },
             args.repeats,
         )
@@ -105,7 +111,9 @@ def main(argv: list[str] | None = None) -> None:
         f"import gradio: {gradio_s:.2f}s; import app.py + build UI on top of it: {app_s:.2f}s "
         f"(total {gradio_s + app_s:.2f}s, no weights loaded)"
     )
-    print(f"peak RSS, app + ResNet-50 + ViT-B/16 loaded and run once: {peak_rss_mb_with_default_models():.0f} MB")
+    print(
+        f"peak RSS, app + ResNet-50 + ViT-B/16 loaded and run once: {peak_rss_mb_with_default_models(profile):.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -1,16 +1,18 @@
 """Peak memory of the app with every tab warmed: will the default models fit a free CPU Space (16 GB)?
 
-    python -m tests.benchmarks.bench_memory
+    python -m tests.benchmarks.bench_memory [--smoke]
 
 Starts app.py with APP_PROFILE=random (every registry model at full size with random weights: the same memory as
 the real weights, no download), calls each tab's HTTP API once with its default models, and reads the server's
 peak resident memory (VmHWM) after each call. The caption tab's frozen Vietnamese GPT-2 cannot be built offline by
 the app, so its footprint is measured separately: a GPT-2-base-sized GPT2LMHeadModel in a fresh process.
-Not a timed test; prints a table.
+Not a timed test; prints a table. --smoke (tests/test_benchmarks.py): APP_PROFILE=tiny and a 1-layer, 32-wide
+GPT-2; the same launch, API calls and memory readings; its numbers mean nothing.
 """
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -26,11 +28,12 @@ def vm_kb(pid: int, field: str) -> int:
     return 0
 
 
-def gpt2_base_mb() -> float:
+def gpt2_base_mb(config: str = "") -> float:
+    """RSS growth of building and running a GPT2LMHeadModel(GPT2Config(<config>)) (default: GPT-2 base)."""
     code = (
         "import torch; from transformers import GPT2Config, GPT2LMHeadModel\n"
         "r=lambda: int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0])\n"
-        "before=r(); m=GPT2LMHeadModel(GPT2Config()).eval()\n"
+        f"before=r(); m=GPT2LMHeadModel(GPT2Config({config})).eval()\n"
         "with torch.inference_mode(): m(torch.zeros(1, 20, dtype=torch.long))\n"
         "print((r()-before)/1024)"
     )
@@ -38,7 +41,11 @@ def gpt2_base_mb() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--smoke", action="store_true", help="APP_PROFILE=tiny, tiny GPT-2: checks the code runs")
+    smoke = p.parse_args(argv).smoke
+    profile = "tiny" if smoke else "random"
     from gradio_client import Client, handle_file
 
     image = handle_file(str(REPO / "examples" / "images" / "ten_lua.jpg"))
@@ -53,7 +60,7 @@ def main() -> None:
         ("CNN tab: layer table", "/layer_table", ("simple_cnn",)),
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        app = launch_app(Path(tmp), APP_PROFILE="random", HF_HUB_OFFLINE="1", VIDEO_CACHE_DIR=str(Path(tmp) / "v"))
+        app = launch_app(Path(tmp), APP_PROFILE=profile, HF_HUB_OFFLINE="1", VIDEO_CACHE_DIR=str(Path(tmp) / "v"))
         try:
             client = Client(app.url, verbose=False)
             pid = app.proc.pid
@@ -70,8 +77,9 @@ def main() -> None:
             peak = vm_kb(pid, "VmHWM") / 1024
         finally:
             stop_app(app)
-    gpt2 = gpt2_base_mb()
-    print(f"GPT-2-base (124M, fp32) for the caption tab, measured alone: {gpt2:.0f} MB")
+    gpt2 = gpt2_base_mb("n_layer=1, n_embd=32, n_head=2" if smoke else "")
+    what = "GPT-2 1x32 (smoke)" if smoke else "GPT-2-base (124M, fp32)"
+    print(f"{what} for the caption tab, measured alone: {gpt2:.0f} MB")
     print(f"peak with every tab warmed: {peak:.0f} MB + GPT-2 {gpt2:.0f} MB = {peak + gpt2:.0f} MB of 16,384 MB")
 
 

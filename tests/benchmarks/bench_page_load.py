@@ -2,12 +2,14 @@
 
     python -m tests.benchmarks.bench_page_load                    # this checkout
     python -m tests.benchmarks.bench_page_load --repo <other tree> # e.g. `git archive <commit>` extracted, to compare
+    python -m tests.benchmarks.bench_page_load --smoke             # one measured load (tests/test_benchmarks.py)
 
 Starts app.py from the given tree with APP_PROFILE=default, offline, with an empty checkpoint folder and empty Hub
 and torch caches (nothing can run), then loads the page in Chromium N times (after one warm-up load) and reports
 the median of: navigation to `load` (the HTML and scripts), navigation to the first tab rendered (what a visitor
 sees), and navigation to the end of the page's queued requests (the page-load event, where there is one: the page
-is then final). Not a timed test; prints one line per measure.
+is then final). Not a timed test; prints one line per measure. --smoke keeps APP_PROFILE=default (with nothing
+to load it is already the cheapest app) and measures one load after the warm-up; its numbers mean nothing.
 """
 
 from __future__ import annotations
@@ -90,7 +92,10 @@ def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repo", default=str(REPO), help="the tree whose app.py to start (default: this checkout)")
     p.add_argument("--loads", type=int, default=5, help="measured page loads (after one warm-up)")
+    p.add_argument("--smoke", action="store_true", help="one measured load: checks the code runs")
     args = p.parse_args(argv)
+    if args.smoke:
+        args.loads = 1
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = launch(Path(args.repo), Path(tmp))
         try:

@@ -1,9 +1,11 @@
 """Text tab benchmark: a 256-token input, handler vs bare forward, highlight cost, batch-32 throughput.
 
-Run: python -m tests.benchmarks.bench_text [--repeats 10]
+Run: python -m tests.benchmarks.bench_text [--repeats 10] [--smoke]
 Uses APP_PROFILE=random: the full-size GRU (embedding 300, 2x BiGRU 256) and DistilBERT (6 layers, 768) with random
 weights, the same compute as trained ones, no download. Random instances read the tiny offline vocabulary, so
 the text is long enough to fill all 256 tokens. Prints what this one run measured; it is not a timed test.
+--smoke (tests/test_benchmarks.py): APP_PROFILE=tiny (the same classes, tiny), one repeat, the same handler and
+highlight code; its numbers mean nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--repeats", type=int, default=10, help="timed repetitions per measurement (median reported)")
     p.add_argument("--batch-repeats", type=int, default=3, help="repetitions of the batch-32 throughput pass")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--smoke", action="store_true", help="tiny models, 1 repeat: checks the code runs")
     args = p.parse_args(argv)
-    os.environ["APP_PROFILE"] = "random"
+    profile = "tiny" if args.smoke else "random"
+    if args.smoke:
+        args.repeats = args.batch_repeats = 1
+    os.environ["APP_PROFILE"] = profile
     import torch
 
     from core.text import tokenizer as wp
@@ -34,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, warm, median of {args.repeats}")
     fns, models = {}, {}
     for name in ("gru", "distilbert"):
-        model = models[name] = load_text_model(name, "random")
+        model = models[name] = load_text_model(name, profile)
         ids = torch.tensor([wp.encode(model.tokenizer, post).ids])
         assert ids.shape[1] == wp.MAX_TOKENS
 
@@ -51,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
             with torch.inference_mode():
                 hidden = model.module.forward_hidden(ids, keep_last_input=True)[1]
         fns[f"{name} highlights"] = lambda module=model.module, ids=ids, h=hidden: token_weights(module, ids, 0, h)
-    fns["handler"] = lambda: compare(post, "gru", "distilbert", profile="random", explain=False)
+    fns["handler"] = lambda: compare(post, "gru", "distilbert", profile=profile, explain=False)
     ms = interleaved_medians_ms(fns, args.repeats)  # round-robin: machine noise hits every measurement alike
     for name, model in models.items():
         fwd = ms[f"{name} forward"]

@@ -1,6 +1,6 @@
 """Video search benchmarks: indexing throughput, query latency over 10,000 cached keyframes, peak memory.
 
-Run: python -m tests.benchmarks.bench_video [--keyframes 64] [--queries 30] [--minutes 1 4]
+Run: python -m tests.benchmarks.bench_video [--keyframes 64] [--queries 30] [--minutes 1 4] [--smoke]
 - Indexing: decode + keyframe selection of a synthetic 640x360 video; CLIP image encoding with a ViT-B/32-sized
   random encoder (ClipModel(model_name="ViT-B-32-quickgelu", pretrained=None): the real compute, no download),
   batched (32) vs one keyframe at a time; OCR per keyframe.
@@ -8,6 +8,9 @@ Run: python -m tests.benchmarks.bench_video [--keyframes 64] [--queries 30] [--m
   text on 10 % of them), with the full-size text tower; target <= 50 ms.
 - Memory: peak RSS of a fresh process indexing (keyframes + CLIP) synthetic videos of different lengths.
 Prints numbers measured in this run on this machine; it is not a timed test.
+--smoke (tests/test_benchmarks.py): the tiny CLIP of APP_PROFILE=tiny, 4 keyframes, 100 cached keyframes, one
+query per case, one 6-second video for the memory part; the same decode, OCR, search and indexing code; its
+numbers mean nothing.
 """
 
 from __future__ import annotations
@@ -39,11 +42,17 @@ def synthetic_video(path: Path, seconds: float, size=(640, 360), fps: int = 25) 
     return render(path, scenes, size=size, fps=fps)
 
 
-def bench_indexing(tmp: Path, n_keyframes: int) -> None:
+def clip_model(tiny: bool):
+    """The random ViT-B/32 CLIP (full size), or APP_PROFILE=tiny's for --smoke."""
+    from core.clip.model import ClipModel
+
+    return ClipModel(tiny=True) if tiny else ClipModel(model_name="ViT-B-32-quickgelu", pretrained=None)
+
+
+def bench_indexing(tmp: Path, n_keyframes: int, tiny: bool = False) -> None:
     import torch
     from PIL import Image
 
-    from core.clip.model import ClipModel
     from core.video.keyframes import KeyframeParams, extract_keyframes
     from core.video.ocr import read_text
 
@@ -55,9 +64,10 @@ def bench_indexing(tmp: Path, n_keyframes: int) -> None:
           f"({25 * n_keyframes / decode_s:.0f} frames/s decoded)")  # fmt: skip
     images = [Image.open(tmp / "kf" / k.file).convert("RGB") for k in kfs]
     torch.manual_seed(0)
-    clip = ClipModel(model_name="ViT-B-32-quickgelu", pretrained=None)
+    clip = clip_model(tiny)
     params = sum(p.numel() for p in clip.clip.visual.parameters()) / 1e6
-    print(f"CLIP image encoder: ViT-B/32 random init, {params:.1f}M params, torch {torch.__version__}, "
+    size = "ViT-B/32 tiny" if tiny else "ViT-B/32"
+    print(f"CLIP image encoder: {size} random init, {params:.1f}M params, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads")  # fmt: skip
     clip.encode_images(images[:4], batch_size=4)  # warm-up
     for batch in (32, 1):
@@ -74,16 +84,17 @@ def bench_indexing(tmp: Path, n_keyframes: int) -> None:
           f"per 640x360 keyframe")  # fmt: skip
 
 
-def bench_queries(tmp: Path, n: int, repeats: int) -> None:
+def bench_queries(tmp: Path, n: int, repeats: int, tiny: bool = False) -> None:
     import torch
 
-    from core.clip.model import ClipModel
     from core.video import search as vsearch
     from core.video.decode import VideoInfo
     from core.video.index import VideoIndex
 
+    torch.manual_seed(0)
+    clip = clip_model(tiny)
     rng = np.random.default_rng(0)
-    emb = rng.standard_normal((n, 512)).astype(np.float32)
+    emb = rng.standard_normal((n, clip.embed_dim)).astype(np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     np.save(tmp / "clip.npy", emb.astype(np.float16))
     words = ["xin chao", "deep learning", "bai giang", "hoc sau", "slide", "chuong 3", "mang no ron", "clip"]
@@ -95,8 +106,6 @@ def bench_queries(tmp: Path, n: int, repeats: int) -> None:
     load_ms = 1000 * (time.perf_counter() - t)
     info = VideoInfo(n * 2.0, 25.0, 640, 360, "h264", "mp4", 0, False, 0)
     index = VideoIndex(tmp, info, [_kf(i) for i in range(n)], [], loaded, "bench", ocr)
-    torch.manual_seed(0)
-    clip = ClipModel(model_name="ViT-B-32-quickgelu", pretrained=None)
     print(
         f"\nquery latency over {n:,} cached keyframes (index read from disk in {load_ms:.0f} ms), median of {repeats}:"
     )
@@ -136,7 +145,8 @@ def rss_mib():
         return int(f.read().split()[1]) * 4096 / 2**20
 
 torch.manual_seed(0)
-clip = ClipModel(model_name="ViT-B-32-quickgelu", pretrained=None)
+tiny = sys.argv[2] == "tiny"  # --smoke
+clip = ClipModel(tiny=True) if tiny else ClipModel(model_name="ViT-B-32-quickgelu", pretrained=None)
 ms.load_model = lambda name, profile: type("Loaded", (), {"module": clip})()  # the random ViT-B/32, no registry
 clip.encode_images([__import__("PIL.Image").Image.new("RGB", (64, 64))] * 32)  # torch's buffers for a full batch
 peak, done = [rss_mib()], threading.Event()
@@ -152,14 +162,18 @@ print(len(idx.keyframes), base, max(peak), time.perf_counter() - t)
 """
 
 
-def bench_memory(tmp: Path, minutes: list[float]) -> None:
+def bench_memory(tmp: Path, minutes: list[float], tiny: bool = False) -> None:
     print("\npeak memory while indexing (fresh process, RSS sampled every 20 ms; keyframes + ViT-B/32 CLIP; MiB):")
     print(f"  {'video':<24} {'keyframes':>9} {'before':>8} {'peak':>8} {'growth':>8} {'time':>7}")
     for m in minutes:
         video = synthetic_video(tmp / f"long_{m:g}.mp4", seconds=60 * m)
         env = {**os.environ, "VIDEO_CACHE_DIR": str(tmp / f"cache_{m:g}")}
         out = subprocess.run(
-            [sys.executable, "-c", MEMORY_CHILD, str(video)], cwd=REPO, capture_output=True, text=True, env=env
+            [sys.executable, "-c", MEMORY_CHILD, str(video), "tiny" if tiny else "full"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=env,
         )
         if out.returncode:
             print(out.stderr[-2000:])
@@ -177,15 +191,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--queries", type=int, default=30, help="timed queries per case (median reported)")
     p.add_argument("--minutes", type=float, nargs="+", default=[1, 4], help="video lengths for the memory test")
     p.add_argument("--skip", nargs="*", default=[], choices=["indexing", "queries", "memory"], help="parts to skip")
+    p.add_argument("--smoke", action="store_true", help="tiny CLIP, smallest sizes, 1 query: checks the code runs")
     args = p.parse_args(argv)
+    if args.smoke:
+        args.keyframes, args.index_size, args.queries, args.minutes = 4, 100, 1, [0.1]
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         if "indexing" not in args.skip:
-            bench_indexing(tmp, args.keyframes)
+            bench_indexing(tmp, args.keyframes, args.smoke)
         if "queries" not in args.skip:
-            bench_queries(tmp, args.index_size, args.queries)
+            bench_queries(tmp, args.index_size, args.queries, args.smoke)
         if "memory" not in args.skip:
-            bench_memory(tmp, args.minutes)
+            bench_memory(tmp, args.minutes, args.smoke)
 
 
 if __name__ == "__main__":
