@@ -7,10 +7,44 @@ while requests for other keys are not held up behind it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
+
+
+class KeyLocks:
+    """One lock per key, for work done once per key under concurrency (load a model, build features, index a
+    video): callers for the same key take turns, callers for other keys are not held up. A key's lock lives only
+    while someone holds or waits for it, so none is kept per key ever seen."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._locks: dict[Hashable, list] = {}  # key -> [its lock, threads holding or waiting for it]
+
+    @contextlib.contextmanager
+    def hold(self, key: Hashable) -> Iterator[None]:
+        with self._guard:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:  # the last user drops the key's lock
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._locks[key]
+
+    def busy(self) -> set[Hashable]:
+        """The keys someone holds or waits for now."""
+        with self._guard:
+            return set(self._locks)
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._locks)
 
 
 class LRUCache:
@@ -22,7 +56,7 @@ class LRUCache:
         self.capacity = capacity
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._building: dict[Hashable, list] = {}  # key -> [its build lock, threads using that lock]
+        self._building = KeyLocks()  # one build per key at a time
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
@@ -44,21 +78,12 @@ class LRUCache:
         value = self.get(key)
         if value is not None:
             return value
-        with self._lock:
-            entry = self._building.setdefault(key, [threading.Lock(), 0])
-            entry[1] += 1
-        try:
-            with entry[0]:
-                value = self.get(key)  # built by the thread this one waited for
-                if value is None:
-                    value = factory()
-                    self.put(key, value)
-                return value
-        finally:
-            with self._lock:  # the last user drops the key's lock: no lock is kept per key ever built
-                entry[1] -= 1
-                if not entry[1]:
-                    del self._building[key]
+        with self._building.hold(key):
+            value = self.get(key)  # built by the thread this one waited for
+            if value is None:
+                value = factory()
+                self.put(key, value)
+            return value
 
     def pop(self, key: Hashable) -> Any | None:
         """Remove `key` (e.g. its file was deleted); its value, or None."""

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import importlib
 import os
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.device import inference_device
 from core.labels import label_set
+from core.lru import KeyLocks
 from core.messages import Bilingual
 from core.preprocess import Preprocess
 from core.registry import ModelSpec, get_spec
@@ -86,9 +86,8 @@ def architecture_args(spec: ModelSpec, profile: str) -> dict[str, Any]:
 # for TASK_LOADERS entries that add to the module (text: a tokenizer): the weights stay cached when the addition
 # fails, so a request retries only the tokenizer, not a re-read of hundreds of MB of weights.
 MODULE = "module"
-_cache: dict[tuple[str, ...], Any] = {}
-_locks: dict[tuple[str, ...], threading.Lock] = {}
-_locks_guard = threading.Lock()
+_cache: dict[tuple[str, ...], Any] = {}  # unbounded: a loaded model stays until clear_cache/forget
+_loading = KeyLocks()
 
 
 def _once(key: tuple[str, ...], build) -> Any:
@@ -96,9 +95,7 @@ def _once(key: tuple[str, ...], build) -> Any:
     Nothing is cached when `build` raises; the next call tries again."""
     if key in _cache:
         return _cache[key]
-    with _locks_guard:
-        lock = _locks.setdefault(key, threading.Lock())
-    with lock:
+    with _loading.hold(key):
         if key not in _cache:
             _cache[key] = build()
     return _cache[key]

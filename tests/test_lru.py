@@ -97,3 +97,26 @@ def test_pop_and_keys():
     cache.get("a")
     assert cache.keys() == ["b", "c", "a"]  # least recently used first
     assert cache.pop("b") == "B" and cache.pop("b") is None and cache.keys() == ["c", "a"]
+
+
+def test_key_locks_are_held_per_key_and_dropped_after():
+    """core.lru.KeyLocks (the model store, get_or_create and video indexing share it): one key's holder does not
+    block another key, and no lock outlives its last user."""
+    from core.lru import KeyLocks
+
+    locks, inside = KeyLocks(), threading.Event()
+    release = threading.Event()
+
+    def hold_a():
+        with locks.hold("a"):
+            inside.set()
+            assert release.wait(10)
+
+    t = threading.Thread(target=hold_a)
+    t.start()
+    assert inside.wait(10) and locks.busy() == {"a"}
+    with locks.hold("b"):  # not held up by "a"
+        assert locks.busy() == {"a", "b"}
+    release.set()
+    t.join()
+    assert locks.busy() == set() and len(locks) == 0

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core.lru import LRUCache
+from core.lru import KeyLocks, LRUCache
 from core.video.decode import VideoInfo, probe
 from core.video.keyframes import Keyframe, KeyframeParams, extract_keyframes
 
@@ -79,15 +79,14 @@ class VideoIndex:
         return str(self.folder / self.keyframes[i].file)
 
 
-_locks: dict[Path, threading.Lock] = {}
-_locks_guard = threading.Lock()
+_indexing = KeyLocks()  # folder -> held while that video is indexed
 MEMORY_ENTRIES = 16
 _memory = LRUCache(MEMORY_ENTRIES)  # (kind, file) -> array already read from disk
 
 
-def _lock_for(folder: Path) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(folder, threading.Lock())
+def _lock_for(folder: Path):
+    """Held while `folder`'s video is indexed (a context manager)."""
+    return _indexing.hold(folder)
 
 
 def build_index(
@@ -233,8 +232,7 @@ def _evict_old(keep: Path) -> None:
     total = sum(e[1] for e in entries)
     # A video being indexed right now holds its folder's lock. Its top folder's mtime is when indexing started
     # (files land one level down), so a build longer than a minute would otherwise look old and be deleted.
-    with _locks_guard:
-        busy = {folder.parent for folder, lock in _locks.items() if lock.locked()}
+    busy = {folder.parent for folder in _indexing.busy()}
     for mtime, size, d in sorted(entries):
         if total <= limit:
             break
