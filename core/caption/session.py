@@ -37,6 +37,12 @@ class LoadedCaptioner:
     vocab: Any = None  # WordVocab (LSTM)
     cider: CiderD | None = None
     config: dict = field(default_factory=dict)
+    # ClipCap: the end-of-text id decoding stops at when it is not the tokenizer's own (core.caption.loading.
+    # end_of_text); None: the tokenizer's.
+    eos: int | None = None
+    # Facts about this captioner a person should see beside its captions (Bilingual sentences), e.g. that the
+    # tokenizer's end-of-text id was replaced by the model's.
+    notes: tuple = ()
 
     @property
     def is_clipcap(self) -> bool:
@@ -44,6 +50,8 @@ class LoadedCaptioner:
 
     @property
     def eos_id(self) -> int:
+        if self.eos is not None:
+            return self.eos
         return self.tokenizer.eos_token_id if self.is_clipcap else 2
 
     def stepper(self, features: torch.Tensor, use_cache: bool = True):
@@ -114,10 +122,10 @@ def from_checkpoint(path: Path) -> LoadedCaptioner:
     from core.checkpoint import read_config
 
     if read_config(path)["arch"] == "clipcap_mapper":
-        model, tokenizer, config = loading.load_clipcap(path)
+        model, tokenizer, config, eos = loading.load_clipcap(path)
         return LoadedCaptioner(
             config.get("variant", variant), model, "clip", config["clip"]["profile"], f"local checkpoint {path}",
-            tokenizer=tokenizer, cider=cider, config=config,
+            tokenizer=tokenizer, cider=cider, config=config, eos=eos.id, notes=(eos.note,) if eos.note else (),
         )  # fmt: skip
     model, vocab, config = loading.load_lstm(path)
     return LoadedCaptioner(
