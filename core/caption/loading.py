@@ -214,14 +214,18 @@ def save_clipcap(directory: Path, model, tokenizer, *, model_args: dict, extra: 
 
 
 def load_clipcap(directory: Path):
-    """(ClipCaptionModel, tokenizer, config, EndOfText) from a checkpoint folder; GPT-2 from the id the config
-    names."""
+    """(ClipCaptionModel, tokenizer, config) from a checkpoint folder; GPT-2 from the id the config names.
+
+    config["eos_id"] is the end-of-text id decoding stops at (end_of_text, resolved against the GPT-2 loaded now)
+    and config["load_notes"] the Bilingual notes about it, if any (LoadedCaptioner.eos_id / .notes)."""
     from core.caption.clipcap import ClipCaptionModel
     from core.checkpoint import load_checkpoint
 
     mapper, config = load_checkpoint(directory)
     gpt, tokenizer = load_gpt2(config["gpt2"], directory / config.get("tokenizer", TOKENIZER_DIR), shared=True)
-    return ClipCaptionModel(gpt, mapper).eval(), tokenizer, config, end_of_text(gpt, tokenizer)
+    end = end_of_text(gpt, tokenizer)
+    config = {**config, "eos_id": end.id, "load_notes": [end.note] if end.note else []}
+    return ClipCaptionModel(gpt, mapper).eval(), tokenizer, config
 
 
 def save_lstm(directory: Path, model, vocab, *, model_args: dict, extra: dict, train_config: dict, refs):

@@ -37,12 +37,6 @@ class LoadedCaptioner:
     vocab: Any = None  # WordVocab (LSTM)
     cider: CiderD | None = None
     config: dict = field(default_factory=dict)
-    # ClipCap: the end-of-text id decoding stops at when it is not the tokenizer's own (core.caption.loading.
-    # end_of_text); None: the tokenizer's.
-    eos: int | None = None
-    # Facts about this captioner a person should see beside its captions (Bilingual sentences), e.g. that the
-    # tokenizer's end-of-text id was replaced by the model's.
-    notes: tuple = ()
 
     @property
     def is_clipcap(self) -> bool:
@@ -50,9 +44,17 @@ class LoadedCaptioner:
 
     @property
     def eos_id(self) -> int:
-        if self.eos is not None:
-            return self.eos
-        return self.tokenizer.eos_token_id if self.is_clipcap else 2
+        """ClipCap: the id core.caption.loading.end_of_text chose at load time (the model's own when the
+        tokenizer's is not an embedding row), else the tokenizer's; the LSTM: its vocabulary's <eos>."""
+        if not self.is_clipcap:
+            return 2
+        return int(self.config.get("eos_id", self.tokenizer.eos_token_id))
+
+    @property
+    def notes(self) -> tuple:
+        """Facts about this captioner a person should see beside its captions (Bilingual sentences), e.g. that
+        the tokenizer's end-of-text id was replaced by the model's (set by core.caption.loading.load_clipcap)."""
+        return tuple(self.config.get("load_notes", ()))
 
     def stepper(self, features: torch.Tensor, use_cache: bool = True):
         from core.caption.baseline import LSTMStepper
@@ -122,10 +124,10 @@ def from_checkpoint(path: Path) -> LoadedCaptioner:
     from core.checkpoint import read_config
 
     if read_config(path)["arch"] == "clipcap_mapper":
-        model, tokenizer, config, eos = loading.load_clipcap(path)
+        model, tokenizer, config = loading.load_clipcap(path)
         return LoadedCaptioner(
             config.get("variant", variant), model, "clip", config["clip"]["profile"], f"local checkpoint {path}",
-            tokenizer=tokenizer, cider=cider, config=config, eos=eos.id, notes=(eos.note,) if eos.note else (),
+            tokenizer=tokenizer, cider=cider, config=config,
         )  # fmt: skip
     model, vocab, config = loading.load_lstm(path)
     return LoadedCaptioner(
