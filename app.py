@@ -8,12 +8,16 @@ Importing this module builds the UI but loads no weights: models load lazily on 
 # ruff: noqa: E402  (the preload must start before the imports below: they take seconds, the load overlaps them)
 from __future__ import annotations
 
+import os
+
+# Before transformers is imported: no background "auto-conversion" thread to the Hub for .bin-only repos (GPT-2).
+os.environ.setdefault("DISABLE_SAFETENSORS_CONVERSION", "1")
+
 if __name__ == "__main__":
     from core import preload
 
     preload.start()  # the page's default models load in the background (core/preload.py)
 
-import os
 import sys
 
 import gradio as gr

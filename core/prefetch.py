@@ -4,6 +4,9 @@ Usage:
   python -m core.prefetch                 # everything: models, backbones and tokenizers, datasets
   python -m core.prefetch --list          # what would be fetched, with the expected size where it is known
   python -m core.prefetch resnet50 cifar100   # only these items (registry names or item names)
+  python -m core.prefetch --space-preload     # the Space's preload_from_hub lines (README front matter)
+  python -m core.prefetch --verify            # networked machine: download what a Space preloads, load each
+                                              # strictly and run one example per tab (about a minute, 1 GB)
 
 Afterwards start the app with HF_HUB_OFFLINE=1. Prints a progress bar over the items (the libraries show their own
 per-file bars), one status line per item with its size on disk, the total, and the command that fixes a failure.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +27,7 @@ from core.registry import VIT_IN21K_REPO, get_spec, list_models
 from core.weights import REPO_ROOT, LocalCheckpoint, PublishedHubFile, WeightsUnavailable, hub_available
 
 DATA_ROOT = REPO_ROOT / "data"  # where live training and train/ read CIFAR-100 and Fashion-MNIST
+EXAMPLES = REPO_ROOT / "examples" / "images"
 
 
 @dataclass(frozen=True)
@@ -202,12 +207,204 @@ def run(items: list[Item], out=sys.stdout) -> int:
     return 1 if failures else 0
 
 
+# ---- What a Space downloads when it is built (README front matter, `preload_from_hub`) --------------------------
+def space_preload() -> list[str]:
+    """The `preload_from_hub` lines: "repo file,file" for exactly the files the app's loaders read for what the
+    tabs open on, built from the loaders' own file names (tests/test_hosting.py compares them with the README):
+
+    - the image tab's pair, when no course checkpoint is here: the public CIFAR-100 files its fallbacks name
+      (core.registry PublishedHubFile);
+    - the default CLIP (CLIP playground, video search, ClipCap's encoder): the file open_clip asks the Hub for
+      first, its safetensors (open_clip.constants; the repo also holds two 605 MB pickles nothing reads);
+    - the captioners' frozen GPT-2: core.caption.loading.GPT2_MODEL_FILES (not its 498 MB flax_model.msgpack);
+    - the text tab's WordPiece tokenizer for 20 Newsgroups checkpoints that carry none: core.text.tokenizer's
+      TOKENIZER_FILE.
+    Not listed: the multilingual CLIP (no tab opens on it) and torchvision's ImageNet ResNet-50 (the CNN+LSTM
+    captioner's encoder: torchvision downloads it from download.pytorch.org, which preload_from_hub cannot name).
+    """
+    from open_clip.constants import HF_SAFE_WEIGHTS_NAME
+
+    from core.caption.loading import DEFAULT_GPT2, GPT2_MODEL_FILES
+    from core.initial import IMAGE_HEADLINE
+    from core.registry import DEFAULT_CLIP
+    from core.text.tokenizer import DISTILBERT_TOKENIZER, TOKENIZER_FILE
+    from core.weights import OpenClipHub
+
+    lines = []
+    for name in IMAGE_HEADLINE:
+        spec = get_spec(name)
+        while spec is not None:  # the course recipe, then the public checkpoint, then ImageNet
+            lines += [f"{s.repo_id} {s.filename}" for s in spec.weights if isinstance(s, PublishedHubFile)]
+            spec = get_spec(spec.fallback) if spec.fallback else None
+    (clip,) = [s for s in get_spec(DEFAULT_CLIP).weights if isinstance(s, OpenClipHub)]
+    lines.append(f"{clip.hub_repo()} {HF_SAFE_WEIGHTS_NAME}")
+    lines.append(f"{DEFAULT_GPT2} {','.join(GPT2_MODEL_FILES)}")
+    lines.append(f"{DISTILBERT_TOKENIZER} {TOKENIZER_FILE}")
+    return lines
+
+
+def download_preload(lines: list[str], out=None) -> float:
+    """Fetch each file of the preload lines as a Space's build does; returns the MB on disk."""
+    out = out or sys.stdout
+    from huggingface_hub import hf_hub_download
+
+    files = []
+    for line in lines:
+        repo, names = line.split()
+        for name in names.split(","):
+            path = Path(hf_hub_download(repo, name))
+            files.append(path)
+            print(f"fetched  {repo}/{name}  {_mb([path]):.1f} MB", file=out)
+    return _mb(files)
+
+
+@dataclass(frozen=True)
+class Check:
+    tab: str
+    what: str
+    run: Callable[[], str]  # loads through the app's own loader (strictly) and runs one example: what it saw
+
+
+def _classify_check(name: str) -> str:
+    from core.classify import classify
+    from core.images import load_image
+    from core.model_store import load_model
+
+    model = load_model(name)  # PublishedHubFile: tensors only, loaded strictly into our module
+    top = classify(load_image(str(EXAMPLES / "ten_lua.jpg")).image, model, top_k=1, explain=False).predictions[0]
+    return f"ten_lua.jpg (a rocket) -> {top.label} {top.probability:.1%} [{model.source}]"
+
+
+def _clip_check() -> str:
+    import numpy as np
+    from PIL import Image
+
+    from core.model_store import load_model
+    from core.registry import DEFAULT_CLIP
+
+    clip = load_model(DEFAULT_CLIP).module  # open_clip loads the state dict strictly
+    names = ("cat", "dog", "rocket")
+    image = clip.encode_images([Image.open(EXAMPLES / "meo_chelsea.jpg")])
+    logits = clip.logit_scale * (clip.encode_texts([f"a photo of a {n}." for n in names]) @ image[0])
+    probs = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    return "meo_chelsea.jpg (a cat) -> " + ", ".join(f"{n} {p:.1%}" for n, p in zip(names, probs))
+
+
+def _gpt2_check() -> str:
+    import torch
+
+    from core.caption.loading import DEFAULT_GPT2, end_of_text, load_gpt2
+
+    gpt, tokenizer = load_gpt2(DEFAULT_GPT2)
+    end = end_of_text(gpt, tokenizer)
+    ids = tokenizer("Hà Nội là").input_ids
+    with torch.inference_mode():
+        for _ in range(8):  # greedy, the caption tab's decoding without the image prefix
+            nxt = int(gpt(input_ids=torch.tensor([ids])).logits[0, -1].argmax())
+            if nxt == end.id:
+                break
+            ids.append(nxt)
+    said = f"; {end.note}" if end.note else ""
+    return f"'Hà Nội là' -> {tokenizer.decode(ids)!r} (end-of-text id {end.id}{said})"
+
+
+def _caption_check() -> str:
+    from PIL import Image
+
+    from core.caption import session
+    from core.caption.decoding import DecodeOptions
+    from core.initial import runs_here
+    from core.registry import caption_model_name
+
+    name = caption_model_name("clipcap_mlp")
+    if not runs_here(name):
+        return "skipped: no ClipCap checkpoint here or in DL_CLASSROOM_HUB_REPO (python -m train.all)"
+    cap = session.load_captioner("clipcap_mlp")
+    result = session.caption_image(cap, Image.open(EXAMPLES / "ten_lua.jpg"), DecodeOptions(method="beam"))
+    return f"ten_lua.jpg -> {result.captions[0]!r}"
+
+
+def _tokenizer_check() -> str:
+    from core.text import tokenizer as wp
+
+    encoded = wp.encode(wp.from_hub(), "The goalie stopped 45 shots in overtime.")
+    return f"'The goalie stopped 45 shots in overtime.' -> {len(encoded.ids)} ids {encoded.tokens[:6]}"
+
+
+def verify_checks() -> list[Check]:
+    """One example per tab that depends on a download; the other tabs run on committed checkpoints (tests)."""
+    from core.caption.loading import DEFAULT_GPT2
+    from core.registry import DEFAULT_CLIP
+    from core.text.tokenizer import DISTILBERT_TOKENIZER
+
+    return [
+        Check("image", "resnet50_detectors", lambda: _classify_check("resnet50_detectors")),
+        Check("image", "vit_b16_detectors", lambda: _classify_check("vit_b16_detectors")),
+        Check("clip, video", DEFAULT_CLIP, _clip_check),
+        Check("caption", f"GPT-2 {DEFAULT_GPT2}", _gpt2_check),
+        Check("caption", "ClipCap (MLP)", _caption_check),
+        Check("text", f"tokenizer {DISTILBERT_TOKENIZER}", _tokenizer_check),
+    ]
+
+
+def run_checks(checks: list[Check], out=None) -> int:
+    """Run each check, print what it saw or why it failed; returns the number that failed."""
+    out = out or sys.stdout
+    failures = 0
+    for check in checks:
+        start = time.perf_counter()
+        try:
+            saw = check.run()
+        except Exception as exc:  # a missing file, a key mismatch, a shape: say which, go on with the next
+            failures += 1
+            why = " ".join(str(exc).split())[:300]  # one line per check
+            print(f"FAILED   {check.tab:<12} {check.what}: {type(exc).__name__}: {why}", file=out)
+            continue
+        print(f"ok       {check.tab:<12} {check.what} ({time.perf_counter() - start:.1f} s): {saw}", file=out)
+    return failures
+
+
+def verify(out=None) -> int:
+    """`--verify`: download the Space's preload, then load each strictly and run one example per tab."""
+    out = out or sys.stdout
+    if not hub_available():
+        print(
+            "verify needs the Hugging Face Hub, and huggingface.co is unreachable from here (or HF_HUB_OFFLINE is "
+            "set): run it on a machine with network access. Nothing was downloaded or checked.",
+            file=out,
+        )
+        return 2
+    lines = space_preload()
+    print(f"1/2 downloading what a Space preloads ({len(lines)} repos)", file=out)
+    try:
+        total = download_preload(lines, out)
+    except Exception as exc:
+        print(f"FAILED   download: {type(exc).__name__}: {str(exc)[:300]}", file=out)
+        return 1
+    print(f"    {total:.0f} MB on disk", file=out)
+    checks = verify_checks()
+    print(f"2/2 loading each strictly and running one example per tab ({len(checks)} checks)", file=out)
+    failures = run_checks(checks, out)
+    print(f"verify: {len(checks) - failures} of {len(checks)} checks passed", file=out)
+    return 1 if failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("items", nargs="*", help="registry model names, Hub repos or datasets (default: everything)")
     p.add_argument("--list", action="store_true", help="list the items and their expected sizes, fetch nothing")
     p.add_argument("--skip-backbones", action="store_true", help="skip the extra Hub repos (backbones, tokenizers)")
+    p.add_argument("--space-preload", action="store_true", help="print the Space's preload_from_hub lines")
+    p.add_argument("--verify", action="store_true",
+                   help="download what a Space preloads, load each strictly, run one example per tab")  # fmt: skip
     args = p.parse_args(argv)
+    # No background safetensors "auto-conversion" thread for .bin-only repos (read when transformers loads).
+    os.environ.setdefault("DISABLE_SAFETENSORS_CONVERSION", "1")
+    if args.space_preload:
+        print("preload_from_hub:\n" + "".join(f"  - {line}\n" for line in space_preload()), end="")
+        return 0
+    if args.verify:
+        return verify()
     items = all_items()
     if args.skip_backbones:
         items = [i for i in items if i.kind != "hub"]

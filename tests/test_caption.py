@@ -282,6 +282,53 @@ def test_a_checkpoint_pushed_to_the_class_hub_repo_loads_without_local_files(tra
     assert not spec.is_cached() and not runs_here(spec.name)
 
 
+def gpt2_with_out_of_range_eos(folder):
+    """A tiny GPT-2 saved as NlpHUST/gpt2-vietnamese is: a tokenizer whose <|endoftext|> is an added token with the
+    id just past the model's embedding rows, a config whose eos_token_id is the last row."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(list(CAPTIONS), vocab_size=300, min_frequency=1)  # no special token in the vocabulary
+    rows = bpe.get_vocab_size()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer)
+    tokenizer.add_special_tokens({"eos_token": loading.EOS_TOKEN, "bos_token": loading.EOS_TOKEN})
+    gpt = loading.tiny_gpt2(rows, rows - 1)
+    gpt.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return rows
+
+
+@pytest.mark.slow
+def test_an_end_of_text_id_past_the_embeddings_trains_and_decodes(tmp_path, capsys):
+    rows = gpt2_with_out_of_range_eos(tmp_path / "gpt2")
+    gpt, tokenizer = loading.load_gpt2(str(tmp_path / "gpt2"))
+    assert tokenizer.eos_token_id == rows == gpt.get_input_embeddings().num_embeddings  # the mismatch, as shipped
+    end = loading.end_of_text(gpt, tokenizer)
+    assert end.id == rows - 1 and str(rows) in str(end.note) and str(rows - 1) in end.note.vi
+    data = write_ktvic(tmp_path / "ktvic", ("train",))
+    out = tmp_path / "clipcap_mlp"
+    train_caption.main(["train", "--model", "clipcap_mlp", "--out-dir", str(out), "--data-dir", str(data),
+                        "--cache-dir", str(tmp_path / "cache"), "--encoder-profile", "tiny", "--gpt2",
+                        str(tmp_path / "gpt2"), "--prefix-length", "2", "--epochs", "2", "--batch-size", "8",
+                        "--warmup-steps", "1", "--threads", "1", "--no-eval"])  # fmt: skip
+    assert "the model's own end-of-text id" in capsys.readouterr().out
+    assert json.loads((out / "config.json").read_text(encoding="utf-8"))["eos_id"] == rows - 1
+    cap = session.from_checkpoint(out)
+    assert cap.eos_id == rows - 1 and [str(n) for n in cap.notes] == [str(end.note)]
+    from PIL import Image
+
+    (feature,) = session.encode_images(cap, [Image.open(next((data / "train-images").iterdir()))])
+    for method in ("greedy", "beam", "sample"):  # each masks the end-of-text logit at the first step
+        captions = session.captions_from_features(cap, feature, DecodeOptions(method=method, max_length=8))
+        assert captions and all(isinstance(c, str) for c in captions)
+
+
+def test_a_valid_tokenizer_end_of_text_is_kept(tiny_clipcap):
+    model, tok = tiny_clipcap
+    assert loading.end_of_text(model.gpt, tok) == loading.EndOfText(tok.eos_token_id)
+
+
 @pytest.mark.slow
 def test_clipcap_checkpoint_describes_itself(trained):
     config = json.loads((trained / "clipcap_transformer" / "config.json").read_text(encoding="utf-8"))

@@ -125,7 +125,10 @@ def _build(args, train_images, feature_dim: int):
                       gpt_dim=gpt.config.n_embd, prefix_length=args.prefix_length, clip_length=args.clip_length,
                       num_layers=args.mapper_layers, num_heads=args.mapper_heads)  # fmt: skip
     model = ClipCaptionModel(gpt, build_mapper(**model_args))
-    eos = tokenizer.eos_token_id
+    end = loading.end_of_text(gpt, tokenizer)  # the tokenizer's id may not be a row of the embeddings
+    if end.note:
+        print(f"note: {end.note}")
+    eos = end.id
     extra = {
         "variant": args.model, "prefix_length": args.prefix_length, "mapping_type": model_args["mapping_type"],
         "clip": {"name": CAPTION_CLIP, "profile": args.encoder_profile}, "gpt2": args.gpt2, "eos_id": eos,

@@ -10,18 +10,28 @@ and named by id. A CNN+LSTM folder holds the LSTM, its vocabulary (as the labels
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from core.messages import Bilingual
 from core.registry import CAPTION_CLIP, CAPTION_CNN
 from core.weights import WeightsUnavailable, hub_available
 
+log = logging.getLogger(__name__)
+
 DEFAULT_GPT2 = "NlpHUST/gpt2-vietnamese"
+# The files load_gpt2 reads of a GPT-2 named by Hub id, and nothing else: the Vietnamese GPT-2 publishes its weights
+# as pytorch_model.bin only (read with torch.load(weights_only=True)); its flax_model.msgpack (498 MB) is never
+# read. The Space's preload_from_hub line is built from this tuple (core.prefetch.space_preload). A GPT-2 whose
+# weights are model.safetensors: pass its local folder (--gpt2 path/).
+GPT2_MODEL_FILES = ("config.json", "pytorch_model.bin")
 EOS_TOKEN = "<|endoftext|>"
 TOKENIZER_DIR = "tokenizer"
 CIDER_FILE = "cider_corpus.json"
@@ -68,19 +78,35 @@ _SHARED_GPT2: dict[str, Any] = {}
 _SHARED_GPT2_LOCK = threading.Lock()
 
 
+def gpt2_folder(gpt2: str, *, local_only: bool) -> Path:
+    """The local folder holding GPT2_MODEL_FILES of the Hub GPT-2 `gpt2` (downloaded into the Hub cache once).
+
+    Loading from this folder, not from the id, keeps transformers from probing the repo for other files and from
+    starting its background safetensors "auto-conversion" thread for a .bin-only repo."""
+    from huggingface_hub import hf_hub_download
+
+    paths = [Path(hf_hub_download(gpt2, name, local_files_only=local_only)) for name in GPT2_MODEL_FILES]
+    return paths[0].parent
+
+
 def load_gpt2(gpt2: str, tokenizer_dir: str | Path | None = None, *, shared: bool = False):
-    """(causal LM, tokenizer) from a Hub id or a local folder; offline without a cached copy it says what to run."""
+    """(causal LM, tokenizer) from a Hub id or a local folder; offline without a cached copy it says what to run.
+
+    The end-of-text id to use with them is `end_of_text(model, tokenizer)`: the tokenizer's may not be a row of
+    the model's embeddings."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    local_only = not Path(gpt2).is_dir() and not hub_available()
+    is_dir = Path(gpt2).is_dir()
+    local_only = not is_dir and not hub_available()
     try:
+        folder = gpt2 if is_dir else str(gpt2_folder(gpt2, local_only=local_only))
         if shared:
             with _SHARED_GPT2_LOCK:
                 if gpt2 not in _SHARED_GPT2:
-                    _SHARED_GPT2[gpt2] = AutoModelForCausalLM.from_pretrained(gpt2, local_files_only=local_only).eval()
+                    _SHARED_GPT2[gpt2] = AutoModelForCausalLM.from_pretrained(folder).eval()
                 model = _SHARED_GPT2[gpt2]
         else:
-            model = AutoModelForCausalLM.from_pretrained(gpt2, local_files_only=local_only)
+            model = AutoModelForCausalLM.from_pretrained(folder)
         tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir or gpt2), local_files_only=local_only)
     except Exception as exc:
         where = "not in the local Hub cache and the Hub is unreachable" if local_only else str(exc)[:200]
@@ -88,6 +114,41 @@ def load_gpt2(gpt2: str, tokenizer_dir: str | Path | None = None, *, shared: boo
     if tokenizer.eos_token_id is None:
         tokenizer.eos_token = EOS_TOKEN
     return model.eval(), tokenizer
+
+
+@dataclass(frozen=True)
+class EndOfText:
+    """The end-of-text id training appends to every caption and decoding stops at, and, when it is not the
+    tokenizer's own, a note saying why (shown with the captioner: LoadedCaptioner.notes)."""
+
+    id: int
+    note: Bilingual | None = None
+
+
+def end_of_text(model, tokenizer) -> EndOfText:
+    """The tokenizer's end-of-text id if it is a row of the model's input embeddings, else the model config's.
+
+    NlpHUST/gpt2-vietnamese ships added_tokens.json {"<|endoftext|>": 50257} while its model has 50,257 rows
+    (0-50256) and eos_token_id 50256: trusting the tokenizer would append an id the embedding table does not have
+    (IndexError in training) and mask a logit that does not exist (IndexError in decoding)."""
+    rows = int(model.get_input_embeddings().num_embeddings)
+    said = tokenizer.eos_token_id
+    if said is not None and 0 <= said < rows:
+        return EndOfText(int(said))
+    config_eos = getattr(model.config, "eos_token_id", None)
+    if isinstance(config_eos, (list, tuple)):
+        config_eos = config_eos[0] if config_eos else None
+    if config_eos is None or not 0 <= config_eos < rows:
+        raise ValueError(f"no usable end-of-text id: tokenizer says {said}, model config {config_eos}, {rows} rows")
+    log.warning("GPT-2 end-of-text: tokenizer id %s is not one of the model's %d embedding rows; using the model "
+                "config's eos_token_id %d", said, rows, config_eos)  # fmt: skip
+    note = Bilingual(
+        f"GPT-2's tokenizer gives end-of-text the id {said}, which its {rows:,}-row embedding table does not have; "
+        f"the model's own end-of-text id {config_eos} is used.",
+        f"Bộ tách từ của GPT-2 gán cho token kết thúc câu mã {said}, nhưng bảng nhúng của mô hình chỉ có "
+        f"{rows:,} hàng; dùng mã kết thúc câu của chính mô hình, {config_eos}.",
+    )
+    return EndOfText(int(config_eos), note)
 
 
 def train_tiny_tokenizer(sentences: Sequence[str], vocab_size: int = 400):
@@ -153,12 +214,17 @@ def save_clipcap(directory: Path, model, tokenizer, *, model_args: dict, extra: 
 
 
 def load_clipcap(directory: Path):
-    """(ClipCaptionModel, tokenizer, config) from a checkpoint folder; GPT-2 from the id the config names."""
+    """(ClipCaptionModel, tokenizer, config) from a checkpoint folder; GPT-2 from the id the config names.
+
+    config["eos_id"] is the end-of-text id decoding stops at (end_of_text, resolved against the GPT-2 loaded now)
+    and config["load_notes"] the Bilingual notes about it, if any (LoadedCaptioner.eos_id / .notes)."""
     from core.caption.clipcap import ClipCaptionModel
     from core.checkpoint import load_checkpoint
 
     mapper, config = load_checkpoint(directory)
     gpt, tokenizer = load_gpt2(config["gpt2"], directory / config.get("tokenizer", TOKENIZER_DIR), shared=True)
+    end = end_of_text(gpt, tokenizer)
+    config = {**config, "eos_id": end.id, "load_notes": [end.note] if end.note else []}
     return ClipCaptionModel(gpt, mapper).eval(), tokenizer, config
 
 

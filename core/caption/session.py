@@ -44,7 +44,17 @@ class LoadedCaptioner:
 
     @property
     def eos_id(self) -> int:
-        return self.tokenizer.eos_token_id if self.is_clipcap else 2
+        """ClipCap: the id core.caption.loading.end_of_text chose at load time (the model's own when the
+        tokenizer's is not an embedding row), else the tokenizer's; the LSTM: its vocabulary's <eos>."""
+        if not self.is_clipcap:
+            return 2
+        return int(self.config.get("eos_id", self.tokenizer.eos_token_id))
+
+    @property
+    def notes(self) -> tuple:
+        """Facts about this captioner a person should see beside its captions (Bilingual sentences), e.g. that
+        the tokenizer's end-of-text id was replaced by the model's (set by core.caption.loading.load_clipcap)."""
+        return tuple(self.config.get("load_notes", ()))
 
     def stepper(self, features: torch.Tensor, use_cache: bool = True):
         from core.caption.baseline import LSTMStepper
