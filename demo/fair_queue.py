@@ -21,7 +21,8 @@ one client once made every other endpoint, status included, answer "Queue is ful
   `vouch(address)`: the address of the real MCP connection, signed with a secret of this process. `client_key`
   believes that header only with a valid signature, and `session_key` counts an MCP caller's calls as one session
   per address, so MCP calls get the same per-session and per-address bounds as a browser;
-- a join without a session id is refused with HTTP 400 (Gradio only checks that one was sent).
+- a join with an empty session id is refused with HTTP 400 (Gradio only checks that one was sent; /call/ sends
+  none and gets one).
 
 A refused request gets HTTP 503 with a message in the visitor's language, before anything is queued. Gradio has
 no public hook for this, so `install` wraps the queue's `push` (the one place every queued request enters, from the
@@ -184,7 +185,7 @@ def install(blocks) -> None:
 
     async def push(body, request, username):
         lang = choose_language(None, request.cookies.get(COOKIE), request.headers.get("accept-language"))
-        if not body.session_hash:  # "" passes Gradio's check, then fails in its queue with a 500 and a traceback
+        if body.session_hash == "":  # passes Gradio's `is None` check, then fails in its queue: a 500, a traceback
             missing = ("Thiếu mã phiên (session_hash).", "The session id (session_hash) is missing.")
             return False, missing[0] if lang == "vi" else missing[1], "error"
         try:
