@@ -46,6 +46,7 @@ NOT_A_DATA_URL = (
     "A file must be sent as a base64 data URL (data:<type>;base64,<bytes>); file paths and web addresses are not "
     "accepted here."
 )
+QUEUE_FULL = "Queue is full! Please try again."  # gradio_client's QueueError for any HTTP 503 from the join
 _call_folders: ContextVar[list[Path] | None] = ContextVar("dl_classroom_mcp_files", default=None)
 _choices: dict[str, Callable[[str], dict[str, list[str]]]] = {}
 
@@ -101,10 +102,31 @@ def classroom_server_class():
         def _prepare_tool_call_args(self, name, arguments):
             from demo.fair_queue import VOUCH_HEADER, client_key, vouch
 
+            address = client_key(self.mcp_server.request_context.request)  # the MCP connection's own address
+            reason = self._refusal(name, address, arguments)
+            if reason is not None:
+                raise ValueError(reason)  # before any file is written
             endpoint, args, headers, block_fn = super()._prepare_tool_call_args(name, arguments)
             headers = {k: v for k, v in headers.items() if k.lower() not in (*DROPPED_HEADERS, VOUCH_HEADER)}
-            headers[VOUCH_HEADER] = vouch(client_key(self.mcp_server.request_context.request))
+            headers[VOUCH_HEADER] = vouch(address)
             return endpoint, args, headers, block_fn
+
+        def _refusal(self, name, address, arguments) -> str | None:
+            """The queue's own refusal (demo.fair_queue.refusal) for this caller, in the call's language, or None.
+            Asked before the call, and again when the join was refused (gradio_client only says "Queue is full")."""
+            from types import SimpleNamespace
+
+            from demo.fair_queue import VOUCH_HEADER, refusal, vouch
+
+            block_fn = self.get_block_fn_from_endpoint_name(self.tool_to_endpoint.get(name, ""))
+            queue = getattr(self.blocks, "_queue", None)
+            if block_fn is None or queue is None:
+                return None
+            caller = SimpleNamespace(headers={VOUCH_HEADER: vouch(address)}, client=None)
+            reason = refusal(queue, block_fn, None, caller)
+            if reason is None:
+                return None
+            return reason[0] if (arguments or {}).get("language") == "vi" else reason[1]
 
         def postprocess_output_data(self, data, root_url):
             content = []
@@ -122,6 +144,8 @@ def classroom_server_class():
             handler = server.request_handlers[call_request]
 
             async def call_tool(request):
+                from demo.fair_queue import client_key
+
                 folders: list[Path] = []
                 token = _call_folders.set(folders)
                 try:
@@ -131,7 +155,13 @@ def classroom_server_class():
                     _call_folders.reset(token)
                     for folder in folders:
                         shutil.rmtree(folder, ignore_errors=True)
-                return _shortened(result, request.params.arguments)
+                name, arguments = request.params.name, request.params.arguments
+                if _error_text(result) == QUEUE_FULL:  # the join's refusal: say why, as the check before it does
+                    address = client_key(self.mcp_server.request_context.request)
+                    reason = self._refusal(name, address, arguments)
+                    if reason is not None:
+                        getattr(result, "root", result).content[0].text = reason
+                return _shortened(result, arguments)
 
             server.request_handlers[call_request] = call_tool
             return server
@@ -198,6 +228,13 @@ def _written(data_url: str) -> dict:
     # No Gradio "meta" tag: the loopback client would upload a second copy. The endpoint checks the path itself
     # (core.uploads.checked_upload: inside the upload folder, a regular file).
     return {"path": str(path), "orig_name": path.name}
+
+
+def _error_text(result) -> str | None:
+    call = getattr(result, "root", result)
+    if getattr(call, "isError", False) and call.content and getattr(call.content[0], "type", None) == "text":
+        return call.content[0].text
+    return None
 
 
 def _shortened(result, arguments):

@@ -58,6 +58,9 @@ def test_gradio_mcp_internals_are_what_the_hooks_expect():
     source = inspect.getsource(base.create_mcp_server)
     assert "self._prepare_tool_call_args(name, arguments)" in source and "headers=request_headers" in source
     assert "self.postprocess_output_data(" in source
+    from gradio_client import Client
+
+    assert gradio_hooks.QUEUE_FULL in inspect.getsource(Client.send_data)  # what a refused join becomes
     from mcp import types
     from mcp.server import Server
 
@@ -151,6 +154,7 @@ def guarded_app(tmp_path_factory):
         DL_MCP="1",
         GRADIO_TEMP_DIR=str(tmp / "gradio"),
         VIDEO_MAX_REQUEST_S=str(VIDEO_CAP_S),
+        FORWARDED_ALLOW_IPS="127.0.0.1",  # as uvicorn's default: a local proxy; 127.0.0.2 is "the internet"
         BODY_GRACE_S="2",
         BODY_IDLE_S="4",
     )
@@ -159,13 +163,21 @@ def guarded_app(tmp_path_factory):
     stop_app(app)
 
 
-def mcp_call(app, calls, headers=None):
-    """[(tool, arguments)] called in one MCP session (streamable HTTP on loopback); their CallToolResults."""
+def mcp_call(app, calls, headers=None, source: str | None = None):
+    """[(tool, arguments)] called in one MCP session (streamable HTTP on loopback); their CallToolResults.
+    `source`: the local address to connect from (127.0.0.2 is another machine to a server that trusts only
+    127.0.0.1's forwarding headers)."""
     from mcp import ClientSession
     from mcp.client.streamable_http import streamablehttp_client
 
+    def client(headers=None, timeout=None, auth=None):
+        transport = httpx.AsyncHTTPTransport(local_address=source) if source else None
+        return httpx.AsyncClient(headers=headers, timeout=timeout, auth=auth, follow_redirects=True,
+                                 transport=transport)  # fmt: skip
+
     async def main():
-        async with streamablehttp_client(f"{app.url}gradio_api/mcp/", headers=headers or {}) as (read, write, _):
+        url = f"{app.url}gradio_api/mcp/"
+        async with streamablehttp_client(url, headers=headers or {}, httpx_client_factory=client) as (read, write, _):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 return [await session.call_tool(name, args) for name, args in calls]
@@ -330,10 +342,12 @@ def test_slow_uploads_are_timed_out(guarded_app):
 
 
 def lecture_video(path: Path, scenes: int, seconds: float = 0.5) -> Path:
-    """`scenes` slides of `seconds` each, each with its own words on screen (OCR reads every one)."""
+    """`scenes` slides of `seconds` each, each with its own words on screen (OCR reads every one); the first slide
+    says when it was made, so no earlier run's index is reused."""
     from tests import video_samples as vs
 
     slides = [vs.Scene(seconds, (240, 240, 240), "", f"SLIDE {i} TOPIC {i * 7}") for i in range(scenes)]
+    slides[0] = vs.Scene(seconds, (240, 240, 240), "", f"RUN {time.time_ns() % 10**9}")
     return vs.render(path, slides, size=(320, 180), fps=4)
 
 
@@ -341,7 +355,7 @@ def lecture_video(path: Path, scenes: int, seconds: float = 0.5) -> Path:
 def test_one_address_cannot_hold_the_video_slot_even_through_mcp(guarded_app, tmp_path):
     """Hole: one address had 9 long video searches accepted (about 130 s each); the class then read "8 requests are
     already waiting" for 19 minutes. MCP calls, each with a forged X-Forwarded-For, were each a new address."""
-    long_video = lecture_video(tmp_path / "lecture.mp4", 240)  # 2 minutes of slides: far over VIDEO_CAP_S of OCR
+    long_video = lecture_video(tmp_path / "lecture.mp4", 720)  # 6 minutes of slides: far over VIDEO_CAP_S of OCR
     short = lecture_video(tmp_path / "short.mp4", 4, 1.0)
     with long_video.open("rb") as f:
         (uploaded,) = httpx.post(f"{guarded_app.url}gradio_api/upload", files={"files": f}, timeout=60).json()
@@ -370,12 +384,13 @@ def test_one_address_cannot_hold_the_video_slot_even_through_mcp(guarded_app, tm
     assert "Your address already has 2 requests running or waiting" in third.text
     assert f"at most {VIDEO_CAP_S / 60:g} minutes" in third.text
 
-    # Three MCP callers from this machine, each claiming another address: counted as one (127.0.0.1).
+    # Three MCP callers from one address (127.0.0.2), each claiming another one: counted as one.
     clip = data_url(short.read_bytes(), "video/mp4")
 
     def mcp_search(i: int):
         arguments = {"video": clip, "query": "slide", "mode": "ocr", "keyframes": "uniform", "interval_s": 2.0 + i}
-        return mcp_call(guarded_app, [("video_search", arguments)], headers={"X-Forwarded-For": f"198.51.100.{i}"})[0]
+        forged = {"X-Forwarded-For": f"198.51.100.{i}"}
+        return mcp_call(guarded_app, [("video_search", arguments)], headers=forged, source="127.0.0.2")[0]
 
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(mcp_search, range(3)))
