@@ -423,7 +423,8 @@ ENDPOINTS = (
 
 def mcp_choices(endpoint: str) -> dict[str, list[str]]:
     """Per model parameter of `endpoint`, the values that can run on this server now ("" first where an empty
-    value means the page's choice): the `enum` an assistant reads in the MCP tool list (demo/gradio_hooks.py)."""
+    value means the page's choice): the `enum` an assistant reads in the MCP tool list (demo/gradio_hooks.py). An
+    empty list: no model for it can run here now."""
     from core import live_models
     from core.initial import runs_here
     from core.registry import VQA_DATASETS, VQA_VARIANTS, list_models, models_for, vqa_model_name
@@ -441,7 +442,7 @@ def mcp_choices(endpoint: str) -> dict[str, list[str]]:
         names = [""] + running(models_for("text"))
         return {"model_a": names, "model_b": names}
     if endpoint in ("clip_zero_shot", "clip_k_shot"):
-        return {"model": running(list_models("clip")) or list(list_models("clip"))}
+        return {"model": running(list_models("clip"))}  # empty: none can run (the schema says so)
     if endpoint in ("vqa_answer", "vqa_chat"):
         pairs = [(d, v) for d in VQA_DATASETS for v in VQA_VARIANTS if _runs(runs_here, vqa_model_name(d, v),
                                                                                        profile)]  # fmt: skip

@@ -46,6 +46,7 @@ NOT_A_DATA_URL = (
     "A file must be sent as a base64 data URL (data:<type>;base64,<bytes>); file paths and web addresses are not "
     "accepted here."
 )
+NONE_RUNS = "No model for this can run on this server now: its weights are missing (model_status says how to get them)."
 QUEUE_FULL = "Queue is full! Please try again."  # gradio_client's QueueError for any HTTP 503 from the join
 _call_folders: ContextVar[list[Path] | None] = ContextVar("dl_classroom_mcp_files", default=None)
 _choices: dict[str, Callable[[str], dict[str, list[str]]]] = {}
@@ -91,8 +92,15 @@ def classroom_server_class():
             if parameters is not None and "fn" in _choices:  # listing: enumerate what can run now
                 endpoint = self.tool_to_endpoint.get(tool_name, "").lstrip("/")
                 for name, values in _choices["fn"](endpoint).items():
-                    if name in schema["properties"] and values:
+                    if name not in schema["properties"]:
+                        continue
+                    if values:
                         schema["properties"][name]["enum"] = values
+                    else:
+                        schema["properties"][name].pop("default", None)
+                        schema["properties"][name]["description"] = (
+                            schema["properties"][name].get("description", "") + " " + NONE_RUNS
+                        ).strip()
             return schema, positions
 
         def convert_strings_to_filedata(self, value, filedata_positions):
