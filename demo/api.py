@@ -432,7 +432,8 @@ def mcp_choices(endpoint: str) -> dict[str, list[str]]:
     profile = _profile["name"]
 
     def running(names) -> list[str]:
-        return [n for n in names if _runs(runs_here, n, profile)]
+        known = set(list_models())  # a live-trained model may be deleted meanwhile
+        return [n for n in names if n in known and runs_here(n, profile)]
 
     if endpoint == "classify_image":
         live_models.sync()  # live-trained entries come and go
@@ -444,8 +445,7 @@ def mcp_choices(endpoint: str) -> dict[str, list[str]]:
     if endpoint in ("clip_zero_shot", "clip_k_shot"):
         return {"model": running(list_models("clip"))}  # empty: none can run (the schema says so)
     if endpoint in ("vqa_answer", "vqa_chat"):
-        pairs = [(d, v) for d in VQA_DATASETS for v in VQA_VARIANTS if _runs(runs_here, vqa_model_name(d, v),
-                                                                                       profile)]  # fmt: skip
+        pairs = [(d, v) for d in VQA_DATASETS for v in VQA_VARIANTS if running([vqa_model_name(d, v)])]
         return {"model": [""] + sorted({v for _, v in pairs}), "dataset": [""] + sorted({d for d, _ in pairs})}
     if endpoint == "video_search":
         return {"model": list(CLIP_MODELS)}  # checked in every mode; only "clip" and "combined" use it
@@ -454,16 +454,10 @@ def mcp_choices(endpoint: str) -> dict[str, list[str]]:
     return {}
 
 
-def _runs(runs_here, name: str, profile: str) -> bool:
-    try:
-        return runs_here(name, profile)
-    except KeyError:  # unregistered since it was listed (a live-trained model deleted)
-        return False
-
-
 def short_echoes(fn):
     """An endpoint whose error messages carry no long value the caller sent (core.inputs.shorten_echoes): a
-    registry lookup quoting a 600 kB model name sent it all back."""
+    registry lookup quoting a 600 kB model name sent it all back. demo.errors does the same for a UserError; this
+    also covers a gr.Error raised by a tab's helper."""
     signature = inspect.signature(fn)
 
     @functools.wraps(fn)
@@ -473,10 +467,8 @@ def short_echoes(fn):
         except gr.Error as exc:
             arguments = signature.bind_partial(*args, **kwargs).arguments
             arguments.pop("request", None)
-            message = shorten_echoes(str(exc.message), arguments)
-            if message == exc.message:
-                raise
-            raise gr.Error(message, title=exc.title) from exc
+            exc.message = shorten_echoes(str(exc.message), arguments)
+            raise
 
     return endpoint
 
