@@ -102,7 +102,7 @@ def main(argv=None) -> None:
                 mcp_calls(app.url, args.per_round - api_share)
                 total += args.per_round
                 rss, peak = vm_mb(pid, "VmRSS"), vm_mb(pid, "VmHWM")
-                print(f"{r + 1:5d}  {total:5d}  {rss:6.0f}  {peak:7.0f}  {time.monotonic() - start:7.1f}")
+                print(f"{r + 1:5d}  {total:5d}  {rss:6.1f}  {peak:7.1f}  {time.monotonic() - start:7.1f}")
             time.sleep(args.pause)
             print(f"after a {args.pause:.0f} s pause: RSS {vm_mb(pid, 'VmRSS'):.0f} MB, peak {vm_mb(pid, 'VmHWM'):.0f}")
         finally:
