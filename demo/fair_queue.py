@@ -15,7 +15,8 @@ one client once made every other endpoint, status included, answer "Queue is ful
   cannot choose by sending its own header. A class behind one school NAT shares one address too, hence a bound
   well above one student's needs;
 - long-running groups (video search) also bound what one address holds, running and waiting together
-  (PER_CLIENT_LONG), so one address cannot take every video slot for twenty minutes;
+  (PER_CLIENT_LONG; VIDEO_MAX_PER_CLIENT overrides), so one address cannot take every video slot for twenty
+  minutes;
 - MCP calls reach the queue through Gradio's loopback client, which replays the caller's headers from 127.0.0.1,
   and each call has no browser session. demo/gradio_hooks.py drops the caller's forwarding headers and adds
   `vouch(address)`: the address of the real MCP connection, signed with a secret of this process. `client_key`
@@ -48,7 +49,7 @@ MAX_WAITING = {"models": 64, "image": 64, "video": 8, "live_training": 4, "quick
 OTHER_MAX_WAITING = 16  # events without a group of ours (UI helpers: each is its own queue in Gradio)
 PER_SESSION_WAITING = 4
 PER_CLIENT_WAITING = 48
-PER_CLIENT_LONG = {"video": 2}  # running + waiting per address, in groups whose requests take minutes
+PER_CLIENT_LONG = {"video": 2}  # running + waiting per address where requests take minutes; VIDEO_MAX_PER_CLIENT
 # Private and loopback networks: where a Space's own proxies connect from (trust_space_proxy).
 SPACE_PROXY_NETWORKS = "127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7"
 VOUCH_HEADER = "x-dl-classroom-client"  # set by demo/gradio_hooks.py on MCP's loopback calls
@@ -68,6 +69,14 @@ def image_group() -> dict:
 
 def per_client_limit() -> int:
     return int(os.environ.get("QUEUE_MAX_PER_CLIENT", PER_CLIENT_WAITING))
+
+
+def long_limit(group: str) -> int:
+    """Running + waiting per address in a long-running group; VIDEO_MAX_PER_CLIENT overrides the video group's
+    (a class behind one school router shares one address: raise it there)."""
+    if group == VIDEO_GROUP["concurrency_id"] and os.environ.get("VIDEO_MAX_PER_CLIENT"):
+        return int(os.environ["VIDEO_MAX_PER_CLIENT"])
+    return PER_CLIENT_LONG[group]
 
 
 def trust_space_proxy(environ=os.environ) -> None:
@@ -147,7 +156,7 @@ def refusal(queue, fn, session_hash: str | None, request) -> tuple[str, str] | N
     if group in PER_CLIENT_LONG:
         held = [e for e in _running(queue, group) + list(waiting.queue if waiting else ())
                 if client_key(e.request) == key]  # fmt: skip
-        if len(held) >= PER_CLIENT_LONG[group]:
+        if len(held) >= long_limit(group):
             return (
                 f"Địa chỉ của bạn đã có {len(held)} yêu cầu đang chạy hoặc đang chờ ở phần này; hãy đợi chúng xong."
                 f"{cap[0]}",

@@ -111,6 +111,12 @@ def test_a_space_trusts_its_proxies_and_an_operator_setting_stays():
     assert seen["client"] == "198.51.100.9"
 
 
+def test_the_video_bound_per_address_can_be_raised_for_a_class_behind_one_router(monkeypatch):
+    assert fair_queue.long_limit("video") == 2
+    monkeypatch.setenv("VIDEO_MAX_PER_CLIENT", "8")
+    assert fair_queue.long_limit("video") == 8
+
+
 def test_long_values_are_cut_wherever_they_are_echoed():
     from core.inputs import ECHO_CHARS, MAX_MESSAGE_CHARS, shorten_echoes
 
