@@ -86,6 +86,22 @@ def test_a_vouch_is_believed_only_with_this_processes_signature():
     assert fair_queue.client_key(request("10.0.0.4")) == "10.0.0.4"
 
 
+def test_mcp_calls_count_as_one_session_per_address():
+    """Hole: each MCP call was its own queue session, so one client had 6 waiting where 4 is the bound."""
+
+    def mcp_event(session: str, address: str):
+        headers = {fair_queue.VOUCH_HEADER: fair_queue.vouch(address)}
+        return SimpleNamespace(session_hash=session, request=SimpleNamespace(client=None, headers=headers))
+
+    waiting = [mcp_event(f"call-{i}", "203.0.113.7") for i in range(fair_queue.PER_SESSION_WAITING)]
+    queue = SimpleNamespace(event_queue_per_concurrency_id={"models": SimpleNamespace(queue=waiting)})
+    models = SimpleNamespace(concurrency_id="models")
+    same = mcp_event("call-new", "203.0.113.7").request
+    assert "You already have 4 requests waiting" in fair_queue.refusal(queue, models, "call-new", same)[1]
+    other = mcp_event("call-new", "203.0.113.8").request
+    assert fair_queue.refusal(queue, models, "call-new", other) is None
+
+
 def test_a_space_trusts_its_proxies_and_an_operator_setting_stays():
     environ = {"SPACE_ID": "teacher/classroom"}
     fair_queue.trust_space_proxy(environ)
