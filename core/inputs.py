@@ -8,7 +8,9 @@ Three kinds, each raising InputError (a ValueError) with a message in English an
   booleans) inside the range the UI's slider allows; optionally a whole number.
 - `text`: a string of at most `max_chars` characters (None reads as "").
 
-The error echoes at most a short prefix of what was sent, never anything derived from it.
+The error echoes at most a short prefix of what was sent, never anything derived from it. Messages built elsewhere
+(a registry lookup that quotes the name it was given, a JSON-schema validator) pass through `shorten_echoes`, which
+cuts every long value the client sent wherever it appears, so no error carries a 600 kB field back.
 """
 
 from __future__ import annotations
@@ -34,6 +36,33 @@ def echo(value: object) -> str:
     """A short, safe rendering of what the client sent, for the error message."""
     text = repr(value)
     return text if len(text) <= ECHO_CHARS else text[: ECHO_CHARS - 1] + "…"
+
+
+MAX_MESSAGE_CHARS = 2000  # after shortening: a message listing every valid model name still fits
+
+
+def _strings(value: object, depth: int = 0):
+    """Every string inside what a client sent (nested lists and dicts, a bounded depth)."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 4 and isinstance(value, (list, tuple)):
+        for item in value[:100]:
+            yield from _strings(item, depth + 1)
+    elif depth < 4 and isinstance(value, dict):
+        for item in list(value.values())[:100]:
+            yield from _strings(item, depth + 1)
+
+
+def shorten_echoes(message: str, sent: object) -> str:
+    """`message` with every string longer than ECHO_CHARS found in `sent` (the call's arguments) cut to its echo,
+    also where it appears as its repr, then the whole capped at MAX_MESSAGE_CHARS."""
+    for value in sorted(set(_strings(sent)), key=len, reverse=True):
+        if len(value) > ECHO_CHARS:
+            short = value[: ECHO_CHARS - 1] + "…"
+            message = message.replace(repr(value), repr(short)).replace(value, short)
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 1] + "…"
+    return message
 
 
 def choice(value: object, allowed: Iterable[str], what: tuple[str, str]) -> str:

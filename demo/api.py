@@ -11,13 +11,18 @@ Conventions every endpoint keeps:
 - whole numbers are `int`, so a client sends 5 and not 5.0;
 - the result is one JSON object: the result's own fields, then `notes` (a list of sentences in `language`) and
   `ms` (the time the server spent on the call);
-- a value the app cannot use is refused with the message a visitor of the tab would read, in `language`.
+- a value the app cannot use is refused with the message a visitor of the tab would read, in `language`, with any
+  long value the caller sent cut short (core.inputs.shorten_echoes);
+- through MCP (demo/gradio_hooks.py) files are data URLs, model parameters enumerate the names that can run on this
+  server (`mcp_choices`), and results are JSON text.
 
 The functions call the same helpers and core functions as the tabs (demo/*_tab.py): the numbers are the UI's.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 from typing import Literal
 
@@ -26,15 +31,16 @@ from gradio.data_classes import FileData
 
 from core.clip.templates import DEFAULT_TEMPLATE
 from core.initial import vqa_choice
-from core.inputs import choice, number
+from core.inputs import choice, number, shorten_echoes
 from core.registry import DEFAULT_CLIP
 from core.video.service import CLIP_MODELS
-from demo import caption_tab, clip_tab, cnn_tab, image_tab, status_tab, text_tab, video_tab, vqa_tab
+from demo import caption_tab, clip_tab, cnn_tab, gradio_hooks, image_tab, status_tab, text_tab, video_tab, vqa_tab
 from demo.components import read_user_image
 from demo.errors import localized, shows_user_errors
 from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
 from demo.gpu import gpu_task
 from demo.i18n import LANGUAGES, LanguageRequest, lang_of
+from demo.limits import deadline_progress, video_request_limit_s
 
 Language = Literal["vi", "en"] | None
 MAX_TOP_K = 20
@@ -54,10 +60,11 @@ def classify_image(
     """Classify one photo with two image classifiers side by side (e.g. a CNN and a Vision Transformer).
 
     Args:
-        image: the photo (JPEG, PNG, WebP...; a URL or base64 data URL through MCP).
-        model_a: first model's name, e.g. "resnet50", "vit_b16", "simple_cnn", or a live-trained "live_..." entry;
-            /model_status lists them. Empty: the pair the page opens on (ResNet-50 vs ViT-B/16 where their
-            weights are, else the committed SimpleCNN vs CNN+Transformer).
+        image: the photo (JPEG, PNG, WebP...).
+        model_a: first model's name: through MCP one of this parameter's enum (the models that can run on this
+            server now, live-trained "live_..." entries included); /model_status lists every model and what a
+            missing one needs. Empty: the pair the page opens on (ResNet-50 vs ViT-B/16 where their weights are,
+            else the committed SimpleCNN vs CNN+Transformer).
         model_b: second model's name; empty: as model_a.
         top_k: how many classes to return per model (1-20).
         precision: "fp32"; "int8" (Linear layers in 8-bit integers, for models made mostly of them: ViT, MLP);
@@ -99,8 +106,9 @@ def classify_text(
 
     Args:
         text: the text to classify (English; long texts are cut at the model's token limit, said in the result).
-        model_a: first model's name, e.g. "gru_wordnet" or "gru"; empty: the tab's default pair.
-        model_b: second model's name, e.g. "minilm_wordnet" or "distilbert"; empty: the tab's default pair.
+        model_a: first model's name (through MCP, one of this parameter's enum: the text models that can run on
+            this server now); empty: the tab's default pair.
+        model_b: second model's name, as model_a; empty: the tab's default pair.
         top_k: how many classes to return per model (1-20).
         explain: also compute which tokens drove the prediction (the tab's highlights; counted in the result).
         language: "vi" or "en" for the notes and errors; default: the request's language.
@@ -129,7 +137,7 @@ def clip_zero_shot(
         image: the photo.
         classes: the class names, separated by commas or new lines, e.g. "dog, cat, rocket".
         templates: prompt templates, one per line, each with {} where the class name goes.
-        model: the CLIP model, e.g. "clip_vit_b32_openai", "clip_vit_b32_laion", "clip_vit_b32_multilingual".
+        model: the CLIP model (through MCP, one of this parameter's enum: the CLIP models that can run here now).
         language: "vi" or "en" for the notes and errors; default: the request's language.
     Returns:
         {"probabilities": {class: p}, "cosine", "prompt_cosine", "logit_scale", "model", "notes", "ms"}.
@@ -159,7 +167,7 @@ def clip_k_shot(
         support: the built-in example set, "easy_vqa_shapes" or "easy_vqa_colors", or "user" for support_images.
         classes: with support "user": the class names, one per list in support_images.
         templates: prompt templates for the zero-shot part, one per line, each with {}.
-        model: the CLIP model, e.g. "clip_vit_b32_openai".
+        model: the CLIP model, as for clip_zero_shot.
         support_images: with support "user": up to five lists of images, one list per class.
         language: "vi" or "en" for the notes and errors; default: the request's language.
     Returns:
@@ -220,8 +228,8 @@ def vqa_answer(
     Args:
         image: the photo.
         question: the question, in English for easy_vqa, e.g. "what color is the shape?".
-        model: the VQA variant, e.g. "cnn_att", "cnn_noatt", "mobilenet_att", "mobilenet_noatt"; empty: the
-            variant the page opens on.
+        model: the VQA variant ("cnn_att", "cnn_noatt", "mobilenet_att", "mobilenet_noatt"; through MCP the enum
+            lists those that can run here now); empty: the variant the page opens on.
         dataset: the data set the variant was trained on, e.g. "easy_vqa"; empty: the page's.
         language: "vi" or "en" for the notes and errors; default: the request's language.
     Returns:
@@ -248,8 +256,8 @@ def vqa_chat(
         image: the photo.
         question: the question.
         history: the conversation so far, as returned by the previous call ([{"role", "content"}, ...]).
-        model: the VQA variant, e.g. "cnn_att", "cnn_noatt", "mobilenet_att", "mobilenet_noatt"; empty: the
-            variant the page opens on.
+        model: the VQA variant ("cnn_att", "cnn_noatt", "mobilenet_att", "mobilenet_noatt"; through MCP the enum
+            lists those that can run here now); empty: the variant the page opens on.
         dataset: the data set the variant was trained on, e.g. "easy_vqa"; empty: the page's.
         language: "vi" or "en" for the reply, notes and errors; default: the request's language.
     Returns:
@@ -274,7 +282,8 @@ def video_search(
     language: Language = None,
     request: gr.Request = None,
 ) -> dict:
-    """Find the moments of a video that match a text: CLIP on keyframes, text on screen (OCR), or both.
+    """Find the moments of a video that match a text: CLIP on keyframes, text on screen (OCR), or both. One search
+    runs for at most VIDEO_MAX_REQUEST_S seconds (5 minutes by default); what was indexed by then is kept.
 
     Args:
         video: the video file (MP4, WebM...).
@@ -291,7 +300,8 @@ def video_search(
     """
     start, req = time.perf_counter(), _request(language, request)
     options = (video, query, mode, model or CLIP_MODELS[0], top_k, keyframes, interval_s, window_s)
-    _, result = video_tab.run_search(*options, profile=_profile["name"], request=req, progress=_no_progress)
+    progress = deadline_progress(_no_progress, video_request_limit_s())  # the wall-clock cap (demo/limits.py)
+    _, result = video_tab.run_search(*options, profile=_profile["name"], request=req, progress=progress)
     summary = {**result.as_dict(), "summary": video_tab.spoken_summary(result, query, lang_of(req))}
     summary.pop("notes")  # English only there; the same notes in `language` below
     return _done(summary, [vi if lang_of(req) == "vi" else en for vi, en in result.index.notes], start)
@@ -411,10 +421,63 @@ ENDPOINTS = (
 )
 
 
+def mcp_choices(endpoint: str) -> dict[str, list[str]]:
+    """Per model parameter of `endpoint`, the values that can run on this server now ("" first where an empty
+    value means the page's choice): the `enum` an assistant reads in the MCP tool list (demo/gradio_hooks.py). An
+    empty list: no model for it can run here now."""
+    from core import live_models
+    from core.initial import runs_here
+    from core.registry import VQA_DATASETS, VQA_VARIANTS, list_models, models_for, vqa_model_name
+
+    profile = _profile["name"]
+
+    def running(names) -> list[str]:
+        known = set(list_models())  # a live-trained model may be deleted meanwhile
+        return [n for n in names if n in known and runs_here(n, profile)]
+
+    if endpoint == "classify_image":
+        live_models.sync()  # live-trained entries come and go
+        names = [""] + running(list_models(image_tab.TASK))
+        return {"model_a": names, "model_b": names}
+    if endpoint == "classify_text":
+        names = [""] + running(models_for("text"))
+        return {"model_a": names, "model_b": names}
+    if endpoint in ("clip_zero_shot", "clip_k_shot"):
+        return {"model": running(list_models("clip"))}  # empty: none can run (the schema says so)
+    if endpoint in ("vqa_answer", "vqa_chat"):
+        pairs = [(d, v) for d in VQA_DATASETS for v in VQA_VARIANTS if running([vqa_model_name(d, v)])]
+        return {"model": [""] + sorted({v for _, v in pairs}), "dataset": [""] + sorted({d for d, _ in pairs})}
+    if endpoint == "video_search":
+        return {"model": list(CLIP_MODELS)}  # checked in every mode; only "clip" and "combined" use it
+    if endpoint == "layer_table":
+        return {"model": list(cnn_tab.TABLE_MODELS)}  # built from the architecture: no weights needed
+    return {}
+
+
+def short_echoes(fn):
+    """An endpoint whose error messages carry no long value the caller sent (core.inputs.shorten_echoes): a
+    registry lookup quoting a 600 kB model name sent it all back. demo.errors does the same for a UserError; this
+    also covers a gr.Error raised by a tab's helper."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def endpoint(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error as exc:
+            arguments = signature.bind_partial(*args, **kwargs).arguments
+            arguments.pop("request", None)
+            exc.message = shorten_echoes(str(exc.message), arguments)
+            raise
+
+    return endpoint
+
+
 def register_api(profile: str) -> None:
     """Register every endpoint in the gr.Blocks being built (call inside its `with` block)."""
     _profile["name"] = profile
+    gradio_hooks.install(mcp_choices)  # MCP (--mcp): files, bounds, schemas and JSON results, demo/gradio_hooks.py
     for fn, group in ENDPOINTS:
         # A core.messages.UserError reaches the caller in the call's `language`, as the tabs' in the browser's.
-        endpoint = shows_user_errors(fn, request_of=_error_language)
+        endpoint = short_echoes(shows_user_errors(fn, request_of=_error_language))
         gr.api(gpu_task(endpoint), api_name=fn.__name__, **(group or image_group()))

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import gradio as gr
 
+from core.inputs import shorten_echoes
 from core.messages import UserError, vietnamese_of
 from demo.i18n import lang_of
 
@@ -51,7 +52,10 @@ def shows_user_errors(fn: F, *, request_of: Callable[[dict], object] | None = No
 
     def translated(exc: UserError, args: tuple, kwargs: dict) -> gr.Error:
         arguments = signature.bind_partial(*args, **kwargs).arguments
-        return user_error(request_of(arguments) if request_of else arguments.get("request"), exc)
+        error = user_error(request_of(arguments) if request_of else arguments.get("request"), exc)
+        sent = {k: v for k, v in arguments.items() if k != "request"}
+        error.message = shorten_echoes(str(error.message), sent)  # a 600 kB dropdown value is not sent back whole
+        return error
 
     if inspect.isgeneratorfunction(fn):
 

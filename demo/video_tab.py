@@ -23,6 +23,7 @@ from demo.errors import localized, shows_user_errors
 from demo.fair_queue import VIDEO_GROUP
 from demo.gpu import gpu_task
 from demo.i18n import lang_of, say, tr
+from demo.limits import deadline_progress
 from demo.wiring import for_profile
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "video"
@@ -240,7 +241,8 @@ def search(
                 "The English CLIP understands Vietnamese poorly: choose the multilingual CLIP.",
             )
         )
-    path, result = run_search(*options, profile=profile, request=request, progress=progress)
+    # At most VIDEO_MAX_REQUEST_S of the single video slot per search, as for the API (demo/limits.py).
+    path, result = run_search(*options, profile=profile, request=request, progress=deadline_progress(progress))
     data = result.as_dict()
     lang = lang_of(request) if voice_ in ("auto", "off") else voice_
     spoken = spoken_summary(result, text, lang)
