@@ -97,7 +97,13 @@ def build_status_tab(profile: str) -> None:
         )
     )
     summary = gr.Markdown()
-    table = gr.Dataframe(label=tr("status.table", "Các mô hình", "Models"), interactive=False, wrap=True, visible=False)
+    table = gr.Dataframe(
+        label=tr("status.table", "Các mô hình", "Models"),
+        interactive=False,
+        wrap=True,
+        visible=False,
+        column_widths=["15%", "18%", "11%", "30%", "26%"],  # every column on screen at 1280 px, long ones wrapped
+    )
     refresh = gr.Button(tr("status.refresh", "Kiểm tra lại", "Refresh"))
     with gr.Accordion(tr("status.instructor", "Dành cho giảng viên", "For the instructor"), open=False):
         notes = gr.Markdown()
