@@ -40,8 +40,8 @@ class WeightsUnavailable(UserError, RuntimeError):
         super().__init__(
             f"No weights for '{model_name}' on this machine yet. The instructor can prepare them: the Model status "
             "tab says what is missing and how to get it.",
-            f"Máy này chưa có trọng số cho '{model_name}'. Giảng viên có thể chuẩn bị: thẻ Trạng thái mô hình cho "
-            "biết còn thiếu gì và cách lấy.",
+            f"Chưa có trọng số cho '{model_name}' trên máy này. Giảng viên có thể chuẩn bị: thẻ Trạng thái mô hình "
+            "cho biết còn thiếu gì và cách lấy.",
         )
 
     def instructor_details(self) -> str:

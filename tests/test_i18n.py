@@ -298,7 +298,7 @@ def test_one_error_type_reaches_the_visitor_in_their_language():
     assert exc.value.message == "bad 3" and exc.value.title == "Invalid value"
     missing = WeightsUnavailable("x", ["no file"], ["python -m train.x"])
     assert isinstance(missing, RuntimeError) and str(missing).startswith("No weights for 'x'")
-    assert "chưa có trọng số cho 'x'" in missing.vi and missing.fixes == ["python -m train.x"]
+    assert missing.vi.startswith("Chưa có trọng số cho 'x'") and missing.fixes == ["python -m train.x"]
     # The students' message is words; the command and the reason stay with the instructor (Status tab, prefetch).
     assert not any(detail in text for text in (str(missing), missing.vi) for detail in ("python -m", "no file"))
     unknown = UnknownChoice("unknown 'y'", "không có 'y'")
