@@ -137,8 +137,8 @@ def _random_init(variant: str, profile: str) -> LoadedCaptioner:
     cider = CiderD([[metric_tokens(s)] for s in sentences])
     tiny = profile == "tiny"
     size = "tiny" if tiny else "full-size"
-    note = f"{size} random-initialised {get_spec(caption_model_name(variant)).display_name} (APP_PROFILE={profile}): "
-    note += "captions are meaningless"
+    note = f"{size} random-initialised {get_spec(caption_model_name(variant)).display_name} "
+    note += f"(the app's {profile} profile): captions are meaningless"
     with torch.random.fork_rng():
         torch.manual_seed(0)
         if variant == "cnn_lstm":
