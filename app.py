@@ -31,7 +31,7 @@ from demo.caption_tab import build_caption_tab
 from demo.clip_tab import build_clip_tab
 from demo.cnn_tab import build_cnn_tab
 from demo.fair_queue import MODEL_CONCURRENCY
-from demo.i18n import ClassroomBlocks, launch_kwargs, tr
+from demo.i18n import ClassroomBlocks, language_links, launch_kwargs, tr
 from demo.image_tab import build_image_tab
 from demo.limits import BodyLimitMiddleware
 from demo.live_tab import build_live_tab
@@ -51,14 +51,12 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
     with ClassroomBlocks(title="Deep Learning Classroom", delete_cache=(3600, 3600)) as demo:
         with gr.Row():
             gr.Markdown(tr("app.title", "# Lớp học Học sâu", "# Deep Learning Classroom"))
-            # Plain links (a page reload), not a Gradio event: the language is chosen per page load, see demo/i18n.py.
-            gr.HTML(
-                '<div style="text-align:right">Ngôn ngữ / Language: <a href="?lang=vi" target="_self">Tiếng Việt</a> · '
-                '<a href="?lang=en" target="_self">English</a></div>'
-            )
-        # The five tabs the course is about come first, with names short enough that they all fit in the tab bar
-        # at 1280 px in Vietnamese and English (tests/test_browser.py checks it); the tools follow.
-        with gr.Tabs():
+            # Links that switch the language in place (the tab and the inputs stay), see demo/i18n.py.
+            gr.HTML(language_links())
+        # The five tabs the course is about come first; the tools follow. overflow_behavior="wrap": every tab name
+        # stays in the bar (a second row where they do not fit), never in Gradio's "..." menu
+        # (tests/test_view_ui.py checks all nine at 1280 px in both languages).
+        with gr.Tabs(overflow_behavior="wrap"):
             with gr.Tab(tr("tabs.image", "Ảnh: ResNet vs ViT", "Images: ResNet vs ViT"), id="image"):
                 build_image_tab(profile)
             with gr.Tab(tr("tabs.text", "Văn bản: GRU vs Transformer", "Text: GRU vs Transformer"), id="text"):

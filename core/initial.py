@@ -5,8 +5,9 @@ no torch import), so a tab never opens on a form that fails after the visitor fi
 appear (a prefetch, a training run) are picked up on the next page load without a restart. The HTTP API uses
 the same functions for a call that names no model, so a client gets what the page shows.
 
-Each decision comes with a note for the visitor when the tab cannot open on the course's headline choice: why
-not, and the one command that makes it available.
+Each decision comes with a note for the visitor when the tab cannot open on the course's headline choice: why not,
+and in words how the instructor makes it available (the commands are in the Status tab's instructor section:
+students read no command, path or environment variable).
 """
 
 from __future__ import annotations
@@ -58,13 +59,14 @@ def image_pair(profile: str = "default") -> Initial:
             IMAGE_OFFLINE,
             Bilingual(
                 f"ResNet-50 and ViT-B/16 (CIFAR-100) have no weights on this machine yet, so this comparison opens "
-                f"on {a} vs {b}, two of the course's from-scratch models trained here (a CNN against a CNN with "
-                f"self-attention). To get the headline pair: `{PREFETCH_PUBLIC}` (public checkpoints, about "
-                f"{mb:.0f} MB, needs network) or `python -m train.all` (the course recipe, on a GPU).",
+                f"on {a} vs {b}, two of the course's from-scratch models trained for this class (a CNN against a CNN "
+                f"with self-attention). The instructor can get the headline pair by downloading public checkpoints "
+                f"once (about {mb:.0f} MB, needs network) or by training the course recipe on a GPU; the Model "
+                "status tab says how.",
                 f"Máy này chưa có trọng số của ResNet-50 và ViT-B/16 (CIFAR-100), nên phần so sánh mở với {a} và "
-                f"{b}, hai mô hình huấn luyện từ đầu của môn học (một CNN và một CNN có tự chú ý). Để có cặp mô hình "
-                f"chính: `{PREFETCH_PUBLIC}` (checkpoint công khai, khoảng {mb:.0f} MB, cần mạng) hoặc "
-                "`python -m train.all` (công thức của môn học, trên GPU).",
+                f"{b}, hai mô hình huấn luyện từ đầu của môn học (một CNN và một CNN có tự chú ý). Giảng viên có thể "
+                f"có cặp mô hình chính bằng cách tải checkpoint công khai một lần (khoảng {mb:.0f} MB, cần mạng) hoặc "
+                "huấn luyện theo công thức của môn học trên GPU; thẻ Trạng thái mô hình cho biết cách làm.",
             ),
         )
     # Nothing to run (an empty CHECKPOINT_DIR): keep the headline pair, whose panels name the missing files.
@@ -82,11 +84,11 @@ def text_pair(profile: str = "default") -> Initial:
     return Initial(
         wordnet,
         Bilingual(
-            "GRU vs DistilBERT on 20 Newsgroups (course Task 2) needs checkpoints trained on this machine or the "
-            "class's Hub repo (`python -m train.all`), so the tab opens on the offline pair, GRU vs MiniLM on "
-            "WordNet definitions.",
-            "Cặp GRU và DistilBERT trên 20 Newsgroups (Bài 2) cần checkpoint huấn luyện trên máy này hoặc trong repo "
-            "Hub của lớp (`python -m train.all`), nên thẻ mở với cặp chạy ngoại tuyến: GRU và MiniLM trên định "
+            "GRU vs DistilBERT on 20 Newsgroups (course Task 2) needs checkpoints the instructor trains for this "
+            "class (the Model status tab says how), so the tab opens on the offline pair, GRU vs MiniLM on WordNet "
+            "definitions.",
+            "Cặp GRU và DistilBERT trên 20 Newsgroups (Bài 2) cần checkpoint do giảng viên huấn luyện cho lớp (thẻ "
+            "Trạng thái mô hình cho biết cách làm), nên thẻ mở với cặp chạy ngoại tuyến: GRU và MiniLM trên định "
             "nghĩa WordNet.",
         ),
         runnable=all(runs_here(n, profile) for n in wordnet),

@@ -149,19 +149,19 @@ def load_with_fallback(name: str, profile: str = "default") -> LoadedModel:
 
 
 def _fallback_note(missing: list[tuple[ModelSpec, WeightsUnavailable]], model: LoadedModel) -> Bilingual:
+    """Why this panel shows another model, in words for the class; the missing files and the commands are the
+    instructor's (the exceptions' reasons and fixes: the Status tab, core.prefetch)."""
     wanted, shown = missing[0][0], model.spec
-    why = "; ".join(r for _, e in missing for r in e.reasons)
-    fixes = " or ".join(_unique(e.fixes[0] for _, e in missing if e.fixes))
     if shown.labels != wanted.labels:
         labels = DATASET_NAMES.get(shown.labels, shown.labels)
         what_en, what_vi = f"with {labels} labels instead", f"với nhãn {labels}"
     else:
         what_en, what_vi = "(same classes, another recipe)", "(cùng các lớp, cách huấn luyện khác)"
     return Bilingual(
-        f"{wanted.display_name} weights are not available ({why}), so this panel shows {shown.display_name} "
-        f"{what_en}. To get {wanted.display_name}: {fixes}",
-        f"Chưa có trọng số của {wanted.display_name} ({why}), nên khung này hiển thị {shown.display_name} "
-        f"{what_vi}. Để có {wanted.display_name}: {fixes}",
+        f"{wanted.display_name} has no weights on this machine yet, so this panel shows {shown.display_name} "
+        f"{what_en}. The Model status tab says how the instructor can get {wanted.display_name}.",
+        f"Máy này chưa có trọng số của {wanted.display_name}, nên khung này hiển thị {shown.display_name} "
+        f"{what_vi}. Thẻ Trạng thái mô hình cho biết cách giảng viên lấy {wanted.display_name}.",
     )
 
 
@@ -230,8 +230,10 @@ def _random_init(spec: ModelSpec, profile: str) -> LoadedModel:
         preprocess=spec.preprocess,
         labels=label_set(spec.labels),
         source=Bilingual(
-            f"{what} random-initialised {type(module).__name__} (APP_PROFILE={profile}): predictions are meaningless",
-            f"{type(module).__name__} {vi} khởi tạo ngẫu nhiên (APP_PROFILE={profile}): dự đoán không có ý nghĩa",
+            f"{what} random-initialised {type(module).__name__} (the app's {profile} profile): predictions are "
+            "meaningless",
+            f"{type(module).__name__} {vi} khởi tạo ngẫu nhiên (cấu hình {profile} của ứng dụng): dự đoán không có "
+            "ý nghĩa",
         ),
         num_params=_count_params(module),
         profile=profile,

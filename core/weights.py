@@ -1,10 +1,12 @@
 """Where weights come from, in order: a local checkpoint, then the Hub (docs/ARCHITECTURE.md, "Weight sources").
 
 Each source answers `is_cached()` (are the weights on this machine now? a disk lookup, no network) and either
-returns a loaded module or says, in words a student can act on, why it could not and which
-command fixes it. Network access is probed with a short timeout first, so an offline classroom never waits on a
-hanging download. Downloads are safetensors, or torchvision's .pth read with torch.load(weights_only=True), which
-refuses anything but tensors (no arbitrary unpickling).
+returns a loaded module or says why it could not. What a source says about itself comes in two registers:
+`describe()` is words for the class (no path, command or environment variable: it reaches the students' panels and
+the HTTP API), `fix()` and the reasons of a `WeightsUnavailable` are the instructor's details (the Status tab's
+instructor section, core.prefetch's output). Network access is probed with a short timeout first, so an offline
+classroom never waits on a hanging download. Downloads are safetensors, or torchvision's .pth read with
+torch.load(weights_only=True), which refuses anything but tensors (no arbitrary unpickling).
 """
 
 from __future__ import annotations
@@ -25,18 +27,27 @@ NETWORK_TIMEOUT_S = 3.0
 
 
 class WeightsUnavailable(UserError, RuntimeError):
-    """No source could provide the weights; `reasons` (English: paths, library errors) and `fixes` (commands)."""
+    """No source could provide the weights.
+
+    The message is words for the class (no path, no command: it is shown on the students' screen and returned by
+    the HTTP API); `reasons` (English: paths, library errors) and `fixes` (commands) are the instructor's details,
+    shown by core.prefetch and the Status tab's instructor section."""
 
     title = Bilingual("Weights missing", "Thiếu trọng số")
 
     def __init__(self, model_name: str, reasons: list[str], fixes: list[str]):
         self.model_name, self.reasons, self.fixes = model_name, reasons, fixes
-        details = [f"  - {r}" for r in reasons]
-        en, vi = [f"No weights for '{model_name}':", *details], [f"Chưa có trọng số cho '{model_name}':", *details]
-        if fixes:
-            en += ["To fix, run one of:"] + [f"  {f}" for f in fixes]
-            vi += ["Để khắc phục, chạy một trong các lệnh:"] + [f"  {f}" for f in fixes]
-        super().__init__("\n".join(en), "\n".join(vi))
+        super().__init__(
+            f"No weights for '{model_name}' on this machine yet. The instructor can prepare them: the Model status "
+            "tab says what is missing and how to get it.",
+            f"Chưa có trọng số cho '{model_name}' trên máy này. Giảng viên có thể chuẩn bị: thẻ Trạng thái mô hình "
+            "cho biết còn thiếu gì và cách lấy.",
+        )
+
+    def instructor_details(self) -> str:
+        """What a message for the instructor adds: the reasons (paths) and the commands that fix them."""
+        lines = [f"- {r}" for r in self.reasons]
+        return "\n".join(lines + [f"  {f}" for f in self.fixes])
 
 
 class SourceFailed(Exception):
@@ -45,6 +56,52 @@ class SourceFailed(Exception):
 
 def checkpoint_dir() -> Path:
     return Path(os.environ.get("CHECKPOINT_DIR", REPO_ROOT / "checkpoints"))
+
+
+# Dataset names as the class reads them, for describe() (the checkpoint's config.json names the dataset).
+_DATASETS = {"fashion_mnist": "Fashion-MNIST", "cifar100": "CIFAR-100", "easy_vqa": "easy-VQA", "ktvic": "KTVIC"}
+
+
+def _thousands(n: int, sep: str) -> str:
+    return f"{n:,}".replace(",", sep)
+
+
+def describe_checkpoint(folder: str | Path, *, hub_repo: str | None = None) -> Bilingual:
+    """A checkpoint folder in words for the class: whose it is and what it was trained on, read from its
+    config.json (no path: this reaches the students' panels and the HTTP API)."""
+    folder = Path(folder)
+    if folder.name.startswith("live_"):  # core.live_models.PREFIX: a model trained in the Live training tab
+        return Bilingual(
+            "a model trained live in this class (Live training tab)",
+            "mô hình huấn luyện trực tiếp trong lớp (thẻ Huấn luyện trực tiếp)",
+        )
+    en, vi = [], []
+    try:
+        import json
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        train = config.get("train_config") or {}
+        dataset = config.get("dataset") or train.get("dataset")
+        if dataset:
+            name = _DATASETS.get(str(dataset), str(dataset))
+            en.append(name)
+            vi.append(name)
+        samples, epochs = train.get("train_samples"), train.get("epochs")
+        if isinstance(samples, int) and isinstance(epochs, int):
+            en.append(f"{_thousands(samples, ',')} training examples x {epochs} epochs")
+            vi.append(f"{_thousands(samples, '.')} mẫu huấn luyện x {epochs} epoch")
+        elif isinstance(epochs, int):
+            en.append(f"{epochs} epochs")
+            vi.append(f"{epochs} epoch")
+    except (OSError, ValueError, AttributeError):
+        pass  # a folder without a readable config.json is still a checkpoint: described without the details
+    detail_en, detail_vi = (f" ({', '.join(en)})", f" ({', '.join(vi)})") if en else ("", "")
+    if hub_repo:
+        return Bilingual(
+            f"the class's checkpoint from Hugging Face {hub_repo}{detail_en}",
+            f"checkpoint của lớp từ Hugging Face {hub_repo}{detail_vi}",
+        )
+    return Bilingual(f"checkpoint trained for this class{detail_en}", f"checkpoint huấn luyện cho lớp này{detail_vi}")
 
 
 def hub_offline() -> bool:
@@ -97,7 +154,7 @@ class LocalCheckpoint:
     train_command: str
 
     def describe(self) -> str:
-        return Bilingual(f"local checkpoint {self.path()}", f"checkpoint trên máy {self.path()}")
+        return describe_checkpoint(self.path())
 
     def path(self) -> Path:
         return checkpoint_dir() / self.dirname
@@ -129,8 +186,12 @@ class HubCheckpoint:
     def describe(self) -> str:
         repo = os.environ.get(HUB_REPO_ENV)
         if repo:
-            return Bilingual(f"Hub repo {repo}/{self.subfolder}", f"kho Hub {repo}/{self.subfolder}")
-        return Bilingual(f"Hub repo (${HUB_REPO_ENV} not set)", f"kho Hub (chưa đặt ${HUB_REPO_ENV})")
+            return Bilingual(
+                f"the class's checkpoint from Hugging Face {repo}", f"checkpoint của lớp từ Hugging Face {repo}"
+            )
+        return Bilingual(
+            "the class's Hugging Face repository (not set up here)", "kho Hugging Face của lớp (chưa thiết lập)"
+        )
 
     def fix(self) -> str:
         return f"{HUB_REPO_ENV}=<user>/<repo> python -m core.prefetch  # a repo holding {self.subfolder}/"
@@ -193,7 +254,11 @@ class TorchvisionWeights:
     filename: str | None = None
 
     def describe(self) -> str:
-        return f"torchvision {self.weights}"
+        tag = self.weights.split(".")[-1]
+        return Bilingual(
+            f"torchvision's public pretrained weights ({tag})",
+            f"trọng số huấn luyện sẵn công khai của torchvision ({tag})",
+        )
 
     def fix(self) -> str:
         return "python -m core.prefetch  # downloads torchvision and Hub weights into the local cache"
@@ -246,7 +311,10 @@ class TransformersHub:
     repo_id: str
 
     def describe(self) -> str:
-        return Bilingual(f"Hub model {self.repo_id}", f"mô hình Hub {self.repo_id}")
+        return Bilingual(
+            f"public checkpoint from Hugging Face {self.repo_id}",
+            f"checkpoint công khai từ Hugging Face {self.repo_id}",
+        )
 
     def fix(self) -> str:
         return "python -m core.prefetch  # downloads torchvision and Hub weights into the local cache"
@@ -280,7 +348,10 @@ class OpenClipHub:
     size_mb: float | None = None
 
     def describe(self) -> str:
-        return f"open_clip {self.model_name} / {self.pretrained}"
+        return Bilingual(
+            f"open_clip's public weights ({self.model_name}, {self.pretrained})",
+            f"trọng số công khai của open_clip ({self.model_name}, {self.pretrained})",
+        )
 
     def fix(self) -> str:
         return "python -m core.prefetch  # downloads torchvision, Hub and open_clip weights into the local cache"
@@ -341,8 +412,8 @@ class PublishedHubFile:
 
     def describe(self) -> str:
         return Bilingual(
-            f"Hub file {self.repo_id}/{self.filename} ({self.licence})",
-            f"tệp Hub {self.repo_id}/{self.filename} (giấy phép {self.licence})",
+            f"public checkpoint from Hugging Face {self.repo_id} ({self.licence})",
+            f"checkpoint công khai từ Hugging Face {self.repo_id} (giấy phép {self.licence})",
         )
 
     def fix(self) -> str:

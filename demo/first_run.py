@@ -5,8 +5,14 @@ which wires them all into one `load` event: one cheap request per page (core.ini
 Deciding per page load, not when the app is built, means weights that appear later (a prefetch, a training run)
 change the page on its next load, without a restart.
 
+A language switch happens in place (demo/i18n.py): the page's text that a page load wrote (the notes, the cards)
+is written again in the new language when the head script clicks the hidden button `attach` adds; only the
+Markdown outputs are updated then, so a visitor's selections stay. `on_language_change(fn, outputs)` adds more
+(the status tab's table).
+
 A tab where nothing can run (CLIP, captions on a fresh offline machine) opens on a card that says, in the visitor's
-language, what it needs, how big the download is and the one command; its controls stay visible but inactive.
+language, what it needs and how big the download is, in words (the command is in the Status tab's instructor
+section: students read no command); its controls stay visible but inactive.
 """
 
 from __future__ import annotations
@@ -19,12 +25,13 @@ import gradio as gr
 from core.initial import Initial
 from core.registry import get_spec
 from demo.fair_queue import QUICK_GROUP
-from demo.i18n import say
+from demo.i18n import RELANG_BUTTON, say
 
 logger = logging.getLogger(__name__)
 
 # Per Blocks being built (gradio's Context.root_block), so a tab built inside another Blocks never leaks into this one.
 _loaders: dict[int, list[tuple[Callable, list]]] = {}
+_relang: dict[int, list[tuple[Callable, list]]] = {}
 
 
 def on_page_load(fn: Callable[[gr.Request | None], Sequence], outputs: Sequence) -> None:
@@ -34,9 +41,23 @@ def on_page_load(fn: Callable[[gr.Request | None], Sequence], outputs: Sequence)
     _loaders.setdefault(id(Context.root_block), []).append((fn, list(outputs)))
 
 
+def on_language_change(fn: Callable, outputs: Sequence) -> None:
+    """Run `fn(request)` again when the visitor switches language in place (its own event: it may be slow)."""
+    from gradio.context import Context
+
+    _relang.setdefault(id(Context.root_block), []).append((fn, list(outputs)))
+
+
 def attach(blocks: gr.Blocks) -> None:
-    """One load event for everything the tabs of `blocks` registered (call once, inside `with blocks:`)."""
+    """One load event for everything the tabs of `blocks` registered, and the language switch's hidden button
+    (call once, inside `with blocks:`)."""
     loaders = _loaders.pop(id(blocks), [])
+    relang_hooks = _relang.pop(id(blocks), [])
+    if not loaders and not relang_hooks:
+        return
+    relang = gr.Button(visible="hidden", elem_id=RELANG_BUTTON)
+    for fn, outputs in relang_hooks:
+        relang.click(fn, outputs=outputs, api_visibility="private", show_progress="hidden", **QUICK_GROUP)
     if not loaders:
         return
 
@@ -53,13 +74,15 @@ def attach(blocks: gr.Blocks) -> None:
             values += got
         return values
 
-    blocks.load(
-        page_load,
-        outputs=[o for _, outputs in loaders for o in outputs],
-        api_visibility="private",
-        show_progress="hidden",
-        **QUICK_GROUP,
-    )
+    outputs = [o for _, outputs in loaders for o in outputs]
+    blocks.load(page_load, outputs=outputs, api_visibility="private", show_progress="hidden", **QUICK_GROUP)
+    texts = [isinstance(o, gr.Markdown) for o in outputs]
+
+    def texts_again(request: gr.Request = None):
+        """The page load's Markdown (notes, cards) in the new language; every other output unchanged."""
+        return [value if text else gr.update() for value, text in zip(page_load(request), texts)]
+
+    relang.click(texts_again, outputs=outputs, api_visibility="private", show_progress="hidden", **QUICK_GROUP)
 
 
 def _mb(name: str) -> float | None:
@@ -68,7 +91,7 @@ def _mb(name: str) -> float | None:
 
 
 def card_text(request: gr.Request | None, tab: str, initial: Initial) -> str:
-    """The card's Markdown: what the tab needs, the download size where known, and the one command."""
+    """The card's Markdown: what the tab needs and the download size where known, in words."""
     if tab == "clip":
         name = initial.models[0]
         size = _mb(name)
@@ -77,30 +100,26 @@ def card_text(request: gr.Request | None, tab: str, initial: Initial) -> str:
         display = get_spec(name).display_name
         return say(
             request,
-            f"### Thẻ này cần tải trọng số CLIP\nChưa có trọng số của **{display}** trên máy này. Cần tải về "
-            f"một lần ({size_vi}, cần mạng), sau đó chạy cả khi ngoại tuyến:\n\n"
-            f"```bash\npython -m core.prefetch {name}\n```\n"
-            "Tải lại trang sau khi tải xong. Các nút bên dưới chưa dùng được cho đến lúc đó.",
-            f"### This tab needs the CLIP weights\n**{display}** has no weights on this machine. They are a "
-            f"one-time download ({size_en}, needs network); afterwards the tab works offline:\n\n"
-            f"```bash\npython -m core.prefetch {name}\n```\n"
-            "Reload the page once it is done. The controls below stay inactive until then.",
+            f"### Thẻ này cần tải trọng số CLIP\nChưa có trọng số của **{display}** trên máy này. Giảng viên cần tải "
+            f"về một lần ({size_vi}, cần mạng), sau đó thẻ chạy cả khi ngoại tuyến; thẻ Trạng thái mô hình cho biết "
+            "cách làm.\n\nTải lại trang sau khi tải xong. Các nút bên dưới chưa dùng được cho đến lúc đó.",
+            f"### This tab needs the CLIP weights\n**{display}** has no weights on this machine. The instructor "
+            f"downloads them once ({size_en}, needs network); afterwards the tab works offline. The Model status tab "
+            "says how.\n\nReload the page once it is done. The controls below stay inactive until then.",
         )
     clip = get_spec(get_spec(initial.models[0]).requires[0]).display_name if initial.models else "CLIP"
     size = _mb("clip_vit_b32_openai")
     return say(
         request,
         "### Thẻ này cần các mô hình chú thích đã huấn luyện\nChưa có checkpoint nào của ClipCap hay CNN + LSTM "
-        "trên máy này. Chúng được huấn luyện trên KTVIC (`data/ktvic`) và chạy trên "
+        "trên máy này. Chúng được huấn luyện trên bộ dữ liệu KTVIC và chạy trên "
         f"{clip} đóng băng (khoảng {size:.0f} MB) cùng GPT-2 tiếng Việt (NlpHUST/gpt2-vietnamese, cỡ GPT-2 base, "
-        "124 triệu tham số). Trên một máy có GPU và mạng, một lệnh chuẩn bị tất cả:\n\n"
-        "```bash\npython -m train.all\n```\n"
-        "Tải lại trang sau khi xong. Các nút bên dưới chưa dùng được cho đến lúc đó.",
+        "124 triệu tham số). Giảng viên chuẩn bị chúng một lần trên máy có GPU và mạng; thẻ Trạng thái mô hình cho "
+        "biết cách làm.\n\nTải lại trang sau khi xong. Các nút bên dưới chưa dùng được cho đến lúc đó.",
         "### This tab needs trained captioners\nNo ClipCap or CNN + LSTM checkpoint is on this machine. They are "
-        f"trained on KTVIC (`data/ktvic`) and run on a frozen {clip} (about {size:.0f} MB) and a Vietnamese GPT-2 "
-        "(NlpHUST/gpt2-vietnamese, GPT-2 base size, 124M parameters). On a machine with a GPU and network, one "
-        "command prepares everything:\n\n"
-        "```bash\npython -m train.all\n```\n"
+        f"trained on the KTVIC data set and run on a frozen {clip} (about {size:.0f} MB) and a Vietnamese GPT-2 "
+        "(NlpHUST/gpt2-vietnamese, GPT-2 base size, 124M parameters). The instructor prepares them once on a "
+        "machine with a GPU and network; the Model status tab says how.\n\n"
         "Reload the page once it is done. The controls below stay inactive until then.",
     )
 

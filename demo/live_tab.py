@@ -21,7 +21,7 @@ def build_live_tab(profile: str) -> None:
             "### Huấn luyện trực tiếp\n"
             "Huấn luyện một trong các mô hình nhỏ của môn học trên Fashion-MNIST trong vài epoch, ngay trên CPU của "
             "máy chủ này, và xem hàm mất mát cùng độ chính xác sau mỗi epoch. Mỗi lúc chỉ có một lượt huấn luyện cho "
-            "tất cả mọi người. Kết quả là một mô hình mới mang tên bạn, có trong tab **Phân loại ảnh: ResNet vs "
+            "tất cả mọi người. Kết quả là một mô hình mới mang tên bạn, có trong tab **Ảnh: ResNet vs "
             "ViT** bên cạnh mô hình gốc (mô hình gốc không đổi); chỉ bạn xoá được nó.",
             "### Live training\n"
             "Train one of the course's small models on Fashion-MNIST for a few epochs, on this server's CPU, and "
@@ -157,7 +157,7 @@ def _status_text(p, request: gr.Request | None = None) -> str:
         return say(
             request,
             f"**Xong.** Độ chính xác trên 2.000 ảnh kiểm tra để riêng: **{acc}%**. Đây là một mô hình mới, "
-            f"`{p.entry}`: chọn nó trong tab Phân loại ảnh: ResNet vs ViT (mô hình `{p.model}` gốc không đổi).",
+            f"`{p.entry}`: chọn nó trong tab Ảnh: ResNet vs ViT (mô hình `{p.model}` gốc không đổi).",
             f"**Done.** Test accuracy on 2,000 held-out images: **{acc}%**. This is a new model, `{p.entry}`: "
             f"pick it in the Images: ResNet vs ViT tab (the committed `{p.model}` is unchanged).",
         )

@@ -47,7 +47,16 @@ def build_report_panel(model_a: gr.Dropdown, model_b: gr.Dropdown, reports: Call
 
 def curves_plot(label) -> gr.LinePlot:
     """Loss and accuracy per epoch (core.training_report.curve_rows): the browser draws the numbers it gets."""
-    return gr.LinePlot(x="epoch", y="value", color="curve", label=label, x_title="epoch", y_title=None, height=260)
+    return gr.LinePlot(
+        x="epoch",
+        y="value",
+        color="curve",
+        label=label,
+        x_title=tr("report.axis_epoch", "epoch", "epoch"),  # the axis and legend titles in the page's language
+        y_title=tr("report.axis_value", "giá trị", "value"),
+        color_title=tr("report.axis_curve", "đường cong", "curve"),
+        height=260,
+    )
 
 
 def training_reports(

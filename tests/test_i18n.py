@@ -298,7 +298,9 @@ def test_one_error_type_reaches_the_visitor_in_their_language():
     assert exc.value.message == "bad 3" and exc.value.title == "Invalid value"
     missing = WeightsUnavailable("x", ["no file"], ["python -m train.x"])
     assert isinstance(missing, RuntimeError) and str(missing).startswith("No weights for 'x'")
-    assert missing.vi.startswith("Chưa có trọng số cho 'x'") and "python -m train.x" in missing.vi
+    assert missing.vi.startswith("Chưa có trọng số cho 'x'") and missing.fixes == ["python -m train.x"]
+    # The students' message is words; the command and the reason stay with the instructor (Status tab, prefetch).
+    assert not any(detail in text for text in (str(missing), missing.vi) for detail in ("python -m", "no file"))
     unknown = UnknownChoice("unknown 'y'", "không có 'y'")
     assert isinstance(unknown, KeyError) and str(unknown) == "unknown 'y'"  # not KeyError's quoted repr
     copy = pickle.loads(pickle.dumps(missing))
@@ -333,3 +335,20 @@ def test_where_the_weights_came_from_and_the_map_method_come_in_vietnamese():
     assert "khởi tạo ngẫu nhiên" in header_vi and "Grad-CAM trên bản đồ đặc trưng" in header_vi
     assert "random-initialised" not in header_vi and "feature map" not in header_vi
     assert "random-initialised" in header_en and "Grad-CAM on the last block" in header_en
+
+
+def test_page_config_carries_no_upload_folder_path_and_the_switch_script():
+    """The examples' thumbnails are served under a neutral route (the middleware maps it back); the head script that
+    switches the language in place names the page's language and Gradio's own frontend module."""
+    from demo.i18n import EXAMPLES_ROUTE, FRONTEND_CORE, _without_server_paths, head_html, upload_folder
+
+    folder = upload_folder()
+    sample = {"path": f"{folder}/abc/cat.jpg", "url": f"/gradio_api/file={folder}/abc/cat.jpg", "orig_name": "cat.jpg"}
+    dataset = {"type": "dataset", "props": {"samples": [[sample]], "label": "x"}}
+    served = _without_server_paths(dataset)
+    assert served["props"]["samples"] == [
+        [{**sample, "path": "cat.jpg", "url": f"/gradio_api/{EXAMPLES_ROUTE}abc/cat.jpg"}]
+    ]
+    assert dataset["props"]["samples"][0][0]["path"].startswith(folder)  # the stored config is untouched
+    assert FRONTEND_CORE and FRONTEND_CORE.startswith("core-")  # Gradio 6.31's module with load_translations
+    assert 'dataset.dlLang = "vi"' in head_html("vi") and 'dataset.dlLang = "en"' in head_html("xx")

@@ -28,11 +28,12 @@ def fresh(tmp_path, monkeypatch):
 def test_fresh_clone_opens_on_what_runs(fresh):
     image = initial.image_pair()
     assert image.models == ("simple_cnn", "cnn_transformer") and image.runnable
-    assert "python -m core.prefetch resnet50_detectors vit_b16_detectors" in image.note
-    assert "python -m train.all" in image.note and "418 MB" in image.note  # 90.6 + 327.6 MiB
-    assert "ResNet-50" in image.note.vi and "python -m core.prefetch" in image.note.vi
+    assert "downloading public checkpoints" in image.note and "418 MB" in image.note  # 90.6 + 327.6 MiB
+    assert "ResNet-50" in image.note.vi and "418 MB" in image.note.vi and "Trạng thái mô hình" in image.note.vi
     text = initial.text_pair()
-    assert text.models == ("gru_wordnet", "minilm_wordnet") and text.runnable and "train.all" in text.note
+    assert text.models == ("gru_wordnet", "minilm_wordnet") and text.runnable and "Model status" in text.note
+    # Students read no command: it is in the Status tab's instructor section.
+    assert not any("python -m" in note for note in (image.note, image.note.vi, text.note, text.note.vi))
     assert initial.vqa_choice().models == ("easy_vqa", "cnn_att")
     assert not initial.clip_choice().runnable and initial.clip_choice().models == ("clip_vit_b32_openai",)
     assert not initial.caption_choice().runnable
@@ -95,11 +96,10 @@ def test_page_load_event_sets_the_selections_and_the_cards(fresh):
     shown = [v for v in values if isinstance(v, str)]
     assert shown[:2] == ["simple_cnn", "cnn_transformer"]
     texts = [v.get("value", "") for v in values if isinstance(v, dict)]
-    assert any(
-        "This tab needs the CLIP weights" in t and "python -m core.prefetch clip_vit_b32_openai" in t for t in texts
-    )
+    assert any("This tab needs the CLIP weights" in t and "The Model status tab says how" in t for t in texts)
     assert any("about 577 MB" in t for t in texts)
-    assert any("This tab needs trained captioners" in t and "python -m train.all" in t for t in texts)
+    assert any("This tab needs trained captioners" in t and "GPU and network" in t for t in texts)
+    assert not any("python -m" in t for t in texts)  # the commands are the instructor's (Status tab)
     assert sum(1 for v in values if isinstance(v, dict) and v.get("interactive") is False) == 5  # CLIP 4, caption 1
     assert "ocr" in shown and "easy_vqa" in shown and "wordnet" in shown
 

@@ -33,7 +33,7 @@ def test_profile_arguments_are_the_same_rule_for_every_entry(spec):
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_every_entry_loads_tiny_through_the_one_loader_once(spec):
     loaded = model_store.load_model(spec.name, "tiny")
-    assert "tiny random" in _source(loaded) and "APP_PROFILE=tiny" in _source(loaded)
+    assert "tiny random" in _source(loaded) and "tiny profile" in _source(loaded)
     assert model_store.load_model(spec.name, "tiny") is loaded  # cached: loaded once
 
 
@@ -43,13 +43,13 @@ def test_every_entry_loads_tiny_through_the_one_loader_once(spec):
 def test_random_profile_is_full_size_and_tiny_is_smaller(name):
     random = model_store.load_model(name, "random")
     tiny = model_store.load_model(name, "tiny")
-    assert "full-size random" in _source(random) and "APP_PROFILE=random" in _source(random)
+    assert "full-size random" in _source(random) and "random profile" in _source(random)
     assert _params(random) > 4 * _params(tiny)
 
 
 def test_default_profile_reads_the_committed_checkpoint_or_names_the_fix(tmp_path, monkeypatch):
     vqa = model_store.load_model(vqa_model_name("easy_vqa", "cnn_att"), "default")
-    assert "local checkpoint" in vqa.source
+    assert "checkpoint trained for this class" in vqa.source
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))  # nothing there
     name = vqa_model_name("food", "cnn_noatt")
     assert not get_spec(name).is_cached()

@@ -160,7 +160,7 @@ def test_round_trip_through_the_training_script(model, fixture_dir, tmp_path, mo
     assert config["tokenizer"]["name"] == pretrained.TOKENIZER_NAME and config["preprocess"]["max_length"] == 64
     # The app loads it like any registered model and reads a definition of an animal as one.
     loaded = text_classify.load_text_model(f"{model}_wordnet", "default")
-    assert "local checkpoint" in loaded.loaded.source
+    assert "checkpoint trained for this class" in loaded.loaded.source
     prediction = text_classify.classify_text(loaded, "a bird with feathers and wings that hunts prey")
     assert prediction.top_k[0][0] == "noun.animal" and prediction.max_tokens == 64
     assert evaluate_text.main(["--checkpoint", str(out)])["accuracy"] == result["test"]["accuracy"]

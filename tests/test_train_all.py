@@ -104,7 +104,7 @@ def test_tiny_profile_end_to_end_with_push(classroom, capsys):
     try:
         assert get_spec("resnet50").is_cached()
         model = model_store.load_model("resnet50")
-        assert model.source == "Hub repo teacher/class-checkpoints/resnet50_cifar100"
+        assert model.source == "the class's checkpoint from Hugging Face teacher/class-checkpoints"
     finally:
         del os.environ["DL_CLASSROOM_HUB_REPO"]
 

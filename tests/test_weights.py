@@ -32,10 +32,10 @@ def test_missing_weights_name_the_file_and_the_command_quickly(isolated):
     with pytest.raises(WeightsUnavailable) as info:
         model_store.load_with_fallback("resnet50")
     assert time.perf_counter() - start < 5
-    message = str(info.value)
-    assert str(isolated / "ckpt" / "resnet50_cifar100" / "model.safetensors") in message
-    assert "python -m train.finetune_cifar100 --model resnet50" in message
-    assert "python -m core.prefetch" in message
+    details = info.value.instructor_details()  # the instructor's: the file and the commands (students: words)
+    assert str(isolated / "ckpt" / "resnet50_cifar100" / "model.safetensors") in details
+    assert "python -m train.finetune_cifar100 --model resnet50" in details
+    assert "python -m core.prefetch" in details
 
 
 def test_checkpoint_round_trip_rebuilds_from_json_alone(tmp_path):
@@ -67,7 +67,7 @@ def test_local_checkpoint_is_preferred_and_loaded_once(isolated):
     original = _write_tiny_local_checkpoint(isolated / "ckpt")
     loaded = model_store.load_model("resnet50")
     assert loaded is model_store.load_model("resnet50")
-    assert loaded.labels[3] == "class_3" and "local checkpoint" in loaded.source
+    assert loaded.labels[3] == "class_3" and "checkpoint trained for this class" in loaded.source
     x = torch.randn(1, 3, 32, 32)
     assert torch.equal(loaded.module(x), original(x))
 
@@ -81,7 +81,8 @@ def test_falls_back_to_imagenet_weights_and_says_so(isolated):
     torch.save(build_architecture("resnet50", num_classes=1000).net.state_dict(), path)
     model = model_store.load_with_fallback("resnet50")
     assert model.name == "resnet50_imagenet" and len(model.labels) == 1000
-    assert "ImageNet-1k labels" in model.notes[0] and "train.finetune_cifar100" in model.notes[0]
+    assert "ImageNet-1k labels" in model.notes[0] and "Model status tab" in model.notes[0]
+    assert "python -m" not in model.notes[0] and "/" not in model.notes[0].replace("ViT-B/16", "")
 
 
 class _Exploit:
@@ -116,3 +117,47 @@ def test_prefetch_command_reports_status_and_fixes_offline(tmp_path):
     )
     assert out.returncode == 1
     assert "missing  resnet50_imagenet" in out.stdout and "fix: python -m core.prefetch" in out.stdout
+
+
+def test_weight_sources_describe_themselves_in_words():
+    """What a source says about itself reaches the students' panels and the HTTP API: words, never a path, a command
+    or an environment variable (those are the instructor's: fix(), the Status tab)."""
+    from core.weights import (
+        HubCheckpoint,
+        LocalCheckpoint,
+        OpenClipHub,
+        PublishedHubFile,
+        TransformersHub,
+        describe_checkpoint,
+    )
+
+    zoo = LocalCheckpoint("zoo/fashion_mnist/simple_cnn", "python -m train.scratch")
+    described = zoo.describe()
+    # Read from the committed checkpoint's config.json (4,000 training images, 3 epochs).
+    assert described == "checkpoint trained for this class (Fashion-MNIST, 4,000 training examples x 3 epochs)"
+    assert described.vi == "checkpoint huấn luyện cho lớp này (Fashion-MNIST, 4.000 mẫu huấn luyện x 3 epoch)"
+    assert "live" in describe_checkpoint("/somewhere/live/live_simple_cnn_20260101_000000_abcd")
+    sources = [
+        zoo,
+        HubCheckpoint("zoo/cifar100/simple_cnn"),
+        TorchvisionWeights("ResNet50_Weights.IMAGENET1K_V2"),
+        TransformersHub("distilbert-base-uncased"),
+        OpenClipHub("ViT-B-32", "openai"),
+        PublishedHubFile("edadaltocg/resnet50_cifar100", "pytorch_model.bin", "MIT", 91.0),
+    ]
+    for source in sources:
+        text = source.describe()
+        for lang in (str(text), text.vi):
+            assert "/" not in lang.replace("edadaltocg/", "").replace("distilbert-base", ""), lang
+            assert "python" not in lang and "DL_CLASSROOM" not in lang and "$" not in lang, lang
+        assert "python -m" in source.fix()  # the instructor's command is still there
+
+
+def test_missing_weights_message_is_words_and_keeps_the_instructors_details(isolated):
+    with pytest.raises(WeightsUnavailable) as info:
+        model_store.load_with_fallback("resnet50")
+    exc = info.value
+    for text in (str(exc), exc.vi):
+        assert "resnet50" in text and "/" not in text and "python" not in text
+    assert any("model.safetensors" in r for r in exc.reasons)
+    assert any("python -m train.finetune_cifar100 --model resnet50" in f for f in exc.fixes)

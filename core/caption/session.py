@@ -23,7 +23,7 @@ from core.caption.text import clean_decoded, metric_tokens, normalize_caption
 from core.checkpoint import WEIGHTS_FILE
 from core.inputs import InputError
 from core.registry import ModelSpec, caption_model_name, caption_variants, get_spec
-from core.weights import SourceFailed, WeightsUnavailable
+from core.weights import SourceFailed, WeightsUnavailable, describe_checkpoint
 
 
 @dataclass
@@ -126,12 +126,12 @@ def from_checkpoint(path: Path) -> LoadedCaptioner:
     if read_config(path)["arch"] == "clipcap_mapper":
         model, tokenizer, config = loading.load_clipcap(path)
         return LoadedCaptioner(
-            config.get("variant", variant), model, "clip", config["clip"]["profile"], f"local checkpoint {path}",
+            config.get("variant", variant), model, "clip", config["clip"]["profile"], describe_checkpoint(path),
             tokenizer=tokenizer, cider=cider, config=config,
         )  # fmt: skip
     model, vocab, config = loading.load_lstm(path)
     return LoadedCaptioner(
-        config.get("variant", variant), model, "cnn", config["cnn"]["profile"], f"local checkpoint {path}",
+        config.get("variant", variant), model, "cnn", config["cnn"]["profile"], describe_checkpoint(path),
         vocab=vocab, cider=cider, config=config,
     )  # fmt: skip
 
@@ -147,8 +147,8 @@ def _random_init(variant: str, profile: str) -> LoadedCaptioner:
     cider = CiderD([[metric_tokens(s)] for s in sentences])
     tiny = profile == "tiny"
     size = "tiny" if tiny else "full-size"
-    note = f"{size} random-initialised {get_spec(caption_model_name(variant)).display_name} (APP_PROFILE={profile}): "
-    note += "captions are meaningless"
+    note = f"{size} random-initialised {get_spec(caption_model_name(variant)).display_name} "
+    note += f"(the app's {profile} profile): captions are meaningless"
     with torch.random.fork_rng():
         torch.manual_seed(0)
         if variant == "cnn_lstm":

@@ -170,7 +170,7 @@ def for_checkpoint(directory: str | Path, config: dict[str, Any]):
     names (WordNet checkpoints store none: the package's vocab.txt is checked by SHA-256 instead). None if neither."""
     path = Path(directory) / TOKENIZER_FILE
     if path.is_file():
-        return from_file(path), str(path)
+        return from_file(path), "its own tokenizer.json"  # no path: this reaches the API and the panels
     from core.text import pretrained
 
     if (config.get("tokenizer") or {}).get("name") == pretrained.TOKENIZER_NAME:

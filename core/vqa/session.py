@@ -25,7 +25,7 @@ from core.uploads import digest
 from core.vqa.catalog import EASY_VQA_VI, UNSURE_BELOW
 from core.vqa.model import VQAModel, pad_batch
 from core.vqa.text import Vocabulary
-from core.weights import WeightsUnavailable
+from core.weights import WeightsUnavailable, describe_checkpoint
 
 
 @dataclass
@@ -85,7 +85,7 @@ def _from_checkpoint(spec: ModelSpec) -> LoadedVQA:
         vocab,
         config["labels"],
         Preprocess.from_dict(config["preprocess"]),
-        f"local checkpoint {path}",
+        describe_checkpoint(path),
     )
 
 
@@ -116,7 +116,7 @@ def _random_init(spec: ModelSpec, profile: str) -> LoadedVQA:
         vocab,
         answers,
         Preprocess(crop_size=size, resize_size=size),
-        f"{'tiny' if profile == 'tiny' else 'full-size'} random-initialised VQAModel (APP_PROFILE={profile}): "
+        f"{'tiny' if profile == 'tiny' else 'full-size'} random-initialised VQAModel (the app's {profile} profile): "
         "answers are meaningless",
     )
 
