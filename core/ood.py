@@ -278,14 +278,6 @@ class Verdict:
         )
 
 
-NO_CALIBRATION = Bilingual(
-    "No out-of-domain check for these weights: they have no calibration (docs/OOD.md), so the app cannot say "
-    "whether this image is like their training data.",
-    "Không kiểm tra ngoài miền cho trọng số này: chưa có hiệu chuẩn (docs/OOD.md), nên ứng dụng không biết ảnh này "
-    "có giống dữ liệu huấn luyện hay không.",
-)
-
-
 def weights_digest(weights_file: str | Path) -> str:
     h = hashlib.sha256()
     with open(weights_file, "rb") as f:
