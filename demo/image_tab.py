@@ -274,14 +274,9 @@ def on_load(request: gr.Request | None = None, *, profile: str) -> tuple:
 
 def pair_heading(name_a: str, name_b: str, request: gr.Request | None = None) -> str:
     """The tab's heading: the two models on screen, with their families (CNN, Transformer...)."""
-    names = []
-    for name in (name_a, name_b):
-        try:
-            spec = get_spec(name)
-        except KeyError:  # a live model deleted since: the heading keeps its name
-            names.append(str(name))
-            continue
-        names.append(f"{spec.display_name} ({spec.family})")
+    known = set(list_models(TASK))
+    names = [f"{get_spec(n).display_name} ({get_spec(n).family})" if n in known else str(n)  # a deleted live model
+             for n in (name_a, name_b)]  # fmt: skip
     return f"### {names[0]} {say(request, 'và', 'vs')} {names[1]}"
 
 
