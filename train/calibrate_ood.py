@@ -211,7 +211,7 @@ def tables(report: dict) -> str:
         cells = [f"{row['threshold']:.1f}", pct(row["held_out_in_flagged"])]
         cells += [pct(row[f"{s}_caught"]) for s in EVAL_SETS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", f"| method | in-domain flagged | easy-VQA train caught (selection) | AUROC | {sets} caught |",
+    lines += ["", f"| method | in-domain flagged | easy-VQA train caught | AUROC (selection set) | {sets} caught |",
               f"| --- | ---: | ---: | ---: | {right} |"]  # fmt: skip
     for m in next(iter(report["models"].values()))["methods"]:
         cells = [pct(mean(m, "held_out_in_flagged")), pct(mean(m, "easy_vqa_train_caught"))]
