@@ -123,6 +123,13 @@ def test_the_zoo_pair_answers_in_the_visitors_language_and_says_when_an_image_is
         assert any("unlike the Fashion-MNIST images" in n for n in raw[side]["notes"])  # the API's notes too
 
 
+def test_every_fashion_mnist_class_has_a_vietnamese_name():
+    from core.labels import FASHION_MNIST_VI
+    from core.zoo_data import FASHION_MNIST_LABELS
+
+    assert list(FASHION_MNIST_VI) == FASHION_MNIST_LABELS and len(set(FASHION_MNIST_VI.values())) == 10
+
+
 def test_compare_is_inactive_without_an_image_and_an_empty_drawing_is_refused():
     assert image_tab.has_image(None).interactive is False
     assert image_tab.has_image({"path": None, "url": None}).interactive is False
