@@ -13,7 +13,7 @@ import gradio as gr
 
 from core.images import load_image
 from core.initial import IMAGE_OFFLINE, image_pair
-from core.inputs import InputError, choice
+from core.inputs import choice
 from core.labels import label_vi
 from core.messages import Bilingual
 from core.model_store import DATASET_NAMES, load_with_fallback
@@ -316,10 +316,9 @@ def compare(
     return (*outputs, table, {s.side: s.raw for s in sides})
 
 
-NOTHING_DRAWN = InputError(
+NOTHING_DRAWN = Bilingual(
     "Nothing drawn yet: draw a garment on the black canvas (light strokes), then compare.",
     "Chưa vẽ gì: hãy vẽ một món đồ lên nền đen (nét sáng) rồi so sánh.",
-    title=Bilingual("No drawing", "Chưa có hình vẽ"),
 )
 
 
@@ -335,12 +334,14 @@ def compare_drawing(
     profile: str,
 ) -> tuple:
     """The drawing's Compare button: the same outputs as `compare`, for the sketchpad's flattened picture (Gradio
-    decodes its own canvas, so this event keeps Gradio's preprocessing: a dict with a PIL "composite")."""
+    decodes its own canvas, so this event keeps Gradio's preprocessing: a dict with a PIL "composite"). An empty
+    canvas gets its message inline in panel A, not an error on every output."""
     import numpy as np
 
     composite = sketch.get("composite") if isinstance(sketch, dict) else None
     if composite is None or np.asarray(composite.convert("L")).max() < 16:  # an empty (black) canvas
-        raise NOTHING_DRAWN
+        unchanged = [gr.update() for _ in range(2 * len(Panel.__dataclass_fields__) + 1)]
+        return (f"**{localized(request, NOTHING_DRAWN)}**", *unchanged)
     return compare(composite, name_a, name_b, explain_map, precision, request, profile=profile)
 
 
