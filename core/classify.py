@@ -20,7 +20,8 @@ from core.explain import draw_reading_grid, forward_with_gradcam, forward_with_g
 from core.labels import superclass_of
 from core.messages import Bilingual
 from core.microbatch import MicroBatcher
-from core.model_store import LoadedModel
+from core.model_store import DATASET_NAMES, LoadedModel
+from core.ood import Verdict, calibration_for, forward_with_penultimate
 from core.serving import serving_settings
 
 # Inputs at or below this size are CIFAR-sized; show them enlarged with crisp pixels so students see them.
@@ -49,6 +50,10 @@ class ClassifyResult:
     source: str
     notes: list[str] = field(default_factory=list)
     batch_size: int = 1  # requests that shared this forward (core.microbatch)
+    # Is the input unlike the training images? None where the weights have no calibration (core.ood): no verdict
+    # is better than an invented threshold. Its sentence is also in `notes` (ood_note), for the HTTP API.
+    out_of_domain: Verdict | None = None
+    ood_note: str | None = None
 
 
 def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain: bool = True) -> ClassifyResult:
@@ -91,6 +96,11 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
                 "thị là của cả lô.",
             )
         )
+    verdict = out_of_domain(model, x)
+    ood_note = None
+    if verdict is not None:
+        ood_note = verdict.note(DATASET_NAMES.get(model.dataset or "", model.dataset or ""))
+        notes.append(ood_note)
     if cam is not None and cam.size == 1:
         notes.append(
             f"At {crop.shape[-1]} px input the last feature map is 1x1, so the map cannot point anywhere: the "
@@ -110,7 +120,26 @@ def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain:
         source=model.source,
         notes=notes,
         batch_size=batch_size,
+        out_of_domain=verdict,
+        ood_note=ood_note,
     )
+
+
+def out_of_domain(model: LoadedModel, x: torch.Tensor) -> Verdict | None:
+    """The calibrated verdict on one normalised input (1, 3, S, S); None without a calibration for these weights.
+
+    A feature method needs the penultimate features, so it runs one more forward of its own here (the zoo models
+    are small: a few ms), rather than reaching into the micro-batcher's shared forward."""
+    if model.profile != "default":
+        return None
+    calibration = calibration_for(model.checkpoint_dir)
+    if calibration is None:
+        return None
+    try:
+        logits, features = forward_with_penultimate(model.module, x, len(model.labels))
+    except ValueError:  # no float Linear head to read (an int8 module): no verdict rather than a wrong one
+        return None
+    return calibration.verdict(logits, features)
 
 
 # module -> {explain: batcher}. Weak keys and a weak reference in the batcher: a model dropped from the cache

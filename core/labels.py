@@ -69,3 +69,23 @@ def label_set(name: str) -> tuple[str, ...]:
 def superclass_of(label: str) -> str | None:
     """CIFAR-100 superclass of a fine label, None for labels outside CIFAR-100."""
     return CIFAR100_FINE_TO_COARSE.get(label)
+
+
+# Fashion-MNIST's ten classes in Vietnamese (the Vietnamese page shows these; the API keeps the English `label`).
+FASHION_MNIST_VI: dict[str, str] = {
+    "T-shirt/top": "Áo phông/áo thun",
+    "Trouser": "Quần dài",
+    "Pullover": "Áo len chui đầu",
+    "Dress": "Váy liền",
+    "Coat": "Áo khoác",
+    "Sandal": "Dép xăng-đan",
+    "Shirt": "Áo sơ mi",
+    "Sneaker": "Giày thể thao",
+    "Bag": "Túi xách",
+    "Ankle boot": "Bốt cổ ngắn",
+}
+
+
+def label_vi(label: str) -> str | None:
+    """The Vietnamese name of a class where the app has one (Fashion-MNIST), else None (shown in English)."""
+    return FASHION_MNIST_VI.get(label)

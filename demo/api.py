@@ -73,7 +73,9 @@ def classify_image(
             "explanation": {"method", "png_base64"} (the tab's overlay; none with int8 weights).
         language: "vi" or "en" for the notes and errors; default: the request's language.
     Returns:
-        {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels with probabilities, forward time, size.
+        {"A": {...}, "B": {...}, "notes", "ms"}: per model its top_k labels with probabilities (and "label_vi"
+        where the app has a Vietnamese name), forward time, size, and "out_of_domain": {"method", "score",
+        "threshold", "unlike_training_data"} for weights with a calibration (docs/OOD.md), else null.
     """
     start, req = time.perf_counter(), _request(language, request)
     # The tab's own checks and loop (demo.image_tab): empty names give the pair the page opens on.

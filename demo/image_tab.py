@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from core.images import load_image
-from core.initial import image_pair
+from core.initial import IMAGE_OFFLINE, image_pair
 from core.inputs import choice
+from core.labels import label_vi
 from core.messages import Bilingual
 from core.model_store import DATASET_NAMES, load_with_fallback
 from core.registry import get_spec, list_models
@@ -21,7 +22,7 @@ from core.serving import image_precision
 from core.training_report import find_report
 from core.weights import WeightsUnavailable
 from demo import first_run
-from demo.components import example_images, image_file, image_input, payload_source
+from demo.components import EXAMPLES_DIR, example_images, image_file, image_input, payload_source
 from demo.errors import localized, shows_user_errors
 from demo.fair_queue import image_group
 from demo.gpu import gpu_task
@@ -81,49 +82,123 @@ def model_choices(profile: str) -> list[tuple[str, str]]:
     return [(label, name) for _, label, name in sorted(rows, key=lambda r: r[0])]
 
 
+def fashion_mnist_examples() -> list[str]:
+    """Ten Fashion-MNIST test images, one per class (examples/README.md): what the zoo models were trained on."""
+    return sorted(str(p) for p in (EXAMPLES_DIR / "fashion_mnist").glob("*.png"))
+
+
 def build_image_tab(profile: str) -> None:
-    _intro(profile)
+    heading = _intro(profile)
     with gr.Row():
         with gr.Column(scale=2):
             image = image_input(label=tr("image.image", "Ảnh", "Image"), height=320)
-            gr.Examples(
-                examples=[[p] for p in example_images()],
-                inputs=[image],
-                label=tr("image.examples", "Ảnh ví dụ", "Examples"),
-            )
+            example_sets = _examples(image, profile)
+            sketch, run_sketch = _sketchpad()
         with gr.Column(scale=1):
             model_a, model_b, explain, precision = _options(profile)
-            run = gr.Button(tr("image.compare", "So sánh", "Compare"), variant="primary")
+            run = gr.Button(tr("image.compare", "So sánh", "Compare"), variant="primary", interactive=False)
+            gr.Markdown(tr("image.compare_hint", "_Chọn một ảnh ví dụ, tải ảnh lên hoặc vẽ để so sánh._",
+                           "_Pick an example, upload an image or draw one to compare._"))  # fmt: skip
     note = gr.Markdown(visible=False)  # why the tab does not open on ResNet-50 vs ViT-B/16, and the command
-    first_run.on_page_load(for_profile(on_load, profile), [model_a, model_b, note])
+    first_run.on_page_load(for_profile(on_load, profile), [model_a, model_b, note, heading])
     for dropdown in (model_a, model_b):  # a model trained live since the page loaded is offered when it opens
         dropdown.focus(for_profile(refresh, profile), outputs=dropdown, api_visibility="private", queue=False)
+        dropdown.change(pair_heading, [model_a, model_b], heading, api_visibility="private", queue=False)
+    # Compare is inactive until there is an image: a click on an empty form would only paint error badges.
+    image.change(has_image, image, run, api_visibility="private", queue=False, preprocess=False)
     with gr.Row(equal_height=False):
         panels = [_panel(side) for side in ("A", "B")]
     precision_table = gr.Markdown()
     raw = raw_result_json()
     build_report_panel(model_a, model_b, _reports)
-    run.click(
-        gpu_task(for_profile(compare, profile)),
+    outputs = [*panels[0].outputs(), *panels[1].outputs(), precision_table, raw]
+    run_compare = dict(
+        fn=gpu_task(for_profile(compare, profile)),
         inputs=[image, model_a, model_b, explain, precision],
-        outputs=[*panels[0].outputs(), *panels[1].outputs(), precision_table, raw],
+        outputs=outputs,
         api_visibility="private",
         preprocess=False,  # the image is validated by core.images (see demo.components.image_input)
         **image_group(),
     )
+    run.click(**run_compare)
+    # An example runs on click, with the same handler, queue group and checks as the button: like
+    # gr.Examples(run_on_click=True), which would run it with Gradio's preprocessing and outside the group. Not
+    # cached (cache_examples=False): the answer is in the visitor's language and depends on the chosen models.
+    for examples in example_sets:
+        examples.load_input_event.then(**run_compare)
+    run_sketch.click(
+        gpu_task(for_profile(compare_drawing, profile)),
+        inputs=[sketch, model_a, model_b, explain, precision],
+        outputs=outputs,
+        api_visibility="private",
+        **image_group(),
+    )
 
 
-def _intro(profile: str) -> None:
+def _examples(image: gr.Image, profile: str) -> list[gr.Examples]:
+    """Fashion-MNIST test images and photos, each set labelled with whom it fits; the set that fits the pair the
+    page opens on comes first (the zoo pair offline, ResNet-50 vs ViT-B/16 where their weights are)."""
+    garments = (
+        fashion_mnist_examples(),
+        tr(
+            "image.examples_fmnist",
+            "Ảnh kiểm tra Fashion-MNIST (đúng loại ảnh các mô hình Fashion-MNIST đã học: 10 loại quần áo, giày, túi)",
+            "Fashion-MNIST test images (what the Fashion-MNIST models learned: 10 kinds of clothing, shoes, bags)",
+        ),
+    )
+    photos = (
+        example_images(),
+        tr(
+            "image.examples_photos",
+            "Ảnh chụp đời thường: ngoài những gì các mô hình Fashion-MNIST biết (hợp với mô hình ImageNet, CIFAR-100)",
+            "Everyday photos: outside what the Fashion-MNIST models know (they fit the ImageNet and CIFAR-100 models)",
+        ),
+    )
+    ordered = [garments, photos] if image_pair(profile).models == IMAGE_OFFLINE else [photos, garments]
+    return [
+        gr.Examples(
+            examples=[[p] for p in paths], inputs=[image], label=label, examples_per_page=10, cache_examples=False
+        )  # fmt: skip
+        for paths, label in ordered
+    ]
+
+
+def _sketchpad() -> tuple[gr.Sketchpad, gr.Button]:
+    """Draw a garment: light strokes on a black canvas, as Fashion-MNIST's images are."""
+    import numpy as np
+
+    title = tr("image.draw", "Vẽ một món đồ (nét sáng trên nền đen, như ảnh Fashion-MNIST)",
+               "Draw a garment (light strokes on black, like Fashion-MNIST's images)")  # fmt: skip
+    with gr.Accordion(title, open=False):
+        sketch = gr.Sketchpad(
+            value={"background": np.zeros((280, 280, 3), dtype=np.uint8), "layers": [], "composite": None},
+            canvas_size=(280, 280),
+            fixed_canvas=True,
+            brush=gr.Brush(
+                colors=["#FFFFFF", "#B0B0B0", "#606060"], default_color="#FFFFFF", default_size=14, color_mode="fixed"
+            ),  # fmt: skip
+            type="pil",
+            image_mode="RGB",
+            layers=False,
+            height=320,
+            label=tr("image.sketch", "Hình vẽ", "Drawing"),
+        )
+        run = gr.Button(tr("image.compare_drawing", "So sánh hình vẽ", "Compare the drawing"))
+    return sketch, run
+
+
+def _intro(profile: str) -> gr.Markdown:
+    """The heading (the pair on screen, set on page load and when a model changes) and the tab's one paragraph."""
+    heading = gr.Markdown("### " + " vs ".join(get_spec(n).display_name for n in image_pair(profile).models))
     gr.Markdown(
         tr(
             "image.intro",
-            "### ResNet-50 (CNN) và ViT-B/16 (Transformer)\n"
-            "Tải lên, dán hoặc chụp một ảnh (hoặc chọn ảnh ví dụ) rồi so sánh dự đoán của một mạng nơ-ron tích "
-            "chập và một Vision Transformer: mô hình chạy nhanh đến đâu, đầu vào thực sự mô hình nhìn thấy là gì, "
-            "và mô hình nhìn vào đâu trong ảnh.",
-            "### ResNet-50 (CNN) vs ViT-B/16 (Transformer)\n"
-            "Upload, paste or photograph an image (or pick an example) and compare what a convolutional network and "
-            "a Vision Transformer predict, how fast they are, what input they actually see, and where they look.",
+            "Tải lên, dán, chụp hoặc vẽ một ảnh (hoặc chọn ảnh ví dụ) rồi so sánh dự đoán của hai mô hình: mô hình "
+            "chạy nhanh đến đâu, đầu vào thực sự mô hình nhìn thấy là gì, và mô hình nhìn vào đâu trong ảnh. Mỗi mô "
+            "hình chỉ biết các lớp của tập dữ liệu nó đã học; khung kết quả nói khi ảnh không giống dữ liệu đó.",
+            "Upload, paste, photograph or draw an image (or pick an example) and compare what two models predict, how "
+            "fast they are, what input they actually see, and where they look. Each model knows only the classes of "
+            "the data set it learned; its panel says when the image is unlike that data.",
         )
     )
     if profile != "default":
@@ -136,6 +211,7 @@ def _intro(profile: str) -> None:
                 "meaningless.",
             )
         )
+    return heading
 
 
 def _options(profile: str) -> tuple[gr.Dropdown, gr.Dropdown, gr.Checkbox, gr.Radio]:
@@ -171,7 +247,7 @@ def _panel(side: str) -> Panel:
             header=gr.Markdown(tr(f"image.header_{side}", f"**Mô hình {side}**", f"**Model {side}**")),
             label=gr.Label(
                 num_top_classes=TOP_K,
-                label=tr("image.top_k", f"Top-{TOP_K} (lớp cha)", f"Top-{TOP_K} (superclass)"),
+                label=f"Top-{TOP_K}",  # "(superclass)" added by format_panel for labels that have one
             ),
             model_input=gr.Image(
                 label=tr("image.model_sees", "Mô hình nhìn thấy gì", "What the model sees"),
@@ -190,9 +266,24 @@ def _panel(side: str) -> Panel:
 
 
 def on_load(request: gr.Request | None = None, *, profile: str) -> tuple:
-    """Page load: the pair that runs here now (core.initial) and the note saying why it is not the headline pair."""
+    """Page load: the pair that runs here now (core.initial), the note saying why it is not the headline pair, and
+    the heading naming that pair."""
     initial = image_pair(profile)
-    return (*initial.models, first_run.note_update(request, initial))
+    return (*initial.models, first_run.note_update(request, initial), pair_heading(*initial.models, request))
+
+
+def pair_heading(name_a: str, name_b: str, request: gr.Request | None = None) -> str:
+    """The tab's heading: the two models on screen, with their families (CNN, Transformer...)."""
+    known = set(list_models(TASK))
+    names = [f"{get_spec(n).display_name} ({get_spec(n).family})" if n in known else str(n)  # a deleted live model
+             for n in (name_a, name_b)]  # fmt: skip
+    return f"### {names[0]} {say(request, 'và', 'vs')} {names[1]}"
+
+
+def has_image(payload) -> gr.Button:
+    """The Compare button is active only while the image input holds an image."""
+    empty = payload is None or (isinstance(payload, dict) and not (payload.get("path") or payload.get("url")))
+    return gr.Button(interactive=not empty)
 
 
 def refresh(request: gr.Request | None = None, *, profile: str) -> gr.Dropdown:
@@ -214,12 +305,44 @@ def compare(
     """The Compare button: both panels (header, top-k, what the model sees, the map), the fp32 vs int8 table and
     the JSON summary."""
     name_a, name_b, precision = checked_inputs(name_a, name_b, precision, profile)
-    loaded = load_image(payload_source(image_payload))
+    from PIL import Image
+
+    # A drawing arrives as the PIL picture Gradio flattened (compare_drawing); anything else is an upload payload.
+    loaded = load_image(image_payload if isinstance(image_payload, Image.Image) else payload_source(image_payload))
     sides = classify_pair(loaded.image, (name_a, name_b), profile, explain=bool(explain_map), precision=precision,
                           request=request)  # fmt: skip
     outputs = [value for s in sides for value in format_panel(s, loaded.notes, request)]
     table = precision_table([s.precision_row for s in sides if s.precision_row], request)
     return (*outputs, table, {s.side: s.raw for s in sides})
+
+
+NOTHING_DRAWN = Bilingual(
+    "Nothing drawn yet: draw a garment on the black canvas (light strokes), then compare.",
+    "Chưa vẽ gì: hãy vẽ một món đồ lên nền đen (nét sáng) rồi so sánh.",
+)
+
+
+@shows_user_errors
+def compare_drawing(
+    sketch,
+    name_a: str,
+    name_b: str,
+    explain_map: bool = True,
+    precision: str = "fp32",
+    request: gr.Request | None = None,
+    *,
+    profile: str,
+) -> tuple:
+    """The drawing's Compare button: the same outputs as `compare`, for the sketchpad's flattened picture (Gradio
+    decodes its own canvas, so this event keeps Gradio's preprocessing: a dict with a PIL "composite"). An empty
+    canvas gets its message inline in panel A, not an error on every output."""
+    import numpy as np
+
+    composite = sketch.get("composite") if isinstance(sketch, dict) else None
+    if composite is None or np.asarray(composite.convert("L")).max() < 16:  # an empty (black) canvas
+        unchanged = [gr.update() for _ in range(2 * len(Panel.__dataclass_fields__) + 1)]
+        return (f"**{localized(request, NOTHING_DRAWN)}**", *unchanged)
+    return compare(composite, name_a, name_b, explain_map, precision, request, profile=profile)
 
 
 # ---- shared with the HTTP API (demo/api.py classify_image) ---------------------------------------------------
@@ -365,7 +488,8 @@ def format_panel(one: Side, image_notes: list[str], request: gr.Request | None =
         cannot = say(request, "Không chạy được mô hình này.", "Cannot run this model.")
         header = f"#### {model_word} {side}: `{name}`\n**{cannot}**\n```\n{localized(request, one.error)}\n```"
         return [header, None, None, None]
-    notes = [localized(request, n) for n in [*result.notes, *image_notes]]
+    # The out-of-domain sentence gets a block of its own above the notes (the API has it among the notes).
+    notes = [localized(request, n) for n in [*result.notes, *image_notes] if n is not result.ood_note]
     params = f"{result.num_params / 1e6:.1f}"
     size = f"{result.input_size}x{result.input_size}"
     cam = " + Grad-CAM" if result.explanation else ""
@@ -383,9 +507,22 @@ def format_panel(one: Side, image_notes: list[str], request: gr.Request | None =
     if result.explanation_method:
         method = localized(request, result.explanation_method)  # the model class's Bilingual line
         lines.append(say(request, f"Bản đồ: {method}", f"Map: {method}"))
+    verdict = result.out_of_domain
+    if verdict is not None and verdict.unlike_training_data:
+        unlike = say(request, "Không giống ảnh huấn luyện", "Unlike its training images")
+        lines.append(f"> ⚠️ **{unlike}.** {localized(request, result.ood_note)}")
+    elif verdict is not None:
+        lines.append(f"✓ {localized(request, result.ood_note)}")
     lines += [f"> {n}" for n in notes]
-    scores = {_label_text(p): p.probability for p in result.predictions}
-    return ["\n\n".join(lines), scores, image_file(result.model_input), image_file(result.explanation)]
+    scores = {_label_text(p, request): p.probability for p in result.predictions}
+    superclass = say(request, "lớp cha", "superclass")
+    title = f"Top-{len(scores)}" + (f" ({superclass})" if any(p.superclass for p in result.predictions) else "")
+    return [
+        "\n\n".join(lines),
+        gr.update(value=scores, label=title),
+        image_file(result.model_input),
+        image_file(result.explanation),
+    ]
 
 
 def current_choices(profile: str, request: gr.Request | None) -> list[tuple[str, str]]:
@@ -396,8 +533,10 @@ def current_choices(profile: str, request: gr.Request | None) -> list[tuple[str,
             for label, name in model_choices(profile)]  # fmt: skip
 
 
-def _label_text(p) -> str:
-    return f"{p.label} ({p.superclass})" if p.superclass else p.label
+def _label_text(p, request: gr.Request | None = None) -> str:
+    """A class as the visitor reads it: Vietnamese where the app has the name (Fashion-MNIST), its superclass."""
+    label = say(request, label_vi(p.label) or p.label, p.label)
+    return f"{label} ({p.superclass})" if p.superclass else label
 
 
 def raw_result(name: str, result: ClassifyResult | None, error: WeightsUnavailable | None) -> dict:
@@ -409,6 +548,7 @@ def raw_result(name: str, result: ClassifyResult | None, error: WeightsUnavailab
         "display_name": result.display_name,
         "top_k": [
             {"label": p.label, "superclass": p.superclass, "probability": round(p.probability, 6)}
+            | ({"label_vi": label_vi(p.label)} if label_vi(p.label) else {})
             for p in result.predictions
         ],
         "forward_ms": round(result.forward_ms, 2),
@@ -418,6 +558,8 @@ def raw_result(name: str, result: ClassifyResult | None, error: WeightsUnavailab
         "batch_size": result.batch_size,
         "weights": result.source,
         "notes": result.notes,
+        # Is the image unlike the training data (core.ood)? None: these weights have no calibration, no verdict.
+        "out_of_domain": result.out_of_domain.to_json() if result.out_of_domain else None,
     }
 
 

@@ -39,7 +39,10 @@ def test_image_compare_fills_both_panels_and_the_summary(example_image):
         example_image, "simple_cnn", "custom_vit", True, "fp32", EN, profile="tiny"
     )
     assert "Model A" in header_a and "Model B" in header_b and "[tiny random]" in header_a
+    assert scores_a["label"] == "Top-5 (superclass)"  # the tiny CIFAR-100 stand-ins: labels with a superclass
+    scores_a = scores_a["value"]
     assert len(scores_a) == image_tab.TOP_K and 0 < sum(scores_a.values()) <= 1 + 1e-6
+    assert raw["A"]["out_of_domain"] is None  # random weights have no calibration: no verdict, never an invented one
     assert Path(seen_a).is_file() and Path(cam_a).is_file()  # what the model sees, and Grad-CAM's map
     assert table == ""  # the fp32 vs int8 table only in compare mode
     assert raw["A"]["model"] == "simple_cnn" and raw["B"]["model"] == "custom_vit"
@@ -88,12 +91,60 @@ def test_a_missing_image_model_fills_its_own_panel_and_the_other_still_runs(exam
 
 
 def test_image_page_load_and_dropdown_refresh():
-    a, b, note = image_tab.on_load(EN, profile="tiny")
+    a, b, note, heading = image_tab.on_load(EN, profile="tiny")
     offered = [name for _, name in image_tab.model_choices("tiny")]
     assert a in offered and b in offered and isinstance(note, dict)
+    assert heading == "### ResNet-50 (CIFAR-100) (CNN) vs ViT-B/16 (CIFAR-100) (Transformer)"  # the pair on screen
+    assert image_tab.pair_heading("simple_cnn", "cnn_transformer", VI) == (
+        "### SimpleCNN (CNN) và CNN+Transformer hybrid (CNN + Transformer)"
+    )
     dropdown = image_tab.refresh(VI, profile="tiny")
     assert [name for _, name in dropdown.choices] == offered
     assert all(isinstance(label, str) for label, _ in dropdown.choices)  # already in the visitor's language
+
+
+def test_the_zoo_pair_answers_in_the_visitors_language_and_says_when_an_image_is_unlike_its_data(
+    example_image, offline_weights
+):
+    """The committed Fashion-MNIST pair (a fresh clone): Vietnamese class names on the Vietnamese page (the JSON
+    keeps the English label and adds label_vi), no "superclass", and a photo called unlike the training images."""
+    garment = str(REPO / "examples" / "images" / "fashion_mnist" / "1_trouser.png")
+    header_a, scores_a, *_, raw = image_tab.compare(garment, "simple_cnn", "cnn_transformer", False, "fp32", VI,
+                                                    profile="default")  # fmt: skip
+    assert scores_a["label"] == "Top-5" and "Quần dài" in scores_a["value"]
+    assert raw["A"]["top_k"][0]["label"] == "Trouser" and raw["A"]["top_k"][0]["label_vi"] == "Quần dài"
+    assert raw["A"]["out_of_domain"]["unlike_training_data"] is False and "Không giống" not in header_a
+    header_a, _, _, _, header_b, *_, raw = image_tab.compare(example_image, "simple_cnn", "cnn_transformer", False,
+                                                             "fp32", EN, profile="default")  # fmt: skip
+    for header, side in ((header_a, "A"), (header_b, "B")):
+        assert "Unlike its training images" in header and "confidence is not correctness" in header
+        verdict = raw[side]["out_of_domain"]
+        assert verdict["unlike_training_data"] is True and verdict["score"] > verdict["threshold"]
+        assert any("unlike the Fashion-MNIST images" in n for n in raw[side]["notes"])  # the API's notes too
+
+
+def test_every_fashion_mnist_class_has_a_vietnamese_name():
+    from core.labels import FASHION_MNIST_VI
+    from core.zoo_data import FASHION_MNIST_LABELS
+
+    assert list(FASHION_MNIST_VI) == FASHION_MNIST_LABELS and len(set(FASHION_MNIST_VI.values())) == 10
+
+
+def test_compare_is_inactive_without_an_image_and_an_empty_drawing_is_refused():
+    assert image_tab.has_image(None).interactive is False
+    assert image_tab.has_image({"path": None, "url": None}).interactive is False
+    assert image_tab.has_image({"path": "x.png"}).interactive is True
+    from PIL import Image
+
+    black = {"background": None, "layers": [], "composite": Image.new("RGB", (280, 280))}
+    header_a, *rest = image_tab.compare_drawing(black, "simple_cnn", "custom_vit", False, "fp32", VI, profile="tiny")
+    assert "Chưa vẽ gì" in header_a and len(rest) == 9  # inline in panel A, the other outputs unchanged
+    assert all(value == {"__type__": "update"} for value in rest)
+    drawn = Image.new("RGB", (280, 280))
+    drawn.paste((255, 255, 255), (100, 40, 180, 240))  # a light trouser-ish block on black
+    header_a, *_ = image_tab.compare_drawing({"composite": drawn}, "simple_cnn", "custom_vit", False, "fp32", EN,
+                                             profile="tiny")  # fmt: skip
+    assert "Model A" in header_a
 
 
 # ---- text tab -----------------------------------------------------------------------------------------------
