@@ -165,6 +165,18 @@ def _fallback_note(missing: list[tuple[ModelSpec, WeightsUnavailable]], model: L
     )
 
 
+def load_notes() -> list[tuple[str, Any]]:
+    """(entry name, Bilingual note) for what the loaded task entries say about how they were loaded, e.g. a
+    captioner whose tokenizer's end-of-text id is not a row of GPT-2's embeddings (core.caption.loading). Only
+    what is loaded already: the Status tab never loads a model to ask."""
+    return [
+        (key[0], note)
+        for key, value in list(_cache.items())
+        if len(key) == 2 and get_spec(key[0]).task in TASK_LOADERS
+        for note in getattr(value, "notes", ()) or ()
+    ]
+
+
 def clear_cache() -> int:
     """Forget every loaded model; returns how many (name, profile) there were."""
     dropped = len({key[:2] for key in list(_cache)})

@@ -54,6 +54,7 @@ def model_rows(request: gr.Request | None = None):
 
 def instructor_notes(request: gr.Request | None = None, *, profile: str) -> str:
     """The instructor's section: the profile, the commands that fetch or train what is missing, the settings."""
+    from core.model_store import load_notes
     from core.status import PREFETCH, all_statuses
 
     missing = [s for s in all_statuses() if s.command]
@@ -69,6 +70,10 @@ def instructor_notes(request: gr.Request | None = None, *, profile: str) -> str:
             "`CHECKPOINT_DIR` moves the checkpoint folder; `DL_CLASSROOM_HUB_REPO` names the class's Hub repo.",
         ),
     ]
+    loaded = load_notes()
+    if loaded:
+        lines.append(say(request, "Ghi chú khi nạp mô hình:", "Notes from loading the models:"))
+        lines.append("\n".join(f"- `{name}`: {localized(request, note)}" for name, note in loaded))
     if missing:
         bullets = [f"- **{s.display_name}** (`{s.name}`): `{s.command}`" for s in missing]
         lines.append(say(request, "Lệnh cho từng mô hình còn thiếu:", "The command for each missing model:"))

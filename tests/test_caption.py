@@ -300,7 +300,7 @@ def gpt2_with_out_of_range_eos(folder):
 
 
 @pytest.mark.slow
-def test_an_end_of_text_id_past_the_embeddings_trains_and_decodes(tmp_path, capsys):
+def test_an_end_of_text_id_past_the_embeddings_trains_and_decodes(tmp_path, capsys, monkeypatch):
     rows = gpt2_with_out_of_range_eos(tmp_path / "gpt2")
     gpt, tokenizer = loading.load_gpt2(str(tmp_path / "gpt2"))
     assert tokenizer.eos_token_id == rows == gpt.get_input_embeddings().num_embeddings  # the mismatch, as shipped
@@ -316,6 +316,13 @@ def test_an_end_of_text_id_past_the_embeddings_trains_and_decodes(tmp_path, caps
     assert json.loads((out / "config.json").read_text(encoding="utf-8"))["eos_id"] == rows - 1
     cap = session.from_checkpoint(out)
     assert cap.eos_id == rows - 1 and [str(n) for n in cap.notes] == [str(end.note)]
+    # Loaded, the captioner's note reaches the instructor's section of the Status tab (which never loads a model).
+    from core import model_store
+    from demo.status_tab import instructor_notes
+
+    monkeypatch.setitem(model_store._cache, ("caption_clipcap_mlp", "default"), cap)
+    assert model_store.load_notes() == [("caption_clipcap_mlp", cap.notes[0])]
+    assert str(end.note) in instructor_notes(None, profile="default")
     from PIL import Image
 
     (feature,) = session.encode_images(cap, [Image.open(next((data / "train-images").iterdir()))])
