@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import gradio as gr
 
 from core.initial import Initial
-from core.registry import get_spec
+from core.registry import get_spec, models_for
 from demo.fair_queue import QUICK_GROUP
 from demo.i18n import say
 
@@ -88,20 +88,25 @@ def card_text(request: gr.Request | None, tab: str, initial: Initial) -> str:
         )
     clip = get_spec(get_spec(initial.models[0]).requires[0]).display_name if initial.models else "CLIP"
     size = _mb("clip_vit_b32_openai")
+    # KTVIC is not shipped (nor downloadable by a command here): the card says what to bring, then the commands
+    # that work once it is in data/ktvic (each captioner's own training command, from its catalogue entry).
+    train = "\n".join(get_spec(n).weights[0].fix() for n in models_for("caption"))
+    commands = f"```bash\npython -m train.caption fetch\n{train}\n```\n"
     return say(
         request,
         "### Thẻ này cần các mô hình chú thích đã huấn luyện\nChưa có checkpoint nào của ClipCap hay CNN + LSTM "
-        "trên máy này. Chúng được huấn luyện trên KTVIC (`data/ktvic`) và chạy trên "
-        f"{clip} đóng băng (khoảng {size:.0f} MB) cùng GPT-2 tiếng Việt (NlpHUST/gpt2-vietnamese, cỡ GPT-2 base, "
-        "124 triệu tham số). Trên một máy có GPU và mạng, một lệnh chuẩn bị tất cả:\n\n"
-        "```bash\npython -m train.all\n```\n"
-        "Tải lại trang sau khi xong. Các nút bên dưới chưa dùng được cho đến lúc đó.",
-        "### This tab needs trained captioners\nNo ClipCap or CNN + LSTM checkpoint is on this machine. They are "
-        f"trained on KTVIC (`data/ktvic`) and run on a frozen {clip} (about {size:.0f} MB) and a Vietnamese GPT-2 "
-        "(NlpHUST/gpt2-vietnamese, GPT-2 base size, 124M parameters). On a machine with a GPU and network, one "
-        "command prepares everything:\n\n"
-        "```bash\npython -m train.all\n```\n"
-        "Reload the page once it is done. The controls below stay inactive until then.",
+        f"trên máy này. Chúng chạy trên {clip} đóng băng (khoảng {size:.0f} MB) cùng GPT-2 tiếng Việt "
+        "(NlpHUST/gpt2-vietnamese, cỡ GPT-2 base, 124 triệu tham số) và được huấn luyện trên **KTVIC**, bộ dữ liệu "
+        "chú thích ảnh tiếng Việt của môn học. Ứng dụng không kèm KTVIC: bạn cần tự đặt nó vào `data/ktvic` "
+        "(bố cục JSON gốc: `train_data.json`, `test_data.json` và các thư mục ảnh). Sau đó, trên máy có mạng (tải "
+        "trọng số) và tốt nhất là có GPU:\n\n" + commands + "Tải lại trang sau khi xong. Các nút bên dưới chưa "
+        "dùng được cho đến lúc đó.",
+        "### This tab needs trained captioners\nNo ClipCap or CNN + LSTM checkpoint is on this machine. They run on "
+        f"a frozen {clip} (about {size:.0f} MB) and a Vietnamese GPT-2 (NlpHUST/gpt2-vietnamese, GPT-2 base size, "
+        "124M parameters) and are trained on **KTVIC**, the course's Vietnamese captioning data set. The app does "
+        "not ship KTVIC: bring it into `data/ktvic` yourself (its official JSON layout: `train_data.json`, "
+        "`test_data.json` and the image folders). Then, on a machine with network (for the weights) and ideally a "
+        "GPU:\n\n" + commands + "Reload the page once it is done. The controls below stay inactive until then.",
     )
 
 
