@@ -12,7 +12,7 @@ from core.inputs import NO_PHOTO, InputError
 from core.messages import Bilingual
 from core.registry import caption_model_name, caption_variants, get_spec
 from demo import first_run
-from demo.clip_tab import inline_note, no_image
+from demo.clip_tab import drop_inline_notes, inline_note, no_image
 from demo.components import example_images, image_input, read_user_image
 from demo.errors import localized, shows_user_errors
 from demo.gpu import gpu_task
@@ -55,6 +55,7 @@ def build_caption_tab(profile: str) -> None:
     # concurrency group and stay callable through the API.
     example_event = gpu_task(for_profile(example_caption, profile))
     examples.load_input_event.then(example_event, inputs, [*panels, scores, summary], **common)
+    image.change(drop_inline_notes, [scores], [scores], api_visibility="private", queue=False)  # a stale "no photo"
 
 
 def _photo_column() -> tuple:

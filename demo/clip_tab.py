@@ -45,6 +45,9 @@ def build_clip_tab(profile: str) -> None:
     # concurrency group and stay callable through the API.
     example_event = gpu_task(for_profile(example_zero_shot, profile))
     zs.examples.load_input_event.then(example_event, zs_inputs, zs_outputs, **common)
+    # A "no photo" note must not stay beside the photo that was just given.
+    notes = [zs.zs_notes, ks.k_notes]
+    zs.image.change(drop_inline_notes, notes, notes, api_visibility="private", queue=False)
     k_inputs = [zs.image, ks.k, ks.support, zs.classes, zs.templates, zs.model, *ks.galleries]
     k_outputs = [ks.k_zero, ks.k_plain, ks.k_init, ks.nearest, ks.k_notes, ks.k_json]
     ks.run_k.click(k_shot_event, k_inputs, k_outputs, **common)
@@ -78,8 +81,8 @@ def _intro(profile: str) -> None:
         gr.Markdown(
             tr(
                 f"clip.profile_note.{profile}",
-                f"**APP_PROFILE={profile}**: CLIP là bản khởi tạo ngẫu nhiên; xác suất không có ý nghĩa.",
-                f"**APP_PROFILE={profile}**: CLIP is randomly initialised; the probabilities are meaningless.",
+                f"**Mô hình thử ({profile})**: CLIP là bản khởi tạo ngẫu nhiên; xác suất không có ý nghĩa.",
+                f"**Test models ({profile})**: CLIP is randomly initialised; the probabilities are meaningless.",
             )
         )
 
@@ -203,7 +206,10 @@ def _k_shot_panel() -> SimpleNamespace:
         )
     k_notes = gr.Markdown()
     nearest = gr.Gallery(
-        label=tr("clip.nearest", "Ảnh mẫu gần ảnh truy vấn nhất", "Nearest support images"), columns=6, height=200
+        label=tr("clip.nearest", "Ảnh mẫu gần ảnh truy vấn nhất", "Nearest support images"),
+        columns=6,
+        height=200,
+        fit_columns=False,
     )
     k_json = gr.JSON(visible=False)
     return SimpleNamespace(**locals())
@@ -252,7 +258,10 @@ def _table_headers(request) -> list[str]:
 
 def inline_note(request, title: Bilingual, message: Bilingual) -> str:
     """A missing input said in the results' own panel, in the visitor's language: no error toast, no red badge."""
-    return f"> **{localized(request, title)}.** {localized(request, message)}"
+    return f"{INLINE_MARK}{localized(request, title)}.** {localized(request, message)}"
+
+
+INLINE_MARK = "> **"  # how an inline note starts; results' notes start with the model's name in bold
 
 
 NO_IMAGE = Bilingual("Upload an image or pick an example.", "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.")
@@ -261,6 +270,12 @@ TYPE_CLASSES = Bilingual(
     "Type at least two, separated by commas or new lines (e.g. cat, dog).",
     "Hãy gõ ít nhất hai lớp, cách nhau bởi dấu phẩy hoặc xuống dòng (vd. mèo, chó).",
 )
+
+
+def drop_inline_notes(*notes):
+    """Each panel's inline note (a missing input) cleared, any other text kept: the input has changed."""
+    kept = tuple("" if isinstance(n, str) and n.startswith(INLINE_MARK) else gr.update() for n in notes)
+    return kept[0] if len(kept) == 1 else kept  # Gradio takes one output's value as it is, not in a tuple
 
 
 def no_image(payload) -> bool:

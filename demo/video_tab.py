@@ -94,9 +94,9 @@ def _intro(profile: str) -> None:
         gr.Markdown(
             tr(
                 f"video.profile_note.{profile}",
-                f"**APP_PROFILE={profile}**: CLIP là bản khởi tạo ngẫu nhiên nên điểm hình ảnh không có ý nghĩa; "
+                f"**Mô hình thử ({profile})**: CLIP là bản khởi tạo ngẫu nhiên nên điểm hình ảnh không có ý nghĩa; "
                 "OCR vẫn là mô hình thật.",
-                f"**APP_PROFILE={profile}**: CLIP is random-initialised, so image scores are meaningless; OCR is the "
+                f"**Test models ({profile})**: CLIP is random-initialised, so image scores are meaningless; OCR is the "
                 "real model.",
             )
         )
@@ -214,6 +214,7 @@ def _results() -> tuple:
         height=270,
         object_fit="contain",
         allow_preview=False,
+        fit_columns=False,  # two moments stay thumbnails: stretched to the full width they were cut off at the top
     )
     summary = gr.Markdown()
     audio = gr.Audio(label=tr("video.audio", "Tóm tắt bằng giọng nói", "Spoken summary"), type="filepath")
