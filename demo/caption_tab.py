@@ -3,6 +3,7 @@ decoding controls and, when the user types a reference caption, per-image BLEU/R
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import gradio as gr
@@ -167,12 +168,18 @@ def example_caption(
     return caption_clicked(image_payload, *options, request, profile=profile)
 
 
-def shown_source(source: str) -> str:
-    """Where a captioner's weights came from, without the server's folders: a checkpoint by its catalogue folder
-    (caption/<variant>), anything else (a random instance, a Hub repo) as core says it."""
+def shown_source(source: str, request=None) -> str:
+    """Where a captioner's weights came from, in the visitor's language and without the server's folders or
+    environment: a checkpoint by its catalogue folder (caption/<variant>), a random stand-in by its profile."""
     prefix = "local checkpoint "
     if source.startswith(prefix):
-        return prefix + "/".join(Path(source[len(prefix) :]).parts[-2:])
+        folder = "/".join(Path(source[len(prefix) :]).parts[-2:])
+        return say(request, f"checkpoint trên máy này ({folder})", f"local checkpoint ({folder})")
+    random = re.search(r"APP_PROFILE=(\w+)", source)
+    if random:
+        profile = random.group(1)
+        return say(request, f"mô hình thử khởi tạo ngẫu nhiên ({profile}): chú thích không có ý nghĩa",
+                   f"random-initialised test model ({profile}): captions are meaningless")  # fmt: skip
     return source
 
 
@@ -226,7 +233,7 @@ def caption_photo(
             "latency_ms": round(result.total_ms, 1),
             "encode_ms": round(result.encode_ms, 1),
             "decode_ms": round(result.decode_ms, 1),
-            "source": shown_source(cap.source),
+            "source": shown_source(cap.source, request),
         }
         if reference:
             entry["scores"] = session.score_caption(cap, result.captions[0], [reference])
@@ -237,7 +244,7 @@ def caption_photo(
         panels.append(
             f"{title}\n{lines}\n\n{timing}: **{result.total_ms:.0f} ms** "
             f"({say(request, 'mã hoá ảnh', 'encode')} {result.encode_ms:.0f} + "
-            f"{say(request, 'giải mã', 'decode')} {result.decode_ms:.0f})\n\n<sub>{shown_source(cap.source)}</sub>"
+            f"{say(request, 'giải mã', 'decode')} {result.decode_ms:.0f})\n\n<sub>{entry['source']}</sub>"
         )
     return (*panels, _score_table(request, rows, reference), summary)
 
