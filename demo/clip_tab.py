@@ -278,6 +278,14 @@ def drop_inline_notes(*notes):
     return kept[0] if len(kept) == 1 else kept  # Gradio takes one output's value as it is, not in a tuple
 
 
+NO_SUPPORT = Bilingual("No support images", "Chưa có ảnh mẫu")
+DROP_SUPPORT = Bilingual(
+    'Open "Your support images" and drop images into the galleries (the i-th gallery is the i-th class name), '
+    "or set k = 0.",
+    'Mở "Ảnh mẫu của bạn" và kéo ảnh vào các ô (ô thứ i là lớp thứ i trong ô tên lớp), hoặc đặt k = 0.',
+)
+
+
 def no_image(payload) -> bool:
     """Nothing in the image input (an empty payload too): a missing input, not a bad one."""
     return payload is None or (isinstance(payload, dict) and not payload.get("path") and not payload.get("url"))
@@ -345,9 +353,12 @@ def k_shot(
     # Explicit parameters, not *galleries: Gradio injects `request` by its position in the signature.
     from core.clip.playground import as_dict
 
-    if no_image(image_payload):
-        return None, None, None, [], inline_note(request, NO_PHOTO, NO_IMAGE), None
     galleries = (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)
+    missing = (NO_PHOTO, NO_IMAGE) if no_image(image_payload) else None
+    if support_name == "user" and k_value not in (0, "0") and not any(galleries):
+        missing = (NO_SUPPORT, DROP_SUPPORT)
+    if missing:
+        return None, None, None, [], inline_note(request, *missing), None
     result, query = run_k_shot(image_payload, k_value, support_name, class_text, template_text, model_name,
                                galleries, profile, request)  # fmt: skip
     zs = as_dict(result.zero_shot.probabilities, result.names)

@@ -575,3 +575,25 @@ def test_http_k_shot_malformed_support_gets_a_clear_message(tiny_app, client_for
         assert expected in message and "easy_vqa_shapes, easy_vqa_colors, user" in message
         assert len(message) < 400 and "unhashable" not in message and not internals_in(message), message
     assert tiny_app.alive()
+
+
+def test_missing_inputs_are_said_inline_in_the_visitors_language(monkeypatch):
+    """A button pressed before its input: the message in the results' notes, no gr.Error (no red badges, no toast).
+    A clicked example on a machine without this CLIP's weights changes nothing (the tab's card says why)."""
+    import gradio as gr
+
+    from demo import clip_tab
+
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    label, table, notes, summary = clip_tab.zero_shot(None, "cat, dog", "a {}.", request=vi, profile="tiny")
+    assert label is None and summary is None and "Hãy tải ảnh lên hoặc chọn ảnh ví dụ." in notes
+    assert table["headers"][:2] == ["lớp", "câu"]
+    notes = clip_tab.zero_shot(CAT, " , ;", "a {}.", profile="tiny")[2]
+    assert notes.startswith(clip_tab.INLINE_MARK) and "No class names" in notes
+    assert "Chưa có ảnh" in clip_tab.k_shot({"path": None}, 3, request=vi, profile="tiny")[4]
+    notes = clip_tab.k_shot(CAT, 5, "user", "cat, dog", "a {}.", profile="tiny")[4]
+    assert "drop images into the galleries" in notes
+    assert clip_tab.drop_inline_notes(notes, "**CLIP** results") == ("", gr.update())
+    monkeypatch.setattr(clip_tab, "runs_here", lambda name, profile: False)  # a fresh clone: no CLIP weights
+    unchanged = clip_tab.example_zero_shot(CAT, "cat, dog", "a {}.", "clip_vit_b32_openai", profile="default")
+    assert unchanged == (gr.update(),) * 4
