@@ -448,12 +448,19 @@ def test_tab_in_the_browser_plays_from_the_chosen_moment(tiny_app, browser):
     open_tab(page, "Video event search")  # may sit behind the tab bar's overflow menu (the course tabs come first)
     from demo.video_tab import EXAMPLE_QUERIES
 
-    page.get_by_text("Text on screen (OCR)").click()  # the example searches at once, in the mode chosen
     examples = page.locator("button.gallery-item:visible")
-    examples.nth([name for name, _ in EXAMPLE_QUERIES].index(EXAMPLE.name)).click()
+    examples.nth([name for name, _ in EXAMPLE_QUERIES].index(EXAMPLE.name)).click()  # searches at once
     page.wait_for_selector("#video_search_player video", timeout=30_000)  # the example is loaded into the player
     assert page.get_by_label("What to find").input_value() == "xin chào"
-    page.wait_for_selector("text=Found", timeout=90_000)
+    page.wait_for_selector("text=Found", timeout=90_000)  # the example's search, both fused (random tiny CLIP)
+    page.get_by_text("Text on screen (OCR)").click()
+    page.get_by_role("button", name="Search", exact=True).click()
+    # The OCR search's moments: only keyframes showing the caption (the fused search also listed others).
+    page.wait_for_function(
+        """() => { const t = [...document.querySelectorAll('button.thumbnail-item')].map(b => b.innerText);
+                   return t.length > 0 && t.every(c => c.includes('XIN CH')); }""",
+        timeout=90_000,
+    )
     page.locator("button.thumbnail-item").first.click()
     deadline = time.time() + 20
     position = 0.0
