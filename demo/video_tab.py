@@ -13,7 +13,7 @@ import gradio as gr
 from core.images import ImageInputError
 from core.initial import video_mode
 from core.inputs import InputError
-from core.messages import Bilingual
+from core.messages import Bilingual, UserError
 from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
 from core.video.service import playable_copy
@@ -334,9 +334,16 @@ def run_search(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, 
                   window_s=options.window_s)  # fmt: skip
     try:
         return path, video_search(path, options.query, mode=options.mode, progress=report, **common)
-    except WeightsUnavailable:  # "both" still answers from the text on screen
+    except WeightsUnavailable as exc:  # "both" still answers from the text on screen
         if options.mode != "combined":
-            raise
+            # Said without core's reasons and commands (cache paths, prefetch lines): the Status tab has those.
+            raise UserError(
+                "No CLIP weights on this machine: search by text on screen (OCR) instead. The Model status tab says "
+                "how to get them.",
+                "Máy này chưa có trọng số CLIP: hãy tìm theo chữ trên màn hình (OCR). Thẻ Trạng thái mô hình cho biết "
+                "cách có trọng số.",
+                title=exc.title,
+            ) from exc
         gr.Warning(say(request, "Chưa có trọng số CLIP trên máy này: chỉ tìm theo chữ trên màn hình (OCR).",
                        "No CLIP weights on this machine: searching the text on screen (OCR) only."))  # fmt: skip
         return path, video_search(path, options.query, mode="ocr", progress=report, **common)

@@ -574,3 +574,38 @@ def test_each_example_video_brings_a_query_and_the_captions_come_first():
     names = [name for name, _ in video_tab.EXAMPLE_QUERIES]
     assert sorted(names) == sorted(p.name for p in (REPO / "examples" / "video").glob("*.mp4"))
     assert video_tab.EXAMPLE_QUERIES[0] == (EXAMPLE.name, "xin chào")  # OCR finds it offline (captions at 9-12 s)
+
+
+def test_picture_search_without_clip_weights_says_so_without_commands(monkeypatch):
+    """Picture (CLIP) search where no CLIP weights are: a short message in the visitor's language, without core's
+    reasons (cache paths) and fixing commands; "both" falls back to OCR with a warning saying the same."""
+    import gradio as gr
+
+    from core.messages import UserError
+    from core.weights import WeightsUnavailable
+    from demo import video_tab
+    from tests.student_view import internals_in
+
+    calls = []
+
+    def no_clip(path, query, *, mode, **kwargs):
+        calls.append(mode)
+        if mode != "ocr":
+            raise WeightsUnavailable("clip_vit_b32_openai", ["/root/.cache/huggingface: not there"],
+                                     ["python -m core.prefetch clip_vit_b32_openai"])  # fmt: skip
+        return "ocr result"
+
+    import core.video.service as service
+
+    monkeypatch.setattr(service, "video_search", no_clip)
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    args = (str(EXAMPLE), "a circle", "clip", video_tab.CLIP[0], 3, "both", 2.0, 10.0)
+    with pytest.raises(UserError) as exc:
+        video_tab.run_search(*args, profile="default", request=vi, progress=lambda *a, **k: None)
+    for text in (str(exc.value), exc.value.vi):
+        assert "OCR" in text and not internals_in(text) and "prefetch" not in text and "python" not in text
+    warned = []
+    monkeypatch.setattr(video_tab.gr, "Warning", warned.append)
+    both = (str(EXAMPLE), "a circle", "combined", *args[3:])
+    assert video_tab.run_search(*both, profile="default", request=vi, progress=print)[1] == "ocr result"
+    assert calls == ["clip", "combined", "ocr"] and "OCR" in warned[0] and "python" not in warned[0]
