@@ -26,6 +26,20 @@ USER_CLASSES = 5  # galleries for the user's own support images (the i-th galler
 DEFAULT_CLASSES = "cat, coffee cup, rocket, astronaut, dog"
 SHAPE_CLASSES = "circle, rectangle, triangle"  # what the easy-VQA examples show: one coloured shape each
 MAX_TABLE_ROWS = 1000
+# A missing input is said in the results' own notes (inline_note), not as an error: no toast, no red badge.
+INLINE_MARK = "> **"  # how an inline note starts; results' notes start with the model's name in bold
+NO_IMAGE = Bilingual("Upload an image or pick an example.", "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.")
+NO_CLASSES = Bilingual("No class names", "Chưa có tên lớp")
+TYPE_CLASSES = Bilingual(
+    "Type at least two, separated by commas or new lines (e.g. cat, dog).",
+    "Hãy gõ ít nhất hai lớp, cách nhau bởi dấu phẩy hoặc xuống dòng (vd. mèo, chó).",
+)
+NO_SUPPORT = Bilingual("No support images", "Chưa có ảnh mẫu")
+DROP_SUPPORT = Bilingual(
+    'Open "Your support images" and drop images into the galleries (the i-th gallery is the i-th class name), '
+    "or set k = 0.",
+    'Mở "Ảnh mẫu của bạn" và kéo ảnh vào các ô (ô thứ i là lớp thứ i trong ô tên lớp), hoặc đặt k = 0.',
+)
 
 
 def build_clip_tab(profile: str) -> None:
@@ -261,29 +275,10 @@ def inline_note(request, title: Bilingual, message: Bilingual) -> str:
     return f"{INLINE_MARK}{localized(request, title)}.** {localized(request, message)}"
 
 
-INLINE_MARK = "> **"  # how an inline note starts; results' notes start with the model's name in bold
-
-
-NO_IMAGE = Bilingual("Upload an image or pick an example.", "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.")
-NO_CLASSES = Bilingual("No class names", "Chưa có tên lớp")
-TYPE_CLASSES = Bilingual(
-    "Type at least two, separated by commas or new lines (e.g. cat, dog).",
-    "Hãy gõ ít nhất hai lớp, cách nhau bởi dấu phẩy hoặc xuống dòng (vd. mèo, chó).",
-)
-
-
 def drop_inline_notes(*notes):
     """Each panel's inline note (a missing input) cleared, any other text kept: the input has changed."""
     kept = tuple("" if isinstance(n, str) and n.startswith(INLINE_MARK) else gr.update() for n in notes)
     return kept[0] if len(kept) == 1 else kept  # Gradio takes one output's value as it is, not in a tuple
-
-
-NO_SUPPORT = Bilingual("No support images", "Chưa có ảnh mẫu")
-DROP_SUPPORT = Bilingual(
-    'Open "Your support images" and drop images into the galleries (the i-th gallery is the i-th class name), '
-    "or set k = 0.",
-    'Mở "Ảnh mẫu của bạn" và kéo ảnh vào các ô (ô thứ i là lớp thứ i trong ô tên lớp), hoặc đặt k = 0.',
-)
 
 
 def no_image(payload) -> bool:
@@ -355,7 +350,7 @@ def k_shot(
 
     galleries = (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)
     missing = (NO_PHOTO, NO_IMAGE) if no_image(image_payload) else None
-    if support_name == "user" and k_value not in (0, "0") and not any(galleries):
+    if not missing and support_name == "user" and k_value not in (0, "0") and not any(galleries):
         missing = (NO_SUPPORT, DROP_SUPPORT)
     if missing:
         return None, None, None, [], inline_note(request, *missing), None
