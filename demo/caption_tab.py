@@ -56,7 +56,8 @@ def build_caption_tab(profile: str) -> None:
     # concurrency group and stay callable through the API.
     example_event = gpu_task(for_profile(example_caption, profile))
     examples.load_input_event.then(example_event, inputs, [*panels, scores, summary], **common)
-    image.change(drop_inline_notes, [scores], [scores], api_visibility="private", queue=False)  # a stale "no photo"
+    # A stale "no photo" note goes on the visitor's own upload (`input`: an example's run writes the panel itself).
+    image.input(drop_inline_notes, [scores], [scores], api_visibility="private", queue=False)
 
 
 def _photo_column() -> tuple:

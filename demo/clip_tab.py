@@ -57,11 +57,15 @@ def build_clip_tab(profile: str) -> None:
     # An example fills the image and its classes, then classifies at once (where a CLIP can run here). Chained
     # here rather than gr.Examples(run_on_click=True): that event would preprocess the image, skip the models'
     # concurrency group and stay callable through the API.
+    # A "no photo" note must not stay beside the photo just given: cleared on the visitor's own upload (`input`,
+    # not `change`, which an example fires too: its answer could arrive after the run's and wipe its notes), and
+    # for an example before the run starts.
+    notes, quick = [zs.zs_notes, ks.k_notes], dict(api_visibility="private", queue=False)
+    zs.image.input(drop_inline_notes, notes, notes, **quick)
     example_event = gpu_task(for_profile(example_zero_shot, profile))
-    zs.examples.load_input_event.then(example_event, zs_inputs, zs_outputs, **common)
-    # A "no photo" note must not stay beside the photo that was just given.
-    notes = [zs.zs_notes, ks.k_notes]
-    zs.image.change(drop_inline_notes, notes, notes, api_visibility="private", queue=False)
+    zs.examples.load_input_event.then(drop_inline_notes, notes, notes, **quick).then(
+        example_event, zs_inputs, zs_outputs, **common
+    )
     k_inputs = [zs.image, ks.k, ks.support, zs.classes, zs.templates, zs.model, *ks.galleries]
     k_outputs = [ks.k_zero, ks.k_plain, ks.k_init, ks.nearest, ks.k_notes, ks.k_json]
     ks.run_k.click(k_shot_event, k_inputs, k_outputs, **common)

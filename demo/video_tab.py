@@ -60,10 +60,11 @@ def build_video_tab(profile: str) -> None:
     event = gpu_task(for_profile(search, profile))
     ui.run.click(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
     ui.query.submit(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
-    # A new upload: the old moments, summary and preview belonged to the previous video. queue=False: cleared at
-    # once, before an example's search (below) can answer.
-    video.change(clear_results, outputs=[gallery, summary, audio, moments, preview], api_visibility="private",
-                 queue=False)  # fmt: skip
+    # A new upload: the old moments, summary and preview belonged to the previous video. `input` (the visitor's own
+    # upload or clear), not `change`: an example fires that too, and its clearing could arrive after the example's
+    # search (a cached index answers in milliseconds) and wipe the results; the search replaces them all anyway.
+    video.input(clear_results, outputs=[gallery, summary, audio, moments, preview], api_visibility="private",
+                queue=False)  # fmt: skip
     # An example fills the video and its query, then searches at once, in the video slot like the button.
     # Chained here, not gr.Examples(run_on_click=True): that event would skip the video's concurrency group and
     # stay callable through the API.
