@@ -3,6 +3,9 @@ decoding controls and, when the user types a reference caption, per-image BLEU/R
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import gradio as gr
 
 from core.initial import caption_choice
@@ -10,6 +13,7 @@ from core.inputs import NO_PHOTO, InputError
 from core.messages import Bilingual
 from core.registry import caption_model_name, caption_variants, get_spec
 from demo import first_run
+from demo.clip_tab import drop_inline_notes, inline_note, no_image
 from demo.components import example_images, image_input, read_user_image
 from demo.errors import localized, shows_user_errors
 from demo.gpu import gpu_task
@@ -36,7 +40,7 @@ def build_caption_tab(profile: str) -> None:
     )
     card = first_run.needs_download_card()  # shown on page load when no captioner can run here
     with gr.Row():
-        image, reference = _photo_column()
+        image, reference, examples = _photo_column()
         method, beam_width, top_p, temperature, num_captions, repetition, max_length, run = _decoding_column()
     first_run.on_page_load(for_profile(page_load, profile), [card, run])
     with gr.Row():
@@ -44,16 +48,28 @@ def build_caption_tab(profile: str) -> None:
     scores = gr.Markdown()
     summary = gr.JSON(visible=False)
     inputs = [image, method, beam_width, top_p, temperature, num_captions, repetition, max_length, reference]
-    common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models")
-    event = gpu_task(for_profile(caption_photo, profile))
-    run.click(event, inputs, [*panels, scores, summary], api_visibility="private", **common)
+    common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models", api_visibility="private")
+    event = gpu_task(for_profile(caption_clicked, profile))
+    run.click(event, inputs, [*panels, scores, summary], **common)
+    # An example fills the photo, then captions it at once where a captioner can run (else the card says why).
+    # Chained here, not gr.Examples(run_on_click=True): that event would preprocess the photo, skip the models'
+    # concurrency group and stay callable through the API.
+    example_event = gpu_task(for_profile(example_caption, profile))
+    examples.load_input_event.then(example_event, inputs, [*panels, scores, summary], **common)
+    # A stale "no photo" note goes on the visitor's own upload (`input`: an example's run writes the panel itself).
+    image.input(drop_inline_notes, [scores], [scores], api_visibility="private", queue=False)
 
 
 def _photo_column() -> tuple:
     """The photo, its examples and the optional reference caption."""
     with gr.Column(scale=1):
         image = image_input(label=tr("caption.image", "Ảnh", "Photo"), height=280)
-        gr.Examples([[p] for p in example_images()], inputs=[image], label=tr("caption.examples", "Ví dụ", "Examples"))
+        examples = gr.Examples(
+            [[p] for p in example_images()],
+            inputs=[image],
+            label=tr("caption.examples", "Ví dụ (bấm để sinh chú thích)", "Examples (click to caption)"),
+            api_visibility="private",
+        )
         reference = gr.Textbox(
             value="",  # with a value the API treats the reference as optional
             label=tr("caption.reference", "Chú thích tham chiếu (tuỳ chọn)", "Reference caption (optional)"),
@@ -64,7 +80,7 @@ def _photo_column() -> tuple:
             ),  # fmt: skip
             max_lines=2,
         )
-    return image, reference
+    return image, reference, examples
 
 
 def _decoding_column() -> tuple:
@@ -107,6 +123,67 @@ def page_load(request: gr.Request | None = None, *, profile: str) -> list:
     return first_run.card_updates(request, "caption", caption_choice(profile), 1)
 
 
+NO_PHOTO_TEXT = Bilingual("Upload a photo or pick an example.", "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.")
+
+
+def caption_clicked(
+    image_payload,
+    method="beam",
+    width=3,
+    p=0.9,
+    temp=1.0,
+    count=1,
+    penalty=1.2,
+    length=30,
+    reference="",
+    request: gr.Request = None,
+    *,
+    profile: str,
+):
+    """The Caption button: caption_photo, with a missing photo said in the score panel (no error toast)."""
+    if no_image(image_payload):
+        return (*[""] * len(VARIANTS), inline_note(request, NO_PHOTO, NO_PHOTO_TEXT), None)
+    options = (method, width, p, temp, count, penalty, length, reference)
+    return caption_photo(image_payload, *options, request, profile=profile)
+
+
+def example_caption(
+    image_payload,
+    method="beam",
+    width=3,
+    p=0.9,
+    temp=1.0,
+    count=1,
+    penalty=1.2,
+    length=30,
+    reference="",
+    request: gr.Request = None,
+    *,
+    profile: str,
+):
+    """A clicked example: the captions as the button gives them, or nothing where no captioner can run here (the
+    tab's card says what it needs, and its button is inactive)."""
+    if not caption_choice(profile).runnable:
+        return (*[gr.update()] * len(VARIANTS), gr.update(), gr.update())
+    options = (method, width, p, temp, count, penalty, length, reference)
+    return caption_clicked(image_payload, *options, request, profile=profile)
+
+
+def shown_source(source: str, request=None) -> str:
+    """Where a captioner's weights came from, in the visitor's language and without the server's folders or
+    environment: a checkpoint by its catalogue folder (caption/<variant>), a random stand-in by its profile."""
+    prefix = "local checkpoint "
+    if source.startswith(prefix):
+        folder = "/".join(Path(source[len(prefix) :]).parts[-2:])
+        return say(request, f"checkpoint trên máy này ({folder})", f"local checkpoint ({folder})")
+    random = re.search(r"APP_PROFILE=(\w+)", source)
+    if random:
+        profile = random.group(1)
+        return say(request, f"mô hình thử khởi tạo ngẫu nhiên ({profile}): chú thích không có ý nghĩa",
+                   f"random-initialised test model ({profile}): captions are meaningless")  # fmt: skip
+    return source
+
+
 @shows_user_errors
 def caption_photo(
     image_payload,
@@ -130,7 +207,7 @@ def caption_photo(
     from core.weights import WeightsUnavailable
 
     if image_payload is None:
-        raise InputError("Upload a photo or pick an example.", "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", title=NO_PHOTO)
+        raise InputError(NO_PHOTO_TEXT, title=NO_PHOTO)
     options = DecodeOptions.from_fields(method, width, p, temp, count, penalty, length)
     reference = text(reference, ("The reference caption", "Chú thích tham chiếu"), MAX_REFERENCE_CHARS).strip()
     loaded = read_user_image(image_payload)
@@ -157,7 +234,7 @@ def caption_photo(
             "latency_ms": round(result.total_ms, 1),
             "encode_ms": round(result.encode_ms, 1),
             "decode_ms": round(result.decode_ms, 1),
-            "source": cap.source,
+            "source": shown_source(cap.source, request),
         }
         if reference:
             entry["scores"] = session.score_caption(cap, result.captions[0], [reference])
@@ -168,7 +245,7 @@ def caption_photo(
         panels.append(
             f"{title}\n{lines}\n\n{timing}: **{result.total_ms:.0f} ms** "
             f"({say(request, 'mã hoá ảnh', 'encode')} {result.encode_ms:.0f} + "
-            f"{say(request, 'giải mã', 'decode')} {result.decode_ms:.0f})\n\n<sub>{cap.source}</sub>"
+            f"{say(request, 'giải mã', 'decode')} {result.decode_ms:.0f})\n\n<sub>{entry['source']}</sub>"
         )
     return (*panels, _score_table(request, rows, reference), summary)
 

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import gradio as gr
 
 from core.clip.templates import CIFAR_TEMPLATES, DEFAULT_TEMPLATE, IMAGENET_TEMPLATES
-from core.initial import clip_choice
+from core.initial import clip_choice, runs_here
 from core.inputs import NO_PHOTO, InputError
+from core.messages import Bilingual
 from core.registry import DEFAULT_CLIP, get_spec, list_models
 from demo import first_run
 from demo.components import example_images, image_file, image_input, payload_source
@@ -23,7 +24,22 @@ STUDY_PLOT = REPO / "checkpoints" / "clip_study" / "accuracy_vs_k.png"
 VQA_EXAMPLES = sorted(str(p) for p in (REPO / "examples" / "vqa").glob("*.png"))
 USER_CLASSES = 5  # galleries for the user's own support images (the i-th gallery is the i-th class name)
 DEFAULT_CLASSES = "cat, coffee cup, rocket, astronaut, dog"
+SHAPE_CLASSES = "circle, rectangle, triangle"  # what the easy-VQA examples show: one coloured shape each
 MAX_TABLE_ROWS = 1000
+# A missing input is said in the results' own notes (inline_note), not as an error: no toast, no red badge.
+INLINE_MARK = "> **"  # how an inline note starts; results' notes start with the model's name in bold
+NO_IMAGE = Bilingual("Upload an image or pick an example.", "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.")
+NO_CLASSES = Bilingual("No class names", "Chưa có tên lớp")
+TYPE_CLASSES = Bilingual(
+    "Type at least two, separated by commas or new lines (e.g. cat, dog).",
+    "Hãy gõ ít nhất hai lớp, cách nhau bởi dấu phẩy hoặc xuống dòng (vd. mèo, chó).",
+)
+NO_SUPPORT = Bilingual("No support images", "Chưa có ảnh mẫu")
+DROP_SUPPORT = Bilingual(
+    'Open "Your support images" and drop images into the galleries (the i-th gallery is the i-th class name), '
+    "or set k = 0.",
+    'Mở "Ảnh mẫu của bạn" và kéo ảnh vào các ô (ô thứ i là lớp thứ i trong ô tên lớp), hoặc đặt k = 0.',
+)
 
 
 def build_clip_tab(profile: str) -> None:
@@ -31,11 +47,25 @@ def build_clip_tab(profile: str) -> None:
     card = first_run.needs_download_card()  # shown on page load when no CLIP weights are here
     zs, ks = _zero_shot_panel(), _k_shot_panel()
     _study_accordion()
-    first_run.on_page_load(for_profile(page_load, profile), [card, zs.run_zs, ks.run_k, ks.k, zs.model])
+    page_outputs = [card, zs.run_zs, ks.run_k, ks.k, zs.model, zs.cos_table]
+    first_run.on_page_load(for_profile(page_load, profile), page_outputs)
     common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models", api_visibility="private")
     zero_shot_event, k_shot_event = gpu_task(for_profile(zero_shot, profile)), gpu_task(for_profile(k_shot, profile))
     zs_inputs = [zs.image, zs.classes, zs.templates, zs.model]
-    zs.run_zs.click(zero_shot_event, zs_inputs, [zs.zs_label, zs.cos_table, zs.zs_notes, zs.zs_json], **common)
+    zs_outputs = [zs.zs_label, zs.cos_table, zs.zs_notes, zs.zs_json]
+    zs.run_zs.click(zero_shot_event, zs_inputs, zs_outputs, **common)
+    # An example fills the image and its classes, then classifies at once (where a CLIP can run here). Chained
+    # here rather than gr.Examples(run_on_click=True): that event would preprocess the image, skip the models'
+    # concurrency group and stay callable through the API.
+    # A "no photo" note must not stay beside the photo just given: cleared on the visitor's own upload (`input`,
+    # not `change`, which an example fires too: its answer could arrive after the run's and wipe its notes), and
+    # for an example before the run starts.
+    notes, quick = [zs.zs_notes, ks.k_notes], dict(api_visibility="private", queue=False)
+    zs.image.input(drop_inline_notes, notes, notes, **quick)
+    example_event = gpu_task(for_profile(example_zero_shot, profile))
+    zs.examples.load_input_event.then(drop_inline_notes, notes, notes, **quick).then(
+        example_event, zs_inputs, zs_outputs, **common
+    )
     k_inputs = [zs.image, ks.k, ks.support, zs.classes, zs.templates, zs.model, *ks.galleries]
     k_outputs = [ks.k_zero, ks.k_plain, ks.k_init, ks.nearest, ks.k_notes, ks.k_json]
     ks.run_k.click(k_shot_event, k_inputs, k_outputs, **common)
@@ -69,23 +99,33 @@ def _intro(profile: str) -> None:
         gr.Markdown(
             tr(
                 f"clip.profile_note.{profile}",
-                f"**APP_PROFILE={profile}**: CLIP là bản khởi tạo ngẫu nhiên; xác suất không có ý nghĩa.",
-                f"**APP_PROFILE={profile}**: CLIP is randomly initialised; the probabilities are meaningless.",
+                f"**Mô hình thử ({profile})**: CLIP là bản khởi tạo ngẫu nhiên; xác suất không có ý nghĩa.",
+                f"**Test models ({profile})**: CLIP is randomly initialised; the probabilities are meaningless.",
             )
         )
 
 
 def _zero_shot_panel() -> SimpleNamespace:
     """The image, the CLIP, class names, templates and the zero-shot outputs."""
+    # Created first, drawn in the right column: an example sets the image and the class names that fit it.
+    classes = gr.Textbox(
+        value=DEFAULT_CLASSES,
+        lines=3,
+        label=tr("clip.classes", "Tên các lớp", "Class names"),
+        info=tr("clip.classes_info", "Cách nhau bởi dấu phẩy hoặc xuống dòng.", "Comma or newline separated."),
+        render=False,
+    )
     with gr.Row():
         with gr.Column(scale=1):
             image = image_input(
                 label=tr("clip.image", "Ảnh cần phân loại", "Image to classify"), height=260, elem_id="clip-image"
             )
-            gr.Examples(
-                [[p] for p in example_images() + VQA_EXAMPLES],
-                inputs=[image],
-                label=tr("clip.examples", "Ảnh ví dụ", "Examples"),
+            examples = gr.Examples(
+                [[p, DEFAULT_CLASSES] for p in example_images()] + [[p, SHAPE_CLASSES] for p in VQA_EXAMPLES],
+                inputs=[image, classes],
+                visible_columns=[0],  # the pictures; the class names come with them
+                label=tr("clip.examples", "Ảnh ví dụ (bấm để phân loại)", "Examples (click to classify)"),
+                api_visibility="private",
             )
             model = gr.Dropdown(
                 [(get_spec(n).display_name, n) for n in list_models("clip")],
@@ -98,12 +138,7 @@ def _zero_shot_panel() -> SimpleNamespace:
                 ),
             )
         with gr.Column(scale=1):
-            classes = gr.Textbox(
-                value=DEFAULT_CLASSES,
-                lines=3,
-                label=tr("clip.classes", "Tên các lớp", "Class names"),
-                info=tr("clip.classes_info", "Cách nhau bởi dấu phẩy hoặc xuống dòng.", "Comma or newline separated."),
-            )
+            classes.render()
             templates = gr.Textbox(
                 value=DEFAULT_TEMPLATE,
                 lines=4,
@@ -189,7 +224,10 @@ def _k_shot_panel() -> SimpleNamespace:
         )
     k_notes = gr.Markdown()
     nearest = gr.Gallery(
-        label=tr("clip.nearest", "Ảnh mẫu gần ảnh truy vấn nhất", "Nearest support images"), columns=6, height=200
+        label=tr("clip.nearest", "Ảnh mẫu gần ảnh truy vấn nhất", "Nearest support images"),
+        columns=6,
+        height=200,
+        fit_columns=False,
     )
     k_json = gr.JSON(visible=False)
     return SimpleNamespace(**locals())
@@ -219,10 +257,51 @@ def _study_accordion() -> None:
 
 
 def page_load(request: gr.Request | None = None, *, profile: str) -> tuple:
-    """What the tab opens on: the card when no CLIP can run here, its buttons inactive, the first runnable CLIP."""
+    """What the tab opens on: the card when no CLIP can run here, its buttons inactive, the first runnable CLIP;
+    the cosine table's empty headers in the visitor's language (Gradio would number the columns 1, 2, 3)."""
     initial = clip_choice(profile)
     card_update, *inactive = first_run.card_updates(request, "clip", initial, 3)
-    return (card_update, *inactive, gr.update(value=initial.models[0], interactive=initial.runnable))
+    model = gr.update(value=initial.models[0], interactive=initial.runnable)
+    return (card_update, *inactive, model, gr.update(value=_empty_table(request)))
+
+
+def _empty_table(request) -> dict:
+    return {"headers": _table_headers(request), "data": [["", "", "", ""]]}
+
+
+def _table_headers(request) -> list[str]:
+    # Column names travel with the rows, in the visitor's language (the frontend does not translate headers).
+    return [say(request, "lớp", "class"), say(request, "câu", "prompt"), "cosine", "logit"]
+
+
+def inline_note(request, title: Bilingual, message: Bilingual) -> str:
+    """A missing input said in the results' own panel, in the visitor's language: no error toast, no red badge."""
+    return f"{INLINE_MARK}{localized(request, title)}.** {localized(request, message)}"
+
+
+def drop_inline_notes(*notes):
+    """Each panel's inline note (a missing input) cleared, any other text kept: the input has changed."""
+    kept = tuple("" if isinstance(n, str) and n.startswith(INLINE_MARK) else gr.update() for n in notes)
+    return kept[0] if len(kept) == 1 else kept  # Gradio takes one output's value as it is, not in a tuple
+
+
+def no_image(payload) -> bool:
+    """Nothing in the image input (an empty payload too): a missing input, not a bad one."""
+    return payload is None or (isinstance(payload, dict) and not payload.get("path") and not payload.get("url"))
+
+
+def _no_names(class_text) -> bool:
+    return isinstance(class_text, str) and not class_text.replace(",", " ").replace(";", " ").strip()
+
+
+def example_zero_shot(
+    image_payload, class_text, template_text, model_name=DEFAULT_CLIP, request: gr.Request = None, *, profile: str
+):
+    """A clicked example: zero-shot as the button would, or nothing where this CLIP cannot run (the tab's card
+    already says why, and its buttons are inactive)."""
+    if not (isinstance(model_name, str) and model_name in list_models("clip") and runs_here(model_name, profile)):
+        return gr.update(), gr.update(), gr.update(), gr.update()
+    return zero_shot(image_payload, class_text, template_text, model_name, request, profile=profile)
 
 
 def joined_templates(templates) -> str:
@@ -237,6 +316,10 @@ def zero_shot(
     """Probabilities, the per-prompt cosine table ({"headers", "data"}), notes, and the JSON summary."""
     from core.clip.playground import as_dict
 
+    missing = (NO_PHOTO, NO_IMAGE) if no_image(image_payload) else (NO_CLASSES, TYPE_CLASSES) if _no_names(
+        class_text) else None  # fmt: skip
+    if missing:
+        return None, _empty_table(request), inline_note(request, *missing), None
     result, query = run_zero_shot(image_payload, class_text, template_text, model_name, profile, request)
     if len(result.names) == 1:
         gr.Warning(say(request, "Chỉ một lớp: xác suất luôn là 100 %.", "One class: its probability is always 100 %."))
@@ -244,9 +327,7 @@ def zero_shot(
     notes = _notes(request, result.notes, query)
     if len(rows) > MAX_TABLE_ROWS:
         notes += "\n\n" + say(request, f"Bảng chỉ hiện {MAX_TABLE_ROWS} dòng đầu.", f"First {MAX_TABLE_ROWS} rows.")
-    # Column names travel with the rows, in the visitor's language (the frontend does not translate headers).
-    table = {"headers": [say(request, "lớp", "class"), say(request, "câu", "prompt"), "cosine", "logit"],
-             "data": rows[:MAX_TABLE_ROWS]}  # fmt: skip
+    table = {"headers": _table_headers(request), "data": rows[:MAX_TABLE_ROWS]}
     return as_dict(result.probabilities, result.names), table, notes, zero_shot_summary(result, query)
 
 
@@ -272,6 +353,11 @@ def k_shot(
     from core.clip.playground import as_dict
 
     galleries = (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)
+    missing = (NO_PHOTO, NO_IMAGE) if no_image(image_payload) else None
+    if not missing and support_name == "user" and k_value not in (0, "0") and not any(galleries):
+        missing = (NO_SUPPORT, DROP_SUPPORT)
+    if missing:
+        return None, None, None, [], inline_note(request, *missing), None
     result, query = run_k_shot(image_payload, k_value, support_name, class_text, template_text, model_name,
                                galleries, profile, request)  # fmt: skip
     zs = as_dict(result.zero_shot.probabilities, result.names)
@@ -359,8 +445,8 @@ def k_shot_summary(result, query) -> dict:
 
 def image_source(payload):
     """The checked image of an event or API call (core.uploads); a message when there is none."""
-    if payload is None:
-        raise InputError("Upload an image or pick an example.", "Hãy tải ảnh lên hoặc chọn ảnh ví dụ.", title=NO_PHOTO)
+    if no_image(payload):
+        raise InputError(NO_IMAGE, title=NO_PHOTO)
     return payload_source(payload)  # a refused path: core.uploads' UploadRefused, shown by @shows_user_errors
 
 

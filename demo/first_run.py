@@ -109,18 +109,24 @@ def card_text(request: gr.Request | None, tab: str, initial: Initial) -> str:
         )
     clip = get_spec(get_spec(initial.models[0]).requires[0]).display_name if initial.models else "CLIP"
     size = _mb("clip_vit_b32_openai")
+    # KTVIC is not shipped (nor downloadable by a command): the card says what the instructor must bring; the
+    # commands that work once it is in data/ktvic are in the Status tab's instructor section (core.status).
     return say(
         request,
         "### Thẻ này cần các mô hình chú thích đã huấn luyện\nChưa có checkpoint nào của ClipCap hay CNN + LSTM "
-        "trên máy này. Chúng được huấn luyện trên bộ dữ liệu KTVIC và chạy trên "
-        f"{clip} đóng băng (khoảng {size:.0f} MB) cùng GPT-2 tiếng Việt (NlpHUST/gpt2-vietnamese, cỡ GPT-2 base, "
-        "124 triệu tham số). Giảng viên chuẩn bị chúng một lần trên máy có GPU và mạng; thẻ Trạng thái mô hình cho "
-        "biết cách làm.\n\nTải lại trang sau khi xong. Các nút bên dưới chưa dùng được cho đến lúc đó.",
-        "### This tab needs trained captioners\nNo ClipCap or CNN + LSTM checkpoint is on this machine. They are "
-        f"trained on the KTVIC data set and run on a frozen {clip} (about {size:.0f} MB) and a Vietnamese GPT-2 "
-        "(NlpHUST/gpt2-vietnamese, GPT-2 base size, 124M parameters). The instructor prepares them once on a "
-        "machine with a GPU and network; the Model status tab says how.\n\n"
-        "Reload the page once it is done. The controls below stay inactive until then.",
+        f"trên máy này. Chúng chạy trên {clip} đóng băng (khoảng {size:.0f} MB) cùng GPT-2 tiếng Việt "
+        "(NlpHUST/gpt2-vietnamese, cỡ GPT-2 base, 124 triệu tham số) và được huấn luyện trên **KTVIC**, bộ dữ liệu "
+        "chú thích ảnh tiếng Việt của môn học. Ứng dụng không kèm KTVIC: giảng viên cần tự đặt nó vào `data/ktvic` "
+        "(bố cục JSON gốc: `train_data.json`, `test_data.json` và các thư mục ảnh), rồi huấn luyện một lần trên máy "
+        "có mạng và tốt nhất là có GPU; thẻ Trạng thái mô hình cho biết cách làm.\n\nTải lại trang sau khi xong. "
+        "Các nút bên dưới chưa dùng được cho đến lúc đó.",
+        "### This tab needs trained captioners\nNo ClipCap or CNN + LSTM checkpoint is on this machine. They run on "
+        f"a frozen {clip} (about {size:.0f} MB) and a Vietnamese GPT-2 (NlpHUST/gpt2-vietnamese, GPT-2 base size, "
+        "124M parameters) and are trained on **KTVIC**, the course's Vietnamese captioning data set. The app does "
+        "not ship KTVIC: the instructor brings it into `data/ktvic` (its official JSON layout: `train_data.json`, "
+        "`test_data.json` and the image folders), then trains once on a machine with network and ideally a GPU; "
+        "the Model status tab says how.\n\nReload the page once it is done. The controls below stay inactive "
+        "until then.",
     )
 
 

@@ -13,11 +13,12 @@ import gradio as gr
 from core.images import ImageInputError
 from core.initial import video_mode
 from core.inputs import InputError
-from core.messages import Bilingual
+from core.messages import Bilingual, UserError
 from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
 from core.video.service import playable_copy
 from demo import first_run
+from demo.clip_tab import inline_note
 from demo.components import checked_choices
 from demo.errors import localized, shows_user_errors
 from demo.fair_queue import VIDEO_GROUP
@@ -27,6 +28,9 @@ from demo.limits import deadline_progress
 from demo.wiring import for_profile
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "video"
+# Each example video with a query that finds something in it: first the one with captions on screen, which OCR
+# search (all a machine without CLIP weights has) finds; then the film, whose rabbit only CLIP can see.
+EXAMPLE_QUERIES = (("shapes_and_captions.mp4", "xin chào"), ("big_buck_bunny.mp4", "a rabbit on the grass"))
 VOICES = ("auto", "vi", "en", "off")
 PLAYER_ID = "video_search_player"
 PREVIEW_ID = "video_search_preview"
@@ -42,8 +46,9 @@ SEEK_JS = f"""(t) => {{
 def build_video_tab(profile: str) -> None:
     _intro(profile)
     with gr.Row():
-        video, preview = _video_column()
-        ui = _query_column()
+        query = _query_box()
+        video, preview, examples = _video_column(query)
+        ui = _query_column(query)
     # Without CLIP weights the tab opens on OCR search, which runs offline (RapidOCR ships its models).
     first_run.on_page_load(for_profile(page_load, profile), [ui.mode])
     gallery, summary, audio, details, seek, moments = _results()
@@ -56,8 +61,15 @@ def build_video_tab(profile: str) -> None:
     event = gpu_task(for_profile(search, profile))
     ui.run.click(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
     ui.query.submit(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
-    # A new upload: the old moments, summary and preview belonged to the previous video.
-    video.change(clear_results, outputs=[gallery, summary, audio, moments, preview], api_visibility="private")
+    # A new upload: the old moments, summary and preview belonged to the previous video. `input` (the visitor's own
+    # upload or clear), not `change`: an example fires that too, and its clearing could arrive after the example's
+    # search (a cached index answers in milliseconds) and wipe the results; the search replaces them all anyway.
+    video.input(clear_results, outputs=[gallery, summary, audio, moments, preview], api_visibility="private",
+                queue=False)  # fmt: skip
+    # An example fills the video and its query, then searches at once, in the video slot like the button.
+    # Chained here, not gr.Examples(run_on_click=True): that event would skip the video's concurrency group and
+    # stay callable through the API.
+    examples.load_input_event.then(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
     gallery.select(play_from, [moments], [seek], api_visibility="private").then(
         None, [seek], None, js=SEEK_JS, api_visibility="private"
     )
@@ -84,15 +96,15 @@ def _intro(profile: str) -> None:
         gr.Markdown(
             tr(
                 f"video.profile_note.{profile}",
-                f"**APP_PROFILE={profile}**: CLIP là bản khởi tạo ngẫu nhiên nên điểm hình ảnh không có ý nghĩa; "
+                f"**Mô hình thử ({profile})**: CLIP là bản khởi tạo ngẫu nhiên nên điểm hình ảnh không có ý nghĩa; "
                 "OCR vẫn là mô hình thật.",
-                f"**APP_PROFILE={profile}**: CLIP is random-initialised, so image scores are meaningless; OCR is the "
+                f"**Test models ({profile})**: CLIP is random-initialised, so image scores are meaningless; OCR is the "
                 "real model.",
             )
         )
 
 
-def _video_column() -> tuple:
+def _video_column(query: gr.Textbox) -> tuple:
     """The upload, its H.264 preview (shown when the browser cannot play the original) and the examples."""
     with gr.Column(scale=3):
         video = gr.Video(
@@ -109,26 +121,34 @@ def _video_column() -> tuple:
             height=240,
             elem_id=PREVIEW_ID,
         )
-        gr.Examples(
-            [[str(p)] for p in sorted(EXAMPLES.glob("*.mp4"))],
-            inputs=[video],
-            label=tr("video.examples", "Video ví dụ", "Example videos"),
+        examples = gr.Examples(
+            [[str(EXAMPLES / name), query] for name, query in EXAMPLE_QUERIES],
+            inputs=[video, query],
+            visible_columns=[0],  # the videos; each brings its query
+            label=tr("video.examples", "Video ví dụ (bấm để tìm)", "Example videos (click to search)"),
+            api_visibility="private",
         )
-    return video, preview
+    return video, preview, examples
 
 
-def _query_column() -> SimpleNamespace:
+def _query_box() -> gr.Textbox:
+    """Created before the video column, drawn in the query column: an example sets the video and its query."""
+    return gr.Textbox(
+        label=tr("video.query", "Tìm gì?", "What to find"),
+        placeholder=tr(
+            "video.query_placeholder",
+            "ví dụ: một con thỏ trên bãi cỏ · xin chào · hình tròn rồi hình vuông",
+            "e.g. a rabbit on the grass · xin chao · a circle then a square",
+        ),
+        max_lines=2,
+        render=False,
+    )
+
+
+def _query_column(query: gr.Textbox) -> SimpleNamespace:
     """The query, search mode, CLIP model, settings, the voice and the Search button."""
     with gr.Column(scale=2):
-        query = gr.Textbox(
-            label=tr("video.query", "Tìm gì?", "What to find"),
-            placeholder=tr(
-                "video.query_placeholder",
-                "ví dụ: một con thỏ trên bãi cỏ · xin chào · hình tròn rồi hình vuông",
-                "e.g. a rabbit on the grass · xin chao · a circle then a square",
-            ),
-            max_lines=2,
-        )
+        query.render()
         mode = gr.Radio(
             [
                 (tr("video.mode_clip", "Hình ảnh (CLIP)", "Picture (CLIP)"), "clip"),
@@ -196,6 +216,7 @@ def _results() -> tuple:
         height=270,
         object_fit="contain",
         allow_preview=False,
+        fit_columns=False,  # two moments stay thumbnails: stretched to the full width they were cut off at the top
     )
     summary = gr.Markdown()
     audio = gr.Audio(label=tr("video.audio", "Tóm tắt bằng giọng nói", "Spoken summary"), type="filepath")
@@ -231,6 +252,9 @@ def search(
     profile: str,
 ):
     """The moments (thumbnail, caption), the summary, its audio, the JSON, the moments' times and the preview."""
+    missing = _missing(payload, text)
+    if missing:  # said where the results go: a missing input is no error (no toast, no red badges)
+        return [], inline_note(request, *missing), None, None, [], gr.update(value=None, visible=False)
     options = (payload, text, mode_, model_, k, kf_mode, interval_s, window_s)
     (voice_,) = checked_choices((voice_, VOICES, ("The spoken summary", "Đọc kết quả")))
     if mode_ != "ocr" and model_ == CLIP[0] and looks_vietnamese(text if isinstance(text, str) else ""):
@@ -249,10 +273,33 @@ def search(
     items = [(result.index.image_path(m.keyframe), _caption(m)) for m in result.moments]
     speech = _speak(spoken, lang, request) if voice_ != "off" and result.moments else None
     notes = "".join(f"\n\n> {say(request, vi, en)}" for vi, en in result.index.notes)
+    if not result.moments and result.mode == "ocr":
+        notes += "\n\n> " + say(
+            request,
+            "Chỉ tìm theo chữ trên màn hình (OCR), và không khung hình chính nào có dòng chữ này. Muốn tìm theo hình "
+            "ảnh thì cần CLIP (thẻ Trạng thái mô hình cho biết cách có trọng số).",
+            "Only the text on screen was searched (OCR), and no keyframe shows this text. Searching what is seen "
+            "needs CLIP (the Model status tab says how to get its weights).",
+        )
     times = [m.time_s for m in result.moments]
     copy = playable_copy(path, result.index)
     shown = gr.update(value=copy, visible=True) if copy else gr.update(value=None, visible=False)
     return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times, shown
+
+
+NO_VIDEO = (Bilingual("No video", "Chưa có video"),
+            Bilingual("Upload a video or pick an example.", "Hãy tải video lên hoặc chọn video ví dụ."))  # fmt: skip
+NO_QUERY = (Bilingual("Query", "Tìm gì?"), Bilingual("Type what to look for.", "Hãy nhập điều cần tìm."))
+
+
+def _missing(payload, text) -> tuple | None:
+    """(title, message) when the video or the query is missing; None when both are there."""
+    path = payload.get("path") if isinstance(payload, dict) else payload
+    if not path:
+        return NO_VIDEO
+    if isinstance(text, str) and not text.strip():
+        return NO_QUERY
+    return None
 
 
 def play_from(times, evt: gr.SelectData):
@@ -292,8 +339,16 @@ def run_search(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, 
         return path, video_search(path, options.query, mode=options.mode, progress=report, **common)
     except WeightsUnavailable as exc:  # "both" still answers from the text on screen
         if options.mode != "combined":
-            raise
-        gr.Warning(say(request, "Chưa có trọng số CLIP: chỉ tìm theo chữ (OCR).", f"{exc} Searching OCR only."))
+            # Said without core's reasons and commands (cache paths, prefetch lines): the Status tab has those.
+            raise UserError(
+                "No CLIP weights on this machine: search by text on screen (OCR) instead. The Model status tab says "
+                "how to get them.",
+                "Máy này chưa có trọng số CLIP: hãy tìm theo chữ trên màn hình (OCR). Thẻ Trạng thái mô hình cho biết "
+                "cách có trọng số.",
+                title=exc.title,
+            ) from exc
+        gr.Warning(say(request, "Chưa có trọng số CLIP trên máy này: chỉ tìm theo chữ trên màn hình (OCR).",
+                       "No CLIP weights on this machine: searching the text on screen (OCR) only."))  # fmt: skip
         return path, video_search(path, options.query, mode="ocr", progress=report, **common)
 
 

@@ -70,3 +70,19 @@ def assert_clean(page) -> None:
 def save_view(page, name: str, lang: str) -> None:
     VIEWS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(VIEWS / f"{name}_{lang}.png"), full_page=True)
+
+
+def open_tab_anywhere(page, title: str) -> None:
+    """Click a tab by its title, through Gradio's "more tabs" menu when the bar has no room for it (tabs after the
+    course's, such as video search, may sit there at 1280 px)."""
+    tab = page.get_by_role("tab", name=title, exact=True)
+    if not (tab.count() and tab.first.is_visible()):
+        page.locator(".overflow-menu > button").first.click()
+        tab = page.locator(".overflow-dropdown button", has_text=title)
+    tab.first.click()
+
+
+def card_commands(page) -> list[str]:
+    """The command lines in the visible first-run card's code block (demo.first_run), one per line."""
+    code = page.locator(".first-run-card pre:visible")
+    return [line.strip() for line in code.first.inner_text().splitlines() if line.strip()] if code.count() else []

@@ -529,3 +529,71 @@ def test_tab_handlers_called_directly():
     assert summary["shots"] == [2, 2, 2] and set(zs) == set(plain) == set(init) == set(summary["classes"])
     assert plain == summary["probes"]["plain"]["probabilities"] and notes.count("Used ") == 1
     assert gallery and all(Path(path).is_file() and " · " in caption for path, caption in gallery)
+
+
+# --- malformed values sent to the API: a clear message in the caller's language, nothing of the server's -------------
+HUGE = "x" * 600_000  # a 600 kB value: the message must echo a short prefix, not the value
+
+
+def test_malformed_support_k_and_model_get_a_short_clear_message():
+    """Hole: a list as `support` raised TypeError ("unhashable type: 'list'") past the error path, and a 600 kB
+    support set name, k or model name came back whole in the message."""
+    from core.clip.playground import classify_k_shot, classify_zero_shot
+    from core.messages import UserError
+
+    bad_calls = [
+        (classify_k_shot, (CAT, 3, ["easy_vqa_shapes"], "", "a {}.", None, "tiny"), "support set"),
+        (classify_k_shot, (CAT, 3, {"a": 1}, "", "a {}.", None, "tiny"), "support set"),
+        (classify_k_shot, (CAT, 3, HUGE, "", "a {}.", None, "tiny"), "support set"),
+        (classify_k_shot, (CAT, HUGE, "easy_vqa_shapes", "", "a {}.", None, "tiny"), "k must be"),
+        (classify_k_shot, (CAT, 10**400, "easy_vqa_shapes", "", "a {}.", None, "tiny"), "k must be"),
+        (classify_k_shot, (CAT, 3, "easy_vqa_shapes", "", "a {}.", ["clip_vit_b32_openai"], "tiny"), "CLIP model"),
+        (classify_zero_shot, (CAT, "cat, dog", "a {}.", HUGE, "tiny"), "CLIP model"),
+    ]
+    for fn, args, fragment in bad_calls:
+        with pytest.raises(UserError, match=fragment) as exc:
+            fn(*args)
+        for text in (str(exc.value), exc.value.vi):
+            assert text and len(text) < 300 and "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" not in text
+            assert "unhashable" not in text and "Traceback" not in text
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("language, expected", [("en", "unknown support set"), ("vi", "không có bộ ảnh mẫu")])
+def test_http_k_shot_malformed_support_gets_a_clear_message(tiny_app, client_for, language, expected):
+    """Sent to the running app: a list and a 600 kB string as `support`, in each language."""
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    from tests.student_view import internals_in
+
+    client = client_for(tiny_app)
+    for support in (["easy_vqa_shapes", "user"], HUGE):
+        with pytest.raises(AppError) as exc:
+            client.predict(handle_file(VQA_IMAGE), 3, support, language=language, api_name="/clip_k_shot")
+        message = str(exc.value)
+        assert expected in message and "easy_vqa_shapes, easy_vqa_colors, user" in message
+        assert len(message) < 400 and "unhashable" not in message and not internals_in(message), message
+    assert tiny_app.alive()
+
+
+def test_missing_inputs_are_said_inline_in_the_visitors_language(monkeypatch):
+    """A button pressed before its input: the message in the results' notes, no gr.Error (no red badges, no toast).
+    A clicked example on a machine without this CLIP's weights changes nothing (the tab's card says why)."""
+    import gradio as gr
+
+    from demo import clip_tab
+
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    label, table, notes, summary = clip_tab.zero_shot(None, "cat, dog", "a {}.", request=vi, profile="tiny")
+    assert label is None and summary is None and "Hãy tải ảnh lên hoặc chọn ảnh ví dụ." in notes
+    assert table["headers"][:2] == ["lớp", "câu"]
+    notes = clip_tab.zero_shot(CAT, " , ;", "a {}.", profile="tiny")[2]
+    assert notes.startswith(clip_tab.INLINE_MARK) and "No class names" in notes
+    assert "Chưa có ảnh" in clip_tab.k_shot({"path": None}, 3, request=vi, profile="tiny")[4]
+    notes = clip_tab.k_shot(CAT, 5, "user", "cat, dog", "a {}.", profile="tiny")[4]
+    assert "drop images into the galleries" in notes
+    assert clip_tab.drop_inline_notes(notes, "**CLIP** results") == ("", gr.update())
+    monkeypatch.setattr(clip_tab, "runs_here", lambda name, profile: False)  # a fresh clone: no CLIP weights
+    unchanged = clip_tab.example_zero_shot(CAT, "cat, dog", "a {}.", "clip_vit_b32_openai", profile="default")
+    assert unchanged == (gr.update(),) * 4

@@ -14,7 +14,15 @@ import numpy as np
 
 from core.clip.kshot import KShotResult, k_shot
 from core.clip.support import BUILTIN_SETS, MAX_SHOTS, builtin_support, embed_image, user_support
-from core.clip.zero_shot import ClipInputError, ZeroShotResult, parse_class_names, parse_templates, zero_shot
+from core.clip.zero_shot import (
+    ClipInputError,
+    ZeroShotResult,
+    _first_few,
+    parse_class_names,
+    parse_templates,
+    zero_shot,
+)
+from core.inputs import echo
 from core.messages import Bilingual, UnknownChoice
 from core.model_store import load_model
 from core.registry import DEFAULT_CLIP, list_models
@@ -33,11 +41,13 @@ class ClipQuery:
 def clip_model(name: str | None, profile: str):
     """(ClipModel, cache key, display name); KeyError for a name that is not a CLIP registry entry."""
     name = name or DEFAULT_CLIP
-    if name not in list_models("clip"):  # the registry's own KeyError would list every model, image and text too
+    # The registry's own KeyError would list every model, image and text too. Not `in` on a raw API value: a list
+    # or dict sent as the name must get this message, and a huge one comes back as a short prefix (core.inputs.echo).
+    if not isinstance(name, str) or name not in list_models("clip"):
         choices = ", ".join(list_models("clip"))
         raise UnknownChoice(
-            f"{name!r} is not a CLIP model; choose {choices}.",
-            f"{name!r} không phải mô hình CLIP; hãy chọn {choices}.",
+            f"{echo(name)} is not a CLIP model; choose {choices}.",
+            f"{echo(name)} không phải mô hình CLIP; hãy chọn {choices}.",
         )
     loaded = load_model(name, profile)
     return loaded.module, f"{name}/{profile}", loaded.display_name
@@ -68,13 +78,21 @@ def classify_k_shot(
 ) -> tuple[KShotResult, ClipQuery]:
     """k-shot on a built-in support set or on the user's images (user_files[i] belongs to the i-th class)."""
     k = _shots(k)
+    if not isinstance(support, str) or support not in (*BUILTIN_SETS, USER_SUPPORT):
+        # Checked before any use: a list sent through the API made `support in BUILTIN_SETS` raise TypeError
+        # ("unhashable type"), and the message echoes a short prefix of what was sent, never a 600 kB value.
+        choices = ", ".join([*BUILTIN_SETS, USER_SUPPORT])
+        raise UnknownChoice(
+            f"unknown support set {echo(support)}; choose {choices}.",
+            f"không có bộ ảnh mẫu {echo(support)}; hãy chọn {choices}.",
+        )
     templates, template_notes = parse_templates(template_text)
     model, key, display = clip_model(model_name, profile)
     notes: list[str] = []
     if support == USER_SUPPORT:
         names, notes = parse_class_names(class_text)
         if len(user_files) < len(names):
-            left = ", ".join(names[len(user_files) :])
+            left = _first_few(names[len(user_files) :])  # a few names, then a count: never a pasted list
             notes.append(
                 Bilingual(
                     f"Only the first {len(user_files)} classes can have support images here; {left} were left out.",
@@ -83,14 +101,8 @@ def classify_k_shot(
             )
             names = names[: len(user_files)]
         support_set = user_support(model, key, names, user_files)
-    elif support in BUILTIN_SETS:
-        support_set = builtin_support(model, key, support)
     else:
-        choices = ", ".join([*BUILTIN_SETS, USER_SUPPORT])
-        raise UnknownChoice(
-            f"unknown support set {support!r}; choose {choices}.",
-            f"không có bộ ảnh mẫu {support!r}; hãy chọn {choices}.",
-        )
+        support_set = builtin_support(model, key, support)
     vector, cached = embed_image(model, key, image_source)
     result = k_shot(model, key, vector, support_set, k, templates)
     result.notes = notes + template_notes + result.notes
@@ -101,13 +113,13 @@ def _shots(k) -> int:
     """k as the API sent it (the event skips Gradio's preprocessing): a whole number or a clear ClipInputError."""
     try:
         value = float(k)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int with hundreds of digits
         value = float("nan")
     if not value.is_integer() or not 0 <= value <= MAX_SHOTS:  # None, "abc", 2.5, nan, inf, 1e300
         raise ClipInputError(
             Bilingual(
-                f"k must be a whole number from 0 to {MAX_SHOTS}, got {k!r}.",
-                f"k phải là số nguyên từ 0 đến {MAX_SHOTS}, nhận được {k!r}.",
+                f"k must be a whole number from 0 to {MAX_SHOTS}, got {echo(k)}.",
+                f"k phải là số nguyên từ 0 đến {MAX_SHOTS}, nhận được {echo(k)}.",
             )
         )
     return int(value)

@@ -7,6 +7,7 @@ chooses: "auto" (default), "gtts", "espeak".
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -27,10 +28,13 @@ MAX_SPOKEN_MOMENTS = 3
 MAX_FILE_AGE_S = 600
 _online: tuple[float, bool] | None = None  # (when checked, result): checked at most once a minute
 _online_lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 class SpeechUnavailable(UserError, RuntimeError):
-    """No voice could read the summary: SpeechUnavailable(en, vi); the tab shows it as a warning."""
+    """No voice could read the summary: SpeechUnavailable(en, vi); the tab shows it as a warning.
+
+    The message is for the visitor: no command, file path or engine output (those go to the server's log)."""
 
 
 @dataclass(frozen=True)
@@ -96,9 +100,11 @@ def synthesize(text: str, lang: str) -> Speech:
     if shutil.which("espeak-ng"):
         return _espeak(text, lang, out_dir)
     why = f" (gTTS: {type(gtts_error).__name__})" if gtts_error else ""
+    # The fix is the server admin's to make; the visitor only needs to know the moments stand without a voice.
+    logger.warning("no speech engine: offline and espeak-ng is not installed (apt-get install espeak-ng)%s", why)
     raise SpeechUnavailable(
-        f"No speech engine: offline and espeak-ng is not installed (apt-get install espeak-ng){why}.",
-        "Không có bộ đọc giọng nói: máy chủ ngoại tuyến và chưa cài espeak-ng (apt-get install espeak-ng).",
+        "No voice is available on this server to read the summary aloud; the moments above are complete.",
+        "Máy chủ này chưa có giọng đọc để đọc to phần tóm tắt; các khoảnh khắc ở trên vẫn đầy đủ.",
     )
 
 
@@ -139,7 +145,12 @@ def _espeak(text: str, lang: str, out_dir: Path) -> Speech:
     try:
         subprocess_guard.run(cmd, input=text.encode("utf-8"), check=True, timeout=60, capture_output=True)
     except (subprocess.SubprocessError, OSError) as exc:
-        raise SpeechUnavailable(f"espeak-ng failed: {exc}", "espeak-ng không đọc được câu này.") from exc
+        # str(exc) names the command line and the temporary file: for the log, never for the visitor.
+        logger.warning("espeak-ng failed: %s", exc)
+        raise SpeechUnavailable(
+            "The voice could not read this summary aloud; the moments above are complete.",
+            "Giọng đọc không đọc được phần tóm tắt này; các khoảnh khắc ở trên vẫn đầy đủ.",
+        ) from exc
     return Speech(str(path), "espeak-ng", text)
 
 
