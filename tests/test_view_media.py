@@ -53,13 +53,13 @@ OCR_INDEX_TIMEOUT_MS = 8 * 60_000  # the first OCR index of a video: RapidOCR lo
 def assert_runs_from_a_fresh_clone(command: str) -> None:
     """A card's command line names a module of this repo and arguments that module accepts (parsed, not run: the
     commands download or train)."""
-    argv = shlex.split(command)
+    argv = shlex.split(command, comments=True)
     assert argv[:2] == ["python", "-m"], command
     module, args = argv[2], argv[3:]
     if module == "core.prefetch":
         from core.registry import get_spec
 
-        assert args and all(get_spec(name) for name in args), command  # KeyError for a name not in the catalogue
+        assert all(get_spec(name) for name in args), command  # KeyError for a name not in the catalogue
     elif module == "train.caption":
         from train.caption import parse_args
 
