@@ -32,6 +32,7 @@ LAST_LINE = {
     "bench_memory": rf"peak with every tab warmed: {NUMBER} MB \+ GPT-2 {NUMBER} MB = {NUMBER} MB of 16,384 MB",
     # "none" where the page sends no queued request on load.
     "bench_page_load": rf".*: settled +(median {NUMBER} ms \(min {NUMBER}, max {NUMBER}\)|none) over \d+ loads",
+    "bench_rss_drift": rf"after a {NUMBER} s pause: RSS {NUMBER} MB, peak {NUMBER}",
     "bench_text": rf"handler \(both models, no highlights\) {NUMBER} ms vs both bare forwards {NUMBER} ms: {NUMBER}x",
     # The memory table's row for the smoke run's one 6-second video (a failed child prints its stderr instead).
     "bench_video": rf" +0\.1 min 640x360 @25 fps +\d+ +{NUMBER} +{NUMBER} +-?{NUMBER} +{NUMBER}s",
@@ -39,7 +40,7 @@ LAST_LINE = {
 }
 assert set(LAST_LINE) == {p.stem for p in (REPO / "tests" / "benchmarks").glob("bench_*.py")}, "one entry each"
 
-SERVER = {"bench_class", "bench_memory", "bench_page_load"}  # they launch app.py
+SERVER = {"bench_class", "bench_memory", "bench_page_load", "bench_rss_drift"}  # they launch app.py
 TIMEOUT_S = 150  # each takes 5-30 s here; the limit is for a hung server or client
 
 

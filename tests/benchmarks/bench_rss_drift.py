@@ -1,7 +1,7 @@
 """Does a long-lived server's memory keep growing? RSS of one APP_PROFILE=tiny app (with MCP) across rounds of mixed
 calls, then after a pause.
 
-    python -m tests.benchmarks.bench_rss_drift [--rounds 6] [--per-round 50] [--pause 30]
+    python -m tests.benchmarks.bench_rss_drift [--rounds 6] [--per-round 50] [--pause 30] [--smoke]
 
 Each round sends `per-round` calls in turn: the JSON API (classify_image, vqa_answer, classify_text,
 clip_zero_shot, conv_arithmetic, model_status), MCP tool calls with a data-URL image, and refused calls (a bad
@@ -83,7 +83,10 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--per-round", type=int, default=50)
     parser.add_argument("--pause", type=float, default=30.0)
+    parser.add_argument("--smoke", action="store_true", help="2 rounds of 9 calls, 1 s pause: checks it still runs")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.rounds, args.per_round, args.pause = 2, 9, 1.0
     from gradio_client import Client
 
     with tempfile.TemporaryDirectory() as tmp:
