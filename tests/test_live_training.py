@@ -57,9 +57,9 @@ def test_a_live_run_is_a_new_entry_beside_the_committed_model(tmp_path, monkeypa
     model_store.clear_cache()
 
 
-def _fake_live(root, base, created, size=1000):
+def _fake_live(root, base, created, size=1000, owner="s"):
     """A saved live model's folder without training one (weights are never loaded here)."""
-    model = live_models.LiveModel(live_models.new_entry_name(base, created), base, "x", "s", 0.5, created, 1, 1000)
+    model = live_models.LiveModel(live_models.new_entry_name(base, created), base, "x", owner, 0.5, created, 1, 1000)
     model.folder.mkdir(parents=True)
     (model.folder / "model.safetensors").write_bytes(b"\0" * size)
     live_models.write_meta(model.folder, model)
@@ -70,7 +70,7 @@ def test_live_models_are_bounded_oldest_first(tmp_path, monkeypatch):
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
     monkeypatch.setattr(live_models, "MAX_LIVE_MODELS", 3)
     monkeypatch.setattr(live_models, "MAX_LIVE_BYTES", 10_000)
-    names = [_fake_live(tmp_path, "mlp", 1_000_000 + i) for i in range(5)]
+    names = [_fake_live(tmp_path, "mlp", 1_000_000 + i, owner=f"s{i}") for i in range(5)]  # five visitors
     assert live_models.prune(keep=names[-1]) == names[:2]  # count: the two oldest go
     assert [m.name for m in live_models.list_live()] == names[2:]
     assert set(names[2:]) <= set(list_models()) and not set(names[:2]) & set(list_models())
