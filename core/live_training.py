@@ -328,13 +328,24 @@ def _train(
     last = time.monotonic()
     deadline = last + TIME_BUDGET_S
 
+    window = {"step": 0, "seen": 0, "loss": 0.0, "correct": 0.0}  # totals of the epoch at the last train point
+
     def on_batch(b: training_loop.BatchReport, epoch: int) -> None:
         nonlocal last
+        if b.step == 1:
+            window.update(step=0, seen=0, loss=0.0, correct=0.0)
         progress.epoch, progress.step = epoch, b.step
         progress.train_loss, progress.train_acc = b.mean_loss, b.accuracy
         if b.step % every == 0 or b.step == steps:
+            # The mean over the batches since the previous point (from the epoch's running totals), not the epoch's
+            # running mean, which would carry the first batches' high loss and jump down at each new epoch.
+            seen = min(b.step * batch_size, n_train)
+            loss, correct = b.mean_loss * seen, b.accuracy * seen
+            n = max(seen - window["seen"], 1)
             x = round(epoch - 1 + b.step / steps, 4)
-            progress.points.append({"epoch": x, "split": "train", "loss": b.mean_loss, "acc": b.accuracy})
+            progress.points.append({"epoch": x, "split": "train", "loss": (loss - window["loss"]) / n,
+                                    "acc": (correct - window["correct"]) / n})  # fmt: skip
+            window.update(step=b.step, seen=seen, loss=loss, correct=correct)
         if time.monotonic() - last >= update_every_s:
             last = time.monotonic()
             _current["fraction"] = progress.fraction

@@ -15,6 +15,9 @@ ACTIVITY_EVERY_S = 5  # how often every open Live tab asks who is training (a di
 
 
 def build_live_tab(profile: str) -> None:
+    from core.live_models import clean_stale
+
+    clean_stale()  # what a save cut short (killed, disk full) left behind, before this server saves anything
     gr.Markdown(
         tr(
             "live.intro",
@@ -94,9 +97,11 @@ def run(name, n_epochs, n_samples, person, progress=gr.Progress(), request: gr.R
                         owner=owner):  # fmt: skip
         progress(p.fraction, desc=f"epoch {p.epoch}/{p.epochs}")
         rows = gr.skip()
-        if len(p.history) != shown:  # send the curves only when an epoch finished
-            shown = len(p.history)
-            rows = curve_rows(p.history, lang=lang_of(request))
+        # New points (every few batches): the curves grow during each epoch. Not before both the train and the
+        # validation curves have a point: the plot fixes its legend and colours on the curves of its first data.
+        if len(p.points) != shown and len({q["split"] for q in p.points}) == 2:
+            shown = len(p.points)
+            rows = curve_rows(p.history, lang=lang_of(request), points=p.points)
         yield _status_text(p, request), rows
 
 
@@ -164,10 +169,15 @@ def _status_text(p, request: gr.Request | None = None) -> str:
     last = p.history[-1] if p.history else None
     val_acc = f"{100 * last['val_acc']:.1f}" if last else ""
     loss, acc = f"{p.train_loss:.3f}", f"{100 * p.train_acc:.1f}"
+    est = p.estimate_s or 0.0
     return say(
         request,
         f"Epoch {p.epoch}/{p.epochs}, bước {p.step}/{p.steps_per_epoch}: hàm mất mát huấn luyện hiện tại {loss}, "
-        f"độ chính xác {acc}%" + (f" · độ chính xác kiểm định gần nhất {val_acc}%" if last else ""),
+        f"độ chính xác {acc}%"
+        + (f" · độ chính xác kiểm định gần nhất {val_acc}%" if last else "")
+        + f" · ước tính cả lượt: khoảng {est:.0f} giây",
         f"Epoch {p.epoch}/{p.epochs}, step {p.step}/{p.steps_per_epoch}: running train loss {loss}, "
-        f"accuracy {acc}%" + (f" · last validation accuracy {val_acc}%" if last else ""),
+        f"accuracy {acc}%"
+        + (f" · last validation accuracy {val_acc}%" if last else "")
+        + f" · whole run estimated at about {est:.0f} s",
     )
