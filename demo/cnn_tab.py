@@ -278,6 +278,7 @@ def _arithmetic_inputs(first) -> tuple:
                     label=tr("cnn.from_photo", "…hoặc một ảnh, được thu nhỏ", "…or a photo, downscaled"),
                     height=140,
                     sources=["upload", "clipboard"],
+                    elem_id="cnn_photo",
                 )
                 photo_size = gr.Slider(
                     4, 16, value=8, step=1, label=tr("cnn.photo_size", "Cỡ lưới lấy từ ảnh", "Grid size from photo")

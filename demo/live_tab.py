@@ -58,7 +58,9 @@ def build_live_tab(profile: str) -> None:
     # Who trains what and for how long still, for everybody, refreshed every few seconds.
     activity = gr.Markdown()
     ticker = gr.Timer(ACTIVITY_EVERY_S)
-    curves = curves_plot(tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"))
+    curves = curves_plot(
+        tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"), elem_id="live_curves"
+    )
 
     with gr.Row():
         mine = gr.Dropdown([], label=tr("live.mine", "Mô hình bạn đã huấn luyện", "Models you trained"), scale=3)

@@ -45,7 +45,7 @@ def build_report_panel(model_a: gr.Dropdown, model_b: gr.Dropdown, reports: Call
     button.click(reports, inputs=[model_a, model_b], outputs=[summary, *curves, *confusions], api_visibility="private")
 
 
-def curves_plot(label) -> gr.LinePlot:
+def curves_plot(label, elem_id: str | None = None) -> gr.LinePlot:
     """Loss and accuracy (core.training_report.curve_rows): the browser draws the numbers it gets, on numeric axes
     titled in the visitor's language, with a legend naming the four curves below the plot."""
     return gr.LinePlot(
@@ -58,6 +58,7 @@ def curves_plot(label) -> gr.LinePlot:
         y_title=tr("plot.y_axis", "hàm mất mát / độ chính xác (0–1)", "loss / accuracy (0–1)"),
         color_title=tr("plot.legend", "đường cong", "curve"),
         y_lim=[0, None],  # values rise upward from 0: accuracy is a fraction, the loss starts near ln 10 ≈ 2.3
+        elem_id=elem_id,
         # No `height`: with one, Gradio 6.31 sizes the chart to the block, label included, and the legend's
         # entries fall below its bottom edge (measured in Chromium: the legend's title showed, its entries not).
     )
