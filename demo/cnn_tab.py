@@ -239,18 +239,12 @@ def _arithmetic_panel() -> SimpleNamespace:
     size_md = gr.Markdown(tr("cnn.initial_size", initial["size"]["vi"], initial["size"]["en"]))
     # Plain HTML tables: a gr.Dataframe adds a header row ("1 2 3") that reads like the first row of the output.
     with gr.Row():
-        output_df = gr.HTML(
-            grid_html(initial["output"]),
-            label=tr("cnn.output", "Bản đồ đặc trưng đầu ra", "Output feature map"),
-            show_label=True,
-            elem_id="cnn_output",
-        )
-        pooled_df = gr.HTML(
-            grid_html(initial["pooled"]),
-            label=tr("cnn.pooled", "Sau khi gộp", "After pooling"),
-            show_label=True,
-            elem_id="cnn_pooled",
-        )
+        with gr.Column():
+            gr.Markdown(tr("cnn.output", "Bản đồ đặc trưng đầu ra", "Output feature map"), elem_classes="cnn-title")
+            output_df = gr.HTML(grid_html(initial["output"]), elem_id="cnn_output")
+        with gr.Column():
+            gr.Markdown(tr("cnn.pooled", "Sau khi gộp", "After pooling"), elem_classes="cnn-title")
+            pooled_df = gr.HTML(grid_html(initial["pooled"]), elem_id="cnn_pooled")
     step = gr.Slider(
         0, initial["steps"] - 1, value=0, step=1, label=tr("cnn.step", "Bước (ô đầu ra)", "Step (output cell)")
     )

@@ -23,14 +23,14 @@ def build_live_tab(profile: str) -> None:
             "live.intro",
             "### Huấn luyện trực tiếp\n"
             "Huấn luyện một trong các mô hình nhỏ của môn học trên Fashion-MNIST trong vài epoch, ngay trên CPU của "
-            "máy chủ này, và xem hàm mất mát cùng độ chính xác sau mỗi epoch. Mỗi lúc chỉ có một lượt huấn luyện cho "
-            "tất cả mọi người. Kết quả là một mô hình mới mang tên bạn, có trong tab **Phân loại ảnh: ResNet vs "
-            "ViT** bên cạnh mô hình gốc (mô hình gốc không đổi); chỉ bạn xoá được nó.",
+            "máy chủ này, và xem hàm mất mát cùng độ chính xác thay đổi trong lúc huấn luyện. Mỗi lúc chỉ có một "
+            "lượt huấn luyện cho tất cả mọi người. Kết quả là một mô hình mới mang tên bạn, có trong tab "
+            "**Phân loại ảnh: ResNet vs ViT** bên cạnh mô hình gốc (mô hình gốc không đổi); chỉ bạn xoá được nó.",
             "### Live training\n"
             "Train one of the course's small models on Fashion-MNIST for a few epochs, on this server's CPU, and "
-            "watch loss and accuracy per epoch. One training at a time for everybody. The result is a new model under "
-            "your name, offered in the **Images: ResNet vs ViT** tab beside the committed one (which stays as it "
-            "is); only you can delete it.",
+            "watch loss and accuracy change as it trains. One training at a time for everybody. The result is a new "
+            "model under your name, offered in the **Images: ResNet vs ViT** tab beside the committed one (which "
+            "stays as it is); only you can delete it.",
         )
     )
     with gr.Row():
