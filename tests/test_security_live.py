@@ -243,3 +243,47 @@ def test_a_name_with_markup_reaches_others_as_plain_words(live, monkeypatch):
     live_models.write_meta(model.folder, model)
     (listed,) = live_models.list_live()
     assert "://" not in listed.who and "://" not in str(listed.label())
+
+
+@pytest.mark.slow
+def test_a_name_with_markup_makes_no_other_visitors_browser_fetch_anything(browser, tmp_path):
+    """The attack as it happened: visitor A trains under a name holding an image, a link and an HTML tag pointing at
+    a loopback URL; visitor B's page (a second browser page) shows who is training, and gets the busy message when
+    it tries to start. Nothing in B's page (or A's) becomes an <img> or <a> for that URL, and no request goes to it."""
+    from tests import student_view as sv
+    from tests.conftest import free_port, launch_app, stop_app
+
+    trap = f"127.0.0.1:{free_port()}"
+    name = f"![](http://{trap}/t.png)[x](http://{trap}/a)<img src=http://{trap}/i.png>"
+    app = launch_app(tmp_path, APP_PROFILE="tiny", HF_HUB_OFFLINE="1", CHECKPOINT_DIR=str(tmp_path / "ckpt"))
+    fetched: list[str] = []
+    pages = []
+    try:
+        first, second = (sv.open_page(browser, app.url, lang) for lang in ("en", "vi"))
+        pages = [first, second]
+        for page in pages:
+            page.on("request", lambda request: fetched.append(request.url) if trap in request.url else None)
+        sv.open_tab(first, "Live training")
+        for label, value in (("Epochs", "5"), ("Training images", "20000")):  # long enough for B to see it
+            box = first.get_by_label(f"number input for {label}")
+            box.fill(value)
+            box.press("Enter")
+        first.get_by_label("Your name (shown to others while you train)").fill(name)
+        first.get_by_role("button", name="Start training", exact=True).click()
+        first.get_by_text("Epoch 1/5").first.wait_for(timeout=sv.RESULT_TIMEOUT_MS)
+        sv.open_tab(second, "Huấn luyện trực tiếp")
+        second.get_by_text("đang huấn luyện simple_cnn").first.wait_for(timeout=sv.RESULT_TIMEOUT_MS)  # the panel
+        second.get_by_role("button", name="Bắt đầu huấn luyện", exact=True).click()  # refused: who is training
+        second.locator(".toast-body").first.wait_for(timeout=sv.RESULT_TIMEOUT_MS)
+        second.wait_for_timeout(6000)  # one more refresh of the panel (every 5 s)
+        for page in pages:
+            made = page.locator(f"img[src*='{trap}'], a[href*='{trap}'], [src*='{trap}'], [href*='{trap}']")
+            assert made.count() == 0, page.content()[:2000]
+            assert f"http://{trap}" not in sv.visible_text(page)
+        assert fetched == []
+        first.get_by_role("button", name="Stop", exact=True).click()
+        first.get_by_text("Nothing was saved").first.wait_for(timeout=sv.RESULT_TIMEOUT_MS)
+    finally:
+        for page in pages:
+            page.close()
+        stop_app(app)
