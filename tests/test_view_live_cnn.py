@@ -114,3 +114,27 @@ def test_cnn_tab_recomputes_for_a_new_kernel_and_a_photo(browser, view_app, lang
         sv.save_view(page, "cnn", lang)
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_training_report_curves_are_drawn_with_a_legend(browser, repo_default_app, lang):
+    """The image tab's training reports of the committed models (what a fresh clone shows): each curves chart draws
+    its four lines on numeric axes, with a legend and titles in the page's language."""
+    words = {
+        "en": ("Training report of the selected models", "Show training reports", "curve"),
+        "vi": ("Báo cáo huấn luyện của các mô hình đã chọn", "Xem báo cáo huấn luyện", "đường cong"),
+    }[lang]
+    page = sv.open_page(browser, repo_default_app.url, lang)
+    try:
+        page.get_by_text(words[0]).first.click()
+        page.get_by_role("button", name=words[1], exact=True).click()
+        charts = page.locator(".block:has(.vega-embed)")
+        charts.first.wait_for(timeout=sv.RESULT_TIMEOUT_MS)
+        for i in range(charts.count()):
+            drawn = sv.assert_chart_has_lines(charts.nth(i), min_lines=4)
+            assert len(drawn["legend"]) == 4 and drawn["legend_title"] == [words[2]], drawn
+            assert drawn["axis_titles"] == [WORDS[lang]["x"], WORDS[lang]["y"]], drawn
+        sv.assert_clean(page)
+        sv.save_view(page, "image_report", lang)
+    finally:
+        page.close()
