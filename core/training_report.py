@@ -63,7 +63,9 @@ def curve_rows(history: list[dict[str, Any]], *, lang: str = "en", points: list[
     if points:
         rows = [
             (float(p["epoch"]), round(float(p[kind]), 4), f"{words[p['split']]} · {words[name]}")
+            for split in ("train", "val")  # train first: the legend lists the curves in the order they come
             for p in points
+            if p["split"] == split
             for kind, name in (("loss", "loss"), ("acc", "acc"))
         ]
     else:

@@ -55,7 +55,7 @@ def curves_plot(label, elem_id: str | None = None) -> gr.LinePlot:
         label=label,
         # Not "epoch": the Vietnamese page keeps the axis in Vietnamese (an epoch is one pass over the training set).
         x_title=tr("plot.x_axis", "số lượt qua tập huấn luyện", "epochs (passes over the training set)"),
-        y_title=tr("plot.y_axis", "hàm mất mát / độ chính xác (0–1)", "loss / accuracy (0–1)"),
+        y_title=tr("plot.y_axis", "hàm mất mát / độ chính xác (tỉ lệ)", "loss / accuracy (as a fraction)"),
         color_title=tr("plot.legend", "đường cong", "curve"),
         y_lim=[0, None],  # values rise upward from 0: accuracy is a fraction, the loss starts near ln 10 ≈ 2.3
         elem_id=elem_id,

@@ -113,3 +113,28 @@ def test_one_training_at_a_time_and_cancel(tmp_path, monkeypatch):
         target=lambda: (list(live_training.train_live("softmax", epochs=1, train_samples=1000)), done.set())
     ).start()
     assert done.wait(120)  # the slot is free again
+
+
+def test_curve_rows_are_numbers_even_before_any_point():
+    """An empty first table of text columns made the live chart draw its axis as text (unordered labels, no line):
+    the plot's datatypes are numeric from the first, empty, table on."""
+    import gradio as gr
+
+    from core.training_report import curve_rows
+
+    plot = gr.LinePlot(x="epoch", y="value", color="curve")
+    points = [
+        {"epoch": 0.0, "split": "val", "loss": 2.3, "acc": 0.1},
+        {"epoch": 0.25, "split": "train", "loss": 2.0, "acc": 0.3},
+        {"epoch": 0.5, "split": "train", "loss": 1.5, "acc": 0.5},
+        {"epoch": 1.0, "split": "val", "loss": 1.2, "acc": 0.6},
+    ]
+    for rows in (curve_rows([]), curve_rows([], points=points, lang="vi")):
+        sent = plot.postprocess(rows)
+        assert sent.datatypes == {"epoch": "quantitative", "value": "quantitative", "curve": "nominal"}
+    rows = curve_rows([], points=points, lang="vi")
+    # A one-epoch run is a line: two train points inside the epoch, validation before and after it.
+    assert rows.groupby("curve")["epoch"].count().to_dict() == {
+        "huấn luyện · hàm mất mát": 2, "huấn luyện · độ chính xác": 2,
+        "kiểm định · hàm mất mát": 2, "kiểm định · độ chính xác": 2,
+    }  # fmt: skip

@@ -22,14 +22,14 @@ PHOTO = Path(__file__).resolve().parent.parent / "examples" / "images" / "meo_ch
 WORDS = {
     "en": {
         "live": "Live training", "start": "Start training", "done": "Test accuracy on 2,000 held-out images",
-        "x": "epochs (passes over the training set)", "y": "loss / accuracy (0–1)", "legend": "curve",
+        "x": "epochs (passes over the training set)", "y": "loss / accuracy (as a fraction)", "legend": "curve",
         "curves": {"train · loss", "train · accuracy", "val · loss", "val · accuracy"},
         "cnn": "How a CNN computes", "preset": "Kernel preset", "sobel": "Sobel x (vertical edges)",
         "caption": "Input (padded)",
     },
     "vi": {
         "live": "Huấn luyện trực tiếp", "start": "Bắt đầu huấn luyện", "done": "Độ chính xác trên 2.000 ảnh kiểm tra",
-        "x": "số lượt qua tập huấn luyện", "y": "hàm mất mát / độ chính xác (0–1)", "legend": "đường cong",
+        "x": "số lượt qua tập huấn luyện", "y": "hàm mất mát / độ chính xác (tỉ lệ)", "legend": "đường cong",
         "curves": {"huấn luyện · hàm mất mát", "huấn luyện · độ chính xác", "kiểm định · hàm mất mát",
                    "kiểm định · độ chính xác"},
         "cnn": "Tích chập hoạt động thế nào", "preset": "Bộ lọc có sẵn", "sobel": "Sobel x (cạnh dọc)",
