@@ -246,31 +246,37 @@ def train_live(
         yield item
 
 
-def estimate_run_s(model, train, epochs: int, eval_images: int) -> float:
-    """Seconds the whole run will probably take, from PROBE_STEPS timed training steps (after one warm-up) on a
-    copy of the model and one timed evaluation batch, on this machine under its present load."""
+def estimate_run_s(model, train, steps_per_epoch: int, epochs: int, eval_images: int) -> float:
+    """Seconds the whole run (`epochs` x `steps_per_epoch` steps, then `eval_images` evaluated) will probably take,
+    from PROBE_STEPS timed training steps on batches from `train` (after one warm-up) on a copy of the model, and
+    one timed evaluation batch, on this machine under its present load. A step is timed as the loop runs it: making
+    the augmented batch (on a loaded 2-core machine as long as the step itself), forward, backward, clipping and an
+    AdamW step."""
     import torch
 
     probe = copy.deepcopy(model).train()
-    optimizer = torch.optim.SGD(probe.parameters(), lr=0.0)  # lr 0: timing only, the copy is thrown away
+    optimizer = torch.optim.AdamW(probe.parameters(), lr=0.0)  # lr 0: timing only, the copy is thrown away
     loss_fn = torch.nn.CrossEntropyLoss()
-    step_times, x = [], None
-    for i, (x, y) in enumerate(train):
+    step_times, x, batches = [], None, iter(train)
+    for i in range(PROBE_STEPS + 1):
         began = time.perf_counter()
+        try:
+            x, y = next(batches)
+        except StopIteration:
+            break
         optimizer.zero_grad(set_to_none=True)
         loss_fn(probe(x), y).backward()
+        torch.nn.utils.clip_grad_norm_(probe.parameters(), 1.0)
         optimizer.step()
         if i:  # the first step pays one-off costs (allocations, kernel choice)
             step_times.append(time.perf_counter() - began)
-        if len(step_times) >= PROBE_STEPS:
-            break
     per_step = sum(step_times) / max(len(step_times), 1)
     with torch.no_grad():
         probe.eval()
         began = time.perf_counter()
         probe(x)
         per_image = (time.perf_counter() - began) / max(len(x), 1)
-    return per_step * len(train) * epochs + per_image * eval_images
+    return per_step * steps_per_epoch * epochs + per_image * eval_images
 
 
 def _too_long(estimate: float) -> TrainingTooLong:
@@ -315,7 +321,7 @@ def _train(
         data.train_x, data.train_y, batch_size, norm, torch.Generator().manual_seed(1), augment=True,
         indices=train_idx[: batch_size * (PROBE_STEPS + 1)],
     )  # fmt: skip
-    estimate = estimate_run_s(model, probe_batches, epochs, len(val_idx) * (epochs + 1) + len(test.indices))
+    estimate = estimate_run_s(model, probe_batches, steps, epochs, len(val_idx) * (epochs + 1) + len(test.indices))
     if estimate > MAX_ESTIMATE_S:
         raise _too_long(estimate)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps)

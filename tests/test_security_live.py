@@ -130,7 +130,7 @@ def test_a_run_estimated_over_the_budget_is_refused_up_front(live, monkeypatch, 
     assert not live_models.list_live() and not (live.exists() and any(live.iterdir()))
 
 
-def test_the_estimate_is_measured_and_grows_with_the_run(live):
+def test_the_estimate_is_measured_and_grows_with_the_run(live, monkeypatch):
     from core import training_loop
     from core.models import build_architecture
 
@@ -138,9 +138,14 @@ def test_the_estimate_is_measured_and_grows_with_the_run(live):
     model = build_architecture("softmax", num_classes=10)
     batches = training_loop.TensorBatches(data.train_x, data.train_y, 128, data.preprocess.normalise,
                                           torch.Generator().manual_seed(0), augment=True)  # fmt: skip
-    one = live_training.estimate_run_s(model, batches, 1, 1000)
-    five = live_training.estimate_run_s(model, batches, 5, 1000)
+    one = live_training.estimate_run_s(model, batches, len(batches), 1, 1000)
+    five = live_training.estimate_run_s(model, batches, len(batches), 5, 1000)
     assert 0 < one < five
+    # Every step of the run counts, not only the few the probe times: with a clock that moves 1 s per reading,
+    # each timed step takes 1 s, so 100 steps x 2 epochs are 200 s (the probe's 4 batches are not the epoch).
+    clock = iter(range(10**6))
+    monkeypatch.setattr(live_training.time, "perf_counter", lambda: float(next(clock)))
+    assert live_training.estimate_run_s(model, batches, 100, 2, 0) == 200.0
 
 
 @pytest.mark.parametrize("lang", ["en", "vi"])
