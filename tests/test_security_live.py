@@ -138,14 +138,13 @@ def test_the_estimate_is_measured_and_grows_with_the_run(live, monkeypatch):
     model = build_architecture("softmax", num_classes=10)
     batches = training_loop.TensorBatches(data.train_x, data.train_y, 128, data.preprocess.normalise,
                                           torch.Generator().manual_seed(0), augment=True)  # fmt: skip
-    one = live_training.estimate_run_s(model, batches, len(batches), 1, 1000)
-    five = live_training.estimate_run_s(model, batches, len(batches), 5, 1000)
-    assert 0 < one < five
+    assert live_training.estimate_run_s(model, batches, len(batches), 1, 1000) > 0  # measured, on this machine
     # Every step of the run counts, not only the few the probe times: with a clock that moves 1 s per reading,
     # each timed step takes 1 s, so 100 steps x 2 epochs are 200 s (the probe's 4 batches are not the epoch).
     clock = iter(range(10**6))
     monkeypatch.setattr(live_training.time, "perf_counter", lambda: float(next(clock)))
     assert live_training.estimate_run_s(model, batches, 100, 2, 0) == 200.0
+    assert live_training.estimate_run_s(model, batches, 100, 5, 0) == 500.0
 
 
 @pytest.mark.parametrize("lang", ["en", "vi"])
