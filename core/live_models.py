@@ -7,8 +7,13 @@ for who trained it with its accuracy and time, offered in the image tab beside t
 stays the default and keeps its own weights). Before, a student's one-epoch run on 1,000 images (12.5 %) replaced
 the committed 89 % model for every visitor under the same name.
 
-Bounded: at most MAX_LIVE_MODELS entries and MAX_LIVE_BYTES on disk, the oldest removed first. The session that
-trained a model can delete it; nobody else can.
+Bounded, so that one visitor cannot push out everyone else's work: each visitor (a page session) keeps at most
+MAX_PER_VISITOR models, their own oldest replaced; over MAX_LIVE_MODELS entries or MAX_LIVE_BYTES on disk, the oldest
+model of a visitor over that quota goes first, and another visitor's model only when nobody is over it. The session
+that trained a model can delete it; nobody else can.
+
+A run is saved into a temporary folder (TMP_PREFIX) and renamed into place when complete, so a save cut short (the
+process killed, the disk full) leaves no half model; `clean_stale()` removes such leftovers when the server starts.
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ from core.messages import Bilingual
 from core.weights import LocalCheckpoint, checkpoint_dir
 
 MAX_LIVE_MODELS = 12  # about one per group of students in a class
+MAX_PER_VISITOR = 2  # one visitor's models at a time: a new run replaces their own oldest beyond this
+MAX_WHO_CHARS = 40  # the name others see while you train and beside your model
 MAX_LIVE_BYTES = 200 * 1024 * 1024  # the zoo's live models are 0.3-9 MB each in fp32
 META_FILE = "live.json"
 PREFIX = "live_"
+TMP_PREFIX = ".saving_"  # a save in progress (or one cut short): never listed, removed by clean_stale()
 
 _lock = threading.Lock()
 
@@ -76,6 +84,17 @@ def new_entry_name(base: str, now: float | None = None) -> str:
     return f"{PREFIX}{base}_{stamp}_{secrets.token_hex(2)}"
 
 
+def clean_name(who: object) -> str:
+    """The name a visitor typed, as others will see it: letters (any script), digits, spaces, hyphens and
+    apostrophes only, at most MAX_WHO_CHARS. No Markdown, HTML or URL survives it (no ':', '/', '.', '<', '[', '!'),
+    so a name shown in another visitor's Markdown panel or dropdown cannot become an image, a link or markup."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", str(who or ""))  # Vietnamese typed as combining marks: one letter each
+    kept = "".join(c if c.isalnum() or c in " -'" else " " for c in text)
+    return " ".join(kept.split())[:MAX_WHO_CHARS].strip()
+
+
 def write_meta(folder: Path, model: LiveModel) -> None:
     meta = {k: getattr(model, k) for k in ("base", "who", "owner", "accuracy", "created", "epochs", "train_samples")}
     (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -96,7 +115,7 @@ def list_live() -> list[LiveModel]:
                 LiveModel(
                     name=folder.name,
                     base=str(meta["base"]),
-                    who=str(meta.get("who") or ""),
+                    who=clean_name(meta.get("who")),  # a folder from an older version may hold anything
                     owner=meta.get("owner"),
                     accuracy=float(meta["accuracy"]),
                     created=float(meta["created"]),
@@ -142,20 +161,56 @@ def sync() -> list[LiveModel]:
 
 
 def prune(keep: str | None = None) -> list[str]:
-    """Remove the oldest live models until at most MAX_LIVE_MODELS remain within MAX_LIVE_BYTES; `keep` (the run
-    just saved) is never removed. Returns the removed names."""
+    """Bound the live models after `keep` (the run just saved, never removed) was added; returns the removed names.
+
+    First its owner's quota: they keep their MAX_PER_VISITOR newest. Then the global bounds (MAX_LIVE_MODELS,
+    MAX_LIVE_BYTES): the oldest model of a visitor still over the quota goes first (models without an owner count
+    as one visitor), and only when nobody is over it the oldest model overall."""
     models = list_live()
     sizes = {m.name: sum(f.stat().st_size for f in m.folder.rglob("*") if f.is_file()) for m in models}
-    removed = []
-    for model in models:
-        total = sum(sizes[m.name] for m in models if m.name not in removed)
-        if len(models) - len(removed) <= MAX_LIVE_MODELS and total <= MAX_LIVE_BYTES:
+    kept = next((m for m in models if m.name == keep), None)
+    removed: list[str] = []
+
+    def remove(model: LiveModel) -> None:
+        _remove(model)
+        removed.append(model.name)
+
+    if kept is not None and kept.owner is not None:
+        own = [m for m in models if m.owner == kept.owner and m.name != keep]
+        for model in own[: max(0, len(own) - (MAX_PER_VISITOR - 1))]:  # oldest first
+            remove(model)
+    while True:
+        left = [m for m in models if m.name not in removed]
+        if len(left) <= MAX_LIVE_MODELS and sum(sizes[m.name] for m in left) <= MAX_LIVE_BYTES:
             break
-        if model.name != keep:
-            _remove(model)
-            removed.append(model.name)
+        counts: dict = {}
+        for m in left:
+            counts[m.owner] = counts.get(m.owner, 0) + 1
+        candidates = [m for m in left if m.name != keep]
+        if not candidates:
+            break
+        over = [m for m in candidates if counts[m.owner] > MAX_PER_VISITOR]
+        remove((over or candidates)[0])  # lists are oldest first
     sync()
     return removed
+
+
+def clean_stale() -> list[str]:
+    """Remove what a save cut short left behind: temporary folders and run folders without weights or live.json.
+    Called when the server starts (demo.live_tab), before any run of this process saves."""
+    from core.checkpoint import WEIGHTS_FILE
+
+    root = live_root()
+    gone = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else ():
+        stale = folder.name.startswith(TMP_PREFIX) or (
+            folder.name.startswith(PREFIX)
+            and not ((folder / WEIGHTS_FILE).is_file() and (folder / META_FILE).is_file())
+        )
+        if stale and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            gone.append(folder.name)
+    return gone
 
 
 def delete(name: str, owner: str | None) -> bool:

@@ -48,24 +48,40 @@ def find_report(model_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None
     return None
 
 
-def curve_rows(history: list[dict[str, Any]], *, lang: str = "en"):
-    """Loss and accuracy per epoch, train vs validation, as long-form rows for a line plot (a pandas DataFrame
-    with columns epoch, value, curve; accuracy as a fraction, so both fit one axis). The UI draws them with
-    gr.LinePlot: the browser gets the numbers, not a picture."""
+def curve_rows(history: list[dict[str, Any]], *, lang: str = "en", points: list[dict[str, Any]] | None = None):
+    """Loss and accuracy, train vs validation, as long-form rows for a line plot: a pandas DataFrame with columns
+    epoch (a number: fractional within an epoch), value (a number; accuracy as a fraction, so both fit one axis)
+    and curve (its name in `lang`). The UI draws them with gr.LinePlot: the browser gets the numbers, not a picture.
+
+    `points` (what live training records: {"epoch", "split", "loss", "acc"}, train points every few batches and
+    validation before training and after each epoch) draw each curve inside an epoch too, so a one-epoch run is a
+    line, not a dot; without them, one point per epoch from `history`. The columns are numeric even when empty:
+    a plot first sent an empty table of text columns keeps drawing its axis as text (unordered labels, no line)."""
     import pandas as pd
 
     words = PLOT_WORDS.get(lang, PLOT_WORDS["en"])
-    rows = [
+    if points:
+        rows = [
+            (float(p["epoch"]), round(float(p[kind]), 4), f"{words[p['split']]} · {words[name]}")
+            for split in ("train", "val")  # train first: the legend lists the curves in the order they come
+            for p in points
+            if p["split"] == split
+            for kind, name in (("loss", "loss"), ("acc", "acc"))
+        ]
+    else:
+        rows = [
+            (float(h["epoch"]), round(float(h[f"{split}_{kind}"]), 4), f"{words[split]} · {words[name]}")
+            for h in history
+            for kind, name in (("loss", "loss"), ("acc", "acc"))
+            for split in ("train", "val")
+        ]
+    return pd.DataFrame(
         {
-            "epoch": h["epoch"],
-            "value": round(float(h[f"{split}_{kind}"]), 4),
-            "curve": f"{words[split]} · {words[name]}",
+            "epoch": pd.Series([r[0] for r in rows], dtype="float64"),
+            "value": pd.Series([r[1] for r in rows], dtype="float64"),
+            "curve": pd.Series([r[2] for r in rows], dtype="str"),
         }
-        for h in history
-        for kind, name in (("loss", "loss"), ("acc", "acc"))
-        for split in ("train", "val")
-    ]
-    return pd.DataFrame(rows, columns=["epoch", "value", "curve"])
+    )
 
 
 def plot_curves(metrics: dict[str, Any], title: str = "", *, lang: str = "en"):

@@ -19,6 +19,7 @@ from core.conv_arithmetic import (
 )
 from core.inputs import number
 from core.registry import ZOO
+from demo import first_run
 from demo.components import checked_choices, image_file, image_input, read_user_image
 from demo.errors import localized, shows_user_errors
 from demo.fair_queue import QUICK_GROUP
@@ -119,7 +120,7 @@ def _fmt(v: float) -> str:
 
 
 def _highlight(grid: np.ndarray, padding: int, top: int, left: int, f: int) -> str:
-    """Markdown table of the padded input with the kernel's window in bold (padding shown as 0)."""
+    """Markdown table of the padded input with the kernel's window in bold (padding shown as 0): the API's step."""
     padded = np.pad(grid, padding)
     lines = [
         "| "
@@ -131,6 +132,51 @@ def _highlight(grid: np.ndarray, padding: int, top: int, left: int, f: int) -> s
     ]
     header = "| " + " | ".join(" " for _ in range(padded.shape[1])) + " |"
     return "\n".join([header, "|" + "---|" * padded.shape[1], *lines])
+
+
+# The step view's colours: the kernel's window on the input and the output cell it gives (the same amber), padding
+# in grey. Explicit text colours, so the cells read the same in Gradio's light and dark themes.
+WINDOW_STYLE = "background:#fbbf24;color:#111;font-weight:700;outline:2px solid #b45309"
+PAD_STYLE = "background:#e5e7eb;color:#6b7280"
+CELL_STYLE = "border:1px solid #9ca3af;padding:2px 8px;text-align:right;font-variant-numeric:tabular-nums"
+
+
+def grid_html(grid, *, mark: tuple[int, int, int] | None = None, padding: int = 0, caption: str = "") -> str:
+    """A grid of numbers as an HTML table without a header row (its first row is data). `mark` = (top, left, size)
+    colours a size x size window; cells within `padding` of the edge are the zeros padding added, in grey. The
+    cells are numbers formatted here (_fmt): no text from the visitor reaches the HTML."""
+    values = np.asarray(grid, dtype=float)
+    rows = []
+    for i, row in enumerate(values):
+        cells = []
+        for j, v in enumerate(row):
+            style = CELL_STYLE
+            if mark and mark[0] <= i < mark[0] + mark[2] and mark[1] <= j < mark[1] + mark[2]:
+                style += ";" + WINDOW_STYLE
+            elif padding and not (
+                padding <= i < values.shape[0] - padding and padding <= j < values.shape[1] - padding
+            ):
+                style += ";" + PAD_STYLE
+            cells.append(f'<td style="{style}">{_fmt(v)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = (
+        f'<caption style="caption-side:top;text-align:left;padding-bottom:4px">{caption}</caption>' if caption else ""
+    )
+    return f'<table class="cnn-grid" style="border-collapse:collapse;margin:0">{head}{"".join(rows)}</table>'
+
+
+def _step_html(grid, padding: int, step, f: int, out: np.ndarray, lang: str) -> str:
+    """The formula of one output cell, the padded input with its window coloured, and the output with that cell
+    coloured, side by side."""
+    words = {"vi": ("Đầu vào (đã đệm)", "Đầu ra"), "en": ("Input (padded)", "Output")}[lang if lang == "vi" else "en"]
+    padded = np.pad(np.asarray(grid, dtype=float), padding)
+    return (
+        f'<div class="cnn-step"><p><code>{step.formula()}</code></p>'
+        '<div style="display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start">'
+        + grid_html(padded, mark=(step.top, step.left, f), padding=padding, caption=words[0])
+        + grid_html(out, mark=(step.row, step.col, 1), caption=words[1])
+        + "</div></div>"
+    )
 
 
 def build_cnn_tab(profile: str) -> None:
@@ -150,14 +196,19 @@ def build_cnn_tab(profile: str) -> None:
     outs = [ui.size_md, ui.output_df, ui.pooled_df, ui.step, ui.step_md]
     # The quick group: arithmetic and tables keep answering while model calls fill their own queue.
     ui.run.click(compute, ins, outs, api_visibility="private", **QUICK_GROUP)
+    # A new grid (typed, from a photo, from an example), kernel or setting recomputes the output and the step view
+    # at once: no stale slide output beside a new grid. While the text cannot compute (a row half typed) the size
+    # line says why and the output is cleared; the Compute button shows the same message as an error.
+    for changed in ins:
+        changed.change(recompute, ins, outs, api_visibility="private", trigger_mode="always_last", **QUICK_GROUP)
     picked = [ui.grid_box, ui.kernel_box, ui.preset, ui.padding, ui.stride, ui.pool_mode]
-    ui.example.input(pick_example, ui.example, picked, api_visibility="private").then(
-        compute, ins, outs, api_visibility="private", **QUICK_GROUP
-    )
+    ui.example.input(pick_example, ui.example, picked, api_visibility="private")
     ui.step.change(show_step, [*ins[:4], ui.step], ui.step_md, api_visibility="private", **QUICK_GROUP)
     ui.preset.input(pick_kernel, ui.preset, ui.kernel_box, api_visibility="private")
     ui.photo.change(from_photo, [ui.photo, ui.photo_size], ui.grid_box, preprocess=False, api_visibility="private",
                     **QUICK_GROUP)  # fmt: skip
+    ui.photo_size.change(from_photo, [ui.photo, ui.photo_size], ui.grid_box, preprocess=False,
+                         api_visibility="private", trigger_mode="always_last", **QUICK_GROUP)  # fmt: skip
     table_model, table_btn, table_md, table_df = _layers_panel()
     table_btn.click(layer_table_event, table_model, [table_md, table_df], api_visibility="private", **QUICK_GROUP).then(
         reveal, outputs=table_df, api_visibility="private"
@@ -186,19 +237,24 @@ def _arithmetic_panel() -> SimpleNamespace:
     )
     grid_box, photo, photo_size, preset, kernel_box, padding, stride, pool_mode, run = _arithmetic_inputs(first)
     size_md = gr.Markdown(tr("cnn.initial_size", initial["size"]["vi"], initial["size"]["en"]))
+    # Plain HTML tables: a gr.Dataframe adds a header row ("1 2 3") that reads like the first row of the output.
     with gr.Row():
-        output_df = gr.Dataframe(
-            initial["output"],
-            label=tr("cnn.output", "Bản đồ đặc trưng đầu ra", "Output feature map"),
-            interactive=False,
-        )
-        pooled_df = gr.Dataframe(
-            initial["pooled"], label=tr("cnn.pooled", "Sau khi gộp", "After pooling"), interactive=False
-        )
+        with gr.Column():
+            gr.Markdown(tr("cnn.output", "Bản đồ đặc trưng đầu ra", "Output feature map"), elem_classes="cnn-title")
+            output_df = gr.HTML(grid_html(initial["output"]), elem_id="cnn_output")
+        with gr.Column():
+            gr.Markdown(tr("cnn.pooled", "Sau khi gộp", "After pooling"), elem_classes="cnn-title")
+            pooled_df = gr.HTML(grid_html(initial["pooled"]), elem_id="cnn_pooled")
     step = gr.Slider(
         0, initial["steps"] - 1, value=0, step=1, label=tr("cnn.step", "Bước (ô đầu ra)", "Step (output cell)")
     )
-    step_md = gr.Markdown(initial["step"])
+    # Built before any visitor, so its two grids' captions are in both languages; each page load shows it in the
+    # visitor's own (first_run.on_page_load).
+    step_md = gr.HTML(_initial_step(first), elem_id="cnn_step")
+    grid0, kernel0 = _grid_text(first.grid), _grid_text(first.kernel)
+    first_run.on_page_load(
+        lambda request: [show_step(grid0, kernel0, first.padding, first.stride, 0, request)], [step_md]
+    )
     return SimpleNamespace(**locals())  # the components, by name
 
 
@@ -216,6 +272,7 @@ def _arithmetic_inputs(first) -> tuple:
                     label=tr("cnn.from_photo", "…hoặc một ảnh, được thu nhỏ", "…or a photo, downscaled"),
                     height=140,
                     sources=["upload", "clipboard"],
+                    elem_id="cnn_photo",
                 )
                 photo_size = gr.Slider(
                     4, 16, value=8, step=1, label=tr("cnn.photo_size", "Cỡ lưới lấy từ ảnh", "Grid size from photo")
@@ -306,28 +363,49 @@ def _maps_panel() -> tuple:
 
 @shows_user_errors
 def compute(grid_text, kernel_text, p, s, mode, request: gr.Request | None = None):
-    """The size line, output, pooled output, the step slider reset to the first cell, and that cell's step."""
+    """The size line, output, pooled output (HTML tables), the step slider reset to the first cell, and that cell's
+    step view (formula, input window and output cell coloured)."""
     result = conv_result(grid_text, kernel_text, p, s, mode)  # NaN, 1e400, "median": a clear message
     return (
         result["size"][lang_of(request)],
-        result["output"],
-        result["pooled"],
+        grid_html(result["output"]),
+        grid_html(result["pooled"]),
         gr.update(minimum=0, maximum=result["steps"] - 1, value=0, step=1),
-        result["step"],
+        show_step(grid_text, kernel_text, p, s, 0, request),
     )
 
 
-def show_step(grid_text, kernel_text, p, s, index) -> str:
-    """The formula and highlighted window of output cell `index`; empty while the inputs cannot compute."""
+def recompute(grid_text, kernel_text, p, s, mode, request: gr.Request | None = None):
+    """`compute` for an input that changed (typed, a photo, an example): a grid that cannot compute yet (a row half
+    typed) shows why in the size line, in the visitor's language, and clears the output, without an error box."""
+    from core.messages import UserError
+
+    try:
+        return compute.__wrapped__(grid_text, kernel_text, p, s, mode, request)
+    except (UserError, ValueError) as exc:
+        return f"⚠ {localized(request, exc)}", "", "", gr.update(), ""
+
+
+def show_step(grid_text, kernel_text, p, s, index, request: gr.Request | None = None) -> str:
+    """The formula of output cell `index`, its window coloured on the padded input and the cell coloured on the
+    output; empty while the inputs cannot compute."""
     try:
         p, s, _ = checked_settings(p, s)
         index = number(index, ("Step", "Bước"), 0, MAX_GRID * MAX_GRID, integer=True)
         grid, kernel = parse_grid(grid_text), parse_grid(kernel_text, max_size=7)
-        _, steps = conv2d(grid, kernel, padding=p, stride=s)
+        out, steps = conv2d(grid, kernel, padding=p, stride=s)
     except ValueError:  # the Compute button says what is wrong; the step view just stays empty meanwhile
         return ""
     st = steps[min(index, len(steps) - 1)]
-    return _step_text(grid, p, st, kernel.shape[0])
+    return _step_html(grid, p, st, kernel.shape[0], out, lang_of(request))
+
+
+def _initial_step(first) -> str:
+    """The slide example's first step for the page as built (no request yet): captions in both languages."""
+    grid, kernel = np.asarray(first.grid, dtype=float), np.asarray(first.kernel, dtype=float)
+    out, steps = conv2d(grid, kernel, padding=first.padding, stride=first.stride)
+    html = _step_html(grid, first.padding, steps[0], kernel.shape[0], out, "en")
+    return html.replace("Input (padded)", "Đầu vào (đã đệm) / Input (padded)").replace(">Output<", ">Đầu ra / Output<")
 
 
 @shows_user_errors

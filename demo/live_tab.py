@@ -15,19 +15,22 @@ ACTIVITY_EVERY_S = 5  # how often every open Live tab asks who is training (a di
 
 
 def build_live_tab(profile: str) -> None:
+    from core.live_models import clean_stale
+
+    clean_stale()  # what a save cut short (killed, disk full) left behind, before this server saves anything
     gr.Markdown(
         tr(
             "live.intro",
             "### Huấn luyện trực tiếp\n"
             "Huấn luyện một trong các mô hình nhỏ của môn học trên Fashion-MNIST trong vài epoch, ngay trên CPU của "
-            "máy chủ này, và xem hàm mất mát cùng độ chính xác sau mỗi epoch. Mỗi lúc chỉ có một lượt huấn luyện cho "
-            "tất cả mọi người. Kết quả là một mô hình mới mang tên bạn, có trong tab **Ảnh: ResNet vs "
-            "ViT** bên cạnh mô hình gốc (mô hình gốc không đổi); chỉ bạn xoá được nó.",
+            "máy chủ này, và xem hàm mất mát cùng độ chính xác thay đổi trong lúc huấn luyện. Mỗi lúc chỉ có một "
+            "lượt huấn luyện cho tất cả mọi người. Kết quả là một mô hình mới mang tên bạn, có trong tab "
+            "**Ảnh: ResNet vs ViT** bên cạnh mô hình gốc (mô hình gốc không đổi); chỉ bạn xoá được nó.",
             "### Live training\n"
             "Train one of the course's small models on Fashion-MNIST for a few epochs, on this server's CPU, and "
-            "watch loss and accuracy per epoch. One training at a time for everybody. The result is a new model under "
-            "your name, offered in the **Images: ResNet vs ViT** tab beside the committed one (which stays as it "
-            "is); only you can delete it.",
+            "watch loss and accuracy change as it trains. One training at a time for everybody. The result is a new "
+            "model under your name, offered in the **Images: ResNet vs ViT** tab beside the committed one (which "
+            "stays as it is); only you can delete it.",
         )
     )
     with gr.Row():
@@ -55,7 +58,9 @@ def build_live_tab(profile: str) -> None:
     # Who trains what and for how long still, for everybody, refreshed every few seconds.
     activity = gr.Markdown()
     ticker = gr.Timer(ACTIVITY_EVERY_S)
-    curves = curves_plot(tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"))
+    curves = curves_plot(
+        tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"), elem_id="live_curves"
+    )
 
     with gr.Row():
         mine = gr.Dropdown([], label=tr("live.mine", "Mô hình bạn đã huấn luyện", "Models you trained"), scale=3)
@@ -94,9 +99,11 @@ def run(name, n_epochs, n_samples, person, progress=gr.Progress(), request: gr.R
                         owner=owner):  # fmt: skip
         progress(p.fraction, desc=f"epoch {p.epoch}/{p.epochs}")
         rows = gr.skip()
-        if len(p.history) != shown:  # send the curves only when an epoch finished
-            shown = len(p.history)
-            rows = curve_rows(p.history, lang=lang_of(request))
+        # New points (every few batches): the curves grow during each epoch. Not before both the train and the
+        # validation curves have a point: the plot fixes its legend and colours on the curves of its first data.
+        if len(p.points) != shown and len({q["split"] for q in p.points}) == 2:
+            shown = len(p.points)
+            rows = curve_rows(p.history, lang=lang_of(request), points=p.points)
         yield _status_text(p, request), rows
 
 
@@ -164,10 +171,15 @@ def _status_text(p, request: gr.Request | None = None) -> str:
     last = p.history[-1] if p.history else None
     val_acc = f"{100 * last['val_acc']:.1f}" if last else ""
     loss, acc = f"{p.train_loss:.3f}", f"{100 * p.train_acc:.1f}"
+    est = p.estimate_s or 0.0
     return say(
         request,
         f"Epoch {p.epoch}/{p.epochs}, bước {p.step}/{p.steps_per_epoch}: hàm mất mát huấn luyện hiện tại {loss}, "
-        f"độ chính xác {acc}%" + (f" · độ chính xác kiểm định gần nhất {val_acc}%" if last else ""),
+        f"độ chính xác {acc}%"
+        + (f" · độ chính xác kiểm định gần nhất {val_acc}%" if last else "")
+        + f" · ước tính cả lượt: khoảng {est:.0f} giây",
         f"Epoch {p.epoch}/{p.epochs}, step {p.step}/{p.steps_per_epoch}: running train loss {loss}, "
-        f"accuracy {acc}%" + (f" · last validation accuracy {val_acc}%" if last else ""),
+        f"accuracy {acc}%"
+        + (f" · last validation accuracy {val_acc}%" if last else "")
+        + f" · whole run estimated at about {est:.0f} s",
     )

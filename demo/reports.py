@@ -45,17 +45,22 @@ def build_report_panel(model_a: gr.Dropdown, model_b: gr.Dropdown, reports: Call
     button.click(reports, inputs=[model_a, model_b], outputs=[summary, *curves, *confusions], api_visibility="private")
 
 
-def curves_plot(label) -> gr.LinePlot:
-    """Loss and accuracy per epoch (core.training_report.curve_rows): the browser draws the numbers it gets."""
+def curves_plot(label, elem_id: str | None = None) -> gr.LinePlot:
+    """Loss and accuracy (core.training_report.curve_rows): the browser draws the numbers it gets, on numeric axes
+    titled in the visitor's language, with a legend naming the four curves below the plot."""
     return gr.LinePlot(
         x="epoch",
         y="value",
         color="curve",
         label=label,
-        x_title=tr("report.axis_epoch", "epoch", "epoch"),  # the axis and legend titles in the page's language
-        y_title=tr("report.axis_value", "giá trị", "value"),
-        color_title=tr("report.axis_curve", "đường cong", "curve"),
-        height=260,
+        # Not "epoch": the Vietnamese page keeps the axis in Vietnamese (an epoch is one pass over the training set).
+        x_title=tr("plot.x_axis", "số lượt qua tập huấn luyện", "epochs (passes over the training set)"),
+        y_title=tr("plot.y_axis", "hàm mất mát / độ chính xác (tỉ lệ)", "loss / accuracy (as a fraction)"),
+        color_title=tr("plot.legend", "đường cong", "curve"),
+        y_lim=[0, None],  # values rise upward from 0: accuracy is a fraction, the loss starts near ln 10 ≈ 2.3
+        elem_id=elem_id,
+        # No `height`: with one, Gradio 6.31 sizes the chart to the block, label included, and the legend's
+        # entries fall below its bottom edge (measured in Chromium: the legend's title showed, its entries not).
     )
 
 
@@ -107,7 +112,7 @@ def training_reports(
                 f"- `{name}`: test accuracy **{acc}%**, F1-macro **{f1}** on {n} {items[1]}; most confused: {pairs}",
             )
         )
-        curves.append(curve_rows(metrics.get("history", []), lang=lang))
+        curves.append(curve_rows(metrics.get("history", []), lang=lang, points=metrics.get("points")))
         has_matrix = bool(test.get("confusion_matrix"))  # checkpoints from before live runs recorded it
         title = say(request, f"{name}: ma trận nhầm lẫn (tập kiểm tra)", f"{name}: confusion (test)")
         confusions.append(

@@ -86,3 +86,63 @@ def card_commands(page) -> list[str]:
     """The command lines in the visible first-run card's code block (demo.first_run), one per line."""
     code = page.locator(".first-run-card pre:visible")
     return [line.strip() for line in code.first.inner_text().splitlines() if line.strip()] if code.count() else []
+
+
+# Gradio 6.31's LinePlot draws with Vega as SVG: each curve is a `path` in a `g.mark-line` group; a line that is
+# drawn has a stroke colour and at least two points (an "L" in its path). A curve whose colour the plot does not
+# know (a category missing from its first data) keeps stroke null: present in the DOM, invisible on screen.
+_CHART_JS = """(root) => {
+  const svg = root.querySelector('.vega-embed svg');
+  if (!svg) return null;
+  const text = (sel) => [...svg.querySelectorAll(sel)].map((t) => t.textContent.trim()).filter(Boolean);
+  const lines = [...svg.querySelectorAll('g.mark-line path')].filter((p) => {
+    const stroke = p.getAttribute('stroke'), d = p.getAttribute('d') || '';
+    const box = p.getBBox();
+    return stroke && stroke !== 'none' && (d.match(/L/g) || []).length >= 1 && (box.width > 2 || box.height > 2);
+  });
+  return {
+    lines: lines.length,
+    legend: text('.role-legend-label text'),
+    legend_title: text('.role-legend-title text'),
+    axis_titles: text('.role-axis-title text'),
+    ticks: text('.role-axis-label text'),
+    axes: [...svg.querySelectorAll('g.role-axis')].map((axis) => [...axis.querySelectorAll('.role-axis-label text')]
+      .map((t) => {
+        const r = t.getBoundingClientRect();
+        return [t.textContent.trim(), r.x + r.width / 2, r.y + r.height / 2];
+      })),
+  };
+}"""
+
+
+def chart_drawing(locator) -> dict | None:
+    """What a line chart inside `locator` (a Playwright locator around one plot) shows: the number of drawn lines,
+    the legend's labels and title, the axis titles and tick labels; None when no chart is rendered there."""
+    return locator.evaluate(_CHART_JS)
+
+
+def assert_chart_has_lines(locator, min_lines: int = 1, timeout_ms: int = RESULT_TIMEOUT_MS) -> dict:
+    """Wait until the chart inside `locator` has drawn at least `min_lines` lines, with a legend, and numeric
+    tick labels that grow rightward along the x axis and upward along the y axis; returns chart_drawing()."""
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    drawn = None
+    while time.monotonic() < deadline:
+        drawn = chart_drawing(locator)
+        if drawn and drawn["lines"] >= min_lines and drawn["legend"]:
+            break
+        time.sleep(0.5)
+    assert drawn and drawn["lines"] >= min_lines, f"chart has no drawn line: {drawn}"
+    assert drawn["legend"], f"chart without a legend: {drawn}"
+    numbers = [float(t.replace(",", ".")) for t in drawn["ticks"] if re.fullmatch(r"-?\d+([.,]\d+)?", t)]
+    assert len(numbers) == len(drawn["ticks"]), f"tick labels that are not numbers: {drawn['ticks']}"
+    for labels in drawn["axes"]:
+        if len(labels) < 2:
+            continue
+        xs, ys = [x for _, x, _ in labels], [y for _, _, y in labels]
+        horizontal = max(xs) - min(xs) > max(ys) - min(ys)
+        ordered = sorted(labels, key=lambda t: t[1] if horizontal else -t[2])  # left to right, bottom to top
+        values = [float(t.replace(",", ".")) for t, _, _ in ordered]
+        assert values == sorted(values), f"axis labels out of order: {[t for t, _, _ in ordered]}"
+    return drawn

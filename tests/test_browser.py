@@ -102,6 +102,9 @@ def test_cnn_tab_computes_the_slide_example(browser, tiny_app):
     # Before any click: the slides' example is already computed and stepped to its first cell.
     page.get_by_text("= 16").first.wait_for(timeout=RESULT_TIMEOUT_MS)
     page.get_by_text("output 3x3").first.wait_for(timeout=RESULT_TIMEOUT_MS)
+    # The slide's output 16 11 17 / 10 13 8 / 25 12 15 as a table without a header row.
+    assert page.locator("#cnn_output td").all_inner_texts() == "16 11 17 10 13 8 25 12 15".split()
+    assert page.locator("#cnn_output th").count() == 0
     page.get_by_role("button", name="Show layers", exact=True).click()  # the course's LeNet-5 table, corrected
     page.get_by_text("the course's table prints 59,547").first.wait_for(timeout=RESULT_TIMEOUT_MS)
     page.get_by_text("Total: 62,958 parameters").first.wait_for(timeout=RESULT_TIMEOUT_MS)
@@ -142,7 +145,10 @@ def test_live_tab_trains_one_epoch_and_draws_the_curves(browser, live_app):
     page.get_by_role("button", name="Start training", exact=True).click()
     page.get_by_text("Test accuracy on 2,000 held-out images").wait_for(timeout=180_000)
     page.get_by_text("This is a new model, live_").wait_for(timeout=RESULT_TIMEOUT_MS)  # not the committed one
-    page.locator(".vega-embed").first.wait_for(timeout=RESULT_TIMEOUT_MS)  # the epoch's curves, as a LinePlot
+    from tests.student_view import assert_chart_has_lines
+
+    # The curves as lines (train points every few batches, validation before and after the epoch), with a legend.
+    assert_chart_has_lines(page.locator("#live_curves"), min_lines=4, timeout_ms=RESULT_TIMEOUT_MS)
     from playwright.sync_api import expect
 
     mine = page.get_by_label("Models you trained")  # the visitor's own models, the newest selected

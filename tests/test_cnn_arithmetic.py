@@ -166,10 +166,17 @@ def test_tab_handlers_called_directly(example_image):
     from demo import cnn_tab
 
     size, output, pooled, slider, step = cnn_tab.compute("1 2 3\n4 5 6\n7 8 9", "1 0\n0 1", 0, 1, "max")
-    assert output == [[6, 8], [12, 14]] and pooled == [[14]] and "output 2x2" in size
-    assert slider["maximum"] == 3 and slider["value"] == 0 and step.startswith("`out[0][0] = 1·1 + 2·0")
-    assert cnn_tab.show_step("1 2 3\n4 5 6\n7 8 9", "1 0\n0 1", 0, 1, 3).startswith("`out[1][1] = 5·1")
+    assert _cells(output) == [["6", "8"], ["12", "14"]] and _cells(pooled) == [["14"]] and "output 2x2" in size
+    assert "<th" not in output + pooled  # no header row that reads like data
+    assert slider["maximum"] == 3 and slider["value"] == 0 and "<code>out[0][0] = 1·1 + 2·0" in step
+    last = cnn_tab.show_step("1 2 3\n4 5 6\n7 8 9", "1 0\n0 1", 0, 1, 3)
+    assert "<code>out[1][1] = 5·1" in last
+    # The window (rows 1-2, columns 1-2 of the input) and the output cell [1][1] coloured, nothing else.
+    assert _marked(last) == [["5", "6", "8", "9"], ["14"]]
     assert cnn_tab.show_step("1 2\n3", "1", 0, 1, 0) == ""  # unparsable: the step view stays empty
+    # A changed grid recomputes by itself; one that cannot compute yet says why in the size line, no error box.
+    size, output, *_ = cnn_tab.recompute("1 2\n3", "1", 0, 1, "max")
+    assert size.startswith("⚠") and output == ""
     assert cnn_tab.pick_kernel("Sobel x") == "-1 0 1\n-2 0 2\n-1 0 1"
     grid = cnn_tab.from_photo(example_image, 4)
     assert len(grid.splitlines()) == 4 and all(len(row.split()) == 4 for row in grid.splitlines())
@@ -177,3 +184,33 @@ def test_tab_handlers_called_directly(example_image):
     assert Path(picture).is_file() and "maps of 32x32" in line and "tiny" in line
     summary, table = cnn_tab.layer_table_event("simple_cnn")
     assert "Total:" in summary and table["headers"][0] == "layer" and table["data"][0][1] == "Conv2d"
+
+
+def _cells(html: str) -> list[list[str]]:
+    import re
+
+    return [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)]
+
+
+def _marked(html: str) -> list[list[str]]:
+    """The coloured cells of each table in a step view."""
+    import re
+
+    from demo.cnn_tab import WINDOW_STYLE
+
+    return [
+        re.findall(rf'<td style="[^"]*{re.escape(WINDOW_STYLE)}">([^<]*)</td>', t) for t in html.split("</table>")[:-1]
+    ]
+
+
+def test_the_slide_example_is_reproduced_in_the_tab():
+    """The course's slide: the 5x5 grid and 3x3 kernel give 16 11 17 / 10 13 8 / 25 12 15 (report 003's CNN
+    slides), and the tab's first view steps to out[0][0] = 16 with its window and cell coloured."""
+    from demo import cnn_tab
+
+    ex = SLIDE_EXAMPLES["slide_convolution"]
+    grid, kernel = cnn_tab._grid_text(ex.grid), cnn_tab._grid_text(ex.kernel)
+    _, output, _, _, step = cnn_tab.compute(grid, kernel, ex.padding, ex.stride, ex.pool)
+    assert _cells(output) == [["16", "11", "17"], ["10", "13", "8"], ["25", "12", "15"]]
+    window, cell = _marked(step)
+    assert len(window) == 9 and cell == ["16"] and "= 16</code>" in step

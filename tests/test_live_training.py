@@ -57,9 +57,9 @@ def test_a_live_run_is_a_new_entry_beside_the_committed_model(tmp_path, monkeypa
     model_store.clear_cache()
 
 
-def _fake_live(root, base, created, size=1000):
+def _fake_live(root, base, created, size=1000, owner="s"):
     """A saved live model's folder without training one (weights are never loaded here)."""
-    model = live_models.LiveModel(live_models.new_entry_name(base, created), base, "x", "s", 0.5, created, 1, 1000)
+    model = live_models.LiveModel(live_models.new_entry_name(base, created), base, "x", owner, 0.5, created, 1, 1000)
     model.folder.mkdir(parents=True)
     (model.folder / "model.safetensors").write_bytes(b"\0" * size)
     live_models.write_meta(model.folder, model)
@@ -70,7 +70,7 @@ def test_live_models_are_bounded_oldest_first(tmp_path, monkeypatch):
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
     monkeypatch.setattr(live_models, "MAX_LIVE_MODELS", 3)
     monkeypatch.setattr(live_models, "MAX_LIVE_BYTES", 10_000)
-    names = [_fake_live(tmp_path, "mlp", 1_000_000 + i) for i in range(5)]
+    names = [_fake_live(tmp_path, "mlp", 1_000_000 + i, owner=f"s{i}") for i in range(5)]  # five visitors
     assert live_models.prune(keep=names[-1]) == names[:2]  # count: the two oldest go
     assert [m.name for m in live_models.list_live()] == names[2:]
     assert set(names[2:]) <= set(list_models()) and not set(names[:2]) & set(list_models())
@@ -113,3 +113,28 @@ def test_one_training_at_a_time_and_cancel(tmp_path, monkeypatch):
         target=lambda: (list(live_training.train_live("softmax", epochs=1, train_samples=1000)), done.set())
     ).start()
     assert done.wait(120)  # the slot is free again
+
+
+def test_curve_rows_are_numbers_even_before_any_point():
+    """An empty first table of text columns made the live chart draw its axis as text (unordered labels, no line):
+    the plot's datatypes are numeric from the first, empty, table on."""
+    import gradio as gr
+
+    from core.training_report import curve_rows
+
+    plot = gr.LinePlot(x="epoch", y="value", color="curve")
+    points = [
+        {"epoch": 0.0, "split": "val", "loss": 2.3, "acc": 0.1},
+        {"epoch": 0.25, "split": "train", "loss": 2.0, "acc": 0.3},
+        {"epoch": 0.5, "split": "train", "loss": 1.5, "acc": 0.5},
+        {"epoch": 1.0, "split": "val", "loss": 1.2, "acc": 0.6},
+    ]
+    for rows in (curve_rows([]), curve_rows([], points=points, lang="vi")):
+        sent = plot.postprocess(rows)
+        assert sent.datatypes == {"epoch": "quantitative", "value": "quantitative", "curve": "nominal"}
+    rows = curve_rows([], points=points, lang="vi")
+    # A one-epoch run is a line: two train points inside the epoch, validation before and after it.
+    assert rows.groupby("curve")["epoch"].count().to_dict() == {
+        "huấn luyện · hàm mất mát": 2, "huấn luyện · độ chính xác": 2,
+        "kiểm định · hàm mất mát": 2, "kiểm định · độ chính xác": 2,
+    }  # fmt: skip
