@@ -247,7 +247,8 @@ def _panel(side: str) -> Panel:
             header=gr.Markdown(tr(f"image.header_{side}", f"**Mô hình {side}**", f"**Model {side}**")),
             label=gr.Label(
                 num_top_classes=TOP_K,
-                label=f"Top-{TOP_K}",  # "(superclass)" added by format_panel for labels that have one
+                # "(superclass)" added by format_panel for labels that have one
+                label=tr("image.top_k", f"Top-{TOP_K}", f"Top-{TOP_K}"),
             ),
             model_input=gr.Image(
                 label=tr("image.model_sees", "Mô hình nhìn thấy gì", "What the model sees"),

@@ -98,7 +98,7 @@ def test_page_load_event_sets_the_selections_and_the_cards(fresh):
     texts = [v.get("value", "") for v in values if isinstance(v, dict)]
     assert any("This tab needs the CLIP weights" in t and "The Model status tab says how" in t for t in texts)
     assert any("about 577 MB" in t for t in texts)
-    assert any("This tab needs trained captioners" in t and "GPU and network" in t for t in texts)
+    assert any("This tab needs trained captioners" in t and "network and ideally a GPU" in t for t in texts)
     assert not any("python -m" in t for t in texts)  # the commands are the instructor's (Status tab)
     assert sum(1 for v in values if isinstance(v, dict) and v.get("interactive") is False) == 5  # CLIP 4, caption 1
     assert "ocr" in shown and "easy_vqa" in shown and "wordnet" in shown
