@@ -33,7 +33,6 @@ would silently share one translation, so it raises.
 
 from __future__ import annotations
 
-import copy
 import json
 from contextvars import ContextVar
 from http.cookies import SimpleCookie
@@ -91,27 +90,29 @@ EXAMPLES_ROUTE = "file=examples-cache/"
 
 
 def _without_server_paths(component: dict) -> dict:
-    """A dataset's samples (the examples' thumbnails) without the upload folder's absolute path: the frontend only
-    shows them (a click sends the example's index; the server keeps the real paths)."""
-    if component.get("type") != "dataset" or "samples" not in component.get("props", {}):
+    """A component's props without the upload folder's absolute path: the examples' thumbnails (a dataset's
+    samples) and a component's own file value (the sketchpad's background). The frontend only shows them (a click on
+    an example sends its index; the server keeps the real paths); EXAMPLES_ROUTE serves the files."""
+    props = component.get("props")
+    if not isinstance(props, dict):
         return component
     folder = upload_folder()
 
     def neutral(value):
-        if isinstance(value, dict) and isinstance(value.get("path"), str) and value["path"].startswith(folder):
-            url = value.get("url")
-            return {
-                **value,
-                "path": Path(value["path"]).name,
-                "url": url.replace(f"file={folder}/", EXAMPLES_ROUTE) if isinstance(url, str) else url,
-            }
+        if isinstance(value, dict):
+            if isinstance(value.get("path"), str) and value["path"].startswith(folder):
+                url = value.get("url")
+                return {
+                    **value,
+                    "path": Path(value["path"]).name,
+                    "url": url.replace(f"file={folder}/", EXAMPLES_ROUTE) if isinstance(url, str) else url,
+                }
+            return {k: neutral(v) for k, v in value.items()}
         if isinstance(value, list):
             return [neutral(v) for v in value]
         return value
 
-    props = copy.copy(component["props"])
-    props["samples"] = neutral(props["samples"])
-    return {**component, "props": props}
+    return {**component, "props": {k: neutral(v) if k in ("samples", "value") else v for k, v in props.items()}}
 
 
 I18N = ClassroomI18n(vi={}, en={})
