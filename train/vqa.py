@@ -342,18 +342,25 @@ def other_images(fmnist: int = 300, frames: int = 60) -> dict[str, list[Image.Im
 
 
 @torch.no_grad()
-def image_summaries(model, pre: Preprocess, images: list, batch: int = 64) -> "np.ndarray":
-    """core.vqa.ood.cell_summary of each image (paths or PIL images), as the app computes it."""
+def image_summaries(model, pre: Preprocess, images: list, batch: int = 64) -> dict:
+    """Both OOD features of each image (paths or PIL images), {"cells", "pixels"}, as the app computes them."""
     import numpy as np
 
-    from core.vqa.ood import cell_summary
+    from core.vqa.ood import image_feature
 
-    out = []
+    out = {"cells": [], "pixels": []}
     for i in range(0, len(images), batch):
-        chunk = [Image.open(p).convert("RGB") if isinstance(p, str) else p.convert("RGB") for p in images[i : i + batch]]
-        x = torch.stack([pre.normalise(pre.crop(im)) for im in chunk])
-        out.append(cell_summary(model.encode_image(x)))
-    return np.concatenate(out)
+        chunk = [
+            Image.open(p).convert("RGB") if isinstance(p, str) else p.convert("RGB") for p in images[i : i + batch]
+        ]
+        crops = torch.stack([pre.crop(im) for im in chunk])
+        cells = model.encode_image(pre.normalise(crops))
+        for kind in out:
+            out[kind].append(image_feature(kind, crops, cells))
+    return {kind: np.concatenate(v) for kind, v in out.items()}
+
+
+CALIBRATION_OTHERS = ("photos", "fashion_mnist")  # choose the feature on these; measure on the video frames
 
 
 def calibrate_all(out_dir: Path, args, splits: dict, command: str) -> dict:
@@ -372,30 +379,39 @@ def calibrate_all(out_dir: Path, args, splits: dict, command: str) -> dict:
         model = model.float().eval()
         pre = Preprocess.from_dict(config["preprocess"])
         fit_on = images["train"][: args.ood_max_fit]
-        stats = ood.fit(image_summaries(model, pre, fit_on))
-        stats = {k: ood.rounded(v) for k, v in stats.items()}
-        val = ood.scores(stats, image_summaries(model, pre, images["val"]))
-        threshold = ood.threshold_at(val, args.ood_percentile)
-        test = ood.scores(stats, image_summaries(model, pre, images["test"]))
-        caught = {name: ood.flagged_rate(ood.scores(stats, image_summaries(model, pre, ims)), threshold)
-                  for name, ims in others.items()}  # fmt: skip
-        measured = {
-            "in_domain_flagged": {"val (calibration)": ood.flagged_rate(val, threshold), "test": ood.flagged_rate(test, threshold)},
-            "other_images_flagged": caught,
-            "counts": {"fit": len(fit_on), "val": len(images["val"]), "test": len(images["test"]),
-                       **{name: len(ims) for name, ims in others.items()}},
-        }  # fmt: skip
+        feats = {name: image_summaries(model, pre, ims) for name, ims in
+                 (("fit", fit_on), ("val", images["val"]), ("test", images["test"]), *others.items())}  # fmt: skip
+        candidates = {}
+        for kind in ("cells", "pixels"):
+            stats = {k: ood.rounded(v) for k, v in ood.fit(feats["fit"][kind]).items()}
+            val = ood.scores(stats, feats["val"][kind])
+            threshold = ood.threshold_at(val, args.ood_percentile)
+            rate = {name: ood.flagged_rate(ood.scores(stats, feats[name][kind]), threshold) for name in others}
+            measured = {
+                "in_domain_flagged": {"val (calibration)": ood.flagged_rate(val, threshold),
+                                      "test": ood.flagged_rate(ood.scores(stats, feats["test"][kind]), threshold)},
+                "other_images_flagged": {
+                    "calibration (chooses the feature)": {n: rate[n] for n in CALIBRATION_OTHERS},
+                    "held out": {n: r for n, r in rate.items() if n not in CALIBRATION_OTHERS},
+                },
+                "counts": {name: len(feats[name][kind]) for name in feats},
+            }  # fmt: skip
+            caught = sum(rate[n] for n in CALIBRATION_OTHERS)
+            candidates[kind] = (caught, stats, threshold, measured)
+        kind = max(candidates, key=lambda k: (candidates[k][0], k == "cells"))  # ties: the model's own features
+        _, stats, threshold, measured = candidates[kind]
         calibration = {
             "method": ood.METHOD,
-            "feature": "cell_summary(encode_image(x)): mean and std over cells",
+            "feature": kind,
             "stats": stats,
             "threshold": round(threshold, 5),
             "percentile": args.ood_percentile,
             "measured": measured,
+            "other_feature_measured": candidates["pixels" if kind == "cells" else "cells"][3],
             "command": command,
         }
         ood.write_calibration(folder, calibration)
-        print(f"{variant}: threshold {threshold:.3f}; {json.dumps(measured)}", flush=True)
+        print(f"{variant}: feature {kind}, threshold {threshold:.3f}; {json.dumps(measured)}", flush=True)
         results[variant] = measured
     return results
 
