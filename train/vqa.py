@@ -1,7 +1,9 @@
 """Course VQA report: train the four variants ({MobileNetV2, small CNN} x {attention, no attention}).
 
 Datasets: easy-VQA (inside the `easy-vqa` package: offline) or any dataset in the layout of core/vqa/data.py
-(the course's Vietnamese food set, 65,331 samples, is not public; put yours in that layout). Writes
+(the course's Vietnamese food set is not public; put yours in that layout. Report 003 states 65,331 samples split
+into Train 41,613 + Validation 4,839 + Test 10,879, which add up to 57,331: core.vqa.catalog.course_food_split_note).
+Writes
 checkpoints/vqa/<dataset>/<variant>/ (safetensors + config.json with vocabulary and answers + metrics.json) and a
 leaderboard with the majority-answer baseline beside the variants. The course's report gives the four variants'
 results but not their training settings (epochs, learning rate, image size); the defaults below are this script's.
@@ -14,6 +16,7 @@ Examples:
   python -m train.vqa --dataset easy_vqa                                   # all four, this script's defaults
   python -m train.vqa --dataset folder --data-dir data/food_vqa --pretrained-backbone --freeze-backbone
   python -m train.vqa --dataset easy_vqa --leaderboard-only                # rewrite leaderboard.md, train nothing
+  python -m train.vqa --dataset easy_vqa --ood-only --ood-percentile 99    # calibrate the OOD check (ood.json)
 """
 
 from __future__ import annotations
