@@ -107,7 +107,7 @@ def build_vqa_tab(profile: str) -> None:
 
 def _photo_column():
     with gr.Column(scale=1):
-        return image_input(label=tr("vqa.photo", "Ảnh", "Photo"), height=260)
+        return image_input(label=tr("vqa.photo", "Ảnh", "Photo"), height=260, elem_id="vqa-photo")
 
 
 def _model_column(profile: str) -> tuple:

@@ -167,7 +167,7 @@ def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool 
         notes=list(model.loaded.notes),
         source=model.source,
     )
-    prediction.out_of_domain = text_verdict(module, ids, model.ood)
+    prediction.out_of_domain = text_verdict(logits, model.ood)
     if prediction.out_of_domain is not None and prediction.out_of_domain.unlike_training_data:
         prediction.notes.append(UNLIKE_TRAINING)
     if explain:
