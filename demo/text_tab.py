@@ -10,6 +10,7 @@ transformers are imported on the first request, never while the UI is built.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -319,13 +320,21 @@ def _panel(one: Side, request) -> list:
         f"#### {model_word} {side}: {result.display_name}",
         say(request, f"Lan truyền xuôi **{timing}** · {read}", f"Forward **{timing}** · {read}"),
         say(request, f"Cách tô màu: {METHODS_VI.get(result.method, result.method)}", f"Highlights: {result.method}"),
-        say(request, "Trọng số: ", "Weights: ") + localized(request, result.source),
+        say(request, "Trọng số: ", "Weights: ") + without_paths(localized(request, result.source)),
         localized(request, get_spec(result.model).description),
         *[f"> {localized(request, n)}" for n in result.notes if n is not UNLIKE_TRAINING],
         ood_line(result, request),
     ]
     scores = {class_label(label, request): p for label, p in result.top_k}
     return ["\n\n".join(lines), scores, result.segments or None]
+
+
+_SERVER_FOLDER = re.compile(r"(?:/[^\s;/]+)+/checkpoints/")
+
+
+def without_paths(source: str) -> str:
+    """Where the weights came from, without the server's folders ("local checkpoint text/gru_wordnet")."""
+    return _SERVER_FOLDER.sub("", source)
 
 
 def class_label(label: str, request=None) -> str:
@@ -347,15 +356,15 @@ def ood_line(result: TextPrediction, request=None) -> str:
     if not ood.unlike_training_data:
         return say(
             request,
-            f"✅ Giống các định nghĩa mô hình đã học ({numbers}).",
-            f"✅ Like the definitions this model learned ({numbers}).",
+            f"Giống các định nghĩa mô hình đã học ({numbers}).",
+            f"Like the definitions this model learned ({numbers}).",
         )
     return say(
         request,
-        f"⚠️ **Văn bản này không giống dữ liệu huấn luyện** ({numbers}). Mô hình này chỉ biết các định nghĩa danh "
+        f"**Văn bản này không giống dữ liệu huấn luyện** ({numbers}). Mô hình này chỉ biết các định nghĩa danh "
         "từ một dòng của WordNet; nó vẫn buộc phải chọn một lớp, nên lớp bên dưới chỉ là đoán. Độ tin cậy không có "
         "nghĩa là đúng.",
-        f"⚠️ **This text is unlike the training data** ({numbers}). This model only knows one-line WordNet noun "
+        f"**This text is unlike the training data** ({numbers}). This model only knows one-line WordNet noun "
         "definitions; it must still pick a class, so the class below is a guess. Confidence is not correctness.",
     )
 
@@ -386,7 +395,7 @@ def raw_result(name: str, result: TextPrediction | None, error: UserError | None
         "truncated": result.truncated,
         "chars_cut": result.chars_cut,
         "method": result.method,
-        "weights": result.source,
+        "weights": without_paths(str(result.source)),
         "num_highlights": sum(1 for _, w in result.segments if w is not None),
     }
 

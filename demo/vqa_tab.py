@@ -72,9 +72,9 @@ def build_vqa_tab(profile: str) -> None:
         variant, dataset, attention, top3 = _model_column(profile)
     notice = gr.Markdown(visible=False, elem_id="vqa-notice")  # the out-of-domain lesson, a missing input
     chatbot, question, ask_btn, clear = _chat_panel()
-    pairs = gr.Examples(
-        [[str(EXAMPLES / name), q] for name, q in EXAMPLE_PAIRS],
-        inputs=[image, question],
+    pairs = gr.Examples(  # one input: a gallery of photos; each photo's question is asked with it (new_chat)
+        [[str(EXAMPLES / name)] for name, _ in EXAMPLE_PAIRS],
+        inputs=[image],
         label=tr("vqa.examples", "Ví dụ: ảnh + câu hỏi (bấm để hỏi)", "Examples: photo + question (click to ask)"),
         examples_per_page=len(EXAMPLE_PAIRS),
     )
@@ -95,8 +95,8 @@ def build_vqa_tab(profile: str) -> None:
     # Examples run on click. Chained after the example fills the inputs (rather than Examples(fn=...)), so the
     # dropdowns' current model answers: a pair starts a new chat about its photo, a suggested question asks about
     # the photo shown.
-    pairs.load_input_event.then(gpu_task(for_profile(new_chat, profile)), [image, question, variant, dataset],
-                                outputs, **common)  # fmt: skip
+    pairs.load_input_event.then(gpu_task(for_profile(new_chat, profile)), [image, variant, dataset], outputs,
+                                **common)  # fmt: skip
     suggested.load_input_event.then(event, inputs, outputs, **common)
     cleared = [chatbot, attention, top3, notice]
     clear.click(clear_chat, outputs=cleared, api_visibility="private")
@@ -217,9 +217,21 @@ def chat(image_payload, text, history, variant_name, dataset_name, request: gr.R
     return history, overlay, scores, "", notice_update(answer, dataset_name, request)
 
 
-def new_chat(image_payload, text, variant_name, dataset_name, request: gr.Request | None = None, *, profile: str):
-    """An example pair: a new conversation about its photo, answering its question."""
-    return chat(image_payload, text, [], variant_name, dataset_name, request, profile=profile)
+def new_chat(image_payload, variant_name, dataset_name, request: gr.Request | None = None, *, profile: str):
+    """An example photo: a new conversation about it, asking its easy-VQA test question (found by content)."""
+    return chat(image_payload, example_question(image_payload), [], variant_name, dataset_name, request,
+                profile=profile)  # fmt: skip
+
+
+def example_question(image_payload) -> str:
+    """The question paired with an example photo (EXAMPLE_PAIRS), matched by the file's content hash: Gradio
+    hands the handler a copy of the example file. "" for any other photo."""
+    if image_payload is None:
+        return ""
+    from core.vqa.session import image_key
+
+    key = image_key(payload_source(image_payload))
+    return next((q for name, q in EXAMPLE_PAIRS if image_key(str(EXAMPLES / name)) == key), "")
 
 
 def clear_chat() -> tuple:
@@ -232,14 +244,14 @@ def missing_input(image_payload, text, request=None) -> str | None:
     if image_payload is None:
         return say(
             request,
-            "ℹ️ Chưa có ảnh: hãy bấm một ví dụ (ảnh + câu hỏi) hoặc tải ảnh lên, rồi đặt câu hỏi.",
-            "ℹ️ No photo yet: click an example (photo + question) or upload a photo, then ask.",
+            "Chưa có ảnh: hãy bấm một ví dụ (ảnh + câu hỏi) hoặc tải ảnh lên, rồi đặt câu hỏi.",
+            "No photo yet: click an example (photo + question) or upload a photo, then ask.",
         )
     if not isinstance(text, str) or not text.strip():
         return say(
             request,
-            "ℹ️ Câu hỏi trống: hãy gõ một câu hỏi hoặc bấm một câu gợi ý.",
-            "ℹ️ The question is empty: type a question or click a suggested one.",
+            "Câu hỏi trống: hãy gõ một câu hỏi hoặc bấm một câu gợi ý.",
+            "The question is empty: type a question or click a suggested one.",
         )
     return None
 
@@ -258,8 +270,8 @@ def notice_update(answer, dataset: str, request=None) -> dict:
         return gr.update(
             value=say(
                 request,
-                f"✅ Ảnh này giống ảnh huấn luyện ({numbers}).",
-                f"✅ This photo is like the training images ({numbers}).",
+                f"Ảnh này giống ảnh huấn luyện ({numbers}).",
+                f"This photo is like the training images ({numbers}).",
             ),
             visible=True,
         )
@@ -271,10 +283,10 @@ def notice_update(answer, dataset: str, request=None) -> dict:
     return gr.update(
         value=say(
             request,
-            f"⚠️ **Ảnh này không giống ảnh huấn luyện** ({numbers}). Mô hình này chỉ biết {knows}; nó vẫn buộc "
+            f"**Ảnh này không giống ảnh huấn luyện** ({numbers}). Mô hình này chỉ biết {knows}; nó vẫn buộc "
             "phải chọn một trong các câu trả lời nó biết, nên câu trả lời bên dưới chỉ là đoán. Độ tin cậy "
             "không có nghĩa là trả lời đúng.",
-            f"⚠️ **This photo is unlike the training images** ({numbers}). This model only knows {knows}; it must "
+            f"**This photo is unlike the training images** ({numbers}). This model only knows {knows}; it must "
             "still pick one of the answers it knows, so the answer below is a guess. Confidence is not correctness.",
         ),
         visible=True,

@@ -91,5 +91,8 @@ def test_vqa_tab_answers_an_example_and_flags_a_photo_from_another_world(browser
         page.get_by_text(words["lesson"]).first.wait_for(timeout=RESULT_TIMEOUT_MS)
         assert_clean(page)
         save_view(page, "vqa_cat_photo", lang)
+    except Exception:
+        save_view(page, "vqa_failure", lang)
+        raise
     finally:
         page.close()

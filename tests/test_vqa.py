@@ -194,6 +194,8 @@ def test_example_pairs_are_easy_vqa_test_questions():
     for name, question in vqa_tab.EXAMPLE_PAIRS:
         assert (EXAMPLES_DIR / "vqa" / name).is_file()
         assert (int(name.removeprefix("easy_vqa_test_").removesuffix(".png")), question) in asked
+        assert vqa_tab.example_question(str(EXAMPLES_DIR / "vqa" / name)) == question  # found by content
+    assert vqa_tab.example_question(str(EXAMPLES_DIR / "images" / "meo_chelsea.jpg")) == ""
 
 
 def test_a_missing_photo_or_question_is_said_inline_not_as_an_error():
