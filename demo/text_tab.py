@@ -350,14 +350,16 @@ def ood_line(result: TextPrediction, request=None) -> str:
         return ""
     numbers = say(
         request,
-        f"điểm khác biệt {ood.score:.2f}, ngưỡng {ood.threshold:.2f}",
-        f"difference score {ood.score:.2f}, threshold {ood.threshold:.2f}",
+        f"năng lượng {ood.score:.2f}, ngưỡng {ood.threshold:.2f}",
+        f"energy {ood.score:.2f}, threshold {ood.threshold:.2f}",
     )
     if not ood.unlike_training_data:
         return say(
             request,
-            f"Giống các định nghĩa mô hình đã học ({numbers}).",
-            f"Like the definitions this model learned ({numbers}).",
+            f"Không thấy dấu hiệu văn bản này khác các định nghĩa đã học ({numbers}; phép kiểm tra này bỏ sót "
+            "nhiều văn bản khác loại).",
+            f"No sign that this text is unlike the definitions this model learned ({numbers}; this check misses "
+            "many texts of other kinds).",
         )
     return say(
         request,

@@ -24,7 +24,7 @@ WORDS = {
         "vqa_tab": "Visual question answering",
         "text_a": "Model A: Bidirectional GRU (WordNet nouns)",
         "class": "noun.",  # WordNet's class names, as they are
-        "verdict": ("Like the definitions this model learned", "This text is unlike the training data"),
+        "verdict": ("No sign that this text is unlike", "This text is unlike the training data"),
         "reply": "Next:",
         "unlike": "This photo is unlike the training images",
         "like": "This photo is like the training images",
@@ -37,7 +37,7 @@ WORDS = {
         "vqa_tab": "Hỏi đáp ảnh (VQA)",
         "text_a": "Mô hình A: Bidirectional GRU (WordNet nouns)",
         "class": "(noun.",  # Vietnamese first, WordNet's name beside it: "động vật (noun.animal)"
-        "verdict": ("Giống các định nghĩa mô hình đã học", "Văn bản này không giống dữ liệu huấn luyện"),
+        "verdict": ("Không thấy dấu hiệu văn bản này khác", "Văn bản này không giống dữ liệu huấn luyện"),
         "reply": "Khả năng khác:",
         "unlike": "Ảnh này không giống ảnh huấn luyện",
         "like": "Ảnh này giống ảnh huấn luyện",
