@@ -10,6 +10,7 @@ transformers are imported on the first request, never while the UI is built.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ import gradio as gr
 from core.initial import text_pair
 from core.messages import UserError
 from core.registry import get_spec, models_for
+from core.text import UNLIKE_TRAINING, label_vi
 from core.text.tokenizer import MAX_CHARS
 from core.training_report import find_report
 from core.weights import LocalCheckpoint, WeightsUnavailable
@@ -90,22 +92,35 @@ def build_text_tab(profile: str) -> None:
             choices = model_choices(profile)
             model_a = gr.Dropdown(choices, value=default_a, label=tr("text.model_a", "Mô hình A", "Model A"))
             model_b = gr.Dropdown(choices, value=default_b, label=tr("text.model_b", "Mô hình B", "Model B"))
-            run = gr.Button(tr("text.classify", "Phân loại", "Classify"), variant="primary")
+            # Inactive until there is a text (an empty one has nothing to classify; no error state on screen).
+            run = gr.Button(tr("text.classify", "Phân loại", "Classify"), variant="primary", interactive=False)
     note = gr.Markdown(visible=False)  # why the tab does not open on GRU vs DistilBERT, and the command
     with gr.Row(equal_height=False):
         panels = [component for side in ("A", "B") for component in _panel_components(side)]
     raw = raw_result_json()
     build_report_panel(model_a, model_b, _reports)
-    dataset.change(switch, inputs=[dataset], outputs=[model_a, model_b, *example_sets], api_visibility="private")
-    first_run.on_page_load(for_profile(on_load, profile), [dataset, model_a, model_b, *example_sets, note])
-    run.click(
-        gpu_task(for_profile(compare, profile)),
+    dataset.change(
+        switch,
+        inputs=[dataset],
+        outputs=[model_a, model_b, *[examples.column for examples in example_sets]],
+        api_visibility="private",
+    )
+    columns = [examples.column for examples in example_sets]
+    first_run.on_page_load(for_profile(on_load, profile), [dataset, model_a, model_b, *columns, note])
+    text.change(has_text, inputs=[text], outputs=[run], api_visibility="private", queue=False)
+    event = dict(
+        fn=gpu_task(for_profile(compare, profile)),
         inputs=[text, model_a, model_b],
         outputs=[*panels, raw],
         api_visibility="private",
         concurrency_limit=2,
         concurrency_id="models",
     )
+    run.click(**event)
+    # Examples run on click, chained after the example fills the box (rather than Examples(fn=...)), so the pair
+    # shown in the dropdowns answers.
+    for examples in example_sets:
+        examples.load_input_event.then(**event)
 
 
 def _intro(profile: str) -> None:
@@ -143,8 +158,9 @@ def _intro(profile: str) -> None:
         )
 
 
-def _example_sets(text: gr.Textbox, first: str) -> list[gr.Column]:
-    """One column of examples per data set, in DATASETS order; only the shown pair's is visible."""
+def _example_sets(text: gr.Textbox, first: str) -> list[gr.Examples]:
+    """One column of examples per data set, in DATASETS order (each Examples' `.column`); only the shown pair's is
+    visible."""
     labels = {
         "wordnet": tr("text.examples_wordnet", "Ví dụ: định nghĩa", "Examples: definitions"),
         "20ng": tr("text.examples", "Ví dụ: bài viết", "Examples: posts"),
@@ -152,8 +168,9 @@ def _example_sets(text: gr.Textbox, first: str) -> list[gr.Column]:
     columns = []
     for dataset in DATASETS:
         with gr.Column(visible=dataset == first) as column:
-            gr.Examples([[p] for p in example_posts(dataset)], inputs=[text], label=labels[dataset])
-        columns.append(column)
+            examples = gr.Examples([[p] for p in example_posts(dataset)], inputs=[text], label=labels[dataset])
+        examples.column = column
+        columns.append(examples)
     return columns
 
 
@@ -182,6 +199,11 @@ def _panel_components(side: str) -> list:
 
 
 # ---- handlers: plain values in and out; the profile is bound at wiring (demo.wiring.for_profile) ----------------
+
+
+def has_text(text: str) -> dict:
+    """Classify is active only when there is something to read."""
+    return gr.update(interactive=isinstance(text, str) and bool(text.strip()))
 
 
 def switch(chosen: str) -> tuple:
@@ -237,7 +259,7 @@ def classify_pair(
     sides = []
     for side, name in zip("AB", names):
         result, error = run_one(post, name, profile, explain=explain, top_k=top_k, request=request)
-        sides.append(Side(side, name, result, error, raw_result(name, result, error)))
+        sides.append(Side(side, name, result, error, raw_result(name, result, error, request)))
     return sides
 
 
@@ -298,22 +320,76 @@ def _panel(one: Side, request) -> list:
         f"#### {model_word} {side}: {result.display_name}",
         say(request, f"Lan truyền xuôi **{timing}** · {read}", f"Forward **{timing}** · {read}"),
         say(request, f"Cách tô màu: {METHODS_VI.get(result.method, result.method)}", f"Highlights: {result.method}"),
-        say(request, "Trọng số: ", "Weights: ") + localized(request, result.source),
+        say(request, "Trọng số: ", "Weights: ") + without_paths(localized(request, result.source)),
         localized(request, get_spec(result.model).description),
-        *[f"> {n}" for n in result.notes],
+        *[f"> {localized(request, n)}" for n in result.notes if n is not UNLIKE_TRAINING],
+        ood_line(result, request),
     ]
-    scores = dict(result.top_k)
+    scores = {class_label(label, request): p for label, p in result.top_k}
     return ["\n\n".join(lines), scores, result.segments or None]
 
 
-def raw_result(name: str, result: TextPrediction | None, error: UserError | None) -> dict:
-    """The JSON summary of one model (the tab's raw view, the API's "A"/"B"); a missing model's error in English."""
+_SERVER_FOLDER = re.compile(r"(?:/[^\s;/]+)+/checkpoints/")
+
+
+def without_paths(source: str) -> str:
+    """Where the weights came from, without the server's folders ("local checkpoint text/gru_wordnet")."""
+    return _SERVER_FOLDER.sub("", source)
+
+
+def class_label(label: str, request=None) -> str:
+    """A class as the visitor reads it: Vietnamese first on the Vietnamese page (WordNet's name beside it)."""
+    vi = label_vi(label)
+    return say(request, f"{vi} ({label})", label) if vi != label else label
+
+
+def ood_line(result: TextPrediction, request=None) -> str:
+    """Whether the text is like the training texts, with the lesson when it is not ("" without a calibration)."""
+    ood = result.out_of_domain
+    if ood is None:
+        return ""
+    numbers = say(
+        request,
+        f"năng lượng {ood.score:.2f}, ngưỡng {ood.threshold:.2f}",
+        f"energy {ood.score:.2f}, threshold {ood.threshold:.2f}",
+    )
+    if not ood.unlike_training_data:
+        return say(
+            request,
+            f"Không thấy dấu hiệu văn bản này khác các định nghĩa đã học ({numbers}; phép kiểm tra này bỏ sót "
+            "nhiều văn bản khác loại).",
+            f"No sign that this text is unlike the definitions this model learned ({numbers}; this check misses "
+            "many texts of other kinds).",
+        )
+    return say(
+        request,
+        f"**Văn bản này không giống dữ liệu huấn luyện** ({numbers}). Mô hình này chỉ biết các định nghĩa danh "
+        "từ một dòng của WordNet; nó vẫn buộc phải chọn một lớp, nên lớp bên dưới chỉ là đoán. Độ tin cậy không có "
+        "nghĩa là đúng.",
+        f"**This text is unlike the training data** ({numbers}). This model only knows one-line WordNet noun "
+        "definitions; it must still pick a class, so the class below is a guess. Confidence is not correctness.",
+    )
+
+
+def raw_result(name: str, result: TextPrediction | None, error: UserError | None, request=None) -> dict:
+    """The JSON summary of one model (the tab's raw view, the API's "A"/"B"); a missing model's error in English.
+    "label_vi": the class in Vietnamese; "out_of_domain": whether the text is unlike the training texts (null for a
+    model without a calibration), with its note in the request's language."""
     if result is None:
         return {"model": name, "error": str(error)}
+    ood = result.out_of_domain
     return {
         "model": result.model,
         "display_name": result.display_name,
-        "top_k": [{"label": label, "probability": round(p, 6)} for label, p in result.top_k],
+        "top_k": [
+            {"label": label, "label_vi": label_vi(label), "probability": round(p, 6)} for label, p in result.top_k
+        ],
+        "out_of_domain": None
+        if ood is None
+        else {
+            **ood.summary(),
+            "note": localized(request, UNLIKE_TRAINING) if ood.unlike_training_data else "",
+        },
         "forward_ms": round(result.forward_ms, 2),
         "highlight_ms": None if result.highlight_ms is None else round(result.highlight_ms, 2),
         "num_tokens": result.num_tokens,
@@ -321,7 +397,7 @@ def raw_result(name: str, result: TextPrediction | None, error: UserError | None
         "truncated": result.truncated,
         "chars_cut": result.chars_cut,
         "method": result.method,
-        "weights": result.source,
+        "weights": without_paths(str(result.source)),
         "num_highlights": sum(1 for _, w in result.segments if w is not None),
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from pathlib import Path
 
 import pytest
 import torch
@@ -166,7 +167,7 @@ def test_chat_handler_called_directly():
     from demo import vqa_tab
 
     photo = str(Path(__file__).resolve().parent.parent / "examples" / "vqa" / "easy_vqa_test_0.png")
-    history, overlay, top, box = vqa_tab.chat(photo, " what color is the shape? ", [], "cnn_att", "easy_vqa",
+    history, overlay, top, box, _notice = vqa_tab.chat(photo, " what color is the shape? ", [], "cnn_att", "easy_vqa",
                                               profile="tiny")  # fmt: skip
     assert [m["role"] for m in history] == ["user", "assistant"] and history[0]["content"] == "what color is the shape?"
     assert Path(overlay).is_file() and box == ""  # cnn_att has attention: its overlay is a picture
@@ -175,5 +176,89 @@ def test_chat_handler_called_directly():
     assert best.split(" (")[0] in history[1]["content"]  # the reply names the top answer
     again, *_ = vqa_tab.chat(photo, "what shape is in the image?", history, "cnn_noatt", "easy_vqa", profile="tiny")
     assert len(again) == 4 and again[:2] == history
-    _, no_overlay, _, _ = vqa_tab.chat(photo, "is there a circle?", [], "cnn_noatt", "easy_vqa", profile="tiny")
+    _, no_overlay, _, _, _ = vqa_tab.chat(photo, "is there a circle?", [], "cnn_noatt", "easy_vqa", profile="tiny")
     assert no_overlay is None  # without attention all cells are pooled equally: nothing to show
+
+
+# ---- what the class sees: examples, missing inputs, the own-data card, the out-of-domain check --------------------
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_example_pairs_are_easy_vqa_test_questions():
+    """Each example pair is a question easy-VQA's test set asks about that very test image."""
+    import easy_vqa
+
+    from demo import vqa_tab
+
+    questions, _, image_ids = easy_vqa.get_test_questions()
+    asked = set(zip(image_ids, questions))
+    for name, question in vqa_tab.EXAMPLE_PAIRS:
+        assert (EXAMPLES_DIR / "vqa" / name).is_file()
+        assert (int(name.removeprefix("easy_vqa_test_").removesuffix(".png")), question) in asked
+        assert vqa_tab.example_question(str(EXAMPLES_DIR / "vqa" / name)) == question  # found by content
+    assert vqa_tab.example_question(str(EXAMPLES_DIR / "images" / "meo_chelsea.jpg")) == ""
+
+
+def test_a_missing_photo_or_question_is_said_inline_not_as_an_error():
+    from demo import vqa_tab
+    from demo.i18n import LanguageRequest
+
+    photo = str(EXAMPLES_DIR / "vqa" / "easy_vqa_test_0.png")
+    for args, words in (((None, "what color is the shape?"), "No photo yet"), ((photo, "  "), "question is empty")):
+        history, _, _, _, notice = vqa_tab.chat(*args, [], "cnn_att", "easy_vqa", profile="tiny")
+        assert history == [] and notice["visible"] and words in notice["value"]
+    vi = vqa_tab.chat(None, "x", [], "cnn_att", "easy_vqa", LanguageRequest("vi"), profile="tiny")[4]
+    assert "Chưa có ảnh" in vi["value"]
+
+
+def test_the_course_food_split_is_shown_with_its_discrepancy():
+    """Report 003: 41,613 + 4,839 + 10,879 = 57,331, not the 65,331 it states; the app and train/vqa.py say so."""
+    from core.vqa.catalog import COURSE_FOOD_SPLIT, COURSE_FOOD_STATED_TOTAL, course_food_split_note
+
+    assert sum(COURSE_FOOD_SPLIT.values()) == 57_331 and COURSE_FOOD_STATED_TOTAL == 65_331
+    note = course_food_split_note()
+    for text in (str(note), note.vi):
+        assert "57,331" in text and "65,331" in text and "8,000" in text
+    assert "57,331" in train_vqa.__doc__ and "65,331" in train_vqa.__doc__
+
+
+def test_food_is_offered_only_with_a_checkpoint_and_its_card_has_a_working_command(monkeypatch):
+    from demo import vqa_tab
+
+    assert vqa_tab.available_datasets("default") == ["easy_vqa"]  # a fresh clone: no checkpoints/vqa/food
+    args = train_vqa.parse_args(vqa_tab.OWN_DATA_COMMAND.split()[3:])
+    assert args.dataset == "folder" and args.data_dir == "data/food" and args.name == "food"
+
+
+def test_vietnamese_answers_on_the_vietnamese_page_and_in_the_api():
+    from demo import vqa_tab
+    from demo.i18n import LanguageRequest
+
+    assert vqa_tab.answer_label("circle", "easy_vqa", LanguageRequest("vi")) == "hình tròn (circle)"
+    assert vqa_tab.answer_label("circle", "easy_vqa", LanguageRequest("en")) == "circle"
+    answer = vqa_tab.ask(
+        str(EXAMPLES_DIR / "vqa" / "easy_vqa_test_0.png"), "what color?", "cnn_att", "easy_vqa", "tiny"
+    )
+    summary = vqa_tab.answer_summary(answer)
+    assert summary["answer_vi"] == vqa_tab.EASY_VQA_VI[summary["answer"]]
+    assert summary["out_of_domain"] is None  # a random tiny model has no calibration
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", list(train_vqa.VARIANTS))
+def test_out_of_domain_check_on_the_committed_checkpoints(variant):
+    """An easy-VQA test image is like the training images; the cat photo is flagged, unsure, with the lesson."""
+    from demo import vqa_tab
+
+    vqa = session.load_vqa(variant, "easy_vqa", "default")
+    assert vqa.ood is not None, "ood.json missing: python -m train.vqa --dataset easy_vqa --ood-only"
+    inside = session.answer_question(vqa, str(EXAMPLES_DIR / "vqa" / "easy_vqa_test_3.png"), "what color is the shape?")
+    cat = session.answer_question(vqa, str(EXAMPLES_DIR / "images" / "meo_chelsea.jpg"), "what color is the shape?")
+    assert not inside.out_of_domain.unlike_training_data
+    assert cat.out_of_domain.unlike_training_data and cat.unsure
+    assert cat.out_of_domain.score > cat.out_of_domain.threshold > inside.out_of_domain.score
+    assert any("unlike every image" in n for n in cat.notes)
+    ood = vqa_tab.answer_summary(cat)["out_of_domain"]
+    assert ood["unlike_training_data"] and "confidence is not correctness" in ood["note"]
+    measured = vqa.ood["measured"]
+    assert measured["in_domain_flagged"]["test"] <= 0.05  # held-out easy-VQA images: at most 5 % flagged

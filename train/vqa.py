@@ -1,7 +1,9 @@
 """Course VQA report: train the four variants ({MobileNetV2, small CNN} x {attention, no attention}).
 
 Datasets: easy-VQA (inside the `easy-vqa` package: offline) or any dataset in the layout of core/vqa/data.py
-(the course's Vietnamese food set, 65,331 samples, is not public; put yours in that layout). Writes
+(the course's Vietnamese food set is not public; put yours in that layout. Report 003 states 65,331 samples split
+into Train 41,613 + Validation 4,839 + Test 10,879, which add up to 57,331: core.vqa.catalog.course_food_split_note).
+Writes
 checkpoints/vqa/<dataset>/<variant>/ (safetensors + config.json with vocabulary and answers + metrics.json) and a
 leaderboard with the majority-answer baseline beside the variants. The course's report gives the four variants'
 results but not their training settings (epochs, learning rate, image size); the defaults below are this script's.
@@ -14,6 +16,7 @@ Examples:
   python -m train.vqa --dataset easy_vqa                                   # all four, this script's defaults
   python -m train.vqa --dataset folder --data-dir data/food_vqa --pretrained-backbone --freeze-backbone
   python -m train.vqa --dataset easy_vqa --leaderboard-only                # rewrite leaderboard.md, train nothing
+  python -m train.vqa --dataset easy_vqa --ood-only --ood-percentile 99    # calibrate the OOD check (ood.json)
 """
 
 from __future__ import annotations
@@ -81,6 +84,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="train nothing: rewrite leaderboard.md from leaderboard.json and each variant's config.json",
     )
+    p.add_argument(
+        "--ood-only",
+        action="store_true",
+        help="train nothing: calibrate the out-of-domain signal of each variant's checkpoint (writes ood.json)",
+    )
+    p.add_argument("--ood-percentile", type=float, default=97.5, help="threshold: this percentile of held-out scores")
+    p.add_argument("--ood-max-fit", type=int, default=2000, help="training images the OOD statistics are fitted on")
     return p.parse_args(argv)
 
 
@@ -306,6 +316,109 @@ def load_splits(args) -> dict:
     return splits
 
 
+# ---- out-of-domain calibration (core/vqa/ood.py): statistics from training images, a threshold from held-out ones ----
+BUNNY = REPO_ROOT / "examples" / "video" / "big_buck_bunny.mp4"
+SHAPES_VIDEO = REPO_ROOT / "examples" / "video" / "shapes_and_captions.mp4"
+
+
+def other_images(fmnist: int = 300, frames: int = 60) -> dict[str, list[Image.Image]]:
+    """Images from other worlds the app has offline, by set: photos (examples/images, scikit-learn's two sample
+    photos, and four corner crops of each), Fashion-MNIST test images, Big Buck Bunny frames, and the synthetic
+    shapes-and-captions video's frames (nearest to easy-VQA: coloured shapes, but with text and other backgrounds)."""
+    from sklearn.datasets import load_sample_images
+
+    from core.video.decode import iter_frames
+    from core.zoo_data import DEBIAN_FASHION_MNIST, _read_idx
+
+    photos = [Image.open(p).convert("RGB") for p in sorted((REPO_ROOT / "examples" / "images").glob("*.jpg"))]
+    photos += [Image.fromarray(a) for a in load_sample_images().images]
+    crops = []
+    for photo in photos:
+        w, h = photo.size
+        s = min(w, h) // 2
+        crops += [photo.crop((x, y, x + s, y + s)) for x in (0, w - s) for y in (0, h - s)]
+    fm = _read_idx(Path(DEBIAN_FASHION_MNIST) / "t10k-images-idx3-ubyte.gz")[:fmnist]
+    sets = {"photos": photos + crops, "fashion_mnist": [Image.fromarray(a).convert("RGB") for a in fm]}
+    for name, path in (("big_buck_bunny", BUNNY), ("shapes_video", SHAPES_VIDEO)):
+        sets[name] = [f.frame.to_image() for i, f in enumerate(iter_frames(path)) if i % 4 == 0][:frames]
+    return sets
+
+
+@torch.no_grad()
+def image_summaries(model, pre: Preprocess, images: list, batch: int = 64) -> dict:
+    """Both OOD features of each image (paths or PIL images), {"cells", "pixels"}, as the app computes them."""
+    import numpy as np
+
+    from core.vqa.ood import image_feature
+
+    out = {"cells": [], "pixels": []}
+    for i in range(0, len(images), batch):
+        chunk = [
+            Image.open(p).convert("RGB") if isinstance(p, str) else p.convert("RGB") for p in images[i : i + batch]
+        ]
+        crops = torch.stack([pre.crop(im) for im in chunk])
+        cells = model.encode_image(pre.normalise(crops))
+        for kind in out:
+            out[kind].append(image_feature(kind, crops, cells))
+    return {kind: np.concatenate(v) for kind, v in out.items()}
+
+
+CALIBRATION_OTHERS = ("photos", "fashion_mnist")  # choose the feature on these; measure on the video frames
+
+
+def calibrate_all(out_dir: Path, args, splits: dict, command: str) -> dict:
+    """Fit and write ood.json for every variant with a checkpoint in out_dir; print the measured rates."""
+    from core.checkpoint import load_checkpoint
+    from core.vqa import ood
+
+    images = {part: list(dict.fromkeys(s.image for s in splits[part])) for part in ("train", "val", "test")}
+    others = other_images()
+    results = {}
+    for variant in args.variants:
+        folder = out_dir / variant
+        if not (folder / CONFIG_FILE).is_file():
+            continue
+        model, config = load_checkpoint(folder)
+        model = model.float().eval()
+        pre = Preprocess.from_dict(config["preprocess"])
+        fit_on = images["train"][: args.ood_max_fit]
+        feats = {name: image_summaries(model, pre, ims) for name, ims in
+                 (("fit", fit_on), ("val", images["val"]), ("test", images["test"]), *others.items())}  # fmt: skip
+        candidates = {}
+        for kind in ("cells", "pixels"):
+            stats = {k: ood.rounded(v) for k, v in ood.fit(feats["fit"][kind]).items()}
+            val = ood.scores(stats, feats["val"][kind])
+            threshold = ood.threshold_at(val, args.ood_percentile)
+            rate = {name: ood.flagged_rate(ood.scores(stats, feats[name][kind]), threshold) for name in others}
+            measured = {
+                "in_domain_flagged": {"val (calibration)": ood.flagged_rate(val, threshold),
+                                      "test": ood.flagged_rate(ood.scores(stats, feats["test"][kind]), threshold)},
+                "other_images_flagged": {
+                    "calibration (chooses the feature)": {n: rate[n] for n in CALIBRATION_OTHERS},
+                    "held out": {n: r for n, r in rate.items() if n not in CALIBRATION_OTHERS},
+                },
+                "counts": {name: len(feats[name][kind]) for name in feats},
+            }  # fmt: skip
+            caught = sum(rate[n] for n in CALIBRATION_OTHERS)
+            candidates[kind] = (caught, stats, threshold, measured)
+        kind = max(candidates, key=lambda k: (candidates[k][0], k == "cells"))  # ties: the model's own features
+        _, stats, threshold, measured = candidates[kind]
+        calibration = {
+            "method": ood.METHOD,
+            "feature": kind,
+            "stats": stats,
+            "threshold": round(threshold, 5),
+            "percentile": args.ood_percentile,
+            "measured": measured,
+            "other_feature_measured": candidates["pixels" if kind == "cells" else "cells"][3],
+            "command": command,
+        }
+        ood.write_calibration(folder, calibration)
+        print(f"{variant}: feature {kind}, threshold {threshold:.3f}; {json.dumps(measured)}", flush=True)
+        results[variant] = measured
+    return results
+
+
 def main(argv: list[str] | None = None) -> dict[str, dict]:
     args = parse_args(argv)
     if args.dataset == "folder" and not args.data_dir:
@@ -316,6 +429,10 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
         write_leaderboard(out_dir, args.name, {})
         print(f"leaderboard: {out_dir / 'leaderboard.md'}")
         return {}
+    if args.ood_only:
+        out_dir = Path(args.out_dir or REPO_ROOT / "checkpoints" / "vqa" / args.name)
+        command = "python -m train.vqa " + shlex.join(sys.argv[1:] if argv is None else argv)
+        return calibrate_all(out_dir, args, load_splits(args), command)
     command = "python -m train.vqa " + shlex.join(sys.argv[1:] if argv is None else argv)
     device = pick_device(args.device)
     splits = load_splits(args)

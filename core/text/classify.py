@@ -21,8 +21,10 @@ import torch
 from core.messages import Bilingual, UnknownChoice, vietnamese_of
 from core.model_store import LoadedModel, load_model, load_module
 from core.registry import ModelSpec, list_models
+from core.text import UNLIKE_TRAINING
 from core.text import tokenizer as wp
 from core.text.models import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
+from core.text.ood import OutOfDomain, load_calibration, text_verdict
 
 GRADIENT, CLS_ATTENTION, POOLED_ATTENTION = (
     "gradient x input",
@@ -46,6 +48,7 @@ class TextModel:
     loaded: LoadedModel
     tokenizer: Any
     tokenizer_source: str
+    ood: dict | None = None  # the checkpoint's ood.json (core/text/ood.py); None: not calibrated, no verdict
 
     @property
     def module(self) -> torch.nn.Module:
@@ -82,6 +85,7 @@ class TextPrediction:
     # None for the spaces between them.
     segments: list[tuple[str, float | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    out_of_domain: OutOfDomain | None = None  # is the text unlike the training texts (None: not calibrated)
 
 
 def text_model_name(name: object) -> str:
@@ -110,7 +114,7 @@ def load_entry(spec: ModelSpec, profile: str) -> TextModel:
     retries only the tokenizer, without reading the weights again."""
     loaded = load_module(spec.name, profile)
     tokenizer, source = _tokenizer_for(loaded)
-    return TextModel(loaded, tokenizer, source)
+    return TextModel(loaded, tokenizer, source, load_calibration(loaded.checkpoint_dir))
 
 
 def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
@@ -163,6 +167,9 @@ def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool 
         notes=list(model.loaded.notes),
         source=model.source,
     )
+    prediction.out_of_domain = text_verdict(logits, model.ood)
+    if prediction.out_of_domain is not None and prediction.out_of_domain.unlike_training_data:
+        prediction.notes.append(UNLIKE_TRAINING)
     if explain:
         start = time.perf_counter()
         weights = token_weights(module, ids, int(indices[0]), hidden=hidden)

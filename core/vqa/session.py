@@ -24,6 +24,7 @@ from core.registry import ModelSpec, vqa_spec
 from core.uploads import digest
 from core.vqa.catalog import EASY_VQA_VI, UNSURE_BELOW
 from core.vqa.model import VQAModel, pad_batch
+from core.vqa.ood import OutOfDomain, image_feature, load_calibration, verdict
 from core.vqa.text import Vocabulary
 from core.weights import WeightsUnavailable, describe_checkpoint
 
@@ -37,6 +38,7 @@ class LoadedVQA:
     answers: list[str]
     preprocess: Preprocess
     source: str
+    ood: dict | None = None  # the checkpoint's ood.json (core/vqa/ood.py); None: no calibration, no verdict
 
     @property
     def key(self) -> str:
@@ -54,6 +56,7 @@ class VQAAnswer:
     view: Image.Image  # the model's input, for drawing the attention on
     cached_features: bool
     notes: list[str] = field(default_factory=list)
+    out_of_domain: OutOfDomain | None = None  # is the photo unlike the training images (None: not calibrated)
 
 
 def load_vqa(variant: str, dataset: str, profile: str = "default") -> LoadedVQA:
@@ -86,6 +89,7 @@ def _from_checkpoint(spec: ModelSpec) -> LoadedVQA:
         config["labels"],
         Preprocess.from_dict(config["preprocess"]),
         describe_checkpoint(path),
+        load_calibration(path),
     )
 
 
@@ -165,6 +169,9 @@ def answer_question(vqa: LoadedVQA, source, question: str, *, use_cache: bool = 
         side = math.isqrt(attn.shape[1])
         grid = attn[0].reshape(side, side).float().cpu().numpy()
     notes = []
+    unlike = photo_verdict(vqa, cells, view)
+    if unlike is not None and unlike.unlike_training_data:
+        notes.append(UNLIKE_TRAINING.get(vqa.dataset, UNLIKE_TRAINING["other"]))
     if unknown >= 0.5:
         notes.append(
             Bilingual(
@@ -176,10 +183,36 @@ def answer_question(vqa: LoadedVQA, source, question: str, *, use_cache: bool = 
         answer=ranked[0][0],
         confidence=ranked[0][1],
         alternatives=ranked[1:],
-        unsure=ranked[0][1] < UNSURE_BELOW or unknown >= 0.5,
+        unsure=ranked[0][1] < UNSURE_BELOW or unknown >= 0.5 or bool(unlike and unlike.unlike_training_data),
         unknown_fraction=unknown,
         attention=grid,
         view=view,
         cached_features=cached,
         notes=notes,
+        out_of_domain=unlike,
     )
+
+
+# What the chat says when the photo is unlike the training images: the lesson, not only the flag.
+UNLIKE_TRAINING = {
+    "easy_vqa": Bilingual(
+        "this photo is unlike every image this model was trained on: it only knows one simple shape in one colour "
+        "on a white background, yet it must still pick one of its answers, and its confidence is not correctness",
+        "ảnh này không giống ảnh nào mô hình đã học: nó chỉ biết một hình khối đơn giản, một màu, trên nền trắng, "
+        "nhưng vẫn buộc phải chọn một câu trả lời, và độ tin cậy không có nghĩa là trả lời đúng",
+    ),
+    "other": Bilingual(
+        "this photo is unlike the images this model was trained on: it must still pick one of its answers, and its "
+        "confidence is not correctness",
+        "ảnh này không giống các ảnh mô hình đã học: nó vẫn buộc phải chọn một câu trả lời, và độ tin cậy không có "
+        "nghĩa là trả lời đúng",
+    ),
+}
+
+
+def photo_verdict(vqa: LoadedVQA, cells: torch.Tensor, view: Image.Image) -> OutOfDomain | None:
+    """The photo's out-of-domain verdict from what the chat already computed (cells, the model's view)."""
+    if vqa.ood is None:
+        return None
+    crop = torch.from_numpy(np.asarray(view).copy()).permute(2, 0, 1)[None]  # (1, 3, S, S) uint8
+    return verdict(vqa.ood, image_feature(vqa.ood.get("feature", "cells"), crop, cells)[0])
