@@ -139,7 +139,9 @@ def _dataset_item(name: str) -> Item:
         try:
             load_dataset(name, DATA_ROOT)
         except RuntimeError as exc:
-            raise MissingItem(str(exc), f"python -m core.prefetch {name}  # with network access") from exc
+            detail = exc.instructor_details() if hasattr(exc, "instructor_details") else ""
+            message = f"{exc} ({detail})" if detail else str(exc)
+            raise MissingItem(message, f"python -m core.prefetch {name}  # with network access") from exc
         folders = {
             "cifar100": [DATA_ROOT / "cifar-100-python"],
             "fashion_mnist": [DATA_ROOT / "FashionMNIST", DEBIAN_FASHION_MNIST],  # whichever load_dataset used

@@ -36,14 +36,18 @@ DATASETS = ("cifar100", "fashion_mnist")
 
 
 class DatasetMissing(UserError, RuntimeError):
-    """A data set is neither on disk nor downloadable here; the message names the command that gets it (`fix`).
-    A RuntimeError as before, so core.prefetch and the train/ scripts catch it unchanged."""
+    """A data set is neither on disk nor downloadable here. The message is words for the visitor (the live tab shows
+    it); `fix` (the command) and `detail` (where it looked, the library's error) are the instructor's: core.prefetch
+    and the train/ scripts print them. A RuntimeError as before, so they catch it unchanged."""
 
     title = Bilingual("No data to train on", "Không có dữ liệu để huấn luyện")
 
-    def __init__(self, en: str, vi: str, fix: str):
+    def __init__(self, en: str, vi: str, fix: str, detail: str = ""):
         super().__init__(en, vi)
-        self.fix = fix
+        self.fix, self.detail = fix, detail
+
+    def instructor_details(self) -> str:
+        return "\n".join(x for x in (self.detail, f"fix: {self.fix}") if x)
 
 
 @dataclass
@@ -72,11 +76,12 @@ def _cifar100(root: Path) -> TensorSplits:
     except Exception as exc:
         fix = "python -m core.prefetch cifar100"
         raise DatasetMissing(
-            f"CIFAR-100 is not in {root} and could not be downloaded ({type(exc).__name__}). Put the extracted "
-            f"'cifar-100-python' folder there, or run `{fix}` once with network access.",
-            f"Chưa có CIFAR-100 trong {root} và không tải về được ({type(exc).__name__}). Hãy đặt thư mục "
-            f"'cifar-100-python' đã giải nén vào đó, hoặc chạy `{fix}` một lần khi có mạng.",
+            "CIFAR-100 is not on this machine and could not be downloaded. The instructor fetches it once on a "
+            "machine with network access (the app's prefetch script).",
+            "Chưa có CIFAR-100 trên máy này và không tải về được. Giảng viên tải về một lần trên máy có mạng (script "
+            "prefetch của ứng dụng).",
             fix,
+            f"CIFAR-100 not in {root} ({type(exc).__name__}: {exc}); or put the extracted 'cifar-100-python' there",
         ) from exc
 
     def to_tensor(ds):
@@ -107,11 +112,12 @@ def _fashion_mnist_files(root: Path) -> Path:
     except Exception as exc:
         fix = "python -m core.prefetch fashion_mnist"
         raise DatasetMissing(
-            "Fashion-MNIST not found: `apt-get install dataset-fashion-mnist` (offline, Debian) or run "
-            f"`{fix}` once with network access so torchvision can download it.",
-            "Không tìm thấy Fashion-MNIST: cài `apt-get install dataset-fashion-mnist` (không cần mạng, Debian) "
-            f"hoặc chạy `{fix}` một lần khi có mạng để torchvision tải về.",
-            fix,
+            "Fashion-MNIST is not on this machine. The instructor installs it once: Debian's dataset-fashion-mnist "
+            "package (no network needed), or the app's prefetch script on a machine with network access.",
+            "Chưa có Fashion-MNIST trên máy này. Giảng viên cài một lần: gói dataset-fashion-mnist của Debian (không "
+            "cần mạng), hoặc script prefetch của ứng dụng trên máy có mạng.",
+            f"apt-get install dataset-fashion-mnist  or  {fix}",
+            f"Fashion-MNIST not in {root} nor {DEBIAN_FASHION_MNIST} ({type(exc).__name__}: {exc})",
         ) from exc
     return root / "FashionMNIST" / "raw"
 

@@ -409,12 +409,14 @@ def run_one(
         model = load_with_fallback(name, profile)
     except WeightsUnavailable as exc:
         # The one catch: a model of the pair without weights must not hide the other's result, so its panel says
-        # what is missing and the command (format_panel renders exc through demo.errors.localized).
+        # what is missing in words (format_panel renders exc through demo.errors.localized).
         gr.Warning(
             say(
                 request,
-                f"{name}: chưa có trọng số. Xem khung kết quả để biết lệnh khắc phục.",
-                f"{name}: weights not available. See the panel for the command that fixes it.",
+                f"{name}: chưa có trọng số trên máy này. Khung kết quả nói rõ; thẻ Trạng thái mô hình cho giảng "
+                "viên biết cách chuẩn bị.",
+                f"{name}: no weights on this machine. Its panel says so; the Model status tab tells the instructor "
+                "how to prepare them.",
             )
         )
         return None, exc

@@ -69,12 +69,10 @@ def training_reports(
     request: gr.Request | None,
     *,
     items: tuple[str, str],
-    train_command: Callable[[str], str] | None = None,
 ) -> tuple:
     """(summary Markdown, curves A, curves B, confusion A, confusion B) for two registry names.
 
-    `items` names what the test set holds in Vietnamese and English ("ảnh", "images"); `train_command(name)` is
-    shown for a model without a report.
+    `items` names what the test set holds in Vietnamese and English ("ảnh", "images").
     """
     from core.training_report import curve_rows, plot_confusion  # matplotlib: only when a report is asked for
 
@@ -89,12 +87,11 @@ def training_reports(
             confusions.append(None)
             continue
         if found is None:
-            hint = f" (`{train_command(name)}`)" if train_command else ""
-            texts.append(
+            texts.append(  # the command that trains it is the instructor's (Status tab), not the students'
                 say(
                     request,
-                    f"- `{name}`: chưa có checkpoint cục bộ nào kèm báo cáo huấn luyện{hint}.",
-                    f"- `{name}`: no local checkpoint with a training report yet{hint}.",
+                    f"- `{name}`: chưa có checkpoint trên máy này kèm báo cáo huấn luyện.",
+                    f"- `{name}`: no checkpoint with a training report on this machine yet.",
                 )
             )
             curves.append(None)

@@ -23,7 +23,7 @@ from core.registry import get_spec, models_for
 from core.text import UNLIKE_TRAINING, label_vi
 from core.text.tokenizer import MAX_CHARS
 from core.training_report import find_report
-from core.weights import LocalCheckpoint, WeightsUnavailable
+from core.weights import WeightsUnavailable
 from demo import first_run
 from demo.errors import localized, shows_user_errors
 from demo.gpu import gpu_task
@@ -274,12 +274,14 @@ def run_one(
         model = load_text_model(name, profile)
     except (WeightsUnavailable, TokenizerUnavailable) as exc:
         # The one catch: a model of the pair without its weights or tokenizer must not hide the other's result, so
-        # its panel says what is missing and the command (_panel renders exc through demo.errors.localized).
+        # its panel says what is missing in words (_panel renders exc through demo.errors.localized).
         gr.Warning(
             say(
                 request,
-                f"{name}: chưa có trọng số. Xem khung kết quả để biết lệnh khắc phục.",
-                f"{name}: weights not available. See the panel for the command that fixes it.",
+                f"{name}: chưa có trọng số trên máy này. Khung kết quả nói rõ; thẻ Trạng thái mô hình cho giảng "
+                "viên biết cách chuẩn bị.",
+                f"{name}: no weights on this machine. Its panel says so; the Model status tab tells the instructor "
+                "how to prepare them.",
             )
         )
         return None, exc
@@ -408,10 +410,4 @@ def _reports(name_a: str, name_b: str, request: gr.Request | None = None):
         (name_a or PAIRS["wordnet"][0], name_b or PAIRS["wordnet"][1]),
         request,
         items=("văn bản", "texts"),
-        train_command=_train_command,
     )
-
-
-def _train_command(name: str) -> str:
-    local = [s for s in get_spec(name).weights if isinstance(s, LocalCheckpoint)]
-    return local[0].train_command if local else f"python -m train.text --model {name}"

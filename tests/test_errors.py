@@ -101,7 +101,11 @@ def test_a_missing_data_set_says_how_to_get_it_in_both_languages(tmp_path, monke
         zoo_data.load_dataset("fashion_mnist", tmp_path)
     error = exc.value
     assert isinstance(error, RuntimeError)  # core.prefetch and the train/ scripts catch it as before
-    assert error.fix == "python -m core.prefetch fashion_mnist" and error.fix in str(error) and error.fix in error.vi
+    assert "python -m core.prefetch fashion_mnist" in error.fix and "dataset-fashion-mnist" in error.fix
+    # The visitor reads words (the live tab shows it); the command and where it looked are the instructor's.
+    assert "Fashion-MNIST" in str(error) and "Fashion-MNIST" in error.vi
+    assert "python -m" not in str(error) + error.vi and str(tmp_path) not in str(error) + error.vi
+    assert str(tmp_path) in error.instructor_details() and error.fix in error.instructor_details()
 
 
 def test_the_live_tab_keeps_what_gradio_injects():

@@ -156,7 +156,8 @@ def test_gru_trains_saves_loads_and_predicts(corpus, tmp_path, monkeypatch, fres
     accuracy = f"{100 * result['test']['accuracy']:.1f}%"
     assert any(name == "gru" and accuracy in label for label, name in model_choices("default"))
     text, curves_gru, curves_bert, confusion_gru, _ = _reports("gru", "distilbert")
-    assert "test accuracy" in text and "python -m train.text --model distilbert" in text
+    assert "test accuracy" in text and "`distilbert`: no checkpoint with a training report" in text
+    assert "python -m" not in text  # the command is the instructor's (Status tab), not on the students' screen
     assert curves_gru is not None and confusion_gru is not None and curves_bert is None
 
 

