@@ -49,7 +49,10 @@ MAX_WAITING = {"models": 64, "image": 64, "video": 8, "live_training": 4, "quick
 OTHER_MAX_WAITING = 16  # events without a group of ours (UI helpers: each is its own queue in Gradio)
 PER_SESSION_WAITING = 4
 PER_CLIENT_WAITING = 48
-PER_CLIENT_LONG = {"video": 2}  # running + waiting per address where requests take minutes; VIDEO_MAX_PER_CLIENT
+# Running + waiting per address where requests take minutes: half the video group's waiting bound, so one address
+# cannot hold the whole tab while a class behind one school router still gets a few searches in (VIDEO_MAX_PER_CLIENT
+# overrides it; docs/SECURITY.md).
+PER_CLIENT_LONG = {"video": 4}
 # Private and loopback networks: where a Space's own proxies connect from (trust_space_proxy).
 SPACE_PROXY_NETWORKS = "127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7"
 VOUCH_HEADER = "x-dl-classroom-client"  # set by demo/gradio_hooks.py on MCP's loopback calls
@@ -74,8 +77,10 @@ def per_client_limit() -> int:
 def long_limit(group: str) -> int:
     """Running + waiting per address in a long-running group; VIDEO_MAX_PER_CLIENT overrides the video group's
     (a class behind one school router shares one address: raise it there)."""
-    if group == VIDEO_GROUP["concurrency_id"] and os.environ.get("VIDEO_MAX_PER_CLIENT"):
-        return int(os.environ["VIDEO_MAX_PER_CLIENT"])
+    if group == VIDEO_GROUP["concurrency_id"]:
+        value = os.environ.get("VIDEO_MAX_PER_CLIENT", "")
+        if value.strip().isdigit() and int(value) > 0:  # a typo must not break every video request
+            return int(value)
     return PER_CLIENT_LONG[group]
 
 

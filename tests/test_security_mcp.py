@@ -128,9 +128,12 @@ def test_a_space_trusts_its_proxies_and_an_operator_setting_stays():
 
 
 def test_the_video_bound_per_address_can_be_raised_for_a_class_behind_one_router(monkeypatch):
-    assert fair_queue.long_limit("video") == 2
+    monkeypatch.delenv("VIDEO_MAX_PER_CLIENT", raising=False)
+    assert fair_queue.long_limit("video") == 4
     monkeypatch.setenv("VIDEO_MAX_PER_CLIENT", "8")
     assert fair_queue.long_limit("video") == 8
+    monkeypatch.setenv("VIDEO_MAX_PER_CLIENT", "eight")  # a typo keeps the default instead of breaking every search
+    assert fair_queue.long_limit("video") == 4
 
 
 def test_long_values_are_cut_wherever_they_are_echoed():
@@ -176,6 +179,7 @@ def guarded_app(tmp_path_factory):
         DL_MCP="1",
         GRADIO_TEMP_DIR=str(tmp / "gradio"),
         VIDEO_MAX_REQUEST_S=str(VIDEO_CAP_S),
+        VIDEO_MAX_PER_CLIENT="2",  # the setting's path, and a small bound this test can fill
         FORWARDED_ALLOW_IPS="127.0.0.1",  # as uvicorn's default: a local proxy; 127.0.0.2 is "the internet"
         BODY_GRACE_S="2",
         BODY_IDLE_S="4",
