@@ -19,6 +19,7 @@ process killed, the disk full) leaves no half model; `clean_stale()` removes suc
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import threading
@@ -203,7 +204,7 @@ def clean_stale() -> list[str]:
     root = live_root()
     gone = []
     for folder in sorted(root.iterdir()) if root.is_dir() else ():
-        stale = folder.name.startswith(TMP_PREFIX) or (
+        stale = (folder.name.startswith(TMP_PREFIX) and not _saving_process_alive(folder.name)) or (
             folder.name.startswith(PREFIX)
             and not ((folder / WEIGHTS_FILE).is_file() and (folder / META_FILE).is_file())
         )
@@ -211,6 +212,22 @@ def clean_stale() -> list[str]:
             shutil.rmtree(folder, ignore_errors=True)
             gone.append(folder.name)
     return gone
+
+
+def _saving_process_alive(tmp_name: str) -> bool:
+    """Whether the process that named this temporary folder (".saving_<pid>_<run>") is still running: another
+    server sharing CHECKPOINT_DIR may be saving into it right now. Its own pid never is (clean_stale runs before
+    this process saves anything), and a name without a pid is a leftover."""
+    pid = tmp_name[len(TMP_PREFIX) :].split("_", 1)[0]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
 
 def delete(name: str, owner: str | None) -> bool:

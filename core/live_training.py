@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import errno
 import functools
+import os
 import queue
 import shutil
 import threading
@@ -414,7 +415,7 @@ def _save(live, model, entry, model_args, data, dataset, metrics) -> None:
     leaves no half model among the live ones (core.live_models.clean_stale removes the temporary folder at the next
     start). A full disk is a SaveFailed in both languages, not the OS's text."""
     folder = live.folder
-    tmp = folder.with_name(live_models.TMP_PREFIX + folder.name)
+    tmp = folder.with_name(f"{live_models.TMP_PREFIX}{os.getpid()}_{folder.name}")  # the pid: see clean_stale
     try:
         save_checkpoint(
             tmp,

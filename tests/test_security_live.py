@@ -227,6 +227,24 @@ def test_a_save_killed_midway_leaves_no_model_and_is_cleaned_at_start(live, tmp_
     assert sorted(p.name for p in live.iterdir()) == [keep]
 
 
+def test_a_save_in_progress_in_another_server_is_not_cleaned(live):
+    """Two servers sharing CHECKPOINT_DIR: one starting must not remove the other's save in progress (its pid is
+    alive), while a dead process's leftover goes."""
+    live.mkdir(parents=True, exist_ok=True)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    try:
+        saving = live / f"{live_models.TMP_PREFIX}{other.pid}_live_mlp_20260101_000000_abcd"
+        leftover = live / f"{live_models.TMP_PREFIX}{int(dead.stdout)}_live_mlp_20260101_000001_abcd"
+        saving.mkdir()
+        leftover.mkdir()
+        assert live_models.clean_stale() == [leftover.name]
+        assert saving.is_dir()
+    finally:
+        other.kill()
+        other.wait()
+
+
 # --- 4. names shown to other visitors ----------------------------------------------------------------------------
 
 
