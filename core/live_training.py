@@ -14,7 +14,6 @@ COOLDOWN_S before the next (`TrainingCoolDown`).
 from __future__ import annotations
 
 import copy
-import errno
 import functools
 import os
 import queue
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from core import live_models
 from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
 from core.live_models import clean_name
-from core.messages import Bilingual, UserError
+from core.messages import Bilingual, UserError, is_disk_full
 from core.models import build_architecture
 from core.registry import ZOO, ZooEntry, models_for
 from core.weights import REPO_ROOT
@@ -71,11 +70,6 @@ def disk_full_message() -> Bilingual:
         "Ổ đĩa của máy chủ đã đầy nên không lưu được mô hình vừa huấn luyện (không có gì được giữ lại). "
         "Hãy nhờ giảng viên giải phóng dung lượng, hoặc xoá một mô hình của bạn, rồi huấn luyện lại.",
     )
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """An OSError ENOSPC, or safetensors' own error, which only carries the text "... (os error 28)"."""
-    return (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "os error 28" in str(exc)
 
 
 @dataclass

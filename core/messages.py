@@ -68,3 +68,24 @@ class UnknownChoice(UserError, KeyError):
     """A name (model, variant, support set) that is not one of the offered choices."""
 
     title = Bilingual("Unknown choice", "Không có lựa chọn này")
+
+
+class DiskFull(UserError, OSError):
+    """The server's disk is full (any write: an upload's copy, a cache, a checkpoint): a message, not the OS's text."""
+
+    title = Bilingual("The server's disk is full", "Ổ đĩa của máy chủ đã đầy")
+
+    def __init__(self):
+        super().__init__(
+            "The server's disk is full, so this could not be done. Ask the instructor to free some space, then try "
+            "again.",
+            "Ổ đĩa của máy chủ đã đầy nên không làm được việc này. Hãy nhờ giảng viên giải phóng dung lượng rồi thử "
+            "lại.",
+        )
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """An OSError ENOSPC, or a library's error that only carries the text "... (os error 28)" (safetensors)."""
+    import errno
+
+    return (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "os error 28" in str(exc)

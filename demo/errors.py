@@ -16,7 +16,7 @@ from typing import TypeVar
 import gradio as gr
 
 from core.inputs import shorten_echoes
-from core.messages import UserError, vietnamese_of
+from core.messages import DiskFull, UserError, is_disk_full, vietnamese_of
 from demo.i18n import lang_of
 
 F = TypeVar("F", bound=Callable)
@@ -65,6 +65,10 @@ def shows_user_errors(fn: F, *, request_of: Callable[[dict], object] | None = No
                 return (yield from fn(*args, **kwargs))  # send/throw/close reach fn's generator unchanged
             except UserError as exc:
                 raise translated(exc, args, kwargs) from exc
+            except Exception as exc:
+                if is_disk_full(exc):  # any write of the request's (uploads, caches, checkpoints)
+                    raise translated(DiskFull(), args, kwargs) from exc
+                raise
 
         return streaming  # type: ignore[return-value]
 
@@ -74,5 +78,9 @@ def shows_user_errors(fn: F, *, request_of: Callable[[dict], object] | None = No
             return fn(*args, **kwargs)
         except UserError as exc:
             raise translated(exc, args, kwargs) from exc
+        except Exception as exc:
+            if is_disk_full(exc):
+                raise translated(DiskFull(), args, kwargs) from exc
+            raise
 
     return handler  # type: ignore[return-value]

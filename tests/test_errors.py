@@ -122,3 +122,27 @@ def test_the_live_tab_keeps_what_gradio_injects():
     assert inspect.isgeneratorfunction(fn)
     inputs, progress_index, _, _ = special_args(fn, ["simple_cnn", 2, 5000, "An"], request=VI)
     assert progress_index == 4 and inputs[5] is VI
+
+
+def test_a_full_disk_reaches_the_visitor_as_words_and_other_bugs_stay_bugs():
+    """Any handler's write that meets a full disk (errno 28, or a library's "os error 28" text) is a message in the
+    visitor's language, without the OS's text or a path; any other exception propagates unchanged."""
+    import errno
+
+    @shows_user_errors
+    def save(kind, request: gr.Request | None = None):
+        if kind == "oserror":
+            raise OSError(errno.ENOSPC, "No space left on device", "/srv/cache/x.bin")
+        if kind == "library":
+            raise RuntimeError("Error while serializing: IoError(Os { code: 28 ... }) (os error 28)")
+        raise ValueError("a bug")
+
+    for kind in ("oserror", "library"):
+        with pytest.raises(gr.Error) as vi:
+            save(kind, request=VI)
+        assert "Ổ đĩa của máy chủ đã đầy" in vi.value.message and "/srv" not in vi.value.message
+        with pytest.raises(gr.Error) as en:
+            save(kind, request=EN)
+        assert "disk is full" in en.value.message and "28" not in en.value.message
+    with pytest.raises(ValueError, match="a bug"):
+        save("bug", request=EN)
