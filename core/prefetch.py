@@ -349,10 +349,10 @@ def verify_checks() -> list[Check]:
     ]
 
 
-def run_checks(checks: list[Check], out=None) -> int:
-    """Run each check, print what it saw or why it failed; returns the number that failed."""
+def run_checks(checks: list[Check], out=None) -> tuple[int, int]:
+    """Run each check, print what it saw, why it failed or why it was skipped; returns (failed, skipped)."""
     out = out or sys.stdout
-    failures = 0
+    failures = skipped = 0
     for check in checks:
         start = time.perf_counter()
         try:
@@ -362,8 +362,12 @@ def run_checks(checks: list[Check], out=None) -> int:
             why = " ".join(str(exc).split())[:300]  # one line per check
             print(f"FAILED   {check.tab:<12} {check.what}: {type(exc).__name__}: {why}", file=out)
             continue
+        if str(saw).startswith("skipped:"):  # nothing was checked: not a pass
+            skipped += 1
+            print(f"SKIPPED  {check.tab:<12} {check.what}: {str(saw).removeprefix('skipped:').strip()}", file=out)
+            continue
         print(f"ok       {check.tab:<12} {check.what} ({time.perf_counter() - start:.1f} s): {saw}", file=out)
-    return failures
+    return failures, skipped
 
 
 def verify(out=None) -> int:
@@ -386,8 +390,9 @@ def verify(out=None) -> int:
     print(f"    {total:.0f} MB on disk", file=out)
     checks = verify_checks()
     print(f"2/2 loading each strictly and running one example per tab ({len(checks)} checks)", file=out)
-    failures = run_checks(checks, out)
-    print(f"verify: {len(checks) - failures} of {len(checks)} checks passed", file=out)
+    failures, skipped = run_checks(checks, out)
+    passed = len(checks) - failures - skipped
+    print(f"verify: {passed} of {len(checks)} checks passed, {failures} failed, {skipped} skipped", file=out)
     return 1 if failures else 0
 
 
