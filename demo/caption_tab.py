@@ -225,7 +225,7 @@ def caption_photo(
             result = session.caption_image(cap, loaded.image, options)
         except WeightsUnavailable as exc:  # the other captioners still answer: this panel says what is missing
             what = say(request, "Chưa có trọng số cho mô hình này.", "No weights for this model here.")
-            panels.append(f"{title}\n{what}\n\n```\n{localized(request, exc)}\n```")
+            panels.append(f"{title}\n{what}\n\n{localized(request, exc)}")
             summary[variant] = {"error": str(exc)}
             continue
         entry = {

@@ -489,7 +489,7 @@ def format_panel(one: Side, image_notes: list[str], request: gr.Request | None =
     model_word = say(request, "Mô hình", "Model")
     if result is None:
         cannot = say(request, "Không chạy được mô hình này.", "Cannot run this model.")
-        header = f"#### {model_word} {side}: `{name}`\n**{cannot}**\n```\n{localized(request, one.error)}\n```"
+        header = f"#### {model_word} {side}: `{name}`\n**{cannot}**\n\n{localized(request, one.error)}"
         return [header, None, None, None]
     # The out-of-domain sentence gets a block of its own above the notes (the API has it among the notes).
     notes = [localized(request, n) for n in [*result.notes, *image_notes] if n is not result.ood_note]

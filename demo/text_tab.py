@@ -295,7 +295,7 @@ def _panel(one: Side, request) -> list:
     if result is None:
         cannot = say(request, "Không chạy được mô hình này.", "Cannot run this model.")
         missing = localized(request, one.error)
-        return [f"#### {model_word} {side}: `{one.name}`\n**{cannot}**\n```\n{missing}\n```", None, None]
+        return [f"#### {model_word} {side}: `{one.name}`\n**{cannot}**\n\n{missing}", None, None]
     read = say(
         request,
         f"đọc **{result.num_tokens} token**",
