@@ -73,8 +73,8 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
                 build_live_tab(profile)
             with gr.Tab(tr("tabs.video", "Tìm sự kiện trong video", "Video event search"), id="video"):
                 build_video_tab(profile)
-            with gr.Tab(tr("tabs.status", "Trạng thái mô hình", "Model status"), id="status"):
-                build_status_tab(profile)
+            with gr.Tab(tr("tabs.status", "Trạng thái mô hình", "Model status"), id="status") as status:
+                build_status_tab(profile, status)
         first_run.attach(demo)  # each tab's initial selection and first-run card, decided on every page load
         register_api(profile)  # the public API: plain JSON endpoints, the MCP tools with --mcp
     # api_open=False: Gradio otherwise (anywhere but on a Space) lets POST /gradio_api/run/<name> call a queued

@@ -87,9 +87,8 @@ def status_view(request: gr.Request | None = None, *, profile: str):
     return summary, gr.update(value=table, visible=True), instructor_notes(request, profile=profile)
 
 
-def build_status_tab(profile: str) -> None:
-    from gradio.context import Context
-
+def build_status_tab(profile: str, tab: gr.Tab) -> None:
+    """The tab's contents; `tab` is the gr.Tab holding them (its selection fills the table)."""
     from demo.wiring import for_profile
 
     gr.Markdown(
@@ -115,7 +114,8 @@ def build_status_tab(profile: str) -> None:
     view = for_profile(status_view, profile)
     outputs = [summary, table, notes]
     refresh.click(view, outputs=outputs, api_visibility="private", **QUICK_GROUP)
-    # Its own load event, not first_run's: the status asks whether the Hub is reachable (up to a few seconds
-    # offline without HF_HUB_OFFLINE), which must not hold up the other tabs' page-load decisions.
-    Context.root_block.load(view, outputs=outputs, api_visibility="private", show_progress="hidden", **QUICK_GROUP)
+    # Filled when the tab is opened, not on every page load: a class opening the link together would otherwise
+    # queue one status check per student beside the page-load event (the quick group holds 32 waiting), and the
+    # check asks whether the Hub is reachable (up to a few seconds offline without HF_HUB_OFFLINE).
+    tab.select(view, outputs=outputs, api_visibility="private", show_progress="hidden", **QUICK_GROUP)
     first_run.on_language_change(view, outputs)

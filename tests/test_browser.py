@@ -114,7 +114,7 @@ def test_cnn_tab_computes_the_slide_example(browser, tiny_app):
 
 def test_status_tab_lists_the_models(browser, tiny_app):
     page = open_page(browser, tiny_app.url)
-    open_tab(page, "Model status")  # filled by the page load, no Refresh needed
+    open_tab(page, "Model status")  # filled when the tab opens, no Refresh needed
     page.get_by_text("models can run right now").first.wait_for(timeout=RESULT_TIMEOUT_MS)
     page.get_by_text("how to get them").first.wait_for(timeout=RESULT_TIMEOUT_MS)
     page.get_by_role("button", name="Refresh", exact=True).click()  # and Refresh still answers
