@@ -96,4 +96,4 @@ if __name__ == "__main__":
     preload.wait()  # the port opens once the default pair has run once: the first click is a warm one
     kwargs = launch_kwargs()
     kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))  # request bodies: demo/limits.py
-    demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=False, mcp_server=mcp_requested(sys.argv[1:]), **kwargs)
+    demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, mcp_server=mcp_requested(sys.argv[1:]), **kwargs)

@@ -227,7 +227,7 @@ def test_training_report_panel_for_committed_models(monkeypatch):
 
     monkeypatch.delenv("CHECKPOINT_DIR", raising=False)
     text, curves_a, curves_b, confusion_a, confusion_b = _reports("simple_cnn", "resnet50")
-    assert "simple_cnn`: test accuracy" in text and "no local checkpoint" in text
+    assert "simple_cnn`: test accuracy" in text and "no checkpoint with a training report" in text
     assert curves_a is not None and confusion_a is not None and curves_b is None
 
 
