@@ -76,6 +76,7 @@ def open_tab_anywhere(page, title: str) -> None:
     """Click a tab by its title, through Gradio's "more tabs" menu when the bar has no room for it (tabs after the
     course's, such as video search, may sit there at 1280 px)."""
     tab = page.get_by_role("tab", name=title, exact=True)
+    page.get_by_role("tab").first.wait_for(timeout=RESULT_TIMEOUT_MS)  # the bar is drawn before we look
     if not (tab.count() and tab.first.is_visible()):
         page.locator(".overflow-menu > button").first.click()
         tab = page.locator(".overflow-dropdown button", has_text=title)

@@ -28,12 +28,10 @@ def open_page(browser, url: str, locale: str = "en-US"):
 
 
 def open_tab(page, title: str) -> None:
-    """Click a tab by its title, through Gradio's "more tabs" menu when it does not fit in the row."""
-    tab = page.get_by_role("tab", name=title, exact=True)
-    if tab.count() == 0:
-        page.locator(".overflow-menu > button").first.click()
-        tab = page.locator(".overflow-dropdown button", has_text=title)
-    tab.first.click()
+    """Click a tab by its title once the page has drawn it (every tab sits in the bar: it wraps at 1280 px)."""
+    tab = page.get_by_role("tab", name=title, exact=True).first
+    tab.wait_for(timeout=RESULT_TIMEOUT_MS)
+    tab.click()
 
 
 def screenshot(page, tab_id: str) -> None:
