@@ -89,17 +89,3 @@ def is_disk_full(exc: BaseException) -> bool:
     import errno
 
     return (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "os error 28" in str(exc)
-
-
-class ServerError(UserError):
-    """A bug met while serving a request: the visitor reads this, the server's log has the traceback."""
-
-    title = Bilingual("Server error", "Lỗi máy chủ")
-
-    def __init__(self):
-        super().__init__(
-            "Something went wrong on the server while doing this (a fault of the app, not of your input). The "
-            "instructor finds the details in the server's log. Try again, or try another input.",
-            "Máy chủ gặp lỗi khi làm việc này (lỗi của ứng dụng, không phải do dữ liệu bạn nhập). Giảng viên xem chi "
-            "tiết trong nhật ký của máy chủ. Hãy thử lại, hoặc thử dữ liệu khác.",
-        )

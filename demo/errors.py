@@ -2,29 +2,24 @@
 
 core raises `UserError(en, vi)` (or a subclass that names its title: ImageInputError, InputError,
 WeightsUnavailable, ...); handlers do not catch it. `@shows_user_errors` on a handler turns it into `user_error`:
-the message and the title in the language of the browser that sent the request (demo/i18n.py). A full disk is
-said in words (core.messages.DiskFull). Anything else is a bug: its traceback goes to the server's log, and the
-visitor (page, JSON API, MCP) reads core.messages.ServerError in their language, never the exception's own text
-(which can hold server paths). The app launches with show_error=True so that Gradio's own input checks, raised
-before a handler runs, still reach API callers in words.
+the message and the title in the language of the browser that sent the request (demo/i18n.py). Anything else
+propagates, so a bug stays a bug (Gradio shows its generic error) instead of a friendly message that hides it.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 import gradio as gr
 
 from core.inputs import shorten_echoes
-from core.messages import DiskFull, ServerError, UserError, is_disk_full, vietnamese_of
+from core.messages import DiskFull, UserError, is_disk_full, vietnamese_of
 from demo.i18n import lang_of
 
 F = TypeVar("F", bound=Callable)
-logger = logging.getLogger(__name__)
 
 
 def localized(request: gr.Request | None, message: object) -> str:
@@ -70,10 +65,10 @@ def shows_user_errors(fn: F, *, request_of: Callable[[dict], object] | None = No
                 return (yield from fn(*args, **kwargs))  # send/throw/close reach fn's generator unchanged
             except UserError as exc:
                 raise translated(exc, args, kwargs) from exc
-            except gr.Error:  # already a visitor's message (a nested decorated call)
-                raise
             except Exception as exc:
-                raise translated(unexpected(fn, exc), args, kwargs) from exc
+                if is_disk_full(exc):  # any write of the request's (uploads, caches, checkpoints)
+                    raise translated(DiskFull(), args, kwargs) from exc
+                raise
 
         return streaming  # type: ignore[return-value]
 
@@ -83,18 +78,9 @@ def shows_user_errors(fn: F, *, request_of: Callable[[dict], object] | None = No
             return fn(*args, **kwargs)
         except UserError as exc:
             raise translated(exc, args, kwargs) from exc
-        except gr.Error:
-            raise
         except Exception as exc:
-            raise translated(unexpected(fn, exc), args, kwargs) from exc
+            if is_disk_full(exc):
+                raise translated(DiskFull(), args, kwargs) from exc
+            raise
 
     return handler  # type: ignore[return-value]
-
-
-def unexpected(fn: Callable, exc: Exception) -> UserError:
-    """What a visitor reads for an exception that is not a UserError: a full disk in words (any write of the
-    request's: uploads, caches, checkpoints), else ServerError, with the traceback in the server's log."""
-    if is_disk_full(exc):
-        return DiskFull()
-    logger.error("unexpected error in %s", getattr(fn, "__qualname__", fn), exc_info=exc)
-    return ServerError()
