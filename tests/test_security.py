@@ -535,9 +535,7 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app, tmp_path):
     with (tmp_path / "slow.png").open("rb") as f:
         (uploaded,) = httpx.post(f"{tiny_app.url}gradio_api/upload", files={"files": f}, timeout=60).json()
     image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}}
-    # With the explanation map (a backward pass each) the two slots drain slower still: without it, on a quiet
-    # machine, the first address's flood drained before it reached its bound (a CI run saw no refusal at all).
-    data = {"data": [image, "resnet50", "vit_b16", 5, "fp32", True, None]}
+    data = {"data": [image, "resnet50", "vit_b16", 5, "fp32", False, None]}
     accepted, refused = [], []
 
     def post(address):
@@ -547,7 +545,10 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app, tmp_path):
         (accepted if r.status_code == 200 else refused).append((address, r.status_code, r.text))
 
     try:
-        # In parallel: the requests must arrive faster than two model slots drain them.
+        # In parallel: the requests must arrive faster than two model slots drain them. 32 over the bound, not 16:
+        # on a quiet machine the first address's flood once drained before reaching its bound (no refusal at all).
+        # (With the explanation map on, to drain slower, a later test's calls once never got an answer after this
+        # test cancelled the flood: not understood yet, so not used.)
         for address, count in (("10.9.0.1", PER_CLIENT_WAITING + 32), ("10.9.0.2", MAX_WAITING["image"])):
             with ThreadPoolExecutor(16) as pool:
                 list(pool.map(post, [address] * count))
