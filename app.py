@@ -14,33 +14,33 @@ import os
 os.environ.setdefault("DISABLE_SAFETENSORS_CONVERSION", "1")
 
 if __name__ == "__main__":
-    from core import preload
+    from demo.server import warmup as preload
 
-    preload.start()  # the page's default models load in the background (core/preload.py)
+    preload.start()  # the page's default models load in the background (demo/server/warmup.py)
 
 import sys
 
 import gradio as gr
 from starlette.middleware import Middleware
 
-from core.model_store import current_profile
-from core.uploads import MAX_UPLOAD_BYTES
-from demo import fair_queue, first_run
+from core.catalog.store import current_profile
+from core.runtime.uploads import MAX_UPLOAD_BYTES
 from demo.api import register_api
-from demo.caption_tab import build_caption_tab
-from demo.clip_tab import build_clip_tab
-from demo.cnn_tab import build_cnn_tab
-from demo.fair_queue import MODEL_CONCURRENCY
-from demo.i18n import ClassroomBlocks, language_links, launch_kwargs, tr
-from demo.image_tab import build_image_tab
-from demo.limits import BodyLimitMiddleware
-from demo.live_tab import build_live_tab
-from demo.status_tab import build_status_tab
-from demo.text_tab import build_text_tab
-from demo.video_tab import build_video_tab
-from demo.vqa_tab import build_vqa_tab
+from demo.server import fair_queue, first_run
+from demo.server.fair_queue import MODEL_CONCURRENCY
+from demo.server.limits import BodyLimitMiddleware
+from demo.tabs.caption import build_caption_tab
+from demo.tabs.clip import build_clip_tab
+from demo.tabs.cnn import build_cnn_tab
+from demo.tabs.image import build_image_tab
+from demo.tabs.live import build_live_tab
+from demo.tabs.status import build_status_tab
+from demo.tabs.text import build_text_tab
+from demo.tabs.video import build_video_tab
+from demo.tabs.vqa import build_vqa_tab
+from demo.ui.i18n import ClassroomBlocks, language_links, launch_kwargs, tr
 
-# Gradio's own bound on everything waiting, behind demo.fair_queue's per-group and per-client bounds.
+# Gradio's own bound on everything waiting, behind demo.server.fair_queue's per-group and per-client bounds.
 QUEUE_MAX_SIZE = 256
 
 
@@ -51,7 +51,7 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
     with ClassroomBlocks(title="Deep Learning Classroom", delete_cache=(3600, 3600)) as demo:
         with gr.Row():
             gr.Markdown(tr("app.title", "# Lớp học Học sâu", "# Deep Learning Classroom"))
-            # Links that switch the language in place (the tab and the inputs stay), see demo/i18n.py.
+            # Links that switch the language in place (the tab and the inputs stay), see demo/ui/i18n.py.
             gr.HTML(language_links())
         # The five tabs the course is about come first; the tools follow. overflow_behavior="wrap": every tab name
         # stays in the bar (a second row where they do not fit), never in Gradio's "..." menu
@@ -95,5 +95,5 @@ def mcp_requested(argv: list[str], environ=os.environ) -> bool:
 if __name__ == "__main__":
     preload.wait()  # the port opens once the default pair has run once: the first click is a warm one
     kwargs = launch_kwargs()
-    kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))  # request bodies: demo/limits.py
+    kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))  # request bodies: demo/server/limits.py
     demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, mcp_server=mcp_requested(sys.argv[1:]), **kwargs)

@@ -12,8 +12,9 @@ Conventions every endpoint keeps:
 - the result is one JSON object: the result's own fields, then `notes` (a list of sentences in `language`) and
   `ms` (the time the server spent on the call);
 - a value the app cannot use is refused with the message a visitor of the tab would read, in `language`, with any
-  long value the caller sent cut short (core.inputs.shorten_echoes);
-- through MCP (demo/gradio_hooks.py) files are data URLs, model parameters enumerate the names that can run on this
+  long value the caller sent cut short (core.runtime.inputs.shorten_echoes);
+- through MCP (demo/server/gradio_hooks.py) files are data URLs, model parameters enumerate the names that can run on
+this
   server (`mcp_choices`), and results are JSON text.
 
 The functions call the same helpers and core functions as the tabs (demo/*_tab.py): the numbers are the UI's.
@@ -29,18 +30,26 @@ from typing import Literal
 import gradio as gr
 from gradio.data_classes import FileData
 
+from core.catalog.initial import vqa_choice
+from core.catalog.registry import DEFAULT_CLIP
 from core.clip.templates import DEFAULT_TEMPLATE
-from core.initial import vqa_choice
-from core.inputs import choice, number, shorten_echoes
-from core.registry import DEFAULT_CLIP
+from core.runtime.inputs import choice, number, shorten_echoes
 from core.video.service import CLIP_MODELS
-from demo import caption_tab, clip_tab, cnn_tab, gradio_hooks, image_tab, status_tab, text_tab, video_tab, vqa_tab
-from demo.components import read_user_image
-from demo.errors import localized, shows_user_errors
-from demo.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
-from demo.gpu import gpu_task
-from demo.i18n import LANGUAGES, LanguageRequest, lang_of
-from demo.limits import deadline_progress, video_request_limit_s
+from demo.server import gradio_hooks
+from demo.server.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
+from demo.server.gpu import gpu_task
+from demo.server.limits import deadline_progress, video_request_limit_s
+from demo.tabs import caption as caption_tab
+from demo.tabs import clip as clip_tab
+from demo.tabs import cnn as cnn_tab
+from demo.tabs import image as image_tab
+from demo.tabs import status as status_tab
+from demo.tabs import text as text_tab
+from demo.tabs import video as video_tab
+from demo.tabs import vqa as vqa_tab
+from demo.ui.components import read_user_image
+from demo.ui.errors import localized, shows_user_errors
+from demo.ui.i18n import LANGUAGES, LanguageRequest, lang_of
 
 Language = Literal["vi", "en"] | None
 MAX_TOP_K = 20
@@ -78,7 +87,7 @@ def classify_image(
         "threshold", "unlike_training_data"} for weights with a calibration (docs/OOD.md), else null.
     """
     start, req = time.perf_counter(), _request(language, request)
-    # The tab's own checks and loop (demo.image_tab): empty names give the pair the page opens on.
+    # The tab's own checks and loop (demo.tabs.image): empty names give the pair the page opens on.
     model_a, model_b, precision = image_tab.checked_inputs(model_a, model_b, precision, _profile["name"])
     k = _top_k(top_k)
     loaded = read_user_image(image)
@@ -119,7 +128,7 @@ def classify_text(
     """
     start, req = time.perf_counter(), _request(language, request)
     k = _top_k(top_k)
-    # The tab's own checks and loop (demo.text_tab): an empty text is refused, empty names give the page's pair.
+    # The tab's own checks and loop (demo.tabs.text): an empty text is refused, empty names give the page's pair.
     sides = text_tab.classify_pair(text, model_a, model_b, _profile["name"], explain=bool(explain), top_k=k,
                                    request=req)  # fmt: skip
     return _done({one.side: one.raw for one in sides}, [], start)
@@ -302,7 +311,7 @@ def video_search(
     """
     start, req = time.perf_counter(), _request(language, request)
     options = (video, query, mode, model or CLIP_MODELS[0], top_k, keyframes, interval_s, window_s)
-    progress = deadline_progress(_no_progress, video_request_limit_s())  # the wall-clock cap (demo/limits.py)
+    progress = deadline_progress(_no_progress, video_request_limit_s())  # the wall-clock cap (demo/server/limits.py)
     _, result = video_tab.run_search(*options, profile=_profile["name"], request=req, progress=progress)
     summary = {**result.as_dict(), "summary": video_tab.spoken_summary(result, query, lang_of(req))}
     summary.pop("notes")  # English only there; the same notes in `language` below
@@ -376,13 +385,13 @@ def _png_base64(image) -> str:
 
 
 def _vqa_defaults(model: str, dataset: str) -> tuple[str, str]:
-    """What the page opens on (core.initial.vqa_choice) for what the call leaves out."""
+    """What the page opens on (core.catalog.initial.vqa_choice) for what the call leaves out."""
     first_dataset, first_variant = vqa_choice(_profile["name"]).models
     return model or first_variant, dataset or first_dataset
 
 
 def _request(language, request) -> LanguageRequest:
-    """The language to answer in, as a stand-in request the tabs' helpers read (demo.i18n.LanguageRequest)."""
+    """The language to answer in, as a stand-in request the tabs' helpers read (demo.ui.i18n.LanguageRequest)."""
     if language in (None, ""):
         return LanguageRequest(lang_of(request))
     return LanguageRequest(choice(language, LANGUAGES, ("language", "language")))  # an InputError if not vi/en
@@ -407,9 +416,9 @@ def _no_progress(*_args, **_kwargs) -> None:
     """API calls report no progress bar."""
 
 
-# Endpoint -> its concurrency group (demo.fair_queue): model calls share the models' slots, as in the tabs.
+# Endpoint -> its concurrency group (demo.server.fair_queue): model calls share the models' slots, as in the tabs.
 ENDPOINTS = (
-    (classify_image, None),  # demo.fair_queue.image_group(), read at launch: its own group when micro-batching
+    (classify_image, None),  # demo.server.fair_queue.image_group(), read at launch: its own group when micro-batching
     (classify_text, MODELS_GROUP),
     (clip_zero_shot, MODELS_GROUP),
     (clip_k_shot, MODELS_GROUP),
@@ -425,11 +434,11 @@ ENDPOINTS = (
 
 def mcp_choices(endpoint: str) -> dict[str, list[str]]:
     """Per model parameter of `endpoint`, the values that can run on this server now ("" first where an empty
-    value means the page's choice): the `enum` an assistant reads in the MCP tool list (demo/gradio_hooks.py). An
+    value means the page's choice): the `enum` an assistant reads in the MCP tool list (demo/server/gradio_hooks.py). An
     empty list: no model for it can run here now."""
-    from core import live_models
-    from core.initial import runs_here
-    from core.registry import VQA_DATASETS, VQA_VARIANTS, list_models, models_for, vqa_model_name
+    from core.catalog.initial import runs_here
+    from core.catalog.registry import VQA_DATASETS, VQA_VARIANTS, list_models, models_for, vqa_model_name
+    from core.training import live_models
 
     profile = _profile["name"]
 
@@ -457,8 +466,8 @@ def mcp_choices(endpoint: str) -> dict[str, list[str]]:
 
 
 def short_echoes(fn):
-    """An endpoint whose error messages carry no long value the caller sent (core.inputs.shorten_echoes): a
-    registry lookup quoting a 600 kB model name sent it all back. demo.errors does the same for a UserError; this
+    """An endpoint whose error messages carry no long value the caller sent (core.runtime.inputs.shorten_echoes): a
+    registry lookup quoting a 600 kB model name sent it all back. demo.ui.errors does the same for a UserError; this
     also covers a gr.Error raised by a tab's helper."""
     signature = inspect.signature(fn)
 
@@ -478,8 +487,9 @@ def short_echoes(fn):
 def register_api(profile: str) -> None:
     """Register every endpoint in the gr.Blocks being built (call inside its `with` block)."""
     _profile["name"] = profile
-    gradio_hooks.install(mcp_choices)  # MCP (--mcp): files, bounds, schemas and JSON results, demo/gradio_hooks.py
+    # MCP (--mcp): files, bounds, schemas and JSON results, demo/server/gradio_hooks.py
+    gradio_hooks.install(mcp_choices)
     for fn, group in ENDPOINTS:
-        # A core.messages.UserError reaches the caller in the call's `language`, as the tabs' in the browser's.
+        # A core.runtime.messages.UserError reaches the caller in the call's `language`, as the tabs' in the browser's.
         endpoint = short_echoes(shows_user_errors(fn, request_of=_error_language))
         gr.api(gpu_task(endpoint), api_name=fn.__name__, **(group or image_group()))

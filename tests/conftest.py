@@ -1,7 +1,8 @@
 """Shared fixtures: a launched app on a loopback port, tiny models, and image files for bad-input tests.
 
 Also the suite's memory and its processes: the app servers started here die with pytest however it ends
-(core.subprocess_guard), each session-wide server stops after the last test that uses it, and the end of every run
+(core.runtime.subprocess_guard), each session-wide server stops after the last test that uses it, and the end of every
+run
 prints the peak memory of pytest and all its child processes together.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from core import memory, subprocess_guard
+from core.runtime import memory, subprocess_guard
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,7 +46,7 @@ _launched: list[LaunchedApp] = []  # every server started in this process, for t
 
 
 def launch_app(tmp: Path, **env: str) -> LaunchedApp:
-    """app.py on a free loopback port. It dies with this process however that ends (core.subprocess_guard:
+    """app.py on a free loopback port. It dies with this process however that ends (core.runtime.subprocess_guard:
     parent-death signal, its own session); stop it with stop_app."""
     port = free_port()
     log = tmp / "app.log"
@@ -198,7 +199,7 @@ def _free_models_after_each_file():
     """Models a test file loaded are dropped after it, so pytest holds one file's models at a time rather than the
     whole suite's (the loaders cache per process, as the app must)."""
     yield
-    store = sys.modules.get("core.model_store")  # the one cache of every entry, text models included
+    store = sys.modules.get("core.catalog.store")  # the one cache of every entry, text models included
     if store is not None and store.clear_cache():  # gc.collect takes 0.2 s here: only when models were dropped
         gc.collect()
     memory.release_free_memory()

@@ -84,7 +84,7 @@ def open_tab_anywhere(page, title: str) -> None:
 
 
 def card_commands(page) -> list[str]:
-    """The command lines in the visible first-run card's code block (demo.first_run), one per line."""
+    """The command lines in the visible first-run card's code block (demo.server.first_run), one per line."""
     code = page.locator(".first-run-card pre:visible")
     return [line.strip() for line in code.first.inner_text().splitlines() if line.strip()] if code.count() else []
 

@@ -58,7 +58,7 @@ def _marks(name: str) -> list:
 
 def run_smoke(name: str) -> subprocess.CompletedProcess:
     """`python -m tests.benchmarks.<name> --smoke` in its own session, so that a timeout kills everything it started
-    (its app servers also die with it: core.subprocess_guard)."""
+    (its app servers also die with it: core.runtime.subprocess_guard)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     cmd = [sys.executable, "-m", f"tests.benchmarks.{name}", "--smoke"]
     proc = subprocess.Popen(

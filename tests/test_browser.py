@@ -62,10 +62,10 @@ def test_image_tab_offers_a_model_trained_after_the_page_loaded(browser, tiny_ap
     one, without a page reload (a saved folder stands in for a run: listing reads no weights)."""
     from playwright.sync_api import expect
 
-    from core import live_models
+    from core.training import live_models
 
     page = open_page(browser, tiny_app.url)
-    monkeypatch.setenv("APP_PROFILE", "tiny")  # the server's live folder (core.live_models.live_root)
+    monkeypatch.setenv("APP_PROFILE", "tiny")  # the server's live folder (core.training.live_models.live_root)
     model = live_models.LiveModel(live_models.new_entry_name("simple_cnn"), "simple_cnn", "Lan", "s", 0.753, 0, 2, 5000)
     model.folder.mkdir(parents=True)
     try:
@@ -123,7 +123,8 @@ def test_status_tab_lists_the_models(browser, tiny_app):
 
 @pytest.fixture
 def live_app(tmp_path_factory):
-    """A tiny app whose live-trained checkpoints go to a temporary folder (core.live_models under APP_PROFILE=tiny),
+    """A tiny app whose live-trained checkpoints go to a temporary folder (core.training.live_models under
+    APP_PROFILE=tiny),
     never among the repo's checkpoints. For its one test only: kept for the module, its 1 GB (it trained) was alive
     beside the fresh-clone app and Chromium at the suite's memory peak."""
     tmp = tmp_path_factory.mktemp("live_app")

@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 import torch
 
-from core.caption import loading, metrics, session
+from core.caption import loading, metrics
+from core.caption import service as session
 from core.caption.clipcap import ClipCaptionModel, GPTStepper, build_mapper
 from core.caption.data import load_ktvic
 from core.caption.decoding import DecodeOptions, decode
 from core.caption.text import clean_decoded, metric_tokens, nfc, segment
-from core.registry import CAPTION_CLIP, caption_variants
-from core.weights import WeightsUnavailable
+from core.catalog.registry import CAPTION_CLIP, caption_variants
+from core.catalog.weights import WeightsUnavailable
 from tests.caption_synthetic import CAPTIONS, write_ktvic
 from train import caption as train_caption
 
@@ -183,7 +184,7 @@ def test_gpt2_and_clip_are_frozen_by_construction(tiny_clipcap):
     model.eval()
     assert all(torch.equal(before[k], v) for k, v in model.gpt.state_dict().items())
     assert any(not torch.equal(a, b) for a, b in zip(mapper_before, model.mapper.parameters()))
-    from core.model_store import load_model
+    from core.catalog.store import load_model
 
     clip = load_model(CAPTION_CLIP, "tiny").module
     clip.train()
@@ -257,8 +258,8 @@ def test_a_checkpoint_pushed_to_the_class_hub_repo_loads_without_local_files(tra
 
     import huggingface_hub.constants as hf_constants
 
-    from core.initial import runs_here
-    from core.registry import caption_model_name, get_spec
+    from core.catalog.initial import runs_here
+    from core.catalog.registry import caption_model_name, get_spec
 
     commit = "2" * 40
     repo = tmp_path / "hub" / "models--teacher--ckpts"
@@ -317,8 +318,8 @@ def test_an_end_of_text_id_past_the_embeddings_trains_and_decodes(tmp_path, caps
     cap = session.from_checkpoint(out)
     assert cap.eos_id == rows - 1 and [str(n) for n in cap.notes] == [str(end.note)]
     # Loaded, the captioner's note reaches the instructor's section of the Status tab (which never loads a model).
-    from core import model_store
-    from demo.status_tab import instructor_notes
+    from core.catalog import store as model_store
+    from demo.tabs.status import instructor_notes
 
     monkeypatch.setitem(model_store._cache, ("caption_clipcap_mlp", "default"), cap)
     assert model_store.load_notes() == [("caption_clipcap_mlp", cap.notes[0])]
@@ -407,7 +408,7 @@ def test_without_checkpoints_each_panel_names_its_training_command(offline_defau
 def test_a_reference_without_words_is_refused_before_decoding(example_image, monkeypatch):
     import gradio as gr
 
-    from demo import caption_tab
+    from demo.tabs import caption as caption_tab
 
     def no_model(*args, **kwargs):  # before, all three captioners decoded first and the error came after
         raise AssertionError("a captioner ran although the reference was unusable")
@@ -453,7 +454,7 @@ def test_caption_tab_in_the_browser(tiny_app, browser, example_image):
 @pytest.mark.slow  # three captioners loaded and decoding: about 20 s on the 2-core machine
 def test_caption_handler_called_directly(example_image):
     """The tab's module-level handler without a server: one panel per captioner, the score table, the JSON."""
-    from demo import caption_tab
+    from demo.tabs import caption as caption_tab
 
     *panels, scores, summary = caption_tab.caption_photo(
         example_image, "greedy", 1, 0.9, 1.0, 1, 1.2, 8, "một người đàn ông đang đi xe đạp", profile="tiny"

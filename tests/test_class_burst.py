@@ -59,8 +59,8 @@ def test_int8_precision_shows_fp32_and_int8_side_by_side(tiny_app, client_for, e
 
 def test_the_tabs_precision_table_says_what_int8_does_not_apply_to(example_image):
     """The table under the panels (the tab's "int8 vs fp32"), built in-process with tiny models."""
-    from core.images import load_image
-    from demo.image_tab import precision_row, precision_table
+    from core.runtime.images import load_image
+    from demo.tabs.image import precision_row, precision_table
 
     image = load_image(example_image).image
     raw_a, raw_b = {}, {}

@@ -30,7 +30,7 @@ CAT = str(REPO / "examples" / "images" / "meo_chelsea.jpg")
 
 @pytest.fixture(scope="module")
 def tiny_clip():
-    from core.model_store import load_model
+    from core.catalog.store import load_model
 
     return load_model("clip_vit_b32_openai", "tiny").module
 
@@ -72,7 +72,7 @@ def test_notes_stay_short_whatever_the_paste():
 def test_k_must_be_a_whole_number():
     # Regression: the k-shot event skips Gradio's preprocessing, so k=None or "abc" from the API crashed in int()
     # with a bare Python message, and 2.5 silently became 2.
-    from core.clip.playground import classify_k_shot
+    from core.clip.service import classify_k_shot
 
     for bad in (None, "abc", 2.5, "inf"):
         with pytest.raises(ClipInputError, match="whole number"):
@@ -514,7 +514,7 @@ def test_handlers_answer_in_the_visitors_language():
 
 def test_tab_handlers_called_directly():
     """The tab's module-level handlers without a server: what the components receive, in the profile given."""
-    from demo import clip_tab
+    from demo.tabs import clip as clip_tab
 
     templates = "a photo of a {}.\na drawing of a {}."
     probs, table, notes, summary = clip_tab.zero_shot(CAT, "cat, dog", templates, "clip_vit_b32_openai", profile="tiny")
@@ -538,8 +538,8 @@ HUGE = "x" * 600_000  # a 600 kB value: the message must echo a short prefix, no
 def test_malformed_support_k_and_model_get_a_short_clear_message():
     """Hole: a list as `support` raised TypeError ("unhashable type: 'list'") past the error path, and a 600 kB
     support set name, k or model name came back whole in the message."""
-    from core.clip.playground import classify_k_shot, classify_zero_shot
-    from core.messages import UserError
+    from core.clip.service import classify_k_shot, classify_zero_shot
+    from core.runtime.messages import UserError
 
     bad_calls = [
         (classify_k_shot, (CAT, 3, ["easy_vqa_shapes"], "", "a {}.", None, "tiny"), "support set"),
@@ -582,7 +582,7 @@ def test_missing_inputs_are_said_inline_in_the_visitors_language(monkeypatch):
     A clicked example on a machine without this CLIP's weights changes nothing (the tab's card says why)."""
     import gradio as gr
 
-    from demo import clip_tab
+    from demo.tabs import clip as clip_tab
 
     vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
     label, table, notes, summary = clip_tab.zero_shot(None, "cat, dog", "a {}.", request=vi, profile="tiny")

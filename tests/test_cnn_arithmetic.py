@@ -8,8 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.conv_arithmetic import KERNELS, SLIDE_EXAMPLES, SLIDE_INPUT, conv2d, output_size, parse_grid, pool2d
-from core.layer_table import (
+from core.catalog.registry import get_spec
+from core.image.conv_arithmetic import KERNELS, SLIDE_EXAMPLES, SLIDE_INPUT, conv2d, output_size, parse_grid, pool2d
+from core.image.layer_table import (
     COURSE_LENET_ROWS,
     COURSE_LENET_TOTAL,
     IGNORES_DEPTH,
@@ -20,7 +21,6 @@ from core.layer_table import (
 )
 from core.models import build_architecture
 from core.models.lenet import C3_CONNECTIONS, CourseLeNet5, LeNet5, LeNet5Original
-from core.registry import get_spec
 
 
 def _run(key):
@@ -163,7 +163,7 @@ def test_tab_handlers_called_directly(example_image):
     """The CNN tab's module-level handlers without a server: what each component receives."""
     from pathlib import Path
 
-    from demo import cnn_tab
+    from demo.tabs import cnn as cnn_tab
 
     size, output, pooled, slider, step = cnn_tab.compute("1 2 3\n4 5 6\n7 8 9", "1 0\n0 1", 0, 1, "max")
     assert _cells(output) == [["6", "8"], ["12", "14"]] and _cells(pooled) == [["14"]] and "output 2x2" in size
@@ -196,7 +196,7 @@ def _marked(html: str) -> list[list[str]]:
     """The coloured cells of each table in a step view."""
     import re
 
-    from demo.cnn_tab import WINDOW_STYLE
+    from demo.tabs.cnn import WINDOW_STYLE
 
     return [
         re.findall(rf'<td style="[^"]*{re.escape(WINDOW_STYLE)}">([^<]*)</td>', t) for t in html.split("</table>")[:-1]
@@ -206,7 +206,7 @@ def _marked(html: str) -> list[list[str]]:
 def test_the_slide_example_is_reproduced_in_the_tab():
     """The course's slide: the 5x5 grid and 3x3 kernel give 16 11 17 / 10 13 8 / 25 12 15 (report 003's CNN
     slides), and the tab's first view steps to out[0][0] = 16 with its window and cell coloured."""
-    from demo import cnn_tab
+    from demo.tabs import cnn as cnn_tab
 
     ex = SLIDE_EXAMPLES["slide_convolution"]
     grid, kernel = cnn_tab._grid_text(ex.grid), cnn_tab._grid_text(ex.kernel)

@@ -1,4 +1,4 @@
-"""demo/errors.py's decorator on streaming handlers, and the live tab's errors through it."""
+"""demo/ui/errors.py's decorator on streaming handlers, and the live tab's errors through it."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import threading
 import gradio as gr
 import pytest
 
-from core import live_training
-from core.inputs import InputError
-from demo.errors import shows_user_errors
+from core.runtime.inputs import InputError
+from core.training import live as live_training
+from demo.ui.errors import shows_user_errors
 
 VI = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
 EN = gr.Request(headers={"accept-language": "en-US,en;q=0.9"}, cookies={})
@@ -63,8 +63,8 @@ def _first_error(gen) -> gr.Error:
 
 
 def test_the_live_tabs_refusals_reach_the_visitor_through_the_decorator(monkeypatch):
-    from core.zoo_data import DatasetMissing
-    from demo.live_tab import run
+    from core.training.zoo_data import DatasetMissing
+    from demo.tabs.live import run
 
     bad = _first_error(run("no_such_model", 2, 5000, "An", request=VI, profile="tiny"))
     assert bad.title == "Giá trị không hợp lệ"
@@ -90,7 +90,7 @@ def test_the_live_tabs_refusals_reach_the_visitor_through_the_decorator(monkeypa
 def test_a_missing_data_set_says_how_to_get_it_in_both_languages(tmp_path, monkeypatch):
     import torchvision.datasets
 
-    from core import zoo_data
+    from core.training import zoo_data
 
     def offline(*args, **kwargs):
         raise OSError("no network")
@@ -100,8 +100,8 @@ def test_a_missing_data_set_says_how_to_get_it_in_both_languages(tmp_path, monke
     with pytest.raises(zoo_data.DatasetMissing) as exc:
         zoo_data.load_dataset("fashion_mnist", tmp_path)
     error = exc.value
-    assert isinstance(error, RuntimeError)  # core.prefetch and the train/ scripts catch it as before
-    assert "python -m core.prefetch fashion_mnist" in error.fix and "dataset-fashion-mnist" in error.fix
+    assert isinstance(error, RuntimeError)  # demo.server.prefetch and the train/ scripts catch it as before
+    assert "python -m demo.server.prefetch fashion_mnist" in error.fix and "dataset-fashion-mnist" in error.fix
     # The visitor reads words (the live tab shows it); the command and where it looked are the instructor's.
     assert "Fashion-MNIST" in str(error) and "Fashion-MNIST" in error.vi
     assert "python -m" not in str(error) + error.vi and str(tmp_path) not in str(error) + error.vi
@@ -109,12 +109,12 @@ def test_a_missing_data_set_says_how_to_get_it_in_both_languages(tmp_path, monke
 
 
 def test_the_live_tab_keeps_what_gradio_injects():
-    """The profile is bound (demo.wiring.for_profile): Gradio must still find gr.Progress and gr.Request, and see a
+    """The profile is bound (demo.ui.wiring.for_profile): Gradio must still find gr.Progress and gr.Request, and see a
     generator. Behind a bare functools.partial it would not see the request's type hint: no session (nobody could
     stop or delete their run) and English for everyone."""
     from gradio.helpers import special_args
 
-    from demo.live_tab import build_live_tab
+    from demo.tabs.live import build_live_tab
 
     with gr.Blocks() as demo:
         build_live_tab("tiny")

@@ -24,8 +24,8 @@ def front_matter() -> dict:
 def hub_repos_used() -> set[str]:
     import open_clip
 
-    from core.prefetch import EXTRA_HUB_REPOS
-    from core.registry import get_spec, list_models
+    from core.catalog.registry import get_spec, list_models
+    from demo.server.prefetch import EXTRA_HUB_REPOS
 
     repos = {repo for repo, _, _ in EXTRA_HUB_REPOS}
     for name in list_models():
@@ -57,7 +57,7 @@ def test_front_matter_is_valid_for_spaces():
 def test_spaces_preloads_the_default_models_and_has_a_short_description():
     """Spaces' `preload_from_hub` entries are "repo [file,file...]"; the short description is at most 60 characters."""
     from core.caption.loading import DEFAULT_GPT2
-    from core.registry import DEFAULT_CLIP, get_spec
+    from core.catalog.registry import DEFAULT_CLIP, get_spec
 
     meta = front_matter()
     assert 0 < len(meta["short_description"]) <= 60
@@ -68,7 +68,7 @@ def test_spaces_preloads_the_default_models_and_has_a_short_description():
 
 
 def test_gpu_task_is_a_no_op_off_zero_gpu(monkeypatch):
-    from demo.gpu import gpu_task
+    from demo.server.gpu import gpu_task
 
     def handler(x):
         return x
@@ -86,7 +86,7 @@ def test_gpu_task_uses_spaces_gpu_on_zero_gpu(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=fake_gpu))
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
-    from demo.gpu import gpu_task
+    from demo.server.gpu import gpu_task
 
     def handler(x):
         return x
@@ -96,15 +96,15 @@ def test_gpu_task_uses_spaces_gpu_on_zero_gpu(monkeypatch):
 
 
 def test_dl_device_cpu_forces_cpu(monkeypatch):
-    from core.device import inference_device
+    from core.runtime.device import inference_device
 
     monkeypatch.setenv("DL_DEVICE", "cpu")
     assert inference_device().type == "cpu"
 
 
 def test_prefetch_list_names_every_model_and_dataset(capsys):
-    from core.prefetch import main
-    from core.registry import list_models
+    from core.catalog.registry import list_models
+    from demo.server.prefetch import main
 
     assert main(["--list"]) == 0
     out = capsys.readouterr().out
@@ -114,7 +114,7 @@ def test_prefetch_list_names_every_model_and_dataset(capsys):
 
 
 def test_prefetch_rejects_unknown_items():
-    from core.prefetch import main
+    from demo.server.prefetch import main
 
     with pytest.raises(SystemExit):
         main(["no_such_thing"])
@@ -141,12 +141,13 @@ def test_the_gradio_pin_is_the_spaces_sdk_version():
 
 
 def test_the_preload_is_exactly_what_the_loaders_read():
-    """The front matter's lines are the ones core.prefetch builds from the loaders' own file names, and no repo is
+    """The front matter's lines are the ones demo.server.prefetch builds from the loaders' own file names, and no repo
+    is
     preloaded whole (a repo without a file list pulled 1.7 GB nothing reads)."""
     from open_clip.constants import HF_SAFE_WEIGHTS_NAME
 
     from core.caption.loading import DEFAULT_GPT2, GPT2_MODEL_FILES
-    from core.prefetch import space_preload
+    from demo.server.prefetch import space_preload
 
     preload = front_matter()["preload_from_hub"]
     assert preload == space_preload()
@@ -158,7 +159,7 @@ def test_the_preload_is_exactly_what_the_loaders_read():
 
 def test_the_preloaded_clip_file_is_the_one_the_app_finds(tmp_path, monkeypatch):
     """open_clip asks the Hub for its safetensors first; OpenClipHub finds a cache holding only that file."""
-    from core.registry import DEFAULT_CLIP, get_spec
+    from core.catalog.registry import DEFAULT_CLIP, get_spec
     from tests.test_published import put_in_cache
 
     monkeypatch.setattr(hf_constants(), "HF_HUB_CACHE", str(tmp_path / "hub"))
@@ -176,7 +177,7 @@ def hf_constants():
 
 
 def test_verify_offline_refuses_in_words(monkeypatch, capsys):
-    from core.prefetch import main
+    from demo.server.prefetch import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert main(["--verify"]) == 2
@@ -194,11 +195,12 @@ def test_verify_loads_and_runs_tiny_models_from_only_the_preloaded_files(tmp_pat
 
     import torch
 
-    from core import model_store, prefetch
     from core.caption import loading
+    from core.catalog import store as model_store
+    from core.catalog.registry import get_spec
     from core.models import build_architecture
-    from core.registry import get_spec
     from core.text import tokenizer as wp
+    from demo.server import prefetch
     from tests.test_caption import gpt2_with_out_of_range_eos
     from tests.test_published import put_in_cache
 

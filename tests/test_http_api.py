@@ -97,7 +97,7 @@ def test_app_import_loads_no_weights():
     import subprocess
 
     code = (
-        "import sys, app; from core import model_store; "
+        "import sys, app; from core.catalog import store as model_store; "
         "assert not model_store._cache, model_store._cache; "
         "assert 'transformers' not in sys.modules and 'torch' not in sys.modules; print('ok')"
     )
@@ -106,7 +106,7 @@ def test_app_import_loads_no_weights():
 
 
 def test_committed_zoo_models_classify_offline(repo_default_app, client_for, example_image):
-    from core.zoo_data import FASHION_MNIST_LABELS
+    from core.training.zoo_data import FASHION_MNIST_LABELS
 
     raw = client_for(repo_default_app).predict(
         handle_file(example_image), "simple_cnn", "simple_vit", api_name="/classify_image"
@@ -121,7 +121,7 @@ def test_committed_zoo_models_classify_offline(repo_default_app, client_for, exa
 
 
 def test_a_call_naming_no_model_gets_the_pair_the_page_opens_on(repo_default_app, client_for, example_image):
-    """Fresh offline clone: the page opens on the committed zoo pair (core.initial), and so does the API."""
+    """Fresh offline clone: the page opens on the committed zoo pair (core.catalog.initial), and so does the API."""
     client = client_for(repo_default_app)
     raw = client.predict(handle_file(example_image), api_name="/classify_image")
     assert (raw["A"]["model"], raw["B"]["model"]) == ("simple_cnn", "cnn_transformer")
@@ -204,14 +204,14 @@ def test_layer_table_api(tiny_app, client_for):
 
 def test_feature_maps_of_the_committed_simple_cnn(example_image):
     """The CNN tab's handler (a UI panel, not an API endpoint) on the committed checkpoint."""
-    from demo.cnn_tab import feature_maps
+    from demo.tabs.cnn import feature_maps
 
     image, text = feature_maps(example_image, "simple_cnn", profile="default")
     assert image and "32 maps of 32x32" in text and "Fashion-MNIST" in text
 
 
 def test_status_panel_lists_every_model_with_a_fix(offline_default_app, client_for):
-    from core.registry import list_models
+    from core.catalog.registry import list_models
 
     out = client_for(offline_default_app).predict(api_name="/model_status")
     rows = {m["name"]: m for m in out["models"]}

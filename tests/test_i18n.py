@@ -1,6 +1,6 @@
 """Vietnamese and English (issue #9): every UI text in both languages, the visitor's language chosen right.
 
-Fast (no server, no browser): builds the app, reads demo.i18n's tables, calls handlers with a fake request.
+Fast (no server, no browser): builds the app, reads demo.ui.i18n's tables, calls handlers with a fake request.
 tests/test_browser.py checks the same things through Chromium.
 """
 
@@ -15,26 +15,26 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
-from core.conv_arithmetic import parse_grid
-from core.images import ImageInputError, load_image
-from core.messages import Bilingual, vietnamese_of
+from core.image.conv_arithmetic import parse_grid
+from core.runtime.images import ImageInputError, load_image
+from core.runtime.messages import Bilingual, vietnamese_of
 from demo.api import ENDPOINTS
-from demo.errors import localized
-from demo.i18n import COOKIE, I18N, choose_language, lang_of, say, tr
+from demo.ui.errors import localized
+from demo.ui.i18n import COOKIE, I18N, choose_language, lang_of, say, tr
 
 REPO = Path(__file__).resolve().parent.parent
 # Tabs whose source is scanned for bare English literals; a new tab adds its module here.
 CHECKED_MODULES = [
-    "demo/image_tab.py",
-    "demo/vqa_tab.py",
-    "demo/cnn_tab.py",
-    "demo/live_tab.py",
-    "demo/status_tab.py",
-    "demo/video_tab.py",
-    "demo/text_tab.py",
-    "demo/caption_tab.py",
-    "demo/clip_tab.py",
-    "demo/components.py",
+    "demo/tabs/image.py",
+    "demo/tabs/vqa.py",
+    "demo/tabs/cnn.py",
+    "demo/tabs/live.py",
+    "demo/tabs/status.py",
+    "demo/tabs/video.py",
+    "demo/tabs/text.py",
+    "demo/tabs/caption.py",
+    "demo/tabs/clip.py",
+    "demo/ui/components.py",
 ]
 VI = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9,en;q=0.8"}, cookies={})
 EN = gr.Request(headers={"accept-language": "en-US,en;q=0.9"}, cookies={})
@@ -125,10 +125,10 @@ def test_api_parameters_are_the_public_names(demo):
 
 
 def test_image_errors_come_in_the_visitors_language(tmp_path, monkeypatch):
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the file counts as an upload (core.uploads)
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the file counts as an upload (core.runtime.uploads)
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")
-    from demo.cnn_tab import from_photo  # a handler that reads an upload (demo.components.read_user_image)
+    from demo.tabs.cnn import from_photo  # a handler that reads an upload (demo.ui.components.read_user_image)
 
     with pytest.raises(gr.Error) as vi:
         from_photo(str(bad), 6, request=VI)
@@ -139,7 +139,7 @@ def test_image_errors_come_in_the_visitors_language(tmp_path, monkeypatch):
 
 
 def test_every_core_image_error_has_vietnamese():
-    source = (REPO / "core" / "images.py").read_text()
+    source = (REPO / "core" / "runtime" / "images.py").read_text()
     calls = [
         node
         for node in ast.walk(ast.parse(source))
@@ -254,8 +254,8 @@ def test_no_bare_english_literals_in_the_ui_code():
 
 def test_reports_and_plots_in_vietnamese():
     """The committed simple_cnn checkpoint's report: text and chart axes in the visitor's language."""
-    from core.training_report import find_report
-    from demo.image_tab import _reports
+    from core.training.report import find_report
+    from demo.tabs.image import _reports
 
     if find_report("simple_cnn") is None:
         pytest.skip("no committed simple_cnn checkpoint with a training report in checkpoints/")
@@ -270,7 +270,7 @@ def test_reports_and_plots_in_vietnamese():
 
 
 def test_status_table_in_vietnamese(monkeypatch):
-    from demo.status_tab import model_rows
+    from demo.tabs.status import model_rows
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network probe
     summary, table = model_rows(VI)
@@ -282,10 +282,10 @@ def test_status_table_in_vietnamese(monkeypatch):
 
 def test_one_error_type_reaches_the_visitor_in_their_language():
     """core raises UserError(en, vi) (subclasses name the title); @shows_user_errors makes it a gr.Error."""
-    from core.inputs import InputError
-    from core.messages import UnknownChoice, UserError
-    from core.weights import WeightsUnavailable
-    from demo.errors import shows_user_errors
+    from core.catalog.weights import WeightsUnavailable
+    from core.runtime.inputs import InputError
+    from core.runtime.messages import UnknownChoice, UserError
+    from demo.ui.errors import shows_user_errors
 
     @shows_user_errors
     def handler(value, request: gr.Request | None = None):
@@ -312,11 +312,11 @@ def test_one_error_type_reaches_the_visitor_in_their_language():
 def test_tabs_translate_no_exception_themselves():
     """The per-tab translation code is gone: no handler catches a UserError type just to reword it."""
     translated = re.compile(r"except \(?(ImageInputError|InputError|ClipInputError|VideoInputError|KeyError)\b")
-    for path in sorted((REPO / "demo").glob("*.py")):
+    for path in sorted((REPO / "demo").rglob("*.py")):
         source = path.read_text()
         hits = [line.strip() for line in source.splitlines() if translated.search(line) and "adds" not in line]
         assert not [h for h in hits if "titled for a video" not in h], (path.name, hits)
-        # Messages for people are core's UserError(en, vi), made a gr.Error in one place (demo/errors.py).
+        # Messages for people are core's UserError(en, vi), made a gr.Error in one place (demo/ui/errors.py).
         if path.name != "errors.py":
             assert "gr.Error(" not in source, path.name
 
@@ -324,10 +324,10 @@ def test_tabs_translate_no_exception_themselves():
 def test_where_the_weights_came_from_and_the_map_method_come_in_vietnamese():
     """The image panel's "Weights:" and "Map:" lines are core's Bilingual text (weight sources' describe(), the
     model class's `explanation`), shown in the visitor's language, not English inside a Vietnamese page."""
-    from core.classify import classify
-    from core.images import load_image
-    from core.model_store import load_model
-    from demo.image_tab import Side, format_panel
+    from core.catalog.store import load_model
+    from core.image.service import classify
+    from core.runtime.images import load_image
+    from demo.tabs.image import Side, format_panel
 
     image = load_image(str(REPO / "examples" / "images" / "ten_lua.jpg")).image
     result = classify(image, load_model("simple_cnn", "tiny"), top_k=3, explain=True)
@@ -341,7 +341,7 @@ def test_where_the_weights_came_from_and_the_map_method_come_in_vietnamese():
 def test_page_config_carries_no_upload_folder_path_and_the_switch_script():
     """The examples' thumbnails are served under a neutral route (the middleware maps it back); the head script that
     switches the language in place names the page's language and Gradio's own frontend module."""
-    from demo.i18n import EXAMPLES_ROUTE, FRONTEND_CORE, _without_server_paths, head_html, upload_folder
+    from demo.ui.i18n import EXAMPLES_ROUTE, FRONTEND_CORE, _without_server_paths, head_html, upload_folder
 
     folder = upload_folder()
     sample = {"path": f"{folder}/abc/cat.jpg", "url": f"/gradio_api/file={folder}/abc/cat.jpg", "orig_name": "cat.jpg"}

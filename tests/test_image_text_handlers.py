@@ -1,7 +1,7 @@
 """The image and text tabs' handlers called directly (module level, plain values in and out; tiny profile): what
 they return, the one error path (core's UserError -> a gr.Error in the visitor's language through
 @shows_user_errors), the one per-side catch (a model without weights fills its own panel, the other still runs),
-and text models loading through core.model_store like every other entry."""
+and text models loading through core.catalog.store like every other entry."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from core import model_store
-from demo import api, image_tab, text_tab
+from core.catalog import store as model_store
+from demo import api
+from demo.tabs import image as image_tab
+from demo.tabs import text as text_tab
 from tests import bad_images as bad
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +73,7 @@ def test_image_compare_refuses_bad_choices_in_the_visitors_language(example_imag
 
 
 def test_image_compare_refuses_a_bad_image_through_the_one_path(tmp_path, monkeypatch):
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the file counts as an upload (core.uploads)
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the file counts as an upload (core.runtime.uploads)
     with pytest.raises(gr.Error) as exc:
         image_tab.compare(str(bad.text_named_png(tmp_path)), "", "", request=VI, profile="tiny")
     assert exc.value.title == "Không dùng được ảnh này" and "không phải là ảnh" in exc.value.message
@@ -86,7 +88,7 @@ def test_a_missing_image_model_fills_its_own_panel_and_the_other_still_runs(exam
     )
     assert scores_a and "checkpoint trained for this class" in raw["A"]["weights"]  # the committed SimpleCNN answered
     assert scores_b is None and "Không chạy được mô hình này" in header_b
-    assert "Chưa có trọng số cho" in header_b  # the UserError in the visitor's language (demo.errors.localized)
+    assert "Chưa có trọng số cho" in header_b  # the UserError in the visitor's language (demo.ui.errors.localized)
     assert raw["B"]["error"].startswith("No weights for") and "python -m" not in raw["B"]["error"]  # words
 
 
@@ -124,8 +126,8 @@ def test_the_zoo_pair_answers_in_the_visitors_language_and_says_when_an_image_is
 
 
 def test_every_fashion_mnist_class_has_a_vietnamese_name():
-    from core.labels import FASHION_MNIST_VI
-    from core.zoo_data import FASHION_MNIST_LABELS
+    from core.catalog.labels import FASHION_MNIST_VI
+    from core.training.zoo_data import FASHION_MNIST_LABELS
 
     assert list(FASHION_MNIST_VI) == FASHION_MNIST_LABELS and len(set(FASHION_MNIST_VI.values())) == 10
 
@@ -214,7 +216,7 @@ def test_api_functions_run_the_tabs_code(example_image, monkeypatch):
 def test_image_and_text_tabs_translate_no_exception_themselves():
     """The errors reach the visitor through @shows_user_errors; each tab keeps one per-side except (missing weights
     fill that model's panel) and no hand-made gr.Error."""
-    for rel in ("demo/image_tab.py", "demo/text_tab.py"):
+    for rel in ("demo/tabs/image.py", "demo/tabs/text.py"):
         source = (REPO / rel).read_text()
         assert len(re.findall(r"^\s*except\b", source, re.M)) == 1, rel
         assert "raise gr.Error" not in source and "KeyError" not in source, rel
@@ -224,7 +226,7 @@ def test_image_and_text_tabs_translate_no_exception_themselves():
 
 
 def test_text_models_load_through_the_one_loader():
-    from core.text.classify import TextModel, load_text_model
+    from core.text.service import TextModel, load_text_model
 
     model = load_text_model("gru", "tiny")
     assert isinstance(model, TextModel) and model_store.load_model("gru", "tiny") is model

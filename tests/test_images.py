@@ -1,11 +1,11 @@
-"""core.images.load_image on the bad inputs users really upload."""
+"""core.runtime.images.load_image on the bad inputs users really upload."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core.images import MAX_DECODE_PIXELS, WORKING_MAX_SIDE, ImageInputError, load_image
+from core.runtime.images import MAX_DECODE_PIXELS, WORKING_MAX_SIDE, ImageInputError, load_image
 from tests import bad_images as bad
 
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from core import initial
-from core.registry import get_spec
+from core.catalog import initial
+from core.catalog.registry import get_spec
 from tests.test_published import put_in_cache, source_of
 
 
@@ -75,7 +75,7 @@ def test_the_decision_is_cheap_and_imports_no_torch():
     import subprocess
 
     code = (
-        "import sys, time; from core import initial; t = time.perf_counter(); "
+        "import sys, time; from core.catalog import initial; t = time.perf_counter(); "
         "[f() for f in (initial.image_pair, initial.text_pair, initial.vqa_choice, initial.clip_choice, "
         "initial.caption_choice, initial.video_mode)]; dt = time.perf_counter() - t; "
         "assert not {'torch', 'open_clip', 'torchvision'} & set(sys.modules), sorted(sys.modules); print(dt)"
@@ -105,8 +105,8 @@ def test_page_load_event_sets_the_selections_and_the_cards(fresh):
 
 
 def test_the_public_entries_show_their_model_card_figures():
-    from demo.i18n import I18N
-    from demo.image_tab import model_choices
+    from demo.tabs.image import model_choices
+    from demo.ui.i18n import I18N
 
     def text(label, lang):
         return label if isinstance(label, str) else I18N.translations[lang][label.key]
@@ -123,12 +123,12 @@ def test_the_public_entries_show_their_model_card_figures():
 def test_a_failing_decision_keeps_the_page_serving(fresh, monkeypatch):
     """An unreadable cache must not put an error toast on every page load: that tab keeps its build-time values."""
     import app
-    from core import initial as core_initial
+    from core.catalog import initial as core_initial
 
     def broken(profile="default"):
         raise PermissionError("cache folder unreadable")
 
-    monkeypatch.setattr("demo.image_tab.image_pair", broken)
+    monkeypatch.setattr("demo.tabs.image.image_pair", broken)
     (page_load,) = [f for f in app.demo.fns.values() if f.name == "page_load"]
     values = page_load.fn(None)
     assert values[:3] == [{"__type__": "update"}] * 3  # model A, model B, the note: unchanged

@@ -6,10 +6,12 @@ import threading
 
 import pytest
 
-from core import live_models, live_training, model_store
-from core.classify import classify
-from core.registry import get_spec, list_models
-from core.zoo_data import DEBIAN_FASHION_MNIST
+from core.catalog import store as model_store
+from core.catalog.registry import get_spec, list_models
+from core.image.service import classify
+from core.training import live as live_training
+from core.training import live_models
+from core.training.zoo_data import DEBIAN_FASHION_MNIST
 
 pytestmark = pytest.mark.skipif(
     not (DEBIAN_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file(),
@@ -120,7 +122,7 @@ def test_curve_rows_are_numbers_even_before_any_point():
     the plot's datatypes are numeric from the first, empty, table on."""
     import gradio as gr
 
-    from core.training_report import curve_rows
+    from core.training.report import curve_rows
 
     plot = gr.LinePlot(x="epoch", y="value", color="curve")
     points = [

@@ -1,4 +1,4 @@
-"""core.lru: the one LRU cache behind CLIP's image embeddings and VQA's image features."""
+"""core.runtime.lru: the one LRU cache behind CLIP's image embeddings and VQA's image features."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from core.lru import LRUCache
+from core.runtime.lru import LRUCache
 
 
 def test_least_recently_used_leaves_first():
@@ -47,7 +47,7 @@ def test_concurrent_writers_keep_the_bound():
 def test_the_feature_caches_are_this_class():
     from core.clip.support import BUILTIN_CACHE, IMAGE_CACHE
     from core.video import index
-    from core.vqa.session import FEATURES
+    from core.vqa.service import FEATURES
 
     for cache in (IMAGE_CACHE, FEATURES, BUILTIN_CACHE, index._memory):
         assert isinstance(cache, LRUCache)
@@ -100,9 +100,9 @@ def test_pop_and_keys():
 
 
 def test_key_locks_are_held_per_key_and_dropped_after():
-    """core.lru.KeyLocks (the model store, get_or_create and video indexing share it): one key's holder does not
+    """core.runtime.lru.KeyLocks (the model store, get_or_create and video indexing share it): one key's holder does not
     block another key, and no lock outlives its last user."""
-    from core.lru import KeyLocks
+    from core.runtime.lru import KeyLocks
 
     locks, inside = KeyLocks(), threading.Event()
     release = threading.Event()

@@ -52,7 +52,7 @@ def test_tools_are_the_endpoints_with_described_arguments(tiny_app):
 
 
 def _parsed(result) -> dict:
-    """A tool's result: one JSON text (demo/gradio_hooks.py; Gradio alone sends Python's repr of the dict)."""
+    """A tool's result: one JSON text (demo/server/gradio_hooks.py; Gradio alone sends Python's repr of the dict)."""
     assert not result.isError, result.content
     assert len(result.content) == 1 and result.content[0].type == "text"
     return json.loads(result.content[0].text)
@@ -133,8 +133,8 @@ def test_an_assistant_can_use_every_tool_without_guessing(tiny_app, tmp_path):
 
 def test_model_enums_list_only_what_runs_on_a_fresh_offline_clone(monkeypatch):
     """Hole: classify_image suggested "resnet50"/"vit_b16", which cannot run without their downloaded weights."""
-    from core.initial import runs_here
-    from core.registry import VQA_DATASETS, vqa_model_name
+    from core.catalog.initial import runs_here
+    from core.catalog.registry import VQA_DATASETS, vqa_model_name
     from demo import api
 
     monkeypatch.setitem(api._profile, "name", "default")

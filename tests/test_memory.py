@@ -1,4 +1,4 @@
-"""Evaluation memory is bounded by the model, not by the data set (core.batching, core.models.attention)."""
+"""Evaluation memory is bounded by the model, not by the data set (core.runtime.batching, core.models.attention)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 import pytest
 import torch
 
-from core import subprocess_guard
-from core.batching import activation_bytes_per_sample, eval_batch_size, predict_in_batches
 from core.models import build_architecture
-from core.zoo_data import DEBIAN_FASHION_MNIST
+from core.runtime import subprocess_guard
+from core.runtime.batching import activation_bytes_per_sample, eval_batch_size, predict_in_batches
+from core.training.zoo_data import DEBIAN_FASHION_MNIST
 from tests.conftest import REPO
 
 # Peak anonymous memory that evaluating 1,000 Fashion-MNIST images with spatial_token_vit may add to a fresh
@@ -59,11 +59,11 @@ def test_evaluating_1000_images_with_the_pixel_token_vit_stays_under_its_peak():
     code = """
 import json, re, threading
 from pathlib import Path
-from core import subprocess_guard
-from core.batching import predict_in_batches
-from core.checkpoint import load_checkpoint
-from core.preprocess import Preprocess
-from core.zoo_data import load_dataset
+from core.runtime import subprocess_guard
+from core.runtime.batching import predict_in_batches
+from core.catalog.checkpoint import load_checkpoint
+from core.catalog.preprocess import Preprocess
+from core.training.zoo_data import load_dataset
 
 def mb(field):
     return int(re.search(field + r":\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) / 1024

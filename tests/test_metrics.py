@@ -1,11 +1,11 @@
-"""core.metrics against scikit-learn and hand-computed cases."""
+"""core.training.metrics against scikit-learn and hand-computed cases."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from core.metrics import classification_metrics
+from core.training.metrics import classification_metrics
 
 
 def test_matches_scikit_learn_on_random_predictions():

@@ -1,4 +1,5 @@
-"""core.microbatch: simultaneous requests share forwards, each gets its own answer, errors stay with their request;
+"""core.runtime.microbatch: simultaneous requests share forwards, each gets its own answer, errors stay with their
+request;
 batched Grad-CAM equals one-at-a-time Grad-CAM; classify gives the same answer batched or not."""
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import pytest
 import torch
 from PIL import Image
 
-from core.classify import classify
-from core.explain import forward_with_gradcam, forward_with_gradcam_batch
-from core.microbatch import MicroBatcher
-from core.model_store import load_model
+from core.catalog.registry import get_spec
+from core.catalog.store import load_model
+from core.image.explain import forward_with_gradcam, forward_with_gradcam_batch
+from core.image.service import classify
 from core.models import build_architecture
-from core.registry import get_spec
+from core.runtime.microbatch import MicroBatcher
 
 EXAMPLE = "examples/images/ten_lua.jpg"
 
@@ -84,7 +85,7 @@ def test_batched_gradcam_equals_one_at_a_time(name):
 
 @pytest.mark.parametrize("explain", [False, True])
 def test_classify_answers_the_same_batched_or_not(monkeypatch, explain):
-    from core.images import load_image
+    from core.runtime.images import load_image
 
     image = load_image(EXAMPLE).image
     model = load_model("vit_b16", "tiny")

@@ -1,13 +1,13 @@
-"""The catalogue and its one loader: every entry loads through core.model_store, and the profiles mean the same
+"""The catalogue and its one loader: every entry loads through core.catalog.store, and the profiles mean the same
 thing for every entry (tiny: the entry's tiny_args; random: its full-size architecture; default: real weights)."""
 
 from __future__ import annotations
 
 import pytest
 
-from core import model_store
-from core.registry import all_specs, get_spec, models_for, vqa_model_name
-from core.weights import WeightsUnavailable
+from core.catalog import store as model_store
+from core.catalog.registry import all_specs, get_spec, models_for, vqa_model_name
+from core.catalog.weights import WeightsUnavailable
 
 SPECS = all_specs()
 
@@ -73,7 +73,7 @@ def test_tabs_ask_the_catalogue():
 @pytest.fixture
 def tokenizer_missing(monkeypatch):
     """gru's tokenizer raises TokenizerUnavailable (as a Hub tokenizer offline would); the weights are counted."""
-    from core.text import classify
+    from core.text import service as classify
     from core.text.tokenizer import TokenizerUnavailable
 
     builds = []
@@ -108,7 +108,7 @@ def test_a_missing_tokenizer_keeps_the_weights_cached_and_only_it_is_retried(tok
 
 
 def test_prefetch_fetches_text_weights_without_their_tokenizer(tokenizer_missing, monkeypatch):
-    from core import prefetch
+    from demo.server import prefetch
 
     builds, _ = tokenizer_missing
     # The default profile's weights, stood in for by the tiny instance (no checkpoint needed here).

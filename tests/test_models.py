@@ -6,11 +6,11 @@ import pytest
 import torch
 from PIL import Image
 
-from core.classify import classify
-from core.explain import forward_with_gradcam
-from core.model_store import load_model
+from core.catalog.registry import get_spec, list_models
+from core.catalog.store import load_model
+from core.image.explain import forward_with_gradcam
+from core.image.service import classify
 from core.models import build_architecture
-from core.registry import get_spec, list_models
 
 ALL = list_models("image-classification")  # CLIP (task "clip") has its own tests
 

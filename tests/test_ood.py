@@ -1,4 +1,5 @@
-"""The out-of-domain check (core/ood.py): its scores, its calibration records and what a committed model says."""
+"""The out-of-domain check (core/training/ood.py): its scores, its calibration records and what a committed model
+says."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from core import ood
-from core.registry import ZOO
+from core.catalog.registry import ZOO
+from core.training import ood
 
 REPO = Path(__file__).resolve().parent.parent
 ZOO_DIR = REPO / "checkpoints" / "zoo" / "fashion_mnist"
@@ -69,14 +70,14 @@ def test_every_zoo_checkpoint_has_a_calibration_for_its_weights(name):
 
 @pytest.fixture(scope="module")
 def simple_cnn():
-    from core.model_store import load_module
+    from core.catalog.store import load_module
 
     return load_module("simple_cnn", "default")
 
 
 def _verdict(model, path: Path):
-    from core.classify import out_of_domain
-    from core.images import load_image
+    from core.image.service import out_of_domain
+    from core.runtime.images import load_image
 
     x = model.preprocess(load_image(str(path)).image).unsqueeze(0)
     return out_of_domain(model, x)
@@ -98,7 +99,7 @@ def test_a_photo_is_flagged_by_the_committed_model(simple_cnn, path):
 
 def test_the_code_reproduces_the_stored_threshold_from_the_calibration_images(simple_cnn):
     """ood.json's threshold is the quantile of the score the app computes, on the images the record names."""
-    from core.zoo_data import DEBIAN_FASHION_MNIST, _read_idx
+    from core.training.zoo_data import DEBIAN_FASHION_MNIST, _read_idx
 
     if not (DEBIAN_FASHION_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
         pytest.skip("Fashion-MNIST is not installed here")
@@ -111,7 +112,7 @@ def test_the_code_reproduces_the_stored_threshold_from_the_calibration_images(si
 
 
 def test_uncalibrated_models_get_no_verdict():
-    from core.model_store import load_module
+    from core.catalog.store import load_module
 
     tiny = load_module("simple_cnn", "tiny")  # random stand-in: no invented threshold
     assert _verdict(tiny, PHOTOS[0]) is None

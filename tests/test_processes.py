@@ -1,5 +1,5 @@
 """No process outlives the one that started it: app servers launched by the tests, and the app's own children
-(METEOR's Java, espeak-ng), even when the parent is killed with SIGKILL (core.subprocess_guard)."""
+(METEOR's Java, espeak-ng), even when the parent is killed with SIGKILL (core.runtime.subprocess_guard)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core import subprocess_guard
+from core.runtime import subprocess_guard
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.skipif(
@@ -68,7 +68,7 @@ def kill_parent_and_check_child_dies(parent: subprocess.Popen, child: int) -> No
 
 PARENT = """
 import subprocess, sys, time
-from core import subprocess_guard
+from core.runtime import subprocess_guard
 spawn = subprocess_guard.popen if sys.argv[1] == "guarded" else subprocess.Popen
 print(spawn(["sleep", "300"]).pid, flush=True)
 time.sleep(300)
@@ -176,7 +176,7 @@ def test_servers_die_with_a_sigkilled_pytest(tmp_path):
 EARLY_STOP = """
 import os
 import tests.conftest as conftest
-from core import subprocess_guard
+from core.runtime import subprocess_guard
 
 def launch_stand_in(tmp, **env):  # a process in the server's place: no app start-up to wait for
     app = conftest.LaunchedApp("http://127.0.0.1:9/", subprocess_guard.popen(["sleep", "300"]), tmp / "log", "stand-in")

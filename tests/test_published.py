@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from core import model_store
+from core.catalog import store as model_store
+from core.catalog.registry import get_spec
+from core.catalog.weights import PublishedHubFile, WeightsUnavailable
 from core.models import build_architecture
-from core.registry import get_spec
-from core.weights import PublishedHubFile, WeightsUnavailable
 
 PUBLIC = ("resnet50_detectors", "vit_b16_detectors")
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "images" / "ten_lua.jpg"
@@ -83,8 +83,8 @@ def test_modules_have_the_key_layout_detectors_builds():
 
 @pytest.mark.parametrize("name", PUBLIC)
 def test_tiny_file_in_the_hub_cache_loads_and_classifies(hub_cache, name):
-    from core.classify import classify
-    from core.images import load_image
+    from core.image.service import classify
+    from core.runtime.images import load_image
 
     spec = tiny_spec(name)
     source = source_of(name)
@@ -141,7 +141,7 @@ def test_offline_without_the_file_says_which_and_how(hub_cache):
         model_store.load_model("vit_b16_detectors")
     details = info.value.instructor_details()  # the instructor's; the class reads words
     assert "edadaltocg/vit_base_patch16_224_in21k_ft_cifar100/pytorch_model.bin" in details
-    assert "python -m core.prefetch" in details and "python -m" not in str(info.value)
+    assert "python -m demo.server.prefetch" in details and "python -m" not in str(info.value)
 
 
 def test_course_recipe_then_public_checkpoint_then_imagenet(hub_cache):
@@ -176,7 +176,7 @@ def test_evaluate_scores_a_public_entry_as_the_app_loads_it(hub_cache, tmp_path,
     run reads CIFAR-100, which cannot be downloaded where this repo is built)."""
     from PIL import Image
 
-    from core.labels import label_set
+    from core.catalog.labels import label_set
     from train import evaluate
 
     spec = tiny_spec("resnet50_detectors")
@@ -197,7 +197,7 @@ def test_evaluate_scores_a_public_entry_as_the_app_loads_it(hub_cache, tmp_path,
 
 
 def test_prefetch_lists_the_two_repos_with_their_sizes(capsys):
-    from core import prefetch
+    from demo.server import prefetch
 
     assert prefetch.main(["--list", *PUBLIC]) == 0
     out = capsys.readouterr().out

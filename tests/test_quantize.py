@@ -1,4 +1,4 @@
-"""int8 weights (core/quantize.py) on the committed zoo checkpoints: on Fashion-MNIST test images the int8 copy
+"""int8 weights (core/image/quantize.py) on the committed zoo checkpoints: on Fashion-MNIST test images the int8 copy
 agrees with fp32 on >= 99 % of top-1 answers and its accuracy is within 0.5 points; it is smaller on disk."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.batching import predict_in_batches
-from core.checkpoint import load_checkpoint
-from core.model_store import load_model
-from core.preprocess import Preprocess
-from core.quantize import compare_precisions, int8_applies, int8_layers, quantize_int8, size_mb
-from core.zoo_data import DEBIAN_FASHION_MNIST, load_dataset
+from core.catalog.checkpoint import load_checkpoint
+from core.catalog.preprocess import Preprocess
+from core.catalog.store import load_model
+from core.image.quantize import compare_precisions, int8_applies, int8_layers, quantize_int8, size_mb
+from core.runtime.batching import predict_in_batches
+from core.training.zoo_data import DEBIAN_FASHION_MNIST, load_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "checkpoints" / "zoo" / "fashion_mnist"
@@ -50,7 +50,7 @@ def test_int8_agrees_with_fp32_on_the_test_set(name):
     data = load_dataset("fashion_mnist", REPO / "data")
     pre = Preprocess.from_dict(config["preprocess"])
     x, y = data.test_x[HELD_OUT], data.test_y[HELD_OUT]
-    # Bounded batches (core/batching.py), the same size for both so that each sees the same inputs together.
+    # Bounded batches (core/runtime/batching.py), the same size for both so that each sees the same inputs together.
     fp32 = predict_in_batches(module, x, transform=pre.normalise, batch_size=100).argmax(1)
     int8 = predict_in_batches(quantized, x, transform=pre.normalise, batch_size=100).argmax(1)
     agreement = (fp32 == int8).float().mean().item()

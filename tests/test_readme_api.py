@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.zoo_data import FASHION_MNIST_LABELS
+from core.training.zoo_data import FASHION_MNIST_LABELS
 from demo.api import ENDPOINTS
 
 pytestmark = pytest.mark.server

@@ -20,9 +20,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from core import uploads
-from core.inputs import InputError, number
-from core.uploads import REFUSED, UploadRefused, UploadTooLarge, checked_upload, digest
+from core.runtime import uploads
+from core.runtime.inputs import InputError, number
+from core.runtime.uploads import REFUSED, UploadRefused, UploadTooLarge, checked_upload, digest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_IMAGE = REPO / "examples" / "images" / "ten_lua.jpg"
@@ -95,7 +95,7 @@ def test_gradio_upload_folder_is_computed_as_gradio_does(monkeypatch):
 def test_every_refused_path_gets_one_message_without_reading_it(attacks):
     """Hole: {"path": "/server/file"} without Gradio's meta tag was read; "No such file" vs "not an image" told an
     attacker which files exist."""
-    from demo.components import payload_source
+    from demo.ui.components import payload_source
 
     for kind, path in attacks.items():
         for sent in (path, {"path": path}, {"path": path, "url": None, "orig_name": "x.png"}):
@@ -128,7 +128,7 @@ def test_uploads_and_examples_pass_and_size_is_checked_before_reading(upload_roo
 def test_a_pasted_image_is_size_checked_before_decoding(monkeypatch):
     import base64
 
-    from demo.components import payload_source
+    from demo.ui.components import payload_source
 
     png = EXAMPLE_IMAGE.read_bytes()
     url = "data:image/jpeg;base64," + base64.b64encode(png).decode()
@@ -141,8 +141,8 @@ def test_a_pasted_image_is_size_checked_before_decoding(monkeypatch):
 def test_content_hashes_refuse_fifos_devices_and_huge_files_without_reading(attacks):
     """Hole: the VQA and CLIP caches read the whole file into memory first (a device file would never end)."""
     from core.clip.support import content_key
-    from core.images import ImageInputError
-    from core.vqa.session import image_key
+    from core.runtime.images import ImageInputError
+    from core.vqa.service import image_key
 
     for kind in ("fifo", "device", "directory", "missing"):
         for fn in (digest, image_key, content_key):
@@ -155,9 +155,10 @@ def test_handlers_that_take_files_refuse_the_same_way(attacks):
     """The gate sits in front of every file input: image tabs (read_user_image), CLIP galleries, video search."""
     import gradio as gr
 
-    from core.messages import UserError
-    from demo import clip_tab, video_tab
-    from demo.components import read_user_image
+    from core.runtime.messages import UserError
+    from demo.tabs import clip as clip_tab
+    from demo.tabs import video as video_tab
+    from demo.ui.components import read_user_image
 
     messages = set()
     for kind, path in attacks.items():
@@ -178,7 +179,7 @@ def test_handlers_that_take_files_refuse_the_same_way(attacks):
 
 def test_a_gallery_beyond_the_shots_used_opens_no_more_files(upload_root):
     from core.clip.support import MAX_SHOTS
-    from demo import clip_tab
+    from demo.tabs import clip as clip_tab
 
     many = [{"image": {"path": str(EXAMPLE_IMAGE)}}] * MAX_SHOTS + [{"image": {"path": "/dev/zero"}}] * 5
     paths = clip_tab.gallery_paths(many)
@@ -200,8 +201,8 @@ def test_numbers_must_be_finite_whole_and_in_range(value):
 def test_vqa_dataset_and_variant_are_known_values_only():
     """Hole: each distinct dataset string ('easy_vqa/.', 'easy_vqa/./.') loaded and kept another model copy, and
     '../..' paths were resolved and echoed back."""
-    from core import model_store
-    from core.vqa import session
+    from core.catalog import store as model_store
+    from core.vqa import service as session
     from core.vqa.chat import checked_fields
 
     before = set(model_store._cache)
@@ -245,8 +246,8 @@ def test_vqa_history_is_bounded_and_text_only():
 def test_sliders_grids_and_modes_sent_raw_get_a_clear_message():
     """Hole: a slider sent as NaN or a grid value of 1e400 gave an untitled conversion error."""
     from core.caption.decoding import DecodeOptions
-    from core.conv_arithmetic import checked_settings, parse_grid
-    from core.live_training import checked_request
+    from core.image.conv_arithmetic import checked_settings, parse_grid
+    from core.training.live import checked_request
     from core.video.service import checked_options
 
     with pytest.raises(ValueError, match="finite number"):
@@ -288,7 +289,7 @@ def test_clip_templates_have_a_length_cap():
 def test_model_names_outside_each_dropdown_are_refused():
     import gradio as gr
 
-    from demo.cnn_tab import layer_table_event
+    from demo.tabs.cnn import layer_table_event
 
     with pytest.raises(gr.Error, match="must be one of"):
         layer_table_event("vit_b16")  # a full-size ViT built per request, before
@@ -376,7 +377,7 @@ def test_bit_depth_counts_and_frame_threads_only_up_to_full_hd(tmp_path):
 
 
 def test_live_training_busy_says_who_and_how_long_and_only_the_owner_stops_it(monkeypatch):
-    from core import live_training
+    from core.training import live as live_training
 
     started = time.time() - 30
     monkeypatch.setattr(live_training, "_current", {"who": "An", "model": "mlp", "since": started, "fraction": 0.25,
@@ -396,7 +397,7 @@ def fake_event(session: str, host: str):
 
 
 def test_each_group_and_each_client_has_a_bounded_share(monkeypatch):
-    from demo import fair_queue
+    from demo.server import fair_queue
 
     queues = {"models": SimpleNamespace(queue=[]), "quick": SimpleNamespace(queue=[])}
     queue = SimpleNamespace(event_queue_per_concurrency_id=queues)
@@ -414,11 +415,12 @@ def test_each_group_and_each_client_has_a_bounded_share(monkeypatch):
 
 
 def test_the_app_wraps_gradios_queue_and_closes_the_direct_route():
-    """If a Gradio upgrade renames what demo.fair_queue relies on, this fails instead of the bounds silently going."""
+    """If a Gradio upgrade renames what demo.server.fair_queue relies on, this fails instead of the bounds silently
+    going."""
     from gradio import queueing
 
     import app
-    from demo import fair_queue
+    from demo.server import fair_queue
 
     demo = app.build_demo("tiny")
     assert demo.api_open is False and demo._queue.push.__name__ == "push"
@@ -426,7 +428,8 @@ def test_the_app_wraps_gradios_queue_and_closes_the_direct_route():
     groups = {f.api_name: f.concurrency_id for f in demo.fns.values() if f.api_name}
     assert groups["model_status"] == groups["conv_arithmetic"] == groups["layer_table"] == "quick"
     assert groups["vqa_answer"] == groups["clip_k_shot"] == "models"
-    # Micro-batched image requests have a group of their own (bounded by the batcher; demo.fair_queue.image_group).
+    # Micro-batched image requests have a group of their own (bounded by the batcher;
+    # demo.server.fair_queue.image_group).
     assert groups["classify_image"] == fair_queue.image_group()["concurrency_id"]
     assert groups["video_search"] == "video"
     live = [f for f in demo.fns.values() if f.concurrency_id == "live_training"]
@@ -441,7 +444,7 @@ def test_request_bodies_are_capped_except_uploads():
     from starlette.routing import Route
     from starlette.testclient import TestClient
 
-    from demo.limits import BodyLimitMiddleware
+    from demo.server.limits import BodyLimitMiddleware
 
     async def size(request):
         return PlainTextResponse(str(len(await request.body())))
@@ -505,7 +508,7 @@ def test_every_file_endpoint_refuses_server_paths_the_same_way(tiny_app):
 def test_the_direct_run_route_and_huge_bodies_cannot_skip_the_queue(tiny_app):
     import httpx
 
-    from demo.limits import MAX_BODY_BYTES
+    from demo.server.limits import MAX_BODY_BYTES
 
     data = {"data": [{"path": str(EXAMPLE_IMAGE)}, "resnet50", "vit_b16", 5, "fp32", False, None]}
     assert httpx.post(f"{tiny_app.url}gradio_api/run/classify_image", json=data, timeout=30).status_code == 404
@@ -521,7 +524,7 @@ def test_flooding_one_endpoint_leaves_the_others_answering(tiny_app, tmp_path):
     full". Two addresses (uvicorn applies X-Forwarded-For from loopback) flood /classify_image."""
     import httpx
 
-    from demo.fair_queue import MAX_WAITING, PER_CLIENT_WAITING
+    from demo.server.fair_queue import MAX_WAITING, PER_CLIENT_WAITING
 
     config = httpx.get(f"{tiny_app.url}config", timeout=30).json()
     fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "classify_image")

@@ -19,9 +19,10 @@ import gradio as gr
 import pytest
 import torch
 
-from core import live_models, live_training
-from core.preprocess import Preprocess
-from core.zoo_data import FASHION_MNIST_LABELS, TensorSplits
+from core.catalog.preprocess import Preprocess
+from core.training import live as live_training
+from core.training import live_models
+from core.training.zoo_data import FASHION_MNIST_LABELS, TensorSplits
 
 ATTACK_NAME = "![](http://127.0.0.1:9/t.png) [x](http://127.0.0.1:9/a) <img src=x>"
 
@@ -65,7 +66,7 @@ def _request(lang: str, session: str) -> gr.Request:
 
 
 def _run_handler(lang: str, session: str, epochs=1, samples=1000, who=""):
-    from demo.live_tab import run
+    from demo.tabs.live import run
 
     return list(run("softmax", epochs, samples, who, progress=lambda *a, **k: None,
                     request=_request(lang, session), profile="default"))  # fmt: skip
@@ -131,8 +132,8 @@ def test_a_run_estimated_over_the_budget_is_refused_up_front(live, monkeypatch, 
 
 
 def test_the_estimate_is_measured_and_grows_with_the_run(live, monkeypatch):
-    from core import training_loop
     from core.models import build_architecture
+    from core.training import loop as training_loop
 
     data = live_training._data("fashion_mnist")
     model = build_architecture("softmax", num_classes=10)
@@ -202,7 +203,7 @@ def test_a_save_killed_midway_leaves_no_model_and_is_cleaned_at_start(live, tmp_
         import os, signal, sys
         sys.path.insert(0, {str(live_training.REPO_ROOT)!r})
         os.environ["CHECKPOINT_DIR"] = {str(tmp_path)!r}
-        from core import live_training
+        from core.training import live as live_training
         from tests.test_security_live import _fake_fashion_mnist
         live_training._datasets["fashion_mnist"] = _fake_fashion_mnist()
         real = live_training.save_checkpoint
@@ -220,7 +221,7 @@ def test_a_save_killed_midway_leaves_no_model_and_is_cleaned_at_start(live, tmp_
     assert not live_models.list_live()
     (live / "live_mlp_20260101_000000_abcd").mkdir()  # an empty run folder (an older version's cut save)
     keep = _fake("someone", 5)
-    from demo.live_tab import build_live_tab
+    from demo.tabs.live import build_live_tab
 
     with gr.Blocks():
         build_live_tab("default")  # the server's start
@@ -249,7 +250,7 @@ def test_a_save_in_progress_in_another_server_is_not_cleaned(live):
 
 
 def test_a_name_with_markup_reaches_others_as_plain_words(live, monkeypatch):
-    from demo.live_tab import _activity_text, request_stop
+    from demo.tabs.live import _activity_text, request_stop
 
     name = live_training.checked_request("softmax", 1, 1000, ATTACK_NAME)[3]
     assert not re.search(r"[\[\]()!<>:/.]", name) and len(name) <= live_models.MAX_WHO_CHARS

@@ -23,7 +23,7 @@ import httpx
 import numpy as np
 import pytest
 
-from demo import fair_queue
+from demo.server import fair_queue
 
 REPO = Path(__file__).resolve().parent.parent
 VQA_IMAGE = REPO / "examples" / "vqa" / "easy_vqa_test_0.png"
@@ -34,12 +34,12 @@ VIDEO_CAP_S = 3  # VIDEO_MAX_REQUEST_S of the app below: a long search stops aft
 
 
 def test_gradio_mcp_internals_are_what_the_hooks_expect():
-    """demo/gradio_hooks.py subclasses Gradio 6.31's private GradioMCPServer; if an upgrade renames or reshapes
+    """demo/server/gradio_hooks.py subclasses Gradio 6.31's private GradioMCPServer; if an upgrade renames or reshapes
     what it overrides, this fails instead of the MCP bounds and the temp-file cleanup silently going."""
     import gradio.routes
     from gradio import mcp as gradio_mcp
 
-    from demo import gradio_hooks
+    from demo.server import gradio_hooks
 
     base = getattr(gradio_mcp, "_dl_classroom_original", gradio_mcp.GradioMCPServer)
     expected = {
@@ -137,7 +137,7 @@ def test_the_video_bound_per_address_can_be_raised_for_a_class_behind_one_router
 
 
 def test_long_values_are_cut_wherever_they_are_echoed():
-    from core.inputs import ECHO_CHARS, MAX_MESSAGE_CHARS, shorten_echoes
+    from core.runtime.inputs import ECHO_CHARS, MAX_MESSAGE_CHARS, shorten_echoes
 
     huge = "resnet" + "x" * 600_000
     message = f"unknown model {huge!r}; valid names: a, b"
@@ -150,7 +150,7 @@ def test_long_values_are_cut_wherever_they_are_echoed():
 
 def test_a_video_search_stops_at_its_wall_clock_cap():
     from core.video.decode import VideoInputError
-    from demo.limits import deadline_progress
+    from demo.server.limits import deadline_progress
 
     calls = []
     report = deadline_progress(lambda *a, **k: calls.append(a), seconds=0.2)

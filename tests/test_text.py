@@ -8,12 +8,12 @@ import time
 import pytest
 import torch
 
-from core import model_store
-from core.registry import get_spec
-from core.text import classify as text_classify
+from core.catalog import store as model_store
+from core.catalog.registry import get_spec
+from core.text import service as text_classify
 from core.text import tokenizer as wp
 from core.text.data import DataUnavailable, load_splits
-from core.text.models import BiGRUClassifier, DistilBertClassifier
+from core.text.model import BiGRUClassifier, DistilBertClassifier
 from tests.conftest import ARTIFACTS
 from tests.text_corpus import write_corpus
 
@@ -123,7 +123,7 @@ def test_folder_loader_strips_headers_footers_quotes_unless_asked(corpus):
 
 
 def test_missing_20_newsgroups_fails_fast_with_the_fix(tmp_path, monkeypatch):
-    monkeypatch.setattr("core.weights.host_reachable", lambda *a, **k: False)
+    monkeypatch.setattr("core.catalog.weights.host_reachable", lambda *a, **k: False)
     start = time.perf_counter()
     with pytest.raises(DataUnavailable, match="--data-dir"):
         load_splits(str(tmp_path))
@@ -151,7 +151,7 @@ def test_gru_trains_saves_loads_and_predicts(corpus, tmp_path, monkeypatch, fres
     assert prediction.top_k[0][0] == "sci.space" and prediction.top_k[0][1] > 0.5
     assert evaluate_text.main(["--checkpoint", str(out)])["accuracy"] == result["test"]["accuracy"]
     # The tab lists its test accuracy and draws its training report; the untrained DistilBERT says what to run.
-    from demo.text_tab import _reports, model_choices
+    from demo.tabs.text import _reports, model_choices
 
     accuracy = f"{100 * result['test']['accuracy']:.1f}%"
     assert any(name == "gru" and accuracy in label for label, name in model_choices("default"))
@@ -163,7 +163,7 @@ def test_gru_trains_saves_loads_and_predicts(corpus, tmp_path, monkeypatch, fres
 
 @pytest.mark.slow
 def test_distilbert_round_trip_through_the_script(corpus, tmp_path):
-    from core.checkpoint import load_checkpoint
+    from core.catalog.checkpoint import load_checkpoint
     from train import text as train_text
 
     out = tmp_path / "distilbert"
@@ -219,7 +219,7 @@ def test_concurrent_gru_highlights_leave_cudnn_enabled():
 
 def test_panel_says_which_bound_cut_the_text():
     # Regression: a megabyte with no spaces (one [UNK], 3 tokens) was reported as "truncated at 256 tokens".
-    from demo.text_tab import compare
+    from demo.tabs.text import compare
 
     header, *_, summary = compare("x" * 1_000_000, "gru", "gru", profile="tiny", explain=False)
     assert summary["A"]["num_tokens"] == 3 and summary["A"]["chars_cut"] == 1_000_000 - wp.MAX_CHARS
@@ -229,7 +229,7 @@ def test_panel_says_which_bound_cut_the_text():
 
 
 def test_without_weights_the_panel_names_the_train_command(tmp_path, monkeypatch, fresh_text_models):
-    from demo.text_tab import compare
+    from demo.tabs.text import compare
 
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
     monkeypatch.delenv("DL_CLASSROOM_HUB_REPO", raising=False)

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from core import model_store
-from core.registry import get_spec
+from core.catalog import store as model_store
+from core.catalog.registry import get_spec
 from core.text import WORDNET_CLASSES, pretrained, wordnet
-from core.text import classify as text_classify
+from core.text import service as text_classify
 from core.text import tokenizer as wp
 from core.text.data import DataUnavailable
-from core.text.models import MiniLMClassifier
+from core.text.model import MiniLMClassifier
 from tests.wordnet_fixture import REPEATED, write_wordnet
 
 REPO = Path(__file__).resolve().parent.parent
@@ -223,7 +223,7 @@ def test_a_wordnet_gloss_is_not_flagged_and_the_calibration_holds(name):
 def test_minilm_flags_a_newsgroup_post_and_says_why():
     """MiniLM's energy catches most posts (ood.json: measured on examples/text); the GRU's signal is weak (a
     minority of posts), so only MiniLM is pinned here."""
-    from demo import text_tab
+    from demo.tabs import text as text_tab
 
     model = text_classify.load_text_model("minilm_wordnet")
     post = " ".join((EXAMPLE_TEXTS / "space.txt").read_text(encoding="utf-8").split())
@@ -239,8 +239,8 @@ def test_minilm_flags_a_newsgroup_post_and_says_why():
 
 def test_wordnet_classes_have_vietnamese_names():
     from core.text import WORDNET_CLASSES_VI, label_vi
-    from demo import text_tab
-    from demo.i18n import LanguageRequest
+    from demo.tabs import text as text_tab
+    from demo.ui.i18n import LanguageRequest
 
     assert set(WORDNET_CLASSES_VI) == set(WORDNET_CLASSES)
     assert text_tab.class_label("noun.animal", LanguageRequest("vi")) == "động vật (noun.animal)"

@@ -1,7 +1,7 @@
 """`python -m train.all`: plan first, train what is missing, skip what exists, push to a Hub repo a Space reads.
 
 End to end in the tiny profile, offline: the upload goes to a local stand-in for huggingface_hub.HfApi that writes
-what it receives into the Hub cache's own layout, so core.weights.HubCheckpoint then loads it as a Space would.
+what it receives into the Hub cache's own layout, so core.catalog.weights.HubCheckpoint then loads it as a Space would.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from core import model_store
-from core.registry import all_specs, get_spec
-from core.weights import LocalCheckpoint
+from core.catalog import store as model_store
+from core.catalog.registry import all_specs, get_spec
+from core.catalog.weights import LocalCheckpoint
 from tests.synthetic import write_image_folder
 from tests.text_corpus import write_corpus
 from train import all as train_all

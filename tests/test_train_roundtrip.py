@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from core import model_store
-from core.classify import classify
-from core.training_report import find_report, plot_confusion, plot_curves
+from core.catalog import store as model_store
+from core.image.service import classify
+from core.training.report import find_report, plot_confusion, plot_curves
 from tests.synthetic import CLASS_COLOURS, synthetic_image, write_image_folder
 from train import evaluate, finetune_cifar100
 

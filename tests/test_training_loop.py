@@ -1,4 +1,4 @@
-"""core/training_loop.py: the one loop and the one evaluation, used by the train/ scripts and by live training."""
+"""core/training/loop.py: the one loop and the one evaluation, used by the train/ scripts and by live training."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import pytest
 import torch
 from torch import nn
 
-from core import live_models, live_training, training_loop
-from core.preprocess import Preprocess
-from core.zoo_data import FASHION_MNIST_LABELS, TensorSplits, augment_batch
+from core.catalog.preprocess import Preprocess
+from core.training import live as live_training
+from core.training import live_models
+from core.training import loop as training_loop
+from core.training.zoo_data import FASHION_MNIST_LABELS, TensorSplits, augment_batch
 
 
 def _images(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

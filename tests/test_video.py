@@ -234,7 +234,7 @@ def test_ocr_finds_the_rendered_caption_and_the_cache_is_hit(captions_video, mon
 
 
 def test_tiny_clip_embeddings_cached_by_content_and_model(captions_video, tmp_path, monkeypatch):
-    from core.model_store import load_model
+    from core.catalog.store import load_model
 
     clip = load_model("clip_vit_b32_openai", "tiny").module
     calls = []
@@ -366,7 +366,7 @@ def test_progress_bar_speaks_the_page_language(captions_video, tmp_path, monkeyp
     import gradio as gr
 
     from core.video import ocr
-    from demo import video_tab
+    from demo.tabs import video as video_tab
 
     monkeypatch.setattr(ocr, "read_text", lambda rgb: [])  # the stage names are the point, not the reading
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(captions_video.parent))  # the file counts as an upload
@@ -386,7 +386,7 @@ def test_progress_bar_speaks_the_page_language(captions_video, tmp_path, monkeyp
 def test_search_handler_called_directly(captions_video, tmp_path, monkeypatch):
     """The tab's module-level handler without a server: moments, summary, JSON, times and the preview update."""
     from core.video import ocr
-    from demo import video_tab
+    from demo.tabs import video as video_tab
 
     # Every keyframe "reads" the query: the handler's shaping of the result is the point, not the OCR engine.
     monkeypatch.setattr(ocr, "read_text", lambda rgb: [ocr.OcrLine("XIN CHAO 2024", 0.99)])
@@ -446,7 +446,7 @@ def test_tab_in_the_browser_plays_from_the_chosen_moment(tiny_app, browser):
     from tests.test_browser import open_tab
 
     open_tab(page, "Video event search")  # may sit behind the tab bar's overflow menu (the course tabs come first)
-    from demo.video_tab import EXAMPLE_QUERIES
+    from demo.tabs.video import EXAMPLE_QUERIES
 
     examples = page.locator("button.gallery-item:visible")
     examples.nth([name for name, _ in EXAMPLE_QUERIES].index(EXAMPLE.name)).click()  # searches at once
@@ -474,7 +474,7 @@ def test_tab_in_the_browser_plays_from_the_chosen_moment(tiny_app, browser):
 
 
 def test_core_video_imports_no_model_library():
-    """demo/video_tab.py imports core.video.service at build time: that must not pull in torch or the OCR engine."""
+    """demo/tabs/video.py imports core.video.service at build time: that must not pull in torch or the OCR engine."""
     code = "import sys, core.video.service; print([m for m in ('torch', 'open_clip', 'rapidocr') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stderr[-1000:]
@@ -500,7 +500,7 @@ def test_index_files_stay_inside_the_cache(captions_video, cache_dir):
 def test_video_queries_share_the_playgrounds_text_cache(monkeypatch):
     """CLIP text embeddings are cached in one place: a video query the CLIP playground already encoded for the same
     weights (same "<entry>/<profile>" key) is not encoded again, and a repeated query is encoded once."""
-    from core.clip.playground import clip_model
+    from core.clip.service import clip_model
     from core.clip.zero_shot import TEXT_CACHE
 
     clip, key, _ = clip_model(None, "tiny")
@@ -523,7 +523,7 @@ def test_speech_failures_say_nothing_of_the_server(monkeypatch):
     """Hole: the spoken-summary warning showed espeak-ng's command line and its temporary file's path, and the
     no-engine message an apt-get command. The visitor reads that the moments stand; the log keeps the details."""
     from core.video import speech
-    from demo import video_tab
+    from demo.tabs import video as video_tab
     from tests.student_view import internals_in
 
     def failing_run(cmd, **kwargs):
@@ -558,7 +558,7 @@ def test_missing_video_or_query_is_said_inline_in_the_visitors_language():
     """Search pressed before a video or a query: the message in the summary panel, no error (no red badges)."""
     import gradio as gr
 
-    from demo import video_tab
+    from demo.tabs import video as video_tab
 
     vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
     options = (video_tab.CLIP[0], 3, "both", 2.0, 10.0, "off")
@@ -569,7 +569,7 @@ def test_missing_video_or_query_is_said_inline_in_the_visitors_language():
 
 
 def test_each_example_video_brings_a_query_and_the_captions_come_first():
-    from demo import video_tab
+    from demo.tabs import video as video_tab
 
     names = [name for name, _ in video_tab.EXAMPLE_QUERIES]
     assert sorted(names) == sorted(p.name for p in (REPO / "examples" / "video").glob("*.mp4"))
@@ -581,9 +581,9 @@ def test_picture_search_without_clip_weights_says_so_without_commands(monkeypatc
     reasons (cache paths) and fixing commands; "both" falls back to OCR with a warning saying the same."""
     import gradio as gr
 
-    from core.messages import UserError
-    from core.weights import WeightsUnavailable
-    from demo import video_tab
+    from core.catalog.weights import WeightsUnavailable
+    from core.runtime.messages import UserError
+    from demo.tabs import video as video_tab
     from tests.student_view import internals_in
 
     calls = []
@@ -592,7 +592,7 @@ def test_picture_search_without_clip_weights_says_so_without_commands(monkeypatc
         calls.append(mode)
         if mode != "ocr":
             raise WeightsUnavailable("clip_vit_b32_openai", ["/root/.cache/huggingface: not there"],
-                                     ["python -m core.prefetch clip_vit_b32_openai"])  # fmt: skip
+                                     ["python -m demo.server.prefetch clip_vit_b32_openai"])  # fmt: skip
         return "ocr result"
 
     import core.video.service as service

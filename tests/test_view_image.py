@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.labels import FASHION_MNIST_VI
+from core.catalog.labels import FASHION_MNIST_VI
 from tests.student_view import (
     RESULT_TIMEOUT_MS,
     assert_clean,

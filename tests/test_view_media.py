@@ -56,8 +56,8 @@ def assert_runs_from_a_fresh_clone(command: str) -> None:
     argv = shlex.split(command, comments=True)
     assert argv[:2] == ["python", "-m"], command
     module, args = argv[2], argv[3:]
-    if module == "core.prefetch":
-        from core.registry import get_spec
+    if module == "demo.server.prefetch":
+        from core.catalog.registry import get_spec
 
         assert all(get_spec(name) for name in args), command  # KeyError for a name not in the catalogue
     elif module == "train.caption":
@@ -69,8 +69,9 @@ def assert_runs_from_a_fresh_clone(command: str) -> None:
 
 
 def assert_status_commands_run_from_a_fresh_clone(name: str) -> None:
-    """The Status tab's instructor command for a missing model (core.status) is one that works from a fresh clone."""
-    from core.status import model_status
+    """The Status tab's instructor command for a missing model (core.catalog.status) is one that works from a fresh
+    clone."""
+    from core.catalog.status import model_status
 
     commands = model_status(name, online=False).command.split("  or  ")
     assert commands and all(commands), name

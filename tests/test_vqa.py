@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from core import model_store
-from core.vqa import session
+from core.catalog import store as model_store
+from core.vqa import service as session
 from core.vqa.data import easy_vqa_splits, load_layout
 from core.vqa.model import VQAModel, pad_batch
 from core.vqa.text import MAX_TOKENS, Vocabulary, strip_accents, tokenize
@@ -164,7 +164,7 @@ def test_chat_handler_called_directly():
     """The tab's module-level handler without a server: the conversation, overlay, top answers, cleared box."""
     from pathlib import Path
 
-    from demo import vqa_tab
+    from demo.tabs import vqa as vqa_tab
 
     photo = str(Path(__file__).resolve().parent.parent / "examples" / "vqa" / "easy_vqa_test_0.png")
     history, overlay, top, box, _notice = vqa_tab.chat(photo, " what color is the shape? ", [], "cnn_att", "easy_vqa",
@@ -188,7 +188,7 @@ def test_example_pairs_are_easy_vqa_test_questions():
     """Each example pair is a question easy-VQA's test set asks about that very test image."""
     import easy_vqa
 
-    from demo import vqa_tab
+    from demo.tabs import vqa as vqa_tab
 
     questions, _, image_ids = easy_vqa.get_test_questions()
     asked = set(zip(image_ids, questions))
@@ -200,8 +200,8 @@ def test_example_pairs_are_easy_vqa_test_questions():
 
 
 def test_a_missing_photo_or_question_is_said_inline_not_as_an_error():
-    from demo import vqa_tab
-    from demo.i18n import LanguageRequest
+    from demo.tabs import vqa as vqa_tab
+    from demo.ui.i18n import LanguageRequest
 
     photo = str(EXAMPLES_DIR / "vqa" / "easy_vqa_test_0.png")
     for args, words in (((None, "what color is the shape?"), "No photo yet"), ((photo, "  "), "question is empty")):
@@ -213,7 +213,7 @@ def test_a_missing_photo_or_question_is_said_inline_not_as_an_error():
 
 def test_the_course_food_split_is_shown_with_its_discrepancy():
     """Report 003: 41,613 + 4,839 + 10,879 = 57,331, not the 65,331 it states; the app and train/vqa.py say so."""
-    from core.vqa.catalog import COURSE_FOOD_SPLIT, COURSE_FOOD_STATED_TOTAL, course_food_split_note
+    from core.vqa.answers import COURSE_FOOD_SPLIT, COURSE_FOOD_STATED_TOTAL, course_food_split_note
 
     assert sum(COURSE_FOOD_SPLIT.values()) == 57_331 and COURSE_FOOD_STATED_TOTAL == 65_331
     note = course_food_split_note()
@@ -223,7 +223,7 @@ def test_the_course_food_split_is_shown_with_its_discrepancy():
 
 
 def test_food_is_offered_only_with_a_checkpoint_and_its_card_has_a_working_command(monkeypatch):
-    from demo import vqa_tab
+    from demo.tabs import vqa as vqa_tab
 
     assert vqa_tab.available_datasets("default") == ["easy_vqa"]  # a fresh clone: no checkpoints/vqa/food
     args = train_vqa.parse_args(vqa_tab.OWN_DATA_COMMAND.split()[3:])
@@ -231,8 +231,8 @@ def test_food_is_offered_only_with_a_checkpoint_and_its_card_has_a_working_comma
 
 
 def test_vietnamese_answers_on_the_vietnamese_page_and_in_the_api():
-    from demo import vqa_tab
-    from demo.i18n import LanguageRequest
+    from demo.tabs import vqa as vqa_tab
+    from demo.ui.i18n import LanguageRequest
 
     assert vqa_tab.answer_label("circle", "easy_vqa", LanguageRequest("vi")) == "hình tròn (circle)"
     assert vqa_tab.answer_label("circle", "easy_vqa", LanguageRequest("en")) == "circle"
@@ -248,7 +248,7 @@ def test_vietnamese_answers_on_the_vietnamese_page_and_in_the_api():
 @pytest.mark.parametrize("variant", list(train_vqa.VARIANTS))
 def test_out_of_domain_check_on_the_committed_checkpoints(variant):
     """An easy-VQA test image is like the training images; the cat photo is flagged, unsure, with the lesson."""
-    from demo import vqa_tab
+    from demo.tabs import vqa as vqa_tab
 
     vqa = session.load_vqa(variant, "easy_vqa", "default")
     assert vqa.ood is not None, "ood.json missing: python -m train.vqa --dataset easy_vqa --ood-only"

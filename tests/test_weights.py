@@ -8,11 +8,11 @@ import time
 import pytest
 import torch
 
-from core import model_store
-from core.checkpoint import load_checkpoint, read_config, save_checkpoint
+from core.catalog import store as model_store
+from core.catalog.checkpoint import load_checkpoint, read_config, save_checkpoint
+from core.catalog.registry import get_spec
+from core.catalog.weights import TorchvisionWeights, WeightsUnavailable
 from core.models import build_architecture
-from core.registry import get_spec
-from core.weights import TorchvisionWeights, WeightsUnavailable
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_missing_weights_name_the_file_and_the_command_quickly(isolated):
     details = info.value.instructor_details()  # the instructor's: the file and the commands (students: words)
     assert str(isolated / "ckpt" / "resnet50_cifar100" / "model.safetensors") in details
     assert "python -m train.finetune_cifar100 --model resnet50" in details
-    assert "python -m core.prefetch" in details
+    assert "python -m demo.server.prefetch" in details
 
 
 def test_checkpoint_round_trip_rebuilds_from_json_alone(tmp_path):
@@ -109,20 +109,20 @@ def test_prefetch_command_reports_status_and_fixes_offline(tmp_path):
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHECKPOINT_DIR": str(tmp_path), "TORCH_HOME": str(tmp_path / "t")}
     out = subprocess.run(
-        [sys.executable, "-m", "core.prefetch", "resnet50_imagenet", "--skip-backbones"],
+        [sys.executable, "-m", "demo.server.prefetch", "resnet50_imagenet", "--skip-backbones"],
         capture_output=True,
         text=True,
         env=env,
         timeout=120,
     )
     assert out.returncode == 1
-    assert "missing  resnet50_imagenet" in out.stdout and "fix: python -m core.prefetch" in out.stdout
+    assert "missing  resnet50_imagenet" in out.stdout and "fix: python -m demo.server.prefetch" in out.stdout
 
 
 def test_weight_sources_describe_themselves_in_words():
     """What a source says about itself reaches the students' panels and the HTTP API: words, never a path, a command
     or an environment variable (those are the instructor's: fix(), the Status tab)."""
-    from core.weights import (
+    from core.catalog.weights import (
         HubCheckpoint,
         LocalCheckpoint,
         OpenClipHub,

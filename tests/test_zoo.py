@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from core import model_store
-from core.batching import predict_in_batches
-from core.checkpoint import load_checkpoint
-from core.classify import classify
+from core.catalog import store as model_store
+from core.catalog.checkpoint import load_checkpoint
+from core.catalog.registry import ZOO
+from core.image.service import classify
 from core.models import build_architecture
 from core.models.einsum_transformer import copy_from_torch_encoder
-from core.registry import ZOO
-from core.zoo_data import DEBIAN_FASHION_MNIST, load_dataset
+from core.runtime.batching import predict_in_batches
+from core.training.zoo_data import DEBIAN_FASHION_MNIST, load_dataset
 from train import scratch
 
 REPO = Path(__file__).resolve().parent.parent
@@ -211,7 +211,7 @@ def test_committed_checkpoint_reaches_its_recorded_accuracy(name, fashion_mnist)
     module, config = load_checkpoint(COMMITTED / name)
     recorded = json.loads((COMMITTED / name / "metrics.json").read_text())["test"]["accuracy"]
     assert config["train_config"]["max_test"] == 5000
-    from core.preprocess import Preprocess
+    from core.catalog.preprocess import Preprocess
 
     pre = Preprocess.from_dict(config["preprocess"])
     x, y = fashion_mnist.test_x[5000:6000], fashion_mnist.test_y[5000:6000]
@@ -223,7 +223,7 @@ def test_committed_checkpoint_reaches_its_recorded_accuracy(name, fashion_mnist)
 
 @pytest.mark.skipif(not (COMMITTED / "simple_cnn" / "metrics.json").is_file(), reason="no committed simple_cnn")
 def test_training_report_panel_for_committed_models(monkeypatch):
-    from demo.image_tab import _reports
+    from demo.tabs.image import _reports
 
     monkeypatch.delenv("CHECKPOINT_DIR", raising=False)
     text, curves_a, curves_b, confusion_a, confusion_b = _reports("simple_cnn", "resnet50")
@@ -257,8 +257,8 @@ def test_leaderboard_header_says_when_budgets_differ(tmp_path):
 def test_committed_leaderboard_and_dropdown_state_the_budget():
     """The committed leaderboard.md says whether its rows share one budget, and the image tab's dropdown shows
     each checkpoint's images × epochs beside its accuracy."""
-    from demo.i18n import I18N
-    from demo.image_tab import model_choices
+    from demo.tabs.image import model_choices
+    from demo.ui.i18n import I18N
 
     board = json.loads((COMMITTED / "leaderboard.json").read_text())
     budgets = {(r["train_samples"], r["epochs"]) for r in board.values()}

@@ -13,7 +13,7 @@ command or folder they need.
 
 `--push-to-hub` uploads each checkpoint folder (model.safetensors, config.json, metrics.json, and what else loading
 needs: a tokenizer, a captioner's CIDEr corpus) to the same path in a Hub model repo through huggingface_hub; a
-Space with the variable DL_CLASSROOM_HUB_REPO=<user>/<repo> then loads them (core.weights.HubCheckpoint) without
+Space with the variable DL_CLASSROOM_HUB_REPO=<user>/<repo> then loads them (core.catalog.weights.HubCheckpoint) without
 training.
 """
 
@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.checkpoint import WEIGHTS_FILE
-from core.registry import ZOO, get_spec, zoo_checkpoint_dir
-from core.weights import REPO_ROOT, checkpoint_dir
+from core.catalog.checkpoint import WEIGHTS_FILE
+from core.catalog.registry import ZOO, get_spec, zoo_checkpoint_dir
+from core.catalog.weights import REPO_ROOT, checkpoint_dir
 
 # What a checkpoint folder holds besides weights + config + metrics (tokenizers, a captioner's CIDEr corpus) is
 # needed to load it too, so folders go up whole; only these leftovers of a run are left behind.
@@ -227,7 +227,7 @@ def _tiny_args(arch: str) -> dict:
 
 
 def _names_with_arch(arch: str) -> list[str]:
-    from core.registry import all_specs
+    from core.catalog.registry import all_specs
 
     return [s.name for s in all_specs() if s.arch == arch and s.tiny_args]
 

@@ -1,4 +1,4 @@
-"""Calibrate the out-of-domain check of each committed Fashion-MNIST zoo checkpoint (docs/OOD.md, core/ood.py).
+"""Calibrate the out-of-domain check of each committed Fashion-MNIST zoo checkpoint (docs/OOD.md, core/training/ood.py).
 
 For each model, through the app's own path (PIL image -> the checkpoint's preprocessing -> the loaded module):
   1. scores of every candidate method on held-out in-domain images (Fashion-MNIST test[0:5000], never trained on)
@@ -7,7 +7,7 @@ For each model, through the app's own path (PIL image -> the checkpoint's prepro
   2. the threshold: the `--quantile` of that method's in-domain calibration scores;
   3. rates measured on sets used for neither: Fashion-MNIST test[5000:10000] (in-domain, flagged should stay
      <= 1 - quantile) and OOD images from other sources (photos, video frames, easy-VQA test images, digits);
-  4. checkpoints/zoo/fashion_mnist/<name>/ood.json (core.ood.Calibration), with the weights' SHA-256.
+  4. checkpoints/zoo/fashion_mnist/<name>/ood.json (core.training.ood.Calibration), with the weights' SHA-256.
 
 Feature-distance methods (max cosine / Mahalanobis on the input of the last Linear layer, class statistics from
 5,000 Fashion-MNIST training images) are candidates too; the cosine one is measured only for docs/OOD.md.
@@ -31,7 +31,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from core.ood import (
+from core.catalog.registry import ZOO
+from core.catalog.weights import REPO_ROOT
+from core.training.ood import (
     FEATURE_SCORES,
     LOGIT_SCORES,
     Calibration,
@@ -43,9 +45,7 @@ from core.ood import (
     threshold_at,
     weights_digest,
 )
-from core.registry import ZOO
-from core.weights import REPO_ROOT
-from core.zoo_data import _fashion_mnist_files, _read_idx
+from core.training.zoo_data import _fashion_mnist_files, _read_idx
 
 FEATURE_METHODS = ("cosine", *FEATURE_SCORES)
 
@@ -163,7 +163,7 @@ def all_scores(logits: torch.Tensor, features: torch.Tensor, stats: FeatureStats
 
 
 def measure(model_name: str, data: dict, quantile: float, cal_in: slice, eval_in: slice) -> dict:
-    from core.model_store import load_module
+    from core.catalog.store import load_module
 
     model = load_module(model_name, "default")
     if model.dataset != "fashion_mnist" or not model.checkpoint_dir:  # the in-domain sets are Fashion-MNIST

@@ -26,13 +26,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.caption import loading, session
+from core.caption import loading
+from core.caption import service as session
 from core.caption.data import cached_features, fetch_ktvic, load_ktvic, split_file
 from core.caption.decoding import METHODS, DecodeOptions
 from core.caption.metrics import corpus_metrics
 from core.caption.text import TOKEN_UNITS, metric_tokens, nfc
-from core.checkpoint import write_json
-from core.registry import CAPTION_CLIP, CAPTION_CNN, caption_variants
+from core.catalog.checkpoint import write_json
+from core.catalog.registry import CAPTION_CLIP, CAPTION_CNN, caption_variants
 from train.common import Timer, hardware_description, pick_device, seed_everything, write_run_metrics
 
 MODELS = tuple(caption_variants())
@@ -239,7 +240,7 @@ def evaluate(args) -> dict:
 
 
 def fetch(args) -> None:
-    from core.model_store import load_model
+    from core.catalog.store import load_model
 
     for what, action in (
         (f"GPT-2 {args.gpt2}", lambda: loading.load_gpt2(args.gpt2)),
@@ -268,7 +269,7 @@ def main(argv: list[str] | None = None) -> dict | None:
 
 
 if __name__ == "__main__":
-    from core.weights import WeightsUnavailable
+    from core.catalog.weights import WeightsUnavailable
 
     np.set_printoptions(precision=4)
     try:

@@ -42,7 +42,7 @@ from core.clip.study import (
 )
 from core.clip.templates import TEMPLATE_SETS
 from core.clip.zero_shot import fill, text_weights
-from core.metrics import classification_metrics
+from core.training.metrics import classification_metrics
 
 REPO = Path(__file__).resolve().parent.parent
 COURSE = {0: (54.60, 0.517), 1: (32.80, 0.338), 5: (61.20, 0.622), 10: (76.40, 0.766), 20: (93.00, 0.932)}
@@ -52,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-dir", type=Path, help="folder with Flickr30k images and a captions file (else the Hub)")
     p.add_argument("--captions", type=Path, help="captions file, if not one of the known names inside --data-dir")
-    p.add_argument("--model", default="clip_vit_b32_openai", help="CLIP registry name (core/registry.py)")
+    p.add_argument("--model", default="clip_vit_b32_openai", help="CLIP registry name (core/catalog/registry.py)")
     p.add_argument("--profile", default="default", choices=("default", "tiny", "random"), help="weights profile")
     p.add_argument("--num-images", type=int, default=1000, help="images to label when no test split is given")
     p.add_argument("--ks", type=int, nargs="+", default=[0, 1, 5, 10, 20], help="shots per class to sweep")
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
     present = [c for c in CLASSES if used_counts[c] > 0]
     y = np.array([present.index(lab) for _, lab in kept], dtype=np.int64)
 
-    from core.model_store import load_model
+    from core.catalog.store import load_model
 
     model = load_model(args.model, args.profile).module
     key = f"{args.model}/{args.profile}"
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 def cached_features(model, paths: list[str], out_dir: Path, key: str, batch_size: int) -> tuple[np.ndarray, int]:
     """(N, D) image features, encoding only images not already in out_dir/features_<model>.npz."""
-    from core.images import load_image
+    from core.runtime.images import load_image
 
     file = out_dir / f"features_{key.replace('/', '_')}.npz"
     cache: dict[str, np.ndarray] = {}
@@ -277,7 +277,7 @@ def plot(summary: list[dict], path: Path) -> None:
 
 
 if __name__ == "__main__":
-    from core.weights import WeightsUnavailable
+    from core.catalog.weights import WeightsUnavailable
 
     try:
         main()

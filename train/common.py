@@ -1,6 +1,6 @@
 """Pieces shared by the train/ scripts: device choice, seeding, hardware, metrics.json, leaderboard headers.
 
-The training loop and the evaluation are core's (core/training_loop.py), the same ones live training runs;
+The training loop and the evaluation are core's (core/training/loop.py), the same ones live training runs;
 `predict` and `evaluate` are re-exported from there, `train_one_epoch` adds the scripts' step log.
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from core import training_loop
-from core.training_loop import evaluate, predict  # noqa: F401 (the scripts import them from here)
+from core.training import loop as training_loop
+from core.training.loop import evaluate, predict  # noqa: F401 (the scripts import them from here)
 
 
 def pick_device(name: str) -> torch.device:
@@ -50,7 +50,7 @@ def train_one_epoch(
     autocast_dtype: torch.dtype | None = None,
     log: Callable[[str], None] = print,
 ) -> tuple[float, float]:
-    """One pass over `loader` with the one loop (core.training_loop), logging every 50 steps; (mean loss, accuracy).
+    """One pass over `loader` with the one loop (core.training.loop), logging every 50 steps; (mean loss, accuracy).
 
     The scheduler steps per batch."""
 
@@ -84,7 +84,7 @@ def write_run_metrics(folder, history: list[dict], test: dict, summary: dict, de
     """metrics.json beside a checkpoint: curves, test metrics, a summary row, hardware, time and command."""
     from pathlib import Path
 
-    from core.checkpoint import METRICS_FILE, write_json
+    from core.catalog.checkpoint import METRICS_FILE, write_json
 
     write_json(
         Path(folder) / METRICS_FILE,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from torch.utils.data import DataLoader
 
-from core.checkpoint import METRICS_FILE, load_checkpoint, read_metrics, write_json
-from core.image_datasets import Transformed, load_splits
-from core.preprocess import Preprocess
-from core.weights import REPO_ROOT
+from core.catalog.checkpoint import METRICS_FILE, load_checkpoint, read_metrics, write_json
+from core.catalog.preprocess import Preprocess
+from core.catalog.weights import REPO_ROOT
+from core.training.datasets import Transformed, load_splits
 from train.common import evaluate, pick_device
 
 
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 def _catalogue_model(name: str):
     """The entry's module with the labels and preprocessing the app uses for it (its weights' own, or the entry's)."""
-    from core.model_store import load_model
+    from core.catalog.store import load_model
 
     loaded = load_model(name)
     config = {"labels": list(loaded.labels), "preprocess": loaded.preprocess.to_dict(), "train_config": {}}

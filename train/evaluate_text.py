@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from core.checkpoint import METRICS_FILE, load_checkpoint, read_metrics, write_json
+from core.catalog.checkpoint import METRICS_FILE, load_checkpoint, read_metrics, write_json
 from core.text import WORDNET_NAME
 from core.text import tokenizer as wp
 from train.common import Timer, evaluate, pick_device
@@ -71,9 +71,9 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
+    from core.catalog.weights import WeightsUnavailable
     from core.text.data import DataUnavailable
     from core.text.pretrained import PackageUnavailable
-    from core.weights import WeightsUnavailable
 
     try:
         main()

@@ -24,12 +24,12 @@ import torch
 from torch.utils.data import DataLoader
 from torchvision import transforms as T
 
-from core.checkpoint import METRICS_FILE, save_checkpoint, write_json
-from core.image_datasets import Transformed, load_splits
+from core.catalog.checkpoint import METRICS_FILE, save_checkpoint, write_json
+from core.catalog.preprocess import Preprocess, cifar_course_preprocess
+from core.catalog.registry import VIT_IN21K_REPO, get_spec
+from core.catalog.weights import REPO_ROOT, WeightsUnavailable, hub_available
 from core.models import build_architecture
-from core.preprocess import Preprocess, cifar_course_preprocess
-from core.registry import VIT_IN21K_REPO, get_spec
-from core.weights import REPO_ROOT, WeightsUnavailable, hub_available
+from core.training.datasets import Transformed, load_splits
 from train.common import Timer, evaluate, hardware_description, pick_device, seed_everything, train_one_epoch
 
 # The course's per-model settings; every one can be overridden by a flag.
@@ -89,7 +89,7 @@ def build_model(args: argparse.Namespace, num_classes: int) -> tuple[torch.nn.Mo
     if not pretrained:
         return build_architecture(spec.arch, **model_args), model_args
     if args.model == "resnet50":
-        from core.model_store import load_model
+        from core.catalog.store import load_model
 
         try:
             imagenet = load_model("resnet50_imagenet").module
@@ -108,7 +108,7 @@ def build_model(args: argparse.Namespace, num_classes: int) -> tuple[torch.nn.Mo
         )
     except Exception as exc:
         raise SystemExit(
-            f"Cannot load {VIT_IN21K_REPO} ({type(exc).__name__}): run `python -m core.prefetch` with network "
+            f"Cannot load {VIT_IN21K_REPO} ({type(exc).__name__}): run `python -m demo.server.prefetch` with network "
             f"access first, or train from scratch with --no-pretrained."
         ) from None
     return model, model.model_args()

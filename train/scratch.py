@@ -24,12 +24,12 @@ from pathlib import Path
 
 import torch
 
-from core.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
+from core.catalog.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
+from core.catalog.registry import ZOO, ZooEntry
+from core.catalog.weights import REPO_ROOT
 from core.models import build_architecture
-from core.registry import ZOO, ZooEntry
-from core.training_loop import EVAL_BATCH_SIZE, TensorBatches
-from core.weights import REPO_ROOT
-from core.zoo_data import DATASETS, load_dataset
+from core.training.loop import EVAL_BATCH_SIZE, TensorBatches
+from core.training.zoo_data import DATASETS, load_dataset
 from train.common import (
     Timer,
     budget_header,

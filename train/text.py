@@ -41,13 +41,13 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from core.checkpoint import save_checkpoint
-from core.registry import get_spec
+from core.catalog.checkpoint import save_checkpoint
+from core.catalog.registry import get_spec
+from core.catalog.weights import checkpoint_dir, hub_available
 from core.text import DATASET_NAME, NEWSGROUPS, WORDNET_NAME
 from core.text import tokenizer as wp
 from core.text.data import REMOVE_ALL, DataUnavailable, load_splits
-from core.text.models import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
-from core.weights import checkpoint_dir, hub_available
+from core.text.model import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
 from train.common import Timer, evaluate, pick_device, seed_everything, train_one_epoch, write_run_metrics
 
 RECIPES = {
@@ -223,7 +223,7 @@ def build_model(args: argparse.Namespace, vocab_size: int, pad_id: int, num_clas
         except OSError as exc:
             raise SystemExit(
                 f"cannot train: {wp.DISTILBERT_TOKENIZER} weights are not in the local Hub cache and the Hub is "
-                "unreachable. Run `python -m core.prefetch` with network (or --tiny)."
+                "unreachable. Run `python -m demo.server.prefetch` with network (or --tiny)."
             ) from exc
         if model.encoder.config.vocab_size != vocab_size:
             raise SystemExit("DistilBERT's vocabulary differs from the tokenizer's: use distilbert-base-uncased")
@@ -366,8 +366,8 @@ def make_loader(tokenizer, rows, batch_size: int, pad_id: int, args: argparse.Na
 
 
 def _plots(out: Path, title: str) -> None:
-    from core.checkpoint import read_config, read_metrics
-    from core.training_report import plot_confusion, plot_curves
+    from core.catalog.checkpoint import read_config, read_metrics
+    from core.training.report import plot_confusion, plot_curves
 
     metrics = read_metrics(out)
     for name, fig in (

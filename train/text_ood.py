@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 from core.text import tokenizer as wp
-from core.text.classify import load_text_model
 from core.text.ood import energy
+from core.text.service import load_text_model
 from core.text.wordnet import load_splits
 from core.vqa import ood
 

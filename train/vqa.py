@@ -2,7 +2,7 @@
 
 Datasets: easy-VQA (inside the `easy-vqa` package: offline) or any dataset in the layout of core/vqa/data.py
 (the course's Vietnamese food set is not public; put yours in that layout. Report 003 states 65,331 samples split
-into Train 41,613 + Validation 4,839 + Test 10,879, which add up to 57,331: core.vqa.catalog.course_food_split_note).
+into Train 41,613 + Validation 4,839 + Test 10,879, which add up to 57,331: core.vqa.answers.course_food_split_note).
 Writes
 checkpoints/vqa/<dataset>/<variant>/ (safetensors + config.json with vocabulary and answers + metrics.json) and a
 leaderboard with the majority-answer baseline beside the variants. The course's report gives the four variants'
@@ -31,13 +31,13 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from core.batching import eval_batch_size
-from core.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
-from core.preprocess import Preprocess
+from core.catalog.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
+from core.catalog.preprocess import Preprocess
+from core.catalog.weights import REPO_ROOT, SourceFailed, TorchvisionWeights
+from core.runtime.batching import eval_batch_size
 from core.vqa.data import easy_vqa_splits, load_layout
 from core.vqa.model import VQAModel, pad_batch
 from core.vqa.text import Vocabulary
-from core.weights import REPO_ROOT, SourceFailed, TorchvisionWeights
 from train.common import Timer, budget_header, pick_device, seed_everything, write_run_metrics
 
 VARIANTS = {
@@ -151,7 +151,7 @@ def train_variant(variant, args, splits, vocab, answers, device, out_dir, comman
             model.load_imagenet_backbone(TorchvisionWeights("MobileNet_V2_Weights.IMAGENET1K_V2").state_dict())
         except SourceFailed as exc:
             raise SystemExit(
-                f"{exc}. Run `python -m core.prefetch` with network, or drop --pretrained-backbone."
+                f"{exc}. Run `python -m demo.server.prefetch` with network, or drop --pretrained-backbone."
             ) from None
     if args.freeze_backbone:
         model.backbone.requires_grad_(False)
@@ -327,8 +327,8 @@ def other_images(fmnist: int = 300, frames: int = 60) -> dict[str, list[Image.Im
     shapes-and-captions video's frames (nearest to easy-VQA: coloured shapes, but with text and other backgrounds)."""
     from sklearn.datasets import load_sample_images
 
+    from core.training.zoo_data import DEBIAN_FASHION_MNIST, _read_idx
     from core.video.decode import iter_frames
-    from core.zoo_data import DEBIAN_FASHION_MNIST, _read_idx
 
     photos = [Image.open(p).convert("RGB") for p in sorted((REPO_ROOT / "examples" / "images").glob("*.jpg"))]
     photos += [Image.fromarray(a) for a in load_sample_images().images]
@@ -368,7 +368,7 @@ CALIBRATION_OTHERS = ("photos", "fashion_mnist")  # choose the feature on these;
 
 def calibrate_all(out_dir: Path, args, splits: dict, command: str) -> dict:
     """Fit and write ood.json for every variant with a checkpoint in out_dir; print the measured rates."""
-    from core.checkpoint import load_checkpoint
+    from core.catalog.checkpoint import load_checkpoint
     from core.vqa import ood
 
     images = {part: list(dict.fromkeys(s.image for s in splits[part])) for part in ("train", "val", "test")}

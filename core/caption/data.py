@@ -86,7 +86,7 @@ def fetch_ktvic(repo_id: str, data_dir: str | Path) -> Path:
     """Download a Hub dataset repo with the KTVIC layout into data_dir (fails at once when offline)."""
     from huggingface_hub import snapshot_download
 
-    from core.weights import hub_available
+    from core.catalog.weights import hub_available
 
     if not hub_available():
         raise RuntimeError(f"the Hugging Face Hub is unreachable (or HF_HUB_OFFLINE=1): cannot download {repo_id}")
@@ -112,7 +112,7 @@ def cached_features(
     log: Callable[[str], None] = print,
 ) -> np.ndarray:
     """(N, D) float32 features of `images` by the frozen `encode` (PIL list -> array), computed once."""
-    from core.images import load_image
+    from core.runtime.images import load_image
 
     cache_dir = Path(cache_dir)
     safe = "".join(ch if ch.isalnum() else "_" for ch in encoder)

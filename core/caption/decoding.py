@@ -32,8 +32,8 @@ class DecodeOptions:
     @classmethod
     def from_fields(cls, method, beam_width, top_p, temperature, num_captions, repetition_penalty, max_length):
         """Options from what a visitor sent (the API may send NaN, 1e400, "abc", a list): each field checked with
-        core.inputs, so a bad one raises InputError (a ValueError) naming it and its range in both languages."""
-        from core.inputs import choice, number
+        core.runtime.inputs, so a bad one raises InputError (a ValueError) naming it and its range in both languages."""
+        from core.runtime.inputs import choice, number
 
         return cls(
             method=choice(method, METHODS, ("The decoding method", "Cách giải mã")),

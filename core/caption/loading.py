@@ -20,16 +20,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.messages import Bilingual
-from core.registry import CAPTION_CLIP, CAPTION_CNN
-from core.weights import WeightsUnavailable, hub_available
+from core.catalog.registry import CAPTION_CLIP, CAPTION_CNN
+from core.catalog.weights import WeightsUnavailable, hub_available
+from core.runtime.messages import Bilingual
 
 log = logging.getLogger(__name__)
 
 DEFAULT_GPT2 = "NlpHUST/gpt2-vietnamese"
 # The files load_gpt2 reads of a GPT-2 named by Hub id, and nothing else: the Vietnamese GPT-2 publishes its weights
 # as pytorch_model.bin only (read with torch.load(weights_only=True)); its flax_model.msgpack (498 MB) is never
-# read. The Space's preload_from_hub line is built from this tuple (core.prefetch.space_preload). A GPT-2 whose
+# read. The Space's preload_from_hub line is built from this tuple (demo.server.prefetch.space_preload). A GPT-2 whose
 # weights are model.safetensors: pass its local folder (--gpt2 path/).
 GPT2_MODEL_FILES = ("config.json", "pytorch_model.bin")
 EOS_TOKEN = "<|endoftext|>"
@@ -51,8 +51,8 @@ TINY_SENTENCES = (
 
 # ---- Frozen image encoders ---------------------------------------------------------------------------------------
 def image_encoder(kind: str, profile: str) -> tuple[str, Callable[[Sequence[Any]], np.ndarray], int]:
-    """("clip" | "cnn", profile) -> (cache name, PIL list -> (N, D) float32, D). Loaded once by core.model_store."""
-    from core.model_store import load_model
+    """("clip" | "cnn", profile) -> (cache name, PIL list -> (N, D) float32, D). Loaded once by core.catalog.store."""
+    from core.catalog.store import load_model
 
     if kind == "clip":
         clip = load_model(CAPTION_CLIP, profile).module
@@ -197,7 +197,7 @@ def pretrain_tiny_gpt2(model, tokenizer, sentences: Sequence[str], steps: int = 
 
 # ---- Checkpoints -------------------------------------------------------------------------------------------------
 def save_clipcap(directory: Path, model, tokenizer, *, model_args: dict, extra: dict, train_config: dict, refs):
-    from core.checkpoint import save_checkpoint, write_json
+    from core.catalog.checkpoint import save_checkpoint, write_json
 
     save_checkpoint(
         directory,
@@ -219,7 +219,7 @@ def load_clipcap(directory: Path):
     config["eos_id"] is the end-of-text id decoding stops at (end_of_text, resolved against the GPT-2 loaded now)
     and config["load_notes"] the Bilingual notes about it, if any (LoadedCaptioner.eos_id / .notes)."""
     from core.caption.clipcap import ClipCaptionModel
-    from core.checkpoint import load_checkpoint
+    from core.catalog.checkpoint import load_checkpoint
 
     mapper, config = load_checkpoint(directory)
     gpt, tokenizer = load_gpt2(config["gpt2"], directory / config.get("tokenizer", TOKENIZER_DIR), shared=True)
@@ -229,7 +229,7 @@ def load_clipcap(directory: Path):
 
 
 def save_lstm(directory: Path, model, vocab, *, model_args: dict, extra: dict, train_config: dict, refs):
-    from core.checkpoint import save_checkpoint, write_json
+    from core.catalog.checkpoint import save_checkpoint, write_json
 
     save_checkpoint(
         directory,
@@ -237,7 +237,7 @@ def save_lstm(directory: Path, model, vocab, *, model_args: dict, extra: dict, t
         arch="lstm_captioner",
         model_args=model_args,
         labels=vocab.words,
-        preprocess={"note": "the CNN's ImageNet transform (core/registry.py resnet50_imagenet)"},
+        preprocess={"note": "the CNN's ImageNet transform (core/catalog/registry.py resnet50_imagenet)"},
         train_config=train_config,
         extra=extra,
     )
@@ -246,7 +246,7 @@ def save_lstm(directory: Path, model, vocab, *, model_args: dict, extra: dict, t
 
 def load_lstm(directory: Path):
     from core.caption.baseline import WordVocab
-    from core.checkpoint import load_checkpoint
+    from core.catalog.checkpoint import load_checkpoint
 
     model, config = load_checkpoint(directory)
     return model, WordVocab(config["labels"]), config

@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from core import subprocess_guard
+from core.runtime import subprocess_guard
 
 Tokens = Sequence[str]
 

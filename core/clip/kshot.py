@@ -15,7 +15,7 @@ import numpy as np
 from core.clip.probe import PROBES, fit_probe, zero_shot_weight
 from core.clip.support import MAX_SHOTS, SupportSet
 from core.clip.zero_shot import ClipInputError, ZeroShotResult, zero_shot
-from core.messages import Bilingual
+from core.runtime.messages import Bilingual
 
 
 @dataclass

@@ -167,7 +167,7 @@ def hub_flickr(
 
     from huggingface_hub import hf_hub_download
 
-    from core.weights import hub_available
+    from core.catalog.weights import hub_available
 
     # Unreachable Hub: use what a previous run cached, without the download client's minute of retries.
     local_only = not hub_available()

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.images import ImageInputError, load_image
-from core.lru import LRUCache
-from core.messages import Bilingual, vietnamese_of
-from core.uploads import digest
+from core.runtime.images import ImageInputError, load_image
+from core.runtime.lru import LRUCache
+from core.runtime.messages import Bilingual, vietnamese_of
+from core.runtime.uploads import digest
 
 MAX_SHOTS = 20
 EASY_VQA_SHAPES = ("circle", "rectangle", "triangle")
@@ -56,7 +56,8 @@ IMAGE_CACHE = LRUCache(4096)  # (model key, content key) -> (N, D) embeddings
 def content_key(source) -> str | None:
     """A hash of a file's bytes (or of raw bytes); None for in-memory images, which are not cached.
 
-    A file is hashed in chunks after core.uploads' checks: a FIFO, a device or a file over the upload limit raises
+    A file is hashed in chunks after core.runtime.uploads' checks: a FIFO, a device or a file over the upload limit
+    raises
     ImageInputError before anything is read into memory."""
     if isinstance(source, bytes):
         return hashlib.sha1(source).hexdigest()
@@ -68,7 +69,7 @@ def content_key(source) -> str | None:
 def embed_image(model, model_key: str, source, *, use_cache: bool = True) -> tuple[np.ndarray, bool]:
     """One image (path, bytes or PIL) -> ((D,) unit embedding, whether it came from the cache).
 
-    Raises core.images.ImageInputError for files that are not usable images."""
+    Raises core.runtime.images.ImageInputError for files that are not usable images."""
     key = content_key(source) if use_cache else None
     if key is not None and (hit := IMAGE_CACHE.get((model_key, key))) is not None:
         return hit, True

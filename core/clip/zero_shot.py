@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.clip.probe import softmax
-from core.lru import LRUCache
-from core.messages import Bilingual, UserError
+from core.runtime.lru import LRUCache
+from core.runtime.messages import Bilingual, UserError
 
 MAX_CLASSES = 1000
 # Prompts encoded in one request: 80 templates x 100 classes. A full-size ViT-B/32 text tower encodes ~110 prompts/s
@@ -170,9 +170,9 @@ def fill(template: str, name: str) -> str:
 
 class TextEmbeddingCache:
     """The one cache of CLIP text embeddings (the playground's prompts, video search's queries), keyed by
-    (model key, text) in a core.lru.LRUCache; least recently used entries leave first.
+    (model key, text) in a core.runtime.lru.LRUCache; least recently used entries leave first.
 
-    The model key is "<entry name>/<profile>" (core.clip.playground.clip_model): tiny and random models are built
+    The model key is "<entry name>/<profile>" (core.clip.service.clip_model): tiny and random models are built
     with a fixed seed, so one key always means the same weights."""
 
     def __init__(self, capacity: int = 100_000):

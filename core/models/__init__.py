@@ -1,7 +1,8 @@
 """Architectures, each defined once and shared by train/, demo/ and tests (docs/ARCHITECTURE.md, "The catalogue").
 
 An architecture is separate from its weights: `build_architecture("resnet50", num_classes=100)` makes the module;
-the catalogue in core/registry.py says where its weights come from. Modules are imported lazily so that importing
+the catalogue in core/catalog/registry.py says where its weights come from. Modules are imported lazily so that
+importing
 the app does not import torch or transformers.
 """
 
@@ -42,9 +43,9 @@ ARCHITECTURES: dict[str, str] = {
     "clipcap_mapper": "core.caption.clipcap:build_mapper",
     "lstm_captioner": "core.caption.baseline:LSTMCaptioner",
     # text classifiers (course Task 2): 20 Newsgroups and WordNet
-    "text_bigru": "core.text.models:BiGRUClassifier",
-    "text_distilbert": "core.text.models:DistilBertClassifier",
-    "text_minilm": "core.text.models:MiniLMClassifier",
+    "text_bigru": "core.text.model:BiGRUClassifier",
+    "text_distilbert": "core.text.model:DistilBertClassifier",
+    "text_minilm": "core.text.model:MiniLMClassifier",
 }
 
 

@@ -6,7 +6,7 @@ bias: that is what the course's parameter count (819.4K vs SimpleViT's 821.0K, 4
 
 Unlike the other zoo encoders (core.models.attention: F.scaled_dot_product_attention), it holds every head's full
 T x T score matrix, because computing it is what it teaches: 68 KB an image and layer for CustomViT's 65 tokens, which
-core.batching counts when it sizes evaluation batches.
+core.runtime.batching counts when it sizes evaluation batches.
 """
 
 from __future__ import annotations

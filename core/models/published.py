@@ -21,7 +21,7 @@ from timm.models.resnet import Bottleneck, ResNet
 from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 
-from core.messages import Bilingual
+from core.runtime.messages import Bilingual
 
 
 class DetectorsResNet50(nn.Module):

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import Bottleneck, ResNet
 
-from core.messages import Bilingual
+from core.runtime.messages import Bilingual
 
 
 class ResNetClassifier(nn.Module):

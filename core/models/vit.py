@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from transformers import ViTConfig, ViTForImageClassification
 
-from core.messages import Bilingual
+from core.runtime.messages import Bilingual
 
 VIT_B16 = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
 

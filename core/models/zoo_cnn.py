@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.messages import Bilingual
+from core.runtime.messages import Bilingual
 
 
 def vgg_block(c_in: int, c_out: int) -> nn.Sequential:

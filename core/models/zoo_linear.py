@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.messages import Bilingual
 from core.models.zoo_common import input_requiring_grad
+from core.runtime.messages import Bilingual
 
 
 class _FlatClassifier(nn.Module):

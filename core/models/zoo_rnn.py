@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.messages import Bilingual
 from core.models.zoo_common import input_requiring_grad
+from core.runtime.messages import Bilingual
 
 READINGS = {
     "row": "32 rows, top to bottom (and back): each step sees one row of 32 px x 3 channels",

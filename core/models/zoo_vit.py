@@ -11,9 +11,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.messages import Bilingual
 from core.models.einsum_transformer import EinsumEncoder
 from core.models.zoo_common import pre_ln_encoder, run_encoder_with_features, tokens_to_grid
+from core.runtime.messages import Bilingual
 
 
 class _TokenViT(nn.Module):

@@ -8,7 +8,7 @@ Nothing here imports torch or transformers at package import: the app imports th
 
 from __future__ import annotations
 
-from core.messages import Bilingual
+from core.runtime.messages import Bilingual
 
 # scikit-learn's `fetch_20newsgroups(...).target_names`: the label index order of every 20 Newsgroups checkpoint.
 NEWSGROUPS: tuple[str, ...] = (

@@ -103,7 +103,7 @@ def _strip(text: str, remove: tuple[str, ...]) -> str:
 def _from_sklearn(data_home: str | None, remove: tuple[str, ...]):
     from sklearn.datasets import fetch_20newsgroups, get_data_home
 
-    from core.weights import host_reachable
+    from core.catalog.weights import host_reachable
 
     # Probe first: offline, scikit-learn would retry the download and fail with a bare URLError.
     download = host_reachable(SKLEARN_HOST)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.text.models import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
+from core.text.model import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
 from core.vqa.ood import OOD_FILE, OutOfDomain, load_calibration  # noqa: F401  (re-exported)
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.inputs import InputError
-from core.messages import Bilingual, UserError
+from core.runtime.inputs import InputError
+from core.runtime.messages import Bilingual, UserError
 
 DISTILBERT_TOKENIZER = "distilbert/distilbert-base-uncased"  # the Hub id of distilbert-base-uncased
 MAX_TOKENS = 256  # the course's max length, [CLS] and [SEP] included
@@ -95,7 +95,7 @@ def from_file(path: str | Path):
 
 def from_hub(repo_id: str = DISTILBERT_TOKENIZER):
     """The Hub tokenizer.json of `repo_id`, from the local cache when offline. Raises TokenizerUnavailable."""
-    from core.weights import hub_available
+    from core.catalog.weights import hub_available
 
     local_only = not hub_available()
     try:
@@ -111,7 +111,8 @@ def from_hub(repo_id: str = DISTILBERT_TOKENIZER):
             "status tab says how).",
             f"bộ tách từ {repo_id}: {where_vi}. Giảng viên tải về một lần khi có mạng (thẻ Trạng thái mô hình cho "
             "biết cách làm).",
-            fix="python -m core.prefetch (with network), or pass --tokenizer tiny / a tokenizer.json path to the "
+            fix="python -m demo.server.prefetch (with network), or pass --tokenizer tiny / a tokenizer.json path to "
+            "the "
             "train script",
         ) from exc
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from core.messages import Bilingual, UserError
+from core.runtime.messages import Bilingual, UserError
 
 DEFAULT_MAX_DURATION_S = 30 * 60.0  # VIDEO_MAX_DURATION_S overrides: a lecture-length clip, not a film
 # Frame size cap: 4096x2160 (DCI 4K). A 6 MB .mov declaring 16000x16000 16-bit RGBA frames once took 34 s and

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core.lru import KeyLocks, LRUCache
+from core.runtime.lru import KeyLocks, LRUCache
 from core.video.decode import VideoInfo, probe
 from core.video.keyframes import Keyframe, KeyframeParams, extract_keyframes
 
@@ -152,7 +152,7 @@ def _embeddings(index: VideoIndex, clip_name: str, profile: str, report: Progres
         if len(emb) == len(index.keyframes):
             _memory.put(key, emb)
             return emb, True
-    from core.model_store import load_model  # torch and open_clip: only once a video is actually indexed
+    from core.catalog.store import load_model  # torch and open_clip: only once a video is actually indexed
 
     clip = load_model(clip_name, profile).module
     chunks = []

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.registry import models_for
+from core.catalog.registry import models_for
 from core.video.index import Progress, VideoIndex, build_index
 from core.video.keyframes import KeyframeParams
 from core.video.search import MODES, Moment, search
@@ -33,7 +33,7 @@ class SearchOptions:
 
 def checked_options(query, mode, clip_name, top_k, keyframes, interval_s, window_s) -> SearchOptions:
     """What /video_search and the tab send, checked whatever Gradio's preprocessing did: InputError otherwise."""
-    from core.inputs import choice, number, text
+    from core.runtime.inputs import choice, number, text
     from core.video.keyframes import MODES as KEYFRAME_MODES
 
     interval = number(interval_s, ("The sampling interval (s)", "Khoảng lấy mẫu (giây)"), *INTERVAL_RANGE_S)
@@ -108,7 +108,7 @@ def video_search(
     )
     clip = None
     if uses_clip:
-        from core.model_store import load_model
+        from core.catalog.store import load_model
 
         clip = load_model(clip_name, profile).module  # loaded once per process; not part of a query's time
     t1 = time.perf_counter()

@@ -19,8 +19,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import subprocess_guard
-from core.messages import UserError
+from core.runtime import subprocess_guard
+from core.runtime.messages import UserError
 from core.video.search import Moment
 
 ESPEAK_VOICES = {"vi": "vi", "en": "en-us"}

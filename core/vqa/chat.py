@@ -8,9 +8,9 @@ would copy a file named there into its cache and serve it back.
 
 from __future__ import annotations
 
-from core.inputs import InputError, choice, text
-from core.registry import VQA_DATASETS as DATASETS
-from core.registry import VQA_VARIANTS as VARIANT_NAMES
+from core.catalog.registry import VQA_DATASETS as DATASETS
+from core.catalog.registry import VQA_VARIANTS as VARIANT_NAMES
+from core.runtime.inputs import InputError, choice, text
 from core.vqa.text import MAX_QUESTION_CHARS
 
 MAX_HISTORY_MESSAGES = 100  # 50 questions and answers; older ones leave the chat as new ones arrive

@@ -1,5 +1,5 @@
 """A class clicks at once: N simultaneous requests against the app started as a user starts it, with the
-speed-ups of core/serving.py on and off (CLASSROOM_SPEEDUPS=0) in the same run.
+speed-ups of core/runtime/serving.py on and off (CLASSROOM_SPEEDUPS=0) in the same run.
 
 Run: python -m tests.benchmarks.bench_class [--clients 30] [--profile random] [--tabs image,text,vqa] [--levers]
 [--smoke]
@@ -31,10 +31,10 @@ REPO = Path(__file__).resolve().parents[2]
 IMAGE = str(REPO / "examples" / "images" / "ten_lua.jpg")
 VQA_PHOTO = str(REPO / "examples" / "vqa" / "easy_vqa_test_0.png")
 
-# name -> environment on top of the user's; "baseline" is the app without any of core/serving.py's speed-ups.
+# name -> environment on top of the user's; "baseline" is the app without any of core/runtime/serving.py's speed-ups.
 CONFIGS = {"baseline": {"CLASSROOM_SPEEDUPS": "0"}, "improved": {}}
 # The page started on int8 weights (ViT-B/16's Linear layers; ResNet-50 stays fp32): answers may differ from fp32,
-# so it is the instructor's choice, not a default (core/quantize.py). Measured with --int8.
+# so it is the instructor's choice, not a default (core/image/quantize.py). Measured with --int8.
 INT8 = {"improved + int8": {"IMAGE_PRECISION": "int8"}}
 # The levers that are off by default, on top of the baseline's settings (preload alone is "improved").
 LEVERS = {

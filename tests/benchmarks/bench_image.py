@@ -46,8 +46,8 @@ def import_and_build_seconds() -> tuple[float, float]:
 
 def peak_rss_mb_with_default_models(profile: str = "random") -> float:
     code = (
-        "import app; from core.model_store import load_model; from core.classify import classify;"
-        f"from core.images import load_image; img = load_image({str(EXAMPLE)!r}).image;"
+        "import app; from core.catalog.store import load_model; from core.image.service import classify;"
+        f"from core.runtime.images import load_image; img = load_image({str(EXAMPLE)!r}).image;"
         f"[classify(img, load_model(n, {profile!r})) for n in ('resnet50', 'vit_b16')];"
         # VmHWM, not ru_maxrss: the latter is inherited from this (big) parent process across fork+exec.
         "print(int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024)"
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     import app
-    from core.images import load_image
-    from core.model_store import load_model
+    from core.catalog.store import load_model
+    from core.runtime.images import load_image
 
     handler = next(f.fn for f in app.demo.fns.values() if f.api_name == "classify_image")
     payload = {"path": str(EXAMPLE)}
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
                 model.module(x)
 
         def forward_cam(model=model, x=x):
-            from core.explain import forward_with_gradcam
+            from core.image.explain import forward_with_gradcam
 
             forward_with_gradcam(model.module, x)
 

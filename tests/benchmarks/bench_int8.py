@@ -1,4 +1,4 @@
-"""int8 paths for CPU inference: fp32 vs torch.ao's dynamic int8 (what core/quantize.py uses) vs torchao's eager
+"""int8 paths for CPU inference: fp32 vs torch.ao's dynamic int8 (what core/image/quantize.py uses) vs torchao's eager
 int8 configs (when torchao is importable), on ViT-B/16 (APP_PROFILE=random: full size, random weights).
 
 Run: python -m tests.benchmarks.bench_int8 [--repeats 5] [--smoke]
@@ -26,12 +26,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.smoke:
         args.repeats = 1
     warnings.filterwarnings("ignore")
-    from core.model_store import load_model
-    from core.quantize import quantize_int8, size_mb
+    from core.catalog.store import load_model
+    from core.image.quantize import quantize_int8, size_mb
     from tests.benchmarks.bench_image import interleaved_medians_ms
 
     module = load_model("vit_b16", profile).module
-    variants = {"fp32": module, "torch.ao int8 (core/quantize.py)": quantize_int8(module)}
+    variants = {"fp32": module, "torch.ao int8 (core/image/quantize.py)": quantize_int8(module)}
     try:
         from torchao.quantization import Int8DynamicActivationInt8WeightConfig, Int8WeightOnlyConfig, quantize_
 

@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from core.text import tokenizer as wp
-    from core.text.classify import classify_text, load_text_model, token_weights
-    from demo.text_tab import compare, example_posts
+    from core.text.service import classify_text, load_text_model, token_weights
+    from demo.tabs.text import compare, example_posts
 
     if args.threads:
         torch.set_num_threads(args.threads)

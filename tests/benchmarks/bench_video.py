@@ -136,7 +136,7 @@ def _kf(i: int):
 
 MEMORY_CHILD = """
 import sys, threading, time, torch
-import core.model_store as ms
+import core.catalog.store as ms
 from core.clip.model import ClipModel
 from core.video import index
 

@@ -27,9 +27,9 @@ def main(argv: list[str] | None = None) -> None:
         args.repeats = 1
     import torch
 
-    from core.registry import VQA_VARIANTS
-    from core.vqa import session
-    from core.weights import WeightsUnavailable
+    from core.catalog.registry import VQA_VARIANTS
+    from core.catalog.weights import WeightsUnavailable
+    from core.vqa import service as session
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"{'variant':<16} {'image':<10} {'first turn':>11} {'cached':>9} {'recompute':>10} {'ratio':>6}")

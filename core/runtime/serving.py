@@ -1,0 +1,93 @@
+"""How the app serves a class that clicks at once: the speed-ups, each switchable by one environment variable.
+
+`CLASSROOM_SPEEDUPS=0` turns every one off (the app as it was before them; tests/benchmarks/bench_class.py runs
+both in one go and compares). Each lever also has its own variable, so the README can measure them one by one.
+Micro-batching and one thread per forward are off by default: on the 2-core build machine they made a 30-student
+burst slower, not faster (README, "A class clicks at once"); they stay here, switchable, for machines where
+batching pays (a GPU-less Space with more cores, or a quieter one).
+
+| variable | default | what it does |
+| --- | --- | --- |
+| MICROBATCH | 0 | image requests for the same model that arrive within MICROBATCH_WAIT_MS go through one forward |
+| MICROBATCH_WAIT_MS | 5 | how long the first request of a batch waits for others |
+| MICROBATCH_MAX | 8 | most requests in one forward without Grad-CAM |
+| MICROBATCH_WORKERS | 2 | batches of the same model that may run at once |
+| MICROBATCH_MAX_EXPLAIN | 4 | ... with Grad-CAM (its backward keeps every layer's activations: memory grows fast) |
+| INFERENCE_THREADS | 0 | torch's threads per forward (0: torch's default, one per core); 1 pairs with two batches \
+at once |
+| IMAGE_PRECISION | fp32 | the image tab's initial weight precision (fp32, int8 or compare): int8 made \
+ViT-B/16 3x as fast (tests/benchmarks/bench_int8.py), with answers that may differ from fp32 \
+(core/image/quantize.py), so \
+it is a choice the page shows, never a silent default |
+| PRELOAD | 1 | the page's default image models load and run once in the background from the start of `python app.py`, \
+which opens its port when they are ready (at most PRELOAD_WAIT_S, 180 s) |
+
+core reads them; demo only asks `image_concurrency()` how many image requests may reach the batcher at once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServingSettings:
+    microbatch: bool
+    batch_wait_ms: float
+    max_batch: int
+    max_batch_explain: int
+    batch_workers: int
+    threads: int  # 0: leave torch's default (one thread per core)
+    preload: bool
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value not in ("0", "false", "no", "off")
+
+
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+def serving_settings() -> ServingSettings:
+    """The settings from the environment (read on each call: cheap, and tests can change them)."""
+    on = _flag("CLASSROOM_SPEEDUPS", True)
+    return ServingSettings(
+        microbatch=on and _flag("MICROBATCH", False),
+        batch_wait_ms=max(0.0, _number("MICROBATCH_WAIT_MS", 5)),
+        max_batch=max(1, int(_number("MICROBATCH_MAX", 8))),
+        max_batch_explain=max(1, int(_number("MICROBATCH_MAX_EXPLAIN", 4))),
+        batch_workers=max(1, int(_number("MICROBATCH_WORKERS", 2))),
+        threads=max(0, int(_number("INFERENCE_THREADS", 0))) if on else 0,
+        preload=on and _flag("PRELOAD", True),
+    )
+
+
+# Image requests running at once without batching: each runs its own forward (the app's "models" slots).
+UNBATCHED_CONCURRENCY = 2
+
+
+def image_concurrency() -> int:
+    """Image requests that may run at once. With batching they mostly wait inside the batcher, which bounds the
+    compute and memory; without it, each runs its own forward, so only UNBATCHED_CONCURRENCY at a time."""
+    s = serving_settings()
+    return s.max_batch * s.batch_workers if s.microbatch else UNBATCHED_CONCURRENCY
+
+
+def image_precision() -> str:
+    value = os.environ.get("IMAGE_PRECISION", "fp32").strip().lower() or "fp32"
+    if value not in ("fp32", "int8", "compare"):
+        raise ValueError(f"IMAGE_PRECISION={value!r} is not one of fp32, int8, compare")
+    return value
+
+
+def apply_thread_settings() -> None:
+    """torch's intra-op threads for this process (call once at startup)."""
+    threads = serving_settings().threads
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)

@@ -1,0 +1,402 @@
+"""Tab "Video event search": find moments in a video by describing them or by the text on screen, and hear them.
+
+Composes components only; indexing and search are core.video (PyAV, CLIP, RapidOCR, espeak-ng/gTTS).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+
+from core.catalog.initial import video_mode
+from core.runtime.images import ImageInputError
+from core.runtime.inputs import InputError
+from core.runtime.messages import Bilingual, UserError
+from core.video.search import looks_vietnamese
+from core.video.service import CLIP_MODELS as CLIP
+from core.video.service import playable_copy
+from demo.server import first_run
+from demo.server.fair_queue import VIDEO_GROUP
+from demo.server.gpu import gpu_task
+from demo.server.limits import deadline_progress
+from demo.tabs.clip import inline_note
+from demo.ui.components import checked_choices
+from demo.ui.errors import localized, shows_user_errors
+from demo.ui.i18n import lang_of, say, tr
+from demo.ui.wiring import for_profile
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "video"
+# Each example video with a query that finds something in it: first the one with captions on screen, which OCR
+# search (all a machine without CLIP weights has) finds; then the film, whose rabbit only CLIP can see.
+EXAMPLE_QUERIES = (("shapes_and_captions.mp4", "xin chào"), ("big_buck_bunny.mp4", "a rabbit on the grass"))
+VOICES = ("auto", "vi", "en", "off")
+PLAYER_ID = "video_search_player"
+PREVIEW_ID = "video_search_preview"
+# Seek the player to the chosen moment and play it (the browser does this; the server only sends the time). The
+# H.264 preview, when an upload needed one, is the player; otherwise the upload itself.
+SEEK_JS = f"""(t) => {{
+  const v = document.querySelector('#{PREVIEW_ID} video') || document.querySelector('#{PLAYER_ID} video');
+  if (v && t !== null && t !== undefined) {{ v.currentTime = t; v.play().catch(() => {{}}); }}
+  return [];
+}}"""
+
+
+def build_video_tab(profile: str) -> None:
+    _intro(profile)
+    with gr.Row():
+        query = _query_box()
+        video, preview, examples = _video_column(query)
+        ui = _query_column(query)
+    # Without CLIP weights the tab opens on OCR search, which runs offline (RapidOCR ships its models).
+    first_run.on_page_load(for_profile(page_load, profile), [ui.mode])
+    gallery, summary, audio, details, seek, moments = _results()
+    inputs = [video, ui.query, ui.mode, ui.model, ui.top_k, ui.keyframes, ui.interval, ui.window, ui.voice]
+    # gr.Video's data model makes Gradio refuse a path sent without its FileData `meta` tag, and one with the tag
+    # unless it lies in the upload folder; run_search checks the path again with core.runtime.uploads (the same gate as
+    # images) before anything opens it. gr.Video's preprocess (format=None) passes the path through unconverted.
+    # Indexing a long video can take minutes: it has its own slot, so image, text and CLIP requests do not wait.
+    outputs = [gallery, summary, audio, details, moments, preview]
+    event = gpu_task(for_profile(search, profile))
+    ui.run.click(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
+    ui.query.submit(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
+    # A new upload: the old moments, summary and preview belonged to the previous video. `input` (the visitor's own
+    # upload or clear), not `change`: an example fires that too, and its clearing could arrive after the example's
+    # search (a cached index answers in milliseconds) and wipe the results; the search replaces them all anyway.
+    video.input(clear_results, outputs=[gallery, summary, audio, moments, preview], api_visibility="private",
+                queue=False)  # fmt: skip
+    # An example fills the video and its query, then searches at once, in the video slot like the button.
+    # Chained here, not gr.Examples(run_on_click=True): that event would skip the video's concurrency group and
+    # stay callable through the API.
+    examples.load_input_event.then(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
+    gallery.select(play_from, [moments], [seek], api_visibility="private").then(
+        None, [seek], None, js=SEEK_JS, api_visibility="private"
+    )
+
+
+def _intro(profile: str) -> None:
+    """What the tab does; a note when CLIP is random."""
+    gr.Markdown(
+        tr(
+            "video.intro",
+            "### Tìm sự kiện trong video\n"
+            "Tải lên một video (mp4, webm, mov, avi) rồi mô tả khoảnh khắc cần tìm. Video được giải mã từng khung "
+            "hình; các khung hình chính (lấy mẫu đều và/hoặc ranh giới cảnh theo histogram màu) được mã hoá bằng "
+            "CLIP và đọc chữ bằng OCR, rồi lưu vào bộ đệm trên đĩa: câu hỏi thứ hai không phải mã hoá lại. "
+            "Viết “A rồi B” để tìm B xảy ra ngay sau A.",
+            "### Video event search\n"
+            "Upload a video (mp4, webm, mov, avi) and describe the moment you are looking for. The video is decoded "
+            "frame by frame; keyframes (uniform sampling and/or shot boundaries from colour histograms) are encoded "
+            "with CLIP and read with OCR, and cached on disk: a second query does not encode again. "
+            'Write "A then B" to find B happening shortly after A.',
+        )
+    )
+    if profile != "default":
+        gr.Markdown(
+            tr(
+                f"video.profile_note.{profile}",
+                f"**Mô hình thử ({profile})**: CLIP là bản khởi tạo ngẫu nhiên nên điểm hình ảnh không có ý nghĩa; "
+                "OCR vẫn là mô hình thật.",
+                f"**Test models ({profile})**: CLIP is random-initialised, so image scores are meaningless; OCR is the "
+                "real model.",
+            )
+        )
+
+
+def _video_column(query: gr.Textbox) -> tuple:
+    """The upload, its H.264 preview (shown when the browser cannot play the original) and the examples."""
+    with gr.Column(scale=3):
+        video = gr.Video(
+            label=tr("video.video", "Tệp video", "Video"), sources=["upload"], height=340, elem_id=PLAYER_ID
+        )
+        preview = gr.Video(
+            label=tr(
+                "video.preview",
+                "Bản xem trước H.264 (trình duyệt không phát được tệp gốc)",
+                "H.264 preview (browsers cannot play the original)",
+            ),
+            interactive=False,
+            visible=False,
+            height=240,
+            elem_id=PREVIEW_ID,
+        )
+        examples = gr.Examples(
+            [[str(EXAMPLES / name), query] for name, query in EXAMPLE_QUERIES],
+            inputs=[video, query],
+            visible_columns=[0],  # the videos; each brings its query
+            label=tr("video.examples", "Video ví dụ (bấm để tìm)", "Example videos (click to search)"),
+            api_visibility="private",
+        )
+    return video, preview, examples
+
+
+def _query_box() -> gr.Textbox:
+    """Created before the video column, drawn in the query column: an example sets the video and its query."""
+    return gr.Textbox(
+        label=tr("video.query", "Tìm gì?", "What to find"),
+        placeholder=tr(
+            "video.query_placeholder",
+            "ví dụ: một con thỏ trên bãi cỏ · xin chào · hình tròn rồi hình vuông",
+            "e.g. a rabbit on the grass · xin chao · a circle then a square",
+        ),
+        max_lines=2,
+        render=False,
+    )
+
+
+def _query_column(query: gr.Textbox) -> SimpleNamespace:
+    """The query, search mode, CLIP model, settings, the voice and the Search button."""
+    with gr.Column(scale=2):
+        query.render()
+        mode = gr.Radio(
+            [
+                (tr("video.mode_clip", "Hình ảnh (CLIP)", "Picture (CLIP)"), "clip"),
+                (tr("video.mode_ocr", "Chữ trên màn hình (OCR)", "Text on screen (OCR)"), "ocr"),
+                (tr("video.mode_combined", "Kết hợp cả hai", "Both, fused"), "combined"),
+            ],
+            value="combined",
+            label=tr("video.mode", "Cách tìm", "Search by"),
+        )
+        model = gr.Dropdown(
+            [
+                (tr("video.model_en", "CLIP ViT-B/32 (câu hỏi tiếng Anh)", "CLIP ViT-B/32 (English)"), CLIP[0]),
+                (
+                    tr(
+                        "video.model_multi",
+                        "CLIP đa ngôn ngữ (câu hỏi tiếng Việt)",
+                        "Multilingual CLIP (Vietnamese)",
+                    ),
+                    CLIP[1],
+                ),
+            ],
+            value=CLIP[0],
+            label=tr("video.model", "Mô hình CLIP", "CLIP model"),
+        )
+        with gr.Accordion(tr("video.settings", "Tuỳ chọn", "Settings"), open=False):
+            top_k = gr.Slider(1, 12, value=5, step=1, label=tr("video.top_k", "Số khoảnh khắc", "Moments"))
+            keyframes = gr.Radio(
+                [
+                    (tr("video.kf_both", "Đều + ranh giới cảnh", "Uniform + shot cuts"), "both"),
+                    (tr("video.kf_uniform", "Lấy mẫu đều", "Uniform"), "uniform"),
+                    (tr("video.kf_shots", "Ranh giới cảnh", "Shot cuts"), "shots"),
+                ],
+                value="both",
+                label=tr("video.kf", "Khung hình chính", "Keyframes"),
+            )
+            interval = gr.Slider(
+                0.5, 10, value=2.0, step=0.5, label=tr("video.interval", "Khoảng lấy mẫu (giây)", "Interval (s)")
+            )
+            window = gr.Slider(
+                1,
+                60,
+                value=10,
+                step=1,
+                label=tr("video.window", "Cửa sổ “A rồi B” (giây)", '"A then B" window (s)'),
+            )
+        voice = gr.Radio(
+            [
+                (tr("video.voice_page", "Theo ngôn ngữ trang", "Page language"), "auto"),
+                ("Tiếng Việt", "vi"),
+                ("English", "en"),
+                (tr("video.voice_off", "Tắt", "Off"), "off"),
+            ],
+            value="auto",
+            label=tr("video.voice", "Đọc kết quả", "Spoken summary"),
+        )
+        run = gr.Button(tr("video.run", "Tìm", "Search"), variant="primary")
+    return SimpleNamespace(**locals())  # the components, by name
+
+
+def _results() -> tuple:
+    """The moments, the summary, its audio, the JSON details, and the hidden seek time and moment times."""
+    gallery = gr.Gallery(
+        label=tr("video.moments", "Khoảnh khắc (bấm để phát từ đó)", "Moments (click to play from there)"),
+        columns=5,
+        height=270,
+        object_fit="contain",
+        allow_preview=False,
+        fit_columns=False,  # two moments stay thumbnails: stretched to the full width they were cut off at the top
+    )
+    summary = gr.Markdown()
+    audio = gr.Audio(label=tr("video.audio", "Tóm tắt bằng giọng nói", "Spoken summary"), type="filepath")
+    with gr.Accordion(tr("video.details", "Chi tiết (JSON)", "Details (JSON)"), open=False):
+        details = gr.JSON()
+    seek = gr.Number(visible=False)
+    moments = gr.State([])
+    return gallery, summary, audio, details, seek, moments
+
+
+# --- handlers: plain values in and out; tests call them directly ----------------------------------------------------
+
+
+def page_load(request: gr.Request | None = None, *, profile: str) -> list:
+    """The search mode the tab opens on: OCR when no CLIP weights are here (core.catalog.initial.video_mode)."""
+    return [video_mode(profile)]
+
+
+@shows_user_errors
+def search(
+    payload,
+    text,
+    mode_,
+    model_,
+    k,
+    kf_mode,
+    interval_s,
+    window_s,
+    voice_,
+    request: gr.Request = None,
+    progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
+    *,
+    profile: str,
+):
+    """The moments (thumbnail, caption), the summary, its audio, the JSON, the moments' times and the preview."""
+    missing = _missing(payload, text)
+    if missing:  # said where the results go: a missing input is no error (no toast, no red badges)
+        return [], inline_note(request, *missing), None, None, [], gr.update(value=None, visible=False)
+    options = (payload, text, mode_, model_, k, kf_mode, interval_s, window_s)
+    (voice_,) = checked_choices((voice_, VOICES, ("The spoken summary", "Đọc kết quả")))
+    if mode_ != "ocr" and model_ == CLIP[0] and looks_vietnamese(text if isinstance(text, str) else ""):
+        gr.Warning(
+            say(
+                request,
+                "CLIP tiếng Anh hiểu câu tiếng Việt rất kém: hãy chọn “CLIP đa ngôn ngữ”.",
+                "The English CLIP understands Vietnamese poorly: choose the multilingual CLIP.",
+            )
+        )
+    # At most VIDEO_MAX_REQUEST_S of the single video slot per search, as for the API (demo/server/limits.py).
+    path, result = run_search(*options, profile=profile, request=request, progress=deadline_progress(progress))
+    data = result.as_dict()
+    lang = lang_of(request) if voice_ in ("auto", "off") else voice_
+    spoken = spoken_summary(result, text, lang)
+    items = [(result.index.image_path(m.keyframe), _caption(m)) for m in result.moments]
+    speech = _speak(spoken, lang, request) if voice_ != "off" and result.moments else None
+    notes = "".join(f"\n\n> {say(request, vi, en)}" for vi, en in result.index.notes)
+    if not result.moments and result.mode == "ocr":
+        notes += "\n\n> " + say(
+            request,
+            "Chỉ tìm theo chữ trên màn hình (OCR), và không khung hình chính nào có dòng chữ này. Muốn tìm theo hình "
+            "ảnh thì cần CLIP (thẻ Trạng thái mô hình cho biết cách có trọng số).",
+            "Only the text on screen was searched (OCR), and no keyframe shows this text. Searching what is seen "
+            "needs CLIP (the Model status tab says how to get its weights).",
+        )
+    times = [m.time_s for m in result.moments]
+    copy = playable_copy(path, result.index)
+    shown = gr.update(value=copy, visible=True) if copy else gr.update(value=None, visible=False)
+    return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times, shown
+
+
+NO_VIDEO = (Bilingual("No video", "Chưa có video"),
+            Bilingual("Upload a video or pick an example.", "Hãy tải video lên hoặc chọn video ví dụ."))  # fmt: skip
+NO_QUERY = (Bilingual("Query", "Tìm gì?"), Bilingual("Type what to look for.", "Hãy nhập điều cần tìm."))
+
+
+def _missing(payload, text) -> tuple | None:
+    """(title, message) when the video or the query is missing; None when both are there."""
+    path = payload.get("path") if isinstance(payload, dict) else payload
+    if not path:
+        return NO_VIDEO
+    if isinstance(text, str) and not text.strip():
+        return NO_QUERY
+    return None
+
+
+def play_from(times, evt: gr.SelectData):
+    """The time of the clicked moment (the browser seeks the player there: SEEK_JS)."""
+    return times[evt.index] if times and 0 <= evt.index < len(times) else None
+
+
+def clear_results() -> tuple:
+    """A new upload: no moments, summary, audio or preview from the previous video."""
+    return [], "", None, [], gr.update(value=None, visible=False)
+
+
+# --- what the handler and the public API (demo/api.py) share ---------------------------------------------------------
+
+
+def run_search(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, profile, request, progress):
+    """Check the upload and the options, then index (cached) and search: (the checked path, core's result)."""
+    from core.catalog.weights import WeightsUnavailable
+    from core.runtime.uploads import checked_upload
+    from core.video.decode import VideoInputError
+    from core.video.service import checked_options, video_search
+
+    path = payload.get("path") if isinstance(payload, dict) else payload
+    if not path:
+        raise VideoInputError("Upload a video first.", "Hãy tải video lên trước.")
+    try:
+        path = str(checked_upload(path))  # an upload or an example, a regular file, under the size limit
+    except ImageInputError as exc:  # core.runtime.uploads' refusal (the same for every path), titled for a video here
+        raise VideoInputError(str(exc), exc.vi) from exc
+    options = checked_options(text, mode, model, k, kf_mode, interval_s, window_s)
+    if not options.query:
+        raise InputError("Type what to look for.", "Hãy nhập điều cần tìm.", title=Bilingual("Query", "Tìm gì?"))
+    report = lambda f, m: progress(f, desc=_progress_text(m, request))  # noqa: E731
+    common = dict(clip_name=options.clip_name, profile=profile, params=options.params, top_k=options.top_k,
+                  window_s=options.window_s)  # fmt: skip
+    try:
+        return path, video_search(path, options.query, mode=options.mode, progress=report, **common)
+    except WeightsUnavailable as exc:  # "both" still answers from the text on screen
+        if options.mode != "combined":
+            # Said without core's reasons and commands (cache paths, prefetch lines): the Status tab has those.
+            raise UserError(
+                "No CLIP weights on this machine: search by text on screen (OCR) instead. The Model status tab says "
+                "how to get them.",
+                "Máy này chưa có trọng số CLIP: hãy tìm theo chữ trên màn hình (OCR). Thẻ Trạng thái mô hình cho biết "
+                "cách có trọng số.",
+                title=exc.title,
+            ) from exc
+        gr.Warning(say(request, "Chưa có trọng số CLIP trên máy này: chỉ tìm theo chữ trên màn hình (OCR).",
+                       "No CLIP weights on this machine: searching the text on screen (OCR) only."))  # fmt: skip
+        return path, video_search(path, options.query, mode="ocr", progress=report, **common)
+
+
+# core.video names its indexing stages in English; the progress bar is UI text, so a Vietnamese page shows these.
+PROGRESS_VI = {"hashing": "đang tính mã băm của tệp", "CLIP": "mã hoá CLIP", "OCR": "đọc chữ (OCR)", "ready": "xong"}
+
+
+def _progress_text(message: str, request) -> str:
+    count, _, rest = message.partition(" ")
+    vi = f"{count} khung hình chính" if rest == "keyframes" else PROGRESS_VI.get(message, message)
+    return say(request, vi, message)
+
+
+def spoken_summary(result, text: str, lang: str) -> str:
+    """The one-paragraph summary (spoken by the tab, returned by /video_search) in `lang`."""
+    from core.video.speech import summary_text
+
+    return summary_text(" ".join(text.split())[:200], result.moments, lang, result.parts)
+
+
+def _speak(text: str, lang: str, request):
+    from core.video.speech import SpeechUnavailable, synthesize
+
+    try:
+        return synthesize(text, lang).path
+    except SpeechUnavailable as exc:  # the moments stand without the voice: a warning, not an error
+        gr.Warning(localized(request, exc))
+        return None
+
+
+def _caption(m) -> str:
+    when = m.timestamp if m.end_s is None else f"{m.timestamp} → {m.end_s:.1f}s"
+    words = f" · {m.ocr_text[:40]}" if m.ocr_text else ""
+    return f"{when} · {m.score:.3f}{words}"
+
+
+def _cache_line(result, request) -> str:
+    hit = all(result.index.cached.values())
+    t = result.timings_ms
+    if hit:
+        return say(
+            request,
+            f"\n\n*Chỉ mục lấy từ bộ đệm · truy vấn {t['query']:.0f} ms.*",
+            f"\n\n*Index from cache · query {t['query']:.0f} ms.*",
+        )
+    n = len(result.index.keyframes)
+    return say(
+        request,
+        f"\n\n*Đã lập chỉ mục {n} khung hình chính trong {t['index'] / 1000:.1f} s · truy vấn {t['query']:.0f} ms.*",
+        f"\n\n*Indexed {n} keyframes in {t['index'] / 1000:.1f} s · query {t['query']:.0f} ms.*",
+    )
