@@ -30,8 +30,8 @@ from typing import Literal
 import gradio as gr
 from gradio.data_classes import FileData
 
+from core.catalog import DEFAULT_CLIP
 from core.catalog.initial import vqa_choice
-from core.catalog.registry import DEFAULT_CLIP
 from core.clip.templates import DEFAULT_TEMPLATE
 from core.runtime.inputs import choice, number, shorten_echoes
 from core.video.service import CLIP_MODELS
@@ -436,8 +436,8 @@ def mcp_choices(endpoint: str) -> dict[str, list[str]]:
     """Per model parameter of `endpoint`, the values that can run on this server now ("" first where an empty
     value means the page's choice): the `enum` an assistant reads in the MCP tool list (demo/server/gradio_hooks.py). An
     empty list: no model for it can run here now."""
+    from core.catalog import VQA_DATASETS, VQA_VARIANTS, list_models, models_for, vqa_model_name
     from core.catalog.initial import runs_here
-    from core.catalog.registry import VQA_DATASETS, VQA_VARIANTS, list_models, models_for, vqa_model_name
     from core.training import live_models
 
     profile = _profile["name"]

@@ -17,7 +17,7 @@ from core.caption.clipcap import ClipCaptionModel, GPTStepper, build_mapper
 from core.caption.data import load_ktvic
 from core.caption.decoding import DecodeOptions, decode
 from core.caption.text import clean_decoded, metric_tokens, nfc, segment
-from core.catalog.registry import CAPTION_CLIP, caption_variants
+from core.catalog import CAPTION_CLIP, caption_variants
 from core.catalog.weights import WeightsUnavailable
 from tests.caption_synthetic import CAPTIONS, write_ktvic
 from train import caption as train_caption
@@ -258,8 +258,8 @@ def test_a_checkpoint_pushed_to_the_class_hub_repo_loads_without_local_files(tra
 
     import huggingface_hub.constants as hf_constants
 
+    from core.catalog import caption_model_name, get_spec
     from core.catalog.initial import runs_here
-    from core.catalog.registry import caption_model_name, get_spec
 
     commit = "2" * 40
     repo = tmp_path / "hub" / "models--teacher--ckpts"

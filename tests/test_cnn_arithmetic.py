@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.catalog.registry import get_spec
+from core.catalog import get_spec
 from core.image.conv_arithmetic import KERNELS, SLIDE_EXAMPLES, SLIDE_INPUT, conv2d, output_size, parse_grid, pool2d
 from core.image.layer_table import (
     COURSE_LENET_ROWS,

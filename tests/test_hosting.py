@@ -24,7 +24,7 @@ def front_matter() -> dict:
 def hub_repos_used() -> set[str]:
     import open_clip
 
-    from core.catalog.registry import get_spec, list_models
+    from core.catalog import get_spec, list_models
     from demo.server.prefetch import EXTRA_HUB_REPOS
 
     repos = {repo for repo, _, _ in EXTRA_HUB_REPOS}
@@ -57,7 +57,7 @@ def test_front_matter_is_valid_for_spaces():
 def test_spaces_preloads_the_default_models_and_has_a_short_description():
     """Spaces' `preload_from_hub` entries are "repo [file,file...]"; the short description is at most 60 characters."""
     from core.caption.loading import DEFAULT_GPT2
-    from core.catalog.registry import DEFAULT_CLIP, get_spec
+    from core.catalog import DEFAULT_CLIP, get_spec
 
     meta = front_matter()
     assert 0 < len(meta["short_description"]) <= 60
@@ -103,7 +103,7 @@ def test_dl_device_cpu_forces_cpu(monkeypatch):
 
 
 def test_prefetch_list_names_every_model_and_dataset(capsys):
-    from core.catalog.registry import list_models
+    from core.catalog import list_models
     from demo.server.prefetch import main
 
     assert main(["--list"]) == 0
@@ -159,7 +159,7 @@ def test_the_preload_is_exactly_what_the_loaders_read():
 
 def test_the_preloaded_clip_file_is_the_one_the_app_finds(tmp_path, monkeypatch):
     """open_clip asks the Hub for its safetensors first; OpenClipHub finds a cache holding only that file."""
-    from core.catalog.registry import DEFAULT_CLIP, get_spec
+    from core.catalog import DEFAULT_CLIP, get_spec
     from tests.test_published import put_in_cache
 
     monkeypatch.setattr(hf_constants(), "HF_HUB_CACHE", str(tmp_path / "hub"))
@@ -196,8 +196,8 @@ def test_verify_loads_and_runs_tiny_models_from_only_the_preloaded_files(tmp_pat
     import torch
 
     from core.caption import loading
+    from core.catalog import get_spec
     from core.catalog import store as model_store
-    from core.catalog.registry import get_spec
     from core.models import build_architecture
     from core.text import tokenizer as wp
     from demo.server import prefetch

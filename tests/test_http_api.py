@@ -211,7 +211,7 @@ def test_feature_maps_of_the_committed_simple_cnn(example_image):
 
 
 def test_status_panel_lists_every_model_with_a_fix(offline_default_app, client_for):
-    from core.catalog.registry import list_models
+    from core.catalog import list_models
 
     out = client_for(offline_default_app).predict(api_name="/model_status")
     rows = {m["name"]: m for m in out["models"]}

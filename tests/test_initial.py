@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from core.catalog import initial
-from core.catalog.registry import get_spec
+from core.catalog import get_spec, initial
 from tests.test_published import put_in_cache, source_of
 
 

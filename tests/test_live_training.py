@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
+from core.catalog import get_spec, list_models
 from core.catalog import store as model_store
-from core.catalog.registry import get_spec, list_models
 from core.image.service import classify
 from core.training import live as live_training
 from core.training import live_models

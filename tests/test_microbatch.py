@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from core.catalog.registry import get_spec
+from core.catalog import get_spec
 from core.catalog.store import load_model
 from core.image.explain import forward_with_gradcam, forward_with_gradcam_batch
 from core.image.service import classify

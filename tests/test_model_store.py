@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.catalog import all_specs, get_spec, models_for, vqa_model_name
 from core.catalog import store as model_store
-from core.catalog.registry import all_specs, get_spec, models_for, vqa_model_name
 from core.catalog.weights import WeightsUnavailable
 
 SPECS = all_specs()

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from core.catalog.registry import get_spec, list_models
+from core.catalog import get_spec, list_models
 from core.catalog.store import load_model
 from core.image.explain import forward_with_gradcam
 from core.image.service import classify

@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from core.catalog.registry import ZOO
+from core.catalog import ZOO
 from core.training import ood
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
+from core.catalog import get_spec
 from core.catalog.preprocess import Preprocess, resnet_imagenet_preprocess, vit_google_preprocess
-from core.catalog.registry import get_spec
 
 
 @pytest.fixture

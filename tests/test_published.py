@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from core.catalog import get_spec
 from core.catalog import store as model_store
-from core.catalog.registry import get_spec
 from core.catalog.weights import PublishedHubFile, WeightsUnavailable
 from core.models import build_architecture
 

@@ -8,8 +8,8 @@ import time
 import pytest
 import torch
 
+from core.catalog import get_spec
 from core.catalog import store as model_store
-from core.catalog.registry import get_spec
 from core.text import service as text_classify
 from core.text import tokenizer as wp
 from core.text.data import DataUnavailable, load_splits

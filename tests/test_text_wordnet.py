@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from core.catalog import get_spec
 from core.catalog import store as model_store
-from core.catalog.registry import get_spec
 from core.text import WORDNET_CLASSES, pretrained, wordnet
 from core.text import service as text_classify
 from core.text import tokenizer as wp

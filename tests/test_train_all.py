@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from core.catalog import all_specs, get_spec
 from core.catalog import store as model_store
-from core.catalog.registry import all_specs, get_spec
 from core.catalog.weights import LocalCheckpoint
 from tests.synthetic import write_image_folder
 from tests.text_corpus import write_corpus

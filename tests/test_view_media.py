@@ -57,7 +57,7 @@ def assert_runs_from_a_fresh_clone(command: str) -> None:
     assert argv[:2] == ["python", "-m"], command
     module, args = argv[2], argv[3:]
     if module == "demo.server.prefetch":
-        from core.catalog.registry import get_spec
+        from core.catalog import get_spec
 
         assert all(get_spec(name) for name in args), command  # KeyError for a name not in the catalogue
     elif module == "train.caption":

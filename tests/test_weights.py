@@ -8,9 +8,9 @@ import time
 import pytest
 import torch
 
+from core.catalog import get_spec
 from core.catalog import store as model_store
 from core.catalog.checkpoint import load_checkpoint, read_config, save_checkpoint
-from core.catalog.registry import get_spec
 from core.catalog.weights import TorchvisionWeights, WeightsUnavailable
 from core.models import build_architecture
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from core.catalog import ZOO
 from core.catalog import store as model_store
 from core.catalog.checkpoint import load_checkpoint
-from core.catalog.registry import ZOO
 from core.image.service import classify
 from core.models import build_architecture
 from core.models.einsum_transformer import copy_from_torch_encoder

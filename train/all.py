@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.catalog import ZOO, get_spec, zoo_checkpoint_dir
 from core.catalog.checkpoint import WEIGHTS_FILE
-from core.catalog.registry import ZOO, get_spec, zoo_checkpoint_dir
 from core.catalog.weights import REPO_ROOT, checkpoint_dir
 
 # What a checkpoint folder holds besides weights + config + metrics (tokenizers, a captioner's CIDEr corpus) is
@@ -227,7 +227,7 @@ def _tiny_args(arch: str) -> dict:
 
 
 def _names_with_arch(arch: str) -> list[str]:
-    from core.catalog.registry import all_specs
+    from core.catalog import all_specs
 
     return [s.name for s in all_specs() if s.arch == arch and s.tiny_args]
 

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from core.catalog.registry import ZOO
+from core.catalog import ZOO
 from core.catalog.weights import REPO_ROOT
 from core.training.ood import (
     FEATURE_SCORES,

@@ -32,8 +32,8 @@ from core.caption.data import cached_features, fetch_ktvic, load_ktvic, split_fi
 from core.caption.decoding import METHODS, DecodeOptions
 from core.caption.metrics import corpus_metrics
 from core.caption.text import TOKEN_UNITS, metric_tokens, nfc
+from core.catalog import CAPTION_CLIP, CAPTION_CNN, caption_variants
 from core.catalog.checkpoint import write_json
-from core.catalog.registry import CAPTION_CLIP, CAPTION_CNN, caption_variants
 from train.common import Timer, hardware_description, pick_device, seed_everything, write_run_metrics
 
 MODELS = tuple(caption_variants())

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import torch
 
+from core.catalog import ZOO, ZooEntry
 from core.catalog.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
-from core.catalog.registry import ZOO, ZooEntry
 from core.catalog.weights import REPO_ROOT
 from core.models import build_architecture
 from core.training.loop import EVAL_BATCH_SIZE, TensorBatches

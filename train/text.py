@@ -41,8 +41,8 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
+from core.catalog import get_spec
 from core.catalog.checkpoint import save_checkpoint
-from core.catalog.registry import get_spec
 from core.catalog.weights import checkpoint_dir, hub_available
 from core.text import DATASET_NAME, NEWSGROUPS, WORDNET_NAME
 from core.text import tokenizer as wp

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.catalog.registry import CAPTION_CLIP, CAPTION_CNN
+from core.catalog import CAPTION_CLIP, CAPTION_CNN
 from core.catalog.weights import WeightsUnavailable, hub_available
 from core.runtime.messages import Bilingual
 

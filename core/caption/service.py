@@ -20,8 +20,8 @@ from core.caption import loading
 from core.caption.decoding import DecodeOptions, decode
 from core.caption.metrics import CiderD, image_metrics
 from core.caption.text import clean_decoded, metric_tokens, normalize_caption
+from core.catalog import ModelSpec, caption_model_name, caption_variants, get_spec
 from core.catalog.checkpoint import WEIGHTS_FILE
-from core.catalog.registry import ModelSpec, caption_model_name, caption_variants, get_spec
 from core.catalog.weights import SourceFailed, WeightsUnavailable, describe_checkpoint
 from core.runtime.inputs import InputError
 

@@ -5,7 +5,10 @@ before any lookup can run, the way timm's model package registers its builders o
 """
 
 from core.catalog.registry import (
+    CAPTION_CLIP,
+    CAPTION_CNN,
     DEFAULT_CLIP,
+    VIT_IN21K_REPO,
     VQA_DATASETS,
     VQA_VARIANTS,
     ZOO,
@@ -21,9 +24,14 @@ from core.catalog.registry import (
     unregister,
     vqa_model_name,
     vqa_spec,
+    zoo_checkpoint_dir,
 )
 
 __all__ = [
+    "CAPTION_CLIP",
+    "CAPTION_CNN",
+    "VIT_IN21K_REPO",
+    "zoo_checkpoint_dir",
     "DEFAULT_CLIP",
     "VQA_DATASETS",
     "VQA_VARIANTS",

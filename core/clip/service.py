@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.catalog.registry import DEFAULT_CLIP, list_models
+from core.catalog import DEFAULT_CLIP, list_models
 from core.catalog.store import load_model
 from core.clip.kshot import KShotResult, k_shot
 from core.clip.support import BUILTIN_SETS, MAX_SHOTS, builtin_support, embed_image, user_support

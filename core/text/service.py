@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from core.catalog.registry import ModelSpec, list_models
+from core.catalog import ModelSpec, list_models
 from core.catalog.store import LoadedModel, load_model, load_module
 from core.runtime.messages import Bilingual, UnknownChoice, vietnamese_of
 from core.text import UNLIKE_TRAINING

@@ -58,7 +58,7 @@ class LiveModel:
 
     def label(self) -> Bilingual:
         """What the dropdown and the status panel show: whose it is, how good, when."""
-        from core.catalog.registry import get_spec
+        from core.catalog import get_spec
 
         when = time.strftime("%H:%M", time.localtime(self.created))
         base, acc = get_spec(self.base).display_name, f"{100 * self.accuracy:.1f}"
@@ -131,7 +131,7 @@ def list_live() -> list[LiveModel]:
 
 def sync() -> list[LiveModel]:
     """Make the registry's live entries match the folder (another request may have added or pruned some)."""
-    from core.catalog.registry import get_spec, list_models, register, unregister
+    from core.catalog import get_spec, list_models, register, unregister
 
     with _lock:
         models = list_live()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.catalog import get_spec
 from core.catalog.checkpoint import read_config, read_metrics
-from core.catalog.registry import get_spec
 from core.catalog.weights import LocalCheckpoint
 
 # Axis words of the plots, for the UI's two languages (course terms: hàm mất mát = loss, độ chính xác = accuracy).

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.catalog.registry import models_for
+from core.catalog import models_for
 from core.video.index import Progress, VideoIndex, build_index
 from core.video.keyframes import KeyframeParams
 from core.video.search import MODES, Moment, search

@@ -8,8 +8,8 @@ would copy a file named there into its cache and serve it back.
 
 from __future__ import annotations
 
-from core.catalog.registry import VQA_DATASETS as DATASETS
-from core.catalog.registry import VQA_VARIANTS as VARIANT_NAMES
+from core.catalog import VQA_DATASETS as DATASETS
+from core.catalog import VQA_VARIANTS as VARIANT_NAMES
 from core.runtime.inputs import InputError, choice, text
 from core.vqa.text import MAX_QUESTION_CHARS
 

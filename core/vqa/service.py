@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from core.catalog import ModelSpec, vqa_spec
 from core.catalog.checkpoint import WEIGHTS_FILE, load_checkpoint
 from core.catalog.preprocess import Preprocess
-from core.catalog.registry import ModelSpec, vqa_spec
 from core.catalog.weights import WeightsUnavailable, describe_checkpoint
 from core.runtime.device import inference_device, module_device
 from core.runtime.images import load_image

@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 
 import gradio as gr
 
+from core.catalog import get_spec
 from core.catalog.initial import Initial
-from core.catalog.registry import get_spec
 from demo.server.fair_queue import QUICK_GROUP
 from demo.ui.i18n import RELANG_BUTTON, say
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.catalog.registry import VIT_IN21K_REPO, get_spec, list_models
+from core.catalog import VIT_IN21K_REPO, get_spec, list_models
 from core.catalog.weights import REPO_ROOT, LocalCheckpoint, PublishedHubFile, WeightsUnavailable, hub_available
 
 DATA_ROOT = REPO_ROOT / "data"  # where live training and train/ read CIFAR-100 and Fashion-MNIST
@@ -227,8 +227,8 @@ def space_preload() -> list[str]:
     from open_clip.constants import HF_SAFE_WEIGHTS_NAME
 
     from core.caption.loading import DEFAULT_GPT2, GPT2_MODEL_FILES
+    from core.catalog import DEFAULT_CLIP
     from core.catalog.initial import IMAGE_HEADLINE
-    from core.catalog.registry import DEFAULT_CLIP
     from core.catalog.weights import OpenClipHub
     from core.text.tokenizer import DISTILBERT_TOKENIZER, TOKENIZER_FILE
 
@@ -281,7 +281,7 @@ def _clip_check() -> str:
     import numpy as np
     from PIL import Image
 
-    from core.catalog.registry import DEFAULT_CLIP
+    from core.catalog import DEFAULT_CLIP
     from core.catalog.store import load_model
 
     clip = load_model(DEFAULT_CLIP).module  # open_clip loads the state dict strictly
@@ -315,8 +315,8 @@ def _caption_check() -> str:
 
     from core.caption import service as session
     from core.caption.decoding import DecodeOptions
+    from core.catalog import caption_model_name
     from core.catalog.initial import runs_here
-    from core.catalog.registry import caption_model_name
 
     name = caption_model_name("clipcap_mlp")
     if not runs_here(name):
@@ -336,7 +336,7 @@ def _tokenizer_check() -> str:
 def verify_checks() -> list[Check]:
     """One example per tab that depends on a download; the other tabs run on committed checkpoints (tests)."""
     from core.caption.loading import DEFAULT_GPT2
-    from core.catalog.registry import DEFAULT_CLIP
+    from core.catalog import DEFAULT_CLIP
     from core.text.tokenizer import DISTILBERT_TOKENIZER
 
     return [

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from core.catalog import DEFAULT_CLIP, get_spec, list_models
 from core.catalog.initial import clip_choice, runs_here
-from core.catalog.registry import DEFAULT_CLIP, get_spec, list_models
 from core.clip.templates import CIFAR_TEMPLATES, DEFAULT_TEMPLATE, IMAGENET_TEMPLATES
 from core.runtime.inputs import NO_PHOTO, InputError
 from core.runtime.messages import Bilingual

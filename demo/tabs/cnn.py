@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import gradio as gr
 import numpy as np
 
-from core.catalog.registry import ZOO
+from core.catalog import ZOO
 from core.image.conv_arithmetic import (
     KERNELS,
     MAX_GRID,
@@ -488,7 +488,7 @@ def layer_table_event(name: str, request: gr.Request | None = None):
 
 
 def _layer_table(name: str, request: gr.Request | None = None):
-    from core.catalog.registry import get_spec
+    from core.catalog import get_spec
     from core.image.layer_table import model_layers  # builds the module in core: demo never builds torch modules
 
     if name == "lenet5_course":

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from core.catalog import get_spec, list_models
 from core.catalog.initial import IMAGE_OFFLINE, image_pair
 from core.catalog.labels import label_vi
-from core.catalog.registry import get_spec, list_models
 from core.catalog.store import DATASET_NAMES, load_with_fallback
 from core.catalog.weights import WeightsUnavailable
 from core.runtime.images import load_image

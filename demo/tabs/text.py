@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from core.catalog import get_spec, models_for
 from core.catalog.initial import text_pair
-from core.catalog.registry import get_spec, models_for
 from core.catalog.weights import WeightsUnavailable
 from core.runtime.messages import UserError
 from core.text import UNLIKE_TRAINING, label_vi

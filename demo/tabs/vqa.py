@@ -6,8 +6,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from core.catalog import VQA_DATASETS, VQA_VARIANTS, vqa_spec
 from core.catalog.initial import vqa_choice
-from core.catalog.registry import VQA_DATASETS, VQA_VARIANTS, vqa_spec
 from core.runtime.inputs import NO_PHOTO, InputError
 from core.runtime.messages import Bilingual
 from core.vqa.answers import EASY_VQA_VI, answer_vi, course_food_split_note

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from core.catalog.registry import get_spec
+from core.catalog import get_spec
 from core.training.report import find_report
 from demo.ui.i18n import lang_of, say, tr
 

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         args.repeats = 1
     import torch
 
-    from core.catalog.registry import VQA_VARIANTS
+    from core.catalog import VQA_VARIANTS
     from core.catalog.weights import WeightsUnavailable
     from core.vqa import service as session
 
