@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.catalog import get_spec
+from core.catalog import build_architecture, get_spec
 from core.image.conv_arithmetic import KERNELS, SLIDE_EXAMPLES, SLIDE_INPUT, conv2d, output_size, parse_grid, pool2d
 from core.image.layer_table import (
     COURSE_LENET_ROWS,
@@ -19,7 +19,6 @@ from core.image.layer_table import (
     explain_count,
     layer_table,
 )
-from core.models import build_architecture
 from core.models.lenet import C3_CONNECTIONS, CourseLeNet5, LeNet5, LeNet5Original
 
 

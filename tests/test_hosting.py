@@ -196,9 +196,8 @@ def test_verify_loads_and_runs_tiny_models_from_only_the_preloaded_files(tmp_pat
     import torch
 
     from core.caption import loading
-    from core.catalog import get_spec
+    from core.catalog import build_architecture, get_spec
     from core.catalog import store as model_store
-    from core.models import build_architecture
     from core.text import tokenizer as wp
     from demo.server import prefetch
     from tests.test_caption import gpt2_with_out_of_range_eos

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from core.models import build_architecture
+from core.catalog import build_architecture
 from core.runtime import subprocess_guard
 from core.runtime.batching import activation_bytes_per_sample, eval_batch_size, predict_in_batches
 from core.training.zoo_data import DEBIAN_FASHION_MNIST

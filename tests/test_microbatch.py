@@ -13,11 +13,10 @@ import pytest
 import torch
 from PIL import Image
 
-from core.catalog import get_spec
+from core.catalog import build_architecture, get_spec
 from core.catalog.store import load_model
 from core.image.explain import forward_with_gradcam, forward_with_gradcam_batch
 from core.image.service import classify
-from core.models import build_architecture
 from core.runtime.microbatch import MicroBatcher
 
 EXAMPLE = "examples/images/ten_lua.jpg"

@@ -6,11 +6,10 @@ import pytest
 import torch
 from PIL import Image
 
-from core.catalog import get_spec, list_models
+from core.catalog import build_architecture, get_spec, list_models
 from core.catalog.store import load_model
 from core.image.explain import forward_with_gradcam
 from core.image.service import classify
-from core.models import build_architecture
 
 ALL = list_models("image-classification")  # CLIP (task "clip") has its own tests
 

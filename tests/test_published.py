@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.catalog import get_spec
+from core.catalog import build_architecture, get_spec
 from core.catalog import store as model_store
 from core.catalog.weights import PublishedHubFile, WeightsUnavailable
-from core.models import build_architecture
 
 PUBLIC = ("resnet50_detectors", "vit_b16_detectors")
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "images" / "ten_lua.jpg"

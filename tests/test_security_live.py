@@ -132,7 +132,7 @@ def test_a_run_estimated_over_the_budget_is_refused_up_front(live, monkeypatch, 
 
 
 def test_the_estimate_is_measured_and_grows_with_the_run(live, monkeypatch):
-    from core.models import build_architecture
+    from core.catalog import build_architecture
     from core.training import loop as training_loop
 
     data = live_training._data("fashion_mnist")

@@ -293,3 +293,10 @@ def test_text_tab_in_the_browser(browser, tiny_app):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "text_tab.png"), full_page=True)
     page.close()
+
+
+def test_the_catalogue_sizes_tiny_text_models_by_the_tiny_vocabulary():
+    """core.catalog.text_entries keeps the tiny vocabulary's size as a number (it sits below core.text)."""
+    from core.catalog import TINY_VOCAB_SIZE
+
+    assert TINY_VOCAB_SIZE == len(wp.tiny_vocab()) == wp.TINY_VOCAB_SIZE

@@ -8,11 +8,10 @@ import time
 import pytest
 import torch
 
-from core.catalog import get_spec
+from core.catalog import build_architecture, get_spec
 from core.catalog import store as model_store
 from core.catalog.checkpoint import load_checkpoint, read_config, save_checkpoint
 from core.catalog.weights import TorchvisionWeights, WeightsUnavailable
-from core.models import build_architecture
 
 
 @pytest.fixture

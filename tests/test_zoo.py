@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.catalog import ZOO
+from core.catalog import ZOO, build_architecture
 from core.catalog import store as model_store
 from core.catalog.checkpoint import load_checkpoint
 from core.image.service import classify
-from core.models import build_architecture
 from core.models.einsum_transformer import copy_from_torch_encoder
 from core.runtime.batching import predict_in_batches
 from core.training.zoo_data import DEBIAN_FASHION_MNIST, load_dataset

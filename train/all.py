@@ -192,7 +192,7 @@ def seconds_per_sample(timing: Timing, device: str, tiny: bool, steps: int = 2, 
     """Forward + backward + AdamW step of the real architecture on random inputs, timed here (after one warm-up)."""
     import torch
 
-    from core.models import build_architecture
+    from core.catalog import build_architecture
 
     args = dict(timing.model_args)
     if tiny:

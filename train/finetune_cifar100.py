@@ -24,11 +24,10 @@ import torch
 from torch.utils.data import DataLoader
 from torchvision import transforms as T
 
-from core.catalog import VIT_IN21K_REPO, get_spec
+from core.catalog import VIT_IN21K_REPO, build_architecture, get_spec
 from core.catalog.checkpoint import METRICS_FILE, save_checkpoint, write_json
 from core.catalog.preprocess import Preprocess, cifar_course_preprocess
 from core.catalog.weights import REPO_ROOT, WeightsUnavailable, hub_available
-from core.models import build_architecture
 from core.training.datasets import Transformed, load_splits
 from train.common import Timer, evaluate, hardware_description, pick_device, seed_everything, train_one_epoch
 

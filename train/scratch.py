@@ -24,10 +24,9 @@ from pathlib import Path
 
 import torch
 
-from core.catalog import ZOO, ZooEntry
+from core.catalog import ZOO, ZooEntry, build_architecture
 from core.catalog.checkpoint import CONFIG_FILE, read_config, save_checkpoint, write_json
 from core.catalog.weights import REPO_ROOT
-from core.models import build_architecture
 from core.training.loop import EVAL_BATCH_SIZE, TensorBatches
 from core.training.zoo_data import DATASETS, load_dataset
 from train.common import (

@@ -60,7 +60,7 @@ def load_checkpoint(directory: str | Path, device: str = "cpu"):
     """Rebuild the module from config.json alone and load its safetensors weights (strict)."""
     from safetensors.torch import load_model
 
-    from core.models import build_architecture
+    from core.catalog.registry import build_architecture
 
     directory = Path(directory)
     config = read_config(directory)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.catalog.registry import DEFAULT_CLIP, get_spec, models_for
+from core.catalog import DEFAULT_CLIP, get_spec, models_for
 from core.runtime.messages import Bilingual
 
 # The course's headline comparison (Task 1) and the committed zoo pair that carries the same lesson offline: a

@@ -4,7 +4,8 @@ Nothing is loaded at import. `load_model(name, profile)` resolves weights on fir
 mode in memory, and returns the same object afterwards. One lock per (name, profile) so two students' first
 requests do not load the same 300 MB twice. Image classifiers and CLIP towers are built here and returned as
 `LoadedModel`; tasks whose checkpoints carry more than a module (text classifiers: the tokenizer they were trained
-with; VQA: vocabulary and answers; captioners: a tokenizer and a frozen decoder) name a builder in TASK_LOADERS and
+with; VQA: vocabulary and answers; captioners: a tokenizer and a frozen decoder) name a function in their entry's
+`loader` and
 get their own loaded type, cached the same way. The text builder starts from `load_module` (the module alone,
 cached under its own key), so a tokenizer that fails to load is retried without reading the weights again.
 
@@ -16,14 +17,13 @@ Profiles, the same for every entry (tests/test_model_store.py checks each one):
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.catalog.labels import label_set
 from core.catalog.preprocess import Preprocess
-from core.catalog.registry import ModelSpec, get_spec
+from core.catalog.registry import ModelSpec, build_architecture, get_spec, resolve
 from core.catalog.weights import SourceFailed, WeightsUnavailable
 from core.runtime.device import inference_device
 from core.runtime.lru import KeyLocks
@@ -64,14 +64,6 @@ class LoadedModel:
         return name + {"tiny": " [tiny random]", "random": " [random init]"}.get(self.profile, "")
 
 
-# task -> "module:function(spec, profile)" for entries that are more than a module (imported on first use).
-TASK_LOADERS = {
-    "text-classification": "core.text.service:load_entry",  # a TextModel: the LoadedModel and its tokenizer
-    "vqa": "core.vqa.service:load_entry",
-    "caption": "core.caption.service:load_entry",
-}
-
-
 def architecture_args(spec: ModelSpec, profile: str) -> dict[str, Any]:
     """The hyperparameters an entry is built with in `profile` (random: full size; tiny: with its tiny_args)."""
     if profile not in PROFILES:
@@ -83,7 +75,7 @@ def architecture_args(spec: ModelSpec, profile: str) -> dict[str, Any]:
 
 
 # (name, profile): what load_model returns; (name, profile, MODULE): the entry's LoadedModel alone. The two differ
-# for TASK_LOADERS entries that add to the module (text: a tokenizer): the weights stay cached when the addition
+# for entries with a `loader` that add to the module (text: a tokenizer): the weights stay cached when the addition
 # fails, so a request retries only the tokenizer, not a re-read of hundreds of MB of weights.
 MODULE = "module"
 _cache: dict[tuple[str, ...], Any] = {}  # unbounded: a loaded model stays until clear_cache/forget
@@ -102,19 +94,18 @@ def _once(key: tuple[str, ...], build) -> Any:
 
 
 def load_model(name: str, profile: str = "default") -> Any:
-    """The entry `name` for `profile`, loaded once: a LoadedModel, or the task's own type (TASK_LOADERS).
+    """The entry `name` for `profile`, loaded once: a LoadedModel, or the task's own type (the entry's `loader`).
 
     Raises WeightsUnavailable with reasons and fixes, KeyError for a name the catalogue does not have."""
     spec = get_spec(name)
-    if spec.task not in TASK_LOADERS:
+    if spec.loader is None:
         return load_module(name, profile)
-    module_name, function = TASK_LOADERS[spec.task].split(":")
-    return _once((name, profile), lambda: getattr(importlib.import_module(module_name), function)(spec, profile))
+    return _once((name, profile), lambda: resolve(spec.loader)(spec, profile))
 
 
 def load_module(name: str, profile: str = "default") -> LoadedModel:
-    """The entry's module as a LoadedModel, loaded once (what load_model returns for a plain entry). A TASK_LOADERS
-    builder whose entry is a module plus more (text: plus its tokenizer) starts from it, and demo.server.prefetch
+    """The entry's module as a LoadedModel, loaded once (what load_model returns for a plain entry). A `loader`
+    function whose entry is a module plus more (text: plus its tokenizer) starts from it, and demo.server.prefetch
     fetches
     a text model's weights through it. Raises WeightsUnavailable, KeyError for an unknown name."""
     spec = get_spec(name)
@@ -173,7 +164,7 @@ def load_notes() -> list[tuple[str, Any]]:
     return [
         (key[0], note)
         for key, value in list(_cache.items())
-        if len(key) == 2 and get_spec(key[0]).task in TASK_LOADERS
+        if len(key) == 2 and get_spec(key[0]).loader
         for note in getattr(value, "notes", ()) or ()
     ]
 
@@ -228,8 +219,6 @@ def _load_uncached(spec: ModelSpec, profile: str) -> LoadedModel:
 
 def _random_init(spec: ModelSpec, profile: str) -> LoadedModel:
     import torch
-
-    from core.models import build_architecture
 
     args = architecture_args(spec, profile)
     with torch.random.fork_rng():  # deterministic weights without disturbing anyone else's RNG

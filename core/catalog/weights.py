@@ -296,7 +296,7 @@ class TorchvisionWeights:
         )
 
     def load(self, spec) -> tuple[Any, dict[str, Any]]:
-        from core.models import build_architecture
+        from core.catalog.registry import build_architecture
 
         state_dict = self.state_dict()
         module = build_architecture(spec.arch, **spec.model_args)
@@ -323,7 +323,7 @@ class TransformersHub:
         return _in_hub_cache(self.repo_id, "model.safetensors")
 
     def load(self, spec) -> tuple[Any, dict[str, Any]]:
-        from core.models import architecture_class
+        from core.catalog.registry import architecture_class
 
         local_only = not hub_available()
         try:
@@ -379,7 +379,7 @@ class OpenClipHub:
         return None
 
     def load(self, spec) -> tuple[Any, dict[str, Any]]:
-        from core.models import architecture_class
+        from core.catalog.registry import architecture_class
 
         # Offline, hand open_clip the cached file itself: given the tag it would retry the Hub for a minute.
         # A .bin file is read by open_clip with torch.load(weights_only=True), never a full unpickle.
@@ -442,7 +442,7 @@ class PublishedHubFile:
         return read_state_dict(path)
 
     def load(self, spec) -> tuple[Any, dict[str, Any]]:
-        from core.models import build_architecture
+        from core.catalog.registry import build_architecture
 
         state_dict = self.state_dict()
         module = build_architecture(spec.arch, **spec.model_args)

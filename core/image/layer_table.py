@@ -178,8 +178,7 @@ def model_layers(name: str) -> list[LayerRow]:
 
     The module is built here, not in the tab: demo/ never builds a torch module (docs/ARCHITECTURE.md).
     """
-    from core.catalog import get_spec
-    from core.models import build_architecture
+    from core.catalog import build_architecture, get_spec
     from core.models.lenet import LeNet5, LeNet5Original
 
     if name in LENETS:

@@ -42,7 +42,8 @@ TRANSFORMER_CLASSES = (DistilBertClassifier, MiniLMClassifier)
 
 @dataclass
 class TextModel:
-    """A text classifier as core.catalog.store caches it (TASK_LOADERS): the module and the tokenizer it was trained
+    """A text classifier as core.catalog.store caches it (its entry's loader): the module and the tokenizer it was
+    trained
     with, loaded together once per (name, profile)."""
 
     loaded: LoadedModel

@@ -23,10 +23,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from core.catalog import ZOO, ZooEntry, models_for
+from core.catalog import ZOO, ZooEntry, build_architecture, models_for
 from core.catalog.checkpoint import METRICS_FILE, save_checkpoint, write_json
 from core.catalog.weights import REPO_ROOT
-from core.models import build_architecture
 from core.runtime.messages import Bilingual, UserError, is_disk_full
 from core.training import live_models
 from core.training.live_models import clean_name
