@@ -14,6 +14,9 @@ import os
 os.environ.setdefault("DISABLE_SAFETENSORS_CONVERSION", "1")
 
 if __name__ == "__main__":
+    from core.runtime.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any worker thread allocates (core/runtime/memory.py says why)
     from demo.server import warmup as preload
 
     preload.start()  # the page's default models load in the background (demo/server/warmup.py)

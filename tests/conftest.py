@@ -25,6 +25,7 @@ import pytest
 from core.runtime import memory, subprocess_guard
 
 REPO = Path(__file__).resolve().parent.parent
+memory.limit_malloc_arenas()  # as app.py does at start: the suite's memory figures are the app's
 
 
 def free_port() -> int:

@@ -100,8 +100,8 @@ def test_a_missing_data_set_says_how_to_get_it_in_both_languages(tmp_path, monke
     with pytest.raises(zoo_data.DatasetMissing) as exc:
         zoo_data.load_dataset("fashion_mnist", tmp_path)
     error = exc.value
-    assert isinstance(error, RuntimeError)  # demo.server.prefetch and the train/ scripts catch it as before
-    assert "python -m demo.server.prefetch fashion_mnist" in error.fix and "dataset-fashion-mnist" in error.fix
+    assert isinstance(error, RuntimeError)  # demo.prefetch and the train/ scripts catch it as before
+    assert "python -m demo.prefetch fashion_mnist" in error.fix and "dataset-fashion-mnist" in error.fix
     # The visitor reads words (the live tab shows it); the command and where it looked are the instructor's.
     assert "Fashion-MNIST" in str(error) and "Fashion-MNIST" in error.vi
     assert "python -m" not in str(error) + error.vi and str(tmp_path) not in str(error) + error.vi

@@ -25,7 +25,7 @@ def hub_repos_used() -> set[str]:
     import open_clip
 
     from core.catalog import get_spec, list_models
-    from demo.server.prefetch import EXTRA_HUB_REPOS
+    from demo.prefetch import EXTRA_HUB_REPOS
 
     repos = {repo for repo, _, _ in EXTRA_HUB_REPOS}
     for name in list_models():
@@ -104,7 +104,7 @@ def test_dl_device_cpu_forces_cpu(monkeypatch):
 
 def test_prefetch_list_names_every_model_and_dataset(capsys):
     from core.catalog import list_models
-    from demo.server.prefetch import main
+    from demo.prefetch import main
 
     assert main(["--list"]) == 0
     out = capsys.readouterr().out
@@ -114,7 +114,7 @@ def test_prefetch_list_names_every_model_and_dataset(capsys):
 
 
 def test_prefetch_rejects_unknown_items():
-    from demo.server.prefetch import main
+    from demo.prefetch import main
 
     with pytest.raises(SystemExit):
         main(["no_such_thing"])
@@ -141,13 +141,13 @@ def test_the_gradio_pin_is_the_spaces_sdk_version():
 
 
 def test_the_preload_is_exactly_what_the_loaders_read():
-    """The front matter's lines are the ones demo.server.prefetch builds from the loaders' own file names, and no repo
+    """The front matter's lines are the ones demo.prefetch builds from the loaders' own file names, and no repo
     is
     preloaded whole (a repo without a file list pulled 1.7 GB nothing reads)."""
     from open_clip.constants import HF_SAFE_WEIGHTS_NAME
 
     from core.caption.loading import DEFAULT_GPT2, GPT2_MODEL_FILES
-    from demo.server.prefetch import space_preload
+    from demo.prefetch import space_preload
 
     preload = front_matter()["preload_from_hub"]
     assert preload == space_preload()
@@ -177,7 +177,7 @@ def hf_constants():
 
 
 def test_verify_offline_refuses_in_words(monkeypatch, capsys):
-    from demo.server.prefetch import main
+    from demo.prefetch import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert main(["--verify"]) == 2

@@ -140,7 +140,7 @@ def test_offline_without_the_file_says_which_and_how(hub_cache):
         model_store.load_model("vit_b16_detectors")
     details = info.value.instructor_details()  # the instructor's; the class reads words
     assert "edadaltocg/vit_base_patch16_224_in21k_ft_cifar100/pytorch_model.bin" in details
-    assert "python -m demo.server.prefetch" in details and "python -m" not in str(info.value)
+    assert "python -m demo.prefetch" in details and "python -m" not in str(info.value)
 
 
 def test_course_recipe_then_public_checkpoint_then_imagenet(hub_cache):

@@ -592,7 +592,7 @@ def test_picture_search_without_clip_weights_says_so_without_commands(monkeypatc
         calls.append(mode)
         if mode != "ocr":
             raise WeightsUnavailable("clip_vit_b32_openai", ["/root/.cache/huggingface: not there"],
-                                     ["python -m demo.server.prefetch clip_vit_b32_openai"])  # fmt: skip
+                                     ["python -m demo.prefetch clip_vit_b32_openai"])  # fmt: skip
         return "ocr result"
 
     import core.video.service as service

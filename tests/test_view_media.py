@@ -56,7 +56,7 @@ def assert_runs_from_a_fresh_clone(command: str) -> None:
     argv = shlex.split(command, comments=True)
     assert argv[:2] == ["python", "-m"], command
     module, args = argv[2], argv[3:]
-    if module == "demo.server.prefetch":
+    if module == "demo.prefetch":
         from core.catalog import get_spec
 
         assert all(get_spec(name) for name in args), command  # KeyError for a name not in the catalogue

@@ -99,7 +99,7 @@ def test_status_tab_is_filled_on_open_and_keeps_commands_for_the_instructor(brow
     assert "simple_cnn" in text and "python -m" not in text  # the table in words; the commands are folded away
     assert_clean(page)
     page.get_by_text("Dành cho giảng viên" if lang == "vi" else "For the instructor").first.click()
-    page.get_by_text("python -m demo.server.prefetch").first.wait_for(timeout=RESULT_TIMEOUT_MS)  # the instructor's
+    page.get_by_text("python -m demo.prefetch").first.wait_for(timeout=RESULT_TIMEOUT_MS)  # the instructor's
     save_view(page, "ui_status_instructor", lang)
     page.close()
 

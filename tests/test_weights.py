@@ -34,7 +34,7 @@ def test_missing_weights_name_the_file_and_the_command_quickly(isolated):
     details = info.value.instructor_details()  # the instructor's: the file and the commands (students: words)
     assert str(isolated / "ckpt" / "resnet50_cifar100" / "model.safetensors") in details
     assert "python -m train.finetune_cifar100 --model resnet50" in details
-    assert "python -m demo.server.prefetch" in details
+    assert "python -m demo.prefetch" in details
 
 
 def test_checkpoint_round_trip_rebuilds_from_json_alone(tmp_path):
@@ -108,14 +108,14 @@ def test_prefetch_command_reports_status_and_fixes_offline(tmp_path):
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHECKPOINT_DIR": str(tmp_path), "TORCH_HOME": str(tmp_path / "t")}
     out = subprocess.run(
-        [sys.executable, "-m", "demo.server.prefetch", "resnet50_imagenet", "--skip-backbones"],
+        [sys.executable, "-m", "demo.prefetch", "resnet50_imagenet", "--skip-backbones"],
         capture_output=True,
         text=True,
         env=env,
         timeout=120,
     )
     assert out.returncode == 1
-    assert "missing  resnet50_imagenet" in out.stdout and "fix: python -m demo.server.prefetch" in out.stdout
+    assert "missing  resnet50_imagenet" in out.stdout and "fix: python -m demo.prefetch" in out.stdout
 
 
 def test_weight_sources_describe_themselves_in_words():

@@ -107,7 +107,7 @@ def build_model(args: argparse.Namespace, num_classes: int) -> tuple[torch.nn.Mo
         )
     except Exception as exc:
         raise SystemExit(
-            f"Cannot load {VIT_IN21K_REPO} ({type(exc).__name__}): run `python -m demo.server.prefetch` with network "
+            f"Cannot load {VIT_IN21K_REPO} ({type(exc).__name__}): run `python -m demo.prefetch` with network "
             f"access first, or train from scratch with --no-pretrained."
         ) from None
     return model, model.model_args()

@@ -223,7 +223,7 @@ def build_model(args: argparse.Namespace, vocab_size: int, pad_id: int, num_clas
         except OSError as exc:
             raise SystemExit(
                 f"cannot train: {wp.DISTILBERT_TOKENIZER} weights are not in the local Hub cache and the Hub is "
-                "unreachable. Run `python -m demo.server.prefetch` with network (or --tiny)."
+                "unreachable. Run `python -m demo.prefetch` with network (or --tiny)."
             ) from exc
         if model.encoder.config.vocab_size != vocab_size:
             raise SystemExit("DistilBERT's vocabulary differs from the tokenizer's: use distilbert-base-uncased")

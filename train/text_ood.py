@@ -26,7 +26,7 @@ from core.text import tokenizer as wp
 from core.text.ood import energy
 from core.text.service import load_text_model
 from core.text.wordnet import load_splits
-from core.vqa import ood
+from core.training import ood
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "text"
 # Texts of other kinds, written for this script: chat, news, instructions, questions, code, numbers, Vietnamese.
@@ -84,17 +84,17 @@ def energies(model, texts: list[str]) -> np.ndarray:
 def calibrate(name: str, args, splits, command: str) -> dict:
     model = load_text_model(name)
     val = energies(model, [t for t, _ in splits.val[: args.max_val]])
-    threshold = ood.threshold_at(val, args.percentile)
+    threshold = ood.percentile_threshold(val, args.percentile)
     test = energies(model, [t for t, _ in splits.test[: args.max_test]])
     written = energies(model, project_definitions())
     others = {k: energies(model, v) for k, v in other_texts().items()}
     measured = {
         "in_domain_flagged": {
-            "val glosses (calibration)": ood.flagged_rate(val, threshold),
-            "test glosses": ood.flagged_rate(test, threshold),
-            "project definitions (examples/text/wordnet)": ood.flagged_rate(written, threshold),
+            "val glosses (calibration)": ood.flag_rate(val, threshold),
+            "test glosses": ood.flag_rate(test, threshold),
+            "project definitions (examples/text/wordnet)": ood.flag_rate(written, threshold),
         },
-        "other_texts_flagged": {k: ood.flagged_rate(v, threshold) for k, v in others.items()},
+        "other_texts_flagged": {k: ood.flag_rate(v, threshold) for k, v in others.items()},
         "counts": {"val": len(val), "test": len(test), "project definitions": len(written),
                    **{k: len(v) for k, v in others.items()}},
         "median_score": {"test glosses": float(np.median(test)), **{k: float(np.median(v)) for k, v in others.items()}},

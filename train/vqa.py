@@ -151,7 +151,7 @@ def train_variant(variant, args, splits, vocab, answers, device, out_dir, comman
             model.load_imagenet_backbone(TorchvisionWeights("MobileNet_V2_Weights.IMAGENET1K_V2").state_dict())
         except SourceFailed as exc:
             raise SystemExit(
-                f"{exc}. Run `python -m demo.server.prefetch` with network, or drop --pretrained-backbone."
+                f"{exc}. Run `python -m demo.prefetch` with network, or drop --pretrained-backbone."
             ) from None
     if args.freeze_backbone:
         model.backbone.requires_grad_(False)
@@ -388,11 +388,11 @@ def calibrate_all(out_dir: Path, args, splits: dict, command: str) -> dict:
         for kind in ("cells", "pixels"):
             stats = {k: ood.rounded(v) for k, v in ood.fit(feats["fit"][kind]).items()}
             val = ood.scores(stats, feats["val"][kind])
-            threshold = ood.threshold_at(val, args.ood_percentile)
-            rate = {name: ood.flagged_rate(ood.scores(stats, feats[name][kind]), threshold) for name in others}
+            threshold = ood.percentile_threshold(val, args.ood_percentile)
+            rate = {name: ood.flag_rate(ood.scores(stats, feats[name][kind]), threshold) for name in others}
             measured = {
-                "in_domain_flagged": {"val (calibration)": ood.flagged_rate(val, threshold),
-                                      "test": ood.flagged_rate(ood.scores(stats, feats["test"][kind]), threshold)},
+                "in_domain_flagged": {"val (calibration)": ood.flag_rate(val, threshold),
+                                      "test": ood.flag_rate(ood.scores(stats, feats["test"][kind]), threshold)},
                 "other_images_flagged": {
                     "calibration (chooses the feature)": {n: rate[n] for n in CALIBRATION_OTHERS},
                     "held out": {n: r for n, r in rate.items() if n not in CALIBRATION_OTHERS},

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 DEFAULT_GPT2 = "NlpHUST/gpt2-vietnamese"
 # The files load_gpt2 reads of a GPT-2 named by Hub id, and nothing else: the Vietnamese GPT-2 publishes its weights
 # as pytorch_model.bin only (read with torch.load(weights_only=True)); its flax_model.msgpack (498 MB) is never
-# read. The Space's preload_from_hub line is built from this tuple (demo.server.prefetch.space_preload). A GPT-2 whose
+# read. The Space's preload_from_hub line is built from this tuple (demo.prefetch.space_preload). A GPT-2 whose
 # weights are model.safetensors: pass its local folder (--gpt2 path/).
 GPT2_MODEL_FILES = ("config.json", "pytorch_model.bin")
 EOS_TOKEN = "<|endoftext|>"

@@ -22,7 +22,7 @@ from core.runtime.messages import Bilingual
 IMAGE_HEADLINE = ("resnet50", "vit_b16")
 IMAGE_OFFLINE = ("simple_cnn", "cnn_transformer")
 PUBLIC_PAIR = ("resnet50_detectors", "vit_b16_detectors")
-PREFETCH_PUBLIC = "python -m demo.server.prefetch " + " ".join(PUBLIC_PAIR)
+PREFETCH_PUBLIC = "python -m demo.prefetch " + " ".join(PUBLIC_PAIR)
 
 
 def public_pair_mb() -> float:

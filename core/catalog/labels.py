@@ -46,6 +46,56 @@ def imagenet_labels() -> tuple[str, ...]:
     return tuple(ResNet50_Weights.IMAGENET1K_V2.meta["categories"])
 
 
+# scikit-learn's `fetch_20newsgroups(...).target_names`: the label index order of every 20 Newsgroups checkpoint.
+NEWSGROUPS: tuple[str, ...] = (
+    "alt.atheism",
+    "comp.graphics",
+    "comp.os.ms-windows.misc",
+    "comp.sys.ibm.pc.hardware",
+    "comp.sys.mac.hardware",
+    "comp.windows.x",
+    "misc.forsale",
+    "rec.autos",
+    "rec.motorcycles",
+    "rec.sport.baseball",
+    "rec.sport.hockey",
+    "sci.crypt",
+    "sci.electronics",
+    "sci.med",
+    "sci.space",
+    "soc.religion.christian",
+    "talk.politics.guns",
+    "talk.politics.mideast",
+    "talk.politics.misc",
+    "talk.religion.misc",
+)
+
+# The 20 largest of WordNet 3.0's 26 noun lexicographer files, in file-number order: the label index order of every
+# WordNet checkpoint (core/text/wordnet.py says why these).
+WORDNET_CLASSES: tuple[str, ...] = (
+    "noun.act",
+    "noun.animal",
+    "noun.artifact",
+    "noun.attribute",
+    "noun.body",
+    "noun.cognition",
+    "noun.communication",
+    "noun.event",
+    "noun.food",
+    "noun.group",
+    "noun.location",
+    "noun.object",
+    "noun.person",
+    "noun.plant",
+    "noun.possession",
+    "noun.process",
+    "noun.quantity",
+    "noun.state",
+    "noun.substance",
+    "noun.time",
+)
+
+
 def label_set(name: str) -> tuple[str, ...]:
     """Resolve a named label set ("cifar100" or "imagenet1k")."""
     if name == "cifar100":
@@ -53,12 +103,8 @@ def label_set(name: str) -> tuple[str, ...]:
     if name == "imagenet1k":
         return imagenet_labels()
     if name == "20newsgroups":
-        from core.text import NEWSGROUPS
-
         return NEWSGROUPS
     if name == "wordnet_nouns":
-        from core.text import WORDNET_CLASSES
-
         return WORDNET_CLASSES
     if name == "open_vocabulary":  # CLIP: the classes are whatever text the user types
         return ()

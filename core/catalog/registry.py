@@ -7,7 +7,7 @@ weights come from in order (each
 source says whether it is cached here), the preprocessing used when the weights do not carry their own, the label
 set, the tabs that offer it, the entries it runs on top of, and a description in both languages. The `tiny_args`
 make the same class small enough for tests and for APP_PROFILE=tiny. Tabs and scripts ask `models_for(...)`
-instead of keeping lists of names; core.catalog.store loads any entry, core.catalog.status and demo.server.prefetch
+instead of keeping lists of names; core.catalog.store loads any entry, core.catalog.status and demo.prefetch
 loop over all.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from core.models import IMPORT_LOCK
+from core.runtime.import_lock import IMPORT_LOCK
 from core.runtime.messages import Bilingual, UnknownChoice
 
 if TYPE_CHECKING:  # annotations only: weights and preprocessing sit beside the registry, not under it
@@ -115,7 +115,7 @@ def frozen(**kwargs: Any) -> Mapping[str, Any]:
 
 
 def resolve(target: str) -> Any:
-    """The attribute a "module:attribute" path names, imported under IMPORT_LOCK (see core.models)."""
+    """The attribute a "module:attribute" path names, imported under IMPORT_LOCK (see core.runtime.import_lock)."""
     module_name, attribute = target.split(":")
     with IMPORT_LOCK:
         module = importlib.import_module(module_name)

@@ -29,7 +29,7 @@ HOW_DOWNLOAD_OR_TRAIN = Bilingual(
     "the instructor downloads it once (network needed) or trains it with the app's training scripts",
     "giảng viên tải về một lần (cần mạng) hoặc huấn luyện bằng các script của ứng dụng",
 )
-PREFETCH = "python -m demo.server.prefetch"
+PREFETCH = "python -m demo.prefetch"
 
 
 @dataclass

@@ -105,7 +105,7 @@ def load_model(name: str, profile: str = "default") -> Any:
 
 def load_module(name: str, profile: str = "default") -> LoadedModel:
     """The entry's module as a LoadedModel, loaded once (what load_model returns for a plain entry). A `loader`
-    function whose entry is a module plus more (text: plus its tokenizer) starts from it, and demo.server.prefetch
+    function whose entry is a module plus more (text: plus its tokenizer) starts from it, and demo.prefetch
     fetches
     a text model's weights through it. Raises WeightsUnavailable, KeyError for an unknown name."""
     spec = get_spec(name)
@@ -142,7 +142,7 @@ def load_with_fallback(name: str, profile: str = "default") -> LoadedModel:
 
 def _fallback_note(missing: list[tuple[ModelSpec, WeightsUnavailable]], model: LoadedModel) -> Bilingual:
     """Why this panel shows another model, in words for the class; the missing files and the commands are the
-    instructor's (the exceptions' reasons and fixes: the Status tab, demo.server.prefetch)."""
+    instructor's (the exceptions' reasons and fixes: the Status tab, demo.prefetch)."""
     wanted, shown = missing[0][0], model.spec
     if shown.labels != wanted.labels:
         labels = DATASET_NAMES.get(shown.labels, shown.labels)

@@ -4,7 +4,7 @@ Each source answers `is_cached()` (are the weights on this machine now? a disk l
 returns a loaded module or says why it could not. What a source says about itself comes in two registers:
 `describe()` is words for the class (no path, command or environment variable: it reaches the students' panels and
 the HTTP API), `fix()` and the reasons of a `WeightsUnavailable` are the instructor's details (the Status tab's
-instructor section, demo.server.prefetch's output). Network access is probed with a short timeout first, so an offline
+instructor section, demo.prefetch's output). Network access is probed with a short timeout first, so an offline
 classroom never waits on a hanging download. Downloads are safetensors, or torchvision's .pth read with
 torch.load(weights_only=True), which refuses anything but tensors (no arbitrary unpickling).
 """
@@ -31,7 +31,7 @@ class WeightsUnavailable(UserError, RuntimeError):
 
     The message is words for the class (no path, no command: it is shown on the students' screen and returned by
     the HTTP API); `reasons` (English: paths, library errors) and `fixes` (commands) are the instructor's details,
-    shown by demo.server.prefetch and the Status tab's instructor section."""
+    shown by demo.prefetch and the Status tab's instructor section."""
 
     title = Bilingual("Weights missing", "Thiếu trọng số")
 
@@ -194,7 +194,7 @@ class HubCheckpoint:
         )
 
     def fix(self) -> str:
-        return f"{HUB_REPO_ENV}=<user>/<repo> python -m demo.server.prefetch  # a repo holding {self.subfolder}/"
+        return f"{HUB_REPO_ENV}=<user>/<repo> python -m demo.prefetch  # a repo holding {self.subfolder}/"
 
     def is_cached(self) -> bool:
         from core.catalog.checkpoint import WEIGHTS_FILE
@@ -261,12 +261,12 @@ class TorchvisionWeights:
         )
 
     def fix(self) -> str:
-        return "python -m demo.server.prefetch  # downloads torchvision and Hub weights into the local cache"
+        return "python -m demo.prefetch  # downloads torchvision and Hub weights into the local cache"
 
     def _enum(self):
-        from core.models import IMPORT_LOCK
+        from core.runtime.import_lock import IMPORT_LOCK
 
-        with IMPORT_LOCK:  # see core.models.IMPORT_LOCK
+        with IMPORT_LOCK:  # see core.runtime.import_lock
             import torchvision.models as tvm
 
         enum_name, member = self.weights.split(".")
@@ -317,7 +317,7 @@ class TransformersHub:
         )
 
     def fix(self) -> str:
-        return "python -m demo.server.prefetch  # downloads torchvision and Hub weights into the local cache"
+        return "python -m demo.prefetch  # downloads torchvision and Hub weights into the local cache"
 
     def is_cached(self) -> bool:
         return _in_hub_cache(self.repo_id, "model.safetensors")
@@ -354,7 +354,7 @@ class OpenClipHub:
         )
 
     def fix(self) -> str:
-        return "python -m demo.server.prefetch  # downloads torchvision, Hub and open_clip weights into the local cache"
+        return "python -m demo.prefetch  # downloads torchvision, Hub and open_clip weights into the local cache"
 
     def is_cached(self) -> bool:
         return self.cached_file() is not None
@@ -368,7 +368,7 @@ class OpenClipHub:
         return cfg.get("hf_hub", "").rstrip("/") or None
 
     def cached_file(self) -> str | None:
-        """The weights file in the local Hub cache, if a previous run (or demo.server.prefetch) downloaded it."""
+        """The weights file in the local Hub cache, if a previous run (or demo.prefetch) downloaded it."""
         from huggingface_hub import try_to_load_from_cache
 
         repo = self.hub_repo()
@@ -417,9 +417,7 @@ class PublishedHubFile:
         )
 
     def fix(self) -> str:
-        return (
-            f"python -m demo.server.prefetch  # with network access: downloads {self.repo_id} ({self.size_mb:.0f} MB)"
-        )
+        return f"python -m demo.prefetch  # with network access: downloads {self.repo_id} ({self.size_mb:.0f} MB)"
 
     def is_cached(self) -> bool:
         return _in_hub_cache(self.repo_id, self.filename)

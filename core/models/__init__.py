@@ -5,12 +5,3 @@ An architecture is separate from its weights. The catalogue (core/catalog) names
 modules that need their task's tokenizer or decoder (text, VQA, CLIP, captioning) live in their task's package as
 model.py / clipcap.py / baseline.py. Modules are imported lazily so that importing the app does not import torch.
 """
-
-from __future__ import annotations
-
-import threading
-
-# First imports of torch-based modules from two request threads at once can make CPython's import system raise
-# "deadlock detected by _ModuleLock('torchvision.models.resnet')" in one of them (the status tab importing
-# torchvision.models while a first image request imports core.models.resnet). Those imports take this lock.
-IMPORT_LOCK = threading.RLock()

@@ -8,57 +8,11 @@ Nothing here imports torch or transformers at package import: the app imports th
 
 from __future__ import annotations
 
+from core.catalog.labels import NEWSGROUPS, WORDNET_CLASSES  # noqa: F401  (the label sets live in the catalogue)
 from core.runtime.messages import Bilingual
 
-# scikit-learn's `fetch_20newsgroups(...).target_names`: the label index order of every 20 Newsgroups checkpoint.
-NEWSGROUPS: tuple[str, ...] = (
-    "alt.atheism",
-    "comp.graphics",
-    "comp.os.ms-windows.misc",
-    "comp.sys.ibm.pc.hardware",
-    "comp.sys.mac.hardware",
-    "comp.windows.x",
-    "misc.forsale",
-    "rec.autos",
-    "rec.motorcycles",
-    "rec.sport.baseball",
-    "rec.sport.hockey",
-    "sci.crypt",
-    "sci.electronics",
-    "sci.med",
-    "sci.space",
-    "soc.religion.christian",
-    "talk.politics.guns",
-    "talk.politics.mideast",
-    "talk.politics.misc",
-    "talk.religion.misc",
-)
 DATASET_NAME = "20 Newsgroups"
 
-# The 20 largest of WordNet 3.0's 26 noun lexicographer files, in file-number order: the label index order of every
-# WordNet checkpoint (core/text/wordnet.py says why these).
-WORDNET_CLASSES: tuple[str, ...] = (
-    "noun.act",
-    "noun.animal",
-    "noun.artifact",
-    "noun.attribute",
-    "noun.body",
-    "noun.cognition",
-    "noun.communication",
-    "noun.event",
-    "noun.food",
-    "noun.group",
-    "noun.location",
-    "noun.object",
-    "noun.person",
-    "noun.plant",
-    "noun.possession",
-    "noun.process",
-    "noun.quantity",
-    "noun.state",
-    "noun.substance",
-    "noun.time",
-)
 WORDNET_NAME = "WordNet 3.0 nouns"
 
 # The WordNet classes in Vietnamese, for the Vietnamese page (the label keys stay WordNet's English lexnames).

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from core.text.model import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
-from core.vqa.ood import OOD_FILE, OutOfDomain, load_calibration  # noqa: F401  (re-exported)
+from core.training.ood import Verdict, energy_score, load_calibration, threshold_verdict  # noqa: F401
 
 
 @torch.inference_mode()
@@ -48,14 +48,13 @@ def sentence_features(module: torch.nn.Module, ids: torch.Tensor) -> np.ndarray:
 
 
 def energy(logits: torch.Tensor) -> np.ndarray:
-    """(B, classes) logits -> (B,) energy scores, -logsumexp: higher means less like the training data."""
-    return (-torch.logsumexp(logits.float(), dim=-1)).cpu().numpy().astype(np.float64)
+    """(B, classes) logits -> (B,) energy scores (core.training.ood.energy_score): higher means less like the
+    training data."""
+    return energy_score(logits.float()).cpu().numpy().astype(np.float64)
 
 
-def text_verdict(logits: torch.Tensor, calibration: dict | None) -> OutOfDomain | None:
+def text_verdict(logits: torch.Tensor, calibration: dict | None) -> Verdict | None:
     """The out-of-domain verdict of one text from its (1, classes) logits, or None without a calibration."""
     if calibration is None:
         return None
-    score = float(energy(logits)[0])
-    threshold = float(calibration["threshold"])
-    return OutOfDomain(score, threshold, score > threshold)
+    return threshold_verdict(float(energy(logits)[0]), calibration, "energy")

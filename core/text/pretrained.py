@@ -78,13 +78,6 @@ def vocab() -> list[str]:
     return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
 
 
-def tokenizer():
-    """The WordPiece tokenizer both WordNet models read with (core.text.tokenizer's BERT-uncased pipeline)."""
-    from core.text.tokenizer import bert_wordpiece
-
-    return bert_wordpiece(vocab())
-
-
 def word_embeddings():
     """The packaged word-embedding table (30522, 384) as float32, from the checked model.safetensors."""
     from safetensors import safe_open

@@ -24,7 +24,8 @@ from core.runtime.messages import Bilingual, UnknownChoice, vietnamese_of
 from core.text import UNLIKE_TRAINING
 from core.text import tokenizer as wp
 from core.text.model import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
-from core.text.ood import OutOfDomain, load_calibration, text_verdict
+from core.text.ood import load_calibration, text_verdict
+from core.training.ood import Verdict
 
 GRADIENT, CLS_ATTENTION, POOLED_ATTENTION = (
     "gradient x input",
@@ -65,7 +66,7 @@ class TextModel:
         )
 
     @property
-    def checkpoint_dir(self) -> str | None:  # demo.server.prefetch lists the folder's files
+    def checkpoint_dir(self) -> str | None:  # demo.prefetch lists the folder's files
         return self.loaded.checkpoint_dir
 
 
@@ -86,7 +87,7 @@ class TextPrediction:
     # None for the spaces between them.
     segments: list[tuple[str, float | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    out_of_domain: OutOfDomain | None = None  # is the text unlike the training texts (None: not calibrated)
+    out_of_domain: Verdict | None = None  # is the text unlike the training texts (None: not calibrated)
 
 
 def text_model_name(name: object) -> str:

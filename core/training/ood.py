@@ -249,6 +249,9 @@ class Calibration:
 
 @dataclass(frozen=True)
 class Verdict:
+    """One input's verdict, for every task (images, VQA photos, texts): its score, the calibrated threshold, whether
+    it lies beyond it, and the score's method."""
+
     score: float
     threshold: float
     unlike_training_data: bool
@@ -307,3 +310,33 @@ def calibration_for(checkpoint_dir: str | Path | None) -> Calibration | None:
     except OSError:
         return None
     return _calibration_cached(str(d), stamp, weights)
+
+
+# ---- VQA and text checkpoints: a plain ood.json (statistics inline; see core/vqa/ood.py, core/text/ood.py) -------
+
+
+def percentile_threshold(in_domain_scores, percentile: float) -> float:
+    """threshold_at with the quantile given in per cent (the VQA and text calibrations' unit)."""
+    return threshold_at(in_domain_scores, percentile / 100)
+
+
+def load_calibration(checkpoint_dir: str | Path | None) -> dict | None:
+    """The `ood.json` beside a VQA or text checkpoint, or None where there is none (tiny profile, not calibrated)."""
+    if checkpoint_dir is None:
+        return None
+    path = Path(checkpoint_dir) / OOD_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_calibration(checkpoint_dir: str | Path, calibration: dict) -> Path:
+    path = Path(checkpoint_dir) / OOD_FILE
+    path.write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def threshold_verdict(score: float, calibration: dict, method: str) -> Verdict:
+    """A score against a plain calibration's threshold."""
+    threshold = float(calibration["threshold"])
+    return Verdict(score=score, threshold=threshold, unlike_training_data=score > threshold, method=method)

@@ -38,7 +38,7 @@ DATASETS = ("cifar100", "fashion_mnist")
 class DatasetMissing(UserError, RuntimeError):
     """A data set is neither on disk nor downloadable here. The message is words for the visitor (the live tab shows
     it); `fix` (the command) and `detail` (where it looked, the library's error) are the instructor's:
-    demo.server.prefetch
+    demo.prefetch
     and the train/ scripts print them. A RuntimeError as before, so they catch it unchanged."""
 
     title = Bilingual("No data to train on", "Không có dữ liệu để huấn luyện")
@@ -75,7 +75,7 @@ def _cifar100(root: Path) -> TensorSplits:
     try:
         train, test = CIFAR100(str(root), train=True, download=True), CIFAR100(str(root), train=False, download=True)
     except Exception as exc:
-        fix = "python -m demo.server.prefetch cifar100"
+        fix = "python -m demo.prefetch cifar100"
         raise DatasetMissing(
             "CIFAR-100 is not on this machine and could not be downloaded. The instructor fetches it once on a "
             "machine with network access (the app's prefetch script).",
@@ -111,7 +111,7 @@ def _fashion_mnist_files(root: Path) -> Path:
         FashionMNIST(str(root), train=True, download=True)
         FashionMNIST(str(root), train=False, download=True)
     except Exception as exc:
-        fix = "python -m demo.server.prefetch fashion_mnist"
+        fix = "python -m demo.prefetch fashion_mnist"
         raise DatasetMissing(
             "Fashion-MNIST is not on this machine. The instructor installs it once: Debian's dataset-fashion-mnist "
             "package (no network needed), or the app's prefetch script on a machine with network access.",

@@ -21,31 +21,18 @@ checkpoint (docs/OOD_VQA_TEXT.md has the measured rates). Plain functions, numpy
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 
-OOD_FILE = "ood.json"
+from core.training.ood import (  # noqa: F401  (the shared pieces, used through this module by train/vqa.py)
+    Verdict,
+    flag_rate,
+    load_calibration,
+    percentile_threshold,
+    threshold_verdict,
+    write_calibration,
+)
+
 METHOD = 'diagonal Mahalanobis distance of an image feature ("feature") from the training images'
-
-
-@dataclass(frozen=True)
-class OutOfDomain:
-    """One input's verdict: its score, the calibrated threshold, and whether it lies beyond it."""
-
-    score: float
-    threshold: float
-    unlike_training_data: bool
-
-    def summary(self) -> dict:
-        """The API's "out_of_domain" object."""
-        return {
-            "score": round(self.score, 4),
-            "threshold": round(self.threshold, 4),
-            "unlike_training_data": self.unlike_training_data,
-        }
 
 
 def cell_summary(cells) -> np.ndarray:
@@ -83,38 +70,10 @@ def scores(stats: dict, features: np.ndarray) -> np.ndarray:
     return np.sqrt((z**2).mean(1))
 
 
-def threshold_at(in_domain_scores: np.ndarray, percentile: float) -> float:
-    """The score below which `percentile` % of held-out in-domain inputs fall."""
-    return float(np.percentile(np.asarray(in_domain_scores), percentile))
-
-
-def flagged_rate(values: np.ndarray, threshold: float) -> float:
-    """The fraction of `values` above `threshold` (flagged as unlike the training data)."""
-    values = np.asarray(values)
-    return float((values > threshold).mean()) if values.size else 0.0
-
-
-def verdict(calibration: dict, feature: np.ndarray) -> OutOfDomain:
+def verdict(calibration: dict, feature: np.ndarray) -> Verdict:
     """One feature row against a calibration (what load_calibration returns)."""
     score = float(scores(calibration["stats"], np.asarray(feature)[None])[0])
-    threshold = float(calibration["threshold"])
-    return OutOfDomain(score, threshold, score > threshold)
-
-
-def load_calibration(checkpoint_dir: str | Path | None) -> dict | None:
-    """The `ood.json` beside a checkpoint, or None where there is none (tiny profile, a checkpoint not calibrated)."""
-    if checkpoint_dir is None:
-        return None
-    path = Path(checkpoint_dir) / OOD_FILE
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def write_calibration(checkpoint_dir: str | Path, calibration: dict) -> Path:
-    path = Path(checkpoint_dir) / OOD_FILE
-    path.write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
-    return path
+    return threshold_verdict(score, calibration, "feature distance")
 
 
 def rounded(values, digits: int = 5) -> list[float]:

@@ -23,9 +23,10 @@ from core.runtime.images import load_image
 from core.runtime.lru import LRUCache
 from core.runtime.messages import Bilingual
 from core.runtime.uploads import digest
+from core.training.ood import Verdict
 from core.vqa.answers import EASY_VQA_VI, UNSURE_BELOW
 from core.vqa.model import VQAModel, pad_batch
-from core.vqa.ood import OutOfDomain, image_feature, load_calibration, verdict
+from core.vqa.ood import image_feature, load_calibration, verdict
 from core.vqa.text import Vocabulary
 
 
@@ -56,7 +57,7 @@ class VQAAnswer:
     view: Image.Image  # the model's input, for drawing the attention on
     cached_features: bool
     notes: list[str] = field(default_factory=list)
-    out_of_domain: OutOfDomain | None = None  # is the photo unlike the training images (None: not calibrated)
+    out_of_domain: Verdict | None = None  # is the photo unlike the training images (None: not calibrated)
 
 
 def load_vqa(variant: str, dataset: str, profile: str = "default") -> LoadedVQA:
@@ -211,7 +212,7 @@ UNLIKE_TRAINING = {
 }
 
 
-def photo_verdict(vqa: LoadedVQA, cells: torch.Tensor, view: Image.Image) -> OutOfDomain | None:
+def photo_verdict(vqa: LoadedVQA, cells: torch.Tensor, view: Image.Image) -> Verdict | None:
     """The photo's out-of-domain verdict from what the chat already computed (cells, the model's view)."""
     if vqa.ood is None:
         return None

@@ -389,7 +389,7 @@ def raw_result(name: str, result: TextPrediction | None, error: UserError | None
         "out_of_domain": None
         if ood is None
         else {
-            **ood.summary(),
+            **ood.to_json(),
             "note": localized(request, UNLIKE_TRAINING) if ood.unlike_training_data else "",
         },
         "forward_ms": round(result.forward_ms, 2),

@@ -343,7 +343,7 @@ def answer_summary(answer) -> dict:
             {"answer": a, "answer_vi": answer_vi(a), "confidence": round(p, 6)} for a, p in answer.alternatives
         ],
         "features_cached": answer.cached_features,
-        "out_of_domain": None if ood is None else {**ood.summary(), **_ood_note(answer)},
+        "out_of_domain": None if ood is None else {**ood.to_json(), **_ood_note(answer)},
     }
 
 

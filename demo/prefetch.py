@@ -1,11 +1,11 @@
 """Download every weight and dataset the tabs use into the local caches, so the app then runs offline.
 
 Usage:
-  python -m demo.server.prefetch                 # everything: models, backbones and tokenizers, datasets
-  python -m demo.server.prefetch --list          # what would be fetched, with the expected size where it is known
-  python -m demo.server.prefetch resnet50 cifar100   # only these items (registry names or item names)
-  python -m demo.server.prefetch --space-preload     # the Space's preload_from_hub lines (README front matter)
-  python -m demo.server.prefetch --verify            # networked machine: download what a Space preloads, load each
+  python -m demo.prefetch                 # everything: models, backbones and tokenizers, datasets
+  python -m demo.prefetch --list          # what would be fetched, with the expected size where it is known
+  python -m demo.prefetch resnet50 cifar100   # only these items (registry names or item names)
+  python -m demo.prefetch --space-preload     # the Space's preload_from_hub lines (README front matter)
+  python -m demo.prefetch --verify            # networked machine: download what a Space preloads, load each
                                               # strictly and run one example per tab (about a minute, 1 GB)
 
 Afterwards start the app with HF_HUB_OFFLINE=1. Prints a progress bar over the items (the libraries show their own
@@ -141,7 +141,7 @@ def _dataset_item(name: str) -> Item:
         except RuntimeError as exc:
             detail = exc.instructor_details() if hasattr(exc, "instructor_details") else ""
             message = f"{exc} ({detail})" if detail else str(exc)
-            raise MissingItem(message, f"python -m demo.server.prefetch {name}  # with network access") from exc
+            raise MissingItem(message, f"python -m demo.prefetch {name}  # with network access") from exc
         folders = {
             "cifar100": [DATA_ROOT / "cifar-100-python"],
             "fashion_mnist": [DATA_ROOT / "FashionMNIST", DEBIAN_FASHION_MNIST],  # whichever load_dataset used
@@ -198,7 +198,7 @@ def run(items: list[Item], out=sys.stdout) -> int:
         except Exception as exc:  # a Hub error, a network error: report it, carry on with the rest
             failures += 1
             tqdm.write(f"missing  {item.name:<28} {type(exc).__name__}: {str(exc)[:160]} (no network?)", file=out)
-            tqdm.write(f"         fix: python -m demo.server.prefetch {item.name}  # with network access", file=out)
+            tqdm.write(f"         fix: python -m demo.prefetch {item.name}  # with network access", file=out)
             continue
         total_mb += size
         tqdm.write(f"ok       {item.name:<28} {size:8.1f} MB  {item.what}", file=out)
