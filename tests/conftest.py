@@ -28,6 +28,13 @@ REPO = Path(__file__).resolve().parent.parent
 memory.limit_malloc_arenas()  # as app.py does at start: the suite's memory figures are the app's
 
 
+def _release_free_memory() -> None:
+    """Hand the pages malloc holds free back to the system (glibc's malloc_trim) after a test file's models go."""
+    libc = memory._libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -203,7 +210,7 @@ def _free_models_after_each_file():
     store = sys.modules.get("core.catalog.store")  # the one cache of every entry, text models included
     if store is not None and store.clear_cache():  # gc.collect takes 0.2 s here: only when models were dropped
         gc.collect()
-    memory.release_free_memory()
+    _release_free_memory()
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")

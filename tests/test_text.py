@@ -91,7 +91,8 @@ def test_cls_attention_equals_the_eager_attention_of_the_last_layer():
     ids = torch.randint(5, wp.TINY_VOCAB_SIZE, (2, 11))
     ids[0, 7:] = 0
     with torch.no_grad():
-        logits, attention = model.forward_with_cls_attention(ids)
+        logits, hidden = model.forward_hidden(ids, keep_last_input=True)
+        attention = model.reading_weights(hidden, ids != model.pad_id)
         model.encoder.config._attn_implementation = "eager"
         out = model.encoder(input_ids=ids, attention_mask=(ids != 0).long(), output_attentions=True)
     expected = out.attentions[-1].mean(1)[:, 0]  # (B, T): heads averaged, row of [CLS]

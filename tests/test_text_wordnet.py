@@ -121,7 +121,8 @@ def test_token_attention_is_the_last_layers_attention_averaged_over_the_pooled_t
     ids = torch.randint(5, wp.TINY_VOCAB_SIZE, (2, 11))
     ids[0, 7:] = 0
     with torch.no_grad():
-        logits, attention = model.forward_with_token_attention(ids)
+        logits, hidden = model.forward_hidden(ids, keep_last_input=True)
+        attention = model.reading_weights(hidden, ids != model.pad_id)
         model.encoder.config._attn_implementation = "eager"
         out = model.encoder(input_ids=ids, attention_mask=(ids != 0).long(), output_attentions=True)
     rows = out.attentions[-1].mean(1)  # (B, T, T): heads averaged

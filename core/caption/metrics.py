@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from core.runtime import subprocess_guard
@@ -231,7 +231,3 @@ def image_metrics(
     out["ROUGE-L"] = rouge_l(hypothesis, references)
     out["CIDEr"] = cider_scorer.score(hypothesis, references) if cider_scorer is not None else None
     return out
-
-
-def tokens_by_image(captions: Mapping[object, Sequence[str]], segmenter) -> dict[object, list[list[str]]]:
-    return {k: [segmenter(c).split() for c in v] for k, v in captions.items()}

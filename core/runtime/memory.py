@@ -32,10 +32,3 @@ def limit_malloc_arenas(arenas: int = DEFAULT_ARENAS) -> bool:
     """Cap glibc's malloc arenas for this process; call it early, before threads start. True if applied."""
     libc = _libc()
     return bool(libc and libc.mallopt(_M_ARENA_MAX, int(arenas)) == 1)
-
-
-def release_free_memory() -> bool:
-    """Hand the pages malloc holds free back to the system (malloc_trim), e.g. after dropping models. True if any
-    memory was released."""
-    libc = _libc()
-    return bool(libc and libc.malloc_trim(0) == 1)

@@ -71,7 +71,51 @@ class BiGRUClassifier(nn.Module):
         return self.head(self.dropout(final))
 
 
-class DistilBertClassifier(nn.Module):
+class EncoderClassifier(nn.Module):
+    """What the two pre-trained Transformer classifiers share: a Hugging Face encoder (`self.encoder`), a sentence
+    vector pooled from its last layer (`pool`), dropout, and a Linear head; and, for the explanation, how strongly
+    that vector reads each token in the last layer (`reading_weights`), recomputed from the layer's own q/k
+    projections (softmax(q k^T / sqrt(d)), padding masked), so the fast SDPA kernel serves the forward pass and no
+    hook or global attention setting is shared between requests. Subclasses set pad_id, encoder, dropout, head."""
+
+    pad_id: int
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.forward_hidden(input_ids)[0]
+
+    def forward_hidden(
+        self, input_ids: torch.Tensor, *, keep_last_input: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits and, optionally, the hidden states entering the last layer (B, T, D), for `reading_weights`."""
+        mask = input_ids != self.pad_id
+        out = self.encoder(input_ids=input_ids, attention_mask=mask.long(), output_hidden_states=keep_last_input)
+        logits = self.head(self.dropout(self.pool(out.last_hidden_state, mask)))  # (B, C)
+        return logits, out.hidden_states[-2] if keep_last_input else None
+
+    def pool(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, T, D) last-layer states -> (B, D) sentence vector."""
+        raise NotImplementedError
+
+    def last_layer_query_key(self) -> tuple[nn.Module, nn.Module, int]:
+        """The last layer's query and key projections and its number of heads."""
+        raise NotImplementedError
+
+    def last_layer_attention(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, T queries, T keys): the last layer's attention, averaged over heads, from its input `hidden`."""
+        query, key, heads = self.last_layer_query_key()
+        b, t, d = hidden.shape
+        q = query(hidden).view(b, t, heads, d // heads).transpose(1, 2)  # (B, h, T, d/h)
+        k = key(hidden).view(b, t, heads, d // heads).transpose(1, 2)  # (B, h, T, d/h)
+        scores = (q @ k.transpose(-1, -2)) / (d // heads) ** 0.5  # (B, h, T, T)
+        scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
+        return scores.softmax(-1).mean(1)
+
+    def reading_weights(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, T): how strongly the pooled vector reads each token in the last layer."""
+        raise NotImplementedError
+
+
+class DistilBertClassifier(EncoderClassifier):
     """DistilBERT encoder -> hidden state of [CLS] (768) -> dropout -> Linear(768 -> num_classes).
 
     The constructor builds the architecture from its hyperparameters alone (random init: the checkpoint loader
@@ -157,36 +201,16 @@ class DistilBertClassifier(nn.Module):
             "pad_id": self.pad_id,
         }
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.forward_hidden(input_ids)[0]
+    def pool(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return states[:, 0]  # [CLS]
 
-    def forward_hidden(
-        self, input_ids: torch.Tensor, *, keep_last_input: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Logits and, optionally, the hidden states entering the last layer (B, T, D), for `cls_attention`."""
-        mask = input_ids != self.pad_id
-        out = self.encoder(input_ids=input_ids, attention_mask=mask.long(), output_hidden_states=keep_last_input)
-        logits = self.head(self.dropout(out.last_hidden_state[:, 0]))  # (B, C)
-        return logits, out.hidden_states[-2] if keep_last_input else None
-
-    def cls_attention(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """The last layer's attention from [CLS] to every token, averaged over heads (B, T), from its input.
-
-        Recomputed with that layer's own q/k projections (softmax(q k^T / sqrt(d)), padding masked), so the fast
-        SDPA kernel serves the forward pass and no hook or global attention setting is shared between requests.
-        """
+    def last_layer_query_key(self) -> tuple[nn.Module, nn.Module, int]:
         layer = self.encoder.transformer.layer[-1].attention
-        b, t, d = hidden.shape
-        heads = self.encoder.config.n_heads
-        q = layer.q_lin(hidden[:, :1]).view(b, 1, heads, d // heads).transpose(1, 2)  # (B, h, 1, d/h)
-        k = layer.k_lin(hidden).view(b, t, heads, d // heads).transpose(1, 2)  # (B, h, T, d/h)
-        scores = (q @ k.transpose(-1, -2)) / (d // heads) ** 0.5  # (B, h, 1, T)
-        scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
-        return scores.softmax(-1).mean(1)[:, 0]  # (B, T)
+        return layer.q_lin, layer.k_lin, self.encoder.config.n_heads
 
-    def forward_with_cls_attention(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logits, hidden = self.forward_hidden(input_ids, keep_last_input=True)
-        return logits, self.cls_attention(hidden, input_ids != self.pad_id)
+    def reading_weights(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The attention from [CLS] (the one query the classifier reads) to every token."""
+        return self.last_layer_attention(hidden, mask)[:, 0]
 
 
 class FrozenWordEmbedding(nn.Module):
@@ -210,7 +234,7 @@ class FrozenWordEmbedding(nn.Module):
         return nn.functional.embedding(input_ids, self.weight, self.padding_idx)
 
 
-class MiniLMClassifier(nn.Module):
+class MiniLMClassifier(EncoderClassifier):
     """BERT encoder (all-MiniLM-L6-v2: 6 layers x 384, 12 heads) -> mean of the last layer's token states (padding
     excluded) -> dropout -> Linear(384 -> num_classes).
 
@@ -320,38 +344,17 @@ class MiniLMClassifier(nn.Module):
             "word_embeddings": self.word_embeddings,
         }
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.forward_hidden(input_ids)[0]
+    def pool(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        weights = mask.unsqueeze(-1).to(states.dtype)  # (B, T, 1)
+        return (states * weights).sum(1) / weights.sum(1).clamp(min=1)  # mean of the non-padding tokens
 
-    def forward_hidden(
-        self, input_ids: torch.Tensor, *, keep_last_input: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Logits and, optionally, the hidden states entering the last layer (B, T, D), for `token_attention`."""
-        mask = input_ids != self.pad_id
-        out = self.encoder(input_ids=input_ids, attention_mask=mask.long(), output_hidden_states=keep_last_input)
-        weights = mask.unsqueeze(-1).to(out.last_hidden_state.dtype)  # (B, T, 1)
-        pooled = (out.last_hidden_state * weights).sum(1) / weights.sum(1).clamp(min=1)  # (B, D)
-        logits = self.head(self.dropout(pooled))
-        return logits, out.hidden_states[-2] if keep_last_input else None
-
-    def token_attention(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """How much the mean-pooled output reads each token in the last layer (B, T): that layer's attention
-        averaged over heads and over every non-padding query, i.e. over the tokens the mean pools.
-
-        The analogue of DistilBERT's attention from [CLS]: there the classifier reads one query ([CLS]), here it
-        reads the mean of all of them. Recomputed from the layer's own q/k projections, as DistilBertClassifier does.
-        """
+    def last_layer_query_key(self) -> tuple[nn.Module, nn.Module, int]:
         attention = self.encoder.encoder.layer[-1].attention.self
-        b, t, d = hidden.shape
-        heads = attention.num_attention_heads
-        q = attention.query(hidden).view(b, t, heads, d // heads).transpose(1, 2)  # (B, h, T, d/h)
-        k = attention.key(hidden).view(b, t, heads, d // heads).transpose(1, 2)  # (B, h, T, d/h)
-        scores = (q @ k.transpose(-1, -2)) / (d // heads) ** 0.5  # (B, h, T, T)
-        scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
-        rows = scores.softmax(-1).mean(1)  # (B, T queries, T keys)
+        return attention.query, attention.key, attention.num_attention_heads
+
+    def reading_weights(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The last layer's attention averaged over every non-padding query, i.e. over the tokens the mean pools:
+        the analogue of DistilBERT's attention from [CLS] (there the classifier reads one query, here the mean)."""
+        rows = self.last_layer_attention(hidden, mask)  # (B, T queries, T keys)
         queries = mask.to(rows.dtype).unsqueeze(-1)  # (B, T, 1)
         return (rows * queries).sum(1) / queries.sum(1).clamp(min=1)  # (B, T)
-
-    def forward_with_token_attention(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logits, hidden = self.forward_hidden(input_ids, keep_last_input=True)
-        return logits, self.token_attention(hidden, input_ids != self.pad_id)

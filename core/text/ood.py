@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.text.model import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
+from core.text.model import BiGRUClassifier, EncoderClassifier
 from core.training.ood import Verdict, energy_score, load_calibration, threshold_verdict  # noqa: F401
 
 
@@ -36,12 +36,8 @@ def sentence_features(module: torch.nn.Module, ids: torch.Tensor) -> np.ndarray:
             inputs = emb
         _, h_n = module.gru(inputs)
         feats = torch.cat([h_n[-2], h_n[-1]], dim=1)
-    elif isinstance(module, MiniLMClassifier):
-        out = module.encoder(input_ids=ids, attention_mask=mask.long())
-        w = mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
-        feats = (out.last_hidden_state * w).sum(1) / w.sum(1).clamp(min=1)
-    elif isinstance(module, DistilBertClassifier):
-        feats = module.encoder(input_ids=ids, attention_mask=mask.long()).last_hidden_state[:, 0]
+    elif isinstance(module, EncoderClassifier):
+        feats = module.pool(module.encoder(input_ids=ids, attention_mask=mask.long()).last_hidden_state, mask)
     else:
         raise TypeError(f"no sentence feature for {type(module).__name__}")
     return feats.float().cpu().numpy().astype(np.float64)

@@ -196,8 +196,7 @@ def token_weights(module: torch.nn.Module, ids: torch.Tensor, target: int, hidde
         with torch.inference_mode():
             if hidden is None:
                 hidden = module.forward_hidden(ids, keep_last_input=True)[1]
-            attend = module.cls_attention if isinstance(module, DistilBertClassifier) else module.token_attention
-            w = attend(hidden, ids != module.pad_id)[0].float()
+            w = module.reading_weights(hidden, ids != module.pad_id)[0].float()
     elif isinstance(module, BiGRUClassifier):
         w = _gradient_x_input(module, ids, target)
     else:

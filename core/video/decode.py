@@ -29,7 +29,6 @@ MAX_VIDEO_PIXELS = 4096 * 2160
 MAX_FRAME_BYTES = MAX_VIDEO_PIXELS * 6  # a decoded frame: 4K at 16-bit RGB (53 MB); 4K 16-bit RGBA is refused
 # Frame threads keep several decoded frames in flight; above Full HD the decoder uses slice threads only.
 FRAME_THREAD_MAX_PIXELS = 1920 * 1088
-VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".avi", ".mkv", ".m4v")
 
 
 class VideoInputError(UserError, ValueError):

@@ -57,15 +57,11 @@ def looks_vietnamese(text: str) -> bool:
     return "đ" in decomposed or any(unicodedata.combining(c) for c in decomposed)
 
 
-def fuzzy_score(query: str, text: str) -> float:
-    """How well `query` (normalised) occurs inside `text` (normalised), in [0, 1]: 1 for an exact substring,
+def fuzzy_scores(query: str, texts: list[str]) -> np.ndarray:
+    """(N,) how well `query` (normalised) occurs inside each text (normalised), in [0, 1]: 1 for an exact substring,
     otherwise the best alignment of the query against a same-length window of the text (rapidfuzz's partial_ratio;
     OCR drops and swaps letters). A text shorter than the query is compared whole, so a stray letter read by OCR
     does not match every query containing it. Scores under FUZZY_FLOOR are chance overlaps and count as 0."""
-    return float(_fuzzy_many(query, [text])[0])
-
-
-def _fuzzy_many(query: str, texts: list[str]) -> np.ndarray:
     from rapidfuzz import fuzz, process
 
     out = np.zeros(len(texts), dtype=np.float32)
@@ -84,7 +80,7 @@ def _fuzzy_many(query: str, texts: list[str]) -> np.ndarray:
 def ocr_scores(query: str, texts: list[str]) -> np.ndarray:
     """(N,) fuzzy match of the query in each keyframe's OCR text; each distinct text is scored once."""
     unique = list(dict.fromkeys(texts))  # consecutive keyframes often carry the same caption
-    scores = dict(zip(unique, _fuzzy_many(normalize_text(query), [normalize_text(t) for t in unique])))
+    scores = dict(zip(unique, fuzzy_scores(normalize_text(query), [normalize_text(t) for t in unique])))
     return np.array([scores[t] for t in texts], dtype=np.float32)
 
 
