@@ -35,6 +35,9 @@ def test_the_installed_gradio_is_the_pinned_one():
     import gradio_client
 
     assert gradio_client.__version__ == pins["gradio_client"]
+    # A Space installs the front matter's sdk_version, whatever requirements.txt says.
+    front_matter = (REPO / "README.md").read_text().split("---")[1]
+    assert re.search(rf"^sdk_version: {re.escape(pins['gradio'])}$", front_matter, re.M), "README's sdk_version"
 
 
 # --- the queue ----------------------------------------------------------------------------------------------------
@@ -152,6 +155,13 @@ def test_i18n_and_the_built_frontend_have_what_the_language_switch_uses():
     built = "".join(p.read_text(errors="ignore") for p in assets.iterdir() if p.suffix in (".js", ".css"))
     for name in gradio_internals.FRONTEND_NAMES:
         assert name in built, f"Gradio's frontend no longer has {name!r} (demo/ui/i18n.py's head script or CSS)"
+    # The head script finds each tab's name by its key: a "tabitem" whose label is the I18nData string, and its button.
+    with gr.Blocks() as demo:
+        with gr.Tabs():
+            with gr.Tab(gr.I18n(en={"t": "T"})("t"), id="x"):
+                gr.Markdown("x")
+    tab = next(c for c in demo.get_config_file()["components"] if c["type"] == "tabitem")
+    assert re.search(r'"key": ?"t"', str(tab["props"]["label"])) and tab["props"]["id"] == "x", tab["props"]
     # Gradio's own strings that demo/ui/i18n.py translates (GRADIO_FRONTEND) keep their keys and English text (its
     # English table is built into the same module).
     from demo.ui.i18n import GRADIO_FRONTEND
