@@ -143,6 +143,8 @@ def test_a_fitted_config_and_per_request_tables_reach_the_page_and_config_routes
     assert asked  # read per request
     demo.config = {"components": [], "title": "set again"}  # Gradio writes it again (queue(), launch)
     assert demo.config["title"] == "fitted per request" and vars(demo)["config"]["title"] == "set again"
+    gradio_internals.fit_config_per_request(demo, lambda config: {**config, "title": "refitted"})
+    assert demo.config["title"] == "refitted" and type(demo).__bases__ == (gr.Blocks,)
 
 
 def test_i18n_and_the_built_frontend_have_what_the_language_switch_uses():

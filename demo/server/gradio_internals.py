@@ -93,6 +93,9 @@ def fit_config_per_request(blocks, fit: Callable[[dict], dict]) -> None:
     `fit` must return a new dict: the stored one is Gradio's own.
     """
     base = type(blocks)
+    if base in _fitted_classes.values():  # fitted already: a new fit
+        blocks.__dict__["_dl_fit_config"] = fit
+        return
     if base not in _fitted_classes:
 
         def get(self):
@@ -107,9 +110,7 @@ def fit_config_per_request(blocks, fit: Callable[[dict], dict]) -> None:
 
         namespace = {"config": property(get, set_), "__module__": __name__}
         _fitted_classes[base] = type(f"ConfigPerRequest{base.__name__}", (base,), namespace)
-    stored = blocks.__dict__.get("config")
-    blocks.__class__ = _fitted_classes[base]
-    blocks.__dict__["config"] = stored
+    blocks.__class__ = _fitted_classes[base]  # what Gradio stored stays in the instance's __dict__, read by `get`
     blocks.__dict__["_dl_fit_config"] = fit
 
 
