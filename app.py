@@ -22,6 +22,7 @@ if __name__ == "__main__":
     preload.start()  # the page's default models load in the background (demo/server/warmup.py)
 
 import sys
+from functools import partial
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -29,7 +30,7 @@ from starlette.middleware import Middleware
 from core.catalog.store import current_profile
 from core.runtime.uploads import MAX_UPLOAD_BYTES
 from demo.api import register_api
-from demo.server import fair_queue, first_run
+from demo.server import fair_queue, first_run, gradio_internals
 from demo.server.fair_queue import MODEL_CONCURRENCY
 from demo.server.limits import BodyLimitMiddleware
 from demo.tabs.caption import build_caption_tab
@@ -41,7 +42,8 @@ from demo.tabs.status import build_status_tab
 from demo.tabs.text import build_text_tab
 from demo.tabs.video import build_video_tab
 from demo.tabs.vqa import build_vqa_tab
-from demo.ui.i18n import ClassroomBlocks, language_links, launch_kwargs, tr
+from demo.ui import i18n
+from demo.ui.i18n import language_links, tr
 
 # Gradio's own bound on everything waiting, behind demo.server.fair_queue's per-group and per-client bounds.
 QUEUE_MAX_SIZE = 256
@@ -51,7 +53,7 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
     profile = profile or current_profile()
     # delete_cache: uploads and outputs older than an hour are removed hourly, so a term of classes does not
     # fill the disk of a hosted Space.
-    with ClassroomBlocks(title="Deep Learning Classroom", delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="Deep Learning Classroom", delete_cache=(3600, 3600)) as demo:
         with gr.Row():
             gr.Markdown(tr("app.title", "# Lớp học Học sâu", "# Deep Learning Classroom"))
             # Links that switch the language in place (the tab and the inputs stay), see demo/ui/i18n.py.
@@ -84,7 +86,19 @@ def build_demo(profile: str | None = None) -> gr.Blocks:
     # event directly, skipping the queue and every concurrency limit.
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY, api_open=False)
     fair_queue.install(demo)
+    # The page config per visitor: their language's tables and head script, no server path (demo/ui/i18n.py).
+    frontend_core = gradio_internals.frontend_module("load_translations")
+    gradio_internals.fit_config_per_request(demo, partial(i18n.page_config, frontend_core=frontend_core))
     return demo
+
+
+def launch_kwargs() -> dict:
+    """What launch() gets besides the defaults: the languages (demo/ui/i18n.py) and the bounds on request bodies
+    (demo/server/limits.py), both as ASGI middleware; the upload size."""
+    kwargs = i18n.launch_kwargs()
+    kwargs["i18n"] = gradio_internals.translations_per_request(i18n.I18N, i18n.served_tables)
+    kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))
+    return {**kwargs, "max_file_size": MAX_UPLOAD_BYTES, "show_error": True}
 
 
 demo = build_demo()
@@ -97,6 +111,4 @@ def mcp_requested(argv: list[str], environ=os.environ) -> bool:
 
 if __name__ == "__main__":
     preload.wait()  # the port opens once the default pair has run once: the first click is a warm one
-    kwargs = launch_kwargs()
-    kwargs["app_kwargs"]["middleware"].append(Middleware(BodyLimitMiddleware))  # request bodies: demo/server/limits.py
-    demo.launch(max_file_size=MAX_UPLOAD_BYTES, show_error=True, mcp_server=mcp_requested(sys.argv[1:]), **kwargs)
+    demo.launch(mcp_server=mcp_requested(sys.argv[1:]), **launch_kwargs())

@@ -341,7 +341,8 @@ def test_where_the_weights_came_from_and_the_map_method_come_in_vietnamese():
 def test_page_config_carries_no_upload_folder_path_and_the_switch_script():
     """The examples' thumbnails are served under a neutral route (the middleware maps it back); the head script that
     switches the language in place names the page's language and Gradio's own frontend module."""
-    from demo.ui.i18n import EXAMPLES_ROUTE, FRONTEND_CORE, _without_server_paths, head_html, upload_folder
+    from demo.server.gradio_internals import frontend_module
+    from demo.ui.i18n import EXAMPLES_ROUTE, _without_server_paths, head_html, upload_folder
 
     folder = upload_folder()
     sample = {"path": f"{folder}/abc/cat.jpg", "url": f"/gradio_api/file={folder}/abc/cat.jpg", "orig_name": "cat.jpg"}
@@ -351,5 +352,7 @@ def test_page_config_carries_no_upload_folder_path_and_the_switch_script():
         [{**sample, "path": "cat.jpg", "url": f"/gradio_api/{EXAMPLES_ROUTE}abc/cat.jpg"}]
     ]
     assert dataset["props"]["samples"][0][0]["path"].startswith(folder)  # the stored config is untouched
-    assert FRONTEND_CORE and FRONTEND_CORE.startswith("core-")  # Gradio 6.31's module with load_translations
-    assert 'dataset.dlLang = "vi"' in head_html("vi") and 'dataset.dlLang = "en"' in head_html("xx")
+    core = frontend_module("load_translations")
+    assert core and core.startswith("core-")  # Gradio 6.31's module with load_translations
+    assert 'dataset.dlLang = "vi"' in head_html("vi", core) and 'dataset.dlLang = "en"' in head_html("xx", core)
+    assert f'"{core}"' in head_html("vi", core)

@@ -416,15 +416,16 @@ def test_each_group_and_each_client_has_a_bounded_share(monkeypatch):
 
 def test_the_app_wraps_gradios_queue_and_closes_the_direct_route():
     """If a Gradio upgrade renames what demo.server.fair_queue relies on, this fails instead of the bounds silently
-    going."""
+    going (tests/test_gradio_internals.py checks the internals themselves)."""
     from gradio import queueing
 
     import app
-    from demo.server import fair_queue
+    from demo.server import fair_queue, gradio_internals
 
     demo = app.build_demo("tiny")
-    assert demo.api_open is False and demo._queue.push.__name__ == "push"
-    assert demo._queue.push is not queueing.Queue.push and hasattr(demo._queue, "event_queue_per_concurrency_id")
+    queue = gradio_internals.queue_of(demo)
+    assert demo.api_open is False and queue.push.__name__ == "push"
+    assert queue.push is not queueing.Queue.push and hasattr(queue, "event_queue_per_concurrency_id")
     groups = {f.api_name: f.concurrency_id for f in demo.fns.values() if f.api_name}
     assert groups["model_status"] == groups["conv_arithmetic"] == groups["layer_table"] == "quick"
     assert groups["vqa_answer"] == groups["clip_k_shot"] == "models"

@@ -26,8 +26,9 @@ one client once made every other endpoint, status included, answer "Queue is ful
   none and gets one).
 
 A refused request gets HTTP 503 with a message in the visitor's language, before anything is queued. Gradio has
-no public hook for this, so `install` wraps the queue's `push` (the one place every queued request enters, from the
-browser or from /gradio_api/call/...); tests/test_security.py fails if a Gradio upgrade changes that.
+no public hook for this, nor a public read of who waits where: `install` asks demo.server.gradio_internals to run
+`refusal` before each event is queued, and reads the queue through it (tests/test_gradio_internals.py fails if a
+Gradio upgrade changes what that relies on). The groups themselves are Gradio's public event keywords.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ import hmac
 import os
 import secrets
 from collections import Counter
+
+from demo.server import gradio_internals
 
 MODEL_CONCURRENCY = 2  # forward passes at once: with 30 students the rest wait instead of exhausting memory
 MODELS_GROUP = dict(concurrency_id="models", concurrency_limit=MODEL_CONCURRENCY)
@@ -127,11 +130,6 @@ def session_key(session_hash: str | None, request) -> str | None:
     return f"mcp:{vouched}" if vouched is not None else session_hash
 
 
-def _running(queue, group: str) -> list:
-    """Events of `group` running now (Gradio keeps them in active_jobs, not in the waiting queues)."""
-    return [e for job in getattr(queue, "active_jobs", None) or () if job for e in job if e.fn.concurrency_id == group]
-
-
 def long_request_cap(group: str) -> tuple[str, str]:
     """(Vietnamese, English) sentence on the longest one request of `group` may run, or empty strings."""
     if group != VIDEO_GROUP["concurrency_id"]:
@@ -148,19 +146,20 @@ def long_request_cap(group: str) -> tuple[str, str]:
 def refusal(queue, fn, session_hash: str | None, request) -> tuple[str, str] | None:
     """(Vietnamese, English) reason to refuse a new event for `fn`, or None when it may wait in the queue."""
     group = fn.concurrency_id
-    waiting = queue.event_queue_per_concurrency_id.get(group)
+    everyone = gradio_internals.waiting(queue)  # (session, request) per group
+    waiting = everyone.get(group)
     limit = MAX_WAITING.get(group, OTHER_MAX_WAITING)
     cap = long_request_cap(group)
-    if waiting is not None and len(waiting.queue) >= limit:
+    if waiting is not None and len(waiting) >= limit:
         return (
-            f"Đang có {len(waiting.queue)} yêu cầu chờ cho phần này; hãy thử lại sau ít phút.{cap[0]}",
-            f"{len(waiting.queue)} requests are already waiting for this part of the app; try again in a few "
+            f"Đang có {len(waiting)} yêu cầu chờ cho phần này; hãy thử lại sau ít phút.{cap[0]}",
+            f"{len(waiting)} requests are already waiting for this part of the app; try again in a few "
             f"minutes.{cap[1]}",
         )
     key = client_key(request)
     if group in PER_CLIENT_LONG:
-        held = [e for e in _running(queue, group) + list(waiting.queue if waiting else ())
-                if client_key(e.request) == key]  # fmt: skip
+        held = [r for r in gradio_internals.running(queue, group) + [r for _, r in waiting or ()]
+                if client_key(r) == key]  # fmt: skip
         if len(held) >= long_limit(group):
             return (
                 f"Địa chỉ của bạn đã có {len(held)} yêu cầu đang chạy hoặc đang chờ ở phần này; hãy đợi chúng xong."
@@ -169,10 +168,10 @@ def refusal(queue, fn, session_hash: str | None, request) -> tuple[str, str] | N
                 f"{cap[1]}",
             )
     sessions, clients = Counter(), Counter()
-    for event_queue in queue.event_queue_per_concurrency_id.values():
-        for event in event_queue.queue:
-            sessions[session_key(event.session_hash, event.request)] += 1
-            clients[client_key(event.request)] += 1
+    for events in everyone.values():
+        for event_session, event_request in events:
+            sessions[session_key(event_session, event_request)] += 1
+            clients[client_key(event_request)] += 1
     session = session_key(session_hash, request)
     if session and sessions[session] >= PER_SESSION_WAITING:
         return (
@@ -188,27 +187,20 @@ def refusal(queue, fn, session_hash: str | None, request) -> tuple[str, str] | N
 
 
 def install(blocks) -> None:
-    """Wrap `blocks`' queue (after blocks.queue()) so that `refusal` is asked before each event is queued."""
-    from gradio import route_utils
-
+    """Ask `refusal` before each event of `blocks` is queued (call after blocks.queue())."""
     from demo.ui.i18n import COOKIE, choose_language
 
     trust_space_proxy()
-    queue = blocks._queue
-    original = queue.push
+    queue = gradio_internals.queue_of(blocks)
 
-    async def push(body, request, username):
+    def check(body, request, fn) -> tuple[str, str] | None:
         lang = choose_language(None, request.cookies.get(COOKIE), request.headers.get("accept-language"))
         if body.session_hash == "":  # passes Gradio's `is None` check, then fails in its queue: a 500, a traceback
             missing = ("Thiếu mã phiên (session_hash).", "The session id (session_hash) is missing.")
-            return False, missing[0] if lang == "vi" else missing[1], "error"
-        try:
-            fn = route_utils.get_fn(blocks, None, body)
-        except Exception:  # no or unknown fn_index: Gradio's own push answers that
-            return await original(body, request, username)
+            return (missing[0] if lang == "vi" else missing[1]), "error"
+        if fn is None:  # no or unknown fn_index: Gradio's own push answers that
+            return None
         reason = refusal(queue, fn, body.session_hash, request)
-        if reason is None:
-            return await original(body, request, username)
-        return False, reason[0] if lang == "vi" else reason[1], "queue_full"
+        return None if reason is None else ((reason[0] if lang == "vi" else reason[1]), "queue_full")
 
-    queue.push = push
+    gradio_internals.check_before_queueing(blocks, check)

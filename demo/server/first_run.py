@@ -25,28 +25,26 @@ import gradio as gr
 
 from core.catalog import get_spec
 from core.catalog.initial import Initial
+from demo.server import gradio_internals
 from demo.server.fair_queue import QUICK_GROUP
 from demo.ui.i18n import RELANG_BUTTON, say
 
 logger = logging.getLogger(__name__)
 
-# Per Blocks being built (gradio's Context.root_block), so a tab built inside another Blocks never leaks into this one.
+# Per Blocks being built (demo.server.gradio_internals.blocks_being_built), so a tab built inside another Blocks
+# never leaks into this one.
 _loaders: dict[int, list[tuple[Callable, list]]] = {}
 _relang: dict[int, list[tuple[Callable, list]]] = {}
 
 
 def on_page_load(fn: Callable[[gr.Request | None], Sequence], outputs: Sequence) -> None:
     """Run `fn(request)` on every page load; it returns one value (or gr.update) per output, in order."""
-    from gradio.context import Context
-
-    _loaders.setdefault(id(Context.root_block), []).append((fn, list(outputs)))
+    _loaders.setdefault(id(gradio_internals.blocks_being_built()), []).append((fn, list(outputs)))
 
 
 def on_language_change(fn: Callable, outputs: Sequence) -> None:
     """Run `fn(request)` again when the visitor switches language in place (its own event: it may be slow)."""
-    from gradio.context import Context
-
-    _relang.setdefault(id(Context.root_block), []).append((fn, list(outputs)))
+    _relang.setdefault(id(gradio_internals.blocks_being_built()), []).append((fn, list(outputs)))
 
 
 def attach(blocks: gr.Blocks) -> None:

@@ -1,10 +1,9 @@
-"""The one module that leans on Gradio 6.31's private MCP internals: what `python app.py --mcp` serves is
-`ClassroomMCPServer`, a subclass of gradio.mcp.GradioMCPServer that `install` puts in its place (gradio.routes
-builds the server by that module attribute at launch). tests/test_security_mcp.py checks every internal used here
-and fails on a Gradio upgrade that changes one.
+"""What `python app.py --mcp` serves differently from Gradio's own MCP server, and why.
 
-Gradio offers publicly only gr.api's `api_description` and the gr.tool/gr.resource decorators; none of them
-changes what follows, which is why this subclass exists:
+Gradio offers publicly only gr.api's `api_description` and the gr.mcp.tool/resource/prompt decorators; none of them
+changes what follows. So demo.server.gradio_internals.serve_mcp_with puts a subclass of Gradio's private MCP server
+in its place, whose overrides ask this module (the functions under "what ... asks" below); this module itself uses
+no private part of Gradio.
 
 1. Files. Gradio writes every `data:` URL an assistant sends to its temp folder before any check (also for a call
    the queue then refuses) and never removes it; its loopback client then uploads a second copy. Here a data URL
@@ -30,13 +29,18 @@ from __future__ import annotations
 import json
 import mimetypes
 import shutil
+import sys
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
 from core.runtime.inputs import shorten_echoes
 from core.runtime.uploads import MAX_INLINE_BYTES, inline_bytes, upload_folder
+from demo.server import gradio_internals
+from demo.server.fair_queue import VOUCH_HEADER, client_key, vouch
+from demo.server.fair_queue import refusal as queue_refusal
 
 # Sent to the loopback call by Gradio from the caller's request; these would let a caller choose its address.
 DROPPED_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
@@ -55,130 +59,99 @@ _choices: dict[str, Callable[[str], dict[str, list[str]]]] = {}
 
 
 def install(choices: Callable[[str], dict[str, list[str]]] | None = None) -> None:
-    """Serve MCP with ClassroomMCPServer (call before launch). `choices(endpoint)` gives, per parameter, the values
-    its schema enumerates."""
-    from gradio import mcp as gradio_mcp
-
+    """Serve MCP with this module's answers (call before launch). `choices(endpoint)` gives, per parameter, the
+    values its schema enumerates."""
     if choices is not None:
         _choices["fn"] = choices
-    gradio_mcp.GradioMCPServer = classroom_server_class()
+    gradio_internals.serve_mcp_with(sys.modules[__name__])  # this module answers its questions
 
 
-def classroom_server_class():
-    from gradio import mcp as gradio_mcp
-    from gradio_client import utils as client_utils
+# --- what demo.server.gradio_internals' MCP server asks ------------------------------------------------------------
 
-    base = getattr(gradio_mcp, "_dl_classroom_original", None) or gradio_mcp.GradioMCPServer
-    gradio_mcp._dl_classroom_original = base
-    existing = getattr(gradio_mcp, "_dl_classroom_server", None)
-    if existing is not None:
-        return existing
 
-    class ClassroomMCPServer(base):
-        @property
-        def _file_data_tool_description(self) -> str:
-            return " " + FILE_HINT
+def parameter_descriptions(fn, parameters: dict[str, str]) -> dict[str, str]:
+    """Each argument's whole description (Gradio's first lines otherwise)."""
+    full = argument_descriptions(fn)
+    return {name: full.get(name) or text for name, text in parameters.items()}
 
-        def get_fn_description(self, block_fn, tool_name):
-            description, parameters = super().get_fn_description(block_fn, tool_name)
-            full = argument_descriptions(block_fn.fn)
-            return description, {name: full.get(name) or text for name, text in parameters.items()}
 
-        def get_input_schema(self, tool_name, parameters=None):
-            schema, positions = super().get_input_schema(tool_name, parameters)
-            for position in positions:
-                node = schema["properties"]
-                for key in position:
-                    node = node[key]
-                _describe_file(node)
-            if parameters is not None and "fn" in _choices:  # listing: enumerate what can run now
-                endpoint = self.tool_to_endpoint.get(tool_name, "").lstrip("/")
-                for name, values in _choices["fn"](endpoint).items():
-                    if name not in schema["properties"]:
-                        continue
-                    if values:
-                        schema["properties"][name]["enum"] = values
-                    else:
-                        schema["properties"][name].pop("default", None)
-                        schema["properties"][name]["description"] = (
-                            schema["properties"][name].get("description", "") + " " + NONE_RUNS
-                        ).strip()
-            return schema, positions
+def fit_schema(schema: dict, file_positions: list, endpoint: str, listing: bool) -> None:
+    """A tool's input schema: file parameters as data URLs; when listing the tools, model parameters enumerate what
+    can run now."""
+    for position in file_positions:
+        node = schema["properties"]
+        for key in position:
+            node = node[key]
+        _describe_file(node)
+    if not listing or "fn" not in _choices:
+        return
+    for name, values in _choices["fn"](endpoint).items():
+        if name not in schema["properties"]:
+            continue
+        if values:
+            schema["properties"][name]["enum"] = values
+        else:
+            schema["properties"][name].pop("default", None)
+            schema["properties"][name]["description"] = (
+                schema["properties"][name].get("description", "") + " " + NONE_RUNS
+            ).strip()
 
-        def convert_strings_to_filedata(self, value, filedata_positions):
-            params = {position[0] for position in filedata_positions if position}
-            return {k: _files_in(v) if k in params else v for k, v in value.items()}
 
-        def _prepare_tool_call_args(self, name, arguments):
-            from demo.server.fair_queue import VOUCH_HEADER, client_key, vouch
+def file_arguments(arguments: dict, names: set) -> dict:
+    """The call's arguments with each file parameter's data URL written to a file of this call."""
+    return {k: _files_in(v) if k in names else v for k, v in arguments.items()}
 
-            address = client_key(self.mcp_server.request_context.request)  # the MCP connection's own address
-            reason = self._refusal(name, address, arguments)
-            if reason is not None:
-                raise ValueError(reason)  # before any file is written
-            endpoint, args, headers, block_fn = super()._prepare_tool_call_args(name, arguments)
-            headers = {k: v for k, v in headers.items() if k.lower() not in (*DROPPED_HEADERS, VOUCH_HEADER)}
-            headers[VOUCH_HEADER] = vouch(address)
-            return endpoint, args, headers, block_fn
 
-        def _refusal(self, name, address, arguments) -> str | None:
-            """The queue's own refusal (demo.server.fair_queue.refusal) for this caller, in the call's language, or
-            None.
-            Asked before the call, and again when the join was refused (gradio_client only says "Queue is full")."""
-            from types import SimpleNamespace
+def client_address(request) -> str:
+    """The MCP connection's own address (as demo.server.fair_queue counts it)."""
+    return client_key(request)
 
-            from demo.server.fair_queue import VOUCH_HEADER, refusal, vouch
 
-            block_fn = self.get_block_fn_from_endpoint_name(self.tool_to_endpoint.get(name, ""))
-            queue = getattr(self.blocks, "_queue", None)
-            if block_fn is None or queue is None:
-                return None
-            caller = SimpleNamespace(headers={VOUCH_HEADER: vouch(address)}, client=None)
-            reason = refusal(queue, block_fn, None, caller)
-            if reason is None:
-                return None
-            return reason[0] if (arguments or {}).get("language") == "vi" else reason[1]
+def refusal(queue, block_fn, address: str, arguments: dict | None) -> str | None:
+    """The queue's own refusal (demo.server.fair_queue.refusal) for this caller, in the call's language, or None.
+    Asked before the call, and again when the join was refused (gradio_client only says "Queue is full")."""
+    from types import SimpleNamespace
 
-        def postprocess_output_data(self, data, root_url):
-            content = []
-            for output in data:
-                if isinstance(output, (dict, list)) and not client_utils.is_file_obj_with_meta(output):
-                    text = json.dumps(output, ensure_ascii=False)
-                    content.append(self.types.TextContent(type="text", text=text))
-                else:
-                    content.extend(super().postprocess_output_data([output], root_url))
-            return content
+    caller = SimpleNamespace(headers={VOUCH_HEADER: vouch(address)}, client=None)
+    reason = queue_refusal(queue, block_fn, None, caller)
+    if reason is None:
+        return None
+    return reason[0] if (arguments or {}).get("language") == "vi" else reason[1]
 
-        def create_mcp_server(self):
-            server = super().create_mcp_server()
-            call_request = self.types.CallToolRequest
-            handler = server.request_handlers[call_request]
 
-            async def call_tool(request):
-                from demo.server.fair_queue import client_key
+def call_headers(headers: dict[str, str], address: str) -> dict[str, str]:
+    """The loopback call's headers: the caller's forwarding headers dropped, its real address vouched for."""
+    kept = {k: v for k, v in headers.items() if k.lower() not in (*DROPPED_HEADERS, VOUCH_HEADER)}
+    return {**kept, VOUCH_HEADER: vouch(address)}
 
-                folders: list[Path] = []
-                token = _call_folders.set(folders)
-                try:
-                    server._tool_cache.pop(request.params.name, None)  # validated against the enums of now
-                    result = await handler(request)
-                finally:
-                    _call_folders.reset(token)
-                    for folder in folders:
-                        shutil.rmtree(folder, ignore_errors=True)
-                name, arguments = request.params.name, request.params.arguments
-                if _error_text(result) == QUEUE_FULL:  # the join's refusal: say why, as the check before it does
-                    address = client_key(self.mcp_server.request_context.request)
-                    reason = self._refusal(name, address, arguments)
-                    if reason is not None:
-                        getattr(result, "root", result).content[0].text = reason
-                return _shortened(result, arguments)
 
-            server.request_handlers[call_request] = call_tool
-            return server
+def result_text(output) -> str | None:
+    """A dict or list result as JSON text (Gradio sends Python's repr of it); anything else as Gradio does."""
+    if isinstance(output, (dict, list)):
+        return json.dumps(output, ensure_ascii=False)
+    return None
 
-    gradio_mcp._dl_classroom_server = ClassroomMCPServer
-    return ClassroomMCPServer
+
+@contextmanager
+def call_scope():
+    """The files a call writes are removed when it ends, answered or refused."""
+    folders: list[Path] = []
+    token = _call_folders.set(folders)
+    try:
+        yield
+    finally:
+        _call_folders.reset(token)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def after_call(result, arguments: dict | None, why_refused: Callable[[], str | None]) -> None:
+    """A refused join says why, as the check before it does; long values the caller sent are cut short."""
+    if _error_text(result) == QUEUE_FULL:
+        reason = why_refused()
+        if reason is not None:
+            getattr(result, "root", result).content[0].text = reason
+    _shortened(result, arguments)
 
 
 def argument_descriptions(fn) -> dict[str, str]:
@@ -233,7 +206,7 @@ def _written(data_url: str) -> dict:
     folder.mkdir(parents=True)
     files = _call_folders.get()
     if files is not None:
-        files.append(folder)  # removed when the call ends (ClassroomMCPServer.create_mcp_server)
+        files.append(folder)  # removed when the call ends (call_scope)
     path = folder / f"file{suffix}"
     path.write_bytes(data)
     # No Gradio "meta" tag: the loopback client would upload a second copy. The endpoint checks the path itself

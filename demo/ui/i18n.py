@@ -9,9 +9,11 @@ the browser's Accept-Language (Vietnamese where the browser asks for it), then E
 neither get English.
 
 Why the middleware: Gradio 6.31's frontend only selects locales it ships itself, and Vietnamese is not one of them,
-so a vi-VN browser would fall back to the "en" table. `LanguageMiddleware` records each request's language and
-`ClassroomI18n`/`ClassroomBlocks` serve the Vietnamese table under "en" to that request only (the page and /config
-are rendered per request). When Gradio ships "vi" itself, the plain "vi" table is already there too.
+so a vi-VN browser would fall back to the "en" table. `LanguageMiddleware` (an ASGI middleware, given to Gradio's
+public `launch(app_kwargs=...)`) records each request's language, and `served_tables`/`page_config` serve the
+Vietnamese table under "en" to that request only. Gradio has no public per-request config: app.py hands these two
+functions to demo.server.gradio_internals, the one module that touches Gradio's private parts (this module does
+not). When Gradio ships "vi" itself, the plain "vi" table is already there too.
 
 Switching language keeps the visitor's place: the header links carry `data-dl-lang`, and the page's head script
 (`head_html`) swaps the frontend's translation table in place (Gradio's own `load_translations`, the table of the
@@ -25,7 +27,10 @@ the toast titles ("Error", "Warning", "Info"), which Gradio 6.31 writes from the
 `CSS` swaps those on a page whose `<html data-dl-lang>` is "vi".
 
 The page config also carries the upload folder's absolute paths (the examples' files, copied into Gradio's cache):
-`ClassroomBlocks.config` serves them under `EXAMPLES_ROUTE`, and `LanguageMiddleware` maps that route back.
+`page_config` serves them under `EXAMPLES_ROUTE`, and `LanguageMiddleware` maps that route back.
+
+The head script and `CSS` use names of Gradio's built frontend (demo.server.gradio_internals.FRONTEND_NAMES:
+`load_translations`, `data-tab-id`, `toast-title`, ...); tests/test_gradio_internals.py checks they are still there.
 
 Keys are namespaced by tab ("image.run"). Registering the same key twice with different text is a bug: two places
 would silently share one translation, so it raises.
@@ -41,48 +46,39 @@ from urllib.parse import parse_qs
 
 import gradio as gr
 
+from core.runtime import uploads
+
 LANGUAGES = ("vi", "en")
 COOKIE = "dl_classroom_lang"
 _request_lang: ContextVar[str | None] = ContextVar("dl_classroom_lang", default=None)
 
 
-class ClassroomI18n(gr.I18n):
-    @property
-    def translations_dict(self) -> dict[str, dict[str, str]]:
-        # "dl-en": the English table under a name the frontend never selects, for the head script's switch (on a
-        # Vietnamese page "en" holds the Vietnamese table).
-        tables = {**self.translations, "dl-en": self.translations["en"]}
-        if _request_lang.get() == "vi":
-            tables["en"] = self.translations["vi"]
-        return tables
+def served_tables() -> dict[str, dict[str, str]]:
+    """The translation tables for the requesting visitor: on a Vietnamese request the Vietnamese table under "en"
+    (the one the frontend selects), and always the English one under "dl-en", a name the frontend never selects,
+    for the head script's switch. app.py serves them through demo.server.gradio_internals.translations_per_request."""
+    tables = {**I18N.translations, "dl-en": I18N.translations["en"]}
+    if _request_lang.get() == "vi":
+        tables["en"] = I18N.translations["vi"]
+    return tables
 
 
-class ClassroomBlocks(gr.Blocks):
-    """gr.Blocks whose page config is fitted to the requesting visitor: the translations and the head script for
-    their language, and no absolute server path (the examples' files are served under EXAMPLES_ROUTE)."""
-
-    @property
-    def config(self):
-        config = self.__dict__.get("_config")
-        if not isinstance(config, dict) or "components" not in config:
-            return config
-        lang = _request_lang.get() or "en"
-        served = {**config, "components": [_without_server_paths(c) for c in config["components"]]}
-        served["head"] = (config.get("head") or "") + head_html(lang)
-        if config.get("i18n_translations"):
-            served["i18n_translations"] = I18N.translations_dict
-        return served
-
-    @config.setter
-    def config(self, value) -> None:
-        self.__dict__["_config"] = value
+def page_config(config: dict, *, frontend_core: str | None) -> dict:
+    """The page config Gradio stored, fitted to the requesting visitor: the translations and the head script for their
+    language, and no absolute server path (the examples' files are served under EXAMPLES_ROUTE). app.py serves it
+    through demo.server.gradio_internals.fit_config_per_request; `frontend_core` is the frontend module the head
+    script imports (demo.server.gradio_internals.frontend_module)."""
+    lang = _request_lang.get() or "en"
+    served = {**config, "components": [_without_server_paths(c) for c in config["components"]]}
+    served["head"] = (config.get("head") or "") + head_html(lang, frontend_core)
+    if config.get("i18n_translations"):
+        served["i18n_translations"] = served_tables()
+    return served
 
 
 def upload_folder() -> str:
     """Gradio's cache folder, where it copies uploads and the examples' files (GRADIO_TEMP_DIR or the temp dir)."""
-    from gradio.utils import get_upload_folder
-
-    return str(Path(get_upload_folder()).resolve())
+    return str(uploads.upload_folder().resolve())
 
 
 # The route the page uses for the examples' files instead of "file=<absolute upload folder>/...".
@@ -115,7 +111,7 @@ def _without_server_paths(component: dict) -> dict:
     return {**component, "props": {k: neutral(v) if k in ("samples", "value") else v for k, v in props.items()}}
 
 
-I18N = ClassroomI18n(vi={}, en={})
+I18N = gr.I18n(vi={}, en={})
 
 
 def tr(key: str, vi: str, en: str):
@@ -218,17 +214,6 @@ CSS = (
 )
 
 
-def _frontend_core() -> str | None:
-    """The file name of Gradio's frontend module that exports `load_translations` (it carries a build hash): the
-    head script imports the same module the page runs, so it changes the page's own translation store."""
-    assets = Path(gr.__file__).parent / "templates" / "frontend" / "assets"
-    for path in sorted(assets.glob("core-*.js")):
-        if "load_translations" in path.read_text(encoding="utf-8", errors="ignore"):
-            return path.name
-    return None
-
-
-FRONTEND_CORE = _frontend_core()
 RELANG_BUTTON = "dl-language-changed"  # demo.server.first_run's hidden button: recompute what the page load wrote
 
 _SWITCH_JS = """
@@ -275,11 +260,13 @@ _SWITCH_JS = """
 """
 
 
-def head_html(lang: str) -> str:
-    """The head script for a page in `lang`: marks <html> with the language, and switches it in place."""
+def head_html(lang: str, frontend_core: str | None) -> str:
+    """The head script for a page in `lang`: marks <html> with the language, and switches it in place by importing
+    `frontend_core`, the file name of Gradio's frontend module that exports `load_translations` (without it, the
+    header links reload the page in the other language)."""
     script = (
         _SWITCH_JS.replace("__LANG__", json.dumps(lang if lang in LANGUAGES else "en"))
-        .replace("__CORE__", json.dumps(FRONTEND_CORE))
+        .replace("__CORE__", json.dumps(frontend_core))
         .replace("__COOKIE__", COOKIE)
         .replace("__RELANG__", RELANG_BUTTON)
     )
@@ -345,7 +332,7 @@ class LanguageMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if EXAMPLES_ROUTE in scope.get("path", ""):  # ClassroomBlocks.config's neutral route for the examples' files
+        if EXAMPLES_ROUTE in scope.get("path", ""):  # page_config's neutral route for the examples' files
             path = scope["path"].replace(EXAMPLES_ROUTE, f"file={upload_folder()}/", 1)
             scope = {**scope, "path": path, "raw_path": path.encode()}
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -373,7 +360,7 @@ class LanguageMiddleware:
 
 
 def launch_kwargs() -> dict:
-    """What app.py passes to launch() so the language choice above works."""
+    """What app.py passes to launch() so the language choice above works (with the translations per request)."""
     from starlette.middleware import Middleware
 
-    return {"i18n": I18N, "css": CSS, "app_kwargs": {"middleware": [Middleware(LanguageMiddleware)]}}
+    return {"css": CSS, "app_kwargs": {"middleware": [Middleware(LanguageMiddleware)]}}
