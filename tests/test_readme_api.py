@@ -1,4 +1,4 @@
-"""Every HTTP API example in the README runs as written, in order, against what a fresh clone serves with no
+"""Every HTTP API example in docs/API.md runs as written, in order, against what a fresh clone serves with no
 network: the default profile with the committed checkpoints only (tests/conftest.py `repo_default_app`)."""
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from demo.api import ENDPOINTS
 
 pytestmark = pytest.mark.server
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-README_URL = "http://127.0.0.1:7860/"
+API_DOC = Path(__file__).resolve().parent.parent / "docs" / "API.md"
+EXAMPLES_URL = "http://127.0.0.1:7860/"
 
 
 def api_examples() -> list[str]:
-    """The python code blocks of the README's "HTTP API" section that call an endpoint."""
-    text = README.read_text(encoding="utf-8")
+    """The python code blocks of docs/API.md's "HTTP API" section that call an endpoint."""
+    text = API_DOC.read_text(encoding="utf-8")
     section = text[text.index("\n## HTTP API\n") :]
     section = section[: section.index("\n## ", 1)]
     return [block for block in re.findall(r"```python\n(.*?)```", section, re.S) if "api_name=" in block]
@@ -37,9 +37,9 @@ def test_every_endpoint_has_exactly_one_example():
 def test_the_readme_examples_run(repo_default_app, monkeypatch):
     import gradio_client
 
-    # The README's client talks to the default address; here it talks to the test server.
+    # The examples' client talks to the default address; here it talks to the test server.
     real = gradio_client.Client
-    monkeypatch.setattr(gradio_client, "Client", lambda url, **kw: real(repo_default_app.url if url == README_URL
+    monkeypatch.setattr(gradio_client, "Client", lambda url, **kw: real(repo_default_app.url if url == EXAMPLES_URL
                                                                         else url, verbose=False, **kw))  # fmt: skip
     namespace: dict = {}
     results, printed_by = {}, {}
@@ -48,7 +48,7 @@ def test_the_readme_examples_run(repo_default_app, monkeypatch):
         namespace.pop("result", None)
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
-            exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 (the README's own examples)
+            exec(compile(block, "docs/API.md", "exec"), namespace)  # noqa: S102 (the docs' own examples)
         printed_by[name] = printed.getvalue()
         assert printed_by[name].strip(), block  # each example prints its result (or the app's refusal)
         results[name] = namespace.get("result", namespace.get("turn"))
