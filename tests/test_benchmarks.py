@@ -2,9 +2,10 @@
 repeat, the smallest sizes, through the same handlers, app launches and subprocesses as a real run.
 
 The numbers they print are not checked (tiny random models measure nothing); what is checked is that each one
-still runs against today's code (exit code 0) and reaches its final summary line, in the format the README quotes.
-A refactor that changes a handler's signature or removes a name a benchmark uses fails here, not months later
-when someone re-measures. Each runs in its own process, as `python -m tests.benchmarks.bench_x --smoke`.
+still runs against today's code (exit code 0) and reaches its final summary line, in the format
+docs/PERFORMANCE.md quotes. A refactor that changes a handler's signature or removes a name a benchmark uses fails
+here, not months later when someone re-measures. Each runs in its own process, as
+`python -m tests.benchmarks.bench_x --smoke`.
 """
 
 from __future__ import annotations
