@@ -165,6 +165,11 @@ def _lstm_step(w, hx, c_prev):
 def run_cell(cell: str, xs: np.ndarray, weights: dict[str, tuple[np.ndarray, np.ndarray]]) -> CellRun:
     """Run the cell over xs (T, d) from h_0 = C_0 = 0, recording every gate, then measure dh_T/dh_t (and dh_T/dC_t
     for the LSTM) for every t by autograd: one backward pass per hidden unit of h_T."""
+    with torch.enable_grad():  # also when called under no_grad (a server's inference mode): the graph is the point
+        return _run(cell, xs, weights)
+
+
+def _run(cell, xs, weights) -> CellRun:
     w = {
         g: (torch.tensor(m, dtype=torch.float64), torch.tensor(b, dtype=torch.float64)) for g, (m, b) in weights.items()
     }

@@ -49,7 +49,11 @@ def random_stack(depth: int, width: int, seed: int = 0) -> Stack:
 
 def layer_gradient_norms(stack: Stack, activation: str, residual: bool) -> list[float]:
     """||dL/dW_l|| (Frobenius) for l = 1 .. depth after one forward and one backward pass."""
-    act = ACTIVATIONS[activation]
+    with torch.enable_grad():  # also under a caller's no_grad: this measurement is a backward pass
+        return _norms(stack, ACTIVATIONS[activation], residual)
+
+
+def _norms(stack: Stack, act, residual: bool) -> list[float]:
     weights = [w.clone().requires_grad_(True) for w in stack.weights]
     h = stack.x
     for w, b in zip(weights, stack.biases):
