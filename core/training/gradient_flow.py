@@ -79,3 +79,36 @@ def compare(depth: object = 20, width: object = 16, activation: object = "sigmoi
     seed = number(seed, ("Seed", "Hạt giống ngẫu nhiên"), 0, 10_000, integer=True)
     stack = random_stack(depth, width, seed)
     return Comparison(layer_gradient_norms(stack, activation, False), layer_gradient_norms(stack, activation, True))
+
+
+PLOT_WORDS = {
+    "en": {
+        "plain": "plain stack", "residual": "with skip connections (residual)",
+        "x": "layer (1 = nearest the input)", "y": "gradient norm ‖dL/dW‖ (log scale)",
+        "title": "Gradient reaching each layer after one backward pass",
+    },
+    "vi": {
+        "plain": "mạng xếp chồng thường", "residual": "có kết nối tắt (phần dư)",
+        "x": "lớp (1 = gần đầu vào nhất)", "y": "độ lớn gradient ‖dL/dW‖ (thang log)",
+        "title": "Gradient đến được từng lớp sau một lần lan truyền ngược",
+    },
+}  # fmt: skip
+
+
+def plot_comparison(got: Comparison, *, lang: str = "en"):
+    """Both curves on one log-scale chart, words in `lang`. matplotlib's Figure API, not pyplot (thread-safe, freed
+    with its last reference), as core.training.report.plot_confusion."""
+    from matplotlib.figure import Figure
+
+    words = PLOT_WORDS.get(lang, PLOT_WORDS["en"])
+    layers = range(1, len(got.plain) + 1)
+    fig = Figure(figsize=(8, 4.2))
+    ax = fig.subplots()
+    ax.plot(layers, got.plain, "o-", color="#dc2626", label=words["plain"])
+    ax.plot(layers, got.residual, "s-", color="#2563eb", label=words["residual"])
+    ax.set_yscale("log")
+    ax.set(xlabel=words["x"], ylabel=words["y"], title=words["title"])
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
