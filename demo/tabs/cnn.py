@@ -1046,12 +1046,12 @@ def _rnn_step_html(cell, weights, run, t, request) -> str:
         blocks.append((say(request, *GATE_ROLE[g]), rows))
     v = s.values
     c_rows = [
-        f"C{sub}[{unit} {k + 1}] = f·C{prev} + i·C~ = {_r3(v['f'][k])}·{_r3(s.c_prev[k])} + {_r3(v['i'][k])}·"
-        f"{_r3(v['c'][k])} = {_r3(v['C'][k])}"
+        f"C{sub}[{unit} {k + 1}] = f{sub}·C{prev} + i{sub}·C~{sub} = {_p3(v['f'][k])}·{_p3(s.c_prev[k])} + "
+        f"{_p3(v['i'][k])}·{_p3(v['c'][k])} = {_r3(v['C'][k])}"
         for k in range(len(v["C"]))
     ]
     h_rows = [
-        f"h{sub}[{unit} {k + 1}] = o·tanh(C{sub}) = {_r3(v['o'][k])}·tanh({_r3(v['C'][k])}) = {_r3(v['h'][k])}"
+        f"h{sub}[{unit} {k + 1}] = o{sub}·tanh(C{sub}) = {_p3(v['o'][k])}·tanh({_r3(v['C'][k])}) = {_r3(v['h'][k])}"
         for k in range(len(v["h"]))
     ]
     blocks += [(say(request, *GATE_ROLE["C"]), c_rows), (say(request, *GATE_ROLE["h"]), h_rows)]
