@@ -305,3 +305,35 @@ def test_pool_presets_window_by_window():
     ex = POOL_EXAMPLES["overlap_max"]  # windows overlap with stride 1: (4 - 2) / 1 + 1 = 3 per side
     out, _ = pool_steps(ex.grid, size=ex.size, stride=ex.stride, mode=ex.mode)
     assert out.tolist() == [[9, 7, 7], [9, 6, 6], [8, 5, 6]]
+
+
+def test_tab_sections_compute_from_their_examples_in_both_languages():
+    """The tab's handlers for each new section's first example: numbers by hand, words in the page's language."""
+    import gradio as gr
+
+    from demo.tabs import cnn
+
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    *inputs, summary, maps, step, html = cnn.rgb_example("rgb_small", vi)
+    assert inputs[6:] == [-2, 0, 1] and "chiều sâu bộ lọc = chiều sâu đầu vào = 3" in summary
+    assert "R: 1·1 + 2·0 + 0·(-1)" in html and "z[0][0] = 0 + 5 + (-1) − 2 = 2" in html
+    assert step["maximum"] == 3  # 2x2 output: cells 0..3
+    last = cnn.rgb_step(*inputs, 3)
+    assert "ReLU(-2) = max(0, -2) = 0" in last and "Cell (1, 1)" in last
+    *_, summary, _, step, html = cnn.rgb_example("report001_window")
+    assert "= 2</code>" in html and "prints only the first 3x3 window" in summary
+    assert step["maximum"] > step["minimum"]  # one output cell, yet a slider Gradio accepts (min < max)
+    assert cnn.compute.__wrapped__("1 2\n3 4", "1 0\n0 1", 0, 1, "max")[3]["maximum"] == 1
+    grid, size, stride, mode, summary, step, html = cnn.pool_example("slide_avg", vi)
+    assert (size, stride, mode) == (2, 2, "avg") and "đầu ra 2x2" in summary
+    assert "out[0][0] = (2 + 2 + 9 + 4) / 4 = 4.25" in html
+    assert "out[1][1] = max(2, 4, 2, 6) = 6" in cnn.pool_step(grid, 2, 2, "max", 3)
+    cell, seq, *boxes_and_outs = cnn.rnn_example("lstm_short", vi)
+    summary, table, step, html, grads = boxes_and_outs[5:]
+    # f_1 of unit 1 = σ(1·1 + 1) = σ(2) = 0.881 (h_0 = 0), written out in Vietnamese.
+    assert "f₁[đơn vị 1] = σ(0.500·0.000 + 0.000·0.000 + 1.000·1.000 + 1.000) = σ(2.000) = 0.881" in html
+    assert "cổng quên" in html and table.count("<tr>") == 5 and grads.count("<tr>") == 5
+    t2 = cnn.rnn_step(cell, seq, "", *(b["value"] for b in boxes_and_outs[1:5]), 2)
+    assert "[h₁, x₂] = [0.315, -0.315, 0.500]" in t2  # h_1 carried over into step 2
+    _, summary = cnn.skip_example("sigmoid_20")[4:]
+    assert "Plain stack: the gradient is 1.65e-17 at layer 1" in summary

@@ -426,7 +426,7 @@ def compute(grid_text, kernel_text, p, s, mode, request: gr.Request | None = Non
         result["size"][lang_of(request)],
         grid_html(result["output"]),
         grid_html(result["pooled"]),
-        gr.update(minimum=0, maximum=result["steps"] - 1, value=0, step=1),
+        gr.update(minimum=0, maximum=max(result["steps"] - 1, 1), value=0, step=1),  # a slider needs min < max
         show_step(grid_text, kernel_text, p, s, 0, request),
     )
 
@@ -708,7 +708,7 @@ def rgb_compute(r, g, b, kr, kg, kb, bias, p, s, request: gr.Request | None = No
     return (
         summary,
         _rgb_maps(z, out, steps[0], request),
-        gr.update(minimum=0, maximum=len(steps) - 1, value=0, step=1),
+        gr.update(minimum=0, maximum=max(len(steps) - 1, 1), value=0, step=1),
         _rgb_step_html(channels, kernels, p, steps[0], request),
     )
 
@@ -876,7 +876,7 @@ def pool_compute(grid_text, size, stride, mode, request: gr.Request | None = Non
     )
     return (
         summary,
-        gr.update(minimum=0, maximum=len(steps) - 1, value=0, step=1),
+        gr.update(minimum=0, maximum=max(len(steps) - 1, 1), value=0, step=1),
         _pool_step_html(grid, out, steps[0], size, request),
     )
 
