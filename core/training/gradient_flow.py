@@ -99,6 +99,7 @@ def plot_comparison(got: Comparison, *, lang: str = "en"):
     """Both curves on one log-scale chart, words in `lang`. matplotlib's Figure API, not pyplot (thread-safe, freed
     with its last reference), as core.training.report.plot_confusion."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     words = PLOT_WORDS.get(lang, PLOT_WORDS["en"])
     layers = range(1, len(got.plain) + 1)
@@ -107,6 +108,7 @@ def plot_comparison(got: Comparison, *, lang: str = "en"):
     ax.plot(layers, got.plain, "o-", color="#dc2626", label=words["plain"])
     ax.plot(layers, got.residual, "s-", color="#2563eb", label=words["residual"])
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
     ax.set(xlabel=words["x"], ylabel=words["y"], title=words["title"])
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()

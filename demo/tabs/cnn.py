@@ -168,7 +168,9 @@ def grid_html(grid, *, mark: tuple[int, int, int] | None = None, padding: int = 
             cells.append(f'<td style="{style}">{_fmt(v)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = (
-        f'<caption style="caption-side:top;text-align:left;padding-bottom:4px">{caption}</caption>' if caption else ""
+        f'<caption style="caption-side:top;text-align:left;padding-bottom:4px;white-space:nowrap">{caption}</caption>'
+        if caption
+        else ""
     )
     return f'<table class="cnn-grid" style="border-collapse:collapse;margin:0">{head}{"".join(rows)}</table>'
 
@@ -1003,7 +1005,8 @@ def _rnn_table(run, request) -> str:
     caption = say(request, "Giá trị của từng cổng ở mỗi bước", "Every gate's value at each step")
     return (
         '<table class="rnn-table" style="border-collapse:collapse">'
-        f'<caption style="caption-side:top;text-align:left">{caption}</caption><tr>{th}</tr>{"".join(rows)}</table>'
+        f'<caption style="caption-side:top;text-align:left;white-space:nowrap">{caption}</caption>'
+        f"<tr>{th}</tr>{''.join(rows)}</table>"
     )
 
 
@@ -1069,13 +1072,14 @@ def _rnn_grads(run, request) -> str:
         cols.append((f"‖∂h{str(T).translate(SUB)}/∂C(t)‖", run.grad_c))
 
     def bar(v):
-        width = max(2, int(24 * (8 + np.log10(max(v, 1e-8)))))  # 1e-8 → 2 px, 1 → 192 px
-        return f'<div style="background:#2563eb;height:10px;width:{width}px"></div>'
+        width = max(2, int(40 * (5 + np.log10(max(v, 1e-9)))))  # 1 → 200 px, 40 px less per factor of 10
+        bar = f'<div style="background:#2563eb;height:10px;width:{width}px"></div>'
+        return f'<td style="{CELL_STYLE};text-align:left">{bar}</td>'
 
-    th = "".join(f'<th style="{CELL_STYLE}">{h}</th>' for h in ["t", *(c for c, _ in cols)])
+    th = "".join(f'<th style="{CELL_STYLE}">{h}</th>' for h in ["t", *(x for c, _ in cols for x in (c, ""))])
     rows = "".join(
         f'<tr><td style="{CELL_STYLE}">{t + 1}</td>'
-        + "".join(f'<td style="{CELL_STYLE}">{vals[t]:.2e}{bar(vals[t])}</td>' for _, vals in cols)
+        + "".join(f'<td style="{CELL_STYLE}">{vals[t]:.2e}</td>{bar(vals[t])}' for _, vals in cols)
         + "</tr>"
         for t in range(T)
     )
@@ -1084,10 +1088,10 @@ def _rnn_grads(run, request) -> str:
         request,
         f"Đo bằng autograd (một lần lan truyền ngược cho mỗi đơn vị của h_T). Từ t = {T} lùi về t = 1, "
         f"‖∂h_T/∂h_t‖ đi từ {last:.2e} xuống {first:.2e}: phần đóng góp của các bước đầu chuỗi vào ∂L/∂W nhỏ "
-        "đi theo đúng tỉ lệ đó. Thanh xanh: thang log, mỗi 24 px là một lần gấp 10.",
+        "đi theo đúng tỉ lệ đó. Thanh xanh: thang log, 1 dài 200 px, mỗi lần nhỏ đi 10 lần thì ngắn đi 40 px.",
         f"Measured by autograd (one backward pass per unit of h_T). From t = {T} back to t = 1, ‖∂h_T/∂h_t‖ goes "
         f"from {last:.2e} to {first:.2e}: the early steps' share of ∂L/∂W shrinks by the same factor. "
-        "Blue bars: log scale, 24 px per factor of 10.",
+        "Blue bars: log scale, 1 is 200 px long, 40 px shorter per factor of 10.",
     )
     if run.grad_c:
         note += say(
