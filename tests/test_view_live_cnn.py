@@ -3,7 +3,10 @@
 Live training: the default run draws its loss and accuracy curves as lines while it trains and after, with a legend
 and axis titles in the page's language. CNN: the slide's example is computed when the tab opens, a kernel preset
 recomputes it, a photo replaces the grid and the output and step view follow without pressing Compute, with the
-kernel's window coloured. Screenshots: artifacts/views/live_<lang>.png and cnn_<lang>.png.
+kernel's window coloured. The tab's RGB convolution, pooling, RNN/LSTM and skip-connection sections each compute
+from an example on its first click. Screenshots: artifacts/views/live_<lang>.png, cnn_<lang>.png,
+cnn_sections_<lang>.png
+and one per section (cnn_rgb, cnn_pool, cnn_lstm, cnn_rnn_grads, cnn_skip).
 """
 
 from __future__ import annotations
@@ -182,7 +185,7 @@ def test_cnn_tab_rgb_pooling_rnn_and_skip_sections_from_their_examples(browser, 
         expect(step).to_contain_text("z[0][0] = 0 + 5 + (-1) − 2 = 2", timeout=timeout)
         expect(step).to_contain_text("R: 1·1 + 2·0 + 0·(-1)", timeout=timeout)
         assert step.locator("td[style*='#fbbf24']").count() == 27  # a 3x3 window on each of the 3 channels
-        sv.save_element(page.locator("#rgb_step").locator(".."), "cnn_rgb", lang)
+        sv.save_element(page.locator("#rgb_step"), "cnn_rgb", lang)
         sv.pick_radio(page, "rgb_examples", words["edge"])
         expect(page.locator("#rgb_output td")).to_have_count(32, timeout=timeout)
         assert page.locator("#rgb_output td").all_inner_texts()[:4] == ["0", "30", "30", "0"]
@@ -201,7 +204,7 @@ def test_cnn_tab_rgb_pooling_rnn_and_skip_sections_from_their_examples(browser, 
         expect(rnn).to_contain_text("= σ(2.000) = 0.881", timeout=timeout)
         expect(rnn).to_contain_text(words["forget"], timeout=timeout)
         assert page.locator("#rnn_table tr").count() == 5 and page.locator("#rnn_grads tr").count() == 5
-        sv.save_element(page.locator("#rnn_table").locator(".."), "cnn_lstm", lang)
+        sv.save_element(page.locator("#rnn_step"), "cnn_lstm", lang)
         sv.pick_radio(page, "rnn_examples", words["rnn_long"])
         expect(page.locator("#rnn_grads tr")).to_have_count(13, timeout=timeout)
         expect(page.locator("#rnn_grads")).to_contain_text("1.00e+00", timeout=timeout)
