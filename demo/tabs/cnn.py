@@ -821,7 +821,9 @@ def _pool_panel() -> SimpleNamespace:
         elem_id="pool_examples",
     )
     with gr.Row():
-        grid = gr.Textbox(lines=4, label=tr("cnn.pool_grid", "Lưới đầu vào (các hàng số)", "Input grid (rows)"))
+        grid = gr.Textbox(
+            lines=4, label=tr("cnn.pool_grid", "Lưới cần gộp (các hàng số)", "Grid to pool (rows of numbers)")
+        )
         with gr.Column():
             size = gr.Slider(1, 4, value=2, step=1, label=tr("cnn.pool_size", "Cỡ cửa sổ f", "Window size f"))
             stride = gr.Slider(1, 4, value=2, step=1, label=tr("cnn.pool_stride", "Bước trượt s", "Stride s"))
