@@ -337,3 +337,23 @@ def test_tab_sections_compute_from_their_examples_in_both_languages():
     assert "[h₁, x₂] = [0.315, -0.315, 0.500]" in t2  # h_1 carried over into step 2
     _, summary = cnn.skip_example("sigmoid_20")[4:]
     assert "Plain stack: the gradient is 1.65e-17 at layer 1" in summary
+
+
+def test_tab_sections_say_what_is_wrong_in_the_visitors_language():
+    import gradio as gr
+
+    from demo.tabs import cnn
+
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    cases = [
+        (cnn.rgb_compute, ("1 2 3\n4 5 6\n7 8 9", "1 1 1\n1 1 1\n1 1 1", "", "1 0\n0 1", "", "", 0, 0, 1), "chiều sâu"),
+        (cnn.rgb_compute, ("1 2\n3 4", "", "5 6\n7 8", "1", "", "", 0, 0, 1), "theo thứ tự"),
+        (cnn.pool_compute, ("1 2\n3 4", 3, 1, "max"), "không vừa"),
+        (cnn.rnn_run, ("lstm", "1 2 x", "", *["1 1 1"] * 4), "không phải là số"),
+        (cnn.rnn_run, ("lstm", "1 2", "", "1 1 1 1", *["1 1 1"] * 3), "mỗi hàng cần 3 số"),
+        (cnn.skip_compute, (500, 16, "tanh", 0), "từ 2 đến 50"),
+    ]
+    for fn, args, words in cases:
+        with pytest.raises(gr.Error) as err:
+            fn(*args, vi)
+        assert words in err.value.message, (fn.__name__, err.value.message)
