@@ -147,3 +147,14 @@ def assert_chart_has_lines(locator, min_lines: int = 1, timeout_ms: int = RESULT
         values = [float(t.replace(",", ".")) for t, _, _ in ordered]
         assert values == sorted(values), f"axis labels out of order: {[t for t, _, _ in ordered]}"
     return drawn
+
+
+def save_element(locator, name: str, lang: str) -> None:
+    """A screenshot of one part of the page (a section of a long tab), to look at beside the full page."""
+    VIEWS.mkdir(parents=True, exist_ok=True)
+    locator.screenshot(path=str(VIEWS / f"{name}_{lang}.png"))
+
+
+def pick_radio(page, container_id: str, label: str) -> None:
+    """Click the option `label` of the gr.Radio with elem_id `container_id`, as a student clicks it."""
+    page.locator(f"#{container_id}").get_by_text(label, exact=True).click()

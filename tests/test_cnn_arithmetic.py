@@ -213,3 +213,146 @@ def test_the_slide_example_is_reproduced_in_the_tab():
     assert _cells(output) == [["16", "11", "17"], ["10", "13", "8"], ["25", "12", "15"]]
     window, cell = _marked(step)
     assert len(window) == 9 and cell == ["16"] and "= 16</code>" in step
+
+
+# --- convolution on a multi-channel input, pooling window by window (report 001, 2.2.2.2 and 2.2.3) -----------------
+
+
+def test_rgb_convolution_sums_the_channels_adds_the_bias_then_relu_by_hand():
+    from core.image.conv_arithmetic import RGB_EXAMPLES, conv_channels
+
+    ex = RGB_EXAMPLES["rgb_small"]
+    z, out, steps = conv_channels(ex.channels, ex.kernels, ex.bias)
+    # Cell (0, 0) by hand, channel by channel, each with its own kernel slice.
+    r = 1 * 1 + 2 * 0 + 0 * -1 + 0 * 1 + 1 * 0 + 3 * -1 + 2 * 1 + 1 * 0 + 0 * -1
+    g = 1 + 2 + 1 + 1 - 0  # G[0][1] + G[1][0] + G[1][2] + G[2][1] - G[1][1]
+    b = -1 * 1 + 1 * 1 + -1 * 1  # -B[0][0] + B[1][1] - B[2][2]
+    assert (r, g, b) == (0, 5, -1)
+    assert steps[0].sums == [r, g, b]
+    assert z[0, 0] == r + g + b - 2 == 2 and out[0, 0] == 2
+    assert steps[0].sum_formula() == "z[0][0] = 0 + 5 + (-1) − 2 = 2"
+    assert steps[0].relu_formula() == "ReLU(2) = max(0, 2) = 2"
+    assert steps[0].channel_formula(0) == "R: 1·1 + 2·0 + 0·(-1) + 0·1 + 1·0 + 3·(-1) + 2·1 + 1·0 + 0·(-1) = 0"
+    # Cell (1, 1) ends at -2 and ReLU clips it to 0.
+    assert z[1, 1] == -2 and out[1, 1] == 0 and steps[3].relu_formula() == "ReLU(-2) = max(0, -2) = 0"
+    assert (z < 0).sum() >= 1 and out.min() == 0 and (out == np.maximum(z, 0)).all()
+    # torch's conv2d with one filter of depth 3 (the filter's depth equals the input's) and the same bias.
+    x = torch.tensor([ex.channels], dtype=torch.float64)
+    k = torch.tensor([ex.kernels], dtype=torch.float64)
+    ref = F.relu(F.conv2d(x, k, bias=torch.tensor([float(ex.bias)], dtype=torch.float64)))[0, 0]
+    assert np.allclose(out, ref.numpy())
+
+
+def test_filter_depth_must_equal_input_depth():
+    from core.image.conv_arithmetic import RGB_EXAMPLES, GridError, conv_channels
+
+    ex = RGB_EXAMPLES["rgb_small"]
+    with pytest.raises(GridError) as err:
+        conv_channels(ex.channels, ex.kernels[:2])
+    assert "depth" in str(err.value) and "chiều sâu" in err.value.vi
+
+
+def test_report_001_vertical_edge_presets():
+    from core.image.conv_arithmetic import EDGE_KERNEL, RGB_EXAMPLES, conv_channels
+
+    assert EDGE_KERNEL == [[1, 0, -1]] * 3  # report 001: "Filter 1,0,-1" for vertical edges
+    # The window report 001 prints: 1x1 + 7x0 + 0x(-1) + 4x1 + 4x0 + 1x(-1) + 5x1 + 1x0 + 7x(-1) = 2.
+    ex = RGB_EXAMPLES["report001_window"]
+    z, _, steps = conv_channels(ex.channels, ex.kernels)
+    assert z.tolist() == [[2]] and 1 + 0 + 0 + 4 + 0 - 1 + 5 + 0 - 7 == 2
+    assert steps[0].channel_formula(0) == "x: 1·1 + 7·0 + 0·(-1) + 4·1 + 4·0 + 1·(-1) + 5·1 + 1·0 + 7·(-1) = 2"
+    # The 6x6 edge image: 6 - 3 + 1 = 4, so a 4x4 output (report 001's size), the edge between columns 3 and 4 lit:
+    # at columns 2 and 3 the window holds 10 10 10 | 10 .. 0 per row, 3 * (10 - 0) = 30.
+    ex = RGB_EXAMPLES["report001_edge"]
+    z, _, _ = conv_channels(ex.channels, ex.kernels)
+    assert z.tolist() == [[0, 30, 30, 0]] * 4
+    # In colour (white 2 2 2 beside purple 1 0 1): per channel 3 * (2 - 1), 3 * (2 - 0), 3 * (2 - 1) = 12.
+    ex = RGB_EXAMPLES["rgb_edge"]
+    z, _, steps = conv_channels(ex.channels, ex.kernels)
+    assert z.tolist() == [[0, 12, 12, 0]] * 4 and steps[1].sums == [3, 6, 3]
+
+
+@pytest.mark.parametrize(("size", "stride"), [(2, 2), (2, 1), (3, 1), (3, 2), (1, 1)])
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_pool_steps_match_torch(size, stride, mode):
+    from core.image.pooling import pool_steps
+
+    grid = np.arange(36, dtype=float).reshape(6, 6) % 7 - 3
+    out, steps = pool_steps(grid, size=size, stride=stride, mode=mode)
+    pool = F.max_pool2d if mode == "max" else F.avg_pool2d
+    ref = pool(torch.tensor(grid)[None, None], size, stride)[0, 0].numpy()
+    assert np.allclose(out, ref) and len(steps) == out.size
+    assert out.shape[0] == (6 - size) // stride + 1  # report 001: floor((n - f) / s) + 1
+
+
+def test_pool_presets_window_by_window():
+    from core.image.pooling import POOL_EXAMPLES, pool_steps
+
+    ex = POOL_EXAMPLES["slide_max"]
+    out, steps = pool_steps(ex.grid, size=ex.size, stride=ex.stride, mode=ex.mode)
+    assert out.tolist() == [[9, 7], [8, 6]]  # report 003's slide
+    assert [s.formula() for s in steps] == [
+        "out[0][0] = max(2, 2, 9, 4) = 9",
+        "out[0][1] = max(7, 3, 6, 1) = 7",
+        "out[1][0] = max(8, 5, 3, 1) = 8",
+        "out[1][1] = max(2, 4, 2, 6) = 6",
+    ]
+    ex = POOL_EXAMPLES["slide_avg"]
+    out, steps = pool_steps(ex.grid, size=ex.size, stride=ex.stride, mode=ex.mode)
+    assert out.tolist() == [[4.25, 4.25], [4.25, 3.5]]
+    assert steps[3].formula() == "out[1][1] = (2 + 4 + 2 + 6) / 4 = 3.5"  # 14 / 4
+    ex = POOL_EXAMPLES["overlap_max"]  # windows overlap with stride 1: (4 - 2) / 1 + 1 = 3 per side
+    out, _ = pool_steps(ex.grid, size=ex.size, stride=ex.stride, mode=ex.mode)
+    assert out.tolist() == [[9, 7, 7], [9, 6, 6], [8, 5, 6]]
+
+
+def test_tab_sections_compute_from_their_examples_in_both_languages():
+    """The tab's handlers for each new section's first example: numbers by hand, words in the page's language."""
+    import gradio as gr
+
+    from demo.tabs import cnn
+
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    *inputs, summary, maps, step, html = cnn.rgb_example("rgb_small", vi)
+    assert inputs[6:] == [-2, 0, 1] and "chiều sâu bộ lọc = chiều sâu đầu vào = 3" in summary
+    assert "R: 1·1 + 2·0 + 0·(-1)" in html and "z[0][0] = 0 + 5 + (-1) − 2 = 2" in html
+    assert step["maximum"] == 3  # 2x2 output: cells 0..3
+    last = cnn.rgb_step(*inputs, 3)
+    assert "ReLU(-2) = max(0, -2) = 0" in last and "Cell (1, 1)" in last
+    *_, summary, _, step, html = cnn.rgb_example("report001_window")
+    assert "= 2</code>" in html and "prints only the first 3x3 window" in summary
+    assert step["maximum"] > step["minimum"]  # one output cell, yet a slider Gradio accepts (min < max)
+    assert cnn.compute.__wrapped__("1 2\n3 4", "1 0\n0 1", 0, 1, "max")[3]["maximum"] == 1
+    grid, size, stride, mode, summary, step, html = cnn.pool_example("slide_avg", vi)
+    assert (size, stride, mode) == (2, 2, "avg") and "đầu ra 2x2" in summary
+    assert "out[0][0] = (2 + 2 + 9 + 4) / 4 = 4.25" in html
+    assert "out[1][1] = max(2, 4, 2, 6) = 6" in cnn.pool_step(grid, 2, 2, "max", 3)
+    cell, seq, *boxes_and_outs = cnn.rnn_example("lstm_short", vi)
+    summary, table, step, html, grads = boxes_and_outs[5:]
+    # f_1 of unit 1 = σ(1·1 + 1) = σ(2) = 0.881 (h_0 = 0), written out in Vietnamese.
+    assert "f₁[đơn vị 1] = σ(0.500·0.000 + 0.000·0.000 + 1.000·1.000 + 1.000) = σ(2.000) = 0.881" in html
+    assert "cổng quên" in html and table.count("<tr>") == 5 and grads.count("<tr>") == 5
+    t2 = cnn.rnn_step(cell, seq, "", *(b["value"] for b in boxes_and_outs[1:5]), 2)
+    assert "[h₁, x₂] = [0.315, -0.315, 0.500]" in t2  # h_1 carried over into step 2
+    _, summary = cnn.skip_example("sigmoid_20")[4:]
+    assert "Plain stack: the gradient is 1.65e-17 at layer 1" in summary
+
+
+def test_tab_sections_say_what_is_wrong_in_the_visitors_language():
+    import gradio as gr
+
+    from demo.tabs import cnn
+
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    cases = [
+        (cnn.rgb_compute, ("1 2 3\n4 5 6\n7 8 9", "1 1 1\n1 1 1\n1 1 1", "", "1 0\n0 1", "", "", 0, 0, 1), "chiều sâu"),
+        (cnn.rgb_compute, ("1 2\n3 4", "", "5 6\n7 8", "1", "", "", 0, 0, 1), "theo thứ tự"),
+        (cnn.pool_compute, ("1 2\n3 4", 3, 1, "max"), "không vừa"),
+        (cnn.rnn_run, ("lstm", "1 2 x", "", *["1 1 1"] * 4), "không phải là số"),
+        (cnn.rnn_run, ("lstm", "1 2", "", "1 1 1 1", *["1 1 1"] * 3), "mỗi hàng cần 3 số"),
+        (cnn.skip_compute, (500, 16, "tanh", 0), "từ 2 đến 50"),
+    ]
+    for fn, args, words in cases:
+        with pytest.raises(gr.Error) as err:
+            fn(*args, vi)
+        assert words in err.value.message, (fn.__name__, err.value.message)

@@ -3,7 +3,10 @@
 Live training: the default run draws its loss and accuracy curves as lines while it trains and after, with a legend
 and axis titles in the page's language. CNN: the slide's example is computed when the tab opens, a kernel preset
 recomputes it, a photo replaces the grid and the output and step view follow without pressing Compute, with the
-kernel's window coloured. Screenshots: artifacts/views/live_<lang>.png and cnn_<lang>.png.
+kernel's window coloured. The tab's RGB convolution, pooling, RNN/LSTM and skip-connection sections each compute
+from an example on its first click. Screenshots: artifacts/views/live_<lang>.png, cnn_<lang>.png,
+cnn_sections_<lang>.png
+and one per section (cnn_rgb, cnn_pool, cnn_lstm, cnn_rnn_grads, cnn_skip).
 """
 
 from __future__ import annotations
@@ -136,5 +139,84 @@ def test_training_report_curves_are_drawn_with_a_legend(browser, repo_default_ap
             assert drawn["axis_titles"] == [WORDS[lang]["x"], WORDS[lang]["y"]], drawn
         sv.assert_clean(page)
         sv.save_view(page, "image_report", lang)
+    finally:
+        page.close()
+
+
+SECTIONS = {
+    "en": {
+        "rgb": "4x4x3 input, 3x3x3 filter, bias −2 (made up)",
+        "window": "Report 001: the first window the report prints (= 2)",
+        "edge": "Report 001: filter [1 0 −1] on a grey 6x6 image, edge between columns 3 and 4",
+        "depth": "the filter's depth = the input's depth = 3",
+        "pool": "Slide: average pooling 2x2, stride 2 (4.25 4.25 / 4.25 3.5)",
+        "lstm": "LSTM, 4 steps: 1 0.5 −1 2", "rnn_long": "RNN, 12 steps: the gradient vanishes",
+        "unit": "unit", "forget": "forget gate", "skip": "20 layers of Linear + sigmoid",
+        "plain": "Plain stack: the gradient is 1.65e-17 at layer 1",
+    },
+    "vi": {
+        "rgb": "Ảnh 4x4x3, bộ lọc 3x3x3, bias −2 (tự chọn)",
+        "window": "Báo cáo 001: ô cửa sổ đầu tiên được in trong báo cáo (= 2)",
+        "edge": "Báo cáo 001: bộ lọc [1 0 −1] trên ảnh xám 6x6 có cạnh giữa cột 3 và 4",
+        "depth": "chiều sâu bộ lọc = chiều sâu đầu vào = 3",
+        "pool": "Slide: gộp trung bình 2x2, bước 2 (4.25 4.25 / 4.25 3.5)",
+        "lstm": "LSTM, 4 bước: 1 0.5 −1 2", "rnn_long": "RNN, 12 bước: gradient biến mất",
+        "unit": "đơn vị", "forget": "cổng quên", "skip": "20 lớp Linear + sigmoid",
+        "plain": "Mạng thường: gradient ở lớp 1 là 1.65e-17",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_cnn_tab_rgb_pooling_rnn_and_skip_sections_from_their_examples(browser, view_app, lang):
+    """Each new section computes from its example on the first click: the numbers a student reads are the ones
+    worked out by hand in tests/test_cnn_arithmetic.py, test_rnn_steps.py and test_gradient_flow.py."""
+    from playwright.sync_api import expect
+
+    words, timeout = SECTIONS[lang], sv.RESULT_TIMEOUT_MS
+    page = sv.open_page(browser, view_app.url, lang)
+    try:
+        sv.open_tab(page, WORDS[lang]["cnn"])
+        # RGB: the maps z and ReLU(z) (2 2 / 2 -2 and 2 2 / 2 0) and cell (0, 0) written out channel by channel.
+        sv.pick_radio(page, "rgb_examples", words["rgb"])
+        expect(page.locator("#rgb_summary")).to_contain_text(words["depth"], timeout=timeout)
+        assert page.locator("#rgb_output td").all_inner_texts() == ["2", "2", "2", "-2", "2", "2", "2", "0"]
+        step = page.locator("#rgb_step")
+        expect(step).to_contain_text("z[0][0] = 0 + 5 + (-1) − 2 = 2", timeout=timeout)
+        expect(step).to_contain_text("R: 1·1 + 2·0 + 0·(-1)", timeout=timeout)
+        assert step.locator("td[style*='#fbbf24']").count() == 27  # a 3x3 window on each of the 3 channels
+        sv.save_element(page.locator("#rgb_step"), "cnn_rgb", lang)
+        sv.pick_radio(page, "rgb_examples", words["edge"])
+        expect(page.locator("#rgb_output td")).to_have_count(32, timeout=timeout)
+        assert page.locator("#rgb_output td").all_inner_texts()[:4] == ["0", "30", "30", "0"]
+        sv.pick_radio(page, "rgb_examples", words["window"])
+        expect(step).to_contain_text(
+            "x: 1·1 + 7·0 + 0·(-1) + 4·1 + 4·0 + 1·(-1) + 5·1 + 1·0 + 7·(-1) = 2", timeout=timeout
+        )
+        # Pooling: the slide's average, window by window.
+        sv.pick_radio(page, "pool_examples", words["pool"])
+        expect(page.locator("#pool_step")).to_contain_text("out[0][0] = (2 + 2 + 9 + 4) / 4 = 4.25", timeout=timeout)
+        sv.save_element(page.locator("#pool_step"), "cnn_pool", lang)
+        # LSTM: every gate per step, step 1 written out, the gradient through time.
+        sv.pick_radio(page, "rnn_examples", words["lstm"])
+        rnn = page.locator("#rnn_step")
+        expect(rnn).to_contain_text(f"f₁[{words['unit']} 1] = σ(", timeout=timeout)
+        expect(rnn).to_contain_text("= σ(2.000) = 0.881", timeout=timeout)
+        expect(rnn).to_contain_text(words["forget"], timeout=timeout)
+        assert page.locator("#rnn_table tr").count() == 5 and page.locator("#rnn_grads tr").count() == 5
+        sv.save_element(page.locator("#rnn_step"), "cnn_lstm", lang)
+        sv.pick_radio(page, "rnn_examples", words["rnn_long"])
+        expect(page.locator("#rnn_grads tr")).to_have_count(13, timeout=timeout)
+        expect(page.locator("#rnn_grads")).to_contain_text("1.00e+00", timeout=timeout)
+        sv.save_element(page.locator("#rnn_grads"), "cnn_rnn_grads", lang)
+        # Skip connections: the chart is drawn and the numbers are in words.
+        sv.pick_radio(page, "skip_examples", words["skip"])
+        expect(page.locator("#skip_summary")).to_contain_text(words["plain"], timeout=timeout)
+        chart = page.locator("#skip_plot img")
+        expect(chart.first).to_be_visible(timeout=timeout)
+        assert chart.first.evaluate("(img) => img.naturalWidth") > 300
+        sv.save_element(page.locator("#skip_plot"), "cnn_skip", lang)
+        sv.assert_clean(page)
+        sv.save_view(page, "cnn_sections", lang)
     finally:
         page.close()

@@ -189,3 +189,130 @@ def parse_grid(text: str, *, max_size: int = MAX_GRID) -> np.ndarray:
                 )
             )
     return np.array([[float(v) for v in r] for r in rows])
+
+
+# --- Convolution on a multi-channel (RGB) input (report 001, 2.2.2.2) ---------------------------------------------
+# The filter has one 3x3 slice per input channel (its depth equals the input's depth); each slice is multiplied with
+# its own channel's window, the channel sums are added, plus one bias, then ReLU. The output has depth 1: the filter
+# slides across and down, never through the channels.
+MAX_CHANNELS = 3
+CHANNEL_NAMES = ("R", "G", "B")
+
+
+@dataclass
+class ChannelStep:
+    row: int
+    col: int
+    top: int
+    left: int
+    windows: list[np.ndarray]  # one (f, f) window per channel
+    kernels: list[np.ndarray]
+    sums: list[float]  # per channel: sum of its products
+    bias: float
+    total: float  # sum of the channel sums plus the bias
+    out: float  # ReLU(total)
+
+    def channel_formula(self, c: int) -> str:
+        terms = " + ".join(
+            f"{_signed(w)}·{_signed(k)}" for w, k in zip(self.windows[c].ravel(), self.kernels[c].ravel())
+        )
+        name = CHANNEL_NAMES[c] if len(self.sums) > 1 else "x"  # a grey input: one channel, no colour name
+        return f"{name}: {terms} = {_num(self.sums[c])}"
+
+    def sum_formula(self) -> str:
+        parts = " + ".join(_signed(s) for s in self.sums)
+        bias = f" − {_num(-self.bias)}" if self.bias < 0 else f" + {_num(self.bias)}"
+        return f"z[{self.row}][{self.col}] = {parts}{bias} = {_num(self.total)}"
+
+    def relu_formula(self) -> str:
+        return f"ReLU({_num(self.total)}) = max(0, {_num(self.total)}) = {_num(self.out)}"
+
+
+def _signed(v: float) -> str:
+    return f"({_num(v)})" if v < 0 else _num(v)
+
+
+def conv_channels(channels, kernels, bias: float = 0.0, *, padding: int = 0, stride: int = 1):
+    """(z before ReLU, ReLU(z), steps) of one filter over a C-channel input. Raises GridError when the filter's
+    depth differs from the input's, or the channels (or kernel slices) differ in shape."""
+    xs = [np.asarray(c, dtype=float) for c in channels]
+    ks = [np.asarray(k, dtype=float) for k in kernels]
+    if not xs or len(xs) > MAX_CHANNELS:
+        raise GridError(Bilingual("give 1 to 3 input channels", "hãy nhập từ 1 đến 3 kênh đầu vào"))
+    if len(ks) != len(xs):
+        raise GridError(
+            Bilingual(
+                f"the input has {len(xs)} channel(s) and the filter {len(ks)}: a filter's depth must equal the "
+                "input's depth (one kernel slice per channel)",
+                f"đầu vào có {len(xs)} kênh còn bộ lọc có {len(ks)}: chiều sâu của bộ lọc phải bằng chiều sâu của "
+                "đầu vào (mỗi kênh một lát bộ lọc)",
+            )
+        )
+    if len({x.shape for x in xs}) != 1:
+        raise GridError(Bilingual("every channel must have the same size", "mọi kênh phải có cùng kích thước"))
+    if len({k.shape for k in ks}) != 1:
+        raise GridError(
+            Bilingual("every kernel slice must have the same size", "mọi lát của bộ lọc phải có cùng kích thước")
+        )
+    per_channel = [conv2d(x, k, padding=padding, stride=stride) for x, k in zip(xs, ks)]
+    z = sum(out for out, _ in per_channel) + bias
+    steps = []
+    for n, first in enumerate(per_channel[0][1]):
+        sums = [float(s[n].total) for _, s in per_channel]
+        total = float(z[first.row, first.col])
+        steps.append(
+            ChannelStep(
+                first.row, first.col, first.top, first.left, [s[n].window for _, s in per_channel], ks, sums,
+                float(bias), total, max(0.0, total),
+            )
+        )  # fmt: skip
+    return z, np.maximum(z, 0.0), steps
+
+
+def parse_channels(texts, *, max_size: int = MAX_GRID) -> list[np.ndarray]:
+    """The non-empty channel boxes, in order (R, G, B); an empty box between two filled ones is refused."""
+    filled = [bool((t or "").strip()) if isinstance(t, str) or t is None else True for t in texts]
+    if any(not a and b for a, b in zip(filled, filled[1:])):
+        raise GridError(
+            Bilingual(
+                "fill the channels in order: R, then G, then B",
+                "hãy điền các kênh theo thứ tự: R, rồi G, rồi B",
+            )
+        )
+    return [parse_grid(t, max_size=max_size) for t, f in zip(texts, filled) if f]
+
+
+@dataclass(frozen=True)
+class RGBExample:
+    channels: tuple  # 1 to 3 grids
+    kernels: tuple  # as many kernel slices
+    bias: float = 0.0
+
+
+EDGE_KERNEL = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]  # report 001 (2.2.5.1): "Filter 1,0,-1" finds vertical edges
+# Report 001 (2.2.2.1) convolves a 6x6 grey image with that filter; its text prints only the first 3x3 window and
+# the sum "1x1 + 7x0 + 0x(-1) + 4x1 + 4x0 + 1x(-1) + 5x1 + 1x0 + 7x(-1) = 2" (the other cells are in a figure).
+REPORT_001_WINDOW = [[1, 7, 0], [4, 4, 1], [5, 1, 7]]
+# Report 001 (2.2.5.1) describes its 6x6 example as bright columns 1-3 and dark (purple) columns 4-6 with the edge
+# between columns 3 and 4; the figure's numbers are not in the text: 10 and 0 are chosen here.
+EDGE_6X6 = [[10, 10, 10, 0, 0, 0] for _ in range(6)]
+RGB_EXAMPLES: dict[str, RGBExample] = {
+    # A made-up 3-channel 4x4 input, one 3x3x3 filter and a bias of -2: some cells end negative, so ReLU shows.
+    "rgb_small": RGBExample(
+        channels=(
+            [[1, 2, 0, 1], [0, 1, 3, 1], [2, 1, 0, 0], [1, 0, 1, 2]],
+            [[0, 1, 1, 0], [2, 0, 1, 1], [1, 1, 2, 0], [0, 2, 1, 1]],
+            [[1, 0, 0, 2], [1, 1, 0, 1], [0, 2, 1, 1], [2, 1, 0, 0]],
+        ),
+        kernels=(EDGE_KERNEL, [[0, 1, 0], [1, -1, 1], [0, 1, 0]], [[-1, 0, 0], [0, 1, 0], [0, 0, -1]]),
+        bias=-2,
+    ),
+    # The same bright|purple edge in colour: white (2, 2, 2) beside purple (1, 0, 1), the [1 0 -1] filter on each
+    # channel: every row of the output reads 0 12 12 0, the edge lit, the flat parts 0.
+    "rgb_edge": RGBExample(
+        channels=tuple([[2, 2, 2, v, v, v] for _ in range(6)] for v in (1, 0, 1)),
+        kernels=(EDGE_KERNEL,) * 3,
+    ),
+    "report001_edge": RGBExample(channels=(EDGE_6X6,), kernels=(EDGE_KERNEL,)),
+    "report001_window": RGBExample(channels=(REPORT_001_WINDOW,), kernels=(EDGE_KERNEL,)),
+}
