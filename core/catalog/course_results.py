@@ -199,8 +199,9 @@ REPORT003 = CourseTable(
         "the numbers are not comparable and the order differs too (here the small CNN with attention is first); "
         "the report does not say which split its loss and accuracy are on.",
         "Bộ dữ liệu món ăn Việt của môn học không công khai, nên bốn biến thể ở đây học easy-VQA (mỗi ảnh một "
-        "hình khối một màu, câu hỏi tiếng Anh, 12.000 câu hỏi huấn luyện, 3 epoch trên CPU), nên số không so được và thứ tự "
-        "cũng khác (ở đây CNN nhỏ có cơ chế chú ý đứng đầu); báo cáo không nói loss và accuracy đo trên tập nào.",
+        "hình khối một màu, câu hỏi tiếng Anh, 12.000 câu hỏi huấn luyện, 3 epoch trên CPU), nên số không so "
+        "được và thứ tự cũng khác (ở đây CNN nhỏ có cơ chế chú ý đứng đầu); báo cáo không nói loss và "
+        "accuracy đo trên tập nào.",
     ),
 )
 
