@@ -36,7 +36,13 @@ def course_cell(value, column: Column, lang: str) -> str:
     if isinstance(value, str):
         return value.replace(".", ",") if lang == "vi" else value
     kind = column.kind
-    decimals = column.decimals or (2 if kind == PERCENT else 4 if kind in (FRACTION, LOSS) else 1)
+    if kind == LR:
+        return f"{value:g}"
+    decimals = (
+        column.decimals
+        if column.decimals is not None
+        else (2 if kind == PERCENT else 4 if kind in (FRACTION, LOSS) else 1)
+    )
     return number(value, decimals, lang) + (" %" if kind == PERCENT else "")
 
 
@@ -56,8 +62,8 @@ def measured(config: dict, metrics: dict, key: str):
         return summary.get("accuracy_per_million_params")
     if key == "loss":
         return test.get("loss")
-    if key == "lr":
-        return summary.get("lr")
+    if key in ("lr", "batch", "epochs"):
+        return summary.get({"batch": "batch_size"}.get(key, key))
     return (test.get("metrics") or {}).get(key)  # a caption metric (BLEU-4, ROUGE-L, ...)
 
 
@@ -70,6 +76,8 @@ def here_cell(value, kind: str, lang: str) -> str:
         return number(value, 0, lang)
     if kind == LR:
         return f"{value:g}"
+    if isinstance(value, int):
+        return number(value, 0, lang)
     return number(value, 4 if kind in (FRACTION, LOSS) else 1, lang)
 
 
@@ -134,7 +142,7 @@ def panel_markdown(tables: Sequence[CourseTable], profile: str, lang: str, extra
         notes = [f"- {pick(n)}" for n in table.notes]
         blocks.append("\n\n".join([f"#### {pick(table.title)}", table_markdown(table, profile, lang), source, differs,
                                    *(["\n".join(notes)] if notes else [])]))  # fmt: skip
-    if profile != "default":
+    if profile != "default" and tables:
         blocks.append(
             "_Mô hình thử: cột “ở đây” chỉ hiện số của checkpoint thật (cấu hình mặc định)._"
             if lang == "vi"
