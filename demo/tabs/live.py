@@ -64,11 +64,11 @@ def build_live_tab(profile: str) -> None:
         tr("live.curves", "Đường cong hàm mất mát và độ chính xác", "Loss and accuracy curves"), elem_id="live_curves"
     )
 
-    # What the course's runs reached beside the committed checkpoints, with the learning rate each run recorded.
-    course_panel("live", [REPORT002, REPORT002_LR], profile)
     with gr.Row():
         mine = gr.Dropdown([], label=tr("live.mine", "Mô hình bạn đã huấn luyện", "Models you trained"), scale=3)
         delete = gr.Button(tr("live.delete", "Xoá mô hình này", "Delete this model"), scale=1)
+    # What the course's runs reached beside the committed checkpoints, with the learning rate each run recorded.
+    course_panel("live", [REPORT002, REPORT002_LR], profile)
 
     # One training runs at a time (core.training.live's lock). More than one slot here means a second request runs
     # at once and is refused straight away with who is training and the time left, instead of waiting in the queue
