@@ -652,7 +652,7 @@ def test_k_curve_runs_end_to_end_in_the_tab_with_the_tiny_clip(tmp_path, monkeyp
     assert dict(zip(course["k"], course["accuracy"])) == {0: 54.6, 1: 32.8, 5: 61.2, 10: 76.4, 20: 93.0}
     assert sorted(set(frame[frame["curve"].str.startswith("here")]["k"])) == [0, 1, 5, 10, 15]
     assert "| 20 | 93.0 % | not measured | not measured |" in table and "15 held-out test images" in table
-    classes, prompt, support, _ = clip_tab.course_preset()
+    classes, prompt, support, *_ = clip_tab.course_preset()
     names, files = _ten_classes(tmp_path)
     frame, table = clip_tab.k_curve(support, ", ".join(names), prompt, "clip_vit_b32_openai", *files, profile="tiny")
     assert sorted(set(frame[frame["curve"].str.startswith("here")]["k"])) == [0, 1, 2]

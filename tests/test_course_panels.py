@@ -151,7 +151,8 @@ def test_clip_course_setup_matches_the_study():
     assert CLIP_COURSE_CLASSES == study.CLASSES and CLIP_COURSE_PROMPT == study.COURSE_TEMPLATE
     assert clip_tab.USER_CLASSES >= len(CLIP_COURSE_CLASSES) == 10
     assert CLIP_COURSE_CURVE == {0: 54.6, 1: 32.8, 5: 61.2, 10: 76.4, 20: 93.0}
-    classes, prompt, support, _ = clip_tab.course_preset()
+    classes, prompt, support, _, *galleries = clip_tab.course_preset()
+    assert [g.label for g in galleries] == [f"{i + 1}. {c}" for i, c in enumerate(CLIP_COURSE_CLASSES)]
     assert classes.split(", ") == list(CLIP_COURSE_CLASSES) and prompt == "a photo of a {}" and support == "user"
 
 

@@ -76,7 +76,8 @@ def build_clip_tab(profile: str) -> None:
     ks.run_k.click(k_shot_event, k_inputs, k_outputs, **common)
     ks.k.release(k_shot_event, k_inputs, k_outputs, **common)
     # The course's Task 3 set-up: its 10 classes, its one prompt, the user's own images (Flickr30k is not here).
-    ks.course_preset.click(course_preset, outputs=[zs.classes, zs.templates, ks.support, ks.galleries_box],
+    ks.course_preset.click(course_preset, outputs=[zs.classes, zs.templates, ks.support, ks.galleries_box,
+                                                   *ks.galleries],
                            api_visibility="private", queue=False)  # fmt: skip
     curve_inputs = [ks.support, zs.classes, zs.templates, zs.model, *ks.galleries]
     curve.run.click(gpu_task(for_profile(k_curve, profile)), curve_inputs, [curve.plot, curve.table], **common)
@@ -438,8 +439,10 @@ def k_shot(
 
 
 def course_preset():
-    """The course's Task 3 set-up: its 10 class names, its prompt, the user's own images (galleries opened)."""
-    return ", ".join(CLIP_COURSE_CLASSES), CLIP_COURSE_PROMPT, "user", gr.Accordion(open=True)
+    """The course's Task 3 set-up: its 10 class names, its prompt, the user's own images (galleries opened, each
+    labelled with its class: the course's names are English words, the same in both languages)."""
+    labels = [gr.Gallery(label=f"{i + 1}. {name}") for i, name in enumerate(CLIP_COURSE_CLASSES[:USER_CLASSES])]
+    return ", ".join(CLIP_COURSE_CLASSES), CLIP_COURSE_PROMPT, "user", gr.Accordion(open=True), *labels
 
 
 PROBE_WORDS = {
