@@ -179,7 +179,7 @@ def clip_k_shot(
         classes: with support "user": the class names, one per list in support_images.
         templates: prompt templates for the zero-shot part, one per line, each with {}.
         model: the CLIP model, as for clip_zero_shot.
-        support_images: with support "user": up to five lists of images, one list per class.
+        support_images: with support "user": up to ten lists of images, one list per class.
         language: "vi" or "en" for the notes and errors; default: the request's language.
     Returns:
         {"zero_shot": {class: p}, "probes": {kind: {"probabilities", "fit_ms"}}, "shots", "nearest", "notes", "ms"}.

@@ -597,3 +597,77 @@ def test_missing_inputs_are_said_inline_in_the_visitors_language(monkeypatch):
     monkeypatch.setattr(clip_tab, "runs_here", lambda name, profile: False)  # a fresh clone: no CLIP weights
     unchanged = clip_tab.example_zero_shot(CAT, "cat, dog", "a {}.", "clip_vit_b32_openai", profile="default")
     assert unchanged == (gr.update(),) * 4
+
+
+# ---- the course's Task 3 in the tab: 10 classes of your own, and accuracy vs k measured on the loaded images -------
+
+
+def _ten_classes(tmp_path, per_class: int = 3) -> tuple[list[str], list[list[str]]]:
+    """Ten classes of easy-VQA images copied where an upload would be (the eight colours, then two shapes)."""
+    colours = builtin_paths("easy_vqa_colors", per_class=per_class)
+    shapes = builtin_paths("easy_vqa_shapes", per_class=per_class)
+    groups = {**colours, "circle": shapes["circle"], "triangle": shapes["triangle"]}
+    files = []
+    for name, paths in groups.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        files.append([str(shutil.copy(p, folder / Path(p).name)) for p in paths])
+    return list(groups), files
+
+
+def test_accuracy_vs_k_holds_out_test_images_and_learns_separable_classes(tiny_clip):
+    """Four well-separated classes of 12 images: each draw holds 3 per class out; the plain probe is near perfect from
+    k = 5, the k values the set cannot reach are named, and the largest reachable k is measured."""
+    from core.clip.curve import accuracy_vs_k
+
+    rng = np.random.default_rng(0)
+    dim = tiny_clip.embed_dim
+    centres = rng.normal(size=(4, dim))
+    x = centres.repeat(12, 0) + 0.2 * rng.normal(size=(48, dim))
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    names = ["a", "b", "c", "d"]
+    support = SupportSet(names, x, np.repeat(np.arange(4), 12), [f"{i}.png" for i in range(48)], "synthetic")
+    curve = accuracy_vs_k(tiny_clip, "clip_vit_b32_openai/tiny", support, ["a photo of a {}"])
+    assert curve.held_out == 12 and curve.ks == [1, 5, 9] and curve.per_class == [12] * 4
+    assert min(curve.accuracy["plain"][1:]) >= 0.95 and 0 <= curve.zero_shot <= 1
+    assert "k = 10, 20 skipped" in curve.notes[0] and "9 left" in curve.notes[0]
+    with pytest.raises(ClipInputError, match="at least 2 support images"):
+        accuracy_vs_k(tiny_clip, "k", SupportSet(names[:2], x[:3], np.array([0, 0, 1]), ["p"] * 3, "s"), ["{}"])
+
+
+def test_k_curve_runs_end_to_end_in_the_tab_with_the_tiny_clip(tmp_path, monkeypatch):
+    """The tab's button: the course's curve and the two probes' curves measured here, on the built-in set and on ten
+    classes of the visitor's own images (the course's count), with the course's preset filled in."""
+    from demo.tabs import clip as clip_tab
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the copies stand where the app keeps uploads
+    frame, table = clip_tab.k_curve("easy_vqa_shapes", "", "a photo of a {}", "clip_vit_b32_openai", profile="tiny")
+    curves = set(frame["curve"])
+    assert curves == {
+        "course (Flickr30k, report 000)",
+        "here: plain logistic regression",
+        "here: zero-shot-initialised",
+    }
+    course = frame[frame["curve"].str.startswith("course")]
+    assert dict(zip(course["k"], course["accuracy"])) == {0: 54.6, 1: 32.8, 5: 61.2, 10: 76.4, 20: 93.0}
+    assert sorted(set(frame[frame["curve"].str.startswith("here")]["k"])) == [0, 1, 5, 10, 15]
+    assert "| 20 | 93.0 % | not measured | not measured |" in table and "15 held-out test images" in table
+    classes, prompt, support, *_ = clip_tab.course_preset()
+    names, files = _ten_classes(tmp_path)
+    frame, table = clip_tab.k_curve(support, ", ".join(names), prompt, "clip_vit_b32_openai", *files, profile="tiny")
+    assert sorted(set(frame[frame["curve"].str.startswith("here")]["k"])) == [0, 1, 2]
+    assert "10 held-out test images" in table and "k = 5, 10, 20 skipped" in table
+    _, table = clip_tab.k_curve("user", ", ".join(names), prompt, "clip_vit_b32_openai", profile="tiny")
+    assert table.startswith("> **") and "drop images" in table  # no images yet: said inline, no error
+
+
+def test_k_shot_takes_ten_classes_of_your_own_images(tmp_path, monkeypatch):
+    from demo.tabs import clip as clip_tab
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+
+    names, files = _ten_classes(tmp_path, per_class=2)
+    assert clip_tab.USER_CLASSES == 10
+    *_, summary = clip_tab.k_shot(VQA_IMAGE, 2, "user", ", ".join(names), "a photo of a {}", "clip_vit_b32_openai",
+                                  *files, profile="tiny")  # fmt: skip
+    assert summary["classes"] == names and summary["shots"] == [2] * 10 and not summary["notes"]

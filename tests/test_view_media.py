@@ -16,6 +16,7 @@ import pytest
 
 from tests.student_view import (
     RESULT_TIMEOUT_MS,
+    assert_chart_has_lines,
     assert_clean,
     card_commands,
     click_first_example,
@@ -178,6 +179,45 @@ def test_clip_first_example_runs_zero_shot_and_missing_inputs_are_said_inline(br
         save_view(page, "media_video_no_input", lang)
     except Exception:
         save_view(page, "media_clip_failure", lang)
+        raise
+    finally:
+        page.close()
+
+
+CURVE_WORDS = {
+    "en": {"measure": "Measure accuracy vs k", "course": "course (Flickr30k, report 000)", "held_out": "held-out",
+           "preset": "The course's set-up: its 10 classes and the prompt \"a photo of a {}\""},
+    "vi": {"measure": "Đo độ chính xác theo k", "course": "môn học (Flickr30k, báo cáo 000)",
+           "held_out": "ảnh kiểm tra", "preset": "Thiết lập của môn học: 10 lớp và câu mẫu \"a photo of a {}\""},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_clip_k_curve_is_measured_in_the_tab_beside_the_courses(browser, tiny_app, lang):
+    """The accuracy-vs-k button draws the course's curve and the two probes' curves measured on the built-in support
+    set, with their table; the course's preset fills its 10 classes and prompt and opens ten galleries."""
+    words, curve = WORDS[lang], CURVE_WORDS[lang]
+    page = open_page(browser, tiny_app.url, lang)
+    try:
+        open_tab_anywhere(page, words["clip"])
+        page.get_by_role("button", name=curve["measure"], exact=True).click()
+        drawn = assert_chart_has_lines(page.locator("#clip-k-curve"), min_lines=3)
+        assert curve["course"] in drawn["legend"] and len(drawn["legend"]) == 3, drawn
+        table = page.locator("#clip-k-curve-table")
+        table.get_by_text(curve["held_out"]).first.wait_for(timeout=RESULT_TIMEOUT_MS)
+        assert ("93.0 %" if lang == "en" else "93,0 %") in table.inner_text()
+        assert_clean(page)
+        page.locator("#clip-k-curve").scroll_into_view_if_needed()
+        save_view(page, "media_clip_k_curve", lang)
+        page.get_by_role("button", name=curve["preset"], exact=True).click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('textarea')].some((t) => t.value.startsWith('people, dog, water'))"
+        )
+        wait_for_text(page, "10. indoor")  # the tenth gallery, named for its class, shown by the opened accordion
+        assert_clean(page)
+        save_view(page, "media_clip_course_preset", lang)
+    except Exception:
+        save_view(page, "media_clip_k_curve_failure", lang)
         raise
     finally:
         page.close()

@@ -11,7 +11,9 @@ from core.models.attention import SdpaEncoderLayer
 
 
 def pre_ln_encoder(d_model: int, heads: int, ffn: int, layers: int, dropout: float) -> nn.TransformerEncoder:
-    """torch's nn.TransformerEncoder, Pre-LN (norm_first), GELU, batch-first: the course's SimpleViT encoder.
+    """torch's nn.TransformerEncoder, Pre-LN (norm_first), GELU, batch-first: the course's SimpleViT encoder as
+    report 002 describes it (4 layers, d=128, 4 heads, FFN 512, Pre-LN). The report names no activation for the
+    FFN; GELU is this repository's choice (ViT's usual one), not the course's.
 
     Its layers are core.models.attention.SdpaEncoderLayer: torch's layer and parameters, with self-attention run by
     scaled_dot_product_attention in every mode (torch's eval fast path holds all T x T scores at once).

@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from core.catalog import caption_model_name, caption_variants, get_spec
+from core.catalog.course_results import REPORT004
 from core.catalog.initial import caption_choice
 from core.runtime.inputs import NO_PHOTO, InputError
 from core.runtime.messages import Bilingual
@@ -16,6 +17,7 @@ from demo.server import first_run
 from demo.server.gpu import gpu_task
 from demo.tabs.clip import drop_inline_notes, inline_note, no_image
 from demo.ui.components import example_images, image_input, read_user_image
+from demo.ui.course_panel import course_panel
 from demo.ui.errors import localized, shows_user_errors
 from demo.ui.i18n import say, tr
 from demo.ui.wiring import for_profile
@@ -58,6 +60,7 @@ def build_caption_tab(profile: str) -> None:
     examples.load_input_event.then(example_event, inputs, [*panels, scores, summary], **common)
     # A stale "no photo" note goes on the visitor's own upload (`input`: an example's run writes the panel itself).
     image.input(drop_inline_notes, [scores], [scores], api_visibility="private", queue=False)
+    course_panel("caption", [REPORT004], profile)
 
 
 def _photo_column() -> tuple:

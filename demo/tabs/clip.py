@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from core.catalog import DEFAULT_CLIP, get_spec, list_models
+from core.catalog.course_results import CLIP_COURSE_CLASSES, CLIP_COURSE_CURVE, CLIP_COURSE_PROMPT, CLIP_TASK3
 from core.catalog.initial import clip_choice, runs_here
 from core.clip.templates import CIFAR_TEMPLATES, DEFAULT_TEMPLATE, IMAGENET_TEMPLATES
 from core.runtime.inputs import NO_PHOTO, InputError
@@ -15,14 +16,16 @@ from core.runtime.messages import Bilingual
 from demo.server import first_run
 from demo.server.gpu import gpu_task
 from demo.ui.components import example_images, image_file, image_input, payload_source
+from demo.ui.course_panel import course_panel
 from demo.ui.errors import localized, shows_user_errors
-from demo.ui.i18n import say, tr
+from demo.ui.i18n import lang_of, say, tr
 from demo.ui.wiring import for_profile
 
 REPO = Path(__file__).resolve().parents[2]
 STUDY_PLOT = REPO / "checkpoints" / "clip_study" / "accuracy_vs_k.png"
 VQA_EXAMPLES = sorted(str(p) for p in (REPO / "examples" / "vqa").glob("*.png"))
-USER_CLASSES = 5  # galleries for the user's own support images (the i-th gallery is the i-th class name)
+USER_CLASSES = 10  # galleries for the user's own support images (the i-th gallery is the i-th class name); the
+# course's Task 3 used 10 classes
 DEFAULT_CLASSES = "cat, coffee cup, rocket, astronaut, dog"
 SHAPE_CLASSES = "circle, rectangle, triangle"  # what the easy-VQA examples show: one coloured shape each
 MAX_TABLE_ROWS = 1000
@@ -46,6 +49,8 @@ def build_clip_tab(profile: str) -> None:
     _intro(profile)
     card = first_run.needs_download_card()  # shown on page load when no CLIP weights are here
     zs, ks = _zero_shot_panel(), _k_shot_panel()
+    curve = _curve_panel()
+    course_panel("clip", [CLIP_TASK3], profile)
     _study_accordion()
     page_outputs = [card, zs.run_zs, ks.run_k, ks.k, zs.model, zs.cos_table]
     first_run.on_page_load(for_profile(page_load, profile), page_outputs)
@@ -70,6 +75,12 @@ def build_clip_tab(profile: str) -> None:
     k_outputs = [ks.k_zero, ks.k_plain, ks.k_init, ks.nearest, ks.k_notes, ks.k_json]
     ks.run_k.click(k_shot_event, k_inputs, k_outputs, **common)
     ks.k.release(k_shot_event, k_inputs, k_outputs, **common)
+    # The course's Task 3 set-up: its 10 classes, its one prompt, the user's own images (Flickr30k is not here).
+    ks.course_preset.click(course_preset, outputs=[zs.classes, zs.templates, ks.support, ks.galleries_box,
+                                                   *ks.galleries],
+                           api_visibility="private", queue=False)  # fmt: skip
+    curve_inputs = [ks.support, zs.classes, zs.templates, zs.model, *ks.galleries]
+    curve.run.click(gpu_task(for_profile(k_curve, profile)), curve_inputs, [curve.plot, curve.table], **common)
     for button, chosen in (
         (zs.one, (DEFAULT_TEMPLATE,)),
         (zs.cifar, CIFAR_TEMPLATES),
@@ -201,18 +212,28 @@ def _k_shot_panel() -> SimpleNamespace:
         )
         k = gr.Slider(0, 20, value=5, step=1, label=tr("clip.k", "k ảnh mỗi lớp", "k images per class"))
         run_k = gr.Button(tr("clip.run_k", "Phân loại k-shot", "Classify k-shot"), variant="primary")
-    with gr.Accordion(tr("clip.user_galleries", "Ảnh mẫu của bạn", "Your support images"), open=False):
-        with gr.Row():
-            galleries = [
-                gr.Gallery(
-                    label=tr(f"clip.gallery_{i}", f"Lớp {i + 1}", f"Class {i + 1}"),
-                    interactive=True,
-                    columns=3,
-                    height=180,
-                    file_types=["image"],
-                )
-                for i in range(USER_CLASSES)
-            ]
+    course_preset = gr.Button(
+        tr(
+            "clip.course_preset",
+            'Thiết lập của môn học: 10 lớp và câu mẫu "a photo of a {}"',
+            'The course\'s set-up: its 10 classes and the prompt "a photo of a {}"',
+        ),
+        size="sm",
+    )
+    with gr.Accordion(tr("clip.user_galleries", "Ảnh mẫu của bạn", "Your support images"), open=False) as galleries_box:
+        galleries = []
+        for first in range(0, USER_CLASSES, 5):  # two rows of five: ten galleries side by side are too narrow
+            with gr.Row():
+                galleries += [
+                    gr.Gallery(
+                        label=tr(f"clip.gallery_{i}", f"Lớp {i + 1}", f"Class {i + 1}"),
+                        interactive=True,
+                        columns=3,
+                        height=180,
+                        file_types=["image"],
+                    )
+                    for i in range(first, min(first + 5, USER_CLASSES))
+                ]
     with gr.Row(equal_height=False):
         k_zero = gr.Label(num_top_classes=8, label=tr("clip.k_zero", "Zero-shot (cùng các lớp)", "Zero-shot"))
         k_plain = gr.Label(
@@ -231,6 +252,39 @@ def _k_shot_panel() -> SimpleNamespace:
     )
     k_json = gr.JSON(visible=False)
     return SimpleNamespace(**locals())
+
+
+def _curve_panel() -> SimpleNamespace:
+    """Accuracy vs k measured here, on the support set loaded above, drawn beside the course's curve."""
+    gr.Markdown(
+        tr(
+            "clip.curve_intro",
+            "### Độ chính xác theo k, đo ngay ở đây\n"
+            "Như Bài toán 3 của môn học: mỗi lần rút, mỗi lớp để riêng một phần tư số ảnh mẫu làm ảnh kiểm tra, "
+            "bộ phân loại học trên k ảnh còn lại, và độ chính xác được đếm trên các ảnh để riêng (trung bình nhiều "
+            "lần rút). Dùng bộ ảnh mẫu đang chọn ở trên; với ảnh của bạn, mỗi lớp cần ít nhất 2 ảnh.",
+            "### Accuracy vs k, measured here\n"
+            "As in the course's Task 3: in each draw every class holds out a quarter of its support images as test "
+            "images, the probes learn from k of the others, and accuracy is counted on the held-out images (the "
+            "mean over several draws). It uses the support set chosen above; with your images, every class needs "
+            "at least 2.",
+        )
+    )
+    run = gr.Button(tr("clip.run_curve", "Đo độ chính xác theo k", "Measure accuracy vs k"), variant="secondary")
+    with gr.Row(equal_height=False):
+        plot = gr.LinePlot(
+            x="k",
+            y="accuracy",
+            color="curve",
+            label=tr("clip.curve_plot", "Độ chính xác (%) theo k", "Accuracy (%) vs k"),
+            x_title=tr("clip.curve_x", "k (ảnh mẫu mỗi lớp)", "k (support images per class)"),
+            y_title=tr("clip.curve_y", "độ chính xác (%)", "accuracy (%)"),
+            color_title=tr("clip.curve_legend", "đường cong", "curve"),
+            y_lim=[0, 100],
+            elem_id="clip-k-curve",
+        )
+        table = gr.Markdown(elem_id="clip-k-curve-table")
+    return SimpleNamespace(run=run, plot=plot, table=table)
 
 
 def _study_accordion() -> None:
@@ -344,6 +398,11 @@ def k_shot(
     gallery_3=None,
     gallery_4=None,
     gallery_5=None,
+    gallery_6=None,
+    gallery_7=None,
+    gallery_8=None,
+    gallery_9=None,
+    gallery_10=None,
     request: gr.Request = None,
     *,
     profile: str,
@@ -352,7 +411,8 @@ def k_shot(
     # Explicit parameters, not *galleries: Gradio injects `request` by its position in the signature.
     from core.clip.service import as_dict
 
-    galleries = (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5)
+    galleries = (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5, gallery_6, gallery_7, gallery_8, gallery_9,
+                 gallery_10)  # fmt: skip
     missing = (NO_PHOTO, NO_IMAGE) if no_image(image_payload) else None
     if not missing and support_name == "user" and k_value not in (0, "0") and not any(galleries):
         missing = (NO_SUPPORT, DROP_SUPPORT)
@@ -376,6 +436,102 @@ def k_shot(
     gallery = [(_thumbnail(path), f"{c} · {s:.3f}") for path, c, s in result.nearest]
     summary = k_shot_summary(result, query)
     return zs, probes.get("plain", zs), probes.get("zs_init", zs), gallery, _notes(request, lines, query), summary
+
+
+def course_preset():
+    """The course's Task 3 set-up: its 10 class names, its prompt, the user's own images (galleries opened, each
+    labelled with its class: the course's names are English words, the same in both languages)."""
+    labels = [gr.Gallery(label=f"{i + 1}. {name}") for i, name in enumerate(CLIP_COURSE_CLASSES[:USER_CLASSES])]
+    return ", ".join(CLIP_COURSE_CLASSES), CLIP_COURSE_PROMPT, "user", gr.Accordion(open=True), *labels
+
+
+PROBE_WORDS = {
+    "plain": ("hồi quy logistic thường", "plain logistic regression"),
+    "zs_init": ("khởi tạo từ zero-shot", "zero-shot-initialised"),
+}
+
+
+@shows_user_errors
+def k_curve(
+    support_name="easy_vqa_shapes",
+    class_text="",
+    template_text=DEFAULT_TEMPLATE,
+    model_name=DEFAULT_CLIP,
+    gallery_1=None,
+    gallery_2=None,
+    gallery_3=None,
+    gallery_4=None,
+    gallery_5=None,
+    gallery_6=None,
+    gallery_7=None,
+    gallery_8=None,
+    gallery_9=None,
+    gallery_10=None,
+    request: gr.Request = None,
+    *,
+    profile: str,
+):
+    """The curve measured here on the support set (a line plot's rows) beside the course's, and its table."""
+    import pandas as pd
+
+    from core.clip.curve import curve_for_tab
+
+    galleries = [gallery_1, gallery_2, gallery_3, gallery_4, gallery_5, gallery_6, gallery_7, gallery_8, gallery_9,
+                 gallery_10]  # fmt: skip
+    files = [gallery_paths(g) for g in galleries]
+    if support_name == "user" and not any(files):
+        return None, inline_note(request, NO_SUPPORT, DROP_SUPPORT)
+    curve, display = curve_for_tab(support_name, class_text, template_text, model_name, profile, files)
+    course_name = say(request, "môn học (Flickr30k, báo cáo 000)", "course (Flickr30k, report 000)")
+    rows = [(k, acc, course_name) for k, acc in CLIP_COURSE_CURVE.items()]
+    for kind, accs in curve.accuracy.items():
+        name = say(request, f"ở đây: {PROBE_WORDS[kind][0]}", f"here: {PROBE_WORDS[kind][1]}")
+        rows += [(0, round(100 * curve.zero_shot, 2), name)]
+        rows += [(k, round(100 * a, 2), name) for k, a in zip(curve.ks, accs)]
+    frame = pd.DataFrame(
+        {
+            "k": pd.Series([r[0] for r in rows], dtype="float64"),
+            "accuracy": pd.Series([r[1] for r in rows], dtype="float64"),
+            "curve": pd.Series([r[2] for r in rows], dtype="str"),
+        }
+    )
+    return frame, _curve_table(request, curve, display)
+
+
+def _curve_table(request, curve, display: str) -> str:
+    """The curve's numbers: the course's beside the two probes' here (mean ± spread over the draws)."""
+    from demo.ui.course_panel import number
+
+    lang = lang_of(request)
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else number(100 * value, 1, lang) + " %"
+
+    head = say(request, "| k | môn học | ở đây: LR thường | ở đây: khởi tạo zero-shot |",
+                "| k | course | here: plain LR | here: zero-shot-initialised |")  # fmt: skip
+    lines = [head, "| --- | --- | --- | --- |"]
+    ks = sorted({0, *CLIP_COURSE_CURVE, *curve.ks})
+    for k in ks:
+        course = CLIP_COURSE_CURVE.get(k)
+        course_text = "—" if course is None else number(course, 1, lang) + " %"
+        if k == 0:
+            here = [pct(curve.zero_shot)] * 2
+        elif k in curve.ks:
+            i = curve.ks.index(k)
+            here = [f"{pct(curve.accuracy[p][i])} ± {number(100 * curve.spread[p][i], 1, lang)}" for p in PROBE_WORDS]
+        else:
+            here = [say(request, "không đo được", "not measured")] * 2
+        lines.append(f"| {k} | {course_text} | {here[0]} | {here[1]} |")
+    sizes = ", ".join(f"{n}: {c}" for n, c in zip(curve.names, curve.per_class))
+    about = say(
+        request,
+        f"**{display}**: {curve.held_out} ảnh kiểm tra mỗi lần rút, {curve.draws} lần rút; ảnh mẫu mỗi lớp: {sizes}. "
+        "k = 0 là zero-shot trên cùng các ảnh kiểm tra.",
+        f"**{display}**: {curve.held_out} held-out test images per draw, {curve.draws} draws; support images per "
+        f"class: {sizes}. k = 0 is zero-shot on the same held-out images.",
+    )
+    notes = [f"- {localized(request, n)}" for n in curve.notes]
+    return "\n".join([*lines, "", about, *notes])
 
 
 # --- what the handlers and the public API (demo/api.py) share -----------------------------------------------------

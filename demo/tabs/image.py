@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from core.catalog import get_spec, list_models
+from core.catalog.course_results import REPORT002, TASK1
 from core.catalog.initial import IMAGE_OFFLINE, image_pair
 from core.catalog.labels import label_vi
 from core.catalog.store import DATASET_NAMES, load_with_fallback
@@ -25,6 +26,7 @@ from demo.server import first_run
 from demo.server.fair_queue import image_group
 from demo.server.gpu import gpu_task
 from demo.ui.components import EXAMPLES_DIR, example_images, image_file, image_input, payload_source
+from demo.ui.course_panel import course_panel
 from demo.ui.errors import localized, shows_user_errors
 from demo.ui.i18n import I18N, lang_of, say, tr
 from demo.ui.reports import build_report_panel, raw_result_json, training_reports
@@ -111,6 +113,7 @@ def build_image_tab(profile: str) -> None:
     precision_table = gr.Markdown()
     raw = raw_result_json()
     build_report_panel(model_a, model_b, _reports)
+    course_panel("image", [TASK1, REPORT002], profile)
     outputs = [*panels[0].outputs(), *panels[1].outputs(), precision_table, raw]
     run_compare = dict(
         fn=gpu_task(for_profile(compare, profile)),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
+from core.catalog.course_results import REPORT002, REPORT002_LR
 from core.training.live import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES, TIME_BUDGET_S
 from demo.server.fair_queue import LIVE_GROUP
+from demo.ui.course_panel import course_panel
 from demo.ui.errors import localized, shows_user_errors
 from demo.ui.i18n import lang_of, say, tr
 from demo.ui.reports import curves_plot
@@ -65,6 +67,8 @@ def build_live_tab(profile: str) -> None:
     with gr.Row():
         mine = gr.Dropdown([], label=tr("live.mine", "Mô hình bạn đã huấn luyện", "Models you trained"), scale=3)
         delete = gr.Button(tr("live.delete", "Xoá mô hình này", "Delete this model"), scale=1)
+    # What the course's runs reached beside the committed checkpoints, with the learning rate each run recorded.
+    course_panel("live", [REPORT002, REPORT002_LR], profile)
 
     # One training runs at a time (core.training.live's lock). More than one slot here means a second request runs
     # at once and is refused straight away with who is training and the time left, instead of waiting in the queue

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from core.catalog import get_spec, models_for
+from core.catalog.course_results import TASK2
 from core.catalog.initial import text_pair
 from core.catalog.weights import WeightsUnavailable
 from core.runtime.messages import UserError
@@ -26,6 +27,7 @@ from core.text.tokenizer import MAX_CHARS
 from core.training.report import find_report
 from demo.server import first_run
 from demo.server.gpu import gpu_task
+from demo.ui.course_panel import course_panel
 from demo.ui.errors import localized, shows_user_errors
 from demo.ui.i18n import say, tr
 from demo.ui.reports import build_report_panel, raw_result_json, training_reports
@@ -99,6 +101,7 @@ def build_text_tab(profile: str) -> None:
         panels = [component for side in ("A", "B") for component in _panel_components(side)]
     raw = raw_result_json()
     build_report_panel(model_a, model_b, _reports)
+    course_panel("text", [TASK2], profile)
     dataset.change(
         switch,
         inputs=[dataset],

@@ -23,6 +23,7 @@ from demo.server.gpu import gpu_task
 from demo.server.limits import deadline_progress
 from demo.tabs.clip import inline_note
 from demo.ui.components import checked_choices
+from demo.ui.course_panel import course_panel
 from demo.ui.errors import localized, shows_user_errors
 from demo.ui.i18n import lang_of, say, tr
 from demo.ui.wiring import for_profile
@@ -32,6 +33,35 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "video"
 # search (all a machine without CLIP weights has) finds; then the film, whose rabbit only CLIP can see.
 EXAMPLE_QUERIES = (("shapes_and_captions.mp4", "xin chào"), ("big_buck_bunny.mp4", "a rabbit on the grass"))
 VOICES = ("auto", "vi", "en", "off")
+# What report 001 (chapter 1.3 and 1.7: CLIP, RNN, zero-shot, ANN, OCR, gTTS) names, against what this tab builds.
+# Its chapter 3 (the application and its results) is empty: there is no course number to show beside ours.
+RECONSTRUCTION = Bilingual(
+    "#### Report 001: event queries in video (a reconstruction)\n"
+    "Report 001 names its tools in chapter 1 (sections 1.3 and 1.7); its chapter 3, which should build the "
+    "application and give its results, is empty. So this tab is a reconstruction from those names, with no course "
+    "number to compare.\n\n"
+    "| report 001 names | here |\n| --- | --- |\n"
+    "| CLIP (OpenAI) to match frames and text, zero-shot | built: keyframes encoded with CLIP ViT-B/32, searched by "
+    "a text query |\n"
+    "| OCR for text in the video | built: RapidOCR on the keyframes, fuzzy text search |\n"
+    "| gTTS to speak a summary of the events | built: gTTS when online, espeak-ng offline |\n"
+    '| RNN (LSTM/GRU) for the sequence of events over time | **not built**: "A then B" is a rule over the '
+    "found moments' times, not a trained recurrent model |\n"
+    "| ANN (feed-forward network) to classify events | **not built**: no event classes, no trained classifier |\n"
+    '\nSource: report 001, chapter 1 (1.3 "Phạm vi nghiên cứu", 1.7 tools) and chapter 3 (empty).',
+    "#### Báo cáo 001: truy vấn sự kiện trong video (bản dựng lại)\n"
+    "Báo cáo 001 nêu các công cụ ở chương 1 (mục 1.3 và 1.7); chương 3, lẽ ra xây dựng ứng dụng và đưa kết quả, "
+    "để trống. Vì vậy tab này là bản dựng lại từ các tên đó, không có số liệu nào của môn học để so.\n\n"
+    "| báo cáo 001 nêu | ở đây |\n| --- | --- |\n"
+    "| CLIP (OpenAI) so khớp khung hình với văn bản, zero-shot | đã dựng: khung hình chính mã hoá bằng CLIP "
+    "ViT-B/32, tìm bằng câu truy vấn |\n"
+    "| OCR đọc chữ trong video | đã dựng: RapidOCR trên khung hình chính, tìm chữ gần đúng |\n"
+    "| gTTS đọc tóm tắt sự kiện | đã dựng: gTTS khi có mạng, espeak-ng khi không có mạng |\n"
+    "| RNN (LSTM/GRU) cho chuỗi sự kiện theo thời gian | **chưa dựng**: “A rồi B” là một quy tắc trên thời điểm "
+    "của các khoảnh khắc tìm được, không phải mô hình hồi tiếp đã huấn luyện |\n"
+    "| ANN (mạng truyền thẳng) phân loại sự kiện | **chưa dựng**: không có lớp sự kiện, không có bộ phân loại |\n"
+    "\nNguồn: báo cáo 001, chương 1 (1.3 “Phạm vi nghiên cứu”, 1.7 công cụ) và chương 3 (trống).",
+)
 PLAYER_ID = "video_search_player"
 PREVIEW_ID = "video_search_preview"
 # Seek the player to the chosen moment and play it (the browser does this; the server only sends the time). The
@@ -70,6 +100,7 @@ def build_video_tab(profile: str) -> None:
     # Chained here, not gr.Examples(run_on_click=True): that event would skip the video's concurrency group and
     # stay callable through the API.
     examples.load_input_event.then(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
+    course_panel("video", [], profile, extra=(RECONSTRUCTION,))
     gallery.select(play_from, [moments], [seek], api_visibility="private").then(
         None, [seek], None, js=SEEK_JS, api_visibility="private"
     )
@@ -84,12 +115,18 @@ def _intro(profile: str) -> None:
             "Tải lên một video (mp4, webm, mov, avi) rồi mô tả khoảnh khắc cần tìm. Video được giải mã từng khung "
             "hình; các khung hình chính (lấy mẫu đều và/hoặc ranh giới cảnh theo histogram màu) được mã hoá bằng "
             "CLIP và đọc chữ bằng OCR, rồi lưu vào bộ đệm trên đĩa: câu hỏi thứ hai không phải mã hoá lại. "
-            "Viết “A rồi B” để tìm B xảy ra ngay sau A.",
+            "Viết “A rồi B” để tìm B xảy ra ngay sau A.\n\n"
+            "Đây là **bản dựng lại** hệ thống của báo cáo 001 (truy vấn sự kiện trong video), không phải bản sao: "
+            "chương 3 của báo cáo (xây dựng ứng dụng và kết quả) để trống, nên không có mã hay số liệu nào để so. "
+            "Mục “Môn học và ở đây” bên dưới liệt kê phần nào đã dựng và phần nào chưa.",
             "### Video event search\n"
             "Upload a video (mp4, webm, mov, avi) and describe the moment you are looking for. The video is decoded "
             "frame by frame; keyframes (uniform sampling and/or shot boundaries from colour histograms) are encoded "
             "with CLIP and read with OCR, and cached on disk: a second query does not encode again. "
-            'Write "A then B" to find B happening shortly after A.',
+            'Write "A then B" to find B happening shortly after A.\n\n'
+            "This is a **reconstruction** of report 001's system (event queries in video), not a copy: the report's "
+            "chapter 3 (building the application, results) is empty, so there is no code or number to compare with. "
+            '"Course vs here" below lists what is built and what is not.',
         )
     )
     if profile != "default":

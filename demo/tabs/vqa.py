@@ -7,6 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from core.catalog import VQA_DATASETS, VQA_VARIANTS, vqa_spec
+from core.catalog.course_results import REPORT003
 from core.catalog.initial import vqa_choice
 from core.runtime.inputs import NO_PHOTO, InputError
 from core.runtime.messages import Bilingual
@@ -16,6 +17,7 @@ from core.vqa.text import MAX_QUESTION_CHARS
 from demo.server import first_run
 from demo.server.gpu import gpu_task
 from demo.ui.components import image_file, image_input, payload_source
+from demo.ui.course_panel import course_panel
 from demo.ui.errors import localized, shows_user_errors
 from demo.ui.i18n import say, tr
 from demo.ui.wiring import for_profile
@@ -84,6 +86,8 @@ def build_vqa_tab(profile: str) -> None:
         label=tr("vqa.suggested", "Câu hỏi gợi ý về ảnh đang hiện", "Suggested questions about the photo shown"),
     )
     _own_data_card()
+    # The split's figures with their note: the report's own arithmetic does not add up (core.vqa.answers).
+    course_panel("vqa", [REPORT003], profile, extra=(course_food_split_note(),))
     # The first checkpoint here, the user's own food checkpoint before easy-VQA (core.catalog.initial.vqa_choice).
     first_run.on_page_load(for_profile(page_load, profile), [variant, dataset])
     common = dict(preprocess=False, concurrency_id="models", api_visibility="private")
