@@ -34,11 +34,11 @@ from core.catalog import DEFAULT_CLIP
 from core.catalog.initial import vqa_choice
 from core.clip.templates import DEFAULT_TEMPLATE
 from core.runtime.inputs import choice, number, shorten_echoes
-from core.video.service import CLIP_MODELS
+from core.video.service import CLIP_MODELS, deadline_progress
 from demo.server import gradio_hooks
 from demo.server.fair_queue import MODELS_GROUP, QUICK_GROUP, VIDEO_GROUP, image_group
 from demo.server.gpu import gpu_task
-from demo.server.limits import deadline_progress, video_request_limit_s
+from demo.server.limits import video_request_limit_s
 from demo.tabs import caption as caption_tab
 from demo.tabs import clip as clip_tab
 from demo.tabs import cnn as cnn_tab

@@ -199,7 +199,7 @@ def test_verify_loads_and_runs_tiny_models_from_only_the_preloaded_files(tmp_pat
     from core.catalog import build_architecture, get_spec
     from core.catalog import store as model_store
     from core.text import tokenizer as wp
-    from demo.server import prefetch
+    from demo import prefetch
     from tests.test_caption import gpt2_with_out_of_range_eos
     from tests.test_published import put_in_cache
 

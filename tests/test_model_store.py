@@ -108,7 +108,7 @@ def test_a_missing_tokenizer_keeps_the_weights_cached_and_only_it_is_retried(tok
 
 
 def test_prefetch_fetches_text_weights_without_their_tokenizer(tokenizer_missing, monkeypatch):
-    from demo.server import prefetch
+    from demo import prefetch
 
     builds, _ = tokenizer_missing
     # The default profile's weights, stood in for by the tiny instance (no checkpoint needed here).

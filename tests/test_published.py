@@ -196,7 +196,7 @@ def test_evaluate_scores_a_public_entry_as_the_app_loads_it(hub_cache, tmp_path,
 
 
 def test_prefetch_lists_the_two_repos_with_their_sizes(capsys):
-    from demo.server import prefetch
+    from demo import prefetch
 
     assert prefetch.main(["--list", *PUBLIC]) == 0
     out = capsys.readouterr().out

@@ -110,7 +110,7 @@ def test_long_values_are_cut_wherever_they_are_echoed():
 
 def test_a_video_search_stops_at_its_wall_clock_cap():
     from core.video.decode import VideoInputError
-    from demo.server.limits import deadline_progress
+    from core.video.service import deadline_progress
 
     calls = []
     report = deadline_progress(lambda *a, **k: calls.append(a), seconds=0.2)

@@ -36,7 +36,12 @@ VQA_DATASETS: Mapping[str, Bilingual] = MappingProxyType(
         "easy_vqa": Bilingual(
             "easy-VQA (shapes and colours, English)", "easy-VQA (hình khối và màu sắc, câu hỏi tiếng Anh)"
         ),
-        "food": Bilingual("Vietnamese food (course dataset)", "Món ăn Việt Nam (bộ dữ liệu của môn học)"),
+        # The course's food set is not public: what is trained here under this name is the class's own set
+        # (core/vqa/data.py's folder layout), never the course's.
+        "food": Bilingual(
+            "your own Vietnamese food set (the course's set is not public)",
+            "bộ dữ liệu món ăn Việt của bạn (bộ của môn học không công khai)",
+        ),
     }
 )
 VQA_TRAIN_CMD = "python -m train.vqa --dataset {kind} --variants {variant}"

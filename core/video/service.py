@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.catalog import models_for
+from core.video.decode import VideoInputError
 from core.video.index import Progress, VideoIndex, build_index
 from core.video.keyframes import KeyframeParams
 from core.video.search import MODES, Moment, search
@@ -143,3 +144,25 @@ def playable_copy(path: str | Path, index: VideoIndex) -> str | None:
         except (VideoInputError, av.FFmpegError, OSError):
             return None  # the search results stand; only the preview is missing (a file damaged past the index)
     return str(preview)
+
+
+def deadline_progress(progress, seconds: float):
+    """`progress` (a core.video progress callback: fraction, message), stopping the work with a VideoInputError
+    once `seconds` have passed (the server's cap: demo.server.limits.video_request_limit_s). core.video reports
+    progress per keyframe and
+    per batch, so the search stops within one step of the deadline."""
+    limit = seconds
+    deadline = time.monotonic() + limit
+
+    def report(*args, **kwargs):
+        if time.monotonic() > deadline:
+            minutes = f"{limit / 60:g}"
+            raise VideoInputError(
+                f"This video search was stopped after {minutes} minutes (the longest one request may run). What was "
+                "indexed so far is kept: ask again to continue, or send a shorter clip.",
+                f"Lần tìm này đã bị dừng sau {minutes} phút (thời gian dài nhất một yêu cầu được chạy). Phần đã lập "
+                "chỉ mục được giữ lại: hãy hỏi lại để làm tiếp, hoặc gửi đoạn video ngắn hơn.",
+            )
+        return progress(*args, **kwargs)
+
+    return report

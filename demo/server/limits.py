@@ -12,7 +12,8 @@
   minutes). A slower one gets HTTP 408 and its connection is closed. BODY_IDLE_S, BODY_GRACE_S and
   BODY_MIN_RATE (environment variables, read per request) change these.
 - Time (video search). Indexing a long video with OCR every half second held the single video slot for over two
-  minutes per request. `deadline_progress` wraps a search's progress callback so that it stops the search after
+  minutes per request. core.video.service.deadline_progress wraps a search's progress callback so that it stops the
+  search after
   VIDEO_MAX_REQUEST_S seconds (default 300) with a message saying so; what was indexed by then stays cached, so
   asking again continues from there.
 """
@@ -44,29 +45,6 @@ def _setting(name: str, default: float) -> float:
 def video_request_limit_s() -> float:
     """The longest one video search may run (VIDEO_MAX_REQUEST_S overrides the default)."""
     return _setting("VIDEO_MAX_REQUEST_S", VIDEO_MAX_REQUEST_S)
-
-
-def deadline_progress(progress, seconds: float | None = None):
-    """`progress` (a core.video progress callback: fraction, message), stopping the work with a VideoInputError
-    once `seconds` (default: video_request_limit_s()) have passed. core.video reports progress per keyframe and
-    per batch, so the search stops within one step of the deadline."""
-    from core.video.decode import VideoInputError
-
-    limit = video_request_limit_s() if seconds is None else seconds
-    deadline = time.monotonic() + limit
-
-    def report(*args, **kwargs):
-        if time.monotonic() > deadline:
-            minutes = f"{limit / 60:g}"
-            raise VideoInputError(
-                f"This video search was stopped after {minutes} minutes (the longest one request may run). What was "
-                "indexed so far is kept: ask again to continue, or send a shorter clip.",
-                f"Lần tìm này đã bị dừng sau {minutes} phút (thời gian dài nhất một yêu cầu được chạy). Phần đã lập "
-                "chỉ mục được giữ lại: hãy hỏi lại để làm tiếp, hoặc gửi đoạn video ngắn hơn.",
-            )
-        return progress(*args, **kwargs)
-
-    return report
 
 
 class _SlowBody(Exception):

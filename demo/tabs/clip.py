@@ -438,10 +438,15 @@ def k_shot(
     return zs, probes.get("plain", zs), probes.get("zs_init", zs), gallery, _notes(request, lines, query), summary
 
 
+def _numbered(index: int, class_name: str) -> str:
+    """A gallery's label: its number and class name, the English word CLIP's prompt uses (the same on both pages)."""
+    return f"{index + 1}. {class_name}"
+
+
 def course_preset():
     """The course's Task 3 set-up: its 10 class names, its prompt, the user's own images (galleries opened, each
     labelled with its class: the course's names are English words, the same in both languages)."""
-    labels = [gr.Gallery(label=f"{i + 1}. {name}") for i, name in enumerate(CLIP_COURSE_CLASSES[:USER_CLASSES])]
+    labels = [gr.Gallery(label=_numbered(i, name)) for i, name in enumerate(CLIP_COURSE_CLASSES[:USER_CLASSES])]
     return ", ".join(CLIP_COURSE_CLASSES), CLIP_COURSE_PROMPT, "user", gr.Accordion(open=True), *labels
 
 

@@ -16,11 +16,11 @@ from core.runtime.inputs import InputError
 from core.runtime.messages import Bilingual, UserError
 from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
-from core.video.service import playable_copy
+from core.video.service import deadline_progress, playable_copy
 from demo.server import first_run
 from demo.server.fair_queue import VIDEO_GROUP
 from demo.server.gpu import gpu_task
-from demo.server.limits import deadline_progress
+from demo.server.limits import video_request_limit_s
 from demo.tabs.clip import inline_note
 from demo.ui.components import checked_choices
 from demo.ui.course_panel import course_panel
@@ -303,7 +303,9 @@ def search(
             )
         )
     # At most VIDEO_MAX_REQUEST_S of the single video slot per search, as for the API (demo/server/limits.py).
-    path, result = run_search(*options, profile=profile, request=request, progress=deadline_progress(progress))
+    path, result = run_search(
+        *options, profile=profile, request=request, progress=deadline_progress(progress, video_request_limit_s())
+    )
     data = result.as_dict()
     lang = lang_of(request) if voice_ in ("auto", "off") else voice_
     spoken = spoken_summary(result, text, lang)
