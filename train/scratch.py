@@ -109,7 +109,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=list(RECIPES),
         choices=list(RECIPES),
         metavar="NAME",
-        help="which architectures to train (default: all twelve)",
+        help="which architectures to train (default: every one in RECIPES)",
     )
     p.add_argument("--dataset", choices=DATASETS, default="cifar100", help="cifar100 or fashion_mnist")
     p.add_argument("--data-dir", default=str(REPO_ROOT / "data"), help="dataset root (default: ./data)")
@@ -253,11 +253,40 @@ def describe_budget(b: dict, rows: dict[str, dict]) -> str:
     if len(lrs) == len(batches) == 1 and None not in lrs | batches:
         recipe = f"learning rate {lrs.pop()} and batch size {batches.pop()} for every model"
     else:
-        recipe = "learning rate and batch size per model (train/scratch.py RECIPES; lr column)"
+        recipe = "learning rate and batch size per model, as each run used them (lr and batch columns)"
+        overrides = recipe_overrides(rows)
+        source = "train/scratch.py RECIPES"
+        recipe += f"; from {source} except: {'; '.join(overrides)}" if overrides else f", those of {source}"
     return (
         f"{b['train_images']:,} training images, {b['epochs']} epochs, augmentation {b['augmentation']}, "
         f"schedule {b['schedule']}; {recipe}."
     )
+
+
+def recipe_overrides(rows: dict[str, dict]) -> list[str]:
+    """Rows whose run used another lr or batch size than RECIPES (an --lr / --batch-size override), in words."""
+    out = []
+    for name, r in rows.items():
+        if name not in RECIPES:
+            continue
+        lr, batch, _ = RECIPES[name]
+        changed = [f"{what} {r[key]} (recipe {want})" for what, key, want in (("lr", "lr", lr), ("batch size",
+                   "batch_size", batch)) if r.get(key) is not None and r[key] != want]  # fmt: skip
+        if changed:
+            out.append(f"{name} ran at {' and '.join(changed)}")
+    return out
+
+
+def lr_cell(name: str, lr) -> str:
+    """The lr a row ran at, and the course's (report 2, 3.2) beside it where the course printed another."""
+    course = COURSE_RECIPES.get(name)
+    if lr is None:
+        return ""
+    return f"{lr} (course {course[0]})" if course and course[0] != lr else f"{lr}"
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{100 * value:.2f}%"
 
 
 def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> None:
@@ -271,6 +300,7 @@ def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> 
     write_json(path, board)
     rows = sorted(board.items(), key=lambda kv: -kv[1]["test_accuracy"])
     budgets = {name: row_budget(r, out_dir / name) for name, r in rows}
+    course_lrs = ", ".join(f"{name} {lr}" for name, (lr, _, _) in COURSE_RECIPES.items())
     lines = [
         f"# Leaderboard: {dataset}",
         "",
@@ -279,14 +309,19 @@ def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> 
             lambda b: describe_budget(b, dict(rows)),
             "Retrain them all with one `--epochs` and `--max-samples` to rank architectures.",
         ),
-        "| rank | model | params | test acc | F1-macro | acc %/M params | epochs | lr | train imgs | time (s) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "Val acc: the validation split (`--val-size` training images held out, never trained on) after the last "
+        "epoch; test acc: the test images (the first `--max-test` of them). Where a run used another learning rate "
+        f"than the course printed (report 2, 3.2: {course_lrs}), the lr column gives the course's beside it.",
+        "",
+        "| rank | model | params | test acc | val acc | F1-macro | acc %/M params | epochs | lr | batch | train imgs "
+        "| time (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for rank, (name, r) in enumerate(rows, 1):
         lines.append(
-            f"| {rank} | {name} | {r['params']:,} | {100 * r['test_accuracy']:.2f}% | {r['f1_macro']:.3f} | "
-            f"{r['accuracy_per_million_params']:.1f} | {r['epochs']} | {r.get('lr', '')} | {r['train_samples']} | "
-            f"{r['train_seconds']} |"
+            f"| {rank} | {name} | {r['params']:,} | {_pct(r['test_accuracy'])} | {_pct(r.get('val_accuracy'))} | "
+            f"{r['f1_macro']:.3f} | {r['accuracy_per_million_params']:.1f} | {r['epochs']} | "
+            f"{lr_cell(name, r.get('lr'))} | {r.get('batch_size', '')} | {r['train_samples']} | {r['train_seconds']} |"
         )
     (out_dir / "leaderboard.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -294,7 +329,7 @@ def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> 
 def main(argv: list[str] | None = None) -> dict[str, dict]:
     args = parse_args(argv)
     if args.list_models:
-        for entry in ZOO:
+        for entry in ZOO_BY_NAME.values():
             print(f"{entry.name:<18} {count_params(entry):>10,}  (course: {entry.course_params})  {entry.family}")
         return {}
     out_dir = Path(args.out_dir or REPO_ROOT / "checkpoints" / "zoo" / args.dataset)
