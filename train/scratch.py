@@ -311,7 +311,9 @@ def write_leaderboard(out_dir: Path, results: dict[str, dict], dataset: str) -> 
         ),
         "Val acc: the validation split (`--val-size` training images held out, never trained on) after the last "
         "epoch; test acc: the test images (the first `--max-test` of them). Where a run used another learning rate "
-        f"than the course printed (report 2, 3.2: {course_lrs}), the lr column gives the course's beside it.",
+        f"than the course printed (report 2, 3.2: {course_lrs}), the lr column gives the course's beside it. "
+        "Time: wall-clock seconds of training on the machine named in the row's metrics.json, under whatever else "
+        "ran there: compare times only between rows trained side by side.",
         "",
         "| rank | model | params | test acc | val acc | F1-macro | acc %/M params | epochs | lr | batch | train imgs "
         "| time (s) |",
