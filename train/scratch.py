@@ -1,4 +1,5 @@
-"""Course report 2: train the twelve from-scratch architectures on CIFAR-100 (or Fashion-MNIST) and rank them.
+"""Course report 2: train the twelve from-scratch architectures on CIFAR-100 (or Fashion-MNIST) and rank them, with
+the variants the report describes but did not train (RNNs reading columns or 8x8 patches, Post-LN ViTs).
 
 The course's loop: AdamW(weight_decay 1e-4) + CosineAnnealingLR, gradient clipping 1.0, cross-entropy; CIFAR-100
 normalisation; RandomCrop(32, padding 4) + HFlip; 45,000 / 5,000 / 10,000 split. Per-model lr / batch / epochs as
@@ -7,7 +8,7 @@ config.json + metrics.json) and the folder gets leaderboard.json / leaderboard.m
 
 Examples:
   python -m train.scratch --list-models
-  python -m train.scratch --dataset cifar100                      # all twelve, course recipes
+  python -m train.scratch --dataset cifar100                      # all of RECIPES, course recipes
   python -m train.scratch --dataset fashion_mnist --models simple_cnn simple_vit --epochs 3 --max-samples 15000
   python -m train.scratch --dataset fashion_mnist --leaderboard-only   # rewrite leaderboard.md, train nothing
 
