@@ -1,4 +1,5 @@
-"""The course's twelve from-scratch architectures: sizes, the einsum encoder, training, committed checkpoints."""
+"""The course's from-scratch architectures and their variants: sizes, readings, the einsum encoder, Pre-/Post-LN,
+training, the leaderboard, committed checkpoints."""
 
 from __future__ import annotations
 
@@ -38,10 +39,24 @@ EXPECTED_PARAMS = {
     "gru_patch4": 1_704_036,
     "lstm_row": 2_353_252,
     "lstm_patch4": 2_254_948,
+    # Variants the course describes but did not train (report 2, 4.3 and 6.1): the column readings and the Post-LN
+    # ViTs have their twins' sizes; the report prints no count for 8x8 patches.
+    "gru_col": 1_777_764,
+    "gru_patch8": 1_925_220,
+    "lstm_col": 2_353_252,
+    "lstm_patch8": 2_549_860,
+    "simple_vit_post_ln": 820_964,
+    "custom_vit_post_ln": 819_428,
 }
+ENTRIES = list(scratch.ZOO_BY_NAME.values())  # the catalogue's ZOO and the variants it may not list yet
 
 
-@pytest.mark.parametrize("entry", ZOO, ids=lambda z: z.name)
+def test_every_entry_has_a_recipe_and_a_count():
+    assert sorted(z.name for z in ENTRIES) == sorted(scratch.RECIPES) == sorted(EXPECTED_PARAMS)
+    assert {z.name for z in ZOO} <= set(scratch.RECIPES)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda z: z.name)
 def test_parameter_counts_match_the_course(entry):
     assert scratch.count_params(entry) == EXPECTED_PARAMS[entry.name]
     course = entry.course_params
@@ -53,15 +68,17 @@ def test_parameter_counts_match_the_course(entry):
 def test_list_models_prints_every_name_with_its_count(capsys):
     scratch.main(["--list-models"])
     out = capsys.readouterr().out
-    for entry in ZOO:
+    for entry in ENTRIES:
         assert entry.name in out and f"{EXPECTED_PARAMS[entry.name]:,}" in out
 
 
+@pytest.mark.parametrize("norm", ["pre", "post"])
 @pytest.mark.slow
-def test_einsum_encoder_matches_torch_transformer_encoder():
+def test_einsum_encoder_matches_torch_transformer_encoder(norm):
     torch.manual_seed(0)
-    simple = build_architecture("simple_vit", num_classes=100).eval()
-    custom = build_architecture("custom_vit", num_classes=100).eval()
+    simple = build_architecture("simple_vit", num_classes=100, norm=norm).eval()
+    custom = build_architecture("custom_vit", num_classes=100, norm=norm).eval()
+    assert all(layer.norm_first == (norm == "pre") for layer in simple.encoder.layers)
     for layer in simple.encoder.layers:
         torch.nn.init.zeros_(layer.self_attn.in_proj_bias)  # CustomViT's Q/K/V have no bias
     copy_from_torch_encoder(simple.encoder, custom.encoder)
@@ -76,6 +93,79 @@ def test_einsum_encoder_matches_torch_transformer_encoder():
         tokens = simple._embed(x)
         assert torch.allclose(custom.encoder(tokens), simple.encoder(tokens), atol=1e-5)
         assert torch.allclose(custom(x), simple(x), atol=1e-5)
+
+
+def test_column_and_8x8_patch_readings_cut_the_image_as_the_course_lists():
+    """Report 2, 6.1: row and col 32 steps of 96 values (one pixel row / column x 3 channels), patch4 64 x 48,
+    patch8 16 steps of 192 values (one 8x8 patch x 3 channels), patches in raster order."""
+    from core.image.explain import forward_with_gradcam
+
+    x = torch.arange(2 * 3 * 32 * 32, dtype=torch.float32).view(2, 3, 32, 32)
+    models = {r: build_architecture("image_rnn", num_classes=10, reading=r, hidden=8).eval() for r in
+              ("row", "col", "patch4", "patch8")}  # fmt: skip
+    seqs = {r: m.to_sequence(x) for r, m in models.items()}
+    assert {r: tuple(q.shape) for r, q in seqs.items()} == {
+        "row": (2, 32, 96),
+        "col": (2, 32, 96),
+        "patch4": (2, 64, 48),
+        "patch8": (2, 16, 192),
+    }
+    for t in (0, 7, 31):  # step t is column t: its 32 pixels top to bottom, 3 channels each
+        assert torch.equal(seqs["col"][:, t], x[:, :, :, t].permute(0, 2, 1).reshape(2, 96))
+    assert torch.equal(seqs["col"], models["row"].to_sequence(x.transpose(2, 3)))  # columns = rows of the transpose
+    for step in (0, 5, 15):  # step 5 is the patch in row 1, column 1 of the 4 x 4 grid
+        r, c = divmod(step, 4)
+        assert torch.equal(seqs["patch8"][:, step], x[:, :, 8 * r : 8 * r + 8, 8 * c : 8 * c + 8].reshape(2, 192))
+    # The explanation is one value per step, laid out as the steps lie on the image (what the tab draws).
+    assert {r: m.reading_grid for r, m in models.items()} == {"row": (32, 1), "col": (1, 32), "patch4": (8, 8),
+                                                              "patch8": (4, 4)}  # fmt: skip
+    for m in models.values():
+        _, cam = forward_with_gradcam(m, torch.randn(1, 3, 32, 32))
+        assert cam.shape == m.reading_grid
+    with pytest.raises(ValueError):
+        build_architecture("image_rnn", reading="diagonal")
+
+
+@pytest.mark.parametrize("arch", ["simple_vit", "custom_vit", "cnn_transformer", "spatial_token_vit",
+                                  "channel_token_vit"])  # fmt: skip
+def test_post_ln_normalises_each_residual_sum_with_the_same_parameters(arch):
+    """Report 2, 4.3: Post-LN x = LN(x + Attn(x)), Pre-LN x = x + Attn(LN(x)). Same parameters and initialisation;
+    a Post-LN layer's output is a LayerNorm's (every token mean 0, std 1 with LayerNorm's initial weights), a Pre-LN
+    layer's is not; the default is Pre-LN."""
+    small = {"dim": 16, "depth": 2, "heads": 2, "ffn": 32}
+    models = {}
+    for norm in ("pre", "post", None):
+        torch.manual_seed(0)
+        models[norm] = build_architecture(arch, num_classes=10, **small, **({"norm": norm} if norm else {})).eval()
+    pre, post = models["pre"].state_dict(), models["post"].state_dict()
+    assert list(pre) == list(post) and all(torch.equal(pre[k], post[k]) for k in pre)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        tokens = models["pre"].stem(x).flatten(2) if arch == "channel_token_vit" else None
+        tokens = models["pre"]._embed(x) if tokens is None else models["pre"].proj(tokens) + models["pre"].pos
+        out = {norm: m.encoder.layers[0](tokens) for norm, m in models.items()}
+        assert torch.equal(models[None](x), models["pre"](x))  # no "norm" (every older checkpoint): Pre-LN
+        assert not torch.allclose(models["post"](x), models["pre"](x), atol=1e-3)
+    assert out["post"].mean(-1).abs().max() < 1e-5 and (out["post"].std(-1, unbiased=False) - 1).abs().max() < 1e-3
+    assert (out["pre"].std(-1, unbiased=False) - 1).abs().max() > 0.1
+    with pytest.raises(ValueError):
+        build_architecture(arch, num_classes=10, norm="sandwich")
+
+
+def test_committed_checkpoints_give_the_logits_they_gave_before():
+    """The reading and norm options changed no committed checkpoint's outputs. tests/zoo_logits_before_norm_option.json
+    holds each checkpoint's logits on the seeded input it names, computed (rounded to 5 decimals, one CPU thread) by
+    this loop at the commit it names, before those options existed."""
+    ref = json.loads((REPO / "tests" / "zoo_logits_before_norm_option.json").read_text())
+    x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    assert ref["input"] == "torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))"
+    assert len(ref["logits"]) == 12
+    for name, expected in ref["logits"].items():
+        module, config = load_checkpoint(COMMITTED / name)
+        assert "norm" not in config["model_args"] and config["model_args"].get("reading") in (None, "row", "patch4")
+        with torch.no_grad():
+            got = module(x)
+        assert torch.allclose(got, torch.tensor(expected), atol=1e-4), name
 
 
 @pytest.mark.parametrize("norm_first,activation", [(True, "gelu"), (False, "relu")])
@@ -269,3 +359,50 @@ def test_committed_leaderboard_and_dropdown_state_the_budget():
     }
     r = board["simple_cnn"]
     assert f"({r['train_samples']:,} images × {r['epochs']} epochs)" in labels["simple_cnn"]
+
+
+def _board_cells(text: str, model: str) -> dict[str, str]:
+    """One model's row of a leaderboard.md table, as {column: cell}."""
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("| rank |"))
+    row = next(line for line in lines if line.startswith("| ") and f"| {model} |" in line)
+    return dict(zip((c.strip() for c in header.strip("|").split("|")), (c.strip() for c in row.strip("|").split("|"))))
+
+
+def test_leaderboard_shows_val_accuracy_and_the_lr_each_run_used(tmp_path):
+    """Rows show validation accuracy beside test accuracy; the lr column is what the run used, with the course's
+    beside it where the course printed another; the header names every run that overrode its recipe."""
+    board = {
+        "softmax": _row(3000, 2, lr=1e-3, batch_size=256, val_accuracy=0.6125),
+        "mlp": _row(3000, 2, val_accuracy=0.7),
+        "gru_col": _row(3000, 2, batch_size=64, val_accuracy=None),
+    }
+    (tmp_path / "leaderboard.json").write_text(json.dumps(board))
+    scratch.main(["--dataset", "fashion_mnist", "--leaderboard-only", "--out-dir", str(tmp_path)])
+    text = (tmp_path / "leaderboard.md").read_text()
+    softmax, mlp, gru = (_board_cells(text, m) for m in ("softmax", "mlp", "gru_col"))
+    assert (softmax["test acc"], softmax["val acc"], softmax["lr"], softmax["batch"]) == (
+        "50.00%", "61.25%", "0.001 (course 0.1)", "256"
+    )  # fmt: skip
+    assert (mlp["val acc"], mlp["lr"]) == ("70.00%", "0.001")  # the course's MLP lr too
+    assert (gru["val acc"], gru["lr"], gru["batch"]) == ("", "0.001", "64")  # no course recipe for the variants
+    assert "softmax ran at lr 0.001 (recipe 0.1); gru_col ran at batch size 64 (recipe 128)" in text
+    assert "report 2, 3.2: softmax 0.1" in text
+
+
+@pytest.mark.skipif(not (COMMITTED / "leaderboard.json").is_file(), reason="no committed zoo leaderboard")
+def test_committed_leaderboard_agrees_with_each_run():
+    """Every committed checkpoint has its row; each row's lr and batch size are those its config.json says it ran
+    with, its val accuracy its metrics.json's last epoch, and leaderboard.md shows them."""
+    board = json.loads((COMMITTED / "leaderboard.json").read_text())
+    text = (COMMITTED / "leaderboard.md").read_text()
+    assert sorted(board) == _committed()
+    for name, row in board.items():
+        train_config = json.loads((COMMITTED / name / "config.json").read_text())["train_config"]
+        metrics = json.loads((COMMITTED / name / "metrics.json").read_text())
+        assert (row["lr"], row["batch_size"]) == (train_config["lr"], train_config["batch_size"]), name
+        assert row["val_accuracy"] == metrics["history"][-1]["val_acc"] == metrics["summary"]["val_accuracy"]
+        cells = _board_cells(text, name)
+        assert cells["val acc"] == f"{100 * row['val_accuracy']:.2f}%" and cells["lr"].split()[0] == str(row["lr"])
+        if (row["lr"], row["batch_size"]) != scratch.RECIPES[name][:2]:
+            assert f"{name} ran at" in text.split("| rank |")[0]

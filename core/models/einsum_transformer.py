@@ -1,4 +1,6 @@
-"""A Pre-LN Transformer encoder written with nn.Linear, nn.LayerNorm, torch.einsum and F.softmax only.
+"""A Transformer encoder written with nn.Linear, nn.LayerNorm, torch.einsum and F.softmax only.
+
+Pre-LN by default (x + Attn(LN(x)), the course's), Post-LN with norm="post" (LN(x + Attn(x)), the 2017 paper's).
 
 Course zoo 5 (CustomViT) uses it to show what nn.TransformerEncoder does inside. Shapes and the order of
 operations match torch's norm_first layer, so weights copied from it give the same outputs (tested). Q/K/V have no
@@ -14,6 +16,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from core.models.zoo_common import check_norm
 
 
 class EinsumSelfAttention(nn.Module):
@@ -37,22 +41,30 @@ class EinsumSelfAttention(nn.Module):
 
 
 class EinsumEncoderLayer(nn.Module):
-    def __init__(self, d_model: int, heads: int, ffn: int, dropout: float):
+    def __init__(self, d_model: int, heads: int, ffn: int, dropout: float, norm: str = "pre"):
         super().__init__()
+        check_norm(norm)
+        self.pre_norm = norm == "pre"
         self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
         self.attn = EinsumSelfAttention(d_model, heads)
         self.linear1, self.linear2 = nn.Linear(d_model, ffn), nn.Linear(ffn, d_model)
         self.dropout, self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout), nn.Dropout(dropout)
 
+    def _ffn(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear2(self.dropout(F.gelu(self.linear1(x))))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.dropout1(self.attn(self.norm1(x)))
-        return x + self.dropout2(self.linear2(self.dropout(F.gelu(self.linear1(self.norm2(x))))))
+        if self.pre_norm:  # normalise what enters each branch; the residual stream itself is never normalised
+            x = x + self.dropout1(self.attn(self.norm1(x)))
+            return x + self.dropout2(self._ffn(self.norm2(x)))
+        x = self.norm1(x + self.dropout1(self.attn(x)))  # normalise each residual sum
+        return self.norm2(x + self.dropout2(self._ffn(x)))
 
 
 class EinsumEncoder(nn.Module):
-    def __init__(self, d_model: int, heads: int, ffn: int, layers: int, dropout: float):
+    def __init__(self, d_model: int, heads: int, ffn: int, layers: int, dropout: float, *, norm: str = "pre"):
         super().__init__()
-        self.layers = nn.ModuleList(EinsumEncoderLayer(d_model, heads, ffn, dropout) for _ in range(layers))
+        self.layers = nn.ModuleList(EinsumEncoderLayer(d_model, heads, ffn, dropout, norm) for _ in range(layers))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.layers:
@@ -61,7 +73,8 @@ class EinsumEncoder(nn.Module):
 
 
 def copy_from_torch_encoder(src: nn.TransformerEncoder, dst: EinsumEncoder) -> None:
-    """Load a norm_first nn.TransformerEncoder's weights (its Q/K/V biases must be zero: ours have none)."""
+    """Load an nn.TransformerEncoder's weights (its Q/K/V biases must be zero: ours have none). Its norm_first must
+    match the layers' norm placement; the parameters are the same either way."""
     for s, d in zip(src.layers, dst.layers, strict=True):
         w_q, w_k, w_v = s.self_attn.in_proj_weight.chunk(3)
         with torch.no_grad():

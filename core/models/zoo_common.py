@@ -22,7 +22,26 @@ def pre_ln_encoder(d_model: int, heads: int, ffn: int, layers: int, dropout: flo
     forces PyTorch's slow "math" attention on CPU (8x slower for 1024 tokens, measured) for no accuracy gain
     at this size.
     """
-    layer = SdpaEncoderLayer(d_model, heads, ffn, dropout, activation="gelu", batch_first=True, norm_first=True)
+    return zoo_encoder(d_model, heads, ffn, layers, dropout, norm="pre")
+
+
+# Where each sub-layer's LayerNorm sits (course report 2, 4.3). "pre": x + Attn(LN(x)), the course's choice (stable
+# without warmup); "post": LN(x + Attn(x)), the 2017 paper's. Same parameters either way, so a checkpoint's
+# config.json must say which (a missing "norm" means "pre": every checkpoint written before the option).
+NORMS = ("pre", "post")
+
+
+def check_norm(norm: str) -> None:
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS} (LayerNorm before or after each residual sum), not {norm!r}")
+
+
+def zoo_encoder(d_model: int, heads: int, ffn: int, layers: int, dropout: float, *, norm: str = "pre") -> nn.Module:
+    """pre_ln_encoder's encoder with the LayerNorms before ("pre") or after ("post") each residual sum."""
+    check_norm(norm)
+    layer = SdpaEncoderLayer(
+        d_model, heads, ffn, dropout, activation="gelu", batch_first=True, norm_first=norm == "pre"
+    )
     layer.self_attn.dropout = 0.0
     return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
 

@@ -4,6 +4,10 @@
 - CNNTransformer: two conv blocks -> an 8x8 map whose 64 cells are the tokens.
 - SpatialTokenViT: each of the 1024 pixels is a token.
 - ChannelTokenViT: each of 64 feature channels (a 32x32 map, flattened) is a token.
+
+Each takes `norm`: "pre" (the course's Pre-LN, the default: what every checkpoint without the key was trained with)
+or "post" (Post-LN, the 2017 paper's; course report 2, 4.3 compares the two). The head's LayerNorm stays in both, so
+the parameters, and their count, are the same.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import torch
 from torch import nn
 
 from core.models.einsum_transformer import EinsumEncoder
-from core.models.zoo_common import pre_ln_encoder, run_encoder_with_features, tokens_to_grid
+from core.models.zoo_common import check_norm, run_encoder_with_features, tokens_to_grid, zoo_encoder
 from core.runtime.messages import Bilingual
 
 
@@ -71,14 +75,18 @@ class SimpleViT(_TokenViT):
         heads: int = 4,
         ffn: int = 512,
         dropout: float = 0.1,
+        norm: str = "pre",
     ):
         super().__init__()
+        check_norm(norm)
+        self.norm_placement = norm
         self.patch_embed = nn.Conv2d(3, dim, patch, stride=patch)
-        self._init_tail(dim, (image_size // patch) ** 2, num_classes, self._encoder(dim, heads, ffn, depth, dropout))
+        encoder = self._encoder(dim, heads, ffn, depth, dropout, norm)
+        self._init_tail(dim, (image_size // patch) ** 2, num_classes, encoder)
 
     @staticmethod
-    def _encoder(dim, heads, ffn, depth, dropout) -> nn.Module:
-        return pre_ln_encoder(dim, heads, ffn, depth, dropout)
+    def _encoder(dim, heads, ffn, depth, dropout, norm) -> nn.Module:
+        return zoo_encoder(dim, heads, ffn, depth, dropout, norm=norm)
 
     def tokens(self, x: torch.Tensor) -> torch.Tensor:
         return self.patch_embed(x).flatten(2).transpose(1, 2)  # (B, 64, 128)
@@ -93,8 +101,8 @@ class CustomViT(SimpleViT):
     )
 
     @staticmethod
-    def _encoder(dim, heads, ffn, depth, dropout) -> nn.Module:
-        return EinsumEncoder(dim, heads, ffn, depth, dropout)
+    def _encoder(dim, heads, ffn, depth, dropout, norm) -> nn.Module:
+        return EinsumEncoder(dim, heads, ffn, depth, dropout, norm=norm)
 
 
 class CNNTransformer(_TokenViT):
@@ -112,8 +120,10 @@ class CNNTransformer(_TokenViT):
         heads: int = 4,
         ffn: int = 512,
         dropout: float = 0.1,
+        norm: str = "pre",
     ):
         super().__init__()
+        self.norm_placement = norm
         self.conv = nn.Sequential(
             nn.Conv2d(3, 32, 3, padding=1),
             nn.BatchNorm2d(32),
@@ -125,7 +135,7 @@ class CNNTransformer(_TokenViT):
             nn.MaxPool2d(2),
         )
         self.proj = nn.Linear(64, dim)
-        self._init_tail(dim, 64, num_classes, pre_ln_encoder(dim, heads, ffn, depth, dropout))
+        self._init_tail(dim, 64, num_classes, zoo_encoder(dim, heads, ffn, depth, dropout, norm=norm))
 
     def tokens(self, x: torch.Tensor) -> torch.Tensor:
         return self.proj(self.conv(x).flatten(2).transpose(1, 2))  # (B, 64, 64) -> (B, 64, 128)
@@ -146,10 +156,13 @@ class SpatialTokenViT(_TokenViT):
         heads: int = 4,
         ffn: int = 256,
         dropout: float = 0.1,
+        norm: str = "pre",
     ):
         super().__init__()
+        self.norm_placement = norm
         self.proj = nn.Linear(3, dim)
-        self._init_tail(dim, image_size * image_size, num_classes, pre_ln_encoder(dim, heads, ffn, depth, dropout))
+        encoder = zoo_encoder(dim, heads, ffn, depth, dropout, norm=norm)
+        self._init_tail(dim, image_size * image_size, num_classes, encoder)
 
     def tokens(self, x: torch.Tensor) -> torch.Tensor:
         return self.proj(x.flatten(2).transpose(1, 2))  # (B, 1024, 3) -> (B, 1024, 64)
@@ -176,11 +189,13 @@ class ChannelTokenViT(_TokenViT):
         heads: int = 4,
         ffn: int = 512,
         dropout: float = 0.1,
+        norm: str = "pre",
     ):
         super().__init__()
+        self.norm_placement = norm
         self.stem = nn.Sequential(nn.Conv2d(3, channels, 1), nn.BatchNorm2d(channels), nn.ReLU(inplace=True))
         self.proj = nn.Linear(image_size * image_size, dim)
-        self._init_tail(dim, channels, num_classes, pre_ln_encoder(dim, heads, ffn, depth, dropout))
+        self._init_tail(dim, channels, num_classes, zoo_encoder(dim, heads, ffn, depth, dropout, norm=norm))
 
     def tokens(self, x: torch.Tensor) -> torch.Tensor:
         return self.proj(self.stem(x).flatten(2))  # (B, 64, 1024) -> (B, 64, 128)
