@@ -194,8 +194,10 @@ class ZooEntry:
     model_args: Mapping[str, Any]
     tiny_args: Mapping[str, Any]
     family: str
-    course_params: str  # the course's count at C=100, shown next to ours
+    course_params: str  # the course's count at C=100, shown next to ours (or, for `untrained_in_course`, ours)
     live: bool = False  # offered by the Live training tab (small and fast enough to train during a lecture)
+    # A variant report 002 describes but did not train (its section): no course result or count to compare with.
+    untrained_in_course: str | None = None
 
 
 _TINY_VIT = frozen(dim=16, depth=2, heads=2, ffn=32)
@@ -246,6 +248,17 @@ ZOO: tuple[ZooEntry, ...] = (
         live=True,
     ),
     ZooEntry(
+        "simple_vit_post_ln",
+        "SimpleViT, Post-LN",
+        "simple_vit",
+        "core.models.zoo_vit:SimpleViT",
+        frozen(norm="post"),
+        _TINY_VIT,
+        "Transformer",
+        "821.0K",
+        untrained_in_course="4.3",
+    ),
+    ZooEntry(
         "custom_vit",
         "CustomViT (einsum)",
         "custom_vit",
@@ -254,6 +267,17 @@ ZOO: tuple[ZooEntry, ...] = (
         _TINY_VIT,
         "Transformer",
         "819.4K",
+    ),
+    ZooEntry(
+        "custom_vit_post_ln",
+        "CustomViT (einsum), Post-LN",
+        "custom_vit",
+        "core.models.zoo_vit:CustomViT",
+        frozen(norm="post"),
+        _TINY_VIT,
+        "Transformer",
+        "819.4K",
+        untrained_in_course="4.3",
     ),
     ZooEntry(
         "cnn_transformer",
@@ -298,6 +322,17 @@ ZOO: tuple[ZooEntry, ...] = (
         live=True,
     ),
     ZooEntry(
+        "gru_col",
+        "GRU reading columns",
+        "image_rnn",
+        "core.models.zoo_rnn:ImageRNN",
+        frozen(cell="gru", reading="col"),
+        _TINY_RNN,
+        "RNN",
+        "1.8M",
+        untrained_in_course="6.1",
+    ),
+    ZooEntry(
         "gru_patch4",
         "GRU reading 4x4 patches",
         "image_rnn",
@@ -306,6 +341,17 @@ ZOO: tuple[ZooEntry, ...] = (
         _TINY_RNN,
         "RNN",
         "1.7M",
+    ),
+    ZooEntry(
+        "gru_patch8",
+        "GRU reading 8x8 patches",
+        "image_rnn",
+        "core.models.zoo_rnn:ImageRNN",
+        frozen(cell="gru", reading="patch8"),
+        _TINY_RNN,
+        "RNN",
+        "1.9M",
+        untrained_in_course="6.1",
     ),
     ZooEntry(
         "lstm_row",
@@ -319,6 +365,17 @@ ZOO: tuple[ZooEntry, ...] = (
         live=True,
     ),
     ZooEntry(
+        "lstm_col",
+        "LSTM reading columns",
+        "image_rnn",
+        "core.models.zoo_rnn:ImageRNN",
+        frozen(cell="lstm", reading="col"),
+        _TINY_RNN,
+        "RNN",
+        "2.4M",
+        untrained_in_course="6.1",
+    ),
+    ZooEntry(
         "lstm_patch4",
         "LSTM reading 4x4 patches",
         "image_rnn",
@@ -328,7 +385,32 @@ ZOO: tuple[ZooEntry, ...] = (
         "RNN",
         "2.3M",
     ),
+    ZooEntry(
+        "lstm_patch8",
+        "LSTM reading 8x8 patches",
+        "image_rnn",
+        "core.models.zoo_rnn:ImageRNN",
+        frozen(cell="lstm", reading="patch8"),
+        _TINY_RNN,
+        "RNN",
+        "2.5M",
+        untrained_in_course="6.1",
+    ),
 )
+
+
+def _zoo_description(z: ZooEntry) -> Bilingual:
+    if z.untrained_in_course:
+        return Bilingual(
+            f"From scratch: a variant course report 2 describes (section {z.untrained_in_course}) but did not train; "
+            f"{z.course_params} params at 100 classes, counted here.",
+            f"Huấn luyện từ đầu: biến thể mà báo cáo 2 của môn học mô tả (mục {z.untrained_in_course}) nhưng không "
+            f"huấn luyện; {z.course_params.replace('.', ',')} tham số với 100 lớp, đếm ở đây.",
+        )
+    return Bilingual(
+        f"From scratch, course report 2 ({z.course_params} params at 100 classes).",
+        f"Huấn luyện từ đầu, báo cáo 2 của môn học ({z.course_params} tham số với 100 lớp).",
+    )
 
 
 def zoo_checkpoint_dir(dataset: str, name: str) -> str:
@@ -353,10 +435,7 @@ for _z in ZOO:
             + (HubCheckpoint(zoo_checkpoint_dir("cifar100", _z.name)),),
             preprocess=cifar_course_preprocess(32, cifar_stats=True),
             labels="cifar100",
-            description=Bilingual(
-                f"From scratch, course report 2 ({_z.course_params} params at 100 classes).",
-                f"Huấn luyện từ đầu, báo cáo 2 của môn học ({_z.course_params} tham số với 100 lớp).",
-            ),
+            description=_zoo_description(_z),
             family=_z.family,
             tiny_args=_z.tiny_args,
             tabs=("image", "cnn", "live") if _z.live else ("image", "cnn"),
