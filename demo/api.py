@@ -31,7 +31,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from core.catalog import DEFAULT_CLIP
-from core.catalog.initial import vqa_choice
+from core.catalog.availability import vqa_choice
 from core.clip.templates import DEFAULT_TEMPLATE
 from core.runtime.inputs import choice, number, shorten_echoes
 from core.video.service import CLIP_MODELS, deadline_progress
@@ -300,12 +300,10 @@ def video_search(
         video: the video file (MP4, WebM...).
         query: what to look for, e.g. "a rabbit" or a word shown on screen.
         mode: "combined", "clip" (what is seen) or "ocr" (text on screen).
-        model: the CLIP model for the "clip" part (the multilingual one understands Vietnamese queries).
-        top_k: how many moments to return.
-        keyframes: how keyframes are chosen: "uniform" (every interval_s), "shots" (at scene cuts) or "both".
-        interval_s: seconds between keyframes taken at a fixed interval.
-        window_s: seconds grouped into one moment.
-        language: "vi" or "en" for the summary, notes and errors; default: the request's language.
+        model: the CLIP model for the "clip" part (the multilingual one understands Vietnamese queries). top_k: how many
+        moments to return. keyframes: how keyframes are chosen: "uniform" (every interval_s), "shots" (at scene cuts) or
+        "both". interval_s: seconds between keyframes taken at a fixed interval. window_s: seconds grouped into one
+        moment. language: "vi" or "en" for the summary, notes and errors; default: the request's language.
     Returns:
         {"moments": [{"time_s", "score", ...}], "summary", "notes", "ms"}.
     """
@@ -385,7 +383,7 @@ def _png_base64(image) -> str:
 
 
 def _vqa_defaults(model: str, dataset: str) -> tuple[str, str]:
-    """What the page opens on (core.catalog.initial.vqa_choice) for what the call leaves out."""
+    """What the page opens on (core.catalog.availability.vqa_choice) for what the call leaves out."""
     first_dataset, first_variant = vqa_choice(_profile["name"]).models
     return model or first_variant, dataset or first_dataset
 
@@ -437,7 +435,7 @@ def mcp_choices(endpoint: str) -> dict[str, list[str]]:
     value means the page's choice): the `enum` an assistant reads in the MCP tool list (demo/server/gradio_hooks.py). An
     empty list: no model for it can run here now."""
     from core.catalog import VQA_DATASETS, VQA_VARIANTS, list_models, models_for, vqa_model_name
-    from core.catalog.initial import runs_here
+    from core.catalog.availability import runs_here
     from core.training import live_models
 
     profile = _profile["name"]

@@ -228,7 +228,7 @@ def space_preload() -> list[str]:
 
     from core.caption.loading import DEFAULT_GPT2, GPT2_MODEL_FILES
     from core.catalog import DEFAULT_CLIP
-    from core.catalog.initial import IMAGE_HEADLINE
+    from core.catalog.availability import IMAGE_HEADLINE
     from core.catalog.weights import OpenClipHub
     from core.text.tokenizer import DISTILBERT_TOKENIZER, TOKENIZER_FILE
 
@@ -316,7 +316,7 @@ def _caption_check() -> str:
     from core.caption import service as session
     from core.caption.decoding import DecodeOptions
     from core.catalog import caption_model_name
-    from core.catalog.initial import runs_here
+    from core.catalog.availability import runs_here
 
     name = caption_model_name("clipcap_mlp")
     if not runs_here(name):

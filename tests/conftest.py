@@ -2,8 +2,7 @@
 
 Also the suite's memory and its processes: the app servers started here die with pytest however it ends
 (core.runtime.subprocess_guard), each session-wide server stops after the last test that uses it, and the end of every
-run
-prints the peak memory of pytest and all its child processes together.
+run prints the peak memory of pytest and all its child processes together.
 """
 
 from __future__ import annotations

@@ -124,9 +124,8 @@ def test_status_tab_lists_the_models(browser, tiny_app):
 @pytest.fixture
 def live_app(tmp_path_factory):
     """A tiny app whose live-trained checkpoints go to a temporary folder (core.training.live_models under
-    APP_PROFILE=tiny),
-    never among the repo's checkpoints. For its one test only: kept for the module, its 1 GB (it trained) was alive
-    beside the fresh-clone app and Chromium at the suite's memory peak."""
+    APP_PROFILE=tiny), never among the repo's checkpoints. For its one test only: kept for the module, its 1 GB (it
+    trained) was alive beside the fresh-clone app and Chromium at the suite's memory peak."""
     tmp = tmp_path_factory.mktemp("live_app")
     app = launch_app(tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1", CHECKPOINT_DIR=str(tmp / "ckpt"))
     yield app

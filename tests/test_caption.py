@@ -259,7 +259,7 @@ def test_a_checkpoint_pushed_to_the_class_hub_repo_loads_without_local_files(tra
     import huggingface_hub.constants as hf_constants
 
     from core.catalog import caption_model_name, get_spec
-    from core.catalog.initial import runs_here
+    from core.catalog.availability import runs_here
 
     commit = "2" * 40
     repo = tmp_path / "hub" / "models--teacher--ckpts"

@@ -141,8 +141,7 @@ def test_the_gradio_pin_is_the_spaces_sdk_version():
 
 
 def test_the_preload_is_exactly_what_the_loaders_read():
-    """The front matter's lines are the ones demo.prefetch builds from the loaders' own file names, and no repo
-    is
+    """The front matter's lines are the ones demo.prefetch builds from the loaders' own file names, and no repo is
     preloaded whole (a repo without a file list pulled 1.7 GB nothing reads)."""
     from open_clip.constants import HF_SAFE_WEIGHTS_NAME
 

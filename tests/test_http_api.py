@@ -121,7 +121,8 @@ def test_committed_zoo_models_classify_offline(repo_default_app, client_for, exa
 
 
 def test_a_call_naming_no_model_gets_the_pair_the_page_opens_on(repo_default_app, client_for, example_image):
-    """Fresh offline clone: the page opens on the committed zoo pair (core.catalog.initial), and so does the API."""
+    """Fresh offline clone: the page opens on the committed zoo pair (core.catalog.availability), and so does the
+    API."""
     client = client_for(repo_default_app)
     raw = client.predict(handle_file(example_image), api_name="/classify_image")
     assert (raw["A"]["model"], raw["B"]["model"]) == ("simple_cnn", "cnn_transformer")

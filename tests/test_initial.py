@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from core.catalog import get_spec, initial
+from core.catalog import availability as initial
+from core.catalog import get_spec
 from tests.test_published import put_in_cache, source_of
 
 
@@ -74,7 +75,7 @@ def test_the_decision_is_cheap_and_imports_no_torch():
     import subprocess
 
     code = (
-        "import sys, time; from core.catalog import initial; t = time.perf_counter(); "
+        "import sys, time; from core.catalog import availability as initial; t = time.perf_counter(); "
         "[f() for f in (initial.image_pair, initial.text_pair, initial.vqa_choice, initial.clip_choice, "
         "initial.caption_choice, initial.video_mode)]; dt = time.perf_counter() - t; "
         "assert not {'torch', 'open_clip', 'torchvision'} & set(sys.modules), sorted(sys.modules); print(dt)"
@@ -122,7 +123,7 @@ def test_the_public_entries_show_their_model_card_figures():
 def test_a_failing_decision_keeps_the_page_serving(fresh, monkeypatch):
     """An unreadable cache must not put an error toast on every page load: that tab keeps its build-time values."""
     import app
-    from core.catalog import initial as core_initial
+    from core.catalog import availability as core_initial
 
     def broken(profile="default"):
         raise PermissionError("cache folder unreadable")

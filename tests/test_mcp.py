@@ -134,7 +134,7 @@ def test_an_assistant_can_use_every_tool_without_guessing(tiny_app, tmp_path):
 def test_model_enums_list_only_what_runs_on_a_fresh_offline_clone(monkeypatch):
     """Hole: classify_image suggested "resnet50"/"vit_b16", which cannot run without their downloaded weights."""
     from core.catalog import VQA_DATASETS, vqa_model_name
-    from core.catalog.initial import runs_here
+    from core.catalog.availability import runs_here
     from demo import api
 
     monkeypatch.setitem(api._profile, "name", "default")

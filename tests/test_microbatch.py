@@ -1,6 +1,5 @@
 """core.runtime.microbatch: simultaneous requests share forwards, each gets its own answer, errors stay with their
-request;
-batched Grad-CAM equals one-at-a-time Grad-CAM; classify gives the same answer batched or not."""
+request; batched Grad-CAM equals one-at-a-time Grad-CAM; classify gives the same answer batched or not."""
 
 from __future__ import annotations
 

@@ -70,9 +70,9 @@ def assert_runs_from_a_fresh_clone(command: str) -> None:
 
 
 def assert_status_commands_run_from_a_fresh_clone(name: str) -> None:
-    """The Status tab's instructor command for a missing model (core.catalog.status) is one that works from a fresh
-    clone."""
-    from core.catalog.status import model_status
+    """The Status tab's instructor command for a missing model (core.catalog.availability) is one that works from a
+    fresh clone."""
+    from core.catalog.availability import model_status
 
     commands = model_status(name, online=False).command.split("  or  ")
     assert commands and all(commands), name

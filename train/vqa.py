@@ -3,10 +3,9 @@
 Datasets: easy-VQA (inside the `easy-vqa` package: offline) or any dataset in the layout of core/vqa/data.py
 (the course's Vietnamese food set is not public; put yours in that layout. Report 003 states 65,331 samples split
 into Train 41,613 + Validation 4,839 + Test 10,879, which add up to 57,331: core.vqa.answers.course_food_split_note).
-Writes
-checkpoints/vqa/<dataset>/<variant>/ (safetensors + config.json with vocabulary and answers + metrics.json) and a
-leaderboard with the majority-answer baseline beside the variants. The course's report gives the four variants'
-results but not their training settings (epochs, learning rate, image size); the defaults below are this script's.
+Writes checkpoints/vqa/<dataset>/<variant>/ (safetensors + config.json with vocabulary and answers + metrics.json) and a
+leaderboard with the majority-answer baseline beside the variants. The course's report gives the four variants' results
+but not their training settings (epochs, learning rate, image size); the defaults below are this script's.
 
 Variants are only comparable on one budget (training questions, epochs, schedule, backbone start): leaderboard.md
 states it in its header, or says that the rows' budgets differ. Image size is a column (each encoder has its own

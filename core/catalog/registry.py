@@ -3,12 +3,11 @@
 The entries themselves live in one module per family (image_entries, text_entries, clip_entries, vqa_entries,
 caption_entries), which core/catalog/__init__.py imports, so any import of the catalogue sees every entry. An entry
 names its class directly (`builder`, a "module:attribute" path imported on first build), its hyperparameters, where its
-weights come from in order (each
-source says whether it is cached here), the preprocessing used when the weights do not carry their own, the label
-set, the tabs that offer it, the entries it runs on top of, and a description in both languages. The `tiny_args`
-make the same class small enough for tests and for APP_PROFILE=tiny. Tabs and scripts ask `models_for(...)`
-instead of keeping lists of names; core.catalog.store loads any entry, core.catalog.status and demo.prefetch
-loop over all.
+weights come from in order (each source says whether it is cached here), the preprocessing used when the weights do not
+carry their own, the label set, the tabs that offer it, the entries it runs on top of, and a description in both
+languages. The `tiny_args` make the same class small enough for tests and for APP_PROFILE=tiny. Tabs and scripts ask
+`models_for(...)` instead of keeping lists of names; core.catalog.store loads any entry, core.catalog.availability and
+demo.prefetch loop over all.
 """
 
 from __future__ import annotations

@@ -5,9 +5,8 @@ mode in memory, and returns the same object afterwards. One lock per (name, prof
 requests do not load the same 300 MB twice. Image classifiers and CLIP towers are built here and returned as
 `LoadedModel`; tasks whose checkpoints carry more than a module (text classifiers: the tokenizer they were trained
 with; VQA: vocabulary and answers; captioners: a tokenizer and a frozen decoder) name a function in their entry's
-`loader` and
-get their own loaded type, cached the same way. The text builder starts from `load_module` (the module alone,
-cached under its own key), so a tokenizer that fails to load is retried without reading the weights again.
+`loader` and get their own loaded type, cached the same way. The text builder starts from `load_module` (the module
+alone, cached under its own key), so a tokenizer that fails to load is retried without reading the weights again.
 
 Profiles, the same for every entry (tests/test_model_store.py checks each one):
 - "default": real weights from the entry's sources, in order.
@@ -105,9 +104,8 @@ def load_model(name: str, profile: str = "default") -> Any:
 
 def load_module(name: str, profile: str = "default") -> LoadedModel:
     """The entry's module as a LoadedModel, loaded once (what load_model returns for a plain entry). A `loader`
-    function whose entry is a module plus more (text: plus its tokenizer) starts from it, and demo.prefetch
-    fetches
-    a text model's weights through it. Raises WeightsUnavailable, KeyError for an unknown name."""
+    function whose entry is a module plus more (text: plus its tokenizer) starts from it, and demo.prefetch fetches a
+    text model's weights through it. Raises WeightsUnavailable, KeyError for an unknown name."""
     spec = get_spec(name)
     return _once((name, profile, MODULE), lambda: build_loaded(spec, profile))
 

@@ -5,8 +5,7 @@ offers batched, L2-normalised `encode_images` / `encode_texts` as float32 numpy 
 zero-shot, k-shot, captioning and video-search code can cache and compare without touching torch.
 
 Weights come from open_clip's pretrained registry (Hub downloads; `OpenClipHub` in core/catalog/weights.py). For tests
-and
-APP_PROFILE=tiny the same class is built tiny and random (`tiny=True`): a 1-layer ViT and text tower with the real
+and APP_PROFILE=tiny the same class is built tiny and random (`tiny=True`): a 1-layer ViT and text tower with the real
 CLIP BPE tokenizer, which open_clip ships inside its wheel, so it works offline.
 """
 

@@ -57,8 +57,7 @@ def content_key(source) -> str | None:
     """A hash of a file's bytes (or of raw bytes); None for in-memory images, which are not cached.
 
     A file is hashed in chunks after core.runtime.uploads' checks: a FIFO, a device or a file over the upload limit
-    raises
-    ImageInputError before anything is read into memory."""
+    raises ImageInputError before anything is read into memory."""
     if isinstance(source, bytes):
         return hashlib.sha1(source).hexdigest()
     if isinstance(source, (str, Path)):

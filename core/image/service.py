@@ -51,8 +51,7 @@ class ClassifyResult:
     notes: list[str] = field(default_factory=list)
     batch_size: int = 1  # requests that shared this forward (core.runtime.microbatch)
     # Is the input unlike the training images? None where the weights have no calibration (core.training.ood): no
-    # verdict
-    # is better than an invented threshold. Its sentence is also in `notes` (ood_note), for the HTTP API.
+    # verdict is better than an invented threshold. Its sentence is also in `notes` (ood_note), for the HTTP API.
     out_of_domain: Verdict | None = None
     ood_note: str | None = None
 

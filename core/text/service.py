@@ -44,8 +44,7 @@ TRANSFORMER_CLASSES = (DistilBertClassifier, MiniLMClassifier)
 @dataclass
 class TextModel:
     """A text classifier as core.catalog.store caches it (its entry's loader): the module and the tokenizer it was
-    trained
-    with, loaded together once per (name, profile)."""
+    trained with, loaded together once per (name, profile)."""
 
     loaded: LoadedModel
     tokenizer: Any

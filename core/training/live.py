@@ -406,8 +406,7 @@ def _train(
 def _save(live, model, entry, model_args, data, dataset, metrics) -> None:
     """Write the run into a temporary folder, then rename it into place: a save cut short (killed, disk full)
     leaves no half model among the live ones (core.training.live_models.clean_stale removes the temporary folder at the
-    next
-    start). A full disk is a SaveFailed in both languages, not the OS's text."""
+    next start). A full disk is a SaveFailed in both languages, not the OS's text."""
     folder = live.folder
     tmp = folder.with_name(f"{live_models.TMP_PREFIX}{os.getpid()}_{folder.name}")  # the pid: see clean_stale
     try:

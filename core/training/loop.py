@@ -7,8 +7,7 @@ a DataLoader, or `TensorBatches` over uint8 tensors held in memory. Live trainin
 
 Evaluation runs in bounded batches: every batch the caller's iterable yields is split again into pieces
 of at most `batch_size` inputs, by default as many as the model's activations allow (core.runtime.batching), so memory
-does
-not grow with the evaluation set or with a caller's large loader batch.
+does not grow with the evaluation set or with a caller's large loader batch.
 """
 
 from __future__ import annotations
@@ -150,8 +149,7 @@ def predict(
 
     Each batch runs in pieces of at most `batch_size` inputs; None (the default) sizes them by the model's
     activation memory (core.runtime.batching.eval_batch_size: a 256 MiB budget, at most 1,024 inputs), measured again
-    when
-    an input is bigger (text batches grow to the longest text)."""
+    when an input is bigger (text batches grow to the longest text)."""
     model.eval()
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
     total, y_true, y_pred = 0.0, [], []

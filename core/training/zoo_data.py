@@ -37,9 +37,8 @@ DATASETS = ("cifar100", "fashion_mnist")
 
 class DatasetMissing(UserError, RuntimeError):
     """A data set is neither on disk nor downloadable here. The message is words for the visitor (the live tab shows
-    it); `fix` (the command) and `detail` (where it looked, the library's error) are the instructor's:
-    demo.prefetch
-    and the train/ scripts print them. A RuntimeError as before, so they catch it unchanged."""
+    it); `fix` (the command) and `detail` (where it looked, the library's error) are the instructor's: demo.prefetch and
+    the train/ scripts print them. A RuntimeError as before, so they catch it unchanged."""
 
     title = Bilingual("No data to train on", "Không có dữ liệu để huấn luyện")
 

@@ -148,9 +148,8 @@ def playable_copy(path: str | Path, index: VideoIndex) -> str | None:
 
 def deadline_progress(progress, seconds: float):
     """`progress` (a core.video progress callback: fraction, message), stopping the work with a VideoInputError
-    once `seconds` have passed (the server's cap: demo.server.limits.video_request_limit_s). core.video reports
-    progress per keyframe and
-    per batch, so the search stops within one step of the deadline."""
+    once `seconds` have passed (the server's cap: demo.server.limits.video_request_limit_s). core.video reports progress
+    per keyframe and per batch, so the search stops within one step of the deadline."""
     limit = seconds
     deadline = time.monotonic() + limit
 

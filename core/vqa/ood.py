@@ -11,12 +11,11 @@ next (the committed MobileNetV2 variants, trained from scratch at 64 px, answer 
 image, easy-VQA or cat, lands at the same point), they cannot tell worlds apart, and the calibration falls back to
 the picture itself as the model receives it: an 8 x 8 colour thumbnail of the crop (`"feature": "pixels"`). The
 calibration picks the feature that catches more of a calibration set of other images (photos, Fashion-MNIST) and
-reports its catch rate on video frames it did not use. The score is a diagonal Mahalanobis distance: the root
-mean square, over those numbers, of
-(feature - training mean) / training spread. The threshold is a high percentile of the scores of held-out
-in-domain images (validation images the statistics were not fitted on), so at most a few per cent of real
-easy-VQA images are flagged; `python -m train.vqa --ood-only` fits it and writes `ood.json` beside each
-checkpoint (docs/OOD_VQA_TEXT.md has the measured rates). Plain functions, numpy in and out; no Gradio.
+reports its catch rate on video frames it did not use. The score is a diagonal Mahalanobis distance: the root mean
+square, over those numbers, of (feature - training mean) / training spread. The threshold is a high percentile of the
+scores of held-out in-domain images (validation images the statistics were not fitted on), so at most a few per cent of
+real easy-VQA images are flagged; `python -m train.vqa --ood-only` fits it and writes `ood.json` beside each checkpoint
+(docs/OOD_VQA_TEXT.md has the measured rates). Plain functions, numpy in and out; no Gradio.
 """
 
 from __future__ import annotations

@@ -133,8 +133,7 @@ def image_key(source) -> str:
     """Content hash of an uploaded file, of encoded image bytes, or of a PIL image's pixels.
 
     A file is hashed in chunks after core.runtime.uploads' checks (a regular file under the size limit): a FIFO, a
-    device
-    or a huge file raises ImageInputError before anything is read into memory."""
+    device or a huge file raises ImageInputError before anything is read into memory."""
     if isinstance(source, Image.Image):
         return hashlib.sha1(source.tobytes()).hexdigest()
     if isinstance(source, bytes):

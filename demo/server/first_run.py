@@ -1,9 +1,8 @@
 """What a tab opens on, decided on every page load, and the "needs download" card (first click works).
 
 Tabs register what they decide at page load with `on_page_load(fn, outputs)`; app.py calls `attach(demo)` once,
-which wires them all into one `load` event: one cheap request per page (core.catalog.initial only looks at files on
-disk).
-Deciding per page load, not when the app is built, means weights that appear later (a prefetch, a training run)
+which wires them all into one `load` event: one cheap request per page (core.catalog.availability only looks at files on
+disk). Deciding per page load, not when the app is built, means weights that appear later (a prefetch, a training run)
 change the page on its next load, without a restart.
 
 A language switch happens in place (demo/ui/i18n.py): the page's text that a page load wrote (the notes, the cards)
@@ -24,7 +23,7 @@ from collections.abc import Callable, Sequence
 import gradio as gr
 
 from core.catalog import get_spec
-from core.catalog.initial import Initial
+from core.catalog.availability import Initial
 from demo.server import gradio_internals
 from demo.server.fair_queue import QUICK_GROUP
 from demo.ui.i18n import RELANG_BUTTON, say
@@ -109,7 +108,8 @@ def card_text(request: gr.Request | None, tab: str, initial: Initial) -> str:
     clip = get_spec(get_spec(initial.models[0]).requires[0]).display_name if initial.models else "CLIP"
     size = _mb("clip_vit_b32_openai")
     # KTVIC is not shipped (nor downloadable by a command): the card says what the instructor must bring; the
-    # commands that work once it is in data/ktvic are in the Status tab's instructor section (core.catalog.status).
+    # commands that work once it is in data/ktvic are in the Status tab's instructor section
+    # (core.catalog.availability).
     return say(
         request,
         "### Thẻ này cần các mô hình chú thích đã huấn luyện\nChưa có checkpoint nào của ClipCap hay CNN + LSTM "

@@ -8,9 +8,8 @@ no private part of Gradio.
 1. Files. Gradio writes every `data:` URL an assistant sends to its temp folder before any check (also for a call
    the queue then refuses) and never removes it; its loopback client then uploads a second copy. Here a data URL
    is size-checked first (core.runtime.uploads.inline_bytes), written once into a folder of its own in the upload
-   folder,
-   handed to the endpoint as a plain path (no second upload) and removed when the call ends, answered or refused.
-   A web address is refused: the server would fetch whatever address a caller names.
+   folder, handed to the endpoint as a plain path (no second upload) and removed when the call ends, answered or
+   refused. A web address is refused: the server would fetch whatever address a caller names.
 2. Who is calling. Gradio runs each tool through a loopback gradio_client from 127.0.0.1 and replays the caller's
    headers, so an X-Forwarded-For sent to the MCP endpoint chose the address the queue's per-address bound saw,
    and each call looked like a new browser session. Here the forwarding headers are dropped and

@@ -13,9 +13,8 @@
   BODY_MIN_RATE (environment variables, read per request) change these.
 - Time (video search). Indexing a long video with OCR every half second held the single video slot for over two
   minutes per request. core.video.service.deadline_progress wraps a search's progress callback so that it stops the
-  search after
-  VIDEO_MAX_REQUEST_S seconds (default 300) with a message saying so; what was indexed by then stays cached, so
-  asking again continues from there.
+  search after VIDEO_MAX_REQUEST_S seconds (default 300) with a message saying so; what was indexed by then stays
+  cached, so asking again continues from there.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def start() -> None:
 
     apply_thread_settings()
     if serving_settings().preload and _started is None:
-        from core.catalog.initial import image_pair  # the pair the page opens on: file lookups, no torch
+        from core.catalog.availability import image_pair  # the pair the page opens on: file lookups, no torch
 
         profile = current_profile()
         _started = preload_in_background(image_pair(profile).models, profile)

@@ -9,8 +9,8 @@ from pathlib import Path
 import gradio as gr
 
 from core.catalog import caption_model_name, caption_variants, get_spec
+from core.catalog.availability import caption_choice
 from core.catalog.course_results import REPORT004
-from core.catalog.initial import caption_choice
 from core.runtime.inputs import NO_PHOTO, InputError
 from core.runtime.messages import Bilingual
 from demo.server import first_run

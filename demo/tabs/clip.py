@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import gradio as gr
 
 from core.catalog import DEFAULT_CLIP, get_spec, list_models
+from core.catalog.availability import clip_choice, runs_here
 from core.catalog.course_results import CLIP_COURSE_CLASSES, CLIP_COURSE_CURVE, CLIP_COURSE_PROMPT, CLIP_TASK3
-from core.catalog.initial import clip_choice, runs_here
 from core.clip.templates import CIFAR_TEMPLATES, DEFAULT_TEMPLATE, IMAGENET_TEMPLATES
 from core.runtime.inputs import NO_PHOTO, InputError
 from core.runtime.messages import Bilingual
@@ -61,10 +61,9 @@ def build_clip_tab(profile: str) -> None:
     zs.run_zs.click(zero_shot_event, zs_inputs, zs_outputs, **common)
     # An example fills the image and its classes, then classifies at once (where a CLIP can run here). Chained
     # here rather than gr.Examples(run_on_click=True): that event would preprocess the image, skip the models'
-    # concurrency group and stay callable through the API.
-    # A "no photo" note must not stay beside the photo just given: cleared on the visitor's own upload (`input`,
-    # not `change`, which an example fires too: its answer could arrive after the run's and wipe its notes), and
-    # for an example before the run starts.
+    # concurrency group and stay callable through the API. A "no photo" note must not stay beside the photo just given:
+    # cleared on the visitor's own upload (`input`, not `change`, which an example fires too: its answer could arrive
+    # after the run's and wipe its notes), and for an example before the run starts.
     notes, quick = [zs.zs_notes, ks.k_notes], dict(api_visibility="private", queue=False)
     zs.image.input(drop_inline_notes, notes, notes, **quick)
     example_event = gpu_task(for_profile(example_zero_shot, profile))

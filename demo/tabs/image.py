@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from core.catalog import get_spec, list_models
+from core.catalog.availability import IMAGE_OFFLINE, image_pair
 from core.catalog.course_results import REPORT002, TASK1
-from core.catalog.initial import IMAGE_OFFLINE, image_pair
 from core.catalog.labels import label_vi
 from core.catalog.store import DATASET_NAMES, load_with_fallback
 from core.catalog.weights import WeightsUnavailable
@@ -219,7 +219,7 @@ def _intro(profile: str) -> gr.Markdown:
 
 def _options(profile: str) -> tuple[gr.Dropdown, gr.Dropdown, gr.Checkbox, gr.Radio]:
     choices = model_choices(profile)
-    # The pair that runs here (core.catalog.initial), decided again on every page load (on_load).
+    # The pair that runs here (core.catalog.availability), decided again on every page load (on_load).
     default_a, default_b = image_pair(profile).models
     model_a = gr.Dropdown(choices, value=default_a, label=tr("image.model_a", "Mô hình A", "Model A"))
     model_b = gr.Dropdown(choices, value=default_b, label=tr("image.model_b", "Mô hình B", "Model B"))
@@ -270,9 +270,8 @@ def _panel(side: str) -> Panel:
 
 
 def on_load(request: gr.Request | None = None, *, profile: str) -> tuple:
-    """Page load: the pair that runs here now (core.catalog.initial), the note saying why it is not the headline pair,
-    and
-    the heading naming that pair."""
+    """Page load: the pair that runs here now (core.catalog.availability), the note saying why it is not the headline
+    pair, and the heading naming that pair."""
     initial = image_pair(profile)
     return (*initial.models, first_run.note_update(request, initial), pair_heading(*initial.models, request))
 

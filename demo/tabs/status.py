@@ -17,14 +17,15 @@ HEADERS = {
     "vi": ["mô hình", "là gì", "trạng thái", "trọng số lấy từ", "cách có trọng số"],
     "en": ["model", "what", "state", "weights from", "how to get them"],
 }
-# core.catalog.status's states, as a Vietnamese visitor reads them (the API and English visitors get core's words).
+# core.catalog.availability's states, as a Vietnamese visitor reads them (the API and English visitors get core's
+# words).
 STATE_VI = {"available locally": "có sẵn trên máy", "downloadable": "tải về được", "missing": "thiếu"}
 
 
 def model_rows(request: gr.Request | None = None):
     """The summary line and the table ({"headers", "data"}) of every catalogue entry, in words (no path, no
     command): the tab on page load and Refresh, and /model_status."""
-    from core.catalog.status import all_statuses
+    from core.catalog.availability import all_statuses
     from core.catalog.weights import hub_available
 
     statuses = all_statuses()
@@ -54,7 +55,7 @@ def model_rows(request: gr.Request | None = None):
 
 def instructor_notes(request: gr.Request | None = None, *, profile: str) -> str:
     """The instructor's section: the profile, the commands that fetch or train what is missing, the settings."""
-    from core.catalog.status import PREFETCH, all_statuses
+    from core.catalog.availability import PREFETCH, all_statuses
     from core.catalog.store import load_notes
 
     missing = [s for s in all_statuses() if s.command]

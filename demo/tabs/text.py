@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from core.catalog import get_spec, models_for
+from core.catalog.availability import text_pair
 from core.catalog.course_results import TASK2
-from core.catalog.initial import text_pair
 from core.catalog.weights import WeightsUnavailable
 from core.runtime.messages import UserError
 from core.text import UNLIKE_TRAINING, label_vi
@@ -57,7 +57,7 @@ def example_posts(dataset: str = "20ng") -> list[str]:
 
 def initial_dataset(profile: str) -> str:
     """20ng when both its checkpoints are here (someone ran train.text), else the offline WordNet pair
-    (core.catalog.initial.text_pair, asked again on every page load and by API calls that name no model)."""
+    (core.catalog.availability.text_pair, asked again on every page load and by API calls that name no model)."""
     return get_spec(text_pair(profile).models[0]).dataset
 
 
@@ -216,7 +216,7 @@ def switch(chosen: str) -> tuple:
 
 
 def on_load(request: gr.Request | None = None, *, profile: str) -> tuple:
-    """Page load: the pair that runs here now (core.catalog.initial), its examples, and the note saying why."""
+    """Page load: the pair that runs here now (core.catalog.availability), its examples, and the note saying why."""
     initial = text_pair(profile)
     chosen = get_spec(initial.models[0]).dataset
     return (chosen, *switch(chosen), first_run.note_update(request, initial))

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from core.catalog.initial import video_mode
+from core.catalog.availability import video_mode
 from core.runtime.images import ImageInputError
 from core.runtime.inputs import InputError
 from core.runtime.messages import Bilingual, UserError
@@ -268,7 +268,7 @@ def _results() -> tuple:
 
 
 def page_load(request: gr.Request | None = None, *, profile: str) -> list:
-    """The search mode the tab opens on: OCR when no CLIP weights are here (core.catalog.initial.video_mode)."""
+    """The search mode the tab opens on: OCR when no CLIP weights are here (core.catalog.availability.video_mode)."""
     return [video_mode(profile)]
 
 

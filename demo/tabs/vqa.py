@@ -7,8 +7,8 @@ from pathlib import Path
 import gradio as gr
 
 from core.catalog import VQA_DATASETS, VQA_VARIANTS, vqa_spec
+from core.catalog.availability import vqa_choice
 from core.catalog.course_results import REPORT003
-from core.catalog.initial import vqa_choice
 from core.runtime.inputs import NO_PHOTO, InputError
 from core.runtime.messages import Bilingual
 from core.vqa.answers import EASY_VQA_VI, answer_vi, course_food_split_note
@@ -88,7 +88,7 @@ def build_vqa_tab(profile: str) -> None:
     _own_data_card()
     # The split's figures with their note: the report's own arithmetic does not add up (core.vqa.answers).
     course_panel("vqa", [REPORT003], profile, extra=(course_food_split_note(),))
-    # The first checkpoint here, the user's own food checkpoint before easy-VQA (core.catalog.initial.vqa_choice).
+    # The first checkpoint here, the user's own food checkpoint before easy-VQA (core.catalog.availability.vqa_choice).
     first_run.on_page_load(for_profile(page_load, profile), [variant, dataset])
     common = dict(preprocess=False, concurrency_id="models", api_visibility="private")
     inputs = [image, question, chatbot, variant, dataset]
@@ -202,7 +202,7 @@ def available_datasets(profile: str) -> list[str]:
 
 
 def page_load(request: gr.Request | None = None, *, profile: str) -> list:
-    """The variant and data set of the first checkpoint here (core.catalog.initial.vqa_choice), in the dropdowns'
+    """The variant and data set of the first checkpoint here (core.catalog.availability.vqa_choice), in the dropdowns'
     order."""
     return list(reversed(vqa_choice(profile).models))
 
