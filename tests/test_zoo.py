@@ -13,10 +13,23 @@ from core.catalog import ZOO, build_architecture
 from core.catalog import store as model_store
 from core.catalog.checkpoint import load_checkpoint
 from core.image.service import classify
-from core.models.einsum_transformer import copy_from_torch_encoder
 from core.runtime.batching import predict_in_batches
 from core.training.zoo_data import DEBIAN_FASHION_MNIST, load_dataset
 from train import scratch
+
+
+def copy_from_torch_encoder(src, dst) -> None:
+    """Load an nn.TransformerEncoder's weights (its Q/K/V biases must be zero: ours have none). Its norm_first must
+    match the layers' norm placement; the parameters are the same either way."""
+    for s, d in zip(src.layers, dst.layers, strict=True):
+        w_q, w_k, w_v = s.self_attn.in_proj_weight.chunk(3)
+        with torch.no_grad():
+            for lin, w in ((d.attn.q, w_q), (d.attn.k, w_k), (d.attn.v, w_v)):
+                lin.weight.copy_(w)
+        d.attn.out.load_state_dict(s.self_attn.out_proj.state_dict())
+        for name in ("norm1", "norm2", "linear1", "linear2"):
+            getattr(d, name).load_state_dict(getattr(s, name).state_dict())
+
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "checkpoints" / "zoo" / "fashion_mnist"

@@ -70,16 +70,3 @@ class EinsumEncoder(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x
-
-
-def copy_from_torch_encoder(src: nn.TransformerEncoder, dst: EinsumEncoder) -> None:
-    """Load an nn.TransformerEncoder's weights (its Q/K/V biases must be zero: ours have none). Its norm_first must
-    match the layers' norm placement; the parameters are the same either way."""
-    for s, d in zip(src.layers, dst.layers, strict=True):
-        w_q, w_k, w_v = s.self_attn.in_proj_weight.chunk(3)
-        with torch.no_grad():
-            for lin, w in ((d.attn.q, w_q), (d.attn.k, w_k), (d.attn.v, w_v)):
-                lin.weight.copy_(w)
-        d.attn.out.load_state_dict(s.self_attn.out_proj.state_dict())
-        for name in ("norm1", "norm2", "linear1", "linear2"):
-            getattr(d, name).load_state_dict(getattr(s, name).state_dict())
