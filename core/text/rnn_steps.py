@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from core.runtime.messages import Bilingual, UserError
 
@@ -154,6 +153,8 @@ class CellRun:
 
 def _lstm_step(w, hx, c_prev):
     """The gate equations of report 003 on the concatenation hx = [h_{t-1}, x_t] (torch or numpy arrays)."""
+    import torch  # here, not at import: the app imports this module when it builds the page
+
     lib = torch if isinstance(hx, torch.Tensor) else np
     sig = torch.sigmoid if lib is torch else (lambda v: 1 / (1 + np.exp(-v)))
     z = {g: w[g][0] @ hx + w[g][1] for g in ("f", "i", "c", "o")}
@@ -165,11 +166,15 @@ def _lstm_step(w, hx, c_prev):
 def run_cell(cell: str, xs: np.ndarray, weights: dict[str, tuple[np.ndarray, np.ndarray]]) -> CellRun:
     """Run the cell over xs (T, d) from h_0 = C_0 = 0, recording every gate, then measure dh_T/dh_t (and dh_T/dC_t
     for the LSTM) for every t by autograd: one backward pass per hidden unit of h_T."""
+    import torch  # here, not at import: the app imports this module when it builds the page
+
     with torch.enable_grad():  # also when called under no_grad (a server's inference mode): the graph is the point
         return _run(cell, xs, weights)
 
 
 def _run(cell, xs, weights) -> CellRun:
+    import torch  # here, not at import: the app imports this module when it builds the page
+
     w = {
         g: (torch.tensor(m, dtype=torch.float64), torch.tensor(b, dtype=torch.float64)) for g, (m, b) in weights.items()
     }
