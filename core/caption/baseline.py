@@ -12,8 +12,11 @@ from collections.abc import Iterable, Sequence
 
 import torch
 from torch import nn
+from transformers import GenerationMixin, PretrainedConfig, PreTrainedModel
+from transformers.modeling_outputs import CausalLMOutput
 
 from core.caption.clipcap import FeatureNorm
+from core.caption.decoding import DecodeOptions, generate
 from core.caption.text import normalize_caption
 
 PAD, UNK, EOS = 0, 1, 2
@@ -72,22 +75,36 @@ class LSTMCaptioner(nn.Module):
         labels = ids.masked_fill(mask == 0, -100)
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
 
+    def logits(self, features: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """(B, V) next-word logits after the image and the words `ids` (B, t) so far (t may be 0)."""
+        image = self.image_proj(self.norm(features)).unsqueeze(1)  # (B, 1, E)
+        hidden, _ = self.lstm(torch.cat([image, self.embed(ids)], dim=1))
+        return self.out(hidden[:, -1])
 
-class LSTMStepper:
-    """Incremental decoding state for core.caption.decoding (the LSTM's (h, c) is its natural cache)."""
+    def caption_ids(self, features: torch.Tensor, eos_id: int, options: DecodeOptions) -> list[list[int]]:
+        """(1, F) image features -> word ids of the caption(s), through transformers' generate()."""
+        if "_generation" not in self.__dict__:  # built once; not a submodule, so not in state_dict()
+            object.__setattr__(self, "_generation", LSTMForGeneration(self))
+        start = torch.full((1, 1), PAD, dtype=torch.long, device=features.device)  # the image's slot
+        return generate(self._generation, eos_id, options, input_ids=start, image=features)
 
-    def __init__(self, model: LSTMCaptioner, features: torch.Tensor):
-        self.model, self.features, self.state = model, features, None
 
-    @torch.inference_mode()
-    def start(self) -> torch.Tensor:
-        hidden, self.state = self.model.lstm(self.model.image_proj(self.model.norm(self.features)).unsqueeze(1))
-        return self.model.out(hidden[:, -1])
+class LSTMForGeneration(PreTrainedModel, GenerationMixin):
+    """The LSTM as transformers' generate() expects a language model. Its first input is the projected image, not
+    a word, so input_ids start with a PAD placeholder in that slot (a word the vocabulary never shows; the
+    repetition penalty counts it, which only makes PAD less likely) and the image features come as the model
+    keyword `image`, which generate() passes to every step and repeats for beams and samples.
 
-    @torch.inference_mode()
-    def advance(self, tokens: torch.Tensor) -> torch.Tensor:
-        hidden, self.state = self.model.lstm(self.model.embed(tokens[:, None]), self.state)
-        return self.model.out(hidden[:, -1])
+    No cache: generate() keeps caches for attention layers only, so each step re-runs the LSTM over the image and
+    every word so far (at most 61 inputs; what it costs is measured in docs/DECODING.md)."""
 
-    def reorder(self, index: torch.Tensor) -> None:
-        self.state = tuple(s.index_select(1, index) for s in self.state)  # (layers, B, H)
+    config_class = PretrainedConfig
+
+    def __init__(self, captioner: LSTMCaptioner):
+        config = PretrainedConfig(vocab_size=captioner.out.out_features, eos_token_id=EOS, pad_token_id=PAD)
+        super().__init__(config)
+        self.generation_config.use_cache = False
+        self.captioner = captioner  # shares the captioner's parameters (no copy)
+
+    def forward(self, input_ids: torch.Tensor, image: torch.Tensor, **kwargs) -> CausalLMOutput:
+        return CausalLMOutput(logits=self.captioner.logits(image, input_ids[:, 1:]).unsqueeze(1))
