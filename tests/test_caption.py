@@ -219,8 +219,8 @@ def test_a_seeded_sample_ignores_torch_global_random_state(tiny_clipcap):
 
 
 def test_lstm_decodes_through_generate_as_its_own_argmax():
-    """The baseline's greedy caption through generate() is the LSTM's own argmax word after word; beams are
-    distinct; the wrapper adds no parameter to the checkpoint."""
+    """The baseline's greedy caption through generate() (LSTM states kept per prefix) is the argmax of the LSTM
+    run over the image and the whole prefix, word after word; beams are distinct; no parameter is added."""
     vocab = WordVocab.build(CAPTIONS)
     torch.manual_seed(0)
     lstm = LSTMCaptioner(feature_dim=8, vocab_size=len(vocab), embed_dim=16, hidden=32, dropout=0.0).eval()
@@ -229,8 +229,12 @@ def test_lstm_decodes_through_generate_as_its_own_argmax():
     (greedy,) = lstm.caption_ids(x, EOS, DecodeOptions(method="greedy", max_length=15))
     with torch.inference_mode():
         for step, word in enumerate(greedy):
-            logits = lstm.logits(x, torch.tensor([greedy[:step]], dtype=torch.long))
-            logits[0, EOS] = float("-inf") if step == 0 else logits[0, EOS]
+            image = lstm.image_proj(lstm.norm(x)).unsqueeze(1)
+            words = lstm.embed(torch.tensor([greedy[:step]], dtype=torch.long))
+            hidden, _ = lstm.lstm(torch.cat([image, words], dim=1))  # no state carried over: the whole prefix
+            logits = lstm.out(hidden[0, -1])
+            if step == 0:
+                logits[EOS] = float("-inf")  # a caption has at least one word
             assert word == int(logits.argmax())
     beams = lstm.caption_ids(x, EOS, DecodeOptions(method="beam", beam_width=4, num_captions=3, max_length=15))
     assert len(beams) == 3 and len({tuple(b) for b in beams}) == 3

@@ -75,36 +75,43 @@ class LSTMCaptioner(nn.Module):
         labels = ids.masked_fill(mask == 0, -100)
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
 
-    def logits(self, features: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        """(B, V) next-word logits after the image and the words `ids` (B, t) so far (t may be 0)."""
-        image = self.image_proj(self.norm(features)).unsqueeze(1)  # (B, 1, E)
-        hidden, _ = self.lstm(torch.cat([image, self.embed(ids)], dim=1))
-        return self.out(hidden[:, -1])
-
     def caption_ids(self, features: torch.Tensor, eos_id: int, options: DecodeOptions) -> list[list[int]]:
         """(1, F) image features -> word ids of the caption(s), through transformers' generate()."""
-        if "_generation" not in self.__dict__:  # built once; not a submodule, so not in state_dict()
-            object.__setattr__(self, "_generation", LSTMForGeneration(self))
         start = torch.full((1, 1), PAD, dtype=torch.long, device=features.device)  # the image's slot
-        return generate(self._generation, eos_id, options, input_ids=start, image=features)
+        return generate(LSTMForGeneration(self), eos_id, options, input_ids=start, image=features)
 
 
 class LSTMForGeneration(PreTrainedModel, GenerationMixin):
-    """The LSTM as transformers' generate() expects a language model. Its first input is the projected image, not
-    a word, so input_ids start with a PAD placeholder in that slot (a word the vocabulary never shows; the
-    repetition penalty counts it, which only makes PAD less likely) and the image features come as the model
-    keyword `image`, which generate() passes to every step and repeats for beams and samples.
+    """The LSTM as transformers' generate() expects a language model, for one caption_ids call (it holds that
+    call's LSTM states; it shares the captioner's parameters, nothing is copied).
 
-    No cache: generate() keeps caches for attention layers only, so each step re-runs the LSTM over the image and
-    every word so far (at most 61 inputs; what it costs is measured in docs/DECODING.md)."""
+    The LSTM's first input is the projected image, not a word, so input_ids start with a PAD placeholder in that
+    slot (a word the vocabulary never shows; the repetition penalty counts it, which only makes PAD less likely)
+    and the image features come as the model keyword `image`, which generate() repeats for beams and samples.
+
+    generate() keeps caches for attention layers only and hands this model every row's whole prefix at each step,
+    so the LSTM's (h, c) after each prefix is kept here, keyed by the prefix's ids: a step runs the LSTM over one
+    word per row from its parent prefix's state, whatever rows beam search kept, dropped or copied. Re-running the
+    LSTM over the whole prefix instead cost 10x more at the course's size (docs/DECODING.md)."""
 
     config_class = PretrainedConfig
 
     def __init__(self, captioner: LSTMCaptioner):
         config = PretrainedConfig(vocab_size=captioner.out.out_features, eos_token_id=EOS, pad_token_id=PAD)
         super().__init__(config)
-        self.generation_config.use_cache = False
-        self.captioner = captioner  # shares the captioner's parameters (no copy)
+        self.generation_config.use_cache = False  # no transformers cache: the states below are the cache
+        self.captioner = captioner
+        self.states: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = {}
 
     def forward(self, input_ids: torch.Tensor, image: torch.Tensor, **kwargs) -> CausalLMOutput:
-        return CausalLMOutput(logits=self.captioner.logits(image, input_ids[:, 1:]).unsqueeze(1))
+        m = self.captioner
+        prefixes = [tuple(row) for row in input_ids.tolist()]
+        if input_ids.shape[1] == 1:  # the image slot: the LSTM's first input is the projected image
+            hidden, (h, c) = m.lstm(m.image_proj(m.norm(image)).unsqueeze(1))
+        else:
+            parents = [self.states[p[:-1]] for p in prefixes]
+            state = (torch.cat([h for h, _ in parents], dim=1), torch.cat([c for _, c in parents], dim=1))
+            hidden, (h, c) = m.lstm(m.embed(input_ids[:, -1:]), state)
+        for row, prefix in enumerate(prefixes):
+            self.states[prefix] = (h[:, row : row + 1], c[:, row : row + 1])  # (layers, 1, H) each
+        return CausalLMOutput(logits=m.out(hidden[:, -1]).unsqueeze(1))
