@@ -9,14 +9,9 @@ against the hand-written decoder this replaced: docs/DECODING.md.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import torch
-
-# ClipCap's prompt is a prefix of embeddings with no token ids, so the penalty counts generated tokens only: what
-# we want, and what generate() warns about on every sampled or penalised caption.
-warnings.filterwarnings("ignore", "Passing `repetition_penalty` with `inputs_embeds`", UserWarning)
 
 METHODS = ("greedy", "beam", "sample")
 MAX_LENGTH_LIMIT = 60
@@ -71,29 +66,47 @@ class DecodeOptions:
 
 
 def generation_settings(options: DecodeOptions, eos_id: int | None) -> dict:
-    """The keyword arguments of `generate()` for these options (sampling adds SeededDraw's processors).
+    """The keyword arguments of `generate()` for one image's captions under these options.
 
+    The repetition penalty, temperature and top-p are transformers' own logits processors, passed in
+    `logits_processor` (generate() runs them after its built-in ones: the minimum length, here): given as
+    `repetition_penalty=`, generate() would warn on every caption that a prompt of embeddings has no ids to
+    penalise, which is what we want (the penalty counts the caption's tokens only, as it always did here).
     eos_id None: no end-of-text, every caption is exactly max_length tokens (the model's own EOS is masked at
-    every step by min_new_tokens; None alone would mean "the model's default" to generate())."""
+    every step by min_new_tokens; eos_token_id=None would mean "the model's default" to generate())."""
+    from transformers import (
+        LogitsProcessorList,
+        RepetitionPenaltyLogitsProcessor,
+        TemperatureLogitsWarper,
+        TopPLogitsWarper,
+    )
+
     options = options.checked()
+    processors = LogitsProcessorList()
+    if options.repetition_penalty != 1.0:
+        processors.append(RepetitionPenaltyLogitsProcessor(float(options.repetition_penalty)))
     settings = dict(
         max_new_tokens=options.max_length,
         min_new_tokens=options.max_length if eos_id is None else 1,  # a caption has at least one token
-        repetition_penalty=float(options.repetition_penalty),  # on generated tokens only: the prefix has no ids
         do_sample=False,  # so generate() adds no warper of its own (no default top-k 50); SeededDraw samples
         num_beams=1,
+        logits_processor=processors,
     )
     if eos_id is not None:
         settings.update(eos_token_id=eos_id, pad_token_id=eos_id)
-    if options.method == "beam":
-        width = max(options.beam_width, options.num_captions)
-        if width > 1:  # width 1 is greedy search (generate() warns about beam flags there)
-            settings.update(
-                num_beams=width,
-                num_return_sequences=options.num_captions,
-                length_penalty=float(options.length_penalty),  # scores: sum log-prob / length**length_penalty
-                early_stopping=True,  # stop once `width` hypotheses ended, as the hand-written search did
-            )
+    width = max(options.beam_width, options.num_captions)
+    if options.method == "beam" and width > 1:  # width 1 is greedy search (generate() warns about beam flags)
+        settings.update(
+            num_beams=width,
+            num_return_sequences=options.num_captions,
+            length_penalty=float(options.length_penalty),  # scores: sum log-prob / length**length_penalty
+            early_stopping=True,  # stop once `width` hypotheses ended, as the hand-written search did
+        )
+    if options.method == "sample":  # the caller repeats the image num_captions times: one row per caption
+        processors.append(TemperatureLogitsWarper(options.temperature))
+        if options.top_p < 1.0:
+            processors.append(TopPLogitsWarper(options.top_p))
+        processors.append(SeededDraw(options.seed))
     return settings
 
 
@@ -117,17 +130,10 @@ def generate(model, eos_id: int | None, options: DecodeOptions, **inputs: torch.
     """Token id sequences (without EOS, without the prompt) for one image: 1 for greedy, `num_captions` for beam
     and sampling. `model` is a transformers GenerationMixin; `inputs` are its generate() inputs for one image
     (batch 1): inputs_embeds for ClipCap's prefix, input_ids and the image features for the LSTM."""
-    from transformers import LogitsProcessorList, TemperatureLogitsWarper, TopPLogitsWarper
-
     options = options.checked()
-    processors = LogitsProcessorList()
     if options.method == "sample":  # n independent rows, each drawn by SeededDraw
         inputs = {k: v.repeat_interleave(options.num_captions, 0) for k, v in inputs.items()}
-        processors.append(TemperatureLogitsWarper(options.temperature))
-        if options.top_p < 1.0:
-            processors.append(TopPLogitsWarper(options.top_p))
-        processors.append(SeededDraw(options.seed))
-    out = model.generate(**inputs, **generation_settings(options, eos_id), logits_processor=processors)
+    out = model.generate(**inputs, **generation_settings(options, eos_id))
     prompt = inputs["input_ids"].shape[1] if "input_ids" in inputs else 0  # inputs_embeds: new tokens only
     seqs: list[list[int]] = []
     for row in out[:, prompt:].tolist():
