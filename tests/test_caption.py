@@ -204,6 +204,25 @@ def test_decoding_controls(tiny_clipcap):
             DecodeOptions(**bad).checked()
 
 
+def test_the_models_own_generation_config_does_not_change_the_captions(tiny_clipcap):
+    """A Hub GPT-2 may ship a generation_config.json (a penalty, an n-gram ban, sampling): generate() fills every
+    argument left unset from it, so the tab's controls must set each one that changes what is picked."""
+    import copy
+
+    model, tok = tiny_clipcap
+    x = torch.randn(1, 8, generator=torch.Generator().manual_seed(4))
+    options = [DecodeOptions(method=m, num_captions=2, max_length=12) for m in ("greedy", "beam", "sample")]
+    plain = [model.caption_ids(x, tok.eos_token_id, o) for o in options]
+    saved = copy.deepcopy(model.gpt.generation_config)
+    try:
+        config = model.gpt.generation_config
+        config.repetition_penalty, config.no_repeat_ngram_size, config.num_return_sequences = 2.0, 1, 2
+        config.do_sample, config.top_k, config.num_beams = True, 2, 4
+        assert [model.caption_ids(x, tok.eos_token_id, o) for o in options] == plain
+    finally:
+        model.gpt.generation_config = saved
+
+
 def test_a_seeded_sample_ignores_torch_global_random_state(tiny_clipcap):
     """generate(do_sample=True) draws from torch's global RNG, which any other request moves; the caption tab's
     sampling draws from its own generator, so the seed alone decides the captions."""

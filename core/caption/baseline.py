@@ -92,7 +92,7 @@ class LSTMForGeneration(PreTrainedModel, GenerationMixin):
     generate() keeps caches for attention layers only and hands this model every row's whole prefix at each step,
     so the LSTM's (h, c) after each prefix is kept here, keyed by the prefix's ids: a step runs the LSTM over one
     word per row from its parent prefix's state, whatever rows beam search kept, dropped or copied. Re-running the
-    LSTM over the whole prefix instead cost 10x more at the course's size (docs/DECODING.md)."""
+    LSTM over the whole prefix instead cost about 3x more at the course's size (docs/DECODING.md)."""
 
     config_class = PretrainedConfig
 

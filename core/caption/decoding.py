@@ -90,6 +90,11 @@ def generation_settings(options: DecodeOptions, eos_id: int | None) -> dict:
         min_new_tokens=options.max_length if eos_id is None else 1,  # a caption has at least one token
         do_sample=False,  # so generate() adds no warper of its own (no default top-k 50); SeededDraw samples
         num_beams=1,
+        num_return_sequences=1,
+        # generate() fills every argument left unset from the model's generation_config (a Hub GPT-2 may ship one
+        # with a penalty or an n-gram ban); the tab's controls alone decide these
+        repetition_penalty=1.0,
+        no_repeat_ngram_size=0,
         logits_processor=processors,
     )
     if eos_id is not None:
