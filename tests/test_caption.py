@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,9 +14,10 @@ import torch
 
 from core.caption import loading, metrics
 from core.caption import service as session
-from core.caption.clipcap import ClipCaptionModel, GPTStepper, build_mapper
+from core.caption.baseline import EOS, LSTMCaptioner, WordVocab
+from core.caption.clipcap import ClipCaptionModel, build_mapper
 from core.caption.data import load_ktvic
-from core.caption.decoding import DecodeOptions, decode
+from core.caption.decoding import DecodeOptions, generation_settings
 from core.caption.text import clean_decoded, metric_tokens, nfc, segment
 from core.catalog import CAPTION_CLIP, caption_variants
 from core.catalog.weights import WeightsUnavailable
@@ -139,30 +141,123 @@ def tiny_clipcap():
     return ClipCaptionModel(gpt, mapper).eval(), tokenizer
 
 
+def uncached_logprobs(model, x, seq):
+    """GPT-2's next-token log-probs after the prefix and after each token of `seq`: ONE forward pass, no cache."""
+    with torch.inference_mode():
+        prefix = model.prefix(x)
+        embeds = torch.cat([prefix, model.embed_tokens(torch.tensor([seq], dtype=torch.long))], dim=1)
+        logits = model.gpt(inputs_embeds=embeds, use_cache=False).logits[0, prefix.shape[1] - 1 :]
+    return logits.float().log_softmax(-1)  # (len(seq) + 1, V)
+
+
 @pytest.mark.parametrize("method", ["greedy", "beam", "sample"])
 def test_kv_cache_changes_nothing_but_speed(tiny_clipcap, method):
+    """generate() always decodes a prefix of embeddings with GPT-2's KV cache; every token it picks must be what
+    the model without a cache (one full forward pass over prefix + caption) gives."""
     model, tok = tiny_clipcap
+    eos = tok.eos_token_id
     x = torch.randn(1, 8, generator=torch.Generator().manual_seed(1))
     options = DecodeOptions(method=method, beam_width=3, num_captions=3, max_length=12, top_p=0.8)
-    with_cache = decode(GPTStepper(model, x, use_cache=True), tok.eos_token_id, options)
-    without = decode(GPTStepper(model, x, use_cache=False), tok.eos_token_id, options)
-    assert with_cache == without
-    assert len(with_cache) == (1 if method == "greedy" else 3) and all(len(s) <= 12 for s in with_cache)
+    seqs = model.caption_ids(x, eos, options)
+    assert len(seqs) == (1 if method == "greedy" else 3) and all(1 <= len(s) <= 12 for s in seqs)
+    for seq in seqs:
+        logprobs = uncached_logprobs(model, x, seq)
+        logprobs[0, eos] = float("-inf")  # a caption has at least one token
+        for step, token in enumerate(seq):
+            if method == "greedy":
+                assert token == int(logprobs[step].argmax())
+            if method == "sample":  # inside the top-p nucleus of the uncached distribution
+                probs = logprobs[step].exp().sort(descending=True)
+                nucleus = int((probs.values.cumsum(0) < 0.8).sum()) + 1
+                assert token in probs.indices[:nucleus].tolist()
+        if method == "greedy" and len(seq) < 12:
+            assert int(logprobs[len(seq)].argmax()) == eos
+    if method == "beam":  # each beam's score: its uncached log-prob (EOS included) over its length
+        out = model.gpt.generate(
+            inputs_embeds=model.prefix(x).detach(), **generation_settings(options, eos), output_scores=True,
+            return_dict_in_generate=True,
+        )  # fmt: skip
+        for row, score in zip(out.sequences.tolist(), out.sequences_scores.tolist()):
+            seq = row[: row.index(eos)] if eos in row else row
+            logprobs = uncached_logprobs(model, x, seq)
+            total = sum(float(logprobs[t, token]) for t, token in enumerate(seq))
+            ended = len(seq) < len(row) or eos in row
+            total += float(logprobs[len(seq), eos]) if ended else 0.0
+            assert score == pytest.approx(total / (len(seq) + ended), abs=1e-4)
+            assert seq in seqs
+    if method == "sample":  # the same seed, the same captions
+        assert model.caption_ids(x, eos, options) == seqs
 
 
 def test_decoding_controls(tiny_clipcap):
     model, tok = tiny_clipcap
     x = torch.randn(1, 8, generator=torch.Generator().manual_seed(2))
     eos = tok.eos_token_id
-    greedy = decode(GPTStepper(model, x), eos, DecodeOptions(method="greedy", max_length=20))
-    assert decode(GPTStepper(model, x), eos, DecodeOptions(method="beam", beam_width=1, max_length=20)) == greedy
-    penalised = decode(GPTStepper(model, x), eos, DecodeOptions(method="greedy", max_length=20, repetition_penalty=3))
+    greedy = model.caption_ids(x, eos, DecodeOptions(method="greedy", max_length=20))
+    assert model.caption_ids(x, eos, DecodeOptions(method="beam", beam_width=1, max_length=20)) == greedy
+    penalised = model.caption_ids(x, eos, DecodeOptions(method="greedy", max_length=20, repetition_penalty=3))
     assert len(set(penalised[0])) / len(penalised[0]) >= len(set(greedy[0])) / len(greedy[0])
-    samples = decode(GPTStepper(model, x), eos, DecodeOptions(method="sample", num_captions=4, temperature=2.0))
+    samples = model.caption_ids(x, eos, DecodeOptions(method="sample", num_captions=4, temperature=2.0))
     assert len({tuple(s) for s in samples}) > 1  # several different captions for one image
     for bad in (dict(method="topk"), dict(beam_width=0), dict(top_p=0), dict(max_length=500), dict(num_captions=9)):
         with pytest.raises(ValueError):
             DecodeOptions(**bad).checked()
+
+
+def test_the_models_own_generation_config_does_not_change_the_captions(tiny_clipcap):
+    """A Hub GPT-2 may ship a generation_config.json (a penalty, an n-gram ban, sampling): generate() fills every
+    argument left unset from it, so the tab's controls must set each one that changes what is picked."""
+    import copy
+
+    model, tok = tiny_clipcap
+    x = torch.randn(1, 8, generator=torch.Generator().manual_seed(4))
+    options = [DecodeOptions(method=m, num_captions=2, max_length=12) for m in ("greedy", "beam", "sample")]
+    plain = [model.caption_ids(x, tok.eos_token_id, o) for o in options]
+    saved = copy.deepcopy(model.gpt.generation_config)
+    try:
+        config = model.gpt.generation_config
+        config.repetition_penalty, config.no_repeat_ngram_size, config.num_return_sequences = 2.0, 1, 2
+        config.do_sample, config.top_k, config.num_beams = True, 2, 4
+        assert [model.caption_ids(x, tok.eos_token_id, o) for o in options] == plain
+    finally:
+        model.gpt.generation_config = saved
+
+
+def test_a_seeded_sample_ignores_torch_global_random_state(tiny_clipcap):
+    """generate(do_sample=True) draws from torch's global RNG, which any other request moves; the caption tab's
+    sampling draws from its own generator, so the seed alone decides the captions."""
+    model, tok = tiny_clipcap
+    x = torch.randn(1, 8, generator=torch.Generator().manual_seed(3))
+    options = DecodeOptions(method="sample", num_captions=3, temperature=2.0, seed=7)
+    runs = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        runs.append(model.caption_ids(x, tok.eos_token_id, options))
+    assert runs[0] == runs[1]
+    assert model.caption_ids(x, tok.eos_token_id, replace(options, seed=8)) != runs[0]
+
+
+def test_lstm_decodes_through_generate_as_its_own_argmax():
+    """The baseline's greedy caption through generate() (LSTM states kept per prefix) is the argmax of the LSTM
+    run over the image and the whole prefix, word after word; beams are distinct; no parameter is added."""
+    vocab = WordVocab.build(CAPTIONS)
+    torch.manual_seed(0)
+    lstm = LSTMCaptioner(feature_dim=8, vocab_size=len(vocab), embed_dim=16, hidden=32, dropout=0.0).eval()
+    names = set(lstm.state_dict())
+    x = torch.randn(1, 8)
+    (greedy,) = lstm.caption_ids(x, EOS, DecodeOptions(method="greedy", max_length=15))
+    with torch.inference_mode():
+        for step, word in enumerate(greedy):
+            image = lstm.image_proj(lstm.norm(x)).unsqueeze(1)
+            words = lstm.embed(torch.tensor([greedy[:step]], dtype=torch.long))
+            hidden, _ = lstm.lstm(torch.cat([image, words], dim=1))  # no state carried over: the whole prefix
+            logits = lstm.out(hidden[0, -1])
+            if step == 0:
+                logits[EOS] = float("-inf")  # a caption has at least one word
+            assert word == int(logits.argmax())
+    beams = lstm.caption_ids(x, EOS, DecodeOptions(method="beam", beam_width=4, num_captions=3, max_length=15))
+    assert len(beams) == 3 and len({tuple(b) for b in beams}) == 3
+    assert set(lstm.state_dict()) == names
 
 
 @pytest.mark.slow

@@ -12,8 +12,11 @@ from collections.abc import Iterable, Sequence
 
 import torch
 from torch import nn
+from transformers import GenerationMixin, PretrainedConfig, PreTrainedModel
+from transformers.modeling_outputs import CausalLMOutput
 
 from core.caption.clipcap import FeatureNorm
+from core.caption.decoding import DecodeOptions, generate
 from core.caption.text import normalize_caption
 
 PAD, UNK, EOS = 0, 1, 2
@@ -72,22 +75,43 @@ class LSTMCaptioner(nn.Module):
         labels = ids.masked_fill(mask == 0, -100)
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
 
+    def caption_ids(self, features: torch.Tensor, eos_id: int, options: DecodeOptions) -> list[list[int]]:
+        """(1, F) image features -> word ids of the caption(s), through transformers' generate()."""
+        start = torch.full((1, 1), PAD, dtype=torch.long, device=features.device)  # the image's slot
+        return generate(LSTMForGeneration(self), eos_id, options, input_ids=start, image=features)
 
-class LSTMStepper:
-    """Incremental decoding state for core.caption.decoding (the LSTM's (h, c) is its natural cache)."""
 
-    def __init__(self, model: LSTMCaptioner, features: torch.Tensor):
-        self.model, self.features, self.state = model, features, None
+class LSTMForGeneration(PreTrainedModel, GenerationMixin):
+    """The LSTM as transformers' generate() expects a language model, for one caption_ids call (it holds that
+    call's LSTM states; it shares the captioner's parameters, nothing is copied).
 
-    @torch.inference_mode()
-    def start(self) -> torch.Tensor:
-        hidden, self.state = self.model.lstm(self.model.image_proj(self.model.norm(self.features)).unsqueeze(1))
-        return self.model.out(hidden[:, -1])
+    The LSTM's first input is the projected image, not a word, so input_ids start with a PAD placeholder in that
+    slot (a word the vocabulary never shows; the repetition penalty counts it, which only makes PAD less likely)
+    and the image features come as the model keyword `image`, which generate() repeats for beams and samples.
 
-    @torch.inference_mode()
-    def advance(self, tokens: torch.Tensor) -> torch.Tensor:
-        hidden, self.state = self.model.lstm(self.model.embed(tokens[:, None]), self.state)
-        return self.model.out(hidden[:, -1])
+    generate() keeps caches for attention layers only and hands this model every row's whole prefix at each step,
+    so the LSTM's (h, c) after each prefix is kept here, keyed by the prefix's ids: a step runs the LSTM over one
+    word per row from its parent prefix's state, whatever rows beam search kept, dropped or copied. Re-running the
+    LSTM over the whole prefix instead cost about 3x more at the course's size (docs/DECODING.md)."""
 
-    def reorder(self, index: torch.Tensor) -> None:
-        self.state = tuple(s.index_select(1, index) for s in self.state)  # (layers, B, H)
+    config_class = PretrainedConfig
+
+    def __init__(self, captioner: LSTMCaptioner):
+        config = PretrainedConfig(vocab_size=captioner.out.out_features, eos_token_id=EOS, pad_token_id=PAD)
+        super().__init__(config)
+        self.generation_config.use_cache = False  # no transformers cache: the states below are the cache
+        self.captioner = captioner
+        self.states: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def forward(self, input_ids: torch.Tensor, image: torch.Tensor, **kwargs) -> CausalLMOutput:
+        m = self.captioner
+        prefixes = [tuple(row) for row in input_ids.tolist()]
+        if input_ids.shape[1] == 1:  # the image slot: the LSTM's first input is the projected image
+            hidden, (h, c) = m.lstm(m.image_proj(m.norm(image)).unsqueeze(1))
+        else:
+            parents = [self.states[p[:-1]] for p in prefixes]
+            state = (torch.cat([h for h, _ in parents], dim=1), torch.cat([c for _, c in parents], dim=1))
+            hidden, (h, c) = m.lstm(m.embed(input_ids[:, -1:]), state)
+        for row, prefix in enumerate(prefixes):
+            self.states[prefix] = (h[:, row : row + 1], c[:, row : row + 1])  # (layers, 1, H) each
+        return CausalLMOutput(logits=m.out(hidden[:, -1]).unsqueeze(1))

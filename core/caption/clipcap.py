@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from core.caption.decoding import DecodeOptions, generate
+
 MAPPING_TYPES = ("mlp", "transformer")
 
 
@@ -144,36 +146,9 @@ class ClipCaptionModel(nn.Module):
         labels = ids.masked_fill(mask == 0, -100)
         return nn.functional.cross_entropy(predict.reshape(-1, predict.shape[-1]).float(), labels.reshape(-1))
 
-
-class GPTStepper:
-    """Incremental decoding state for core.caption.decoding: with a KV cache (each step feeds one token) or
-    without (each step re-runs GPT-2 over the prefix and every token so far, what the cache saves)."""
-
-    def __init__(self, model: ClipCaptionModel, clip_embed: torch.Tensor, *, use_cache: bool = True):
-        self.model, self.use_cache = model, use_cache
-        self.embeds = model.prefix(clip_embed)  # (B, k, d)
-        self.cache = None
-
-    @torch.inference_mode()
-    def start(self) -> torch.Tensor:
-        out = self.model.gpt(inputs_embeds=self.embeds, use_cache=self.use_cache)
-        self.cache = out.past_key_values if self.use_cache else None
-        return out.logits[:, -1].float()  # (B, V)
-
-    @torch.inference_mode()
-    def advance(self, tokens: torch.Tensor) -> torch.Tensor:
-        new = self.model.embed_tokens(tokens[:, None])  # (B, 1, d)
-        if self.use_cache:
-            out = self.model.gpt(inputs_embeds=new, past_key_values=self.cache, use_cache=True)
-            self.cache = out.past_key_values
-        else:
-            self.embeds = torch.cat([self.embeds, new], dim=1)
-            out = self.model.gpt(inputs_embeds=self.embeds, use_cache=False)
-        return out.logits[:, -1].float()
-
-    def reorder(self, index: torch.Tensor) -> None:
-        """Keep/duplicate rows (beam search): row i of the new state is row index[i] of the old."""
-        if self.use_cache:
-            self.cache.reorder_cache(index)
-        else:
-            self.embeds = self.embeds.index_select(0, index)
+    def caption_ids(self, clip_embed: torch.Tensor, eos_id: int | None, options: DecodeOptions) -> list[list[int]]:
+        """(1, clip_dim) -> token ids of the caption(s) (core.caption.decoding.DecodeOptions): GPT-2's generate()
+        continues the prefix given as inputs_embeds, with its KV cache (generate() always caches after embeds)."""
+        with torch.inference_mode():
+            prefix = self.prefix(clip_embed)
+        return generate(self.gpt, eos_id, options, inputs_embeds=prefix)

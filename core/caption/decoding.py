@@ -1,9 +1,10 @@
-"""Decoding for both captioners: greedy, beam search, nucleus sampling; repetition penalty, max length.
+"""Decoding options for both captioners, and one call into transformers' `generate()` that serves them both.
 
-The model side is a "stepper" (clipcap.GPTStepper, baseline.LSTMStepper) with three methods:
-  start() -> (B, V) logits after the image prefix;  advance(tokens (B,)) -> (B, V) logits after one more token;
-  reorder(index (B',)) -> keep/duplicate rows (beam search, several samples from one image).
-So one implementation of each strategy serves ClipCap (with or without GPT-2's KV cache) and the LSTM.
+`generate()` does the search (greedy, beam search, the loop, stopping at end-of-text), the repetition penalty,
+the minimum length and GPT-2's KV cache; what is here maps the tab's controls onto its arguments. ClipCap hands
+GPT-2 its prefix of soft tokens as `inputs_embeds`; the CNN+LSTM baseline goes through a small GenerationMixin
+wrapper (core.caption.baseline). Sampling draws with a private torch.Generator (see SeededDraw). Measurements
+against the hand-written decoder this replaced: docs/DECODING.md.
 """
 
 from __future__ import annotations
@@ -64,120 +65,84 @@ class DecodeOptions:
         return self
 
 
-def penalize_repeats(logits: torch.Tensor, sequences: list[list[int]], penalty: float) -> torch.Tensor:
-    """Make tokens already generated less likely: positive logits divided by `penalty`, negative multiplied."""
-    if penalty == 1.0 or not any(sequences):
-        return logits
-    logits = logits.clone()
-    for row, seq in enumerate(sequences):
-        if seq:
-            idx = torch.tensor(sorted(set(seq)), device=logits.device)
-            picked = logits[row, idx]
-            logits[row, idx] = torch.where(picked > 0, picked / penalty, picked * penalty)
-    return logits
+def generation_settings(options: DecodeOptions, eos_id: int | None) -> dict:
+    """The keyword arguments of `generate()` for one image's captions under these options.
 
+    The repetition penalty, temperature and top-p are transformers' own logits processors, passed in
+    `logits_processor` (generate() runs them after its built-in ones: the minimum length, here): given as
+    `repetition_penalty=`, generate() would warn on every caption that a prompt of embeddings has no ids to
+    penalise, which is what we want (the penalty counts the caption's tokens only, as it always did here).
+    eos_id None: no end-of-text, every caption is exactly max_length tokens (the model's own EOS is masked at
+    every step by min_new_tokens; eos_token_id=None would mean "the model's default" to generate())."""
+    from transformers import (
+        LogitsProcessorList,
+        RepetitionPenaltyLogitsProcessor,
+        TemperatureLogitsWarper,
+        TopPLogitsWarper,
+    )
 
-def _no_empty(logits: torch.Tensor, step: int, eos_id: int | None) -> torch.Tensor:
-    if step == 0 and eos_id is not None:  # a caption has at least one token
-        logits = logits.clone()
-        logits[:, eos_id] = float("-inf")
-    return logits
-
-
-def greedy(stepper, eos_id: int | None, options: DecodeOptions) -> list[list[int]]:
-    seq: list[int] = []
-    logits = stepper.start()  # (1, V)
-    for step in range(options.max_length):
-        logits = _no_empty(penalize_repeats(logits, [seq], options.repetition_penalty), step, eos_id)
-        token = int(logits[0].argmax())
-        if token == eos_id:
-            break
-        seq.append(token)
-        if step + 1 < options.max_length:
-            logits = stepper.advance(torch.tensor([token]))
-    return [seq]
-
-
-def nucleus_filter(logits: torch.Tensor, top_p: float) -> torch.Tensor:
-    """Keep the smallest set of tokens whose probabilities sum to at least top_p (always the most likely one)."""
-    if top_p >= 1.0:
-        return logits
-    sorted_logits, order = logits.sort(dim=-1, descending=True)
-    probs = sorted_logits.softmax(-1)
-    drop = probs.cumsum(-1) - probs >= top_p  # mass before this token already reaches top_p
-    sorted_logits = sorted_logits.masked_fill(drop, float("-inf"))
-    return torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
-
-
-def sample(stepper, eos_id: int | None, options: DecodeOptions) -> list[list[int]]:
-    n = options.num_captions
-    generator = torch.Generator().manual_seed(options.seed)
-    logits = stepper.start()
-    stepper.reorder(torch.zeros(n, dtype=torch.long))
-    logits = logits.expand(n, -1)
-    seqs: list[list[int]] = [[] for _ in range(n)]
-    done = [False] * n
-    for step in range(options.max_length):
-        logits = _no_empty(penalize_repeats(logits, seqs, options.repetition_penalty), step, eos_id)
-        probs = nucleus_filter(logits / options.temperature, options.top_p).softmax(-1)
-        tokens = torch.multinomial(probs.cpu(), 1, generator=generator)[:, 0]
-        for i, tok in enumerate(tokens.tolist()):
-            if done[i]:
-                continue
-            if tok == eos_id:
-                done[i] = True
-            else:
-                seqs[i].append(tok)
-        if all(done) or step + 1 == options.max_length:
-            break
-        logits = stepper.advance(tokens.to(logits.device))
-    return seqs
-
-
-def beam_search(stepper, eos_id: int | None, options: DecodeOptions) -> list[list[int]]:
-    """Width-W beam search; returns the best `num_captions` distinct finished hypotheses, best first."""
-    width = max(options.beam_width, options.num_captions)
-    logits = stepper.start()  # (1, V)
-    scores = torch.zeros(1)
-    seqs: list[list[int]] = [[]]
-    finished: list[tuple[float, list[int]]] = []
-    for step in range(options.max_length):
-        logits = _no_empty(penalize_repeats(logits, seqs, options.repetition_penalty), step, eos_id)
-        total = scores[:, None] + logits.log_softmax(-1).cpu()  # (b, V)
-        vocab = total.shape[1]
-        top_scores, top_idx = total.view(-1).topk(min(2 * width, total.numel()))
-        rows, keep, new_scores = [], [], []
-        for score, flat in zip(top_scores.tolist(), top_idx.tolist()):
-            row, tok = divmod(flat, vocab)
-            if tok == eos_id:
-                finished.append((score / max(len(seqs[row]), 1) ** options.length_penalty, seqs[row]))
-            else:
-                rows.append(row)
-                keep.append(seqs[row] + [tok])
-                new_scores.append(score)
-            if len(keep) == width:
-                break
-        last = step + 1 == options.max_length
-        if not keep or len(finished) >= width or last:
-            finished += [(s / len(q) ** options.length_penalty, q) for s, q in zip(new_scores, keep) if last]
-            break
-        stepper.reorder(torch.tensor(rows))
-        logits = stepper.advance(torch.tensor([q[-1] for q in keep]))
-        scores, seqs = torch.tensor(new_scores), keep
-    if not finished:  # every hypothesis was cut by early stop without EOS (cannot happen with eos_id None)
-        finished = [(s / max(len(q), 1) ** options.length_penalty, q) for s, q in zip(scores.tolist(), seqs)]
-    out: list[list[int]] = []
-    for _, seq in sorted(finished, key=lambda item: -item[0]):
-        if seq not in out:
-            out.append(seq)
-    return out[: options.num_captions]
-
-
-def decode(stepper, eos_id: int | None, options: DecodeOptions) -> list[list[int]]:
-    """Token id sequences (without EOS) for one image: 1 for greedy, `num_captions` for beam and sampling."""
     options = options.checked()
-    if options.method == "greedy":
-        return greedy(stepper, eos_id, options)
-    if options.method == "sample":
-        return sample(stepper, eos_id, options)
-    return beam_search(stepper, eos_id, options)
+    processors = LogitsProcessorList()
+    if options.repetition_penalty != 1.0:
+        processors.append(RepetitionPenaltyLogitsProcessor(float(options.repetition_penalty)))
+    settings = dict(
+        max_new_tokens=options.max_length,
+        min_new_tokens=options.max_length if eos_id is None else 1,  # a caption has at least one token
+        do_sample=False,  # so generate() adds no warper of its own (no default top-k 50); SeededDraw samples
+        num_beams=1,
+        num_return_sequences=1,
+        # generate() fills every argument left unset from the model's generation_config (a Hub GPT-2 may ship one
+        # with a penalty or an n-gram ban); the tab's controls alone decide these
+        repetition_penalty=1.0,
+        no_repeat_ngram_size=0,
+        logits_processor=processors,
+    )
+    if eos_id is not None:
+        settings.update(eos_token_id=eos_id, pad_token_id=eos_id)
+    width = max(options.beam_width, options.num_captions)
+    if options.method == "beam" and width > 1:  # width 1 is greedy search (generate() warns about beam flags)
+        settings.update(
+            num_beams=width,
+            num_return_sequences=options.num_captions,
+            length_penalty=float(options.length_penalty),  # scores: sum log-prob / length**length_penalty
+            early_stopping=True,  # stop once `width` hypotheses ended, as the hand-written search did
+        )
+    if options.method == "sample":  # the caller repeats the image num_captions times: one row per caption
+        processors.append(TemperatureLogitsWarper(options.temperature))
+        if options.top_p < 1.0:
+            processors.append(TopPLogitsWarper(options.top_p))
+        processors.append(SeededDraw(options.seed))
+    return settings
+
+
+class SeededDraw:
+    """The last logits processor of a sampled caption: draws the next token from the (penalised, tempered,
+    top-p-filtered) distribution with its own torch.Generator and leaves only that token, so generate()'s greedy
+    step picks it. generate(do_sample=True) draws from torch's global RNG and takes no generator: the same seed
+    would then give a different caption whenever another request draws random numbers in between."""
+
+    def __init__(self, seed: int):
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        probs = scores.float().softmax(-1).cpu()
+        token = torch.multinomial(probs, 1, generator=self.generator).to(scores.device)
+        return torch.full_like(scores, float("-inf")).scatter(-1, token, 0.0)
+
+
+@torch.inference_mode()
+def generate(model, eos_id: int | None, options: DecodeOptions, **inputs: torch.Tensor) -> list[list[int]]:
+    """Token id sequences (without EOS, without the prompt) for one image: 1 for greedy, `num_captions` for beam
+    and sampling. `model` is a transformers GenerationMixin; `inputs` are its generate() inputs for one image
+    (batch 1): inputs_embeds for ClipCap's prefix, input_ids and the image features for the LSTM."""
+    options = options.checked()
+    if options.method == "sample":  # n independent rows, each drawn by SeededDraw
+        inputs = {k: v.repeat_interleave(options.num_captions, 0) for k, v in inputs.items()}
+    out = model.generate(**inputs, **generation_settings(options, eos_id))
+    prompt = inputs["input_ids"].shape[1] if "input_ids" in inputs else 0  # inputs_embeds: new tokens only
+    seqs: list[list[int]] = []
+    for row in out[:, prompt:].tolist():
+        seq = row[: row.index(eos_id)] if eos_id in row else row
+        if options.method != "beam" or seq not in seqs:  # beams are distinct; samples may repeat
+            seqs.append(seq)
+    return seqs

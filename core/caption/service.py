@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from core.caption import loading
-from core.caption.decoding import DecodeOptions, decode
+from core.caption.decoding import DecodeOptions
 from core.caption.metrics import CiderD, image_metrics
 from core.caption.text import clean_decoded, metric_tokens, normalize_caption
 from core.catalog import ModelSpec, caption_model_name, caption_variants, get_spec
@@ -55,14 +55,6 @@ class LoadedCaptioner:
         """Facts about this captioner a person should see beside its captions (Bilingual sentences), e.g. that
         the tokenizer's end-of-text id was replaced by the model's (set by core.caption.loading.load_clipcap)."""
         return tuple(self.config.get("load_notes", ()))
-
-    def stepper(self, features: torch.Tensor, use_cache: bool = True):
-        from core.caption.baseline import LSTMStepper
-        from core.caption.clipcap import GPTStepper
-
-        if self.is_clipcap:
-            return GPTStepper(self.model, features, use_cache=use_cache)
-        return LSTMStepper(self.model, features)
 
     def to_text(self, ids: list[int]) -> str:
         """Token ids -> readable NFC text (byte-level BPE decoded as bytes, never joined as "Ġ" pieces)."""
@@ -176,12 +168,10 @@ def encode_images(cap: LoadedCaptioner, images: list) -> np.ndarray:
     return encode(images)
 
 
-def captions_from_features(
-    cap: LoadedCaptioner, features: np.ndarray, options: DecodeOptions, *, use_cache: bool = True
-) -> list[str]:
+def captions_from_features(cap: LoadedCaptioner, features: np.ndarray, options: DecodeOptions) -> list[str]:
     """(D,) features of one image -> its caption(s), readable text."""
     x = torch.as_tensor(np.asarray(features, dtype=np.float32)).reshape(1, -1)
-    seqs = decode(cap.stepper(x, use_cache=use_cache), cap.eos_id, options)
+    seqs = cap.model.caption_ids(x, cap.eos_id, options)
     return [cap.to_text(s) for s in seqs]
 
 

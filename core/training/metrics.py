@@ -1,4 +1,5 @@
-"""Classification metrics shared by every train/ and evaluate script."""
+"""Classification metrics shared by every train/ and evaluate script: scikit-learn's accuracy, macro-F1 and
+confusion matrix, and the most confused pairs read off that matrix."""
 
 from __future__ import annotations
 
@@ -10,28 +11,23 @@ import numpy as np
 def classification_metrics(
     y_true: Sequence[int], y_pred: Sequence[int], labels: Sequence[str], *, top_pairs: int = 10
 ) -> dict:
-    """Accuracy, F1-macro, confusion matrix and the most confused (true -> predicted) pairs."""
+    """Accuracy, F1-macro (over the classes present in the labels or the predictions), confusion matrix (rows:
+    true class, columns: predicted, every class of `labels`) and the most confused (true -> predicted) pairs."""
+    # Imported here, not at the top: sklearn.metrics takes seconds to import (docs/DECODING.md) and only training
+    # and evaluation call this.
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
     y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
     n = len(labels)
-    cm = np.zeros((n, n), dtype=np.int64)
-    np.add.at(cm, (y_true, y_pred), 1)
+    empty = len(y_true) == 0  # scikit-learn raises on empty inputs; an empty evaluation reports zeros
+    cm = np.zeros((n, n), np.int64) if empty else confusion_matrix(y_true, y_pred, labels=np.arange(n))
     return {
-        "accuracy": float((y_true == y_pred).mean()) if len(y_true) else 0.0,
-        "f1_macro": f1_macro(cm),
+        "accuracy": 0.0 if empty else float(accuracy_score(y_true, y_pred)),
+        "f1_macro": 0.0 if empty else float(f1_score(y_true, y_pred, average="macro", zero_division=0.0)),
         "num_samples": int(len(y_true)),
         "confusion_matrix": cm.tolist(),
         "most_confused": most_confused_pairs(cm, labels, top_pairs),
     }
-
-
-def f1_macro(cm: np.ndarray) -> float:
-    """Mean per-class F1 over the classes present in the labels or the predictions (as scikit-learn does)."""
-    tp = np.diag(cm).astype(float)
-    support, predicted = cm.sum(axis=1), cm.sum(axis=0)
-    denom = support + predicted
-    present = denom > 0
-    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=present)
-    return float(f1[present].mean()) if present.any() else 0.0
 
 
 def most_confused_pairs(cm: np.ndarray, labels: Sequence[str], k: int = 10) -> list[dict]:
