@@ -49,3 +49,26 @@ def write_ktvic(root: Path, splits: tuple[str, ...] = ("train", "test")) -> Path
         data = {"images": images, "annotations": annotations}
         (root / f"{split}_data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return root
+
+
+def pretrain_tiny_gpt2(model, tokenizer, sentences, steps: int = 150, lr: float = 3e-3) -> float:
+    """Teach the tiny GPT-2 the sentences as a language model (seconds), so that, like the real Vietnamese GPT-2,
+    it already writes them and a prefix only has to choose which one. Returns the last loss."""
+    import torch
+
+    eos = tokenizer.eos_token_id
+    rows = [[eos, *tokenizer(s).input_ids, eos] for s in sentences]
+    width = max(map(len, rows))
+    ids = torch.tensor([r + [eos] * (width - len(r)) for r in rows])
+    labels = torch.tensor([r + [-100] * (width - len(r)) for r in rows])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    model.train()
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        for _ in range(steps):
+            loss = model(input_ids=ids, labels=labels).loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    model.eval()
+    return loss.item()

@@ -21,7 +21,7 @@ from core.caption.decoding import DecodeOptions, generation_settings
 from core.caption.text import clean_decoded, metric_tokens, nfc, segment
 from core.catalog import CAPTION_CLIP, caption_variants
 from core.catalog.weights import WeightsUnavailable
-from tests.caption_synthetic import CAPTIONS, write_ktvic
+from tests.caption_synthetic import CAPTIONS, pretrain_tiny_gpt2, write_ktvic
 from train import caption as train_caption
 
 
@@ -312,7 +312,7 @@ def trained(tmp_path_factory):
     gpt_dir = root / "gpt2"
     tokenizer = loading.train_tiny_tokenizer(CAPTIONS)
     gpt = loading.tiny_gpt2(len(tokenizer), tokenizer.eos_token_id)
-    loading.pretrain_tiny_gpt2(gpt, tokenizer, CAPTIONS, steps=250)  # a "Vietnamese GPT-2" that knows the captions
+    pretrain_tiny_gpt2(gpt, tokenizer, CAPTIONS, steps=250)  # a "Vietnamese GPT-2" that knows the captions
     gpt.save_pretrained(gpt_dir)
     tokenizer.save_pretrained(gpt_dir)
     common = ["--data-dir", str(data), "--cache-dir", str(root / "cache"), "--encoder-profile", "tiny",

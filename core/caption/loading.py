@@ -174,27 +174,6 @@ def tiny_gpt2(vocab_size: int, eos_id: int, *, n_layer: int = 2, n_embd: int = 6
         return GPT2LMHeadModel(config).eval()
 
 
-def pretrain_tiny_gpt2(model, tokenizer, sentences: Sequence[str], steps: int = 150, lr: float = 3e-3) -> float:
-    """Teach the tiny GPT-2 the sentences as a language model (seconds), so that, like the real Vietnamese GPT-2,
-    it already writes them and a prefix only has to choose which one. Returns the last loss."""
-    eos = tokenizer.eos_token_id
-    rows = [[eos, *tokenizer(s).input_ids, eos] for s in sentences]
-    width = max(map(len, rows))
-    ids = torch.tensor([r + [eos] * (width - len(r)) for r in rows])
-    labels = torch.tensor([r + [-100] * (width - len(r)) for r in rows])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
-    model.train()
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        for _ in range(steps):
-            loss = model(input_ids=ids, labels=labels).loss
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    model.eval()
-    return loss.item()
-
-
 # ---- Checkpoints -------------------------------------------------------------------------------------------------
 def save_clipcap(directory: Path, model, tokenizer, *, model_args: dict, extra: dict, train_config: dict, refs):
     from core.catalog.checkpoint import save_checkpoint, write_json
