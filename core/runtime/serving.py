@@ -19,6 +19,8 @@ at once |
 ViT-B/16 3x as fast (tests/benchmarks/bench_int8.py), with answers that may differ from fp32 \
 (core/image/quantize.py), so \
 it is a choice the page shows, never a silent default |
+| RESULT_CACHE | 32 | identical requests (same model, weights, options and input content) share one computation, \
+and the last RESULT_CACHE answers of each task answer repeats (core/runtime/coalesce.py); 0 turns both off |
 | PRELOAD | 1 | the page's default image models load and run once in the background from the start of `python app.py`, \
 which opens its port when they are ready (at most PRELOAD_WAIT_S, 180 s) |
 
@@ -40,6 +42,7 @@ class ServingSettings:
     batch_workers: int
     threads: int  # 0: leave torch's default (one thread per core)
     preload: bool
+    result_cache: int  # answers kept per task; 0: no coalescing at all
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -63,6 +66,7 @@ def serving_settings() -> ServingSettings:
         batch_workers=max(1, int(_number("MICROBATCH_WORKERS", 2))),
         threads=max(0, int(_number("INFERENCE_THREADS", 0))) if on else 0,
         preload=on and _flag("PRELOAD", True),
+        result_cache=max(0, int(_number("RESULT_CACHE", 32))) if on else 0,
     )
 
 
