@@ -241,8 +241,20 @@ def measure_bare(profile: str, precision: str, paths: list[Path], env: dict) -> 
 
 
 # ---------------------------------------------------------------------------------------------------------- app
-def launch(name: str, env: dict, profile: str, tmp: Path):
-    """`python app.py` as a user starts it (longer patience than tests.conftest: a busy machine loads slowly)."""
+def launch(name: str, env: dict, profile: str, tmp: Path, tries: int = 3):
+    """`python app.py` as a user starts it (longer patience than tests.conftest: a busy machine loads slowly).
+    Gradio's own check that localhost answers has a short timeout that a loaded machine can miss (the app then
+    exits with "When localhost is not accessible..."): that launch is tried again."""
+    for attempt in range(tries):
+        try:
+            return _launch(name, env, profile, tmp)
+        except SystemExit as exc:
+            if "localhost is not accessible" not in str(exc) or attempt == tries - 1:
+                raise
+            print(f"{name}: Gradio's localhost check timed out on a busy machine; launching again ({load()})")
+
+
+def _launch(name: str, env: dict, profile: str, tmp: Path):
     from core.runtime import subprocess_guard
     from tests.conftest import LaunchedApp, free_port
 
