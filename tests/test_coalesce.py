@@ -224,3 +224,8 @@ def test_vqa_answers_are_shared(monkeypatch):
     other = service.answer_question(vqa, photo, "what color is it?")
     assert not other.cached
     assert not service.answer_question(vqa, photo, "what shape is it?", use_cache=False).cached
+
+
+def test_objects_without_weak_references_get_a_token_too():
+    a, b = (1, 2), (1, 3)  # tuples cannot be weakly referenced
+    assert model_token(a) == model_token(a) != model_token(b)

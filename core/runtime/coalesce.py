@@ -102,15 +102,19 @@ class Coalescer:
 _tokens: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _token_lock = threading.Lock()
 _counter = itertools.count(1)
+_strong: dict[int, tuple[Any, int]] = {}
 
 
 def model_token(module: Any) -> int:
     """A number for this very object, never given to another one (unlike id(), which a new object may reuse after
     the old one is freed): a model dropped and reloaded gets a new number, so its old answers are never served."""
     with _token_lock:
-        token = _tokens.get(module)
-        if token is None:
-            token = _tokens[module] = next(_counter)
+        try:
+            token = _tokens.get(module)
+            if token is None:
+                token = _tokens[module] = next(_counter)
+        except TypeError:  # an object without weak references: kept alive here, so its id is never reused
+            token = _strong.setdefault(id(module), (module, next(_counter)))[1]
         return token
 
 
