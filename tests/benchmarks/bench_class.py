@@ -58,9 +58,10 @@ PAIR = ("resnet50", "vit_b16")
 CONFIGS = {
     "default": {},
     "no-coalescing": {"RESULT_CACHE": "0"},
-    "microbatch+threads=1": {"MICROBATCH": "1", "INFERENCE_THREADS": "1"},
-    "microbatch": {"MICROBATCH": "1"},
-    "threads=1": {"INFERENCE_THREADS": "1"},
+    "no-microbatch": {"MICROBATCH": "0"},
+    "microbatch+threads=1": {"INFERENCE_THREADS": "1"},
+    "no-microbatch+threads=1": {"MICROBATCH": "0", "INFERENCE_THREADS": "1"},
+    "none": {"CLASSROOM_SPEEDUPS": "0"},  # none of core/runtime/serving.py's speed-ups
 }
 
 
