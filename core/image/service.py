@@ -66,10 +66,10 @@ class ClassifyResult:
 RESULTS = Coalescer(32, "image")
 
 CACHED_NOTE = Bilingual(
-    "Answered from the cache: the same image with the same model and options was just computed for another "
-    "request, so no forward pass ran for this one; the times shown are that computation's.",
-    "Trả lời từ bộ nhớ đệm: cùng ảnh, cùng mô hình và tùy chọn vừa được tính cho một yêu cầu khác nên yêu cầu này "
-    "không chạy lan truyền xuôi; thời gian hiển thị là của lần tính đó.",
+    "Answered from the cache: this image with the same model and options was computed before (for you or another "
+    "visitor), so no forward pass ran now; the times shown are that computation's.",
+    "Trả lời từ bộ nhớ đệm: ảnh này với cùng mô hình và tùy chọn đã được tính trước đó (cho bạn hoặc người khác) nên "
+    "lần này không chạy lan truyền xuôi; thời gian hiển thị là của lần tính đó.",
 )
 JOINED_NOTE = Bilingual(
     "Computed once for several identical requests that arrived together (same image, model and options); the times "
