@@ -3,10 +3,10 @@
 `CLASSROOM_SPEEDUPS=0` turns every one off (the app as it was before them). Each lever also has its own variable,
 so tests/benchmarks/bench_class.py can measure them one by one, alternating in one run (docs/CLASS_BURSTS.md).
 Defaults from those measurements (2-core machine, 30 students, ResNet-50 + ViT-B/16): coalescing identical requests
-is on (30 identical requests in 0.84-0.88 s instead of 28-40 s); micro-batching is on (the server spent 0.77-0.79x
-the CPU per distinct request of the app without it, in both rounds of one run, 0.74-0.84x with one thread per
-forward in another; its p50 rose by about 15 %); one thread per forward stays off (alone it saved 0.81-0.87x, with
-micro-batching nothing more).
+is on (30 identical requests in 0.84-0.88 s instead of 28-40 s); micro-batching is on (the server spent 0.77-0.86x
+the CPU per distinct request of the app without it, two rounds in each of two runs, 0.74-0.84x with one thread per
+forward in a third; p50 rose in three rounds of four); one thread per forward stays off (alone it saved 0.81-0.87x,
+with micro-batching nothing more).
 
 | variable | default | what it does |
 | --- | --- | --- |
