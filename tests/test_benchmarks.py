@@ -25,7 +25,10 @@ NUMBER = r"\d+(?:\.\d+)?"
 # module -> the regular expression its last printed line must match (the lines its main() prints last).
 LAST_LINE = {
     "bench_caption": rf"beam 5 / greedy \(cache\): +{NUMBER}x",
-    "bench_class": rf"makespan_s={NUMBER} baseline_makespan_s={NUMBER} ratio={NUMBER}",
+    "bench_class": (
+        rf"identical_makespan_s={NUMBER} distinct_makespan_s={NUMBER} limit_s={NUMBER} identical_over_forward={NUMBER}"
+        rf" distinct_over_limit={NUMBER} server_cpu_per_req_over_forward={NUMBER}"
+    ),
     "bench_clip": rf"probe refit k=20, C=10, D=512: plain {NUMBER} ms, zero-shot-initialised {NUMBER} ms",
     "bench_image": rf"peak RSS, app \+ ResNet-50 \+ ViT-B/16 loaded and run once: {NUMBER} MB",
     # The last variant's row: torch.ao's, or torchao's where torchao is importable.

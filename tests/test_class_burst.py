@@ -71,3 +71,32 @@ def test_the_tabs_precision_table_says_what_int8_does_not_apply_to(example_image
     sizes = raw_b["precision"]
     assert "forward fp32 → int8" in table and sizes["int8"]["size_mb"] < sizes["fp32"]["size_mb"]
     assert precision_table([], None) == ""
+
+
+@pytest.mark.server
+def test_a_class_clicking_the_same_example_gets_one_computation(tiny_app, example_image):
+    """Everybody clicks the first example: one forward per model, the other answers shared and marked "cached"
+    (core.runtime.coalesce), each with the original's timings and the same predictions."""
+    clients = [Client(tiny_app.url, verbose=False) for _ in range(STUDENTS)]
+    barrier = threading.Barrier(STUDENTS)
+    answers, errors = [], []
+
+    def student(client: Client) -> None:
+        barrier.wait()
+        try:  # top_k=3: options no other test uses, so the first of these requests computes
+            answers.append(client.predict(handle_file(example_image), "resnet50", "custom_vit", top_k=3,
+                                          api_name="/classify_image"))  # fmt: skip
+        except Exception as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=student, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not errors and len(answers) == STUDENTS, errors[:3]
+    for side in "AB":
+        assert sum(not a[side]["cached"] for a in answers) <= 1  # at most one computed it, in this burst
+        assert len({str(a[side]["top_k"]) for a in answers}) == 1 and len({a[side]["forward_ms"] for a in answers}) == 1
+        shared = [a for a in answers if a[side]["cached"]]
+        assert shared and all(any("cache" in n or "Computed once" in n for n in a[side]["notes"]) for a in shared)

@@ -87,6 +87,7 @@ def test_classify_answers_the_same_batched_or_not(monkeypatch, explain):
 
     image = load_image(EXAMPLE).image
     model = load_model("vit_b16", "tiny")
+    monkeypatch.setenv("RESULT_CACHE", "0")  # identical images would share one answer (core.runtime.coalesce)
     monkeypatch.setenv("MICROBATCH", "0")
     alone = classify(image, model, explain=explain)
     monkeypatch.setenv("MICROBATCH", "1")

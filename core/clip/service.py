@@ -8,14 +8,14 @@ slider move runs no encoder at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.catalog import DEFAULT_CLIP, list_models
 from core.catalog.store import load_model
 from core.clip.kshot import KShotResult, k_shot
-from core.clip.support import BUILTIN_SETS, MAX_SHOTS, builtin_support, embed_image, user_support
+from core.clip.support import BUILTIN_SETS, MAX_SHOTS, builtin_support, content_key, embed_image, user_support
 from core.clip.zero_shot import (
     ClipInputError,
     ZeroShotResult,
@@ -24,10 +24,15 @@ from core.clip.zero_shot import (
     parse_templates,
     zero_shot,
 )
+from core.runtime.coalesce import COMPUTED, Coalescer, coalesced, model_token
 from core.runtime.inputs import echo
 from core.runtime.messages import Bilingual, UnknownChoice
 
 USER_SUPPORT = "user"
+
+# The last zero-shot answers, keyed by the model, the image file's content and the parsed classes and templates
+# (language-free: the tab formats them). Identical requests share one computation (core.runtime.coalesce).
+ZERO_SHOT = Coalescer(32, "clip")
 
 
 @dataclass
@@ -61,10 +66,21 @@ def classify_zero_shot(
     names, notes = parse_class_names(class_text)
     templates, template_notes = parse_templates(template_text)
     model, key, display = clip_model(model_name, profile)
-    vector, cached = embed_image(model, key, image_source)
-    result = zero_shot(model, key, vector, names, templates)
-    result.notes = notes + template_notes
-    return result, ClipQuery(model_name or DEFAULT_CLIP, display, key, cached)
+
+    def compute():
+        vector, cached = embed_image(model, key, image_source)
+        return zero_shot(model, key, vector, names, templates), cached
+
+    content = content_key(image_source)  # None for in-memory images: not coalesced (as embed_image's cache)
+    if content is None:
+        (result, cached), how = compute(), COMPUTED
+    else:
+        (result, cached), how = coalesced(
+            ZERO_SHOT, (model_token(model), key, content, tuple(names), tuple(templates)), compute
+        )
+    result = replace(result, notes=notes + template_notes)  # never the stored answer's own list
+    # A shared answer ran no image encoder for this request: the tab's "cached" mark says so.
+    return result, ClipQuery(model_name or DEFAULT_CLIP, display, key, cached or how != COMPUTED)
 
 
 def classify_k_shot(

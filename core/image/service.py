@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from PIL import Image
 from core.catalog.labels import superclass_of
 from core.catalog.store import DATASET_NAMES, LoadedModel
 from core.image.explain import draw_reading_grid, forward_with_gradcam, forward_with_gradcam_batch, overlay_heatmap
+from core.runtime.coalesce import CACHED, COMPUTED, Coalescer, coalesced, model_token, pixels_key
 from core.runtime.device import module_device
 from core.runtime.messages import Bilingual
 from core.runtime.microbatch import MicroBatcher
@@ -54,9 +55,48 @@ class ClassifyResult:
     # verdict is better than an invented threshold. Its sentence is also in `notes` (ood_note), for the HTTP API.
     out_of_domain: Verdict | None = None
     ood_note: str | None = None
+    # True: this answer was computed once for an identical request (same image pixels, model, weights and options)
+    # that ran just before or at the same time (core.runtime.coalesce); forward_ms and total_ms are that
+    # computation's, and a note says so.
+    cached: bool = False
+
+
+# The last answers, keyed by everything an answer depends on (see _key); identical requests share one computation.
+RESULTS = Coalescer(32, "image")
+
+CACHED_NOTE = Bilingual(
+    "Answered from the cache: this image with the same model and options was computed before (for you or another "
+    "visitor), so no forward pass ran now; the times shown are that computation's.",
+    "Trả lời từ bộ nhớ đệm: ảnh này với cùng mô hình và tùy chọn đã được tính trước đó (cho bạn hoặc người khác) nên "
+    "lần này không chạy lan truyền xuôi; thời gian hiển thị là của lần tính đó.",
+)
+JOINED_NOTE = Bilingual(
+    "Computed once for several identical requests that arrived together (same image, model and options); the times "
+    "shown are that one computation's.",
+    "Tính một lần cho nhiều yêu cầu giống hệt nhau đến cùng lúc (cùng ảnh, mô hình và tùy chọn); thời gian hiển thị "
+    "là của lần tính đó.",
+)
 
 
 def classify(image: Image.Image, model: LoadedModel, *, top_k: int = 5, explain: bool = True) -> ClassifyResult:
+    """Top-k predictions of `model` on `image`; identical requests share one computation (core.runtime.coalesce)."""
+    result, how = coalesced(
+        RESULTS, _key(image, model, top_k, explain), lambda: _classify(image, model, top_k, explain)
+    )
+    if how == COMPUTED:
+        return replace(result, notes=list(result.notes))  # callers may add notes: never to the stored answer's
+    return replace(result, notes=[*result.notes, CACHED_NOTE if how == CACHED else JOINED_NOTE], cached=True)
+
+
+def _key(image: Image.Image, model: LoadedModel, top_k: int, explain: bool) -> tuple:
+    """Everything the answer depends on: the module itself (an int8 copy is another module), what the result
+    reports about the weights, the options and the input's pixels. The profile decides the OOD verdict."""
+    notes = tuple((str(n), getattr(n, "vi", None)) for n in model.notes)
+    return (model_token(model.module), model.name, str(model.source), model.profile, notes, top_k, explain,
+            pixels_key(image))  # fmt: skip
+
+
+def _classify(image: Image.Image, model: LoadedModel, top_k: int, explain: bool) -> ClassifyResult:
     start = time.perf_counter()
     crop = model.preprocess.crop(image)  # (3, S, S) uint8
     x = model.preprocess.normalise(crop).unsqueeze(0).to(module_device(model.module))  # (1, 3, S, S)

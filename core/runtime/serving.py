@@ -1,14 +1,16 @@
 """How the app serves a class that clicks at once: the speed-ups, each switchable by one environment variable.
 
-`CLASSROOM_SPEEDUPS=0` turns every one off (the app as it was before them; tests/benchmarks/bench_class.py runs
-both in one go and compares). Each lever also has its own variable, so the README can measure them one by one.
-Micro-batching and one thread per forward are off by default: on the 2-core build machine they made a 30-student
-burst slower, not faster (README, "A class clicks at once"); they stay here, switchable, for machines where
-batching pays (a GPU-less Space with more cores, or a quieter one).
+`CLASSROOM_SPEEDUPS=0` turns every one off (the app as it was before them). Each lever also has its own variable,
+so tests/benchmarks/bench_class.py can measure them one by one, alternating in one run (docs/CLASS_BURSTS.md).
+Defaults from those measurements (2-core machine, 30 students, ResNet-50 + ViT-B/16): coalescing identical requests
+is on (30 identical requests in 0.84-0.88 s instead of 28-40 s); micro-batching is on (the server spent 0.77-0.86x
+the CPU per distinct request of the app without it, two rounds in each of two runs, 0.74-0.84x with one thread per
+forward in a third; p50 rose in three rounds of four); one thread per forward stays off (alone it saved 0.81-0.87x,
+with micro-batching nothing more).
 
 | variable | default | what it does |
 | --- | --- | --- |
-| MICROBATCH | 0 | image requests for the same model that arrive within MICROBATCH_WAIT_MS go through one forward |
+| MICROBATCH | 1 | image requests for the same model that arrive within MICROBATCH_WAIT_MS go through one forward |
 | MICROBATCH_WAIT_MS | 5 | how long the first request of a batch waits for others |
 | MICROBATCH_MAX | 8 | most requests in one forward without Grad-CAM |
 | MICROBATCH_WORKERS | 2 | batches of the same model that may run at once |
@@ -19,6 +21,8 @@ at once |
 ViT-B/16 3x as fast (tests/benchmarks/bench_int8.py), with answers that may differ from fp32 \
 (core/image/quantize.py), so \
 it is a choice the page shows, never a silent default |
+| RESULT_CACHE | 32 | identical requests (same model, weights, options and input content) share one computation, \
+and the last RESULT_CACHE answers of each task answer repeats (core/runtime/coalesce.py); 0 turns both off |
 | PRELOAD | 1 | the page's default image models load and run once in the background from the start of `python app.py`, \
 which opens its port when they are ready (at most PRELOAD_WAIT_S, 180 s) |
 
@@ -40,6 +44,7 @@ class ServingSettings:
     batch_workers: int
     threads: int  # 0: leave torch's default (one thread per core)
     preload: bool
+    result_cache: int  # answers kept per task; 0: no coalescing at all
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -56,13 +61,14 @@ def serving_settings() -> ServingSettings:
     """The settings from the environment (read on each call: cheap, and tests can change them)."""
     on = _flag("CLASSROOM_SPEEDUPS", True)
     return ServingSettings(
-        microbatch=on and _flag("MICROBATCH", False),
+        microbatch=on and _flag("MICROBATCH", True),
         batch_wait_ms=max(0.0, _number("MICROBATCH_WAIT_MS", 5)),
         max_batch=max(1, int(_number("MICROBATCH_MAX", 8))),
         max_batch_explain=max(1, int(_number("MICROBATCH_MAX_EXPLAIN", 4))),
         batch_workers=max(1, int(_number("MICROBATCH_WORKERS", 2))),
         threads=max(0, int(_number("INFERENCE_THREADS", 0))) if on else 0,
         preload=on and _flag("PRELOAD", True),
+        result_cache=max(0, int(_number("RESULT_CACHE", 32))) if on else 0,
     )
 
 

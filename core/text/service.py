@@ -10,16 +10,18 @@ Plain data in, plain data out (docs/ARCHITECTURE.md, "Request flow"): the tab an
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
 
 from core.catalog import ModelSpec, list_models
 from core.catalog.store import LoadedModel, load_model, load_module
+from core.runtime.coalesce import COMPUTED, Coalescer, coalesced, model_token
 from core.runtime.messages import Bilingual, UnknownChoice, vietnamese_of
 from core.text import UNLIKE_TRAINING
 from core.text import tokenizer as wp
@@ -87,6 +89,14 @@ class TextPrediction:
     segments: list[tuple[str, float | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     out_of_domain: Verdict | None = None  # is the text unlike the training texts (None: not calibrated)
+    # True: computed once for an identical request (same text, model and options) just before or at the same time
+    # (core.runtime.coalesce); forward_ms and highlight_ms are that computation's.
+    cached: bool = False
+
+
+# The last answers, keyed by the model itself, its tokenizer, the options and the text. Everything in a prediction
+# is language-free (Bilingual notes, English method names): the tab formats it in each visitor's language.
+RESULTS = Coalescer(32, "text")
 
 
 def text_model_name(name: object) -> str:
@@ -139,7 +149,27 @@ def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
 
 
 def classify_text(model: TextModel, text: str, *, top_k: int = 5, explain: bool = True) -> TextPrediction:
-    """Top-k groups of `text` (stripped; EmptyText if nothing is left) and, with `explain`, per-token highlights."""
+    """Top-k groups of `text` (stripped; EmptyText if nothing is left) and, with `explain`, per-token highlights.
+    Identical requests share one computation (core.runtime.coalesce)."""
+    if not isinstance(text, str):  # the checks in _classify_text say what is wrong with it
+        return _classify_text(model, text, top_k, explain)
+    key = (
+        model_token(model.module),
+        model_token(model.tokenizer),
+        model.loaded.name,
+        str(model.source),
+        tuple(map(str, model.loaded.notes)),
+        top_k,
+        explain,
+        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
+    )
+    result, how = coalesced(RESULTS, key, lambda: _classify_text(model, text, top_k, explain))
+    if how == COMPUTED:
+        return replace(result, notes=list(result.notes), segments=list(result.segments))
+    return replace(result, notes=list(result.notes), segments=list(result.segments), cached=True)
+
+
+def _classify_text(model: TextModel, text: str, top_k: int, explain: bool) -> TextPrediction:
     encoded = wp.encode(model.tokenizer, wp.check_text(text))
     module = model.module
     device = next(module.parameters()).device

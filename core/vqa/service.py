@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from core.catalog import ModelSpec, vqa_spec
 from core.catalog.checkpoint import WEIGHTS_FILE, load_checkpoint
 from core.catalog.preprocess import Preprocess
 from core.catalog.weights import WeightsUnavailable, describe_checkpoint
+from core.runtime.coalesce import COMPUTED, Coalescer, coalesced, model_token
 from core.runtime.device import inference_device, module_device
 from core.runtime.images import load_image
 from core.runtime.lru import LRUCache
@@ -58,6 +59,9 @@ class VQAAnswer:
     cached_features: bool
     notes: list[str] = field(default_factory=list)
     out_of_domain: Verdict | None = None  # is the photo unlike the training images (None: not calibrated)
+    # True: the whole answer was computed once for an identical request (same photo, question and model) just before
+    # or at the same time (core.runtime.coalesce).
+    cached: bool = False
 
 
 def load_vqa(variant: str, dataset: str, profile: str = "default") -> LoadedVQA:
@@ -156,7 +160,23 @@ def image_features(vqa: LoadedVQA, source, *, use_cache: bool = True) -> tuple[t
     return cells, view, False
 
 
+# The last answers, keyed by the model, the photo's content and the question (all language-free: Bilingual notes).
+ANSWERS = Coalescer(32, "vqa")
+
+
 def answer_question(vqa: LoadedVQA, source, question: str, *, use_cache: bool = True) -> VQAAnswer:
+    """The answer to `question` about the photo; identical requests share one computation unless `use_cache` is
+    off (core.runtime.coalesce)."""
+    if not use_cache or not isinstance(question, str):
+        return _answer(vqa, source, question, use_cache=use_cache)
+    key = (model_token(vqa.model), vqa.key, image_key(source), question)
+    answer, how = coalesced(ANSWERS, key, lambda: _answer(vqa, source, question, use_cache=True))
+    if how == COMPUTED:
+        return replace(answer, notes=list(answer.notes))
+    return replace(answer, notes=list(answer.notes), cached_features=True, cached=True)
+
+
+def _answer(vqa: LoadedVQA, source, question: str, *, use_cache: bool) -> VQAAnswer:
     cells, view, cached = image_features(vqa, source, use_cache=use_cache)
     ids, unknown = vqa.vocab.encode(question)
     tokens, lengths = pad_batch([ids])

@@ -562,6 +562,7 @@ def raw_result(name: str, result: ClassifyResult | None, error: WeightsUnavailab
         "num_params": result.num_params,
         "input_size": result.input_size,
         "batch_size": result.batch_size,
+        "cached": result.cached,  # computed once for an identical request (core.runtime.coalesce)
         "weights": result.source,
         "notes": result.notes,
         # Is the image unlike the training data (core.training.ood)? None: these weights have no calibration, no
