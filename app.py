@@ -111,4 +111,6 @@ def mcp_requested(argv: list[str], environ=os.environ) -> bool:
 
 if __name__ == "__main__":
     preload.wait()  # the port opens once the default pair has run once: the first click is a warm one
-    demo.launch(mcp_server=mcp_requested(sys.argv[1:]), **launch_kwargs())
+    demo.launch(mcp_server=mcp_requested(sys.argv[1:]), prevent_thread_lock=True, **launch_kwargs())
+    preload.first_event(demo.server_port)  # ...and not the process's first Gradio event either
+    demo.block_thread()
