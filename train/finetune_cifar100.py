@@ -8,7 +8,8 @@ optimizer: AdamW (weight decay 0.01, torch's default) is this script's choice.
 The course's ResNet figure (44%) most likely comes from feeding 32 px images to a network whose stride-32 stem
 leaves a 1x1 feature map (an inference; the report itself blames the 32x32 resolution). `--image-size 224`
 (upsampling to the resolution ImageNet weights expect; it brings `--resize 224`, the recipe's ratio, unless
---resize says otherwise) is the recipe that reaches published 80%+ numbers.
+--resize says otherwise) is what ImageNet weights expect; no run of it is recorded here. (The public CIFAR-100
+ResNet-50 that reaches 80.93 % keeps 32 px and changes the stem instead: core/models/published.py.)
 
 Writes checkpoints/<model>_cifar100/{model.safetensors, config.json, metrics.json}.
 """

@@ -1,5 +1,6 @@
-"""The report's baseline: a frozen ImageNet CNN (ResNet-50, global-average-pooled layer4, 2048-d) -> LSTM decoder
-over a word-level Vietnamese vocabulary (Show and Tell: the projected image is the LSTM's first input).
+"""This repo's CNN+LSTM baseline (report 004 names a CNN+LSTM baseline but gives no architecture): a frozen
+ImageNet CNN (ResNet-50, global-average-pooled layer4, 2048-d) -> LSTM decoder over a word-level Vietnamese
+vocabulary (Show and Tell: the projected image is the LSTM's first input).
 
 The vocabulary is the syllables of the NFC, lower-cased training captions (Vietnamese writes one syllable per
 space-separated token, so this needs no segmenter); <pad> = 0, <unk> = 1, <eos> = 2.

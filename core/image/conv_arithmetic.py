@@ -22,7 +22,7 @@ KERNELS: dict[str, list[list[float]]] = {
     "slide example": [[0, 2, 1], [4, 1, 0], [1, 0, 1]],
     "slide example (binary image)": [[1, 0, 1], [0, 1, 0], [1, 0, 1]],
 }
-# The course's CNN slides (report on CNNs and VQA), copied cell for cell.
+# The course's CNN slides (report on CNNs and VQA): the grids and outputs as printed.
 # Convolution: with the "slide example" kernel, output[0][0] = 16, as the slide works out term by term.
 SLIDE_INPUT = [
     [9, 4, 1, 2, 2],
@@ -31,7 +31,8 @@ SLIDE_INPUT = [
     [1, 0, 0, 2, 0],
     [9, 6, 7, 4, 0],
 ]
-# The binary image the slides step through with the "slide example (binary image)" kernel: 4 3 4 / 2 4 3 / 2 3 4.
+# The binary image the slides step through, with its outputs 4 3 4 / 2 4 3 / 2 3 4. The slides do not print this
+# kernel: 1 0 1 / 0 1 0 / 1 0 1 is inferred from those outputs, and it reproduces all nine of them (a test checks).
 SLIDE_BINARY_IMAGE = [
     [1, 1, 1, 0, 0],
     [0, 1, 1, 1, 0],

@@ -80,8 +80,8 @@ EXAMPLE_TEXT = {
         "Slide: convolution of a 5x5 grid (out[0][0] = 16)",
     ),
     "slide_binary": (
-        "Slide: ảnh nhị phân 5x5 (hàng đầu 4 3 4)",
-        "Slide: binary 5x5 image (first row 4 3 4)",
+        "Slide: ảnh nhị phân 5x5 (hàng đầu 4 3 4; bộ lọc suy ra từ kết quả)",
+        "Slide: binary 5x5 image (first row 4 3 4; kernel inferred from the outputs)",
     ),
     "slide_max_pool": (
         "Slide: gộp cực đại 2x2, bước 2 (9 7 / 8 6)",
