@@ -12,9 +12,6 @@ with micro-batching nothing more).
 | --- | --- | --- |
 | MICROBATCH | 1 | image requests for the same model that arrive within MICROBATCH_WAIT_MS go through one forward |
 | MICROBATCH_WAIT_MS | 5 | how long the first request of a batch waits for others |
-| MICROBATCH_MAX | 8 | most requests in one forward without Grad-CAM |
-| MICROBATCH_WORKERS | 2 | batches of the same model that may run at once |
-| MICROBATCH_MAX_EXPLAIN | 4 | ... with Grad-CAM (its backward keeps every layer's activations: memory grows fast) |
 | INFERENCE_THREADS | 0 | torch's threads per forward (0: torch's default, one per core); 1 pairs with two batches \
 at once |
 | IMAGE_PRECISION | fp32 | the image tab's initial weight precision (fp32, int8 or compare): int8 made \
@@ -25,6 +22,10 @@ it is a choice the page shows, never a silent default |
 and the last RESULT_CACHE answers of each task answer repeats (core/runtime/coalesce.py); 0 turns both off |
 | PRELOAD | 1 | the page's default image models load and run once in the background from the start of `python app.py`, \
 which opens its port when they are ready (at most PRELOAD_WAIT_S, 180 s) |
+
+The batcher's sizes are constants, not settings (nobody measured another value better): at most MAX_BATCH requests
+in one forward, MAX_BATCH_EXPLAIN with Grad-CAM (its backward keeps every layer's activations: memory grows fast),
+BATCH_WORKERS batches of the same model at once.
 
 core reads them; demo only asks `image_concurrency()` how many image requests may reach the batcher at once.
 """
@@ -52,6 +53,9 @@ def _flag(name: str, default: bool) -> bool:
     return default if not value else value not in ("0", "false", "no", "off")
 
 
+MAX_BATCH, MAX_BATCH_EXPLAIN, BATCH_WORKERS = 8, 4, 2
+
+
 def _number(name: str, default: float) -> float:
     value = os.environ.get(name, "").strip()
     return float(value) if value else default
@@ -63,9 +67,9 @@ def serving_settings() -> ServingSettings:
     return ServingSettings(
         microbatch=on and _flag("MICROBATCH", True),
         batch_wait_ms=max(0.0, _number("MICROBATCH_WAIT_MS", 5)),
-        max_batch=max(1, int(_number("MICROBATCH_MAX", 8))),
-        max_batch_explain=max(1, int(_number("MICROBATCH_MAX_EXPLAIN", 4))),
-        batch_workers=max(1, int(_number("MICROBATCH_WORKERS", 2))),
+        max_batch=MAX_BATCH,
+        max_batch_explain=MAX_BATCH_EXPLAIN,
+        batch_workers=BATCH_WORKERS,
         threads=max(0, int(_number("INFERENCE_THREADS", 0))) if on else 0,
         preload=on and _flag("PRELOAD", True),
         result_cache=max(0, int(_number("RESULT_CACHE", 32))) if on else 0,
