@@ -100,6 +100,7 @@ class Run:
     status: str = "queued"  # queued, running, done, diverged, stopped
     submitted: float = 0.0
     seconds: float | None = None  # training + scoring time
+    finished: float | None = None  # time.time() when it ended (done, diverged or stopped)
     test_accuracy: float | None = None
     points: list[list[float]] = field(default_factory=list)  # [epochs so far, train loss] every few batches
 
@@ -415,6 +416,7 @@ class ExperimentHub:
                     live._lock.release()
             with self._lock:
                 self.progress = ""
+                run.finished = time.time()
                 if generation == self._generation:
                     self._changed()
 
