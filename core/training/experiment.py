@@ -126,9 +126,10 @@ class Experiment:
         return VARIABLES[self.variable]
 
 
-def format_value(value) -> str:
+def format_value(value, lang: str = "en") -> str:
+    """0.001 (English), 0,001 (Vietnamese writes a decimal comma)."""
     if isinstance(value, float):
-        return f"{value:g}"
+        return f"{value:g}".replace(".", ",") if lang == "vi" else f"{value:g}"
     return str(value)
 
 
@@ -151,14 +152,11 @@ def parse_value(variable: str, raw: object):
 
 
 def state_root() -> Path:
-    """Where the experiment's table is kept: beside the live models (checkpoints/experiment); under the tiny
-    profile a temporary folder, as for the tiny live models."""
-    from core.catalog.store import current_profile
-    from core.catalog.weights import checkpoint_dir
+    """Where the experiment's table is kept: inside the live models' folder (checkpoints/live/class_experiment,
+    which git ignores; a temporary folder under the tiny profile), never mistaken for a model (no live_ prefix)."""
+    from core.training.live_models import live_root
 
-    if current_profile() == "tiny":
-        return Path(tempfile.gettempdir()) / "dl_classroom_experiment_tiny"
-    return checkpoint_dir() / "experiment"
+    return live_root() / "class_experiment"
 
 
 class ExperimentHub:
@@ -542,7 +540,10 @@ def draw_chart(exp: Experiment | None, own_run: int | None = None, lang: str = "
     else:
         xs = [s["value"] for s in scatter]
         if var.log:
+            from matplotlib.ticker import NullFormatter
+
             right.set_xscale("log")
+            right.xaxis.set_minor_formatter(NullFormatter())  # 2x10^-3, 3x10^-3... labels overlap
     ys = [100 * s["accuracy"] for s in scatter]
     right.scatter(xs, ys, color="#4c72b0", s=40, alpha=0.8, zorder=2)
     own = [(x, y) for x, y, s in zip(xs, ys, scatter) if s["run"] == own_run]
@@ -561,3 +562,42 @@ def draw_chart(exp: Experiment | None, own_run: int | None = None, lang: str = "
     plt.close(fig)
     buf.seek(0)
     return Image.open(buf).convert("RGB")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Time a class: `python -m core.training.experiment --students 30` opens a learning-rate experiment in a
+    temporary folder, submits one value per simulated student (log-spaced from 1e-4 to 3e-2), and prints each run's
+    seconds and accuracy, the whole class's time and the machine's load. `--keep DIR` keeps the table there."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--keep", default=None, help="folder for the table (default: a temporary one)")
+    args = parser.parse_args(argv)
+    h = ExperimentHub(Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="experiment_timing_")))
+    h.open("lr", owner="instructor")
+    began = time.monotonic()
+    live._data("fashion_mnist")
+    loaded = time.monotonic() - began
+    n = max(args.students, 1)
+    values = [round(10 ** (-4 + 2.5 * i / max(n - 1, 1)), 6) for i in range(n)]
+    began = time.monotonic()
+    for i, v in enumerate(values):
+        h.submit(v, owner=f"student-{i + 1}", who=f"Student {i + 1}")
+    while any(r.status in ("queued", "running") for r in h.snapshot()[1].runs):
+        time.sleep(0.5)
+    total = time.monotonic() - began
+    _, exp, _ = h.snapshot()
+    for r in exp.runs:
+        acc = "" if r.test_accuracy is None else f"{100 * r.test_accuracy:.1f}%"
+        print(f"run {r.id:2d}  lr {format_value(r.value):>8}  {r.status:8}  {r.seconds or 0:5.1f} s  {acc}")
+    secs = [r.seconds for r in exp.runs if r.seconds]
+    print(f"data set loaded once in {loaded:.1f} s; {len(exp.runs)} runs in {total:.0f} s "
+          f"({total / len(exp.runs):.1f} s per run from submission to result; training+scoring "
+          f"{min(secs):.1f}-{max(secs):.1f} s, median {sorted(secs)[len(secs) // 2]:.1f} s)")  # fmt: skip
+    print("load average:", " ".join(f"{x:.2f}" for x in os.getloadavg()), f"({os.cpu_count()} CPUs)")
+    print(f"table: {h.root / STATE_FILE}")
+
+
+if __name__ == "__main__":
+    main()

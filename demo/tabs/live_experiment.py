@@ -123,7 +123,7 @@ def submit_value(raw, person, request: gr.Request | None = None) -> str:
     run = hub().submit(raw, owner=_owner(request), who=person)
     return say(
         request,
-        f"Đã nhận giá trị **{format_value(run.value)}** (lượt #{run.id}).",
+        f"Đã nhận giá trị **{format_value(run.value, 'vi')}** (lượt #{run.id}).",
         f"Got your value **{format_value(run.value)}** (run #{run.id}).",
     )
 
@@ -235,7 +235,7 @@ def _mine_text(h, exp, own, request) -> str:
     if exp is None or own is None:
         return ""
     _, ahead = h.queue_position(own.owner)
-    v = format_value(own.value)
+    v = format_value(own.value, lang_of(request))
     if own.status == "queued":
         return say(
             request,
@@ -286,8 +286,8 @@ def _board(exp, progress, request) -> str:
     lines = [
         say(
             request,
-            f"**Thí nghiệm: {name}** ({state}) · mô hình {model} · {exp.train_samples:,} ảnh huấn luyện, "
-            f"{exp.test_samples:,} ảnh kiểm tra".replace(",", "."),
+            f"**Thí nghiệm: {name}** ({state}) · mô hình {model} · {_vi_int(exp.train_samples)} ảnh huấn luyện, "
+            f"{_vi_int(exp.test_samples)} ảnh kiểm tra",
             f"**Experiment: {name}** ({state}) · model {model} · {exp.train_samples:,} training images, "
             f"{exp.test_samples:,} test images",
         ),
@@ -299,7 +299,7 @@ def _board(exp, progress, request) -> str:
         + (f" · {say(request, 'đang chạy', 'training')} {progress}" if progress else ""),
     ]
     if queued:
-        waiting = ", ".join(f"#{r.id} {r.who or '?'} ({format_value(r.value)})" for r in queued[:12])
+        waiting = ", ".join(f"#{r.id} {r.who or '?'} ({format_value(r.value, lang_of(request))})" for r in queued[:12])
         lines.append(say(request, "Hàng đợi: ", "Queue: ") + waiting + (" …" if len(queued) > 12 else ""))
     return "\n\n".join(lines)
 
@@ -325,7 +325,11 @@ def _table(exp, own, request) -> str:
             acc, secs = acc.replace(".", ","), secs.replace(".", ",")
         star = " ★" if own is not None and r.id == own.id else ""
         rows.append(
-            f"| #{r.id}{star} | {r.who or '?'} | {format_value(r.value)} | {status.get(r.status, r.status)} "
-            f"| {acc} | {secs} |"
+            f"| #{r.id}{star} | {r.who or '?'} | {format_value(r.value, 'vi' if vi else 'en')} "
+            f"| {status.get(r.status, r.status)} | {acc} | {secs} |"
         )
     return "\n".join(rows)
+
+
+def _vi_int(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # 1.500: Vietnamese groups thousands with dots

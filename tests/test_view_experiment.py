@@ -1,0 +1,72 @@
+"""What a class sees of the class experiment (the Live training tab), in both languages: the instructor's page
+opens an experiment, two pages (two students' browsers) each submit a value, and each page sees the other's run
+appear in the shared table and chart without reloading. Screenshots: artifacts/views/experiment_<lang>.png and
+experiment_chart_<lang>.png."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import student_view as sv
+from tests.conftest import launch_app, stop_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
+
+WORDS = {
+    "en": {"live": "Live training", "instructor": "For the instructor", "open": "Open experiment",
+           "opened": "Experiment: learning rate", "submit": "Submit value", "yours": "test accuracy",
+           "reset": "Reset (clear the table)", "finished": "2 runs finished", "none": "No experiment yet"},
+    "vi": {"live": "Huấn luyện trực tiếp", "instructor": "Dành cho giảng viên", "open": "Mở thí nghiệm",
+           "opened": "Thí nghiệm: tốc độ học", "submit": "Gửi giá trị", "yours": "độ chính xác kiểm tra",
+           "reset": "Đặt lại (xoá bảng)", "finished": "Đã xong 2 lượt", "none": "Chưa có thí nghiệm nào"},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def view_app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("view_experiment")
+    app = launch_app(tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1", CHECKPOINT_DIR=str(tmp / "ckpt"))
+    yield app
+    stop_app(app)
+
+
+def submit(page, words, value: str, name: str) -> None:
+    page.locator("#exp_value textarea, #exp_value input").first.fill(value)
+    page.locator("#exp_who textarea, #exp_who input").first.fill(name)
+    page.get_by_role("button", name=words["submit"], exact=True).click()
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_two_pages_see_each_others_runs(browser, view_app, lang):
+    words = WORDS[lang]
+    teacher, student = sv.open_page(browser, view_app.url, lang), sv.open_page(browser, view_app.url, lang)
+    try:
+        for page in (teacher, student):
+            sv.open_tab(page, words["live"])
+        teacher.get_by_text(words["instructor"], exact=True).click()
+        teacher.get_by_role("button", name=words["open"], exact=True).click()
+        for page in (teacher, student):  # the student's page learns of it from its own timer
+            page.locator("#exp_board").get_by_text(words["opened"]).wait_for(timeout=30_000)
+        submit(student, words, "0,003" if lang == "vi" else "0.003", "Binh")
+        submit(teacher, words, "0.0003", "Co An")
+        for page in (teacher, student):
+            page.locator("#exp_board").get_by_text(words["finished"]).wait_for(timeout=sv.RESULT_TIMEOUT_MS)
+            table = page.locator("#exp_table")
+            table.get_by_text("Binh").wait_for(timeout=30_000)
+            table.get_by_text("Co An").wait_for(timeout=30_000)
+            page.locator("#exp_mine").get_by_text(words["yours"]).wait_for(timeout=30_000)
+            drawn = page.locator("#exp_chart img").first
+            drawn.wait_for(timeout=30_000)
+            page.wait_for_function("(img) => img.complete && img.naturalWidth > 600", arg=drawn.element_handle())
+            sv.assert_clean(page)
+        assert ("0,003" if lang == "vi" else "0.003") in student.locator("#exp_table").inner_text()
+        assert "★" in student.locator("#exp_table").inner_text()  # their own row marked
+        sv.save_view(student, "experiment", lang)
+        sv.save_element(student.locator("#exp_chart"), "experiment_chart", lang)
+        # Only the instructor resets: then both pages say there is none.
+        teacher.get_by_role("button", name=words["reset"], exact=True).click()
+        for page in (teacher, student):
+            page.locator("#exp_board").get_by_text(words["none"]).wait_for(timeout=30_000)
+    finally:
+        teacher.close()
+        student.close()
