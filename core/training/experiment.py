@@ -493,6 +493,37 @@ def hub() -> ExperimentHub:
         return _hub
 
 
+def _colours(var: Variable, values: list):
+    """A colour per value: along viridis for numbers (on a log scale for the learning rate), one colour per
+    architecture for a choice; the returned function carries `norm` and `cmap` for a colour bar."""
+    import matplotlib
+    from matplotlib.colors import LogNorm, Normalize
+
+    cmap = matplotlib.colormaps["viridis"]
+    if var.kind == "choice":
+        names = sorted(set(values))
+        tab = matplotlib.colormaps["tab10"]
+
+        def pick(v):
+            return tab(names.index(v) % 10)
+
+        pick.norm, pick.cmap = None, tab
+        return pick
+    lo, hi = (min(values), max(values)) if values else (1, 2)
+    hi = hi if hi > lo else lo * 1.01 + 1e-9
+    norm = LogNorm(lo, hi) if var.log else Normalize(lo, hi)
+
+    def pick(v):
+        return cmap(0.9 * norm(v))  # not the palest yellow
+
+    pick.norm, pick.cmap = norm, matplotlib.colors.ListedColormap(cmap(np_linspace(0, 0.9)))
+    return pick
+
+
+def np_linspace(a: float, b: float, n: int = 256) -> list[float]:
+    return [a + (b - a) * i / (n - 1) for i in range(n)]
+
+
 def chart_rows(exp: Experiment | None) -> tuple[list[dict], list[dict]]:
     """What the chart draws, as data: (loss curve points, one per finished run's point; accuracy points, one per
     finished run), each row naming its run. Runs still queued or running are not drawn (their numbers would move)."""
@@ -521,12 +552,20 @@ def draw_chart(exp: Experiment | None, own_run: int | None = None, lang: str = "
     var = exp.var if exp else VARIABLES["lr"]
     var_name = var.name.vi if vi else str(var.name)
     runs = sorted({c["run"] for c in curves})
+    value_of = {r.id: r.value for r in exp.runs} if exp else {}
+    colour = _colours(var, [value_of[rid] for rid in runs] or [s["value"] for s in scatter])
     for rid in runs:
         pts = [c for c in curves if c["run"] == rid]
         mine = rid == own_run
-        left.plot([p["epoch"] for p in pts], [p["loss"] for p in pts], color="#d62728" if mine else "#4c72b0",
-                  linewidth=3 if mine else 1, alpha=1 if mine else 0.45, zorder=3 if mine else 2,
+        left.plot([p["epoch"] for p in pts], [p["loss"] for p in pts],
+                  color="#d62728" if mine else colour(value_of[rid]),
+                  linewidth=3 if mine else 1.2, alpha=1 if mine else 0.7, zorder=3 if mine else 2,
                   label=("của bạn" if vi else "yours") if mine else None)  # fmt: skip
+    if runs and var.kind != "choice":  # which colour is which value: a colour bar beside the curves
+        import matplotlib.cm as cm
+
+        bar = fig.colorbar(cm.ScalarMappable(norm=colour.norm, cmap=colour.cmap), ax=left, pad=0.02)
+        bar.set_label(var_name)
     left.set_xlabel("epoch (số lượt qua tập huấn luyện)" if vi else "epochs (passes over the training set)")
     left.set_ylabel("hàm mất mát huấn luyện" if vi else "training loss")
     left.set_title(f"{len(runs)} lượt: đường cong mất mát" if vi else f"{len(runs)} runs: loss curves")
@@ -537,6 +576,7 @@ def draw_chart(exp: Experiment | None, own_run: int | None = None, lang: str = "
         names = sorted({s["value"] for s in scatter})
         xs = [names.index(s["value"]) for s in scatter]
         right.set_xticks(range(len(names)), names, rotation=20)
+        right.set_xlim(-0.5, len(names) - 0.5)
     else:
         xs = [s["value"] for s in scatter]
         if var.log:
@@ -545,7 +585,7 @@ def draw_chart(exp: Experiment | None, own_run: int | None = None, lang: str = "
             right.set_xscale("log")
             right.xaxis.set_minor_formatter(NullFormatter())  # 2x10^-3, 3x10^-3... labels overlap
     ys = [100 * s["accuracy"] for s in scatter]
-    right.scatter(xs, ys, color="#4c72b0", s=40, alpha=0.8, zorder=2)
+    right.scatter(xs, ys, color=[colour(s["value"]) for s in scatter], s=40, alpha=0.85, zorder=2)
     own = [(x, y) for x, y, s in zip(xs, ys, scatter) if s["run"] == own_run]
     if own:
         right.scatter([own[0][0]], [own[0][1]], color="#d62728", marker="*", s=260, zorder=3,
