@@ -133,6 +133,18 @@ def format_value(value, lang: str = "en") -> str:
     return str(value)
 
 
+def allowed_values(variable: str) -> Bilingual:
+    """What a student may submit for `variable`, said in both languages."""
+    var = VARIABLES[variable]
+    if var.kind == "choice":
+        return Bilingual(f"one of: {', '.join(MODELS)}", f"một trong: {', '.join(MODELS)}")
+    kind = ("a whole number", "số nguyên") if var.kind == "int" else ("a number", "số")
+    low, high = format_value(float(var.low)), format_value(float(var.high))
+    return Bilingual(
+        f"{kind[0]} from {low} to {high}", f"{kind[1]} từ {low.replace('.', ',')} đến {high.replace('.', ',')}"
+    )
+
+
 def parse_value(variable: str, raw: object):
     """A student's value, checked (InputError in both languages on nonsense)."""
     from core.runtime.inputs import choice, number
@@ -398,6 +410,10 @@ class ExperimentHub:
             run, exp, generation = job
             # The live tab's one slot: wait while a live run holds it (checked each second: a reset drops this run).
             while not live._lock.acquire(timeout=1.0):
+                self.progress = Bilingual(
+                    f"#{run.id} waits for the live training in progress to end",
+                    f"#{run.id} chờ lượt huấn luyện trực tiếp đang chạy kết thúc",
+                )
                 if generation != self._generation:
                     break
             else:
@@ -463,7 +479,9 @@ class ExperimentHub:
                 window.update(n=0, loss=0.0)
             done = ((epoch - 1) * steps + b.step) / (epochs * steps)
             live._current["fraction"] = done
-            self.progress = f"#{run.id} {run.who}: {100 * done:.0f}%"
+            self.progress = Bilingual(
+                f"#{run.id} {run.who}: {100 * done:.0f}%", f"#{run.id} {run.who}: {100 * done:.0f}%"
+            )
 
         for epoch in range(1, epochs + 1):
             result = loop.train_one_epoch(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from core.training.experiment import MODELS, VARIABLES, format_value
-from demo.ui.errors import shows_user_errors
+from core.training.experiment import MODELS, VARIABLES, allowed_values, format_value
+from demo.ui.errors import localized, shows_user_errors
 from demo.ui.i18n import lang_of, say, tr
 from demo.ui.wiring import for_profile
 
@@ -75,8 +75,7 @@ def build_experiment_section(profile: str) -> None:
             )
             with gr.Row():
                 variable = gr.Dropdown(
-                    [(f"{v.name.vi} · {v.name}" if v.name.vi != str(v.name) else str(v.name), k)
-                     for k, v in VARIABLES.items()],
+                    [(f"{k}: {v.name.vi}", k) for k, v in VARIABLES.items()],
                     value="lr",
                     label=tr("exp.variable", "Thiết lập tự do", "The free setting"),
                 )  # fmt: skip
@@ -296,8 +295,11 @@ def _board(exp, progress, request) -> str:
             f"Đã xong {len(done)} lượt · đang chờ {len(queued)}",
             f"{len(done)} runs finished · {len(queued)} queued",
         )
-        + (f" · {say(request, 'đang chạy', 'training')} {progress}" if progress else ""),
+        + (f" · {say(request, 'đang chạy', 'training')} {localized(request, progress)}" if progress else ""),
     ]
+    if exp.is_open:
+        allowed = allowed_values(exp.variable)
+        lines.append(say(request, f"Giá trị được gửi: {allowed.vi}.", f"Values accepted: {allowed}."))
     if queued:
         waiting = ", ".join(f"#{r.id} {r.who or '?'} ({format_value(r.value, lang_of(request))})" for r in queued[:12])
         lines.append(say(request, "Hàng đợi: ", "Queue: ") + waiting + (" …" if len(queued) > 12 else ""))
