@@ -205,11 +205,11 @@ def refresh(seen, request: gr.Request | None = None):
     own = next((r for r in exp.runs if owner is not None and r.owner == owner), None) if exp else None
     finished = tuple((r.id, r.status) for r in exp.runs if r.status not in ("queued", "running")) if exp else ()
     chart_key = (exp.id if exp else None, finished, own.id if own and own.status == "done" else None, lang)
-    if seen == (version, chart_key):
+    if seen == (version, chart_key, str(progress)):  # the running run's percentage counts as a change
         return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     chart = gr.skip() if seen is not None and seen[1] == chart_key else _chart(chart_key, exp)
     return (
-        (version, chart_key),
+        (version, chart_key, str(progress)),
         _mine_text(h, exp, own, request),
         _board(exp, progress, request),
         chart,
