@@ -542,6 +542,18 @@ def np_linspace(a: float, b: float, n: int = 256) -> list[float]:
     return [a + (b - a) * i / (n - 1) for i in range(n)]
 
 
+def _log_ticks(axis, values: list) -> None:
+    """Readable labels on a log axis: powers of ten over a wide range, 1-2-5 steps within two decades (Matplotlib's
+    default labels 2x10^-3, 3x10^-3... on top of each other, or only one label)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    lo, hi = (min(values), max(values)) if values else (1.0, 10.0)
+    axis.set_minor_formatter(NullFormatter())
+    if hi / max(lo, 1e-12) < 100:
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
 def chart_rows(exp: Experiment | None) -> tuple[list[dict], list[dict]]:
     """What the chart draws, as data: (loss curve points, one per finished run's point; accuracy points, one per
     finished run), each row naming its run. Runs still queued or running are not drawn (their numbers would move)."""
@@ -584,6 +596,8 @@ def draw_chart(exp: Experiment | None, own_run: int | None = None, lang: str = "
 
         bar = fig.colorbar(cm.ScalarMappable(norm=colour.norm, cmap=colour.cmap), ax=left, pad=0.02)
         bar.set_label(var_name)
+        if var.log:
+            _log_ticks(bar.ax.yaxis, [value_of[rid] for rid in runs])
     left.set_xlabel("epoch (số lượt qua tập huấn luyện)" if vi else "epochs (passes over the training set)")
     left.set_ylabel("hàm mất mát huấn luyện" if vi else "training loss")
     left.set_title(f"{len(runs)} lượt: đường cong mất mát" if vi else f"{len(runs)} runs: loss curves")
@@ -598,10 +612,8 @@ def draw_chart(exp: Experiment | None, own_run: int | None = None, lang: str = "
     else:
         xs = [s["value"] for s in scatter]
         if var.log:
-            from matplotlib.ticker import NullFormatter
-
             right.set_xscale("log")
-            right.xaxis.set_minor_formatter(NullFormatter())  # 2x10^-3, 3x10^-3... labels overlap
+            _log_ticks(right.xaxis, xs)
     ys = [100 * s["accuracy"] for s in scatter]
     right.scatter(xs, ys, color=[colour(s["value"]) for s in scatter], s=40, alpha=0.85, zorder=2)
     own = [(x, y) for x, y, s in zip(xs, ys, scatter) if s["run"] == own_run]
