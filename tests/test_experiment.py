@@ -104,6 +104,9 @@ def test_class_experiment_end_to_end(hub, tmp_path):
         (r.id, r.value, r.status, r.test_accuracy) for r in runs
     ]
     assert again.csv_text() == hub.csv_text()
+    assert again.exportable(owner="anyone") is again.experiment  # nobody's session survived: anyone may export
+    with pytest.raises(ex.NotInstructor):
+        again.reset(owner="anyone")
     again.open("batch_size", owner="teacher-2", **SMALL)  # after a restart a new experiment can be opened
 
 

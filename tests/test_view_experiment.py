@@ -15,10 +15,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 WORDS = {
     "en": {"live": "Live training", "instructor": "For the instructor", "open": "Open experiment",
            "opened": "Experiment: learning rate", "submit": "Submit value", "yours": "test accuracy",
-           "reset": "Reset (clear the table)", "finished": "2 runs finished", "none": "No experiment yet"},
+           "reset": "Reset (clear the table)", "finished": "3 runs finished", "none": "No experiment yet",
+           "csv": "Export table (CSV)", "only": "Only the instructor"},
     "vi": {"live": "Huấn luyện trực tiếp", "instructor": "Dành cho giảng viên", "open": "Mở thí nghiệm",
            "opened": "Thí nghiệm: tốc độ học", "submit": "Gửi giá trị", "yours": "độ chính xác kiểm tra",
-           "reset": "Đặt lại (xoá bảng)", "finished": "Đã xong 2 lượt", "none": "Chưa có thí nghiệm nào"},
+           "reset": "Đặt lại (xoá bảng)", "finished": "Đã xong 3 lượt", "none": "Chưa có thí nghiệm nào",
+           "csv": "Xuất bảng (CSV)", "only": "Chỉ giảng viên"},
 }  # fmt: skip
 
 
@@ -49,11 +51,19 @@ def test_two_pages_see_each_others_runs(browser, view_app, lang):
             page.locator("#exp_board").get_by_text(words["opened"]).wait_for(timeout=30_000)
         submit(student, words, "0,003" if lang == "vi" else "0.003", "Binh")
         submit(teacher, words, "0.0003", "Co An")
+        # A third student submits and closes the tab at once: the run is the server's, it still trains.
+        leaver = sv.open_page(browser, view_app.url, lang)
+        sv.open_tab(leaver, words["live"])
+        leaver.locator("#exp_board").get_by_text(words["opened"]).wait_for(timeout=30_000)
+        submit(leaver, words, "0.03", "Dung")
+        leaver.locator("#exp_mine").get_by_text("#3").wait_for(timeout=30_000)
+        leaver.close()
         for page in (teacher, student):
             page.locator("#exp_board").get_by_text(words["finished"]).wait_for(timeout=sv.RESULT_TIMEOUT_MS)
             table = page.locator("#exp_table")
             table.get_by_text("Binh").wait_for(timeout=30_000)
             table.get_by_text("Co An").wait_for(timeout=30_000)
+            table.get_by_text("Dung").wait_for(timeout=30_000)
             page.locator("#exp_mine").get_by_text(words["yours"]).wait_for(timeout=30_000)
             drawn = page.locator("#exp_chart img").first
             drawn.wait_for(timeout=30_000)
@@ -63,6 +73,17 @@ def test_two_pages_see_each_others_runs(browser, view_app, lang):
         assert "★" in student.locator("#exp_table").inner_text()  # their own row marked
         sv.save_view(student, "experiment", lang)
         sv.save_element(student.locator("#exp_chart"), "experiment_chart", lang)
+        # The instructor exports the table: a CSV with every run, downloadable from the page.
+        teacher.get_by_role("button", name=words["csv"], exact=True).click()
+        link = teacher.locator("#exp_download a").first
+        link.wait_for(timeout=30_000)
+        csv_text = teacher.request.get(link.get_attribute("href")).text()
+        assert csv_text.startswith("run,student,lr,") and all(n in csv_text for n in ("Binh", "Co An", "Dung"))
+        # A student cannot reset the class's experiment: told so in their language, the table stays.
+        student.get_by_text(words["instructor"], exact=True).click()
+        student.get_by_role("button", name=words["reset"], exact=True).click()
+        student.get_by_text(words["only"]).first.wait_for(timeout=30_000)
+        assert student.locator("#exp_table").get_by_text("Dung").count()
         # Only the instructor resets: then both pages say there is none.
         teacher.get_by_role("button", name=words["reset"], exact=True).click()
         for page in (teacher, student):

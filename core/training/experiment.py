@@ -208,6 +208,14 @@ class ExperimentHub:
             )
         return exp
 
+    def exportable(self, owner: str | None, key: object = None) -> Experiment:
+        """The experiment to export for this visitor: the instructor's, or, after a restart (when nobody's session
+        survived), anyone's: its table is on everyone's screen anyway."""
+        exp = self.experiment
+        if exp is not None and exp.instructor is None and not exp.is_open:
+            return exp
+        return self._require_instructor(owner, key)
+
     # ---- the instructor's actions ----------------------------------------------------------------------------
     def open(
         self,

@@ -89,7 +89,9 @@ def build_experiment_section(profile: str) -> None:
                 csv_btn = gr.Button(tr("exp.csv", "Xuất bảng (CSV)", "Export table (CSV)"))
                 png_btn = gr.Button(tr("exp.png", "Xuất biểu đồ (PNG)", "Export chart (PNG)"))
             admin = gr.Markdown()
-            download = gr.File(label=tr("exp.download", "Tệp xuất", "Exported file"), interactive=False)
+            download = gr.File(
+                label=tr("exp.download", "Tệp xuất", "Exported file"), interactive=False, elem_id="exp_download"
+            )
     seen = gr.State(None)
     timer = gr.Timer(REFRESH_EVERY_S)
     view = [seen, mine, board, chart, table]
@@ -175,7 +177,7 @@ def export_csv(key, request: gr.Request | None = None) -> str:
     from core.training.experiment import hub
 
     h = hub()
-    exp = h._require_instructor(_owner(request), key)
+    exp = h.exportable(_owner(request), key)
     path = _export_dir() / f"experiment_{exp.id}_{exp.variable}.csv"
     path.write_text(h.csv_text(), encoding="utf-8")
     return str(path)
@@ -186,7 +188,7 @@ def export_png(key, request: gr.Request | None = None) -> str:
     from core.training.experiment import draw_chart, hub
 
     h = hub()
-    exp = h._require_instructor(_owner(request), key)
+    exp = h.exportable(_owner(request), key)
     _, snap, _ = h.snapshot()
     path = _export_dir() / f"experiment_{exp.id}_{exp.variable}.png"
     draw_chart(snap, None, lang_of(request)).save(path)
