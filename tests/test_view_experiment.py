@@ -82,7 +82,7 @@ def test_two_pages_see_each_others_runs(browser, view_app, lang):
         # A student cannot reset the class's experiment: told so in their language, the table stays.
         student.get_by_text(words["instructor"], exact=True).click()
         student.get_by_role("button", name=words["reset"], exact=True).click()
-        student.get_by_text(words["only"]).first.wait_for(timeout=30_000)
+        student.locator(".toast-body").get_by_text(words["only"]).first.wait_for(timeout=30_000)
         assert student.locator("#exp_table").get_by_text("Dung").count()
         # Only the instructor resets: then both pages say there is none.
         teacher.get_by_role("button", name=words["reset"], exact=True).click()

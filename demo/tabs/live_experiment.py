@@ -97,18 +97,20 @@ def build_experiment_section(profile: str) -> None:
     view = [seen, mine, board, chart, table]
     hidden = {"api_visibility": "private", "show_progress": "hidden"}
 
-    submit.click(submit_value, [value, who], mine, api_visibility="private", queue=False).then(
+    # The actions go through the queue (a failed one shows its error as a toast in the visitor's language); the
+    # view's refresh is a dictionary read and a cached image, so it skips the queue.
+    submit.click(submit_value, [value, who], mine, api_visibility="private").then(
         refresh, seen, view, queue=False, **hidden
     )
-    open_btn.click(for_profile(open_experiment, profile), [variable, model, key], admin, api_visibility="private",
-                   queue=False).then(refresh, seen, view, queue=False, **hidden)  # fmt: skip
-    close_btn.click(close_experiment, key, admin, api_visibility="private", queue=False).then(
+    open_btn.click(for_profile(open_experiment, profile), [variable, model, key], admin,
+                   api_visibility="private").then(refresh, seen, view, queue=False, **hidden)  # fmt: skip
+    close_btn.click(close_experiment, key, admin, api_visibility="private").then(
         refresh, seen, view, queue=False, **hidden
     )
-    reset_btn.click(reset_experiment, key, admin, api_visibility="private", queue=False).then(
+    reset_btn.click(reset_experiment, key, admin, api_visibility="private").then(
         refresh, seen, view, queue=False, **hidden
     )
-    csv_btn.click(export_csv, key, download, api_visibility="private", queue=False)
+    csv_btn.click(export_csv, key, download, api_visibility="private")
     png_btn.click(export_png, key, download, api_visibility="private")
     timer.tick(refresh, seen, view, queue=False, **hidden)
 
