@@ -165,10 +165,14 @@ def parse_value(variable: str, raw: object):
 
 def state_root() -> Path:
     """Where the experiment's table is kept: inside the live models' folder (checkpoints/live/class_experiment,
-    which git ignores; a temporary folder under the tiny profile), never mistaken for a model (no live_ prefix)."""
+    which git ignores; under the tiny profile a temporary folder), never mistaken for a model (no live_ prefix)."""
+    from core.catalog.weights import checkpoint_dir
     from core.training.live_models import live_root
 
-    return live_root() / "class_experiment"
+    # A CHECKPOINT_DIR of its own (each test app has one) keeps the table there even under the tiny profile, so
+    # that two tiny servers on one machine do not share one experiment file.
+    base = checkpoint_dir() / "live" if os.environ.get("CHECKPOINT_DIR") else live_root()
+    return base / "class_experiment"
 
 
 class ExperimentHub:
