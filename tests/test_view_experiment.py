@@ -91,3 +91,43 @@ def test_two_pages_see_each_others_runs(browser, view_app, lang):
     finally:
         teacher.close()
         student.close()
+
+
+def test_a_restarted_app_shows_the_finished_table(browser, tmp_path):
+    """Runs finished before a restart come back, closed, in the table and the chart; a half-written leftover is not
+    shown; anyone may export the reloaded table (nobody's session survived the restart)."""
+    import time
+
+    from core.training import experiment as ex
+
+    root = tmp_path / "ckpt" / "live" / "class_experiment"
+    hub = ex.ExperimentHub(root)
+    hub.open("batch_size", owner="teacher", tiny=True, train_samples=256, test_samples=256)
+    for i, size in enumerate((16, 64)):
+        hub.submit(size, owner=f"s{i}", who=f"Before {i}")
+    deadline = time.monotonic() + 240
+    while any(r.status in ("queued", "running") for r in hub.snapshot()[1].runs) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (root / ".experiment_cut_short").write_text('{"runs": [{"who": "Half')  # a write killed midway
+    app = launch_app(tmp_path, APP_PROFILE="tiny", HF_HUB_OFFLINE="1", CHECKPOINT_DIR=str(tmp_path / "ckpt"))
+    try:
+        for lang, closed in (("en", "closed, no more values"), ("vi", "đã đóng, không nhận thêm")):
+            page = sv.open_page(browser, app.url, lang)
+            try:
+                sv.open_tab(page, WORDS[lang]["live"])
+                page.locator("#exp_board").get_by_text(closed).wait_for(timeout=60_000)
+                table = page.locator("#exp_table")
+                table.get_by_text("Before 0").wait_for(timeout=30_000)
+                assert table.get_by_text("Before 1").count() and not page.get_by_text("Half").count()
+                page.locator("#exp_chart img").first.wait_for(timeout=30_000)
+                page.get_by_text(WORDS[lang]["instructor"], exact=True).click()
+                page.get_by_role("button", name=WORDS[lang]["csv"], exact=True).click()
+                link = page.locator("#exp_download a").first
+                link.wait_for(timeout=30_000)
+                assert "Before 1" in page.request.get(link.get_attribute("href")).text()
+                sv.assert_clean(page)
+                sv.save_view(page, "experiment_restarted", lang)
+            finally:
+                page.close()
+    finally:
+        stop_app(app)
