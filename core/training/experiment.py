@@ -27,6 +27,7 @@ import csv
 import hmac
 import io
 import json
+import logging
 import math
 import os
 import tempfile
@@ -430,12 +431,16 @@ class ExperimentHub:
                     break
             else:
                 try:
-                    live._current.update(who=run.who, model=f"{exp.model} ({exp.var.name})", since=time.time(),
-                                         fraction=0.0, owner=run.owner)  # fmt: skip
+                    live.cancel_event.clear()
+                    model = run.value if exp.variable == "architecture" else exp.model
+                    # What the live tab's activity line says, in words that need no translation.
+                    live._current.update(who=run.who, model=f"{model} · {exp.variable}={format_value(run.value)}",
+                                         since=time.time(), fraction=0.0, owner=run.owner)  # fmt: skip
                     self._train(run, exp, generation)
                 except UserError as exc:  # diverged (a learning rate too high): a result, shown as such
                     run.status = "diverged" if "diverge" in type(exc).__name__.lower() else "stopped"
-                except Exception:
+                except Exception:  # a bug or a missing file: the class goes on, the instructor's log says why
+                    logging.getLogger(__name__).exception("class experiment run #%s failed", run.id)
                     run.status = "stopped"
                 finally:
                     live._current.clear()
@@ -499,7 +504,10 @@ class ExperimentHub:
             result = loop.train_one_epoch(
                 model, train, optimizer, scheduler,
                 on_batch=lambda b, e=epoch: on_batch(b, e),
-                should_stop=lambda: generation != self._generation or time.monotonic() > deadline,
+                # A reset, the run's budget, or its owner pressing the live tab's Stop (live.request_cancel checks
+                # that the visitor is this run's owner, as for a live run).
+                should_stop=lambda: generation != self._generation or time.monotonic() > deadline
+                or live.cancel_event.is_set(),
             )  # fmt: skip
             if result.stopped:
                 run.status = "stopped"
