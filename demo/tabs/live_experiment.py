@@ -59,6 +59,7 @@ def build_experiment_section(profile: str) -> None:
             interactive=False,
             elem_id="exp_chart",
             buttons=[],
+            visible=False,  # shown once an experiment is open: no empty frame before
         )
         table = gr.Markdown(elem_id="exp_table")
         with gr.Accordion(tr("exp.instructor", "Dành cho giảng viên", "For the instructor"), open=False):
@@ -225,13 +226,13 @@ def _chart(chart_key, exp):
     from core.training.experiment import draw_chart
 
     if exp is None:
-        return None
+        return gr.Image(value=None, visible=False)
     with _CHART_LOCK:
         if chart_key not in _CHART_CACHE:
             while len(_CHART_CACHE) > 64:
                 _CHART_CACHE.pop(next(iter(_CHART_CACHE)))
             _CHART_CACHE[chart_key] = draw_chart(exp, chart_key[2], chart_key[3])
-        return _CHART_CACHE[chart_key]
+        return gr.Image(value=_CHART_CACHE[chart_key], visible=True)
 
 
 def _mine_text(h, exp, own, request) -> str:
