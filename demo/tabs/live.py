@@ -7,6 +7,7 @@ import gradio as gr
 from core.catalog.course_results import REPORT002, REPORT002_LR
 from core.training.live import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES, TIME_BUDGET_S
 from demo.server.fair_queue import LIVE_GROUP
+from demo.tabs.live_experiment import build_experiment_section
 from demo.ui.course_panel import course_panel
 from demo.ui.errors import localized, shows_user_errors
 from demo.ui.i18n import lang_of, say, tr
@@ -87,6 +88,7 @@ def build_live_tab(profile: str) -> None:
         refresh_mine, outputs=mine, api_visibility="private", queue=False
     )
     ticker.tick(_activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden")
+    build_experiment_section(profile)  # the whole class runs one experiment on the same slot (live_experiment)
 
 
 @shows_user_errors
