@@ -70,8 +70,8 @@ def test_the_live_tabs_refusals_reach_the_visitor_through_the_decorator(monkeypa
     assert bad.title == "Giá trị không hợp lệ"
     busy = threading.Lock()
     busy.acquire()
-    monkeypatch.setattr(live_training, "_lock", busy)
-    monkeypatch.setattr(live_training, "_current", {"who": "Bình", "model": "mlp", "since": 0, "fraction": 0.5})
+    monkeypatch.setattr(live_training, "slot", busy)
+    monkeypatch.setattr(live_training, "in_progress", {"who": "Bình", "model": "mlp", "since": 0, "fraction": 0.5})
     slot = _first_error(run("mlp", 2, 5000, "An", request=VI, profile="tiny"))
     assert slot.title == "Đang có người huấn luyện" and "Bình" in slot.message
     monkeypatch.undo()
@@ -79,7 +79,7 @@ def test_the_live_tabs_refusals_reach_the_visitor_through_the_decorator(monkeypa
     def missing(dataset):
         raise DatasetMissing("Fashion-MNIST not found: run `x`", "Không tìm thấy Fashion-MNIST: chạy `x`", "x")
 
-    monkeypatch.setattr(live_training, "_data", missing)
+    monkeypatch.setattr(live_training, "training_data", missing)
     cases = ((VI, "Không có dữ liệu để huấn luyện", "Không tìm thấy"), (EN, "No data", "not found"))
     for request, title, text in cases:
         error = _first_error(run("mlp", 2, 5000, "An", request=request, profile="tiny"))

@@ -43,7 +43,7 @@ def test_class_experiment_end_to_end(hub, tmp_path):
     assert "one experiment at a time" in str(busy.value).lower() and busy.value.vi
 
     # The slot is held (as by a live run) while the students submit: nothing trains yet, the queue fills in order.
-    assert live._lock.acquire(timeout=30)
+    assert live.slot.acquire(timeout=30)
     try:
         values = {"student-a": "0.001", "student-b": "0,01", "student-c": "0.1", "student-d": "0.0003"}
         for owner, value in values.items():
@@ -60,7 +60,7 @@ def test_class_experiment_end_to_end(hub, tmp_path):
         run, ahead = hub.queue_position("student-c")
         assert run.id == 3 and ahead == 2  # two runs train before it
     finally:
-        live._lock.release()
+        live.slot.release()
     wait_idle(hub)
     with pytest.raises(UserError):  # after theirs ran, still one per student
         hub.submit("0.5", owner="student-a")
@@ -112,7 +112,7 @@ def test_class_experiment_end_to_end(hub, tmp_path):
 
 def test_unfinished_runs_are_not_kept_and_reset_drops_the_queue(hub):
     hub.open("width", owner="teacher", **SMALL)
-    assert live._lock.acquire(timeout=30)
+    assert live.slot.acquire(timeout=30)
     try:
         hub.submit("4", owner="s1", who="An")
         hub.submit("8", owner="s2", who="Binh")
@@ -123,7 +123,7 @@ def test_unfinished_runs_are_not_kept_and_reset_drops_the_queue(hub):
             hub.reset(owner="s1")
         assert hub.reset(owner="teacher") == 2
     finally:
-        live._lock.release()
+        live.slot.release()
     time.sleep(1.5)  # the worker sees the reset and drops the run it was waiting to train
     _, exp, _ = hub.snapshot()
     assert exp is None and not (hub.root / ex.STATE_FILE).exists()

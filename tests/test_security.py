@@ -380,7 +380,7 @@ def test_live_training_busy_says_who_and_how_long_and_only_the_owner_stops_it(mo
     from core.training import live as live_training
 
     started = time.time() - 30
-    monkeypatch.setattr(live_training, "_current", {"who": "An", "model": "mlp", "since": started, "fraction": 0.25,
+    monkeypatch.setattr(live_training, "in_progress", {"who": "An", "model": "mlp", "since": started, "fraction": 0.25,
                                                     "owner": "session-an"})  # fmt: skip
     message = live_training.busy_message(live_training.current_training())
     assert "An is training mlp" in message and "about 90 s left" in message and "còn khoảng 90 giây" in message.vi
@@ -388,7 +388,7 @@ def test_live_training_busy_says_who_and_how_long_and_only_the_owner_stops_it(mo
     assert live_training.request_cancel("session-binh") == (False, live_training.current_training())
     assert not live_training.cancel_event.is_set()
     assert live_training.request_cancel("session-an")[0] and live_training.cancel_event.is_set()
-    monkeypatch.setattr(live_training, "_current", {})
+    monkeypatch.setattr(live_training, "in_progress", {})
     assert live_training.request_cancel("session-an") == (False, None)
 
 

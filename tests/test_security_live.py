@@ -135,7 +135,7 @@ def test_the_estimate_is_measured_and_grows_with_the_run(live, monkeypatch):
     from core.catalog import build_architecture
     from core.training import loop as training_loop
 
-    data = live_training._data("fashion_mnist")
+    data = live_training.training_data("fashion_mnist")
     model = build_architecture("softmax", num_classes=10)
     batches = training_loop.TensorBatches(data.train_x, data.train_y, 128, data.preprocess.normalise,
                                           torch.Generator().manual_seed(0), augment=True)  # fmt: skip
@@ -254,10 +254,10 @@ def test_a_name_with_markup_reaches_others_as_plain_words(live, monkeypatch):
 
     name = live_training.checked_request("softmax", 1, 1000, ATTACK_NAME)[3]
     assert not re.search(r"[\[\]()!<>:/.]", name) and len(name) <= live_models.MAX_WHO_CHARS
-    monkeypatch.setattr(live_training, "_current", {"who": ATTACK_NAME, "model": "softmax", "since": 0.0,
+    monkeypatch.setattr(live_training, "in_progress", {"who": ATTACK_NAME, "model": "softmax", "since": 0.0,
                                                     "fraction": 0.5, "owner": "attacker"})  # fmt: skip
     for text in (_activity_text(_request("en", "other")), request_stop(_request("vi", "other")),
-                 str(live_training.busy_message(live_training._current))):  # fmt: skip
+                 str(live_training.busy_message(live_training.in_progress))):  # fmt: skip
         assert not re.search(r"!?\[[^\]]*\]\(|<img|<a\b|://", text), text
     # An older version's live.json with such a name: the dropdowns' labels get the same clean name.
     model = live_models.LiveModel(live_models.new_entry_name("mlp", 1), "mlp", ATTACK_NAME, "o", 0.5, 1, 1, 1000)

@@ -422,7 +422,7 @@ class ExperimentHub:
         while (job := self._next()) is not None:
             run, exp, generation = job
             # The live tab's one slot: wait while a live run holds it (checked each second: a reset drops this run).
-            while not live._lock.acquire(timeout=1.0):
+            while not live.slot.acquire(timeout=1.0):
                 self.progress = Bilingual(
                     f"#{run.id} waits for the live training in progress to end",
                     f"#{run.id} chờ lượt huấn luyện trực tiếp đang chạy kết thúc",
@@ -434,7 +434,7 @@ class ExperimentHub:
                     live.cancel_event.clear()
                     model = run.value if exp.variable == "architecture" else exp.model
                     # What the live tab's activity line says, in words that need no translation.
-                    live._current.update(who=run.who, model=f"{model} · {exp.variable}={format_value(run.value)}",
+                    live.in_progress.update(who=run.who, model=f"{model} · {exp.variable}={format_value(run.value)}",
                                          since=time.time(), fraction=0.0, owner=run.owner)  # fmt: skip
                     self._train(run, exp, generation)
                 except UserError as exc:  # diverged (a learning rate too high): a result, shown as such
@@ -443,8 +443,8 @@ class ExperimentHub:
                     logging.getLogger(__name__).exception("class experiment run #%s failed", run.id)
                     run.status = "stopped"
                 finally:
-                    live._current.clear()
-                    live._lock.release()
+                    live.in_progress.clear()
+                    live.slot.release()
             with self._lock:
                 self.progress = ""
                 run.finished = time.time()
@@ -457,7 +457,7 @@ class ExperimentHub:
         from core.catalog import ZOO, build_architecture
         from core.training import loop
 
-        data = live._data("fashion_mnist")
+        data = live.training_data("fashion_mnist")
         model_name = run.value if exp.variable == "architecture" else exp.model
         entry = next(z for z in ZOO if z.name == model_name)
         settings = dict(BASE, model=model_name)
@@ -495,7 +495,7 @@ class ExperimentHub:
                 run.points.append([round(epoch - 1 + b.step / steps, 4), window["loss"] / window["n"]])
                 window.update(n=0, loss=0.0)
             done = ((epoch - 1) * steps + b.step) / (epochs * steps)
-            live._current["fraction"] = done
+            live.in_progress["fraction"] = done
             self.progress = Bilingual(
                 f"#{run.id} {run.who}: {100 * done:.0f}%", f"#{run.id} {run.who}: {100 * done:.0f}%"
             )
@@ -667,7 +667,7 @@ def main(argv: list[str] | None = None) -> None:
     h = ExperimentHub(Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="experiment_timing_")))
     h.open("lr", owner="instructor")
     began = time.monotonic()
-    live._data("fashion_mnist")
+    live.training_data("fashion_mnist")
     loaded = time.monotonic() - began
     n = max(args.students, 1)
     values = [round(10 ** (-4 + 2.5 * i / max(n - 1, 1)), 6) for i in range(n)]

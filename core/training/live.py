@@ -97,8 +97,9 @@ class LiveProgress:
         return ((self.epoch - 1) * self.steps_per_epoch + self.step) / max(self.epochs * self.steps_per_epoch, 1)
 
 
-_lock = threading.Lock()
-_current: dict = {}
+# The one training slot of the server (live runs and class-experiment runs take it) and what holds it now.
+slot = threading.Lock()
+in_progress: dict = {}
 cancel_event = threading.Event()
 _datasets: dict = {}
 _cooldown_until: dict[str, float] = {}  # visitor session -> time.time() before which they may not start a run
@@ -106,7 +107,7 @@ _cooldown_until: dict[str, float] = {}  # visitor session -> time.time() before 
 
 def current_training() -> dict | None:
     """Who trains what since when (and how far), or None: shown to everyone else while the one slot is taken."""
-    return dict(_current) if _current else None
+    return dict(in_progress) if in_progress else None
 
 
 def checked_request(name: object, epochs: object, train_samples: object, who: object) -> tuple[str, int, int, str]:
@@ -162,7 +163,8 @@ def request_cancel(owner: str | None) -> tuple[bool, dict | None]:
     return True, info
 
 
-def _data(dataset: str):
+def training_data(dataset: str):
+    """A zoo data set, decoded once per server and shared by live runs and class experiments."""
     from core.training.zoo_data import load_dataset
 
     if dataset not in _datasets:  # decoded once per server: 60k images are 180 MB of uint8
@@ -205,8 +207,8 @@ def train_live(
             f"Lượt trước của bạn bị dừng vì hết {TIME_BUDGET_S:.0f} giây; bạn có thể bắt đầu lượt mới sau khoảng "
             f"{wait:.0f} giây (hãy chọn ít epoch hoặc ít ảnh huấn luyện hơn để kịp xong).",
         )
-    if not _lock.acquire(blocking=False):
-        raise TrainingBusy(busy_message(dict(_current)))
+    if not slot.acquire(blocking=False):
+        raise TrainingBusy(busy_message(dict(in_progress)))
     updates: queue.Queue = queue.Queue()
     done = object()
 
@@ -227,12 +229,12 @@ def train_live(
         except BaseException as exc:  # the reader re-raises it (e.g. the data set is missing)
             updates.put(exc)
         finally:
-            _current.clear()
-            _lock.release()
+            in_progress.clear()
+            slot.release()
             updates.put(done)
 
     cancel_event.clear()
-    _current.update(who=clean_name(who), model=name, since=time.time(), fraction=0.0, owner=owner)
+    in_progress.update(who=clean_name(who), model=name, since=time.time(), fraction=0.0, owner=owner)
     threading.Thread(target=run, name=f"live-training-{name}", daemon=True).start()
     while (item := updates.get()) is not done:
         if isinstance(item, BaseException):
@@ -291,7 +293,7 @@ def _train(
 
     from core.training import loop as training_loop
 
-    data = _data(dataset)
+    data = training_data(dataset)
     gen = torch.Generator().manual_seed(0)
     order = torch.randperm(len(data.train_y), generator=gen)
     train_idx, val_idx = order[:n_train], order[-1000:]
@@ -348,7 +350,7 @@ def _train(
             window.update(step=b.step, seen=seen, loss=loss, correct=correct)
         if time.monotonic() - last >= update_every_s:
             last = time.monotonic()
-            _current["fraction"] = progress.fraction
+            in_progress["fraction"] = progress.fraction
             report(progress)
 
     for epoch in range(1, epochs + 1):
@@ -379,7 +381,7 @@ def _train(
         )
         progress.points.append({"epoch": float(epoch), "split": "val", "loss": metrics["loss"],
                                 "acc": metrics["accuracy"]})  # fmt: skip
-        _current["fraction"] = progress.fraction
+        in_progress["fraction"] = progress.fraction
         report(progress)
     tested = training_loop.evaluate(model, test, labels=data.labels)
     test_acc = tested["accuracy"]
@@ -387,7 +389,7 @@ def _train(
     live = live_models.LiveModel(
         name=live_models.new_entry_name(entry.name),
         base=entry.name,
-        who=_current.get("who") or "",
+        who=in_progress.get("who") or "",
         owner=owner,
         accuracy=test_acc,
         created=time.time(),
