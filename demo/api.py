@@ -300,10 +300,12 @@ def video_search(
         video: the video file (MP4, WebM...).
         query: what to look for, e.g. "a rabbit" or a word shown on screen.
         mode: "combined", "clip" (what is seen) or "ocr" (text on screen).
-        model: the CLIP model for the "clip" part (the multilingual one understands Vietnamese queries). top_k: how many
-        moments to return. keyframes: how keyframes are chosen: "uniform" (every interval_s), "shots" (at scene cuts) or
-        "both". interval_s: seconds between keyframes taken at a fixed interval. window_s: seconds grouped into one
-        moment. language: "vi" or "en" for the summary, notes and errors; default: the request's language.
+        model: the CLIP model for the "clip" part (the multilingual one understands Vietnamese queries).
+        top_k: how many moments to return.
+        keyframes: how keyframes are chosen: "uniform" (every interval_s), "shots" (at scene cuts) or "both".
+        interval_s: seconds between keyframes taken at a fixed interval.
+        window_s: seconds grouped into one moment.
+        language: "vi" or "en" for the summary, notes and errors; default: the request's language.
     Returns:
         {"moments": [{"time_s", "score", ...}], "summary", "notes", "ms"}.
     """

@@ -2,10 +2,11 @@
 a checkpoint, or fetch what the default profile needs.
 
   python -m train.caption fetch --gpt2 NlpHUST/gpt2-vietnamese [--hub-dataset <user>/<repo> --data-dir data/ktvic]
-  python -m train.caption train --model clipcap_mlp --data-dir data/ktvic python -m train.caption train --model
-  clipcap_transformer --data-dir data/ktvic python -m train.caption train --model cnn_lstm --data-dir data/ktvic python
-  -m train.caption evaluate --model clipcap_mlp --data-dir data/ktvic --method beam --beam-width 3 python -m
-  train.caption evaluate --model clipcap_mlp --data-dir data/ktvic --tokens words   # pyvi words
+  python -m train.caption train --model clipcap_mlp --data-dir data/ktvic
+  python -m train.caption train --model clipcap_transformer --data-dir data/ktvic
+  python -m train.caption train --model cnn_lstm --data-dir data/ktvic
+  python -m train.caption evaluate --model clipcap_mlp --data-dir data/ktvic --method beam --beam-width 3
+  python -m train.caption evaluate --model clipcap_mlp --data-dir data/ktvic --tokens words   # pyvi words
 
 Metrics are computed on syllables by default (the course report's KTVIC example has no underscores in its
 segment_caption); --tokens words scores pyvi's word segmentation. eval_test.json records which.

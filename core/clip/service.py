@@ -79,6 +79,8 @@ def classify_zero_shot(
             ZERO_SHOT, (model_token(model), key, content, tuple(names), tuple(templates)), compute
         )
     result = replace(result, notes=notes + template_notes)  # never the stored answer's own list
+    if how != COMPUTED:  # this call encoded no prompt: the count is this call's (its timings stay the original's)
+        result = replace(result, prompts_encoded=0)
     # A shared answer ran no image encoder for this request: the tab's "cached" mark says so.
     return result, ClipQuery(model_name or DEFAULT_CLIP, display, key, cached or how != COMPUTED)
 
