@@ -22,7 +22,7 @@ CANVAS = 280  # pixels of the drawing surface; 10x the network's 28x28
 # After a drawing is added, the page presses the pad's own "Clear canvas" button, in the browser: setting the value
 # to None or to a blank image from the server leaves Gradio 6.31's Sketchpad without its drawing surface.
 CLEAR_PAD_JS = "() => { document.querySelector('#drawing_pad button[aria-label=\"Clear canvas\"]')?.click(); }"
-BRUSH = gr.Brush(default_size=18, colors=["#000000"], default_color="#000000", color_mode="fixed")
+BRUSH = gr.Brush(default_size=10, colors=["#000000"], default_color="#000000", color_mode="fixed")
 
 
 def empty_state() -> dict:
