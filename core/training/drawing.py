@@ -48,7 +48,7 @@ OOD_DIMS = 8  # principal directions kept for the Mahalanobis statistics (few dr
 MIN_INK = 0.002  # fraction of the canvas that must be inked (a stray dot is not a drawing)
 
 
-class DrawingError(UserError):
+class DrawingError(UserError, ValueError):
     """A visitor's drawing request that cannot run (no ink, too many classes, nothing trained)."""
 
 
