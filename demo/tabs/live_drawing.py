@@ -168,11 +168,8 @@ def counts_text(state: dict, request: gr.Request | None = None) -> str:
     )
 
 
-def _pct(value: float | None, request) -> str:
-    if value is None:
-        return "—"
-    text = f"{100 * value:.0f}%"
-    return text
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
 
 
 def trained_text(model, request: gr.Request | None = None) -> str:
@@ -187,8 +184,8 @@ def trained_text(model, request: gr.Request | None = None) -> str:
     else:
         held = say(
             request,
-            f"Độ chính xác trên {model.held_out} hình để riêng: **{_pct(acc, request)}**.",
-            f"Accuracy on {model.held_out} held-out drawings: **{_pct(acc, request)}**.",
+            f"Độ chính xác trên {model.held_out} hình để riêng: **{_pct(acc)}**.",
+            f"Accuracy on {model.held_out} held-out drawings: **{_pct(acc)}**.",
         )
     return say(
         request,
@@ -203,11 +200,11 @@ def lesson_text(history: list[dict], request: gr.Request | None = None) -> str:
     """Each training so far: drawings per class and the held-out accuracy, the lesson in numbers."""
     head = say(
         request,
-        "| lượt | hình mỗi lớp (ít nhất) | học trên | để riêng | độ chính xác để riêng |\n|---|---|---|---|---|",
-        "| training | drawings per class (fewest) | taught on | held out | held-out accuracy |\n|---|---|---|---|---|",
+        "| # | hình mỗi lớp (ít nhất) | học trên | để riêng | độ chính xác để riêng |\n|---|---|---|---|---|",
+        "| # | drawings per class (fewest) | taught on | held out | held-out accuracy |\n|---|---|---|---|---|",
     )
     rows = [
-        f"| {i} | {r['per_class']} | {r['trained_on']} | {r['held_out']} | {_pct(r['accuracy'], request)} |"
+        f"| {i} | {r['per_class']} | {r['trained_on']} | {r['held_out']} | {_pct(r['accuracy'])} |"
         for i, r in enumerate(history, 1)
     ]
     tail = say(
