@@ -193,3 +193,17 @@ def test_the_sections_handlers_refuse_in_the_visitors_language_and_keep_nothing_
     assert "2 held-out drawings" in trained and lesson.count("\n| 1 |") == 1
     probs, notice = ui.guess_drawing(render("cross", random.Random(9)), state)
     assert set(probs) == {"circle", "cross"} and "score" in notice
+
+
+def test_trainings_at_once_put_the_thread_count_back():
+    import threading
+
+    before = torch.get_num_threads()
+    data = examples(2, seed=0)
+    models = []
+    runs = [threading.Thread(target=lambda: models.append(d.train(data, steps=10))) for _ in range(3)]
+    for t in runs:
+        t.start()
+    for t in runs:
+        t.join()
+    assert len(models) == 3 and torch.get_num_threads() == before

@@ -23,6 +23,7 @@ Nothing here is stored: the model lives in the visitor's session (the tab's gr.S
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -276,6 +277,30 @@ def _calibrate(module, train_x, train_y, held_x, num_classes: int, generator: to
     return stats, threshold_at(stats.score(check_feats), OOD_QUANTILE)
 
 
+# torch's thread count is one setting for the whole process. Trainings run on one thread (on this 2-core server,
+# two threads per training under load were slower, and a training cut short by its time budget learns nothing), so
+# the first training to start sets it to 1 and the last to end puts back what it was: two trainings that saved and
+# restored it each on their own could leave the process on one thread for good. Other requests during a training
+# run on one thread too.
+_threads_lock = threading.Lock()
+_threads_state = {"active": 0, "saved": 1}
+
+
+def _one_thread_enter() -> None:
+    with _threads_lock:
+        if _threads_state["active"] == 0:
+            _threads_state["saved"] = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _threads_state["active"] += 1
+
+
+def _one_thread_exit() -> None:
+    with _threads_lock:
+        _threads_state["active"] -= 1
+        if _threads_state["active"] == 0:
+            torch.set_num_threads(_threads_state["saved"])
+
+
 def train(drawings: dict[str, list], *, seed: int = 0, seconds: float = TRAIN_SECONDS,
           steps: int = TRAIN_STEPS) -> DrawingModel:  # fmt: skip
     """A fresh small CNN trained on the drawings (held-out ones excepted) with augmentation, for `steps` batches or
@@ -290,8 +315,7 @@ def train(drawings: dict[str, list], *, seed: int = 0, seconds: float = TRAIN_SE
     held_x = torch.stack([x for x, _ in held_set]) if held_set else torch.zeros(0, SIZE, SIZE)
     held_y = torch.tensor([c for _, c in held_set], dtype=torch.long)
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    _one_thread_enter()
     try:
         torch.manual_seed(seed)
         generator = torch.Generator().manual_seed(seed)
@@ -319,7 +343,7 @@ def train(drawings: dict[str, list], *, seed: int = 0, seconds: float = TRAIN_SE
         ood = _calibrate(module, train_x, train_y, held_x, len(classes), generator)
         elapsed = time.perf_counter() - start
     finally:
-        torch.set_num_threads(threads)
+        _one_thread_exit()
     return DrawingModel(
         module=module, classes=classes, per_class=[len(v) for v in drawings.values()], trained_on=len(train_x),
         held_out=len(held_x), held_out_accuracy=accuracy, seconds=elapsed, steps=done, final_loss=loss, ood=ood,
