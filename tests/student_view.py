@@ -158,3 +158,21 @@ def save_element(locator, name: str, lang: str) -> None:
 def pick_radio(page, container_id: str, label: str) -> None:
     """Click the option `label` of the gr.Radio with elem_id `container_id`, as a student clicks it."""
     page.locator(f"#{container_id}").get_by_text(label, exact=True).click()
+
+
+def draw_strokes(page, pad_id: str, strokes) -> None:
+    """Draw on a Sketchpad (#pad_id) with the mouse as a student would: pick the brush, then each stroke, a list of
+    (x, y) points in -1..1 around the centre of the drawing surface."""
+    pad = page.locator(f"#{pad_id}")
+    pad.scroll_into_view_if_needed()
+    pad.get_by_role("button", name="Brush").first.click()
+    box = pad.locator("canvas").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    reach = min(box["width"], box["height"]) * 0.25  # inside the drawing surface, which is smaller than the canvas
+    for stroke in strokes:
+        (x0, y0), rest = stroke[0], stroke[1:]
+        page.mouse.move(cx + x0 * reach, cy + y0 * reach)
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(cx + x * reach, cy + y * reach, steps=3)
+        page.mouse.up()

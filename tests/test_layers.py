@@ -153,3 +153,13 @@ def test_core_never_imports_gradio_or_demo():
         if module.startswith("core"):
             names = _runtime_imports(ast.parse(path.read_text()))
             assert not [n for n in names if n.split(".")[0] in ("gradio", "demo", "train")], module
+
+
+def test_importing_the_app_imports_no_torch():
+    """Building the page needs no model: torch (about 1.2 s of CPU) is imported on the first request that needs it."""
+    import subprocess
+    import sys
+
+    code = "import sys, app; assert not {'torch', 'matplotlib', 'sklearn'} & set(sys.modules), 'imported at build'"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]

@@ -7,6 +7,7 @@ import gradio as gr
 from core.catalog.course_results import REPORT002, REPORT002_LR
 from core.training.live import LIVE_MODELS, MAX_EPOCHS, MAX_TRAIN_SAMPLES, TIME_BUDGET_S
 from demo.server.fair_queue import LIVE_GROUP
+from demo.tabs.live_drawing import build_drawing_section
 from demo.tabs.live_experiment import build_experiment_section
 from demo.ui.course_panel import course_panel
 from demo.ui.errors import localized, shows_user_errors
@@ -70,6 +71,7 @@ def build_live_tab(profile: str) -> None:
         delete = gr.Button(tr("live.delete", "Xoá mô hình này", "Delete this model"), scale=1)
     # What the course's runs reached beside the committed checkpoints, with the learning rate each run recorded.
     course_panel("live", [REPORT002, REPORT002_LR], profile)
+    build_drawing_section(profile)  # teach a small CNN your own classes by drawing them
 
     # One training runs at a time (core.training.live's lock). More than one slot here means a second request runs
     # at once and is refused straight away with who is training and the time left, instead of waiting in the queue
