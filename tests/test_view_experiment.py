@@ -65,6 +65,7 @@ def test_two_pages_see_each_others_runs(browser, view_app, lang):
             table.get_by_text("Co An").wait_for(timeout=30_000)
             table.get_by_text("Dung").wait_for(timeout=30_000)
             page.locator("#exp_mine").get_by_text(words["yours"]).wait_for(timeout=30_000)
+            page.locator("#exp_chart").scroll_into_view_if_needed()  # lazily loaded below the drawing section
             drawn = page.locator("#exp_chart img").first
             drawn.wait_for(timeout=30_000)
             page.wait_for_function("(img) => img.complete && img.naturalWidth > 600", arg=drawn.element_handle())
@@ -119,6 +120,8 @@ def test_a_restarted_app_shows_the_finished_table(browser, tmp_path):
                 table = page.locator("#exp_table")
                 table.get_by_text("Before 0").wait_for(timeout=30_000)
                 assert table.get_by_text("Before 1").count() and not page.get_by_text("Half").count()
+                # The chart sits below the drawing section: a lazily loaded image has no size until scrolled to.
+                page.locator("#exp_chart").scroll_into_view_if_needed()
                 page.locator("#exp_chart img").first.wait_for(timeout=30_000)
                 page.get_by_text(WORDS[lang]["instructor"], exact=True).click()
                 page.get_by_role("button", name=WORDS[lang]["csv"], exact=True).click()

@@ -76,23 +76,17 @@ def first_event(port: int) -> None:
     """One request through the app's own HTTP queue right after the port opens, when PRELOAD is on.
 
     The preload warms the models, but a process's first Gradio event also starts what Gradio builds on first use
-    (the queue's worker, its thread pools, the upload route): on the tiny profile the first `/model_status` call
-    after launch took 0.45 s and the next ones 0.09-0.11 s (`APP_PROFILE=tiny`, one gradio_client, load 4-5). So
-    the app sends itself one image request (a plain grey picture, never an example, whose answer no student asks
-    for) before the first student does. A failure is logged and changes nothing."""
+    (the queue's worker, its thread pools): on the tiny profile the first `/model_status` call after launch took
+    0.45 s and the next ones 0.09-0.11 s (`APP_PROFILE=tiny`, one gradio_client, load 4-5). So the app makes that
+    call itself before the first student does. It sends no file: nothing lands in the upload folder. A failure is
+    logged and changes nothing."""
     from core.runtime.serving import serving_settings
 
     if not serving_settings().preload:
         return
-    import tempfile
-
-    from gradio_client import Client, handle_file
-    from PIL import Image
+    from gradio_client import Client
 
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            path = os.path.join(folder, "warm-up.png")
-            Image.new("RGB", (32, 32), (127, 127, 127)).save(path)
-            Client(f"http://127.0.0.1:{port}/", verbose=False).predict(handle_file(path), api_name="/classify_image")
+        Client(f"http://127.0.0.1:{port}/", verbose=False).predict(api_name="/model_status")
     except Exception as exc:  # noqa: BLE001  (a warm-up: the app serves either way)
         log.info("first event: %s", exc)
