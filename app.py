@@ -50,7 +50,13 @@ QUEUE_MAX_SIZE = 256
 
 
 def build_demo(profile: str | None = None) -> gr.Blocks:
-    profile = profile or current_profile()
+    # Gradio would make (and drop) its app and page config three times while building, and copy every block's config
+    # for each new session: both cut in demo/server/gradio_internals.py, measured in docs/CLASS_BURSTS.md.
+    gradio_internals.session_configs_on_demand()
+    return gradio_internals.build_for_launch(partial(_build, profile or current_profile()))
+
+
+def _build(profile: str) -> gr.Blocks:
     # delete_cache: uploads and outputs older than an hour are removed hourly, so a term of classes does not
     # fill the disk of a hosted Space.
     with gr.Blocks(title="Deep Learning Classroom", delete_cache=(3600, 3600)) as demo:

@@ -229,3 +229,41 @@ def test_vqa_answers_are_shared(monkeypatch):
 def test_objects_without_weak_references_get_a_token_too():
     a, b = (1, 2), (1, 3)  # tuples cannot be weakly referenced
     assert model_token(a) == model_token(a) != model_token(b)
+
+
+def test_clip_k_shot_and_its_curve_are_shared_on_built_in_sets_only(monkeypatch):
+    """The class moving the k slider together on a built-in set gets one computation, and one curve; the user's
+    own support images (whose answer names their files) are never shared between visitors."""
+    from core.clip import curve, service
+
+    monkeypatch.setenv("CLASSROOM_SPEEDUPS", "1")
+    monkeypatch.setenv("RESULT_CACHE", "32")
+    service.K_SHOT.clear()
+    curve.CURVES.clear()
+    kshots, curves = service.K_SHOT, curve.CURVES
+    counts = lambda c: (c.computed, c.joined + c.hits)  # noqa: E731
+    photo = "examples/vqa/easy_vqa_test_0.png"
+
+    def ask(k=2, support="easy_vqa_shapes", classes="", files=()):
+        return service.classify_k_shot(photo, k, support, classes, "a photo of a {}.", None, "tiny", files)
+
+    before = counts(kshots)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: ask(), range(8)))
+    assert counts(kshots) == (before[0] + 1, before[1] + 7)
+    # The seven shared answers say so: no encoder ran for them, no prompt was encoded by their call.
+    assert sum(q.image_cached for _, q in answers) >= 7
+    assert sum(not r.zero_shot.prompts_encoded for r, _ in answers) >= 7
+    assert len({tuple(r.probes["plain"].probabilities.round(6)) for r, _ in answers}) == 1
+    answers[0][0].notes.append("a visitor's own note")  # a returned answer is the caller's, not the stored one
+    assert "a visitor's own note" not in ask()[0].notes
+    ask(k=3)  # another k: another question
+    assert counts(kshots)[0] == before[0] + 2
+    before = counts(curves)
+    with ThreadPoolExecutor(4) as pool:
+        drawn = list(pool.map(lambda _: curve.curve_for_tab("easy_vqa_shapes", "", "a {}.", None, "tiny"), range(4)))
+    assert counts(curves) == (before[0] + 1, before[1] + 3) and len({str(c.accuracy) for c, _ in drawn}) == 1
+    before = counts(kshots)
+    for _ in range(2):
+        ask(k=1, support=service.USER_SUPPORT, classes="a, b", files=[[photo, photo], [photo, photo]])
+    assert counts(kshots) == before  # computed by each visitor, outside the shared cache

@@ -173,6 +173,74 @@ def test_i18n_and_the_built_frontend_have_what_the_language_switch_uses():
     assert not missing, f"keys (or their English) that Gradio's English table no longer has: {missing}"
 
 
+# --- the cost of building and of each new session ---------------------------------------------------------------
+
+
+def test_gradio_makes_its_app_and_config_where_build_for_launch_expects():
+    hook = "gradio_internals.build_for_launch: App.create_app and Blocks.get_config_file, made again by launch()"
+    source = inspect.getsource(gr.Blocks.__exit__)
+    assert "self.config = self.get_config_file()" in source and "App.create_app(self" in source, hook
+    assert "self.app = App.create_app(self, mcp_server=False)" in inspect.getsource(gr.Blocks.queue), hook
+    launch = inspect.getsource(gr.Blocks.launch)
+    assert "self.config = self.get_config_file()" in launch and "self.app = App.create_app(" in launch, hook
+    assert isinstance(gradio.routes.App.__dict__["create_app"], staticmethod), hook
+
+
+def test_a_blocks_built_for_launch_serves_once_its_app_is_made():
+    """Nothing is made while building (and the patches are gone afterwards); what launch() then makes serves."""
+    from fastapi.testclient import TestClient
+
+    made = []
+    original = gradio.routes.App.create_app
+
+    def build():
+        with gr.Blocks() as demo:
+            gr.Button("go").click(lambda: "ok", outputs=gr.Textbox(), api_name="ping")
+        demo.queue(max_size=5)
+        made.append(gr.Blocks.get_config_file(demo))
+        return demo
+
+    demo = gradio_internals.build_for_launch(build)
+    assert made == [None] and demo.app is None and vars(demo)["config"] is None and demo._queue.max_size == 5
+    assert gradio.routes.App.create_app is original
+    assert "/ping" in demo.get_api_info()["named_endpoints"]  # the config is made when first read
+    assert vars(demo)["config"]["components"]
+    client = TestClient(gradio.routes.App.create_app(demo))  # what launch() does
+    assert any(c.get("props", {}).get("value") == "go" for c in client.get("/config").json()["components"])
+
+
+def test_a_sessions_block_configs_are_made_on_demand_and_equal_gradios():
+    from gradio.state_holder import SessionState
+
+    hook = "gradio_internals.session_configs_on_demand: SessionState.__init__ reads default_config and blocks.blocks"
+    source = inspect.getsource(vars(SessionState).get("_dl_gradio_init", SessionState.__init__))
+    assert "copy(blocks.default_config)" in source and "if k in blocks.blocks" in source, hook
+    assert "self.config_values = {" in source, hook
+    with gr.Blocks() as demo:
+        box = gr.Textbox("a")
+        gr.Button("b").click(lambda x: x, box, box)
+    eager = {k: demo.default_config.config_for_block(k, [], v) for k, v in demo.default_config.blocks.items()}
+    gradio_internals.session_configs_on_demand()
+    gradio_internals.session_configs_on_demand()  # installed once
+    calls = []
+    real = vars(gr.blocks.BlocksConfig)["config_for_block"]  # the staticmethod itself, to put back as it was
+    try:
+        counted = lambda *a, **k: calls.append(a[0]) or real.__func__(*a, **k)  # noqa: E731
+        gr.blocks.BlocksConfig.config_for_block = staticmethod(counted)
+        state = SessionState(demo)
+        assert calls == []  # a new session makes none up front
+        assert box._id in state.config_values and len(state.config_values) == len(eager)
+        state._update_value_in_config(box._id, "typed")  # what an event's output does
+        assert calls == [box._id] and state.config_values[box._id]["props"]["value"] == "typed"
+        assert dict(state.config_values.items()).keys() == eager.keys()  # a full read (deep links) makes the rest
+        assert {k: v for k, v in state.config_values.items() if k != box._id} == {
+            k: v for k, v in eager.items() if k != box._id
+        }
+        assert state.config_values.get(10**9) is None and 10**9 not in state.config_values
+    finally:
+        gr.blocks.BlocksConfig.config_for_block = real
+
+
 # --- the Blocks being built ---------------------------------------------------------------------------------------
 
 

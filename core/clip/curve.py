@@ -12,18 +12,23 @@ the curve costs probe fits only (len(ks) x draws x 2 fits of a few milliseconds 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
 from core.clip.probe import PROBES, fit_probe, zero_shot_weight
 from core.clip.support import SupportSet
 from core.clip.zero_shot import ClipInputError, text_weights
+from core.runtime.coalesce import Coalescer, coalesced, model_token
 from core.runtime.messages import Bilingual
 
 COURSE_KS = (1, 5, 10, 20)  # report 000's k values; 0 (zero-shot) is always measured
 DRAWS = 5
 HOLD_OUT = 0.25  # share of each class's images held out as test images in a draw
+# Curves on a built-in support set, keyed by the model, the set and the templates: the class clicking "draw the
+# curve" together gets one computation (core.runtime.coalesce). The user's own sets are not shared between visitors.
+CURVES = Coalescer(8, "clip curve")
 
 
 @dataclass
@@ -134,8 +139,10 @@ def curve_for_tab(
         names, notes = parse_class_names(class_text)
         names = names[: len(user_files)]
         support_set = user_support(model, key, names, user_files)
+        curve = accuracy_vs_k(model, key, support_set, templates)
     else:
         notes, support_set = [], builtin_support(model, key, support)
-    curve = accuracy_vs_k(model, key, support_set, templates)
-    curve.notes = notes + template_notes + list(support_set.notes) + curve.notes
-    return curve, display
+        compute = partial(accuracy_vs_k, model, key, support_set, templates)
+        curve, _ = coalesced(CURVES, (model_token(model), key, support, tuple(templates)), compute)
+    notes = notes + template_notes + list(support_set.notes) + curve.notes
+    return replace(curve, notes=notes), display  # never the stored curve's own list

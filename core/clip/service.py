@@ -33,6 +33,10 @@ USER_SUPPORT = "user"
 # The last zero-shot answers, keyed by the model, the image file's content and the parsed classes and templates
 # (language-free: the tab formats them). Identical requests share one computation (core.runtime.coalesce).
 ZERO_SHOT = Coalescer(32, "clip")
+# k-shot answers on a built-in support set, keyed the same way plus the set and k: a class moving the slider
+# together asks the same few questions. Not on the user's own support images: an answer lists their file paths
+# (the nearest support images), which must not reach another visitor.
+K_SHOT = Coalescer(32, "clip k-shot")
 
 
 @dataclass
@@ -122,10 +126,21 @@ def classify_k_shot(
         support_set = user_support(model, key, names, user_files)
     else:
         support_set = builtin_support(model, key, support)
-    vector, cached = embed_image(model, key, image_source)
-    result = k_shot(model, key, vector, support_set, k, templates)
-    result.notes = notes + template_notes + result.notes
-    return result, ClipQuery(model_name or DEFAULT_CLIP, display, key, cached)
+
+    def compute():
+        vector, cached = embed_image(model, key, image_source)
+        return k_shot(model, key, vector, support_set, k, templates), cached
+
+    content = content_key(image_source) if support != USER_SUPPORT else None
+    if content is None:
+        (result, cached), how = compute(), COMPUTED
+    else:
+        query = (model_token(model), key, content, support, k, tuple(templates))
+        (result, cached), how = coalesced(K_SHOT, query, compute)
+    result = replace(result, notes=notes + template_notes + result.notes)  # never the stored answer's own list
+    if how != COMPUTED:  # as in classify_zero_shot: this call encoded no prompt, and ran no encoder
+        result = replace(result, zero_shot=replace(result.zero_shot, prompts_encoded=0))
+    return result, ClipQuery(model_name or DEFAULT_CLIP, display, key, cached or how != COMPUTED)
 
 
 def _shots(k) -> int:

@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
 
 from core.runtime.messages import Bilingual, UserError
+
+if TYPE_CHECKING:  # PyAV is imported inside the functions that use it: at the top it added 40 ms to `import app`
+    import av
 
 DEFAULT_MAX_DURATION_S = 30 * 60.0  # VIDEO_MAX_DURATION_S overrides: a lecture-length clip, not a film
 # Frame size cap: 4096x2160 (DCI 4K). A 6 MB .mov declaring 16000x16000 16-bit RGBA frames once took 34 s and
@@ -70,6 +73,8 @@ def format_time(seconds: float) -> str:
 
 
 def _open(path: str | Path) -> av.container.InputContainer:
+    import av
+
     p = Path(path)
     if not p.is_file():
         raise VideoInputError("The video file was not found. Upload it again.", "Không tìm thấy tệp video.")
@@ -108,6 +113,8 @@ def _video_stream(container: av.container.InputContainer):
 
 def frame_bytes(width: int, height: int, pix_fmt: str | None) -> int:
     """Bytes of one decoded frame in the codec's pixel format (16 bits per channel counts twice as 8)."""
+    import av
+
     try:
         bits = av.VideoFormat(pix_fmt).padded_bits_per_pixel if pix_fmt else 64
     except (ValueError, av.FFmpegError):
@@ -186,6 +193,8 @@ def _duration(container, stream) -> float:
 
 def _first_rotation(container, stream) -> int:
     """Rotation of the first frame (phones store portrait video as landscape plus a display matrix)."""
+    import av
+
     try:
         for frame in container.decode(stream):
             return int(round(frame.rotation or 0))
@@ -209,6 +218,8 @@ def iter_frames(
     did not say how long they are). A file damaged half-way yields the frames before the damage, then stops and
     appends a (vi, en) note to `notes` so the caller can tell the user that the rest was not searched.
     """
+    import av
+
     limit_s = max_duration_s() if limit_s is None else limit_s
     with _open(path) as container:
         stream = _video_stream(container)
@@ -299,6 +310,8 @@ def make_preview(path: str | Path, out: Path, *, max_side: int = 640, limit_s: f
 
 
 def _write_preview(path: str | Path, tmp: Path, max_side: int, limit_s: float | None) -> None:
+    import av
+
     with av.open(str(tmp), "w") as container:
         stream, last_pts = None, -1
         for decoded in iter_frames(path, limit_s=limit_s):

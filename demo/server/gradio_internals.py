@@ -11,6 +11,9 @@ What is left here has no public way in Gradio 6.31:
 - the queue: refusing an event before it is queued, per group and per client (demo/server/fair_queue.py);
 - the page config per request: the visitor's language and no server path in it (demo/ui/i18n.py);
 - the Blocks being built (demo/server/first_run.py);
+- the cost of building and of each new session: the app and page config made once, by launch(), not also three
+  times while building; a session's copy of the ~500 blocks' configs made when Gradio needs one, not all at once
+  (app.py);
 - the MCP server: files, callers' addresses, schemas and results (demo/server/gradio_hooks.py).
 The frontend names that demo/ui/i18n.py's head script and CSS use (FRONTEND_NAMES) are checked by the same test.
 """
@@ -18,6 +21,7 @@ The frontend names that demo/ui/i18n.py's head script and CSS use (FRONTEND_NAME
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 PINNED = "6.31.0"  # the gradio version in requirements.txt, that these hooks were written against
@@ -81,7 +85,33 @@ def running(queue, group: str) -> list[Any]:
 
 # --- the page config per request: demo/ui/i18n.py ------------------------------------------------------------------
 
-_fitted_classes: dict[type, type] = {}
+_served_classes: dict[type, type] = {}
+
+
+def _serve_config_through_property(blocks) -> None:
+    """Make `blocks` an instance of a subclass whose `config` is a property (once per Blocks class): it reads what
+    Gradio stored, makes it first if `build_for_launch` left it for later, and passes it through the fit that
+    `fit_config_per_request` set, if any."""
+    base = type(blocks)
+    if base in _served_classes.values():
+        return
+    if base not in _served_classes:
+
+        def get(self):
+            config = self.__dict__.get("config")
+            if config is None and self.__dict__.get("_dl_config_later"):
+                config = self.__dict__["config"] = self.get_config_file()
+            fit_fn = self.__dict__.get("_dl_fit_config")
+            if fit_fn is None or not isinstance(config, dict) or "components" not in config:
+                return config
+            return fit_fn(config)
+
+        def set_(self, value) -> None:
+            self.__dict__["config"] = value
+
+        namespace = {"config": property(get, set_), "__module__": __name__}
+        _served_classes[base] = type(f"ConfigPerRequest{base.__name__}", (base,), namespace)
+    blocks.__class__ = _served_classes[base]  # what Gradio stored stays in the instance's __dict__, read by `get`
 
 
 def fit_config_per_request(blocks, fit: Callable[[dict], dict]) -> None:
@@ -92,25 +122,7 @@ def fit_config_per_request(blocks, fit: Callable[[dict], dict]) -> None:
     instance of a subclass whose `config` is a property that reads what Gradio stored and passes it through `fit`.
     `fit` must return a new dict: the stored one is Gradio's own.
     """
-    base = type(blocks)
-    if base in _fitted_classes.values():  # fitted already: a new fit
-        blocks.__dict__["_dl_fit_config"] = fit
-        return
-    if base not in _fitted_classes:
-
-        def get(self):
-            config = self.__dict__.get("config")
-            fit_fn = self.__dict__.get("_dl_fit_config")
-            if fit_fn is None or not isinstance(config, dict) or "components" not in config:
-                return config
-            return fit_fn(config)
-
-        def set_(self, value) -> None:
-            self.__dict__["config"] = value
-
-        namespace = {"config": property(get, set_), "__module__": __name__}
-        _fitted_classes[base] = type(f"ConfigPerRequest{base.__name__}", (base,), namespace)
-    blocks.__class__ = _fitted_classes[base]  # what Gradio stored stays in the instance's __dict__, read by `get`
+    _serve_config_through_property(blocks)
     blocks.__dict__["_dl_fit_config"] = fit
 
 
@@ -157,6 +169,115 @@ def blocks_being_built():
     from gradio.context import Context
 
     return Context.root_block
+
+
+# --- the cost of building and of each new session: app.py ------------------------------------------------------
+
+
+def build_for_launch(build: Callable[[], Any]):
+    """`build()` (which returns a Blocks) without the serving parts Gradio makes and drops while building.
+
+    Gradio 6.31 creates a FastAPI app (about 80 routes and their schemas, plus the page config again) in
+    `gr.Blocks()`, again when its `with` closes and again in `queue()`, and computes the page config (every block's
+    config and API schema) when the `with` closes; `launch()` computes the config and creates the app anew, and the
+    earlier ones are dropped. With this app's ~500 blocks they cost about 0.35 s of every `import app`. Here they
+    are skipped while `build()` runs: the Blocks' `.config` is made when first read (get_api_info, a test) or by
+    `launch()`, and its `.app` is None until `launch()` makes it (`gr.mount_gradio_app` makes its own as usual)."""
+    import gradio as gr
+    from gradio import routes
+
+    create_app, config_file = routes.App.__dict__["create_app"], gr.Blocks.get_config_file
+    routes.App.create_app = staticmethod(lambda *args, **kwargs: None)
+    gr.Blocks.get_config_file = lambda self: None
+    try:
+        blocks = build()
+    finally:
+        routes.App.create_app, gr.Blocks.get_config_file = create_app, config_file
+    _serve_config_through_property(blocks)
+    blocks.__dict__["_dl_config_later"] = True
+    return blocks
+
+
+class _ConfigsOnDemand(dict):
+    """`SessionState.config_values` made on first use, block by block (see `session_configs_on_demand`).
+
+    Gradio reads it by key (an event's outputs update their entries) and, for deep links only, as a whole
+    (`SessionState.components`): a key not made yet is made from the session's block when asked; a full read makes
+    them all first, so every reader sees what the eager dict would have held."""
+
+    def __init__(self, blocks_config, ids):
+        super().__init__()
+        self._blocks_config = blocks_config
+        self._pending = dict.fromkeys(ids)  # ordered: a full read keeps Gradio's block order
+
+    def _make(self, key) -> None:
+        del self._pending[key]
+        config = self._blocks_config.config_for_block(key, [], self._blocks_config.blocks[key])
+        dict.__setitem__(self, key, config)
+
+    def _make_all(self) -> None:
+        for key in list(self._pending):
+            self._make(key)
+
+    def __missing__(self, key):
+        if key not in self._pending:
+            raise KeyError(key)
+        self._make(key)
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key) -> bool:
+        return dict.__contains__(self, key) or key in self._pending
+
+    def __setitem__(self, key, value) -> None:
+        self._pending.pop(key, None)
+        dict.__setitem__(self, key, value)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + len(self._pending)
+
+    def __iter__(self):
+        self._make_all()
+        return dict.__iter__(self)
+
+    def keys(self):
+        self._make_all()
+        return dict.keys(self)
+
+    def values(self):
+        self._make_all()
+        return dict.values(self)
+
+    def items(self):
+        self._make_all()
+        return dict.items(self)
+
+
+def session_configs_on_demand() -> None:
+    """Each new session's `SessionState` copies the blocks' configs on demand instead of all at once.
+
+    Gradio 6.31's `SessionState.__init__` computes `config_for_block` for every block of the page (20-27 ms of CPU
+    for this app's ~500, on the event loop, in the session's first `/queue/join`); a class's thirty students
+    arriving together wait that long each in turn, and only the few blocks an event updates are ever read. Gradio
+    offers no setting for it. Installed once per process; the original `__init__` runs first (whatever else it
+    sets), then its eager dict is replaced before use, so only the per-block calls are saved."""
+    from gradio import state_holder
+
+    cls = state_holder.SessionState
+    if "_dl_gradio_init" in vars(cls):  # installed already
+        return
+    original = cls._dl_gradio_init = cls.__init__  # kept: tests/test_gradio_internals.py reads its source
+
+    def __init__(self, blocks):
+        # The original reads `blocks.default_config` (copied per session) and, in its comprehension, `blocks.blocks`
+        # (which blocks get a config): handed no blocks there, it makes no config; the keys come back on demand.
+        original(self, SimpleNamespace(default_config=blocks.default_config, blocks={}))
+        ids = [key for key in self.blocks_config.blocks if key in blocks.blocks]
+        self.config_values = _ConfigsOnDemand(self.blocks_config, ids)
+
+    cls.__init__ = __init__
 
 
 # --- the MCP server: demo/server/gradio_hooks.py --------------------------------------------------------------------
