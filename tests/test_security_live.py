@@ -43,7 +43,8 @@ def _fake_fashion_mnist() -> TensorSplits:
 def live(tmp_path, monkeypatch):
     """Live training into a temporary checkpoint folder, on the small fake data set, nothing of the repo touched."""
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
-    monkeypatch.setitem(live_training._datasets, "fashion_mnist", _fake_fashion_mnist())
+    fake = _fake_fashion_mnist()
+    monkeypatch.setattr(live_training, "training_data", lambda dataset: fake)  # its public seam for the data set
     monkeypatch.setattr(live_training, "_cooldown_until", {})
     yield tmp_path / "live"
     for model in live_models.list_live():
@@ -205,7 +206,8 @@ def test_a_save_killed_midway_leaves_no_model_and_is_cleaned_at_start(live, tmp_
         os.environ["CHECKPOINT_DIR"] = {str(tmp_path)!r}
         from core.training import live as live_training
         from tests.test_security_live import _fake_fashion_mnist
-        live_training._datasets["fashion_mnist"] = _fake_fashion_mnist()
+        fake = _fake_fashion_mnist()
+        live_training.training_data = lambda dataset: fake
         real = live_training.save_checkpoint
         def killed(directory, *a, **k):
             real(directory, *a, **k)

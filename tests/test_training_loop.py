@@ -28,6 +28,18 @@ def _fake_fashion_mnist() -> TensorSplits:
     return TensorSplits(tx, ty, vx, vy, list(FASHION_MNIST_LABELS), Preprocess(32, 32, (0.5,) * 3, (0.25,) * 3))
 
 
+def _train_live_on_fake_data(monkeypatch) -> None:
+    """Live training gets its data set from core.training.live.training_data, its public seam: here it returns the
+    small fake Fashion-MNIST, so a run takes a fraction of a second and the real data set is never decoded."""
+    fake = _fake_fashion_mnist()
+
+    def training_data(dataset: str) -> TensorSplits:
+        assert dataset == "fashion_mnist", dataset  # the only data set these runs ask for
+        return fake
+
+    monkeypatch.setattr(live_training, "training_data", training_data)
+
+
 class Flat(nn.Module):
     def __init__(self):
         super().__init__()
@@ -70,7 +82,7 @@ def test_a_recipe_change_in_the_one_loop_reaches_the_scripts_and_live_training(t
 
     calls.clear()
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
-    monkeypatch.setitem(live_training._datasets, "fashion_mnist", _fake_fashion_mnist())
+    _train_live_on_fake_data(monkeypatch)
     updates = list(live_training.train_live("softmax", epochs=2, train_samples=256, update_every_s=0.0, owner="t"))
     try:
         # two epochs through the shared loop, each followed by validation, then the test set
@@ -87,7 +99,7 @@ def test_a_recipe_change_in_the_one_loop_reaches_the_scripts_and_live_training(t
 def test_live_training_stops_through_the_loops_hook(tmp_path, monkeypatch):
     """The time budget (and a cancel) is `should_stop`: the run ends before the next batch and saves nothing."""
     monkeypatch.setenv("CHECKPOINT_DIR", str(tmp_path))
-    monkeypatch.setitem(live_training._datasets, "fashion_mnist", _fake_fashion_mnist())
+    _train_live_on_fake_data(monkeypatch)
     monkeypatch.setattr(live_training, "TIME_BUDGET_S", 0.0)
     updates = list(live_training.train_live("softmax", epochs=2, train_samples=256, update_every_s=0.0))
     assert len(updates) == 1 and updates[0].cancelled and updates[0].timed_out and not updates[0].history

@@ -24,74 +24,78 @@ WORDS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def view_app(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("view_experiment")
-    app = launch_app(tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1", CHECKPOINT_DIR=str(tmp / "ckpt"))
-    yield app
-    stop_app(app)
-
-
 def submit(page, words, value: str, name: str) -> None:
     page.locator("#exp_value textarea, #exp_value input").first.fill(value)
     page.locator("#exp_who textarea, #exp_who input").first.fill(name)
     page.get_by_role("button", name=words["submit"], exact=True).click()
 
 
-@pytest.mark.parametrize("lang", ["en", "vi"])
-def test_two_pages_see_each_others_runs(browser, view_app, lang):
-    words = WORDS[lang]
-    teacher, student = sv.open_page(browser, view_app.url, lang), sv.open_page(browser, view_app.url, lang)
-    try:
-        for page in (teacher, student):
-            sv.open_tab(page, words["live"])
-        teacher.get_by_text(words["instructor"], exact=True).click()
-        teacher.get_by_role("button", name=words["open"], exact=True).click()
-        for page in (teacher, student):  # the student's page learns of it from its own timer
-            page.locator("#exp_board").get_by_text(words["opened"]).wait_for(timeout=30_000)
-        submit(student, words, "0,003" if lang == "vi" else "0.003", "Binh")
-        submit(teacher, words, "0.0003", "Co An")
-        # A third student submits and closes the tab at once: the run is the server's, it still trains.
-        leaver = sv.open_page(browser, view_app.url, lang)
-        sv.open_tab(leaver, words["live"])
-        leaver.locator("#exp_board").get_by_text(words["opened"]).wait_for(timeout=30_000)
-        submit(leaver, words, "0.03", "Dung")
-        leaver.locator("#exp_mine").get_by_text("#3").wait_for(timeout=30_000)
-        leaver.close()
-        for page in (teacher, student):
-            page.locator("#exp_board").get_by_text(words["finished"]).wait_for(timeout=sv.RESULT_TIMEOUT_MS)
-            table = page.locator("#exp_table")
-            table.get_by_text("Binh").wait_for(timeout=30_000)
-            table.get_by_text("Co An").wait_for(timeout=30_000)
-            table.get_by_text("Dung").wait_for(timeout=30_000)
-            page.locator("#exp_mine").get_by_text(words["yours"]).wait_for(timeout=30_000)
-            page.locator("#exp_chart").scroll_into_view_if_needed()  # lazily loaded below the drawing section
-            drawn = page.locator("#exp_chart img").first
-            drawn.wait_for(timeout=30_000)
-            page.wait_for_function("(img) => img.complete && img.naturalWidth > 600", arg=drawn.element_handle())
-            sv.assert_clean(page)
-        assert ("0,003" if lang == "vi" else "0.003") in student.locator("#exp_table").inner_text()
-        assert "★" in student.locator("#exp_table").inner_text()  # their own row marked
-        sv.save_view(student, "experiment", lang)
-        sv.save_element(student.locator("#exp_chart"), "experiment_chart", lang)
-        # The instructor exports the table: a CSV with every run, downloadable from the page.
-        teacher.get_by_role("button", name=words["csv"], exact=True).click()
-        link = teacher.locator("#exp_download a").first
-        link.wait_for(timeout=30_000)
-        csv_text = teacher.request.get(link.get_attribute("href")).text()
-        assert csv_text.startswith("run,student,lr,") and all(n in csv_text for n in ("Binh", "Co An", "Dung"))
-        # A student cannot reset the class's experiment: told so in their language, the table stays.
-        student.get_by_text(words["instructor"], exact=True).click()
-        student.get_by_role("button", name=words["reset"], exact=True).click()
-        student.locator(".toast-body").get_by_text(words["only"]).first.wait_for(timeout=30_000)
-        assert student.locator("#exp_table").get_by_text("Dung").count()
-        # Only the instructor resets: then both pages say there is none.
-        teacher.get_by_role("button", name=words["reset"], exact=True).click()
-        for page in (teacher, student):
-            page.locator("#exp_board").get_by_text(words["none"]).wait_for(timeout=30_000)
-    finally:
-        teacher.close()
-        student.close()
+class TestTwoPagesOnOneServer:
+    """The tests that share one server. The server is the class's, not the module's: it stops after the last of them
+    (pass or fail), before test_a_restarted_app_shows_the_finished_table launches its own. Module-scoped, it stayed
+    up beside that second server (about a gigabyte each): the whole suite's memory peak."""
+
+    @pytest.fixture(scope="class")
+    def view_app(self, tmp_path_factory):
+        tmp = tmp_path_factory.mktemp("view_experiment")
+        app = launch_app(tmp, APP_PROFILE="tiny", HF_HUB_OFFLINE="1", CHECKPOINT_DIR=str(tmp / "ckpt"))
+        yield app
+        stop_app(app)
+
+    @pytest.mark.parametrize("lang", ["en", "vi"])
+    def test_two_pages_see_each_others_runs(self, browser, view_app, lang):
+        words = WORDS[lang]
+        teacher, student = sv.open_page(browser, view_app.url, lang), sv.open_page(browser, view_app.url, lang)
+        try:
+            for page in (teacher, student):
+                sv.open_tab(page, words["live"])
+            teacher.get_by_text(words["instructor"], exact=True).click()
+            teacher.get_by_role("button", name=words["open"], exact=True).click()
+            for page in (teacher, student):  # the student's page learns of it from its own timer
+                page.locator("#exp_board").get_by_text(words["opened"]).wait_for(timeout=30_000)
+            submit(student, words, "0,003" if lang == "vi" else "0.003", "Binh")
+            submit(teacher, words, "0.0003", "Co An")
+            # A third student submits and closes the tab at once: the run is the server's, it still trains.
+            leaver = sv.open_page(browser, view_app.url, lang)
+            sv.open_tab(leaver, words["live"])
+            leaver.locator("#exp_board").get_by_text(words["opened"]).wait_for(timeout=30_000)
+            submit(leaver, words, "0.03", "Dung")
+            leaver.locator("#exp_mine").get_by_text("#3").wait_for(timeout=30_000)
+            leaver.close()
+            for page in (teacher, student):
+                page.locator("#exp_board").get_by_text(words["finished"]).wait_for(timeout=sv.RESULT_TIMEOUT_MS)
+                table = page.locator("#exp_table")
+                table.get_by_text("Binh").wait_for(timeout=30_000)
+                table.get_by_text("Co An").wait_for(timeout=30_000)
+                table.get_by_text("Dung").wait_for(timeout=30_000)
+                page.locator("#exp_mine").get_by_text(words["yours"]).wait_for(timeout=30_000)
+                page.locator("#exp_chart").scroll_into_view_if_needed()  # lazily loaded below the drawing section
+                drawn = page.locator("#exp_chart img").first
+                drawn.wait_for(timeout=30_000)
+                page.wait_for_function("(img) => img.complete && img.naturalWidth > 600", arg=drawn.element_handle())
+                sv.assert_clean(page)
+            assert ("0,003" if lang == "vi" else "0.003") in student.locator("#exp_table").inner_text()
+            assert "★" in student.locator("#exp_table").inner_text()  # their own row marked
+            sv.save_view(student, "experiment", lang)
+            sv.save_element(student.locator("#exp_chart"), "experiment_chart", lang)
+            # The instructor exports the table: a CSV with every run, downloadable from the page.
+            teacher.get_by_role("button", name=words["csv"], exact=True).click()
+            link = teacher.locator("#exp_download a").first
+            link.wait_for(timeout=30_000)
+            csv_text = teacher.request.get(link.get_attribute("href")).text()
+            assert csv_text.startswith("run,student,lr,") and all(n in csv_text for n in ("Binh", "Co An", "Dung"))
+            # A student cannot reset the class's experiment: told so in their language, the table stays.
+            student.get_by_text(words["instructor"], exact=True).click()
+            student.get_by_role("button", name=words["reset"], exact=True).click()
+            student.locator(".toast-body").get_by_text(words["only"]).first.wait_for(timeout=30_000)
+            assert student.locator("#exp_table").get_by_text("Dung").count()
+            # Only the instructor resets: then both pages say there is none.
+            teacher.get_by_role("button", name=words["reset"], exact=True).click()
+            for page in (teacher, student):
+                page.locator("#exp_board").get_by_text(words["none"]).wait_for(timeout=30_000)
+        finally:
+            teacher.close()
+            student.close()
 
 
 def test_a_restarted_app_shows_the_finished_table(browser, tmp_path):

@@ -164,7 +164,11 @@ def request_cancel(owner: str | None) -> tuple[bool, dict | None]:
 
 
 def training_data(dataset: str):
-    """A zoo data set, decoded once per server and shared by live runs and class experiments."""
+    """A zoo data set, decoded once per server and shared by live runs and class experiments.
+
+    Also the seam tests use to train on a small data set of their own: they replace this function (monkeypatch),
+    never the cache behind it. It works because every run looks it up here when it starts (`_train`, and the class
+    experiment through `live.training_data`): keep calling it by this name, not a copy imported elsewhere."""
     from core.training.zoo_data import load_dataset
 
     if dataset not in _datasets:  # decoded once per server: 60k images are 180 MB of uint8
