@@ -155,12 +155,13 @@ def caption_clicked(
 
 def shown_source(source: str, request=None) -> str:
     """Where a captioner's weights came from, in the visitor's language and without the server's folders or
-    environment: a checkpoint by its catalogue folder (caption/<variant>), a random stand-in by its profile."""
+    environment: a checkpoint by its catalogue folder (caption/<variant>), a random stand-in by its profile (as
+    core.caption.service words it: "... (the app's tiny profile): captions are meaningless")."""
     prefix = "local checkpoint "
     if source.startswith(prefix):
         folder = "/".join(Path(source[len(prefix) :]).parts[-2:])
         return say(request, f"checkpoint trên máy này ({folder})", f"local checkpoint ({folder})")
-    random = re.search(r"APP_PROFILE=(\w+)", source)
+    random = re.search(r"the app's (\w+) profile", source)
     if random:
         profile = random.group(1)
         return say(request, f"mô hình thử khởi tạo ngẫu nhiên ({profile}): chú thích không có ý nghĩa",
