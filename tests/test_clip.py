@@ -654,7 +654,9 @@ def test_k_curve_runs_end_to_end_in_the_tab_with_the_tiny_clip(tmp_path, monkeyp
     assert "| 20 | 93.0 % | not measured | not measured |" in table and "15 held-out test images" in table
     classes, prompt, support, *_ = clip_tab.course_preset()
     names, files = _ten_classes(tmp_path)
-    frame, table = clip_tab.k_curve(support, ", ".join(names), prompt, "clip_vit_b32_openai", *files, profile="tiny")
+    frame, table = clip_tab.k_curve(
+        support, ", ".join(names), prompt, "clip_vit_b32_openai", None, *files, profile="tiny"
+    )  # None: no request; the galleries follow it
     assert sorted(set(frame[frame["curve"].str.startswith("here")]["k"])) == [0, 1, 2]
     assert "10 held-out test images" in table and "k = 5, 10, 20 skipped" in table
     _, table = clip_tab.k_curve("user", ", ".join(names), prompt, "clip_vit_b32_openai", profile="tiny")
@@ -669,5 +671,5 @@ def test_k_shot_takes_ten_classes_of_your_own_images(tmp_path, monkeypatch):
     names, files = _ten_classes(tmp_path, per_class=2)
     assert clip_tab.USER_CLASSES == 10
     *_, summary = clip_tab.k_shot(VQA_IMAGE, 2, "user", ", ".join(names), "a photo of a {}", "clip_vit_b32_openai",
-                                  *files, profile="tiny")  # fmt: skip
+                                  None, *files, profile="tiny")  # None: no request, then the galleries  # fmt: skip
     assert summary["classes"] == names and summary["shots"] == [2] * 10 and not summary["notes"]

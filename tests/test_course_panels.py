@@ -73,6 +73,16 @@ def test_every_course_number_is_printed_in_its_report(key):
             assert any(cells["params"] in line for line in lines), (key, row.name)
 
 
+def test_a_row_must_give_one_value_per_column():
+    """A value left out of a row would shift every later column of its panel: the table refuses it."""
+    from core.catalog.course_results import CourseTable, _rows
+
+    short = dict(title=TASK1.title, source=TASK1.source, columns=TASK1.columns, differs=TASK1.differs)
+    with pytest.raises(ValueError, match="ResNet-50 \\(CNN\\): 2 values for 3 columns"):
+        CourseTable(key="short", rows=_rows(("ResNet-50 (CNN)", (44.11, 0.434), "resnet50")), **short)
+    assert all(len(row.values) == len(table.columns) for table in TABLES.values() for row in table.rows)
+
+
 def test_report002_own_arithmetic_holds():
     """Accuracy per parameter = test accuracy / parameters in millions, to the report's rounding; and the one row
     where the summary and a part's table disagree would show up here (none does)."""

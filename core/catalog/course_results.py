@@ -46,6 +46,17 @@ class CourseTable:
     notes: tuple[Bilingual, ...] = field(default_factory=tuple)
     here_rows: bool = True  # False: the tab measures "here" itself (the CLIP tab's k curve), not a checkpoint
 
+    def __post_init__(self):
+        for row in self.rows:  # a value left out would shift every later column of the panel
+            if len(row.values) != len(self.columns):
+                raise ValueError(f"{self.key}, {row.name}: {len(row.values)} values for {len(self.columns)} columns")
+
+
+def _rows(*lines: tuple) -> tuple[CourseRow, ...]:
+    """A table's rows, one per line: (name as the report names it, its values as printed, the catalogue entry that is
+    the same model here); the entry is left out where no model here is that one."""
+    return tuple(CourseRow(*line) for line in lines)
+
 
 TEST_ACC = Column("test_acc", Bilingual("test accuracy", "độ chính xác (test)"), PERCENT)
 VAL_ACC = Column("val_acc", Bilingual("val accuracy", "độ chính xác (val)"), PERCENT)
@@ -74,9 +85,9 @@ TASK1 = CourseTable(
         'thực nghiệm" (số tham số)',
     ),
     columns=(TEST_ACC, F1_FRAC, PARAMS_COL),
-    rows=(
-        CourseRow("ResNet-50 (CNN)", (44.11, 0.434, "25.6M"), "resnet50"),
-        CourseRow("ViT-B/16 (Transformer)", (89.60, 0.896, "86M"), "vit_b16"),
+    rows=_rows(
+        ("ResNet-50 (CNN)", (44.11, 0.434, "25.6M"), "resnet50"),
+        ("ViT-B/16 (Transformer)", (89.60, 0.896, "86M"), "vit_b16"),
     ),
     differs=Bilingual(
         "Here the pair runs only where the CIFAR-100 fine-tuned checkpoints are downloaded or trained by "
@@ -109,11 +120,11 @@ TASK2 = CourseTable(
         'thực nghiệm" (số tham số)',
     ),
     columns=(TEST_ACC, F1_FRAC, PARAMS_COL),
-    rows=(
-        CourseRow("GRU (RNN)", (37.85, 0.361, "~4M"), "gru"),
-        CourseRow("DistilBERT (Transformer)", (69.04, 0.668, "66M"), "distilbert"),
-        CourseRow("GRU, WordNet glosses (this app only)", (None, None, None), "gru_wordnet"),
-        CourseRow("MiniLM, WordNet glosses (this app only)", (None, None, None), "minilm_wordnet"),
+    rows=_rows(
+        ("GRU (RNN)", (37.85, 0.361, "~4M"), "gru"),
+        ("DistilBERT (Transformer)", (69.04, 0.668, "66M"), "distilbert"),
+        ("GRU, WordNet glosses (this app only)", (None, None, None), "gru_wordnet"),
+        ("MiniLM, WordNet glosses (this app only)", (None, None, None), "minilm_wordnet"),
     ),
     differs=Bilingual(
         "20 Newsgroups and DistilBERT cannot be downloaded offline, so the text models that run here learned "
@@ -144,20 +155,20 @@ REPORT002 = CourseTable(
         "chính xác val từ bảng của Phần 1+2, 3, 4 và 5",
     ),
     columns=(TEST_ACC, VAL_ACC, F1_PCT, PARAMS_COL, ACC_PER_M),
-    rows=(
-        CourseRow("CNN+Transformer Hybrid", (37.25, 38.90, 35.87, "446.1K", 83.5), "cnn_transformer"),
-        CourseRow("GRU-row", (36.57, 36.44, 35.68, "1.8M", 20.3), "gru_row"),
-        CourseRow("SimpleCNN", (35.88, 36.38, 34.48, "346.6K", 103.5), "simple_cnn"),
-        CourseRow("GRU-patch4", (35.64, 35.76, 34.99, "1.7M", 21.0), "gru_patch4"),
-        CourseRow("CustomViT", (34.56, 35.80, 33.11, "819.4K", 42.2), "custom_vit"),
-        CourseRow("SimpleViT (PyTorch, part 3)", (31.92, 33.00, 30.39, "821.0K", 38.9), "simple_vit"),
-        CourseRow("LSTM-row", (29.36, 29.62, 28.34, "2.4M", 12.2), "lstm_row"),
-        CourseRow("LSTM-patch4", (27.73, 27.78, 26.41, "2.3M", 12.1), "lstm_patch4"),
-        CourseRow("SimpleViT (part 1)", (24.47, 25.54, 22.35, "821.0K", 29.8), "simple_vit"),
-        CourseRow("MLP", (20.63, 20.68, 18.31, "1.7M", 12.1), "mlp"),
-        CourseRow("ChannelToken ViT", (17.56, 18.18, 15.29, "549.5K", 32.0), "channel_token_vit"),
-        CourseRow("SpatialToken ViT", (13.10, 13.12, 9.86, "172.4K", 76.0), "spatial_token_vit"),
-        CourseRow("SoftmaxRegression", (7.94, 8.34, 6.09, "307.3K", 25.8), "softmax"),
+    rows=_rows(
+        ("CNN+Transformer Hybrid", (37.25, 38.90, 35.87, "446.1K", 83.5), "cnn_transformer"),
+        ("GRU-row", (36.57, 36.44, 35.68, "1.8M", 20.3), "gru_row"),
+        ("SimpleCNN", (35.88, 36.38, 34.48, "346.6K", 103.5), "simple_cnn"),
+        ("GRU-patch4", (35.64, 35.76, 34.99, "1.7M", 21.0), "gru_patch4"),
+        ("CustomViT", (34.56, 35.80, 33.11, "819.4K", 42.2), "custom_vit"),
+        ("SimpleViT (PyTorch, part 3)", (31.92, 33.00, 30.39, "821.0K", 38.9), "simple_vit"),
+        ("LSTM-row", (29.36, 29.62, 28.34, "2.4M", 12.2), "lstm_row"),
+        ("LSTM-patch4", (27.73, 27.78, 26.41, "2.3M", 12.1), "lstm_patch4"),
+        ("SimpleViT (part 1)", (24.47, 25.54, 22.35, "821.0K", 29.8), "simple_vit"),
+        ("MLP", (20.63, 20.68, 18.31, "1.7M", 12.1), "mlp"),
+        ("ChannelToken ViT", (17.56, 18.18, 15.29, "549.5K", 32.0), "channel_token_vit"),
+        ("SpatialToken ViT", (13.10, 13.12, 9.86, "172.4K", 76.0), "spatial_token_vit"),
+        ("SoftmaxRegression", (7.94, 8.34, 6.09, "307.3K", 25.8), "softmax"),
     ),
     differs=Bilingual(
         "The course trained on CIFAR-100 for 30 to 100 epochs each; the committed checkpoints here learned "
@@ -193,11 +204,11 @@ REPORT002_LR = CourseTable(
         Column("batch", Bilingual("batch", "batch"), SCORE, 0),
         Column("epochs", Bilingual("epochs", "epoch"), SCORE, 0),
     ),
-    rows=(
-        CourseRow("SoftmaxRegression", (0.1, 256, 30), "softmax"),
-        CourseRow("MLP", (1e-3, 128, 50), "mlp"),
-        CourseRow("SimpleCNN", (1e-3, 128, 50), "simple_cnn"),
-        CourseRow("SimpleViT", (3e-4, 128, 100), "simple_vit"),
+    rows=_rows(
+        ("SoftmaxRegression", (0.1, 256, 30), "softmax"),
+        ("MLP", (1e-3, 128, 50), "mlp"),
+        ("SimpleCNN", (1e-3, 128, 50), "simple_cnn"),
+        ("SimpleViT", (3e-4, 128, 100), "simple_vit"),
     ),
     differs=Bilingual(
         "Each rate here is the one its committed run recorded (its metrics file), not a recipe copied from "
@@ -216,11 +227,11 @@ REPORT003 = CourseTable(
     title=Bilingual("Report 003: VQA on Vietnamese food, four variants", "Báo cáo 003: VQA món ăn Việt, bốn biến thể"),
     source=Bilingual('Report 003, "Kết quả" table (loss, accuracy)', 'Báo cáo 003, bảng "Kết quả" (loss, accuracy)'),
     columns=(ACC_FRAC, LOSS_COL),
-    rows=(
-        CourseRow("MobileNet_v2 + LSTM Attention", (0.8317, 0.4503), "vqa_easy_vqa_mobilenet_att"),
-        CourseRow("MobileNet_v2 + LSTM no Attention", (0.8288, 0.4682), "vqa_easy_vqa_mobilenet_noatt"),
-        CourseRow("CNN + LSTM Attention", (0.8032, 0.5589), "vqa_easy_vqa_cnn_att"),
-        CourseRow("CNN + LSTM no Attention", (0.7703, 0.6600), "vqa_easy_vqa_cnn_noatt"),
+    rows=_rows(
+        ("MobileNet_v2 + LSTM Attention", (0.8317, 0.4503), "vqa_easy_vqa_mobilenet_att"),
+        ("MobileNet_v2 + LSTM no Attention", (0.8288, 0.4682), "vqa_easy_vqa_mobilenet_noatt"),
+        ("CNN + LSTM Attention", (0.8032, 0.5589), "vqa_easy_vqa_cnn_att"),
+        ("CNN + LSTM no Attention", (0.7703, 0.6600), "vqa_easy_vqa_cnn_noatt"),
     ),
     differs=Bilingual(
         "The course's Vietnamese food set is not public, so the same four variants here learned easy-VQA "
@@ -245,11 +256,11 @@ REPORT004 = CourseTable(
     title=Bilingual("Report 004: Vietnamese captions on KTVIC", "Báo cáo 004: sinh mô tả ảnh tiếng Việt trên KTVIC"),
     source=Bilingual('Report 004, "Kết quả" table (CNN+LSTM vs ViCLIPCap)', 'Báo cáo 004, bảng "Kết quả"'),
     columns=tuple(Column(m, Bilingual(m, m), FRACTION) for m in CAPTION_METRICS),
-    rows=(
-        CourseRow("CNN+LSTM", (0.2572, 0.4895, 0.6282, 0.2995, 0.0782), "caption_cnn_lstm"),
-        CourseRow("ViCLIPCap", (0.3431, 0.5204, 0.8127, 0.3194, 0.0829)),
-        CourseRow("ClipCap, MLP mapping (this app)", (None,) * 5, "caption_clipcap_mlp"),
-        CourseRow("ClipCap, Transformer mapping (this app)", (None,) * 5, "caption_clipcap_transformer"),
+    rows=_rows(
+        ("CNN+LSTM", (0.2572, 0.4895, 0.6282, 0.2995, 0.0782), "caption_cnn_lstm"),
+        ("ViCLIPCap", (0.3431, 0.5204, 0.8127, 0.3194, 0.0829)),
+        ("ClipCap, MLP mapping (this app)", (None,) * 5, "caption_clipcap_mlp"),
+        ("ClipCap, Transformer mapping (this app)", (None,) * 5, "caption_clipcap_transformer"),
     ),
     differs=Bilingual(
         "KTVIC, CLIP and the Vietnamese GPT-2 cannot be downloaded offline, so no captioner is trained here until "
@@ -278,9 +289,8 @@ CLIP_TASK3 = CourseTable(
         'Báo cáo 000, bảng "Bài toán 3 – Kết quả Zero-shot vs. Few-shot" (accuracy, F1-macro)',
     ),
     columns=(TEST_ACC, F1_FRAC),
-    rows=tuple(
-        CourseRow("zero-shot" if k == 0 else f"{k}-shot", (acc, CLIP_COURSE_F1[k]))
-        for k, acc in CLIP_COURSE_CURVE.items()
+    rows=_rows(
+        *(("zero-shot" if k == 0 else f"{k}-shot", (acc, CLIP_COURSE_F1[k])) for k, acc in CLIP_COURSE_CURVE.items())
     ),
     differs=Bilingual(
         "The course used 1,000 Flickr30k test images labelled by keywords it did not publish and one draw of the k "

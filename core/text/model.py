@@ -76,9 +76,32 @@ class EncoderClassifier(nn.Module):
     vector pooled from its last layer (`pool`), dropout, and a Linear head; and, for the explanation, how strongly
     that vector reads each token in the last layer (`reading_weights`), recomputed from the layer's own q/k
     projections (softmax(q k^T / sqrt(d)), padding masked), so the fast SDPA kernel serves the forward pass and no
-    hook or global attention setting is shared between requests. Subclasses set pad_id, encoder, dropout, head."""
+    hook or global attention setting is shared between requests. Subclasses set pad_id, encoder, dropout, head.
+
+    `CONFIG_FIELDS` is each subclass's one mapping from its constructor's encoder arguments to the Hugging Face
+    config's fields: the constructor builds the config through it, a pre-trained config is read back through it,
+    and `model_args` (the checkpoint's JSON) writes through it."""
 
     pad_id: int
+    CONFIG_FIELDS: dict[str, str]  # constructor argument -> Hugging Face config field
+
+    @classmethod
+    def config_fields(cls, args: dict) -> dict:
+        """The Hugging Face config's keyword arguments from the constructor's (a dict holding at least those)."""
+        return {field: args[arg] for arg, field in cls.CONFIG_FIELDS.items()}
+
+    @classmethod
+    def encoder_args(cls, config: dict) -> dict:
+        """The constructor's encoder arguments from a Hugging Face config (its to_dict(), or a config.json)."""
+        return {arg: config[field] for arg, field in cls.CONFIG_FIELDS.items()}
+
+    def model_args(self) -> dict:
+        """The constructor arguments that rebuild this architecture (stored in the checkpoint's JSON)."""
+        return {
+            "num_classes": self.head.out_features,
+            **self.encoder_args(self.encoder.config.to_dict()),
+            "classifier_dropout": self.dropout.p,
+        }
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         return self.forward_hidden(input_ids)[0]
@@ -123,6 +146,18 @@ class DistilBertClassifier(EncoderClassifier):
     The defaults are distilbert-base-uncased's configuration.
     """
 
+    CONFIG_FIELDS = {
+        "vocab_size": "vocab_size",
+        "dim": "dim",
+        "n_layers": "n_layers",
+        "n_heads": "n_heads",
+        "hidden_dim": "hidden_dim",
+        "max_position_embeddings": "max_position_embeddings",
+        "dropout": "dropout",
+        "attention_dropout": "attention_dropout",
+        "pad_id": "pad_token_id",
+    }
+
     def __init__(
         self,
         *,
@@ -138,22 +173,12 @@ class DistilBertClassifier(EncoderClassifier):
         classifier_dropout: float = 0.2,
         pad_id: int = 0,
     ):
+        args = locals()  # the arguments by name, for CONFIG_FIELDS (first line: nothing else is defined yet)
         super().__init__()
         from transformers import DistilBertConfig, DistilBertModel
 
         self.pad_id = pad_id
-        config = DistilBertConfig(
-            vocab_size=vocab_size,
-            dim=dim,
-            n_layers=n_layers,
-            n_heads=n_heads,
-            hidden_dim=hidden_dim,
-            max_position_embeddings=max_position_embeddings,
-            dropout=dropout,
-            attention_dropout=attention_dropout,
-            pad_token_id=pad_id,
-        )
-        self.encoder = DistilBertModel(config)
+        self.encoder = DistilBertModel(DistilBertConfig(**self.config_fields(args)))
         self.dropout = nn.Dropout(classifier_dropout)
         self.head = nn.Linear(dim, num_classes)
 
@@ -168,38 +193,9 @@ class DistilBertClassifier(EncoderClassifier):
         from transformers import DistilBertModel
 
         encoder = DistilBertModel.from_pretrained(repo_id, local_files_only=local_files_only, use_safetensors=True)
-        c = encoder.config
-        model = cls(
-            num_classes=num_classes,
-            vocab_size=c.vocab_size,
-            dim=c.dim,
-            n_layers=c.n_layers,
-            n_heads=c.n_heads,
-            hidden_dim=c.hidden_dim,
-            max_position_embeddings=c.max_position_embeddings,
-            dropout=c.dropout,
-            attention_dropout=c.attention_dropout,
-            pad_id=c.pad_token_id,
-        )
+        model = cls(num_classes=num_classes, **cls.encoder_args(encoder.config.to_dict()))
         model.encoder = encoder
         return model
-
-    def model_args(self) -> dict:
-        """The constructor arguments that rebuild this architecture (stored in the checkpoint's JSON)."""
-        c = self.encoder.config
-        return {
-            "num_classes": self.head.out_features,
-            "vocab_size": c.vocab_size,
-            "dim": c.dim,
-            "n_layers": c.n_layers,
-            "n_heads": c.n_heads,
-            "hidden_dim": c.hidden_dim,
-            "max_position_embeddings": c.max_position_embeddings,
-            "dropout": c.dropout,
-            "attention_dropout": c.attention_dropout,
-            "classifier_dropout": self.dropout.p,
-            "pad_id": self.pad_id,
-        }
 
     def pool(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return states[:, 0]  # [CLS]
@@ -249,6 +245,18 @@ class MiniLMClassifier(EncoderClassifier):
     stored with the rest (tiny test models, random-weight benchmarks).
     """
 
+    CONFIG_FIELDS = {
+        "vocab_size": "vocab_size",
+        "hidden_size": "hidden_size",
+        "num_hidden_layers": "num_hidden_layers",
+        "num_attention_heads": "num_attention_heads",
+        "intermediate_size": "intermediate_size",
+        "max_position_embeddings": "max_position_embeddings",
+        "dropout": "hidden_dropout_prob",
+        "attention_dropout": "attention_probs_dropout_prob",
+        "pad_id": "pad_token_id",
+    }
+
     def __init__(
         self,
         *,
@@ -265,24 +273,14 @@ class MiniLMClassifier(EncoderClassifier):
         pad_id: int = 0,
         word_embeddings: str = "trainable",
     ):
+        args = locals()  # the arguments by name, for CONFIG_FIELDS (first line: nothing else is defined yet)
         super().__init__()
         from transformers import BertConfig, BertModel
 
         if word_embeddings not in ("package", "trainable"):
             raise ValueError(f"word_embeddings must be 'package' or 'trainable', not {word_embeddings!r}")
         self.pad_id, self.word_embeddings = pad_id, word_embeddings
-        config = BertConfig(
-            vocab_size=vocab_size,
-            hidden_size=hidden_size,
-            num_hidden_layers=num_hidden_layers,
-            num_attention_heads=num_attention_heads,
-            intermediate_size=intermediate_size,
-            max_position_embeddings=max_position_embeddings,
-            hidden_dropout_prob=dropout,
-            attention_probs_dropout_prob=attention_dropout,
-            pad_token_id=pad_id,
-        )
-        self.encoder = BertModel(config, add_pooling_layer=False)
+        self.encoder = BertModel(BertConfig(**self.config_fields(args)), add_pooling_layer=False)
         if word_embeddings == "package":
             from core.text import pretrained
 
@@ -301,20 +299,11 @@ class MiniLMClassifier(EncoderClassifier):
 
         from core.text import pretrained
 
-        c = pretrained.bert_config()
         model = cls(
             num_classes=num_classes,
-            vocab_size=c["vocab_size"],
-            hidden_size=c["hidden_size"],
-            num_hidden_layers=c["num_hidden_layers"],
-            num_attention_heads=c["num_attention_heads"],
-            intermediate_size=c["intermediate_size"],
-            max_position_embeddings=c["max_position_embeddings"],
-            dropout=c["hidden_dropout_prob"],
-            attention_dropout=c["attention_probs_dropout_prob"],
             classifier_dropout=classifier_dropout,
-            pad_id=c["pad_token_id"],
             word_embeddings="package",
+            **cls.encoder_args(pretrained.bert_config()),
         )
         state = load_file(str(pretrained.weights_path()))
         state.pop(pretrained.WORD_EMBEDDINGS)  # already in place, frozen
@@ -328,21 +317,7 @@ class MiniLMClassifier(EncoderClassifier):
         return model
 
     def model_args(self) -> dict:
-        c = self.encoder.config
-        return {
-            "num_classes": self.head.out_features,
-            "vocab_size": c.vocab_size,
-            "hidden_size": c.hidden_size,
-            "num_hidden_layers": c.num_hidden_layers,
-            "num_attention_heads": c.num_attention_heads,
-            "intermediate_size": c.intermediate_size,
-            "max_position_embeddings": c.max_position_embeddings,
-            "dropout": c.hidden_dropout_prob,
-            "attention_dropout": c.attention_probs_dropout_prob,
-            "classifier_dropout": self.dropout.p,
-            "pad_id": self.pad_id,
-            "word_embeddings": self.word_embeddings,
-        }
+        return {**super().model_args(), "word_embeddings": self.word_embeddings}
 
     def pool(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         weights = mask.unsqueeze(-1).to(states.dtype)  # (B, T, 1)

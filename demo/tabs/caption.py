@@ -53,11 +53,10 @@ def build_caption_tab(profile: str) -> None:
     common = dict(preprocess=False, concurrency_limit=2, concurrency_id="models", api_visibility="private")
     event = gpu_task(for_profile(caption_clicked, profile))
     run.click(event, inputs, [*panels, scores, summary], **common)
-    # An example fills the photo, then captions it at once where a captioner can run (else the card says why).
-    # Chained here, not gr.Examples(run_on_click=True): that event would preprocess the photo, skip the models'
-    # concurrency group and stay callable through the API.
-    example_event = gpu_task(for_profile(example_caption, profile))
-    examples.load_input_event.then(example_event, inputs, [*panels, scores, summary], **common)
+    # An example fills the photo, then captions it at once, as the button does (where no captioner can run, the
+    # handler changes nothing and the card says why). Chained here, not gr.Examples(run_on_click=True): that event
+    # would preprocess the photo, skip the models' concurrency group and stay callable through the API.
+    examples.load_input_event.then(event, inputs, [*panels, scores, summary], **common)
     # A stale "no photo" note goes on the visitor's own upload (`input`: an example's run writes the panel itself).
     image.input(drop_inline_notes, [scores], [scores], api_visibility="private", queue=False)
     course_panel("caption", [REPORT004], profile)
@@ -143,43 +142,26 @@ def caption_clicked(
     *,
     profile: str,
 ):
-    """The Caption button: caption_photo, with a missing photo said in the score panel (no error toast)."""
+    """The Caption button and a clicked example: caption_photo, with a missing photo said in the score panel (no
+    error toast). Where no captioner can run here it changes nothing: the tab's card says what it needs, and the
+    button is inactive (only an example, which fills the photo, still reaches this)."""
+    if not caption_choice(profile).runnable:
+        return (*[gr.update()] * len(VARIANTS), gr.update(), gr.update())
     if no_image(image_payload):
         return (*[""] * len(VARIANTS), inline_note(request, NO_PHOTO, NO_PHOTO_TEXT), None)
     options = (method, width, p, temp, count, penalty, length, reference)
     return caption_photo(image_payload, *options, request, profile=profile)
 
 
-def example_caption(
-    image_payload,
-    method="beam",
-    width=3,
-    p=0.9,
-    temp=1.0,
-    count=1,
-    penalty=1.2,
-    length=30,
-    reference="",
-    request: gr.Request = None,
-    *,
-    profile: str,
-):
-    """A clicked example: the captions as the button gives them, or nothing where no captioner can run here (the
-    tab's card says what it needs, and its button is inactive)."""
-    if not caption_choice(profile).runnable:
-        return (*[gr.update()] * len(VARIANTS), gr.update(), gr.update())
-    options = (method, width, p, temp, count, penalty, length, reference)
-    return caption_clicked(image_payload, *options, request, profile=profile)
-
-
 def shown_source(source: str, request=None) -> str:
     """Where a captioner's weights came from, in the visitor's language and without the server's folders or
-    environment: a checkpoint by its catalogue folder (caption/<variant>), a random stand-in by its profile."""
+    environment: a checkpoint by its catalogue folder (caption/<variant>), a random stand-in by its profile (as
+    core.caption.service words it: "... (the app's tiny profile): captions are meaningless")."""
     prefix = "local checkpoint "
     if source.startswith(prefix):
         folder = "/".join(Path(source[len(prefix) :]).parts[-2:])
         return say(request, f"checkpoint trên máy này ({folder})", f"local checkpoint ({folder})")
-    random = re.search(r"APP_PROFILE=(\w+)", source)
+    random = re.search(r"the app's (\w+) profile", source)
     if random:
         profile = random.group(1)
         return say(request, f"mô hình thử khởi tạo ngẫu nhiên ({profile}): chú thích không có ý nghĩa",

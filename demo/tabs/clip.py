@@ -392,26 +392,20 @@ def k_shot(
     class_text="",
     template_text=DEFAULT_TEMPLATE,
     model_name=DEFAULT_CLIP,
-    gallery_1=None,
-    gallery_2=None,
-    gallery_3=None,
-    gallery_4=None,
-    gallery_5=None,
-    gallery_6=None,
-    gallery_7=None,
-    gallery_8=None,
-    gallery_9=None,
-    gallery_10=None,
     request: gr.Request = None,
-    *,
+    *galleries,
     profile: str,
 ):
-    """Zero-shot, the two probes' probabilities, the nearest support images, notes, and the JSON summary."""
-    # Explicit parameters, not *galleries: Gradio injects `request` by its position in the signature.
+    """Zero-shot, the two probes' probabilities, the nearest support images, notes, and the JSON summary.
+
+    `galleries`: the USER_CLASSES galleries' payloads, the i-th for the i-th class name (the event's last inputs).
+    `request` stays before them: Gradio injects it only into a parameter before any *args (it walks the positional
+    parameters by annotation) and inserts it at that position among the inputs. After *galleries it would stay
+    None and every note would be English (tests/test_clip.py checks the injection). A direct call that passes
+    galleries passes `request`, or None, first.
+    """
     from core.clip.service import as_dict
 
-    galleries = (gallery_1, gallery_2, gallery_3, gallery_4, gallery_5, gallery_6, gallery_7, gallery_8, gallery_9,
-                 gallery_10)  # fmt: skip
     missing = (NO_PHOTO, NO_IMAGE) if no_image(image_payload) else None
     if not missing and support_name == "user" and k_value not in (0, "0") and not any(galleries):
         missing = (NO_SUPPORT, DROP_SUPPORT)
@@ -461,27 +455,18 @@ def k_curve(
     class_text="",
     template_text=DEFAULT_TEMPLATE,
     model_name=DEFAULT_CLIP,
-    gallery_1=None,
-    gallery_2=None,
-    gallery_3=None,
-    gallery_4=None,
-    gallery_5=None,
-    gallery_6=None,
-    gallery_7=None,
-    gallery_8=None,
-    gallery_9=None,
-    gallery_10=None,
     request: gr.Request = None,
-    *,
+    *galleries,
     profile: str,
 ):
-    """The curve measured here on the support set (a line plot's rows) beside the course's, and its table."""
+    """The curve measured here on the support set (a line plot's rows) beside the course's, and its table.
+
+    `galleries` as for k_shot, after `request` for the same reason.
+    """
     import pandas as pd
 
     from core.clip.curve import curve_for_tab
 
-    galleries = [gallery_1, gallery_2, gallery_3, gallery_4, gallery_5, gallery_6, gallery_7, gallery_8, gallery_9,
-                 gallery_10]  # fmt: skip
     files = [gallery_paths(g) for g in galleries]
     if support_name == "user" and not any(files):
         return None, inline_note(request, NO_SUPPORT, DROP_SUPPORT)
