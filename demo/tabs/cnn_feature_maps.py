@@ -32,7 +32,7 @@ def _maps_panel() -> tuple:
         )
     )
     with gr.Row():
-        maps_image = image_input(label=tr("cnn.maps_photo", "Ảnh", "Photo"), height=200)
+        maps_image = image_input(label=tr("cnn.maps_photo", "Ảnh", "Photo"), height=200, elem_id="maps_photo")
         with gr.Column():
             maps_model = gr.Dropdown(
                 list(MAPS_MODELS),
@@ -40,7 +40,7 @@ def _maps_panel() -> tuple:
                 label=tr("cnn.maps_model", "Mô hình trong bộ sưu tập (zoo)", "Zoo model"),
             )
             maps_btn = gr.Button(tr("cnn.show_maps", "Xem bản đồ đặc trưng", "Show feature maps"))
-            maps_md = gr.Markdown()
+            maps_md = gr.Markdown(elem_id="maps_summary")
     maps_out = gr.Image(
         label=tr(
             "cnn.maps",
@@ -48,6 +48,7 @@ def _maps_panel() -> tuple:
             "Feature maps (each scaled to its own min..max)",
         ),
         interactive=False,
+        elem_id="maps_output",
     )
     return maps_image, maps_model, maps_btn, maps_md, maps_out
 

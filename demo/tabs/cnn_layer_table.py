@@ -91,11 +91,14 @@ def _layers_panel() -> tuple:
             label=tr("cnn.table_model", "Mô hình", "Model"),
         )
         table_btn = gr.Button(tr("cnn.show_layers", "Xem các lớp", "Show layers"))
-    table_md = gr.Markdown()
+    table_md = gr.Markdown(elem_id="layer_summary")
     # Column names come with the result, in the visitor's language (the frontend does not translate headers), so
     # the table stays hidden until it has them.
     table_df = gr.Dataframe(
-        label=tr("cnn.table", "Các lớp của mô hình", "Layers of the model"), interactive=False, visible=False
+        label=tr("cnn.table", "Các lớp của mô hình", "Layers of the model"),
+        interactive=False,
+        visible=False,
+        elem_id="layer_table",
     )
     return table_model, table_btn, table_md, table_df
 
