@@ -42,6 +42,7 @@ from demo.server.limits import video_request_limit_s
 from demo.tabs import caption as caption_tab
 from demo.tabs import clip as clip_tab
 from demo.tabs import cnn as cnn_tab
+from demo.tabs import cnn_layer_table
 from demo.tabs import image as image_tab
 from demo.tabs import status as status_tab
 from demo.tabs import text as text_tab
@@ -356,7 +357,7 @@ def layer_table(model: str = "lenet5_course", language: Language = None, request
         {"summary", "headers", "rows", "notes", "ms"}.
     """
     start, req = time.perf_counter(), _request(language, request)
-    summary, table = cnn_tab.layer_table_event(model, req)
+    summary, table = cnn_layer_table.layer_table_event(model, req)
     return _done({"summary": summary, "headers": table["headers"], "rows": table["data"]}, [], start)
 
 
@@ -461,7 +462,7 @@ def mcp_choices(endpoint: str) -> dict[str, list[str]]:
     if endpoint == "video_search":
         return {"model": list(CLIP_MODELS)}  # checked in every mode; only "clip" and "combined" use it
     if endpoint == "layer_table":
-        return {"model": list(cnn_tab.TABLE_MODELS)}  # built from the architecture: no weights needed
+        return {"model": list(cnn_layer_table.TABLE_MODELS)}  # built from the architecture: no weights needed
     return {}
 
 

@@ -163,6 +163,7 @@ def test_tab_handlers_called_directly(example_image):
     from pathlib import Path
 
     from demo.tabs import cnn as cnn_tab
+    from demo.tabs import cnn_feature_maps, cnn_layer_table
 
     size, output, pooled, slider, step = cnn_tab.compute("1 2 3\n4 5 6\n7 8 9", "1 0\n0 1", 0, 1, "max")
     assert _cells(output) == [["6", "8"], ["12", "14"]] and _cells(pooled) == [["14"]] and "output 2x2" in size
@@ -179,9 +180,9 @@ def test_tab_handlers_called_directly(example_image):
     assert cnn_tab.pick_kernel("Sobel x") == "-1 0 1\n-2 0 2\n-1 0 1"
     grid = cnn_tab.from_photo(example_image, 4)
     assert len(grid.splitlines()) == 4 and all(len(row.split()) == 4 for row in grid.splitlines())
-    picture, line = cnn_tab.feature_maps(example_image, "simple_cnn", profile="tiny")
+    picture, line = cnn_feature_maps.feature_maps(example_image, "simple_cnn", profile="tiny")
     assert Path(picture).is_file() and "maps of 32x32" in line and "tiny" in line
-    summary, table = cnn_tab.layer_table_event("simple_cnn")
+    summary, table = cnn_layer_table.layer_table_event("simple_cnn")
     assert "Total:" in summary and table["headers"][0] == "layer" and table["data"][0][1] == "Conv2d"
 
 
@@ -195,7 +196,7 @@ def _marked(html: str) -> list[list[str]]:
     """The coloured cells of each table in a step view."""
     import re
 
-    from demo.tabs.cnn import WINDOW_STYLE
+    from demo.tabs.cnn_grids import WINDOW_STYLE
 
     return [
         re.findall(rf'<td style="[^"]*{re.escape(WINDOW_STYLE)}">([^<]*)</td>', t) for t in html.split("</table>")[:-1]
@@ -206,9 +207,10 @@ def test_the_slide_example_is_reproduced_in_the_tab():
     """The course's slide: the 5x5 grid and 3x3 kernel give 16 11 17 / 10 13 8 / 25 12 15 (report 003's CNN
     slides), and the tab's first view steps to out[0][0] = 16 with its window and cell coloured."""
     from demo.tabs import cnn as cnn_tab
+    from demo.tabs.cnn_grids import grid_to_text
 
     ex = SLIDE_EXAMPLES["slide_convolution"]
-    grid, kernel = cnn_tab._grid_text(ex.grid), cnn_tab._grid_text(ex.kernel)
+    grid, kernel = grid_to_text(ex.grid), grid_to_text(ex.kernel)
     _, output, _, _, step = cnn_tab.compute(grid, kernel, ex.padding, ex.stride, ex.pool)
     assert _cells(output) == [["16", "11", "17"], ["10", "13", "8"], ["25", "12", "15"]]
     window, cell = _marked(step)
@@ -310,49 +312,73 @@ def test_tab_sections_compute_from_their_examples_in_both_languages():
     """The tab's handlers for each new section's first example: numbers by hand, words in the page's language."""
     import gradio as gr
 
-    from demo.tabs import cnn
+    from demo.tabs import cnn, cnn_pooling, cnn_rgb, cnn_rnn, cnn_skip_connections
 
     vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
-    *inputs, summary, maps, step, html = cnn.rgb_example("rgb_small", vi)
+    *inputs, summary, maps, step, html = cnn_rgb.rgb_example("rgb_small", vi)
     assert inputs[6:] == [-2, 0, 1] and "chiều sâu bộ lọc = chiều sâu đầu vào = 3" in summary
     assert "R: 1·1 + 2·0 + 0·(-1)" in html and "z[0][0] = 0 + 5 + (-1) − 2 = 2" in html
     assert step["maximum"] == 3  # 2x2 output: cells 0..3
-    last = cnn.rgb_step(*inputs, 3)
+    last = cnn_rgb.rgb_step(*inputs, 3)
     assert "ReLU(-2) = max(0, -2) = 0" in last and "Cell (1, 1)" in last
-    *_, summary, _, step, html = cnn.rgb_example("report001_window")
+    *_, summary, _, step, html = cnn_rgb.rgb_example("report001_window")
     assert "= 2</code>" in html and "prints only the first 3x3 window" in summary
     assert step["maximum"] > step["minimum"]  # one output cell, yet a slider Gradio accepts (min < max)
     assert cnn.compute.__wrapped__("1 2\n3 4", "1 0\n0 1", 0, 1, "max")[3]["maximum"] == 1
-    grid, size, stride, mode, summary, step, html = cnn.pool_example("slide_avg", vi)
+    grid, size, stride, mode, summary, step, html = cnn_pooling.pool_example("slide_avg", vi)
     assert (size, stride, mode) == (2, 2, "avg") and "đầu ra 2x2" in summary
     assert "out[0][0] = (2 + 2 + 9 + 4) / 4 = 4.25" in html
-    assert "out[1][1] = max(2, 4, 2, 6) = 6" in cnn.pool_step(grid, 2, 2, "max", 3)
-    cell, seq, *boxes_and_outs = cnn.rnn_example("lstm_short", vi)
+    assert "out[1][1] = max(2, 4, 2, 6) = 6" in cnn_pooling.pool_step(grid, 2, 2, "max", 3)
+    cell, seq, *boxes_and_outs = cnn_rnn.rnn_example("lstm_short", vi)
     summary, table, step, html, grads = boxes_and_outs[5:]
     # f_1 of unit 1 = σ(1·1 + 1) = σ(2) = 0.881 (h_0 = 0), written out in Vietnamese.
     assert "f₁[đơn vị 1] = σ(0.500·0.000 + 0.000·0.000 + 1.000·1.000 + 1.000) = σ(2.000) = 0.881" in html
     assert "cổng quên" in html and table.count("<tr>") == 5 and grads.count("<tr>") == 5
-    t2 = cnn.rnn_step(cell, seq, "", *(b["value"] for b in boxes_and_outs[1:5]), 2)
+    t2 = cnn_rnn.rnn_step(cell, seq, "", *(b["value"] for b in boxes_and_outs[1:5]), 2)
     assert "[h₁, x₂] = [0.315, -0.315, 0.500]" in t2  # h_1 carried over into step 2
-    _, summary = cnn.skip_example("sigmoid_20")[4:]
+    _, summary = cnn_skip_connections.skip_example("sigmoid_20")[4:]
     assert "Plain stack: the gradient is 1.65e-17 at layer 1" in summary
 
 
 def test_tab_sections_say_what_is_wrong_in_the_visitors_language():
     import gradio as gr
 
-    from demo.tabs import cnn
+    from demo.tabs.cnn_pooling import pool_compute
+    from demo.tabs.cnn_rgb import rgb_compute
+    from demo.tabs.cnn_rnn import rnn_run
+    from demo.tabs.cnn_skip_connections import skip_compute
 
     vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
     cases = [
-        (cnn.rgb_compute, ("1 2 3\n4 5 6\n7 8 9", "1 1 1\n1 1 1\n1 1 1", "", "1 0\n0 1", "", "", 0, 0, 1), "chiều sâu"),
-        (cnn.rgb_compute, ("1 2\n3 4", "", "5 6\n7 8", "1", "", "", 0, 0, 1), "theo thứ tự"),
-        (cnn.pool_compute, ("1 2\n3 4", 3, 1, "max"), "không vừa"),
-        (cnn.rnn_run, ("lstm", "1 2 x", "", *["1 1 1"] * 4), "không phải là số"),
-        (cnn.rnn_run, ("lstm", "1 2", "", "1 1 1 1", *["1 1 1"] * 3), "mỗi hàng cần 3 số"),
-        (cnn.skip_compute, (500, 16, "tanh", 0), "từ 2 đến 50"),
+        (rgb_compute, ("1 2 3\n4 5 6\n7 8 9", "1 1 1\n1 1 1\n1 1 1", "", "1 0\n0 1", "", "", 0, 0, 1), "chiều sâu"),
+        (rgb_compute, ("1 2\n3 4", "", "5 6\n7 8", "1", "", "", 0, 0, 1), "theo thứ tự"),
+        (pool_compute, ("1 2\n3 4", 3, 1, "max"), "không vừa"),
+        (rnn_run, ("lstm", "1 2 x", "", *["1 1 1"] * 4), "không phải là số"),
+        (rnn_run, ("lstm", "1 2", "", "1 1 1 1", *["1 1 1"] * 3), "mỗi hàng cần 3 số"),
+        (skip_compute, (500, 16, "tanh", 0), "từ 2 đến 50"),
     ]
     for fn, args, words in cases:
         with pytest.raises(gr.Error) as err:
             fn(*args, vi)
         assert words in err.value.message, (fn.__name__, err.value.message)
+
+
+def test_the_sections_share_one_step_slider_and_one_example_lookup():
+    """demo/tabs/cnn_steps.py: what every section's step slider and example list do, in one place."""
+    from core.image.pooling import POOL_EXAMPLES
+    from core.runtime.inputs import InputError
+    from demo.tabs.cnn_steps import chosen_example, slider_reset, step_at
+
+    steps = ["first", "second", "third"]
+    assert step_at(steps, 1) == "second" and step_at(steps, "2") == "third"
+    assert step_at(steps, 7) == "third"  # a slider left past the end of a smaller result: the last step
+    assert step_at(steps, 1, first=1) == "first"  # time steps count from t = 1
+    for bad in ("x", 1.5, -1, float("nan"), 10**9):
+        with pytest.raises(InputError):
+            step_at(steps, bad)
+    assert slider_reset(4) == {"__type__": "update", "minimum": 0, "maximum": 3, "value": 0, "step": 1}
+    assert slider_reset(1)["maximum"] == 1 and slider_reset(12, first=1)["maximum"] == 12  # min < max always
+    assert chosen_example("slide_max", POOL_EXAMPLES) is POOL_EXAMPLES["slide_max"]
+    with pytest.raises(InputError) as err:
+        chosen_example("slide_median", POOL_EXAMPLES)
+    assert "slide_max" in str(err.value) and err.value.vi

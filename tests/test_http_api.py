@@ -205,7 +205,7 @@ def test_layer_table_api(tiny_app, client_for):
 
 def test_feature_maps_of_the_committed_simple_cnn(example_image):
     """The CNN tab's handler (a UI panel, not an API endpoint) on the committed checkpoint."""
-    from demo.tabs.cnn import feature_maps
+    from demo.tabs.cnn_feature_maps import feature_maps
 
     image, text = feature_maps(example_image, "simple_cnn", profile="default")
     assert image and "32 maps of 32x32" in text and "Fashion-MNIST" in text

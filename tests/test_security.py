@@ -289,7 +289,7 @@ def test_clip_templates_have_a_length_cap():
 def test_model_names_outside_each_dropdown_are_refused():
     import gradio as gr
 
-    from demo.tabs.cnn import layer_table_event
+    from demo.tabs.cnn_layer_table import layer_table_event
 
     with pytest.raises(gr.Error, match="must be one of"):
         layer_table_event("vit_b16")  # a full-size ViT built per request, before
