@@ -189,12 +189,14 @@ def test_handlers_answer_in_the_visitors_language(demo):
     assert "Tổng: 62.958 tham số; bảng của môn học in 59.547" in table["summary"]
     assert "bỏ qua chiều sâu" in table["summary"]
     assert table["headers"][5] == "tham số (bảng in)" and "một bias cho cả lớp" in table["rows"][5][8]
+    assert table["rows"][5][6] == "400·120 + 120 = 48.120"  # Vietnamese groups digits with dots, in formulas too
     table = layers("lenet5_course", request=EN)
     assert "Total: 62,958 parameters; the course's table prints 59,547" in table["summary"]
     assert table["rows"][1] == [
         "CONV1 (f=5, s=1)", "conv1", "28x28x8", 6_272, 608, 208, "8 × (5·5·3 + 1) = 608", "8 × (5·5 + 1) = 208",
         "ignores the input depth: each filter spans all 3 input channels, so it has 5·5·3 weights, not 5·5",
     ]  # fmt: skip
+    assert table["rows"][5][6] == "400·120 + 120 = 48,120"
     assert "Total: 60,840 parameters" in layers("lenet5_1998", request=EN)["summary"]
 
     vqa = _endpoint(demo, "vqa_answer")

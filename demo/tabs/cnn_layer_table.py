@@ -4,6 +4,8 @@ with the two rules its printed parameter counts break."""
 
 from __future__ import annotations
 
+import re
+
 import gradio as gr
 
 from core.catalog import ZOO
@@ -149,8 +151,8 @@ def _course_lenet_table(request: gr.Request | None):
             r.activations,
             r.params,
             r.printed_params,
-            r.formula,
-            r.printed_formula or ("=" if r.printed_params == r.params else "?"),
+            _grouped(r.formula, request),
+            _grouped(r.printed_formula, request) or ("=" if r.printed_params == r.params else "?"),
             localized(request, r.broken_rule) if r.broken_rule else "",
         ]
         for r in rows
@@ -166,3 +168,8 @@ def _course_lenet_table(request: gr.Request | None):
 
 def _vi_number(n: int) -> str:
     return f"{n:,}".replace(",", ".")  # Vietnamese groups thousands with dots
+
+
+def _grouped(formula: str, request: gr.Request | None) -> str:
+    """A formula from core (English digit groups, "3,216") with the page's: dots on the Vietnamese page."""
+    return re.sub(r"(?<=\d),(?=\d{3}\b)", ".", formula) if lang_of(request) == "vi" else formula
