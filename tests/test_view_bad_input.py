@@ -1,10 +1,10 @@
 """What a curious student sees after bad input on a fresh offline clone (tests/student_view.py), in both languages.
 
 One page per language goes through the tabs: the Sketchpad's own hint and tools in the page's language, a huge text
-(cut, and said so), a question of punctuation only and an empty one (said inline, no error state), a 1x1 image (the
-model says it is tiny and unlike its training images), a search with no video (said inline), and a text file named
-.png (a message in the page's language, nothing from the server's insides; the next example runs cleanly).
-Screenshots: artifacts/views/review_bad_input_<lang>.png, the page after the last step.
+(cut, and said so), a question of punctuation only, one in Vietnamese and an empty one (said inline, no error
+state), a 1x1 image (the model says it is tiny and unlike its training images), a search with no video (said
+inline), and a text file named .png (a message in the page's language, nothing from the server's insides; the next
+example runs cleanly). Screenshots: artifacts/views/review_bad_input_<lang>.png, the page after the last step.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ def _shown(page, text: str) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_bad_input_is_said_in_the_page_language_and_the_app_keeps_serving(browser, repo_default_app, lang, tmp_path):
+    from playwright.sync_api import expect
+
     words = WORDS[lang]
     tiny = tmp_path / "one.png"
     Image.new("RGB", (1, 1), (255, 0, 0)).save(tiny)
@@ -82,9 +84,10 @@ def test_bad_input_is_said_in_the_page_language_and_the_app_keeps_serving(browse
         sv.click_first_example(page)  # a triangle and its question, answered on click
         _shown(page, words["answer"])
         question = _panel(page).get_by_role("textbox").last
-        question.fill("?!.,;")
-        page.get_by_role("button", name=words["ask"], exact=True).click()
-        _shown(page, words["unsure"])
+        for n, asked in enumerate(("?!.,;", "hình này màu gì?"), 1):  # words the model never learned
+            question.fill(asked)
+            page.get_by_role("button", name=words["ask"], exact=True).click()
+            expect(page.get_by_text(words["unsure"])).to_have_count(n, timeout=sv.RESULT_TIMEOUT_MS)
         question.fill("")
         page.get_by_role("button", name=words["ask"], exact=True).click()
         _shown(page, words["empty"])
