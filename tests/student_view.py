@@ -176,3 +176,24 @@ def draw_strokes(page, pad_id: str, strokes) -> None:
         for x, y in rest:
             page.mouse.move(cx + x * reach, cy + y * reach, steps=3)
         page.mouse.up()
+
+
+def draw_on_pad(page, pad_id: str, strokes, lang: str) -> None:
+    """draw_strokes on a page in `lang`: the Sketchpad's tool names are Gradio's frontend strings, which the page
+    shows in its language (demo.ui.i18n.GRADIO_FRONTEND), so the brush is picked by its name in that language."""
+    from demo.ui.i18n import GRADIO_FRONTEND
+
+    vi, en = GRADIO_FRONTEND["image_editor.brush"]
+    pad = page.locator(f"#{pad_id}")
+    pad.scroll_into_view_if_needed()
+    pad.get_by_role("button", name=vi if lang == "vi" else en, exact=True).first.click()
+    box = pad.locator("canvas").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    reach = min(box["width"], box["height"]) * 0.25  # inside the drawing surface, which is smaller than the canvas
+    for stroke in strokes:
+        (x0, y0), rest = stroke[0], stroke[1:]
+        page.mouse.move(cx + x0 * reach, cy + y0 * reach)
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(cx + x * reach, cy + y * reach, steps=3)
+        page.mouse.up()

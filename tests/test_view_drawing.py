@@ -77,7 +77,7 @@ def test_student_teaches_three_drawn_classes_and_the_model_guesses_a_new_circle(
         for c, shape in enumerate((circle, cross, line)):
             radio.get_by_text(classes[c], exact=True).click()
             for k in range(4):
-                sv.draw_strokes(page, "drawing_pad", shape(k))
+                sv.draw_on_pad(page, "drawing_pad", shape(k), lang)
                 add.click()
                 # Each drawing is counted, and the pad is cleared for the next one.
                 expected = re.compile(rf"{re.escape(classes[c])}\W+{k + 1}\b")
@@ -97,7 +97,7 @@ def test_student_teaches_three_drawn_classes_and_the_model_guesses_a_new_circle(
         assert f"3 {words['held']}" in text, text
         assert words["table"] in page.locator("#drawing_lesson").inner_text()
 
-        sv.draw_strokes(page, "drawing_test", circle(5))
+        sv.draw_on_pad(page, "drawing_test", circle(5), lang)
         page.get_by_role("button", name=words["guess"], exact=True).click()
         probs = page.locator("#drawing_probs")
         notice = page.locator("#drawing_notice")

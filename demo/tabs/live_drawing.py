@@ -13,15 +13,27 @@ import gradio as gr
 from core.training.drawing import MAX_CLASSES, MAX_PER_CLASS, MIN_CLASSES, MIN_PER_CLASS, TRAIN_SECONDS
 from demo.server.fair_queue import QUICK_GROUP
 from demo.ui.errors import localized, shows_user_errors
-from demo.ui.i18n import say, tr
+from demo.ui.i18n import GRADIO_FRONTEND, say, tr
 
 # Trainings run on one thread each (core.training.drawing.train); two at once keep this 2-core server answering.
 DRAWING_GROUP = dict(concurrency_id="drawing", concurrency_limit=2)
 STATE_TTL_S = 2 * 3600  # an abandoned session's drawings and model are freed after this
 CANVAS = 280  # pixels of the drawing surface; 10x the network's 28x28
+
+
 # After a drawing is added, the page presses the pad's own "Clear canvas" button, in the browser: setting the value
-# to None or to a blank image from the server leaves Gradio 6.31's Sketchpad without its drawing surface.
-CLEAR_PAD_JS = "() => { document.querySelector('#drawing_pad button[aria-label=\"Clear canvas\"]')?.click(); }"
+# to None or to a blank image from the server leaves Gradio 6.31's Sketchpad without its drawing surface. Clearing
+# also drops the selected tool, so the brush is picked again for the next drawing. The buttons' labels are the
+# page's language (demo.ui.i18n.GRADIO_FRONTEND), so either label finds them.
+def _pad_button(key: str) -> str:
+    return ", ".join(f'#drawing_pad button[aria-label="{label}"]' for label in GRADIO_FRONTEND[key])
+
+
+CLEAR_PAD_JS = (
+    "() => { const q = (s) => document.querySelector(s); "
+    f"q('{_pad_button('image_editor.clear_canvas')}')?.click(); "
+    f"setTimeout(() => q('{_pad_button('image_editor.brush')}')?.click(), 100); }}"
+)
 BRUSH = gr.Brush(default_size=10, colors=["#000000"], default_color="#000000", color_mode="fixed")
 
 
