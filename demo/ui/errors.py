@@ -32,8 +32,11 @@ def localized(request: gr.Request | None, message: object) -> str:
 
 
 def user_error(request: gr.Request | None, exc: UserError) -> gr.Error:
-    """The gr.Error for `exc`: its message and its class's title, in the visitor's language."""
-    return gr.Error(localized(request, exc), title=localized(request, exc.title))
+    """The gr.Error for `exc`: its message and its class's title, in the visitor's language.
+
+    duration=None: the message stays until the visitor closes it. Gradio also marks each of the event's outputs with
+    an "Error" badge until the next run; with its default 10 s the explanation faded while the badges stayed."""
+    return gr.Error(localized(request, exc), title=localized(request, exc.title), duration=None)
 
 
 def shows_user_errors(fn: F, *, request_of: Callable[[dict], object] | None = None) -> F:

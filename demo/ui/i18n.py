@@ -219,7 +219,10 @@ GRADIO_FRONTEND = {
     ),
     "status.queue_position": ("Trong hàng đợi: {position} trên {size}", "In queue: {position} of {size}"),
 }
-for _key, (_vi, _en) in GRADIO_FRONTEND.items():
+# Keys Gradio 6.31's frontend asks for but none of its own tables has: without them a screen reader reads the raw
+# key (the status tracker's hidden "common.complete" after an event that an upload started).
+GRADIO_UNDEFINED = {"common.complete": ("Xong", "Complete")}
+for _key, (_vi, _en) in {**GRADIO_FRONTEND, **GRADIO_UNDEFINED}.items():
     tr(_key, _vi, _en)
 
 
