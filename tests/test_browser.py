@@ -178,6 +178,7 @@ def test_language_follows_the_browser_and_the_header_link(browser, tiny_app, tmp
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "language_vi.png"), full_page=True)
 
+    page.locator(".toast-body.error .toast-close").first.click()  # the message stays until closed (it sits on the link)
     page.get_by_role("link", name="English", exact=True).click()
     page.wait_for_url("**lang=en**")
     page.get_by_role("tab").first.wait_for(timeout=RESULT_TIMEOUT_MS)
