@@ -44,6 +44,9 @@ def test_vietnamese_is_flagged_with_the_count_and_the_words(known):
     reason = check.reason()
     assert "Most words (6 of 7: một, mèo, nhỏ, ngồi, trên, …) are not English words this model learned" in reason
     assert "Phần lớn các từ (6 trên 7: một, mèo" in reason.vi and "tiếng Anh" in reason.vi
+    # The lesson says whether the energy score agrees (the GRU gives this sentence a gloss-like energy).
+    assert "even though the energy score alone finds nothing unusual" in reason and "dù riêng" in reason.vi
+    assert "(the energy score agrees)" in check.reason(energy_unlike=True)
 
 
 @pytest.mark.parametrize(
@@ -121,6 +124,7 @@ def test_the_gru_flags_vietnamese_and_punctuation_but_not_a_definition():
         assert result.out_of_domain.unlike_training_data and not result.out_of_domain.energy_unlike, text
         reasons = [n for n in result.notes if "not English words" in n or "no words at all" in n]
         assert len(reasons) == 1 and UNLIKE_TRAINING in result.notes
+        assert "the energy score alone finds nothing unusual" in reasons[0]  # the energy says in-domain here
         raw = text_tab.raw_result("gru_wordnet", result, None)
         assert raw["out_of_domain"]["unlike_training_data"] and raw["out_of_domain"]["words"]["unlike_training_data"]
     fine = text_classify.classify_text(model, GLOSS_LIKE, explain=False)

@@ -130,16 +130,23 @@ class WordCheck:
                 "unknown_share": round(self.unknown_share, 4), "threshold": self.threshold,
                 "unlike_training_data": self.unlike_training_data}  # fmt: skip
 
-    def reason(self) -> Bilingual:
-        """Why the text is flagged, in both languages ("" when it is not)."""
+    def reason(self, energy_unlike: bool = False) -> Bilingual:
+        """Why the text is flagged, in both languages ("" when it is not); `energy_unlike`: whether the energy score
+        flags it too (the two can disagree: a Vietnamese sentence gets a gloss-like energy from the GRU)."""
         lesson = (
-            "This model only learned one-line English definitions: whatever class it picks for this text is a "
-            "guess, even where the energy check below finds nothing unusual."
+            "This model only learned one-line English definitions: whatever class it picks for this text is a guess"
         )
         lesson_vi = (
-            "Mô hình này chỉ học các định nghĩa tiếng Anh một dòng: lớp nào nó chọn cho văn bản này cũng chỉ là "
-            "đoán, kể cả khi phép kiểm tra năng lượng bên dưới không thấy gì lạ."
+            "Mô hình này chỉ học các định nghĩa tiếng Anh một dòng: lớp nào nó chọn cho văn bản này cũng chỉ là đoán"
         )
+        if energy_unlike:
+            lesson, lesson_vi = (
+                lesson + " (the energy score agrees).",
+                lesson_vi + " (điểm năng lượng cũng cho thấy vậy).",
+            )
+        else:
+            lesson += ", even though the energy score alone finds nothing unusual."
+            lesson_vi += ", dù riêng điểm năng lượng không thấy gì lạ."
         if not self.unlike_training_data:
             return Bilingual("", "")
         if self.words == 0:

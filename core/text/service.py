@@ -217,7 +217,7 @@ def _classify_text(model: TextModel, text: str, top_k: int, explain: bool) -> Te
     prediction.out_of_domain = text_verdict(logits, model.ood, words)
     if prediction.out_of_domain is not None and prediction.out_of_domain.unlike_training_data:
         if words is not None and words.unlike_training_data:  # the reason first: "most words (6 of 7) ..."
-            prediction.notes.append(words.reason())
+            prediction.notes.append(words.reason(prediction.out_of_domain.energy_unlike))
         prediction.notes.append(UNLIKE_TRAINING)
     if explain:
         start = time.perf_counter()
