@@ -25,8 +25,9 @@ from core.runtime.coalesce import COMPUTED, Coalescer, coalesced, model_token
 from core.runtime.messages import Bilingual, UnknownChoice, vietnamese_of
 from core.text import UNLIKE_TRAINING
 from core.text import tokenizer as wp
+from core.text.data import DataUnavailable
 from core.text.model import BiGRUClassifier, DistilBertClassifier, MiniLMClassifier
-from core.text.ood import load_calibration, text_verdict
+from core.text.ood import known_english_words, load_calibration, text_verdict, word_check
 from core.training.ood import Verdict
 
 GRADIENT, CLS_ATTENTION, POOLED_ATTENTION = (
@@ -52,6 +53,9 @@ class TextModel:
     tokenizer: Any
     tokenizer_source: str
     ood: dict | None = None  # the checkpoint's ood.json (core/text/ood.py); None: not calibrated, no verdict
+    # The English words its training texts use (core.text.ood.known_english_words): WordNet models only; None: no
+    # word check (another data set, or WordNet not installed).
+    known_words: frozenset[str] | None = None
 
     @property
     def module(self) -> torch.nn.Module:
@@ -125,7 +129,18 @@ def load_entry(spec: ModelSpec, profile: str) -> TextModel:
     retries only the tokenizer, without reading the weights again."""
     loaded = load_module(spec.name, profile)
     tokenizer, source = _tokenizer_for(loaded)
-    return TextModel(loaded, tokenizer, source, load_calibration(loaded.checkpoint_dir))
+    calibration = load_calibration(loaded.checkpoint_dir)
+    return TextModel(loaded, tokenizer, source, calibration, _known_words(spec, calibration))
+
+
+def _known_words(spec: ModelSpec, calibration: dict | None) -> frozenset[str] | None:
+    """The known-word list for a calibrated WordNet model (read once, shared), else None."""
+    if spec.dataset != "wordnet" or calibration is None:
+        return None
+    try:
+        return known_english_words()
+    except (DataUnavailable, OSError):  # no WordNet here: the energy check alone, as before
+        return None
 
 
 def _tokenizer_for(loaded: LoadedModel) -> tuple[Any, str]:
@@ -198,8 +213,11 @@ def _classify_text(model: TextModel, text: str, top_k: int, explain: bool) -> Te
         notes=list(model.loaded.notes),
         source=model.source,
     )
-    prediction.out_of_domain = text_verdict(logits, model.ood)
+    words = None if model.known_words is None else word_check(encoded.text, model.known_words)
+    prediction.out_of_domain = text_verdict(logits, model.ood, words)
     if prediction.out_of_domain is not None and prediction.out_of_domain.unlike_training_data:
+        if words is not None and words.unlike_training_data:  # the reason first: "most words (6 of 7) ..."
+            prediction.notes.append(words.reason(prediction.out_of_domain.energy_unlike))
         prediction.notes.append(UNLIKE_TRAINING)
     if explain:
         start = time.perf_counter()
