@@ -283,8 +283,8 @@ def test_text_tab_in_the_browser(browser, tiny_app):
     page.get_by_role("tab", name="Text: GRU vs Transformer").click()
     page.get_by_placeholder("Paste an English definition or post").fill("a small bird that sings at dawn")
     page.get_by_role("button", name="Classify").click()
-    page.get_by_text("Model A: Bidirectional GRU (WordNet nouns) [tiny random]").wait_for(timeout=60_000)
-    page.get_by_text("Model B: MiniLM-L6 (WordNet nouns) [tiny random]").wait_for(timeout=60_000)
+    page.get_by_text("Model A: Bidirectional GRU (WordNet 3.0 nouns) [tiny random]").wait_for(timeout=60_000)
+    page.get_by_text("Model B: MiniLM-L6 (WordNet 3.0 nouns) [tiny random]").wait_for(timeout=60_000)
     assert page.get_by_text("Highlights: attention into the mean-pooled tokens, last layer").count() == 1
     # The other pair: the radio switches both models (and the examples).
     page.get_by_label("20 Newsgroups: GRU vs DistilBERT").check()

@@ -22,7 +22,7 @@ WORDS = {
     "en": {
         "text_tab": "Text: GRU vs Transformer",
         "vqa_tab": "Visual question answering",
-        "text_a": "Model A: Bidirectional GRU (WordNet nouns)",
+        "text_a": "Model A: Bidirectional GRU (WordNet 3.0 nouns)",
         "class": "noun.",  # WordNet's class names, as they are
         "verdict": ("No sign that this text is unlike", "This text is unlike the training data"),
         "reply": "Next:",
@@ -35,7 +35,7 @@ WORDS = {
     "vi": {
         "text_tab": "Văn bản: GRU vs Transformer",
         "vqa_tab": "Hỏi đáp ảnh (VQA)",
-        "text_a": "Mô hình A: Bidirectional GRU (WordNet nouns)",
+        "text_a": "Mô hình A: Bidirectional GRU (WordNet 3.0 nouns)",
         "class": "(noun.",  # Vietnamese first, WordNet's name beside it: "động vật (noun.animal)"
         "verdict": ("Không thấy dấu hiệu văn bản này khác", "Văn bản này không giống dữ liệu huấn luyện"),
         "reply": "Khả năng khác:",

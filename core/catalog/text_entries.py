@@ -55,7 +55,7 @@ for _name, _display, (_arch, _builder), _dataset, _labels, _folder, _command, _a
     ),
     (
         "gru_wordnet",  # trained with --packed: each direction stops at the definition's end
-        "Bidirectional GRU (WordNet nouns)",
+        "Bidirectional GRU (WordNet 3.0 nouns)",
         GRU,
         "wordnet",
         "wordnet_nouns",
@@ -70,7 +70,7 @@ for _name, _display, (_arch, _builder), _dataset, _labels, _folder, _command, _a
     ),
     (
         "minilm_wordnet",
-        "MiniLM-L6 (WordNet nouns)",
+        "MiniLM-L6 (WordNet 3.0 nouns)",
         ("text_minilm", "core.text.model:MiniLMClassifier"),
         "wordnet",
         "wordnet_nouns",
