@@ -99,7 +99,9 @@ def build_video_tab(profile: str) -> None:
     # upload or clear), not `change`: an example fires that too, and its clearing could arrive after the example's
     # search (a cached index answers in milliseconds) and wipe the results; the search replaces them all anyway.
     # A file that is no video is taken out of the player at once (it showed "0:00 / NaN:NaN"), and said why.
-    video.input(new_video, [video], [video, *outputs], api_visibility="private", queue=False)
+    # always_last: an upload right after a clear must still be checked (Gradio's default, "once", dropped it).
+    video.input(new_video, [video], [video, *outputs], api_visibility="private", queue=False,
+                trigger_mode="always_last")  # fmt: skip
     # An example fills the video and its query, then searches at once, in the video slot like the button.
     # Chained here, not gr.Examples(run_on_click=True): that event would skip the video's concurrency group and
     # stay callable through the API.
