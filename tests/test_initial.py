@@ -100,8 +100,7 @@ def test_page_load_event_sets_the_selections_and_the_cards(fresh):
     assert any("about 577 MB" in t for t in texts)
     assert any("This tab needs trained captioners" in t and "network and ideally a GPU" in t for t in texts)
     assert not any("python -m" in t for t in texts)  # the commands are the instructor's (Status tab)
-    # CLIP 4, caption 1, video 1 (its search mode: OCR only, the CLIP modes cannot run here)
-    assert sum(1 for v in values if isinstance(v, dict) and v.get("interactive") is False) == 6
+    assert sum(1 for v in values if isinstance(v, dict) and v.get("interactive") is False) == 5  # CLIP 4, caption 1
     picked = shown + [v.get("value") for v in values if isinstance(v, dict)]
     assert "ocr" in picked and "easy_vqa" in shown and "wordnet" in shown
 
@@ -150,4 +149,4 @@ def test_the_card_goes_away_on_the_next_page_load_once_the_weights_are_there(fre
     assert initial.clip_choice().runnable and initial.video_mode() == "combined"
     disabled = lambda values: sum(1 for v in values if isinstance(v, dict) and v.get("interactive") is False)  # noqa: E731
     # Only the caption tab's button stays inactive, and the video tab's CLIP list (fixed on the one CLIP here).
-    assert disabled(before) == 6 and disabled(after) == 2
+    assert disabled(before) == 5 and disabled(after) == 2

@@ -650,7 +650,7 @@ def test_an_upload_that_is_no_video_leaves_the_player_with_the_reason(tmp_path, 
 
 @pytest.mark.parametrize("here", [(), ("clip_vit_b32_openai",), ("clip_vit_b32_openai", "clip_xlm_roberta_b32")])
 def test_only_the_clip_that_runs_here_is_offered_or_advised(here, monkeypatch):
-    """Offline (no CLIP): the CLIP modes inactive, no model list, a note saying why; one CLIP: that one, fixed, and
+    """Offline (no CLIP): only the OCR mode, no model list, a note saying why; one CLIP: that one, fixed, and
     a note naming the other. A Vietnamese query for the English CLIP is pointed only to what runs here; nothing is
     advised when that CLIP cannot run (the search's own error says so), so no warning and error at once."""
     import gradio as gr
@@ -662,14 +662,15 @@ def test_only_the_clip_that_runs_here_is_offered_or_advised(here, monkeypatch):
     vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
     mode, model, note = video_tab.page_load(vi, profile="default")
     if not here:
-        assert mode["value"] == "ocr" and mode["interactive"] is False and model["visible"] is False
+        assert mode["value"] == "ocr" and [value for _, value in mode["choices"]] == ["ocr"]
+        assert model["visible"] is False
         assert note["visible"] and "Tìm theo hình ảnh (CLIP) cần trọng số CLIP mà máy này chưa có" in note["value"]
         assert "khoảng 577 MB" in note["value"] and "đa ngôn ngữ" not in note["value"]
     elif len(here) == 1:
-        assert mode["interactive"] is True and model["value"] == here[0] and model["interactive"] is False
+        assert len(mode["choices"]) == 3 and model["value"] == here[0] and model["interactive"] is False
         assert "Máy này chưa có trọng số của" in note["value"] and "XLM" in note["value"]
     else:
-        assert mode["interactive"] and model["interactive"] and note["visible"] is False
+        assert len(mode["choices"]) == 3 and model["interactive"] and note["visible"] is False
 
     shown = []
     monkeypatch.setattr(video_tab.gr, "Warning", lambda message: shown.append(message))

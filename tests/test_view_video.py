@@ -1,6 +1,6 @@
 """What a student sees in the video search tab on a fresh offline clone (no CLIP weights), in both languages.
 
-The CLIP search modes are shown inactive with the reason, and no CLIP model list is offered; the first example
+The CLIP search modes and the CLIP model list are not offered, and the reason is said; the first example
 searches the text on screen. A search that fails (a query over the length limit) leaves no earlier moments on
 screen; an empty query is said inline in a sentence that reads naturally; a text file named .mp4 leaves the player
 at once, with a message that names the usable formats and no Python internals. Screenshots: artifacts/views/
@@ -64,8 +64,8 @@ def test_offline_video_tab_offers_what_runs_and_says_failures_plainly(browser, r
         sv.open_tab_anywhere(page, words["video"])
         panel = _panel(page)
         panel.get_by_text(words["why"]).first.wait_for(timeout=sv.RESULT_TIMEOUT_MS)  # the page load's note
-        # The CLIP modes are there but inactive, with the reason beside them; OCR is the mode, and no CLIP list.
-        assert panel.get_by_label(words["clip"]).is_disabled() and panel.get_by_label(words["both"]).is_disabled()
+        # The CLIP modes are not offered (the reason is beside the mode); OCR is the mode, and no CLIP list.
+        assert not panel.get_by_label(words["clip"]).count() and not panel.get_by_label(words["both"]).count()
         assert panel.get_by_label(words["ocr"]).is_checked()
         assert not panel.get_by_label(words["model"]).is_visible()
         assert not any(bad in sv.visible_text(page) for bad in NOT_HERE)
@@ -109,6 +109,17 @@ def test_offline_video_tab_offers_what_runs_and_says_failures_plainly(browser, r
         assert "NaN" not in text and not re.search(r"\w+Error\b|Exception|Traceback", text)
         assert not sv.internals_in(text)
         sv.save_view(page, "video_offline_bad_file", lang)
+
+        # The other language, from the header link: the note and the one mode offered are said in it.
+        other = WORDS["vi" if lang == "en" else "en"]
+        _close_toasts(page)
+        page.get_by_role("link", name="Tiếng Việt" if lang == "en" else "English", exact=True).click()
+        _panel(page).get_by_text(other["why"]).first.wait_for(timeout=sv.RESULT_TIMEOUT_MS)
+        assert (
+            _panel(page).get_by_label(other["ocr"]).is_checked()
+            and not _panel(page).get_by_label(other["clip"]).count()
+        )
+        sv.save_view(page, "video_offline_switched", lang)
     except Exception:
         sv.save_view(page, "video_offline_failure", lang)
         raise

@@ -193,11 +193,7 @@ def _query_column(query: gr.Textbox) -> SimpleNamespace:
     with gr.Column(scale=2):
         query.render()
         mode = gr.Radio(
-            [
-                (tr("video.mode_clip", "Hình ảnh (CLIP)", "Picture (CLIP)"), "clip"),
-                (tr("video.mode_ocr", "Chữ trên màn hình (OCR)", "Text on screen (OCR)"), "ocr"),
-                (tr("video.mode_combined", "Kết hợp cả hai", "Both, fused"), "combined"),
-            ],
+            mode_choices(),
             value="combined",
             label=tr("video.mode", "Cách tìm", "Search by"),
         )
@@ -277,17 +273,29 @@ def _results() -> tuple:
 def page_load(request: gr.Request | None = None, *, profile: str) -> list:
     """The search mode, the CLIP model and the note: only what can run here is offered.
 
-    No CLIP here: OCR search (core.catalog.availability.video_mode), the mode fixed, the model list hidden, and a note
-    saying why and how the instructor gets CLIP. One of the two CLIPs here: that one, fixed, and a note naming the
+    No CLIP here: OCR search (core.catalog.availability.video_mode) the only mode offered, the model list hidden, and a
+    note saying why and how the instructor gets CLIP. One of the two CLIPs here: that one, fixed, and a note naming the
     other."""
     ready = clip_here(profile)
     if not ready:
-        mode = gr.update(value=video_mode(profile), interactive=False)
+        mode = gr.update(choices=mode_choices(clip=False), value=video_mode(profile))
         model = gr.update(value=CLIP[0], visible=False)
     else:
-        mode = gr.update(value=video_mode(profile), interactive=True)
+        mode = gr.update(choices=mode_choices(), value=video_mode(profile))
         model = gr.update(value=ready[0], visible=True, interactive=len(ready) == len(CLIP))
     return [mode, model, first_run.note_update(request, Initial(ready or CLIP[:1], clip_note(ready)))]
+
+
+def mode_choices(clip: bool = True) -> list[tuple]:
+    """The search modes, labelled in the page's language; without CLIP only the text on screen (OCR)."""
+    ocr = (tr("video.mode_ocr", "Chữ trên màn hình (OCR)", "Text on screen (OCR)"), "ocr")
+    if not clip:
+        return [ocr]
+    return [
+        (tr("video.mode_clip", "Hình ảnh (CLIP)", "Picture (CLIP)"), "clip"),
+        ocr,
+        (tr("video.mode_combined", "Kết hợp cả hai", "Both, fused"), "combined"),
+    ]
 
 
 def clip_here(profile: str) -> tuple[str, ...]:
