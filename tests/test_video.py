@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -320,6 +321,11 @@ def test_bad_files_get_a_clear_message(tmp_path, make, fragment):
     with pytest.raises(VideoInputError, match=fragment) as err:
         video_index.build_index(make(tmp_path), clip_name=None, ocr=False)
     assert err.value.vi  # and in Vietnamese
+    # No Python internals: the English message once ended "(InvalidDataError)", FFmpeg's exception class.
+    assert not any(re.search(r"Error\b|Exception|\(\w+\)", text) for text in (str(err.value), err.value.vi))
+    if "read as a video" in fragment:  # the advice both languages give, not only the English one
+        assert "Use an mp4, webm, mov or avi file." in str(err.value)
+        assert "Hãy dùng tệp mp4, webm, mov hoặc avi." in err.value.vi
 
 
 def test_portrait_video_is_indexed_upright(tmp_path):
@@ -564,8 +570,15 @@ def test_missing_video_or_query_is_said_inline_in_the_visitors_language():
     options = (video_tab.CLIP[0], 3, "both", 2.0, 10.0, "off")
     gallery, summary, audio, details, times, preview = video_tab.search(None, "x", "ocr", *options, vi, profile="tiny")
     assert gallery == [] and times == [] and "Hãy tải video lên hoặc chọn video ví dụ." in summary
-    summary = video_tab.search(str(EXAMPLE), "   ", "ocr", *options, None, profile="tiny")[1]
-    assert "Type what to look for." in summary
+    en = gr.Request(headers={"accept-language": "en-US,en;q=0.9"}, cookies={})
+    said = {lang: video_tab.search(str(EXAMPLE), "   ", "ocr", *options, r, profile="tiny")[1] for lang, r in
+            (("vi", vi), ("en", en))}  # fmt: skip
+    # Before: "Tìm gì?. Hãy nhập điều cần tìm." (a question as the title, then a full stop) and "Query. Type ...".
+    assert said["vi"].endswith(
+        "**Chưa có câu truy vấn.** Hãy mô tả khoảnh khắc, hoặc gõ dòng chữ trên màn hình cần tìm."
+    )
+    assert said["en"].endswith("**No query.** Describe the moment, or type the text on screen to find.")
+    assert not any("?." in text for text in said.values())
 
 
 def test_each_example_video_brings_a_query_and_the_captions_come_first():
@@ -609,3 +622,64 @@ def test_picture_search_without_clip_weights_says_so_without_commands(monkeypatc
     both = (str(EXAMPLE), "a circle", "combined", *args[3:])
     assert video_tab.run_search(*both, profile="default", request=vi, progress=print)[1] == "ocr result"
     assert calls == ["clip", "combined", "ocr"] and "OCR" in warned[0] and "python" not in warned[0]
+
+
+def test_an_upload_that_is_no_video_leaves_the_player_with_the_reason(tmp_path, monkeypatch):
+    """A text file named .mp4 showed "0:00 / NaN:NaN" in the player until Search; now the upload is checked (its
+    metadata only), taken out of the player, and the reason said where the results go, in the page's language."""
+    import gradio as gr
+
+    from demo.tabs import video as video_tab
+    from tests.student_view import internals_in
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the files count as uploads
+    bad = vs.not_a_video(tmp_path / "notes.mp4")
+    for header, said in (
+        ("vi-VN,vi;q=0.9", "**Không dùng được video.** Không đọc được tệp này như một video"),
+        ("en-US,en;q=0.9", "**Cannot use this video.** This file could not be read as a video"),
+    ):
+        request = gr.Request(headers={"accept-language": header}, cookies={})
+        player, gallery, summary, audio, details, times, preview = video_tab.new_video({"path": str(bad)}, request)
+        assert player == {"__type__": "update", "value": None} and said in summary and not internals_in(summary)
+        assert gallery == [] and times == [] and audio is None and details is None and preview["visible"] is False
+    good = shutil.copy(EXAMPLE, tmp_path / "good.mp4")
+    player, _, summary, *_ = video_tab.new_video({"path": str(good)}, None)
+    assert player == {"__type__": "update"} and summary == ""  # kept in the player; old results cleared
+    assert video_tab.new_video(None, None)[0] == {"__type__": "update"}  # the visitor cleared the player
+
+
+@pytest.mark.parametrize("here", [(), ("clip_vit_b32_openai",), ("clip_vit_b32_openai", "clip_xlm_roberta_b32")])
+def test_only_the_clip_that_runs_here_is_offered_or_advised(here, monkeypatch):
+    """Offline (no CLIP): only the OCR mode, no model list, a note saying why; one CLIP: that one, fixed, and
+    a note naming the other. A Vietnamese query for the English CLIP is pointed only to what runs here; nothing is
+    advised when that CLIP cannot run (the search's own error says so), so no warning and error at once."""
+    import gradio as gr
+
+    from demo.tabs import video as video_tab
+
+    monkeypatch.setattr(video_tab, "runs_here", lambda name, profile="default": name in here)
+    monkeypatch.setattr(video_tab, "video_mode", lambda profile="default": "combined" if here else "ocr")
+    vi = gr.Request(headers={"accept-language": "vi-VN,vi;q=0.9"}, cookies={})
+    mode, model, note = video_tab.page_load(vi, profile="default")
+    if not here:
+        assert mode["value"] == "ocr" and [value for _, value in mode["choices"]] == ["ocr"]
+        assert model["visible"] is False
+        assert note["visible"] and "Tìm theo hình ảnh (CLIP) cần trọng số CLIP mà máy này chưa có" in note["value"]
+        assert "khoảng 577 MB" in note["value"] and "đa ngôn ngữ" not in note["value"]
+    elif len(here) == 1:
+        assert len(mode["choices"]) == 3 and model["value"] == here[0] and model["interactive"] is False
+        assert "Máy này chưa có trọng số của" in note["value"] and "XLM" in note["value"]
+    else:
+        assert len(mode["choices"]) == 3 and model["interactive"] and note["visible"] is False
+
+    shown = []
+    monkeypatch.setattr(video_tab.gr, "Warning", lambda message: shown.append(message))
+    video_tab._language_advice("con thỏ trên bãi cỏ", "clip", video_tab.CLIP[0], "default", vi)
+    video_tab._language_advice("con thỏ trên bãi cỏ", "ocr", video_tab.CLIP[0], "default", vi)  # OCR: no advice
+    expected = {
+        0: [],
+        1: ["CLIP tiếng Anh hiểu câu tiếng Việt rất kém: hãy viết câu truy vấn bằng tiếng Anh, hoặc tìm theo chữ "
+            "trên màn hình (OCR)."],
+        2: ["CLIP tiếng Anh hiểu câu tiếng Việt rất kém: hãy chọn “CLIP đa ngôn ngữ”."],
+    }  # fmt: skip
+    assert shown == expected[len(here)]

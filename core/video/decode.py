@@ -77,18 +77,25 @@ def _open(path: str | Path) -> av.container.InputContainer:
 
     p = Path(path)
     if not p.is_file():
-        raise VideoInputError("The video file was not found. Upload it again.", "Không tìm thấy tệp video.")
+        raise VideoInputError(
+            "The video file was not found. Upload it again.", "Không tìm thấy tệp video. Hãy tải lên lại."
+        )
     if p.stat().st_size == 0:
-        raise VideoInputError("The file is empty (0 bytes). Upload a real video file.", "Tệp video rỗng (0 byte).")
+        raise VideoInputError(
+            "The file is empty (0 bytes). Upload a real video file.",
+            "Tệp video rỗng (0 byte). Hãy tải lên một tệp video thật.",
+        )
     try:
         # max_pixels: the decoders FFmpeg runs while probing refuse a bigger frame instead of allocating it; a
         # stream whose declared size is over the cap then reports 0x0 (_video_stream refuses it).
         return av.open(str(p), metadata_errors="ignore", options=_OPEN_OPTIONS)
     except (av.FFmpegError, UnicodeDecodeError, OSError) as exc:
+        # FFmpeg's reason stays in the log (the exception's cause): a class name means nothing to a student.
         raise VideoInputError(
-            "This file could not be read as a video: it is not a video, or it is damaged "
-            f"({type(exc).__name__}). Use an mp4, webm, mov or avi file.",
-            "Không đọc được tệp này như một video: có thể nó không phải video hoặc đã bị hỏng.",
+            "This file could not be read as a video: it is not a video, or it is damaged. Use an mp4, webm, mov or "
+            "avi file.",
+            "Không đọc được tệp này như một video: có thể nó không phải video hoặc đã bị hỏng. Hãy dùng tệp mp4, "
+            "webm, mov hoặc avi.",
         ) from exc
 
 
@@ -244,8 +251,8 @@ def iter_frames(
         except av.FFmpegError as exc:
             if decoded == 0:
                 raise VideoInputError(
-                    f"No frame could be decoded: the video is damaged ({type(exc).__name__}).",
-                    "Không giải mã được khung hình nào: tệp video bị hỏng.",
+                    "No frame could be decoded: the video is damaged. Export it again as an mp4 (H.264) file.",
+                    "Không giải mã được khung hình nào: tệp video bị hỏng. Hãy xuất lại thành tệp mp4 (H.264).",
                 ) from exc
             if notes is not None:  # damaged tail: keep what decoded
                 notes.append(

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from core.catalog.availability import video_mode
+from core.catalog import get_spec
+from core.catalog.availability import Initial, runs_here, video_mode
 from core.runtime.images import ImageInputError
 from core.runtime.inputs import InputError
 from core.runtime.messages import Bilingual, UserError
@@ -79,8 +80,8 @@ def build_video_tab(profile: str) -> None:
         query = _query_box()
         video, preview, examples = _video_column(query)
         ui = _query_column(query)
-    # Without CLIP weights the tab opens on OCR search, which runs offline (RapidOCR ships its models).
-    first_run.on_page_load(for_profile(page_load, profile), [ui.mode])
+    # Without CLIP weights the tab opens on OCR search, which runs offline (RapidOCR ships its models), and says why.
+    first_run.on_page_load(for_profile(page_load, profile), [ui.mode, ui.model, ui.clip_note])
     gallery, summary, audio, details, seek, moments = _results()
     inputs = [video, ui.query, ui.mode, ui.model, ui.top_k, ui.keyframes, ui.interval, ui.window, ui.voice]
     # gr.Video's data model makes Gradio refuse a path sent without its FileData `meta` tag, and one with the tag
@@ -89,17 +90,22 @@ def build_video_tab(profile: str) -> None:
     # Indexing a long video can take minutes: it has its own slot, so image, text and CLIP requests do not wait.
     outputs = [gallery, summary, audio, details, moments, preview]
     event = gpu_task(for_profile(search, profile))
-    ui.run.click(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
-    ui.query.submit(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
+    # A failed search (its error stays on screen) empties the results: the previous video's or query's moments
+    # under the error read as this search's answer.
+    failed = dict(fn=clear_results, outputs=outputs, api_visibility="private", queue=False, show_progress="hidden")
+    ui.run.click(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP).failure(**failed)
+    ui.query.submit(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP).failure(**failed)
     # A new upload: the old moments, summary and preview belonged to the previous video. `input` (the visitor's own
     # upload or clear), not `change`: an example fires that too, and its clearing could arrive after the example's
     # search (a cached index answers in milliseconds) and wipe the results; the search replaces them all anyway.
-    video.input(clear_results, outputs=[gallery, summary, audio, moments, preview], api_visibility="private",
-                queue=False)  # fmt: skip
+    # A file that is no video is taken out of the player at once (it showed "0:00 / NaN:NaN"), and said why.
+    # always_last: an upload right after a clear must still be checked (Gradio's default, "once", dropped it).
+    video.input(new_video, [video], [video, *outputs], api_visibility="private", queue=False,
+                trigger_mode="always_last")  # fmt: skip
     # An example fills the video and its query, then searches at once, in the video slot like the button.
     # Chained here, not gr.Examples(run_on_click=True): that event would skip the video's concurrency group and
     # stay callable through the API.
-    examples.load_input_event.then(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP)
+    examples.load_input_event.then(event, inputs, outputs, api_visibility="private", **VIDEO_GROUP).failure(**failed)
     course_panel("video", [], profile, extra=(RECONSTRUCTION,))
     gallery.select(play_from, [moments], [seek], api_visibility="private").then(
         None, [seek], None, js=SEEK_JS, api_visibility="private"
@@ -187,14 +193,11 @@ def _query_column(query: gr.Textbox) -> SimpleNamespace:
     with gr.Column(scale=2):
         query.render()
         mode = gr.Radio(
-            [
-                (tr("video.mode_clip", "Hình ảnh (CLIP)", "Picture (CLIP)"), "clip"),
-                (tr("video.mode_ocr", "Chữ trên màn hình (OCR)", "Text on screen (OCR)"), "ocr"),
-                (tr("video.mode_combined", "Kết hợp cả hai", "Both, fused"), "combined"),
-            ],
+            mode_choices(),
             value="combined",
             label=tr("video.mode", "Cách tìm", "Search by"),
         )
+        clip_note = gr.Markdown(visible=False)  # page_load: why the CLIP modes or a CLIP model are not offered
         model = gr.Dropdown(
             [
                 (tr("video.model_en", "CLIP ViT-B/32 (câu hỏi tiếng Anh)", "CLIP ViT-B/32 (English)"), CLIP[0]),
@@ -268,8 +271,61 @@ def _results() -> tuple:
 
 
 def page_load(request: gr.Request | None = None, *, profile: str) -> list:
-    """The search mode the tab opens on: OCR when no CLIP weights are here (core.catalog.availability.video_mode)."""
-    return [video_mode(profile)]
+    """The search mode, the CLIP model and the note: only what can run here is offered.
+
+    No CLIP here: OCR search (core.catalog.availability.video_mode) the only mode offered, the model list hidden, and a
+    note saying why and how the instructor gets CLIP. One of the two CLIPs here: that one, fixed, and a note naming the
+    other."""
+    ready = clip_here(profile)
+    if not ready:
+        mode = gr.update(choices=mode_choices(clip=False), value=video_mode(profile))
+        model = gr.update(value=CLIP[0], visible=False)
+    else:
+        mode = gr.update(choices=mode_choices(), value=video_mode(profile))
+        model = gr.update(value=ready[0], visible=True, interactive=len(ready) == len(CLIP))
+    return [mode, model, first_run.note_update(request, Initial(ready or CLIP[:1], clip_note(ready)))]
+
+
+def mode_choices(clip: bool = True) -> list[tuple]:
+    """The search modes, labelled in the page's language; without CLIP only the text on screen (OCR)."""
+    ocr = (tr("video.mode_ocr", "Chữ trên màn hình (OCR)", "Text on screen (OCR)"), "ocr")
+    if not clip:
+        return [ocr]
+    return [
+        (tr("video.mode_clip", "Hình ảnh (CLIP)", "Picture (CLIP)"), "clip"),
+        ocr,
+        (tr("video.mode_combined", "Kết hợp cả hai", "Both, fused"), "combined"),
+    ]
+
+
+def clip_here(profile: str) -> tuple[str, ...]:
+    """The video tab's CLIP models that can run on this machine now (files on disk; nothing is loaded)."""
+    return tuple(name for name in CLIP if runs_here(name, profile))
+
+
+def clip_note(ready: tuple[str, ...]) -> Bilingual | None:
+    """Why the tab offers less than both CLIPs, in words for the class (the commands are in the Status tab)."""
+    if len(ready) == len(CLIP):
+        return None
+    if not ready:
+        sizes = [getattr(w, "size_mb", None) for w in get_spec(CLIP[0]).weights]
+        mb = next((s for s in sizes if s), None)
+        size_en, size_vi = (f"about {mb:.0f} MB, ", f"khoảng {mb:.0f} MB, ") if mb else ("", "")
+        return Bilingual(
+            "Searching by picture (CLIP) needs the CLIP model's weights, which this machine does not have yet: this "
+            f"tab searches the text on screen (OCR) only. The instructor downloads CLIP once ({size_en}needs "
+            "network); the Model status tab says how. Reload the page afterwards.",
+            "Tìm theo hình ảnh (CLIP) cần trọng số CLIP mà máy này chưa có: thẻ này chỉ tìm theo chữ trên màn hình "
+            f"(OCR). Giảng viên tải CLIP về một lần ({size_vi}cần mạng); thẻ Trạng thái mô hình cho biết cách làm. "
+            "Sau đó hãy tải lại trang.",
+        )
+    here, missing = get_spec(ready[0]).display_name, get_spec(next(n for n in CLIP if n not in ready)).display_name
+    return Bilingual(
+        f"{missing} has no weights on this machine: searching by picture uses {here}. The Model status tab says "
+        "how the instructor gets the other.",
+        f"Máy này chưa có trọng số của {missing}: tìm theo hình ảnh dùng {here}. Thẻ Trạng thái mô hình cho biết "
+        "cách giảng viên có mô hình còn lại.",
+    )
 
 
 @shows_user_errors
@@ -294,14 +350,7 @@ def search(
         return [], inline_note(request, *missing), None, None, [], gr.update(value=None, visible=False)
     options = (payload, text, mode_, model_, k, kf_mode, interval_s, window_s)
     (voice_,) = checked_choices((voice_, VOICES, ("The spoken summary", "Đọc kết quả")))
-    if mode_ != "ocr" and model_ == CLIP[0] and looks_vietnamese(text if isinstance(text, str) else ""):
-        gr.Warning(
-            say(
-                request,
-                "CLIP tiếng Anh hiểu câu tiếng Việt rất kém: hãy chọn “CLIP đa ngôn ngữ”.",
-                "The English CLIP understands Vietnamese poorly: choose the multilingual CLIP.",
-            )
-        )
+    _language_advice(text, mode_, model_, profile, request)
     # At most VIDEO_MAX_REQUEST_S of the single video slot per search, as for the API (demo/server/limits.py).
     path, result = run_search(
         *options, profile=profile, request=request, progress=deadline_progress(progress, video_request_limit_s())
@@ -326,9 +375,37 @@ def search(
     return items, f"{spoken}{_cache_line(result, request)}{notes}", speech, data, times, shown
 
 
+def _language_advice(text, mode_, model_, profile: str, request) -> None:
+    """A Vietnamese query for the English CLIP: a warning that points only to what runs here (the multilingual CLIP
+    when its weights are here, else an English query or OCR). Nothing when that CLIP cannot run: the search says so."""
+    vietnamese = looks_vietnamese(text if isinstance(text, str) else "")
+    if mode_ == "ocr" or model_ != CLIP[0] or not vietnamese or not runs_here(CLIP[0], profile):
+        return
+    if runs_here(CLIP[1], profile):
+        gr.Warning(say(request, "CLIP tiếng Anh hiểu câu tiếng Việt rất kém: hãy chọn “CLIP đa ngôn ngữ”.",
+                       "The English CLIP understands Vietnamese poorly: choose the multilingual CLIP."))  # fmt: skip
+        return
+    gr.Warning(
+        say(
+            request,
+            "CLIP tiếng Anh hiểu câu tiếng Việt rất kém: hãy viết câu truy vấn bằng tiếng Anh, hoặc tìm theo chữ trên "
+            "màn hình (OCR).",
+            "The English CLIP understands Vietnamese poorly: write the query in English, or search the text on "
+            "screen (OCR).",
+        )
+    )
+
+
+# Said as "**title.** message" (demo.tabs.clip.inline_note): a title that is a statement, not a question.
 NO_VIDEO = (Bilingual("No video", "Chưa có video"),
             Bilingual("Upload a video or pick an example.", "Hãy tải video lên hoặc chọn video ví dụ."))  # fmt: skip
-NO_QUERY = (Bilingual("Query", "Tìm gì?"), Bilingual("Type what to look for.", "Hãy nhập điều cần tìm."))
+NO_QUERY = (
+    Bilingual("No query", "Chưa có câu truy vấn"),
+    Bilingual(
+        "Describe the moment, or type the text on screen to find.",
+        "Hãy mô tả khoảnh khắc, hoặc gõ dòng chữ trên màn hình cần tìm.",
+    ),
+)
 
 
 def _missing(payload, text) -> tuple | None:
@@ -346,9 +423,27 @@ def play_from(times, evt: gr.SelectData):
     return times[evt.index] if times and 0 <= evt.index < len(times) else None
 
 
+def new_video(payload, request: gr.Request = None) -> tuple:
+    """The visitor's upload (or clear): no results from before; a file that cannot be read as a video leaves the
+    player, with the reason where the results go (a metadata read: no frame is decoded)."""
+    from core.runtime.uploads import checked_upload
+    from core.video.decode import VideoInputError, probe
+
+    path = payload.get("path") if isinstance(payload, dict) else payload
+    cleared = clear_results()
+    if not path:
+        return gr.update(), *cleared
+    try:
+        probe(checked_upload(path))
+    except UserError as exc:  # core.runtime.uploads' refusal or core.video.decode's, said for a video
+        note = inline_note(request, VideoInputError.title, exc)
+        return gr.update(value=None), cleared[0], note, *cleared[2:]
+    return gr.update(), *cleared
+
+
 def clear_results() -> tuple:
-    """A new upload: no moments, summary, audio or preview from the previous video."""
-    return [], "", None, [], gr.update(value=None, visible=False)
+    """A new upload or a failed search: no moments, summary, audio, details or preview from before."""
+    return [], "", None, None, [], gr.update(value=None, visible=False)
 
 
 # --- what the handler and the public API (demo/api.py) share ---------------------------------------------------------
@@ -370,7 +465,7 @@ def run_search(payload, text, mode, model, k, kf_mode, interval_s, window_s, *, 
         raise VideoInputError(str(exc), exc.vi) from exc
     options = checked_options(text, mode, model, k, kf_mode, interval_s, window_s)
     if not options.query:
-        raise InputError("Type what to look for.", "Hãy nhập điều cần tìm.", title=Bilingual("Query", "Tìm gì?"))
+        raise InputError(str(NO_QUERY[1]), NO_QUERY[1].vi, title=NO_QUERY[0])
     report = lambda f, m: progress(f, desc=_progress_text(m, request))  # noqa: E731
     common = dict(clip_name=options.clip_name, profile=profile, params=options.params, top_k=options.top_k,
                   window_s=options.window_s)  # fmt: skip
