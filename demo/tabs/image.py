@@ -19,7 +19,7 @@ from core.catalog.store import DATASET_NAMES, load_with_fallback
 from core.catalog.weights import WeightsUnavailable
 from core.runtime.images import load_image
 from core.runtime.inputs import choice
-from core.runtime.messages import Bilingual
+from core.runtime.messages import Bilingual, number_text
 from core.runtime.serving import image_precision
 from core.training.report import find_report
 from demo.server import first_run
@@ -69,7 +69,9 @@ def model_choices(profile: str) -> list[tuple[str, str]]:
         if report:
             config, metrics = report
             dataset = DATASET_NAMES.get(config.get("dataset", ""), config.get("dataset", "?"))
-            vi = en = f"{label} — {dataset} · {100 * metrics['test']['accuracy']:.1f}%"
+            accuracy = 100 * metrics["test"]["accuracy"]
+            vi = f"{label} — {dataset} · {number_text(accuracy, 1).vi}%"
+            en = f"{label} — {dataset} · {accuracy:.1f}%"
             summary = metrics.get("summary", {})
             if summary.get("train_samples") and summary.get("epochs"):
                 n, e = summary["train_samples"], summary["epochs"]
@@ -457,6 +459,10 @@ def precision_row(side: str, image, name: str, profile: str, raw: dict, request:
                    " of the weights")  # fmt: skip
         return f"| {side} · {model.display_name} | {only} | | | |"
     c = compare_precisions(model.preprocess(image).unsqueeze(0), model, repeats=1)
+
+    def mb(value: float) -> str:
+        return say(request, number_text(value, 1).vi, f"{value:.1f}")
+
     raw["precision"] = {
         "fp32": {"forward_ms": round(c.fp32_ms, 2), "size_mb": round(c.fp32_mb, 3), "top1": c.fp32_top1},
         "int8": {"forward_ms": round(c.int8_ms, 2), "size_mb": round(c.int8_mb, 3), "top1": c.int8_top1},
@@ -464,7 +470,7 @@ def precision_row(side: str, image, name: str, profile: str, raw: dict, request:
     }
     agree = say(request, "trùng" if c.agree else "**khác**", "same" if c.agree else "**differs**")
     return (
-        f"| {side} · {model.display_name} | {c.fp32_ms:.0f} → {c.int8_ms:.0f} ms | {c.fp32_mb:.1f} → {c.int8_mb:.1f} MB"
+        f"| {side} · {model.display_name} | {c.fp32_ms:.0f} → {c.int8_ms:.0f} ms | {mb(c.fp32_mb)} → {mb(c.int8_mb)} MB"
         f" | {c.fp32_top1} ({c.fp32_probability:.0%}) → {c.int8_top1} ({c.int8_probability:.0%}) | {agree} |"
     )
 
@@ -496,7 +502,7 @@ def format_panel(one: Side, image_notes: list[str], request: gr.Request | None =
         return [header, None, None, None]
     # The out-of-domain sentence gets a block of its own above the notes (the API has it among the notes).
     notes = [localized(request, n) for n in [*result.notes, *image_notes] if n is not result.ood_note]
-    params = f"{result.num_params / 1e6:.1f}"
+    params = number_text(result.num_params / 1e6, 1)
     size = f"{result.input_size}x{result.input_size}"
     cam = " + Grad-CAM" if result.explanation else ""
     forward, total = f"{result.forward_ms:.0f}", f"{result.total_ms:.0f}"
@@ -504,7 +510,8 @@ def format_panel(one: Side, image_notes: list[str], request: gr.Request | None =
         f"#### {model_word} {side}: {result.display_name}",
         say(
             request,
-            f"**{params} triệu tham số** · đầu vào {size} px · lan truyền xuôi{cam} **{forward} ms** · tổng {total} ms",
+            f"**{params.vi} triệu tham số** · đầu vào {size} px · lan truyền xuôi{cam} **{forward} ms** · tổng "
+            f"{total} ms",
             f"**{params}M parameters** · input {size} px · forward{cam} **{forward} ms** · total {total} ms",
         ),
         say(request, "Trọng số: ", "Weights: ") + localized(request, result.source),

@@ -171,7 +171,8 @@ def _status_text(p, request: gr.Request | None = None) -> str:
         acc = f"{100 * p.test_accuracy:.1f}"
         return say(
             request,
-            f"**Xong.** Độ chính xác trên 2.000 ảnh kiểm tra để riêng: **{acc}%**. Đây là một mô hình mới, "
+            f"**Xong.** Độ chính xác trên 2.000 ảnh kiểm tra để riêng: **{acc.replace('.', ',')}%**. Đây là một mô "
+            "hình mới, "
             f"`{p.entry}`: chọn nó trong tab Ảnh: ResNet vs ViT (mô hình `{p.model}` gốc không đổi).",
             f"**Done.** Test accuracy on 2,000 held-out images: **{acc}%**. This is a new model, `{p.entry}`: "
             f"pick it in the Images: ResNet vs ViT tab (the committed `{p.model}` is unchanged).",
@@ -182,9 +183,9 @@ def _status_text(p, request: gr.Request | None = None) -> str:
     est = p.estimate_s or 0.0
     return say(
         request,
-        f"Epoch {p.epoch}/{p.epochs}, bước {p.step}/{p.steps_per_epoch}: hàm mất mát huấn luyện hiện tại {loss}, "
-        f"độ chính xác {acc}%"
-        + (f" · độ chính xác kiểm định gần nhất {val_acc}%" if last else "")
+        f"Epoch {p.epoch}/{p.epochs}, bước {p.step}/{p.steps_per_epoch}: hàm mất mát huấn luyện hiện tại "
+        f"{loss.replace('.', ',')}, độ chính xác {acc.replace('.', ',')}%"
+        + (f" · độ chính xác kiểm định gần nhất {val_acc.replace('.', ',')}%" if last else "")
         + f" · ước tính cả lượt: khoảng {est:.0f} giây",
         f"Epoch {p.epoch}/{p.epochs}, step {p.step}/{p.steps_per_epoch}: running train loss {loss}, "
         f"accuracy {acc}%"
