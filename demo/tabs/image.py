@@ -19,7 +19,7 @@ from core.catalog.store import DATASET_NAMES, load_with_fallback
 from core.catalog.weights import WeightsUnavailable
 from core.runtime.images import load_image
 from core.runtime.inputs import choice
-from core.runtime.messages import Bilingual, number_text
+from core.runtime.messages import Bilingual, UserError, number_text
 from core.runtime.serving import image_precision
 from core.training.report import find_report
 from demo.server import first_run
@@ -96,6 +96,7 @@ def build_image_tab(profile: str) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             image = image_input(label=tr("image.image", "Ảnh", "Image"), height=320)
+            image_note = gr.Markdown(visible=False)  # a file that is no image, said at upload (image_changed)
             example_sets = _examples(image, profile)
             sketch, run_sketch = _sketchpad()
         with gr.Column(scale=1):
@@ -108,8 +109,9 @@ def build_image_tab(profile: str) -> None:
     for dropdown in (model_a, model_b):  # a model trained live since the page loaded is offered when it opens
         dropdown.focus(for_profile(refresh, profile), outputs=dropdown, api_visibility="private", queue=False)
         dropdown.change(pair_heading, [model_a, model_b], heading, api_visibility="private", queue=False)
-    # Compare is inactive until there is an image: a click on an empty form would only paint error badges.
-    image.change(has_image, image, run, api_visibility="private", queue=False, preprocess=False)
+    # Compare is inactive until there is an image (a click on an empty form would only paint error badges) and
+    # while the file is no image, which the note under it says at once rather than after Compare.
+    image.change(image_changed, image, [run, image_note], api_visibility="private", queue=False, preprocess=False)
     with gr.Row(equal_height=False):
         panels = [_panel(side) for side in ("A", "B")]
     precision_table = gr.Markdown()
@@ -290,6 +292,20 @@ def has_image(payload) -> gr.Button:
     """The Compare button is active only while the image input holds an image."""
     empty = payload is None or (isinstance(payload, dict) and not (payload.get("path") or payload.get("url")))
     return gr.Button(interactive=not empty)
+
+
+def image_changed(payload, request: gr.Request | None = None) -> tuple[gr.Button, dict]:
+    """Compare's state and the note under the image: a file that cannot be read as an image (a text file renamed
+    .jpg shows only a broken-image icon) is refused here, in the visitor's language, as Compare would refuse it."""
+    hidden = gr.update(value="", visible=False)
+    if not has_image(payload).interactive:
+        return gr.Button(interactive=False), hidden
+    try:
+        load_image(payload_source(payload))  # the same checks as Compare's, once per new image
+    except UserError as exc:
+        note = f"⚠️ **{localized(request, exc.title)}.** {localized(request, exc)}"
+        return gr.Button(interactive=False), gr.update(value=note, visible=True)
+    return gr.Button(interactive=True), hidden
 
 
 def refresh(request: gr.Request | None = None, *, profile: str) -> gr.Dropdown:
