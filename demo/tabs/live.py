@@ -57,7 +57,8 @@ def build_live_tab(profile: str) -> None:
         )
     with gr.Row():
         start = gr.Button(tr("live.start", "Bắt đầu huấn luyện", "Start training"), variant="primary")
-        stop = gr.Button(tr("live.stop", "Dừng", "Stop"), variant="stop")
+        # Active only while a run is in progress (the ticker below): a red button nobody can use invites clicks.
+        stop = gr.Button(tr("live.stop", "Dừng", "Stop"), variant="stop", interactive=False)
     status = gr.Markdown()
     # Who trains what and for how long still, for everybody, refreshed every few seconds.
     activity = gr.Markdown()
@@ -76,6 +77,7 @@ def build_live_tab(profile: str) -> None:
     # One training runs at a time (core.training.live's lock). More than one slot here means a second request runs
     # at once and is refused straight away with who is training and the time left, instead of waiting in the queue
     # for the whole run; demo.server.fair_queue bounds how many can wait.
+    start.click(lambda: gr.Button(interactive=True), outputs=stop, api_visibility="private", queue=False)
     start.click(
         for_profile(run, profile),
         [model, epochs, samples, who],
@@ -83,13 +85,13 @@ def build_live_tab(profile: str) -> None:
         api_visibility="private",
         **LIVE_GROUP,
     ).then(refresh_mine, outputs=mine, api_visibility="private", queue=False).then(
-        _activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden"
+        _activity, outputs=[activity, stop], api_visibility="private", queue=False, show_progress="hidden"
     )
     stop.click(request_stop, outputs=status, api_visibility="private")
     delete.click(delete_mine, mine, status, api_visibility="private", queue=False).then(
         refresh_mine, outputs=mine, api_visibility="private", queue=False
     )
-    ticker.tick(_activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden")
+    ticker.tick(_activity, outputs=[activity, stop], api_visibility="private", queue=False, show_progress="hidden")
     build_experiment_section(profile)  # the whole class runs one experiment on the same slot (live_experiment)
 
 
@@ -143,6 +145,14 @@ def delete_mine(name, request: gr.Request | None = None) -> str:
     if not delete_model(name, getattr(request, "session_hash", None)):
         return say(request, "Chỉ người đã huấn luyện mới xoá được mô hình này.", "Only its trainer can delete it.")
     return say(request, f"Đã xoá `{name}`.", f"Deleted `{name}`.")
+
+
+def _activity(request: gr.Request | None = None) -> tuple[str, gr.Button]:
+    """Who is training, and the Stop button active only while somebody is (only the one who started can stop it;
+    anyone else who clicks is told who that is)."""
+    from core.training.live import current_training
+
+    return _activity_text(request), gr.Button(interactive=current_training() is not None)
 
 
 def _activity_text(request: gr.Request | None = None) -> str:
