@@ -95,7 +95,7 @@ def build_image_tab(profile: str) -> None:
     heading = _intro(profile)
     with gr.Row():
         with gr.Column(scale=2):
-            image = image_input(label=tr("image.image", "Ảnh", "Image"), height=320)
+            image = image_input(label=tr("image.image", "Ảnh", "Image"), height=320, elem_id="image-photo")
             image_note = gr.Markdown(visible=False)  # a file that is no image, said at upload (image_changed)
             example_sets = _examples(image, profile)
             sketch, run_sketch = _sketchpad()
@@ -290,15 +290,18 @@ def pair_heading(name_a: str, name_b: str, request: gr.Request | None = None) ->
 
 def has_image(payload) -> gr.Button:
     """The Compare button is active only while the image input holds an image."""
-    empty = payload is None or (isinstance(payload, dict) and not (payload.get("path") or payload.get("url")))
-    return gr.Button(interactive=not empty)
+    return gr.Button(interactive=not _empty(payload))
+
+
+def _empty(payload) -> bool:
+    return payload is None or (isinstance(payload, dict) and not (payload.get("path") or payload.get("url")))
 
 
 def image_changed(payload, request: gr.Request | None = None) -> tuple[gr.Button, dict]:
     """Compare's state and the note under the image: a file that cannot be read as an image (a text file renamed
     .jpg shows only a broken-image icon) is refused here, in the visitor's language, as Compare would refuse it."""
     hidden = gr.update(value="", visible=False)
-    if not has_image(payload).interactive:
+    if _empty(payload):  # (inside a running app a gr.Button built here is an update: it has no .interactive)
         return gr.Button(interactive=False), hidden
     try:
         load_image(payload_source(payload))  # the same checks as Compare's, once per new image
