@@ -162,7 +162,7 @@ SECTIONS = {
         "pool": "Slide: gộp trung bình 2x2, bước 2 (4.25 4.25 / 4.25 3.5)",
         "lstm": "LSTM, 4 bước: 1 0.5 −1 2", "rnn_long": "RNN, 12 bước: gradient biến mất",
         "unit": "đơn vị", "forget": "cổng quên", "skip": "20 lớp Linear + sigmoid",
-        "plain": "Mạng thường: gradient ở lớp 1 là 1.65e-17",
+        "plain": "Mạng thường: gradient ở lớp 1 là 1,65e-17",  # the Vietnamese decimal comma
     },
 }  # fmt: skip
 
