@@ -267,7 +267,10 @@ def _rnn_grads(run, request) -> str:
     th = "".join(f'<th style="{CELL_STYLE}">{h}</th>' for h in ["t", *(x for c, _ in cols for x in (c, ""))])
     rows = "".join(
         f'<tr><td style="{CELL_STYLE}">{t + 1}</td>'
-        + "".join(f'<td style="{CELL_STYLE}">{vals[t]:.2e}</td>{bar(vals[t])}' for _, vals in cols)
+        + "".join(
+            f'<td style="{CELL_STYLE}">{say(request, _vi_e(vals[t]), f"{vals[t]:.2e}")}</td>{bar(vals[t])}'
+            for _, vals in cols
+        )
         + "</tr>"
         for t in range(T)
     )
