@@ -122,7 +122,7 @@ def test_vqa_panel_shows_the_split_with_its_discrepancy():
     en = panel_markdown([REPORT003], "default", "en", extra=(note,))
     vi = panel_markdown([REPORT003], "default", "vi", extra=(note,))
     assert "57,331" in en and "65,331" in en and "8,000" in en
-    assert "57" in vi and "65" in vi and "không giải thích" in vi
+    assert "57.331" in vi and "65.331" in vi and "8.000" in vi and "không giải thích" in vi
     for loss in ("0.4503", "0.4682", "0.5589", "0.6600"):
         assert loss in en and loss.replace(".", ",") in vi
 

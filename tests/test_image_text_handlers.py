@@ -82,6 +82,21 @@ def test_image_compare_refuses_a_bad_image_through_the_one_path(tmp_path, monkey
     assert exc.value.title == "Cannot use this image" and "No image given" in exc.value.message
 
 
+def test_a_text_file_named_jpg_is_refused_at_upload(tmp_path, monkeypatch, example_image):
+    """The preview of a file that is no image is a broken icon: the note under it says why at once, Compare waits."""
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the file counts as an upload (core.runtime.uploads)
+    text_file = tmp_path / "photo.jpg"
+    text_file.write_text("this is a text file, not a photo\n" * 20)
+    for request, title in ((VI, "Không dùng được ảnh này"), (EN, "Cannot use this image")):
+        button, note = image_tab.image_changed({"path": str(text_file)}, request)
+        assert button.interactive is False and note["visible"] is True and title in note["value"]
+        assert str(tmp_path) not in note["value"]  # no server path on the page
+    button, note = image_tab.image_changed({"path": example_image}, VI)  # an example: no note, Compare on
+    assert button.interactive is True and note["visible"] is False
+    button, note = image_tab.image_changed(None, VI)  # cleared: no note, Compare off
+    assert button.interactive is False and note["visible"] is False
+
+
 def test_a_missing_image_model_fills_its_own_panel_and_the_other_still_runs(example_image, offline_weights):
     header_a, scores_a, *_, header_b, scores_b, _, _, _, raw = image_tab.compare(
         example_image, "simple_cnn", "resnet50", False, "fp32", VI, profile="default"
@@ -215,10 +230,11 @@ def test_api_functions_run_the_tabs_code(example_image, monkeypatch):
 
 def test_image_and_text_tabs_translate_no_exception_themselves():
     """The errors reach the visitor through @shows_user_errors; each tab keeps one per-side except (missing weights
-    fill that model's panel) and no hand-made gr.Error."""
-    for rel in ("demo/tabs/image.py", "demo/tabs/text.py"):
+    fill that model's panel), the image tab one more for the note under an upload that is no image
+    (image_changed), and no hand-made gr.Error."""
+    for rel, excepts in (("demo/tabs/image.py", 2), ("demo/tabs/text.py", 1)):
         source = (REPO / rel).read_text()
-        assert len(re.findall(r"^\s*except\b", source, re.M)) == 1, rel
+        assert len(re.findall(r"^\s*except\b", source, re.M)) == excepts, rel
         assert "raise gr.Error" not in source and "KeyError" not in source, rel
 
 

@@ -22,7 +22,7 @@ import torch
 
 from core.catalog import CAPTION_CLIP, CAPTION_CNN
 from core.catalog.weights import WeightsUnavailable, hub_available
-from core.runtime.messages import Bilingual
+from core.runtime.messages import Bilingual, number_text
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def end_of_text(model, tokenizer) -> EndOfText:
         f"GPT-2's tokenizer gives end-of-text the id {said}, which its {rows:,}-row embedding table does not have; "
         f"the model's own end-of-text id {config_eos} is used.",
         f"Bộ tách từ của GPT-2 gán cho token kết thúc câu mã {said}, nhưng bảng nhúng của mô hình chỉ có "
-        f"{rows:,} hàng; dùng mã kết thúc câu của chính mô hình, {config_eos}.",
+        f"{number_text(rows).vi} hàng; dùng mã kết thúc câu của chính mô hình, {config_eos}.",
     )
     return EndOfText(int(config_eos), note)
 

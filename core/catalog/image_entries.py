@@ -409,7 +409,7 @@ def _zoo_description(z: ZooEntry) -> Bilingual:
         )
     return Bilingual(
         f"From scratch, course report 2 ({z.course_params} params at 100 classes).",
-        f"Huấn luyện từ đầu, báo cáo 2 của môn học ({z.course_params} tham số với 100 lớp).",
+        f"Huấn luyện từ đầu, báo cáo 2 của môn học ({z.course_params.replace('.', ',')} tham số với 100 lớp).",
     )
 
 

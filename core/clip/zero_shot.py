@@ -17,7 +17,7 @@ import numpy as np
 
 from core.clip.probe import softmax
 from core.runtime.lru import LRUCache
-from core.runtime.messages import Bilingual, UserError
+from core.runtime.messages import Bilingual, UserError, number_text
 
 MAX_CLASSES = 1000
 # Prompts encoded in one request: 80 templates x 100 classes. A full-size ViT-B/32 text tower encodes ~110 prompts/s
@@ -108,7 +108,7 @@ def parse_templates(text: str | Sequence[str] | None) -> tuple[list[str], list[s
             raise ClipInputError(
                 Bilingual(
                     f"A template is {len(line):,} characters long; the limit is {MAX_TEMPLATE_CHARS} ('{line[:40]}…').",
-                    f"Một mẫu câu dài {len(line):,} ký tự; tối đa {MAX_TEMPLATE_CHARS} ('{line[:40]}…').",
+                    f"Một mẫu câu dài {number_text(len(line)).vi} ký tự; tối đa {MAX_TEMPLATE_CHARS} ('{line[:40]}…').",
                 )
             )
         templates.append(line)
@@ -152,7 +152,7 @@ def _check_size(text, what_en: str, what_vi: str) -> None:
         raise ClipInputError(
             Bilingual(
                 f"The {what_en} are {size:,} characters long; the limit is {MAX_TEXT_CHARS:,}.",
-                f"Ô {what_vi} dài {size:,} ký tự; tối đa {MAX_TEXT_CHARS:,}.",
+                f"Ô {what_vi} dài {number_text(size).vi} ký tự; tối đa {number_text(MAX_TEXT_CHARS).vi}.",
             )
         )
 

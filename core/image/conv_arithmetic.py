@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.runtime.inputs import choice, number
-from core.runtime.messages import Bilingual, UserError
+from core.runtime.messages import Bilingual, UserError, number_text
 
 KERNELS: dict[str, list[list[float]]] = {
     "edge (Laplacian)": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
@@ -161,7 +161,9 @@ def parse_grid(text: str, *, max_size: int = MAX_GRID) -> np.ndarray:
     if not isinstance(text, str) and text is not None:
         raise GridError(Bilingual("the grid must be text", "lưới phải là văn bản"))
     if text and len(text) > MAX_GRID_CHARS:
-        raise GridError(Bilingual(f"at most {MAX_GRID_CHARS:,} characters", f"tối đa {MAX_GRID_CHARS:,} ký tự"))
+        raise GridError(
+            Bilingual(f"at most {MAX_GRID_CHARS:,} characters", f"tối đa {number_text(MAX_GRID_CHARS).vi} ký tự")
+        )
     rows = [r.replace(",", " ").split() for r in (text or "").strip().splitlines() if r.strip()]
     if not rows:
         raise GridError(

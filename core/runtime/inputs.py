@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from core.runtime.messages import Bilingual, UserError
+from core.runtime.messages import Bilingual, UserError, number_text
 
 ECHO_CHARS = 40
 
@@ -89,7 +89,8 @@ def number(value: object, what: tuple[str, str], lo: float, hi: float, *, intege
     if got is None or not math.isfinite(got) or not lo <= got <= hi or (integer and not got.is_integer()):
         raise InputError(
             f"{what[0]} must be {kind_en} from {lo:g} to {hi:g} (got {echo(value)}).",
-            f"{what[1]} phải là {kind_vi} từ {lo:g} đến {hi:g} (nhận được {echo(value)}).",
+            f"{what[1]} phải là {kind_vi} từ {number_text(lo, None).vi} đến {number_text(hi, None).vi} "
+            f"(nhận được {echo(value)}).",
         )
     return int(got) if integer else got
 
@@ -106,6 +107,6 @@ def text(value: object, what: tuple[str, str], max_chars: int) -> str:
     if len(value) > max_chars:
         raise InputError(
             f"{what[0]} is {len(value):,} characters long; the limit is {max_chars:,}.",
-            f"{what[1]} dài {len(value):,} ký tự; giới hạn là {max_chars:,}.",
+            f"{what[1]} dài {number_text(len(value)).vi} ký tự; giới hạn là {number_text(max_chars).vi}.",
         )
     return value

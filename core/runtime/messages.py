@@ -22,6 +22,18 @@ class Bilingual(str):
         return (Bilingual, (str(self), self.vi))
 
 
+def number_text(value: float, decimals: int | None = 0, *, scientific: bool = False) -> Bilingual:
+    """A number as each language writes it: str() is the English "1,234.56", `.vi` the Vietnamese "1.234,56".
+
+    `decimals` digits after the point, or None for the shortest form (Python's "g": 0.5, 1e-05); `scientific`
+    writes 3.21e-05 (3,21e-05). For text only
+    (messages, notes, tables shown to people); numbers in the HTTP API's JSON stay numbers. Put
+    `number_text(x, 2).vi` into the Vietnamese side of a Bilingual or say(); the English side keeps its own format.
+    """
+    en = f"{value:,g}" if decimals is None else f"{value:.{decimals}e}" if scientific else f"{value:,.{decimals}f}"
+    return Bilingual(en, en.replace(",", "_").replace(".", ",").replace("_", "."))
+
+
 def vietnamese_of(thing: object) -> str | None:
     """The Vietnamese text of a Bilingual, of an exception carrying one (`.vi` or its first argument), or None."""
     vi = getattr(thing, "vi", None)

@@ -30,7 +30,10 @@ COURSE_FOOD_SPLIT = {"train": 41_613, "validation": 4_839, "test": 10_879}
 
 def course_food_split_note():
     """The report's numbers, their real sum and the gap, in both languages."""
-    from core.runtime.messages import Bilingual
+    from core.runtime.messages import Bilingual, number_text
+
+    def vi(n: int) -> str:
+        return number_text(n).vi
 
     s = COURSE_FOOD_SPLIT
     total = sum(s.values())
@@ -39,9 +42,9 @@ def course_food_split_note():
         f"Report 003 states {COURSE_FOOD_STATED_TOTAL:,} samples split into Train {s['train']:,} + Validation "
         f"{s['validation']:,} + Test {s['test']:,}; those add up to {total:,}, not {COURSE_FOOD_STATED_TOTAL:,} "
         f"({gap:,} unaccounted for in the report).",
-        f"Báo cáo 003 ghi {COURSE_FOOD_STATED_TOTAL:,} mẫu, chia thành Train {s['train']:,} + Validation "
-        f"{s['validation']:,} + Test {s['test']:,}; cộng lại chỉ được {total:,}, không phải "
-        f"{COURSE_FOOD_STATED_TOTAL:,} (báo cáo không giải thích {gap:,} mẫu chênh lệch).",
+        f"Báo cáo 003 ghi {vi(COURSE_FOOD_STATED_TOTAL)} mẫu, chia thành Train {vi(s['train'])} + Validation "
+        f"{vi(s['validation'])} + Test {vi(s['test'])}; cộng lại chỉ được {vi(total)}, không phải "
+        f"{vi(COURSE_FOOD_STATED_TOTAL)} (báo cáo không giải thích {vi(gap)} mẫu chênh lệch).",
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from core.catalog import VQA_DATASETS as DATASETS
 from core.catalog import VQA_VARIANTS as VARIANT_NAMES
 from core.runtime.inputs import InputError, choice, text
+from core.runtime.messages import number_text
 from core.vqa.text import MAX_QUESTION_CHARS
 
 MAX_HISTORY_MESSAGES = 100  # 50 questions and answers; older ones leave the chat as new ones arrive
@@ -46,7 +47,8 @@ def checked_history(history: object, *, room: int = 2) -> list[dict[str, str]]:
         if total > MAX_HISTORY_CHARS:
             raise InputError(
                 f"The chat history is over {MAX_HISTORY_CHARS:,} characters. Press Clear to start a new chat.",
-                f"Lịch sử trò chuyện dài quá {MAX_HISTORY_CHARS:,} ký tự. Hãy bấm Xoá để bắt đầu cuộc trò chuyện mới.",
+                f"Lịch sử trò chuyện dài quá {number_text(MAX_HISTORY_CHARS).vi} ký tự. Hãy bấm Xoá để bắt đầu "
+                "cuộc trò chuyện mới.",
             )
         messages.append({"role": message["role"], "content": content})
     return messages

@@ -9,6 +9,7 @@ import re
 import gradio as gr
 
 from core.catalog import ZOO
+from core.runtime.messages import number_text
 from demo.server.fair_queue import QUICK_GROUP
 from demo.ui.components import checked_choices
 from demo.ui.errors import localized, shows_user_errors
@@ -133,7 +134,9 @@ def _layer_table(name: str, request: gr.Request | None = None):
         )
     total = sum(r.params for r in rows)
     data = [[r.name, r.kind, "x".join(map(str, r.output_shape)), r.activations, r.params] for r in rows]
-    summary = say(request, f"**Tổng: {_vi_number(total)} tham số.** {note}", f"**Total: {total:,} parameters.** {note}")
+    summary = say(
+        request, f"**Tổng: {number_text(total).vi} tham số.** {note}", f"**Total: {total:,} parameters.** {note}"
+    )
     return summary, {"headers": LAYER_HEADERS[lang_of(request)], "data": data}
 
 
@@ -160,14 +163,10 @@ def _course_lenet_table(request: gr.Request | None):
     note = say(request, *LENET_NOTES["lenet5_course"])
     summary = say(
         request,
-        f"**Tổng: {_vi_number(total)} tham số; bảng của môn học in {_vi_number(COURSE_LENET_TOTAL)}.** {note}",
+        f"**Tổng: {number_text(total).vi} tham số; bảng của môn học in {number_text(COURSE_LENET_TOTAL).vi}.** {note}",
         f"**Total: {total:,} parameters; the course's table prints {COURSE_LENET_TOTAL:,}.** {note}",
     )
     return summary, {"headers": COURSE_HEADERS[lang_of(request)], "data": data}
-
-
-def _vi_number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")  # Vietnamese groups thousands with dots
 
 
 def _grouped(formula: str, request: gr.Request | None) -> str:

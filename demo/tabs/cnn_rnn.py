@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import gradio as gr
 import numpy as np
 
+from core.runtime.messages import number_text
 from core.text.rnn_steps import CELL_EXAMPLES, CELLS, MAX_STEPS, parse_sequence, parse_weights, run_cell
 from demo.server.fair_queue import QUICK_GROUP
 from demo.tabs.cnn_grids import CELL_STYLE
@@ -266,7 +267,10 @@ def _rnn_grads(run, request) -> str:
     th = "".join(f'<th style="{CELL_STYLE}">{h}</th>' for h in ["t", *(x for c, _ in cols for x in (c, ""))])
     rows = "".join(
         f'<tr><td style="{CELL_STYLE}">{t + 1}</td>'
-        + "".join(f'<td style="{CELL_STYLE}">{vals[t]:.2e}</td>{bar(vals[t])}' for _, vals in cols)
+        + "".join(
+            f'<td style="{CELL_STYLE}">{say(request, _vi_e(vals[t]), f"{vals[t]:.2e}")}</td>{bar(vals[t])}'
+            for _, vals in cols
+        )
         + "</tr>"
         for t in range(T)
     )
@@ -274,7 +278,7 @@ def _rnn_grads(run, request) -> str:
     note = say(
         request,
         f"Đo bằng autograd (một lần lan truyền ngược cho mỗi đơn vị của h_T). Từ t = {T} lùi về t = 1, "
-        f"‖∂h_T/∂h_t‖ đi từ {last:.2e} xuống {first:.2e}: phần đóng góp của các bước đầu chuỗi vào ∂L/∂W nhỏ "
+        f"‖∂h_T/∂h_t‖ đi từ {_vi_e(last)} xuống {_vi_e(first)}: phần đóng góp của các bước đầu chuỗi vào ∂L/∂W nhỏ "
         "đi theo đúng tỉ lệ đó. Thanh xanh: thang log, 1 dài 200 px, mỗi lần nhỏ đi 10 lần thì ngắn đi 40 px.",
         f"Measured by autograd (one backward pass per unit of h_T). From t = {T} back to t = 1, ‖∂h_T/∂h_t‖ goes "
         f"from {last:.2e} to {first:.2e}: the early steps' share of ∂L/∂W shrinks by the same factor. "
@@ -283,9 +287,14 @@ def _rnn_grads(run, request) -> str:
     if run.grad_c:
         note += say(
             request,
-            f" Qua trạng thái ô C: {run.grad_c[-1]:.2e} ở t = {T}, {run.grad_c[0]:.2e} ở t = 1 (C(t) = f·C(t−1) + …: "
-            "khi f gần 1, đường này giữ gradient lâu hơn).",
+            f" Qua trạng thái ô C: {_vi_e(run.grad_c[-1])} ở t = {T}, {_vi_e(run.grad_c[0])} ở t = 1 "
+            "(C(t) = f·C(t−1) + …: khi f gần 1, đường này giữ gradient lâu hơn).",
             f" Through the cell state C: {run.grad_c[-1]:.2e} at t = {T}, {run.grad_c[0]:.2e} at t = 1 "
             "(C(t) = f·C(t−1) + …: with f near 1 this path keeps the gradient longer).",
         )
     return f'<table class="rnn-grads" style="border-collapse:collapse"><tr>{th}</tr>{rows}</table><p>{note}</p>'
+
+
+def _vi_e(x: float, decimals: int = 2) -> str:
+    """3,21e-05: the Vietnamese page's decimal comma in scientific notation."""
+    return number_text(x, decimals, scientific=True).vi

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from core.runtime.messages import number_text
 from demo.server.fair_queue import QUICK_GROUP
 from demo.tabs.cnn_steps import chosen_example
 from demo.ui.errors import shows_user_errors
@@ -89,9 +90,9 @@ def skip_compute(depth, width, activation, seed, request: gr.Request | None = No
     p0, pn, r0, rn = got.plain[0], got.plain[-1], got.residual[0], got.residual[-1]
     summary = say(
         request,
-        f"Mạng thường: gradient ở lớp 1 là {p0:.2e}, ở lớp {n} là {pn:.2e}, nhỏ hơn {pn / p0:.1e} lần khi về tới "
-        f"lớp đầu. Có kết nối tắt: {r0:.2e} ở lớp 1, {rn:.2e} ở lớp {n}; đạo hàm của h + F(h) theo h là 1 + F′, "
-        "nên luôn còn một đường cho gradient đi thẳng qua (báo cáo 001: “vẫn còn cộng thêm X”).",
+        f"Mạng thường: gradient ở lớp 1 là {_vi_e(p0)}, ở lớp {n} là {_vi_e(pn)}, nhỏ hơn {_vi_e(pn / p0, 1)} lần "
+        f"khi về tới lớp đầu. Có kết nối tắt: {_vi_e(r0)} ở lớp 1, {_vi_e(rn)} ở lớp {n}; đạo hàm của h + F(h) theo h "
+        "là 1 + F′, nên luôn còn một đường cho gradient đi thẳng qua (báo cáo 001: “vẫn còn cộng thêm X”).",
         f"Plain stack: the gradient is {p0:.2e} at layer 1 and {pn:.2e} at layer {n}, {pn / p0:.1e} times smaller "
         f"by the first layer. With skip connections: {r0:.2e} at layer 1, {rn:.2e} at layer {n}; the derivative of "
         "h + F(h) with respect to h is 1 + F′, so there is always a path the gradient passes straight through "
@@ -104,3 +105,8 @@ def skip_example(key, request: gr.Request | None = None):
     """A preset: its depth, width and activation, seed 0, then the chart and the words the button gives."""
     depth, width, activation = chosen_example(key, SKIP_EXAMPLES)
     return (depth, width, activation, 0, *skip_compute.__wrapped__(depth, width, activation, 0, request))
+
+
+def _vi_e(x: float, decimals: int = 2) -> str:
+    """3,21e-05: the Vietnamese page's decimal comma in scientific notation."""
+    return number_text(x, decimals, scientific=True).vi

@@ -19,7 +19,7 @@ from core.catalog.store import DATASET_NAMES, load_with_fallback
 from core.catalog.weights import WeightsUnavailable
 from core.runtime.images import load_image
 from core.runtime.inputs import choice
-from core.runtime.messages import Bilingual
+from core.runtime.messages import Bilingual, UserError, number_text
 from core.runtime.serving import image_precision
 from core.training.report import find_report
 from demo.server import first_run
@@ -69,7 +69,9 @@ def model_choices(profile: str) -> list[tuple[str, str]]:
         if report:
             config, metrics = report
             dataset = DATASET_NAMES.get(config.get("dataset", ""), config.get("dataset", "?"))
-            vi = en = f"{label} — {dataset} · {100 * metrics['test']['accuracy']:.1f}%"
+            accuracy = 100 * metrics["test"]["accuracy"]
+            vi = f"{label} — {dataset} · {number_text(accuracy, 1).vi}%"
+            en = f"{label} — {dataset} · {accuracy:.1f}%"
             summary = metrics.get("summary", {})
             if summary.get("train_samples") and summary.get("epochs"):
                 n, e = summary["train_samples"], summary["epochs"]
@@ -93,7 +95,8 @@ def build_image_tab(profile: str) -> None:
     heading = _intro(profile)
     with gr.Row():
         with gr.Column(scale=2):
-            image = image_input(label=tr("image.image", "Ảnh", "Image"), height=320)
+            image = image_input(label=tr("image.image", "Ảnh", "Image"), height=320, elem_id="image-photo")
+            image_note = gr.Markdown(visible=False)  # a file that is no image, said at upload (image_changed)
             example_sets = _examples(image, profile)
             sketch, run_sketch = _sketchpad()
         with gr.Column(scale=1):
@@ -106,8 +109,9 @@ def build_image_tab(profile: str) -> None:
     for dropdown in (model_a, model_b):  # a model trained live since the page loaded is offered when it opens
         dropdown.focus(for_profile(refresh, profile), outputs=dropdown, api_visibility="private", queue=False)
         dropdown.change(pair_heading, [model_a, model_b], heading, api_visibility="private", queue=False)
-    # Compare is inactive until there is an image: a click on an empty form would only paint error badges.
-    image.change(has_image, image, run, api_visibility="private", queue=False, preprocess=False)
+    # Compare is inactive until there is an image (a click on an empty form would only paint error badges) and
+    # while the file is no image, which the note under it says at once rather than after Compare.
+    image.change(image_changed, image, [run, image_note], api_visibility="private", queue=False, preprocess=False)
     with gr.Row(equal_height=False):
         panels = [_panel(side) for side in ("A", "B")]
     precision_table = gr.Markdown()
@@ -286,8 +290,25 @@ def pair_heading(name_a: str, name_b: str, request: gr.Request | None = None) ->
 
 def has_image(payload) -> gr.Button:
     """The Compare button is active only while the image input holds an image."""
-    empty = payload is None or (isinstance(payload, dict) and not (payload.get("path") or payload.get("url")))
-    return gr.Button(interactive=not empty)
+    return gr.Button(interactive=not _empty(payload))
+
+
+def _empty(payload) -> bool:
+    return payload is None or (isinstance(payload, dict) and not (payload.get("path") or payload.get("url")))
+
+
+def image_changed(payload, request: gr.Request | None = None) -> tuple[gr.Button, dict]:
+    """Compare's state and the note under the image: a file that cannot be read as an image (a text file renamed
+    .jpg shows only a broken-image icon) is refused here, in the visitor's language, as Compare would refuse it."""
+    hidden = gr.update(value="", visible=False)
+    if _empty(payload):  # (inside a running app a gr.Button built here is an update: it has no .interactive)
+        return gr.Button(interactive=False), hidden
+    try:
+        load_image(payload_source(payload))  # the same checks as Compare's, once per new image
+    except UserError as exc:
+        note = f"⚠️ **{localized(request, exc.title)}.** {localized(request, exc)}"
+        return gr.Button(interactive=False), gr.update(value=note, visible=True)
+    return gr.Button(interactive=True), hidden
 
 
 def refresh(request: gr.Request | None = None, *, profile: str) -> gr.Dropdown:
@@ -457,6 +478,10 @@ def precision_row(side: str, image, name: str, profile: str, raw: dict, request:
                    " of the weights")  # fmt: skip
         return f"| {side} · {model.display_name} | {only} | | | |"
     c = compare_precisions(model.preprocess(image).unsqueeze(0), model, repeats=1)
+
+    def mb(value: float) -> str:
+        return say(request, number_text(value, 1).vi, f"{value:.1f}")
+
     raw["precision"] = {
         "fp32": {"forward_ms": round(c.fp32_ms, 2), "size_mb": round(c.fp32_mb, 3), "top1": c.fp32_top1},
         "int8": {"forward_ms": round(c.int8_ms, 2), "size_mb": round(c.int8_mb, 3), "top1": c.int8_top1},
@@ -464,7 +489,7 @@ def precision_row(side: str, image, name: str, profile: str, raw: dict, request:
     }
     agree = say(request, "trùng" if c.agree else "**khác**", "same" if c.agree else "**differs**")
     return (
-        f"| {side} · {model.display_name} | {c.fp32_ms:.0f} → {c.int8_ms:.0f} ms | {c.fp32_mb:.1f} → {c.int8_mb:.1f} MB"
+        f"| {side} · {model.display_name} | {c.fp32_ms:.0f} → {c.int8_ms:.0f} ms | {mb(c.fp32_mb)} → {mb(c.int8_mb)} MB"
         f" | {c.fp32_top1} ({c.fp32_probability:.0%}) → {c.int8_top1} ({c.int8_probability:.0%}) | {agree} |"
     )
 
@@ -496,7 +521,7 @@ def format_panel(one: Side, image_notes: list[str], request: gr.Request | None =
         return [header, None, None, None]
     # The out-of-domain sentence gets a block of its own above the notes (the API has it among the notes).
     notes = [localized(request, n) for n in [*result.notes, *image_notes] if n is not result.ood_note]
-    params = f"{result.num_params / 1e6:.1f}"
+    params = number_text(result.num_params / 1e6, 1)
     size = f"{result.input_size}x{result.input_size}"
     cam = " + Grad-CAM" if result.explanation else ""
     forward, total = f"{result.forward_ms:.0f}", f"{result.total_ms:.0f}"
@@ -504,7 +529,8 @@ def format_panel(one: Side, image_notes: list[str], request: gr.Request | None =
         f"#### {model_word} {side}: {result.display_name}",
         say(
             request,
-            f"**{params} triệu tham số** · đầu vào {size} px · lan truyền xuôi{cam} **{forward} ms** · tổng {total} ms",
+            f"**{params.vi} triệu tham số** · đầu vào {size} px · lan truyền xuôi{cam} **{forward} ms** · tổng "
+            f"{total} ms",
             f"**{params}M parameters** · input {size} px · forward{cam} **{forward} ms** · total {total} ms",
         ),
         say(request, "Trọng số: ", "Weights: ") + localized(request, result.source),

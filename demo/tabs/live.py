@@ -57,7 +57,8 @@ def build_live_tab(profile: str) -> None:
         )
     with gr.Row():
         start = gr.Button(tr("live.start", "Bắt đầu huấn luyện", "Start training"), variant="primary")
-        stop = gr.Button(tr("live.stop", "Dừng", "Stop"), variant="stop")
+        # Active only while a run is in progress (the ticker below): a red button nobody can use invites clicks.
+        stop = gr.Button(tr("live.stop", "Dừng", "Stop"), variant="stop", interactive=False)
     status = gr.Markdown()
     # Who trains what and for how long still, for everybody, refreshed every few seconds.
     activity = gr.Markdown()
@@ -76,6 +77,7 @@ def build_live_tab(profile: str) -> None:
     # One training runs at a time (core.training.live's lock). More than one slot here means a second request runs
     # at once and is refused straight away with who is training and the time left, instead of waiting in the queue
     # for the whole run; demo.server.fair_queue bounds how many can wait.
+    start.click(lambda: gr.Button(interactive=True), outputs=stop, api_visibility="private", queue=False)
     start.click(
         for_profile(run, profile),
         [model, epochs, samples, who],
@@ -83,13 +85,13 @@ def build_live_tab(profile: str) -> None:
         api_visibility="private",
         **LIVE_GROUP,
     ).then(refresh_mine, outputs=mine, api_visibility="private", queue=False).then(
-        _activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden"
+        _activity, outputs=[activity, stop], api_visibility="private", queue=False, show_progress="hidden"
     )
     stop.click(request_stop, outputs=status, api_visibility="private")
     delete.click(delete_mine, mine, status, api_visibility="private", queue=False).then(
         refresh_mine, outputs=mine, api_visibility="private", queue=False
     )
-    ticker.tick(_activity_text, outputs=activity, api_visibility="private", queue=False, show_progress="hidden")
+    ticker.tick(_activity, outputs=[activity, stop], api_visibility="private", queue=False, show_progress="hidden")
     build_experiment_section(profile)  # the whole class runs one experiment on the same slot (live_experiment)
 
 
@@ -145,6 +147,14 @@ def delete_mine(name, request: gr.Request | None = None) -> str:
     return say(request, f"Đã xoá `{name}`.", f"Deleted `{name}`.")
 
 
+def _activity(request: gr.Request | None = None) -> tuple[str, gr.Button]:
+    """Who is training, and the Stop button active only while somebody is (only the one who started can stop it;
+    anyone else who clicks is told who that is)."""
+    from core.training.live import current_training
+
+    return _activity_text(request), gr.Button(interactive=current_training() is not None)
+
+
 def _activity_text(request: gr.Request | None = None) -> str:
     from core.training.live import busy_message, current_training
 
@@ -171,7 +181,8 @@ def _status_text(p, request: gr.Request | None = None) -> str:
         acc = f"{100 * p.test_accuracy:.1f}"
         return say(
             request,
-            f"**Xong.** Độ chính xác trên 2.000 ảnh kiểm tra để riêng: **{acc}%**. Đây là một mô hình mới, "
+            f"**Xong.** Độ chính xác trên 2.000 ảnh kiểm tra để riêng: **{acc.replace('.', ',')}%**. Đây là một mô "
+            "hình mới, "
             f"`{p.entry}`: chọn nó trong tab Ảnh: ResNet vs ViT (mô hình `{p.model}` gốc không đổi).",
             f"**Done.** Test accuracy on 2,000 held-out images: **{acc}%**. This is a new model, `{p.entry}`: "
             f"pick it in the Images: ResNet vs ViT tab (the committed `{p.model}` is unchanged).",
@@ -182,9 +193,9 @@ def _status_text(p, request: gr.Request | None = None) -> str:
     est = p.estimate_s or 0.0
     return say(
         request,
-        f"Epoch {p.epoch}/{p.epochs}, bước {p.step}/{p.steps_per_epoch}: hàm mất mát huấn luyện hiện tại {loss}, "
-        f"độ chính xác {acc}%"
-        + (f" · độ chính xác kiểm định gần nhất {val_acc}%" if last else "")
+        f"Epoch {p.epoch}/{p.epochs}, bước {p.step}/{p.steps_per_epoch}: hàm mất mát huấn luyện hiện tại "
+        f"{loss.replace('.', ',')}, độ chính xác {acc.replace('.', ',')}%"
+        + (f" · độ chính xác kiểm định gần nhất {val_acc.replace('.', ',')}%" if last else "")
         + f" · ước tính cả lượt: khoảng {est:.0f} giây",
         f"Epoch {p.epoch}/{p.epochs}, step {p.step}/{p.steps_per_epoch}: running train loss {loss}, "
         f"accuracy {acc}%"

@@ -21,7 +21,7 @@ from core.catalog import get_spec, models_for
 from core.catalog.availability import text_pair
 from core.catalog.course_results import TASK2
 from core.catalog.weights import WeightsUnavailable
-from core.runtime.messages import UserError
+from core.runtime.messages import UserError, number_text
 from core.text import UNLIKE_TRAINING, label_vi
 from core.text.tokenizer import MAX_CHARS
 from core.training.report import find_report
@@ -67,8 +67,12 @@ def model_choices(profile: str) -> list[tuple[str, str]]:
         label = get_spec(name).display_name
         report = find_report(name) if profile == "default" else None
         if report:
-            label += f" — {100 * report[1]['test']['accuracy']:.1f}%"
-        rows.append((f"{label}  [{name}]", name))
+            accuracy = number_text(100 * report[1]["test"]["accuracy"], 1)
+            # The key carries the figure: a checkpoint retrained in a running server registers a new one.
+            vi, en = f"{label} — {accuracy.vi}%  [{name}]", f"{label} — {accuracy}%  [{name}]"
+            rows.append((tr(f"text.choice.{name}.{accuracy}", vi, en), name))
+        else:
+            rows.append((f"{label}  [{name}]", name))
     return rows
 
 
@@ -304,18 +308,18 @@ def _panel(one: Side, request) -> list:
         f"đọc **{result.num_tokens} token**",
         f"read **{result.num_tokens} tokens**",
     )
-    cut, limit = f"{result.chars_cut:,}", result.max_tokens
+    cut, limit = number_text(result.chars_cut), result.max_tokens
     if result.chars_cut and result.num_tokens < limit:
         # Cut by the character bound, not at 256 tokens (e.g. a megabyte with no spaces reads as one [UNK]).
         read += say(
             request,
-            f" — chỉ đọc {MAX_CHARS:,} ký tự đầu ({cut} ký tự phía sau bị bỏ qua)",
+            f" — chỉ đọc {number_text(MAX_CHARS).vi} ký tự đầu ({cut.vi} ký tự phía sau bị bỏ qua)",
             f" — only the first {MAX_CHARS:,} characters were read ({cut} characters after them ignored)",
         )
     elif result.truncated:
         read += say(
             request,
-            f" — văn bản bị cắt ở {limit} token (bỏ qua phần sau; {cut} ký tự không được đọc)",
+            f" — văn bản bị cắt ở {limit} token (bỏ qua phần sau; {cut.vi} ký tự không được đọc)",
             f" — text truncated at {limit} tokens (the rest was ignored; {cut} characters not even read)",
         )
     timing = f"{result.forward_ms:.0f} ms"
@@ -355,7 +359,7 @@ def ood_line(result: TextPrediction, request=None) -> str:
         return ""
     numbers = say(
         request,
-        f"năng lượng {ood.score:.2f}, ngưỡng {ood.threshold:.2f}",
+        f"năng lượng {number_text(ood.score, 2).vi}, ngưỡng {number_text(ood.threshold, 2).vi}",
         f"energy {ood.score:.2f}, threshold {ood.threshold:.2f}",
     )
     if not ood.unlike_training_data:

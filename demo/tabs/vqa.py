@@ -10,7 +10,7 @@ from core.catalog import VQA_DATASETS, VQA_VARIANTS, vqa_spec
 from core.catalog.availability import vqa_choice
 from core.catalog.course_results import REPORT003
 from core.runtime.inputs import NO_PHOTO, InputError
-from core.runtime.messages import Bilingual
+from core.runtime.messages import Bilingual, number_text
 from core.vqa.answers import EASY_VQA_VI, answer_vi, course_food_split_note
 from core.vqa.chat import checked_fields, checked_history
 from core.vqa.text import MAX_QUESTION_CHARS
@@ -268,7 +268,7 @@ def notice_update(answer, dataset: str, request=None) -> dict:
         return gr.update(value="", visible=False)
     numbers = say(
         request,
-        f"điểm khác biệt {ood.score:.2f}, ngưỡng {ood.threshold:.2f}",
+        f"điểm khác biệt {number_text(ood.score, 2).vi}, ngưỡng {number_text(ood.threshold, 2).vi}",
         f"difference score {ood.score:.2f}, threshold {ood.threshold:.2f}",
     )
     if not ood.unlike_training_data:

@@ -15,7 +15,7 @@ import gradio as gr
 
 from core.catalog.course_results import FRACTION, LOSS, LR, PARAMS, PERCENT, Column, CourseTable
 from core.catalog.store import DATASET_NAMES
-from core.runtime.messages import Bilingual
+from core.runtime.messages import Bilingual, number_text
 from demo.ui.i18n import tr
 
 PANEL_CLASS = "course-panel"  # the accordion's class: browser tests find every tab's panel by it
@@ -25,8 +25,8 @@ NO_COUNTERPART = Bilingual("no counterpart here", "không có ở đây")
 
 def number(value: float, decimals: int, lang: str) -> str:
     """A number as the visitor's language writes it: 1,234.56 in English, 1.234,56 in Vietnamese."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".") if lang == "vi" else text
+    text = number_text(value, decimals)
+    return text.vi if lang == "vi" else str(text)
 
 
 def course_cell(value, column: Column, lang: str) -> str:
