@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.runtime.messages import Bilingual
+from core.runtime.messages import Bilingual, number_text
 
 # Column kinds: how a value is printed and how the same metric is read from a checkpoint's metrics.json.
 PERCENT, FRACTION, PARAMS, LOSS, SCORE, LR = "percent", "fraction", "params", "loss", "score", "lr"
@@ -102,9 +102,9 @@ TASK1 = CourseTable(
             f"The report's 25.6M for ResNet-50 is the 1000-class ImageNet model ({RESNET50_PARAMS_IMAGENET:,} "
             f"parameters); with the course's 100-class head it has {RESNET50_PARAMS_CIFAR100:,} (counted with "
             "torchvision's resnet50).",
-            f"Con số 25.6M của báo cáo cho ResNet-50 là mô hình ImageNet 1000 lớp "
-            f"({RESNET50_PARAMS_IMAGENET:,} tham số); với đầu phân loại 100 lớp của môn học nó có "
-            f"{RESNET50_PARAMS_CIFAR100:,} (đếm bằng resnet50 của torchvision).".replace(",", "."),
+            "Con số 25.6M của báo cáo cho ResNet-50 (25,6 triệu) là mô hình ImageNet 1000 lớp "
+            f"({number_text(RESNET50_PARAMS_IMAGENET).vi} tham số); với đầu phân loại 100 lớp của môn học nó có "
+            f"{number_text(RESNET50_PARAMS_CIFAR100).vi} (đếm bằng resnet50 của torchvision).",
         ),
     ),
 )

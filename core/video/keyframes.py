@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from core.runtime.messages import number_text
 from core.video.decode import DecodedFrame, frame_to_rgb, iter_frames
 
 MODES = ("uniform", "shots", "both")
@@ -85,7 +86,7 @@ def extract_keyframes(
         if notes is not None:
             notes.append(
                 (
-                    f"Video dài nên khoảng lấy mẫu được nới thành {interval:.1f} s.",
+                    f"Video dài nên khoảng lấy mẫu được nới thành {number_text(interval, 1).vi} s.",
                     f"The video is long, so the sampling interval was widened to {interval:.1f} s.",
                 )
             )

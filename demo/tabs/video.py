@@ -14,7 +14,7 @@ from core.catalog import get_spec
 from core.catalog.availability import Initial, runs_here, video_mode
 from core.runtime.images import ImageInputError
 from core.runtime.inputs import InputError
-from core.runtime.messages import Bilingual, UserError
+from core.runtime.messages import Bilingual, UserError, number_text
 from core.video.search import looks_vietnamese
 from core.video.service import CLIP_MODELS as CLIP
 from core.video.service import deadline_progress, playable_copy
@@ -531,6 +531,7 @@ def _cache_line(result, request) -> str:
     n = len(result.index.keyframes)
     return say(
         request,
-        f"\n\n*Đã lập chỉ mục {n} khung hình chính trong {t['index'] / 1000:.1f} s · truy vấn {t['query']:.0f} ms.*",
+        f"\n\n*Đã lập chỉ mục {n} khung hình chính trong {number_text(t['index'] / 1000, 1).vi} s · truy vấn "
+        f"{number_text(t['query']).vi} ms.*",
         f"\n\n*Indexed {n} keyframes in {t['index'] / 1000:.1f} s · query {t['query']:.0f} ms.*",
     )
