@@ -130,3 +130,19 @@ def test_the_gru_flags_vietnamese_and_punctuation_but_not_a_definition():
     fine = text_classify.classify_text(model, GLOSS_LIKE, explain=False)
     assert not fine.out_of_domain.unlike_training_data and fine.out_of_domain.words.words == 8
     assert fine.notes == list(model.loaded.notes)
+
+
+def test_the_tab_says_when_only_the_words_flag_the_text():
+    """Flagged by the words while the energy looks in-domain: the numbers shown would say "like a definition" on
+    their own, so the line says which signal flagged it, in each language."""
+    from types import SimpleNamespace
+
+    from core.text.ood import TextVerdict
+    from demo.tabs.text import ood_line
+
+    vi = SimpleNamespace(cookies={}, headers={"accept-language": "vi-VN"})
+    words_only = SimpleNamespace(out_of_domain=TextVerdict(-8.74, -5.42, True, "energy", energy_unlike=False))
+    both = SimpleNamespace(out_of_domain=TextVerdict(-3.0, -5.42, True, "energy", energy_unlike=True))
+    assert "the energy alone looks like a definition's, the words do not" in ood_line(words_only)
+    assert "năng lượng -8,74, ngưỡng -5,42: riêng năng lượng thì giống một định nghĩa" in ood_line(words_only, vi)
+    assert "energy alone" not in ood_line(both) and "unlike the training data" in ood_line(both)

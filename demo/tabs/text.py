@@ -362,6 +362,12 @@ def ood_line(result: TextPrediction, request=None) -> str:
         f"năng lượng {number_text(ood.score, 2).vi}, ngưỡng {number_text(ood.threshold, 2).vi}",
         f"energy {ood.score:.2f}, threshold {ood.threshold:.2f}",
     )
+    if ood.unlike_training_data and not getattr(ood, "energy_unlike", True):  # the words flagged it, not the energy
+        numbers = say(
+            request,
+            f"{numbers}: riêng năng lượng thì giống một định nghĩa, các từ thì không",
+            f"{numbers}: the energy alone looks like a definition's, the words do not",
+        )
     if not ood.unlike_training_data:
         return say(
             request,
