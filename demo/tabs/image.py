@@ -298,8 +298,8 @@ def _empty(payload) -> bool:
 
 
 def image_changed(payload, request: gr.Request | None = None) -> tuple[gr.Button, dict]:
-    """Compare's state and the note under the image: a file that cannot be read as an image (a text file renamed
-    .jpg shows only a broken-image icon) is refused here, in the visitor's language, as Compare would refuse it."""
+    """Compare's state (off without an image) and the note under the image: a file that cannot be read as an image
+    (a text file renamed .jpg shows only a broken-image icon) is said here at once, in the visitor's language."""
     hidden = gr.update(value="", visible=False)
     if _empty(payload):  # (inside a running app a gr.Button built here is an update: it has no .interactive)
         return gr.Button(interactive=False), hidden
@@ -307,7 +307,8 @@ def image_changed(payload, request: gr.Request | None = None) -> tuple[gr.Button
         load_image(payload_source(payload))  # the same checks as Compare's, once per new image
     except UserError as exc:
         note = f"⚠️ **{localized(request, exc.title)}.** {localized(request, exc)}"
-        return gr.Button(interactive=False), gr.update(value=note, visible=True)
+        # Compare stays on: pressed anyway, it says the same in the message box (and the panels show the error).
+        return gr.Button(interactive=True), gr.update(value=note, visible=True)
     return gr.Button(interactive=True), hidden
 
 
