@@ -27,7 +27,15 @@ from typing import Any
 PINNED = "6.31.0"  # the gradio version in requirements.txt, that these hooks were written against
 
 # Names in Gradio's built frontend (gradio/templates/frontend/assets) that demo/ui/i18n.py's head script and CSS use.
-FRONTEND_NAMES = ("load_translations", "data-tab-id", "toast-title", "toast-count", "gradio_config")
+FRONTEND_NAMES = (
+    "load_translations",
+    "data-tab-id",
+    "toast-title",
+    "toast-count",
+    "gradio_config",
+    "toast-wrap",
+    "--toast-top",
+)
 
 
 # --- the queue: demo/server/fair_queue.py ------------------------------------------------------------------------

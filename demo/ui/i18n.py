@@ -231,6 +231,9 @@ for _key, (_vi, _en) in {**GRADIO_FRONTEND, **GRADIO_UNDEFINED}.items():
 # (the count of grouped messages, a child span, keeps its size).
 TOAST_TITLES_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin", "success": "Thành công"}
 CSS = (
+    # Error messages stay until closed (demo/ui/errors.py): below the header and the tab bar, so that they never sit
+    # on the language links or the last tabs (Gradio places them at the top of the window).
+    "html .toast-wrap { --toast-top: 150px !important; }\n"
     'html[data-dl-lang="vi"] .toast-title { font-size: 0; }\n'
     'html[data-dl-lang="vi"] .toast-title .toast-count { font-size: var(--text-lg); }\n'
     + "".join(
