@@ -160,27 +160,11 @@ def pick_radio(page, container_id: str, label: str) -> None:
     page.locator(f"#{container_id}").get_by_text(label, exact=True).click()
 
 
-def draw_strokes(page, pad_id: str, strokes) -> None:
-    """Draw on a Sketchpad (#pad_id) with the mouse as a student would: pick the brush, then each stroke, a list of
-    (x, y) points in -1..1 around the centre of the drawing surface."""
-    pad = page.locator(f"#{pad_id}")
-    pad.scroll_into_view_if_needed()
-    pad.get_by_role("button", name="Brush").first.click()
-    box = pad.locator("canvas").first.bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    reach = min(box["width"], box["height"]) * 0.25  # inside the drawing surface, which is smaller than the canvas
-    for stroke in strokes:
-        (x0, y0), rest = stroke[0], stroke[1:]
-        page.mouse.move(cx + x0 * reach, cy + y0 * reach)
-        page.mouse.down()
-        for x, y in rest:
-            page.mouse.move(cx + x * reach, cy + y * reach, steps=3)
-        page.mouse.up()
-
-
 def draw_on_pad(page, pad_id: str, strokes, lang: str) -> None:
-    """draw_strokes on a page in `lang`: the Sketchpad's tool names are Gradio's frontend strings, which the page
-    shows in its language (demo.ui.i18n.GRADIO_FRONTEND), so the brush is picked by its name in that language."""
+    """Draw on a Sketchpad (#pad_id) with the mouse as a student would: pick the brush, then each stroke, a list of
+    (x, y) points in -1..1 around the centre of the drawing surface. The Sketchpad's tool names are Gradio's
+    frontend strings, shown in the page's language (demo.ui.i18n.GRADIO_FRONTEND): the brush is picked by its name
+    in `lang`."""
     from demo.ui.i18n import GRADIO_FRONTEND
 
     vi, en = GRADIO_FRONTEND["image_editor.brush"]
